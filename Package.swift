@@ -1,0 +1,43 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "SpeakerID",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "SpeakerID", targets: ["SpeakerID"]),
+        .executable(name: "speakerid", targets: ["speakerid"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries, found through pkg-config (Debian: libsndfile1-dev, libfftw3-dev,
+        // libsamplerate0-dev, libopenblas-dev).
+        .systemLibrary(name: "CSndfile", pkgConfig: "sndfile",
+                       providers: [.apt(["libsndfile1-dev"]), .brew(["libsndfile"])]),
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f",
+                       providers: [.apt(["libfftw3-dev"]), .brew(["fftw"])]),
+        .systemLibrary(name: "CSamplerate", pkgConfig: "samplerate",
+                       providers: [.apt(["libsamplerate0-dev"]), .brew(["libsamplerate"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+        .target(
+            name: "SpeakerID",
+            dependencies: ["CSndfile", "CFFTW", "CSamplerate", "COpenBLAS"]
+        ),
+        .executableTarget(
+            name: "speakerid",
+            dependencies: [
+                "SpeakerID",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "SpeakerIDTests",
+            dependencies: ["SpeakerID"],
+            resources: [.copy("Golden")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

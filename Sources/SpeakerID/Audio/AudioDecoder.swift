@@ -1,0 +1,226 @@
+import CSndfile
+import Foundation
+
+/// Decodes any format libsndfile reads (WAV, FLAC, Ogg Vorbis/Opus, MP3, AIFF, raw) into mono
+/// `Float` blocks, streaming, so a long file never has to be in memory whole.
+///
+/// Not thread-safe: one decoder belongs to one task. Open, read blocks, and let it deinit.
+public final class AudioDecoder {
+    public let info: AudioInfo
+    public let name: String
+    private let file: OpaquePointer
+    private var memory: MemoryFile?  // kept alive for libsndfile's virtual I/O callbacks
+    private var interleaved: [Float]
+    private var framesRead: Int64 = 0
+
+    /// Frames decoded per block.
+    public static let blockFrames = 8192
+
+    public convenience init(_ source: AudioSource, raw: RawAudioFormat? = nil) throws(AudioError) {
+        switch source {
+        case .file(let path): try self.init(path: path, raw: raw)
+        case .memory(let data, let name): try self.init(data: data, name: name, raw: raw)
+        }
+    }
+
+    public init(path: String, raw: RawAudioFormat? = nil) throws(AudioError) {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw .fileNotFound(path)
+        }
+        if isDir.boolValue { throw .isDirectory(path) }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw .unreadable(path, reason: "permission denied")
+        }
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber,
+           size.int64Value == 0 {
+            throw .emptyFile(path)
+        }
+        var sfinfo = SF_INFO()
+        if let raw { sfinfo = AudioDecoder.rawInfo(raw) }
+        guard let handle = sf_open(path, Int32(SFM_READ), &sfinfo) else {
+            throw AudioDecoder.openError(path, message: String(cString: sf_strerror(nil)))
+        }
+        self.file = handle
+        self.name = path
+        self.info = AudioDecoder.describe(handle, sfinfo)
+        self.interleaved = []
+        try validate()
+    }
+
+    public init(data: Data, name: String, raw: RawAudioFormat? = nil) throws(AudioError) {
+        if data.isEmpty { throw .emptyFile(name) }
+        let mem = MemoryFile(data)
+        var sfinfo = SF_INFO()
+        if let raw { sfinfo = AudioDecoder.rawInfo(raw) }
+        var io = MemoryFile.virtualIO
+        guard let handle = sf_open_virtual(&io, Int32(SFM_READ), &sfinfo,
+                                           Unmanaged.passUnretained(mem).toOpaque()) else {
+            throw AudioDecoder.openError(name, message: String(cString: sf_strerror(nil)))
+        }
+        self.memory = mem
+        self.file = handle
+        self.name = name
+        self.info = AudioDecoder.describe(handle, sfinfo)
+        self.interleaved = []
+        try validate()
+    }
+
+    deinit { sf_close(file) }
+
+    private func validate() throws(AudioError) {
+        if info.channels < 1 { throw .notAudio(name, reason: "no channels") }
+        if info.sampleRate < AudioLimits.minimumRate || info.sampleRate > AudioLimits.maximumRate {
+            throw .unsupportedSampleRate(name, rate: info.sampleRate)
+        }
+        if info.frames <= 0 { throw .noAudioData(name) }
+        // Float files: let libsndfile hand back the stored values unscaled.
+        interleaved = [Float](repeating: 0, count: AudioDecoder.blockFrames * info.channels)
+    }
+
+    /// Reads the next block of mono samples (channels averaged) into `out`, replacing its
+    /// contents. Returns false at the end of the stream.
+    public func readBlock(into out: inout [Float]) throws(AudioError) -> Bool {
+        let channels = info.channels
+        let got = interleaved.withUnsafeMutableBufferPointer { buf in
+            sf_readf_float(file, buf.baseAddress, sf_count_t(AudioDecoder.blockFrames))
+        }
+        let err = sf_error(file)
+        if err != 0 {
+            throw .decodeFailed(name, reason: String(cString: sf_strerror(file)))
+        }
+        if got <= 0 {
+            if framesRead < info.frames && info.frames != Int64.max {
+                throw .truncated(name, declaredFrames: info.frames, readFrames: framesRead)
+            }
+            return false
+        }
+        framesRead += Int64(got)
+        let n = Int(got)
+        out.removeAll(keepingCapacity: true)
+        out.reserveCapacity(n)
+        var finite = true
+        interleaved.withUnsafeBufferPointer { src in
+            if channels == 1 {
+                for i in 0..<n {
+                    let v = src[i]
+                    if !v.isFinite { finite = false }
+                    out.append(v)
+                }
+            } else {
+                let scale = 1 / Float(channels)
+                for i in 0..<n {
+                    var s: Float = 0
+                    let base = i * channels
+                    for c in 0..<channels { s += src[base + c] }
+                    if !s.isFinite { finite = false }
+                    out.append(s * scale)
+                }
+            }
+        }
+        if !finite { throw .nonFiniteSamples(name) }
+        return true
+    }
+
+    /// Decodes the whole stream at its own rate (for tests and small clips).
+    public func readAll() throws(AudioError) -> [Float] {
+        var all: [Float] = []
+        var block: [Float] = []
+        while try readBlock(into: &block) { all.append(contentsOf: block) }
+        return all
+    }
+
+    // MARK: - libsndfile plumbing
+
+    private static func rawInfo(_ raw: RawAudioFormat) -> SF_INFO {
+        var i = SF_INFO()
+        i.samplerate = Int32(clamping: raw.sampleRate)
+        i.channels = Int32(clamping: raw.channels)
+        let sub: Int32
+        switch raw.encoding {
+        case .pcm8: sub = Int32(SF_FORMAT_PCM_S8)
+        case .pcm16: sub = Int32(SF_FORMAT_PCM_16)
+        case .pcm24: sub = Int32(SF_FORMAT_PCM_24)
+        case .pcm32: sub = Int32(SF_FORMAT_PCM_32)
+        case .float32: sub = Int32(SF_FORMAT_FLOAT)
+        case .ulaw: sub = Int32(SF_FORMAT_ULAW)
+        case .alaw: sub = Int32(SF_FORMAT_ALAW)
+        case .gsm610: sub = Int32(SF_FORMAT_GSM610)
+        }
+        i.format = Int32(SF_FORMAT_RAW) | sub
+        return i
+    }
+
+    private static func describe(_ handle: OpaquePointer, _ sfinfo: SF_INFO) -> AudioInfo {
+        var fi = SF_FORMAT_INFO()
+        fi.format = sfinfo.format & Int32(SF_FORMAT_TYPEMASK)
+        var major = "unknown"
+        if sf_command(handle, Int32(SFC_GET_FORMAT_INFO), &fi, Int32(MemoryLayout<SF_FORMAT_INFO>.size)) == 0,
+           let n = fi.name {
+            major = String(cString: n)
+        }
+        var si = SF_FORMAT_INFO()
+        si.format = sfinfo.format & Int32(SF_FORMAT_SUBMASK)
+        if sf_command(handle, Int32(SFC_GET_FORMAT_INFO), &si, Int32(MemoryLayout<SF_FORMAT_INFO>.size)) == 0,
+           let n = si.name {
+            major += ", " + String(cString: n)
+        }
+        // Float data is returned as stored (no normalisation) so NaN/Inf stay visible and
+        // integer PCM is scaled to [-1, 1).
+        sf_command(handle, Int32(SFC_SET_NORM_FLOAT), nil, Int32(SF_TRUE))
+        return AudioInfo(sampleRate: Int(sfinfo.samplerate), channels: Int(sfinfo.channels),
+                         frames: Int64(sfinfo.frames), formatName: major)
+    }
+
+    private static func openError(_ name: String, message: String) -> AudioError {
+        let lower = message.lowercased()
+        if lower.contains("format") || lower.contains("recogni") || lower.contains("not supported") {
+            return .notAudio(name, reason: message)
+        }
+        return .decodeFailed(name, reason: message)
+    }
+}
+
+/// Bytes served to libsndfile through its virtual I/O interface.
+final class MemoryFile {
+    let bytes: [UInt8]
+    var position: Int = 0
+
+    init(_ data: Data) { bytes = [UInt8](data) }
+
+    static let virtualIO = SF_VIRTUAL_IO(
+        get_filelen: { user in
+            sf_count_t(MemoryFile.from(user).bytes.count)
+        },
+        seek: { offset, whence, user in
+            let m = MemoryFile.from(user)
+            var target: Int
+            switch whence {
+            case SEEK_SET: target = Int(offset)
+            case SEEK_CUR: target = m.position + Int(offset)
+            case SEEK_END: target = m.bytes.count + Int(offset)
+            default: return -1
+            }
+            target = max(0, min(target, m.bytes.count))
+            m.position = target
+            return sf_count_t(target)
+        },
+        read: { ptr, count, user in
+            let m = MemoryFile.from(user)
+            guard let ptr, count > 0 else { return 0 }
+            let n = min(Int(count), m.bytes.count - m.position)
+            if n <= 0 { return 0 }
+            m.bytes.withUnsafeBytes { src in
+                ptr.copyMemory(from: src.baseAddress! + m.position, byteCount: n)
+            }
+            m.position += n
+            return sf_count_t(n)
+        },
+        write: { _, _, _ in 0 },
+        tell: { user in sf_count_t(MemoryFile.from(user).position) }
+    )
+
+    static func from(_ user: UnsafeMutableRawPointer?) -> MemoryFile {
+        Unmanaged<MemoryFile>.fromOpaque(user!).takeUnretainedValue()
+    }
+}

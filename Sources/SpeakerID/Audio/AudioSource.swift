@@ -1,0 +1,45 @@
+import Foundation
+
+/// Where audio comes from: a file on disk, or bytes already in memory (standard input, a
+/// network buffer, a fuzzer). Both are decoded by libsndfile.
+public enum AudioSource: Sendable, CustomStringConvertible {
+    case file(String)
+    /// In-memory bytes, with a name used in messages.
+    case memory(Data, name: String)
+
+    public var description: String {
+        switch self {
+        case .file(let path): return path
+        case .memory(_, let name): return name
+        }
+    }
+}
+
+/// Describes headerless ("raw") audio, which carries no rate or encoding of its own.
+public struct RawAudioFormat: Sendable, Equatable, Codable {
+    public enum Encoding: String, Sendable, Codable, CaseIterable {
+        case pcm8 = "pcm8", pcm16 = "pcm16", pcm24 = "pcm24", pcm32 = "pcm32"
+        case float32 = "float32", ulaw = "ulaw", alaw = "alaw", gsm610 = "gsm610"
+    }
+    public var sampleRate: Int
+    public var channels: Int
+    public var encoding: Encoding
+
+    public init(sampleRate: Int, channels: Int = 1, encoding: Encoding = .pcm16) {
+        self.sampleRate = sampleRate
+        self.channels = channels
+        self.encoding = encoding
+    }
+}
+
+/// What the decoder learned from a file's header.
+public struct AudioInfo: Sendable, Equatable {
+    public var sampleRate: Int
+    public var channels: Int
+    /// Frames (samples per channel) the header declares.
+    public var frames: Int64
+    /// libsndfile's name of the container and encoding, e.g. "FLAC (Free Lossless Audio Codec)".
+    public var formatName: String
+
+    public var duration: Double { sampleRate > 0 ? Double(frames) / Double(sampleRate) : 0 }
+}

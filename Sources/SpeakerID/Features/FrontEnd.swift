@@ -1,0 +1,159 @@
+import Foundation
+
+/// The speech frames of one recording, before per-utterance normalisation.
+public struct SpeechFeatures: Sendable {
+    /// The input's name (path or stream name).
+    public var name: String
+    /// Feature vectors of the frames the VAD kept, in time order, not yet normalised.
+    public var frames: FeatureMatrix
+    /// Frames analysed before the VAD.
+    public var totalFrames: Int
+    /// Duration of the audio at the front end's rate, in seconds.
+    public var duration: Double
+    /// Sample rate of the input before resampling.
+    public var sourceSampleRate: Int
+    public var sourceChannels: Int
+
+    /// Fraction of the frames the VAD kept.
+    public var keptFraction: Double { totalFrames > 0 ? Double(frames.rows) / Double(totalFrames) : 0 }
+}
+
+/// The MFCC front end: audio in, speech feature frames out.
+///
+/// Data flows one way: decode (libsndfile) -> resample (libsamplerate) -> frame -> DC removal,
+/// pre-emphasis, Hamming window -> FFT (FFTW) -> power -> mel filterbank -> log -> DCT-II ->
+/// lifter -> deltas -> energy VAD. Normalisation (CMN, CMVN, warping) is applied afterwards by
+/// `normalized(_:)`, on whatever span of speech frames is being scored.
+///
+/// A `FrontEnd` is an immutable value: share one across threads; each call makes its own
+/// working buffers.
+public struct FrontEnd: Sendable {
+    public let options: FrontEndOptions
+    let transform: CepstralTransform
+
+    public init(options: FrontEndOptions = FrontEndOptions()) throws(FeatureError) {
+        self.options = options
+        self.transform = try CepstralTransform(options: options)
+    }
+
+    /// Decodes `source` and computes its speech frames, streaming the audio in blocks.
+    public func features(of source: AudioSource, raw: RawAudioFormat? = nil) throws -> SpeechFeatures {
+        let decoder = try AudioDecoder(source, raw: raw)
+        return try features(from: decoder)
+    }
+
+    /// Computes the speech frames of everything `decoder` yields.
+    public func features(from decoder: AudioDecoder) throws -> SpeechFeatures {
+        let name = decoder.name
+        let rate = options.framing.sampleRate
+        let resampler: Resampler? = decoder.info.sampleRate == rate ? nil
+            : try Resampler(from: decoder.info.sampleRate, to: rate, quality: options.resampleQuality, name: name)
+        let framer = Framer(transform: transform)
+        var block: [Float] = []
+        var converted: [Float] = []
+        var more = try decoder.readBlock(into: &block)
+        while more {
+            let current = block
+            more = try decoder.readBlock(into: &block)
+            if let resampler {
+                try resampler.process(current, last: !more, into: &converted)
+                framer.push(converted)
+            } else {
+                framer.push(current)
+            }
+        }
+        return try framer.finish(name: name, sourceRate: decoder.info.sampleRate,
+                                 sourceChannels: decoder.info.channels)
+    }
+
+    /// Computes the speech frames of samples already at the front end's rate.
+    public func features(samples: [Float], name: String = "samples") throws(FeatureError) -> SpeechFeatures {
+        let framer = Framer(transform: transform)
+        framer.push(samples)
+        return try framer.finish(name: name, sourceRate: options.framing.sampleRate, sourceChannels: 1)
+    }
+
+    /// Static and dynamic features of every frame of `samples`, before the VAD (for tests and
+    /// for tools that want all frames), with each frame's mean power in dBFS.
+    public func allFrames(samples: [Float]) -> (features: FeatureMatrix, powerDB: [Double]) {
+        let framer = Framer(transform: transform)
+        framer.push(samples)
+        return framer.allFrames()
+    }
+
+    /// The normalised form of `frames` (CMN, CMVN or warping as configured).
+    public func normalized(_ frames: FeatureMatrix) -> FeatureMatrix {
+        Normalizer.apply(options.normalization, to: frames, frameShiftMs: options.framing.frameShiftMs)
+    }
+}
+
+/// Cuts a stream of samples into overlapping frames and analyses each as soon as it is
+/// complete, so only one frame's worth of samples is ever buffered.
+final class Framer {
+    private let analyzer: CepstralAnalyzer
+    private let length: Int, shift: Int, staticDim: Int
+    private var pending: [Float] = []
+    private var statics: FeatureMatrix
+    private var power: [Double] = []
+    private var samples = 0
+
+    init(transform: CepstralTransform) {
+        analyzer = CepstralAnalyzer(transform)
+        length = transform.options.framing.frameLength
+        shift = transform.options.framing.frameShift
+        staticDim = transform.options.staticDimension
+        statics = FeatureMatrix(columns: staticDim)
+    }
+
+    func push(_ block: [Float]) {
+        samples += block.count
+        pending.append(contentsOf: block)
+        let available = pending.count >= length ? (pending.count - length) / shift + 1 : 0
+        if available == 0 { return }
+        let first = statics.appendZeroRows(available)
+        pending.withUnsafeBufferPointer { p in
+            statics.withUnsafeMutableValues { out in
+                for i in 0..<available {
+                    let db = analyzer.analyze(frame: p.baseAddress! + i * shift,
+                                              out: out.baseAddress! + (first + i) * staticDim)
+                    power.append(db)
+                }
+            }
+        }
+        pending.removeFirst(available * shift)
+    }
+
+    func allFrames() -> (features: FeatureMatrix, powerDB: [Double]) {
+        let d = analyzer.t.options.deltas
+        return (Deltas.append(to: statics, order: d.order, window: d.window), power)
+    }
+
+    func finish(name: String, sourceRate: Int, sourceChannels: Int) throws(FeatureError) -> SpeechFeatures {
+        let o = analyzer.t.options
+        let rate = Double(o.framing.sampleRate)
+        if statics.rows == 0 {
+            throw .tooShort(name, seconds: Double(samples) / rate, frameSeconds: Double(length) / rate)
+        }
+        let (all, db) = allFrames()
+        let keep = VoiceActivity.speechFrames(powerDB: db, options: o.vad)
+        if keep.isEmpty { throw .noSpeech(name, frames: all.rows) }
+        return SpeechFeatures(name: name, frames: all.selecting(keep), totalFrames: all.rows,
+                              duration: Double(samples) / rate, sourceSampleRate: sourceRate,
+                              sourceChannels: sourceChannels)
+    }
+}
+
+/// Energy speech-activity detection: keep frames within `thresholdDB` of the loudest frame and
+/// above the absolute floor.
+public enum VoiceActivity {
+    public static func speechFrames(powerDB: [Double], options: VADOptions) -> [Int] {
+        let finite = powerDB.filter { $0.isFinite }
+        if !options.enabled {
+            // Still refuse digital silence: it carries nothing and has no valid log spectrum.
+            return finite.isEmpty ? [] : Array(powerDB.indices)
+        }
+        guard let loudest = finite.max() else { return [] }
+        let cut = max(loudest - options.thresholdDB, options.floorDB)
+        return powerDB.indices.filter { powerDB[$0] >= cut }
+    }
+}

@@ -1,0 +1,147 @@
+import COpenBLAS
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A Gaussian mixture with diagonal covariances.
+///
+/// Stored as weights, means and variances (`Float`), plus the form used for scoring (as in
+/// Kaldi's `DiagGmm`): for component k, log w_k N(x; mu_k, sigma_k^2) =
+///   g_k + sum_d (mu_kd / s_kd) x_d - 1/2 sum_d (1 / s_kd) x_d^2,
+/// with g_k = log w_k - 1/2 (D log 2pi + sum_d log s_kd + sum_d mu_kd^2 / s_kd). The
+/// log-likelihoods of a block of frames X are therefore two matrix products,
+/// X (mu/s)^T + X^2 (-1/(2s))^T, plus the per-component constants.
+public struct DiagGMM: Sendable, Equatable {
+    public let components: Int
+    public let dimension: Int
+    public let weights: [Float]
+    /// K x D, row-major.
+    public let means: [Float]
+    /// K x D, row-major.
+    public let variances: [Float]
+
+    /// Per-component constants g_k.
+    public let gconsts: [Float]
+    /// The scoring matrix, K x (2D + 1), row k = [mu_k / s_k, -1 / (2 s_k), g_k]: with a frame
+    /// augmented to [x, x^2, 1], one dot product gives log w_k N(x; mu_k, s_k).
+    let scoringMatrix: [Float]
+
+    public init(weights: [Float], means: [Float], variances: [Float], dimension: Int) throws(ModelError) {
+        let K = weights.count, D = dimension
+        guard K > 0, D > 0 else { throw .invalidParameters("need at least one component and one dimension") }
+        guard means.count == K * D, variances.count == K * D else {
+            throw .invalidParameters("expected \(K)x\(D) means and variances")
+        }
+        guard weights.allSatisfy({ $0.isFinite && $0 >= 0 }) else { throw .invalidParameters("weights must be finite and non-negative") }
+        let total = weights.reduce(0.0) { $0 + Double($1) }
+        guard abs(total - 1) < 1e-3 else { throw .invalidParameters("weights sum to \(total), not 1") }
+        guard means.allSatisfy({ $0.isFinite }) else { throw .invalidParameters("means must be finite") }
+        guard variances.allSatisfy({ $0.isFinite && $0 > 0 }) else { throw .invalidParameters("variances must be finite and positive") }
+        _ = BLASThreads.configured
+        self.components = K
+        self.dimension = D
+        self.weights = weights
+        self.means = means
+        self.variances = variances
+        var g = [Float](repeating: 0, count: K)
+        let W = 2 * D + 1
+        var sm = [Float](repeating: 0, count: K * W)
+        let log2pi = log(2 * Double.pi)
+        for k in 0..<K {
+            var c = weights[k] > 0 ? log(Double(weights[k])) : -Double.greatestFiniteMagnitude
+            c -= 0.5 * Double(D) * log2pi
+            for d in 0..<D {
+                let m = Double(means[k * D + d]), v = Double(variances[k * D + d])
+                c -= 0.5 * (log(v) + m * m / v)
+                sm[k * W + d] = Float(m / v)
+                sm[k * W + D + d] = Float(-0.5 / v)
+            }
+            g[k] = Float(max(c, -1e30))
+            sm[k * W + 2 * D] = g[k]
+        }
+        gconsts = g
+        scoringMatrix = sm
+    }
+
+    /// Number of free parameters (for information criteria and "too few frames" warnings).
+    public var parameterCount: Int { components - 1 + 2 * components * dimension }
+
+    /// Writes the augmented frames [x, x^2, 1] of the `n` frames at `x` into `augmented`
+    /// (n x (2D + 1)).
+    func augment(_ x: UnsafePointer<Float>, count n: Int, into augmented: UnsafeMutablePointer<Float>) {
+        let D = dimension, W = 2 * D + 1
+        for t in 0..<n {
+            let src = x + t * D, dst = augmented + t * W
+            for d in 0..<D {
+                let v = src[d]
+                dst[d] = v
+                dst[D + d] = v * v
+            }
+            dst[2 * D] = 1
+        }
+    }
+
+    /// Writes the n x K matrix of per-component log-likelihoods log(w_k N(x_t)) of `n`
+    /// augmented frames into `out`: one matrix product, augmented x scoringMatrix^T.
+    func componentLogLikelihoods(augmented: UnsafePointer<Float>, count n: Int, out: UnsafeMutablePointer<Float>) {
+        let K = components, W = 2 * dimension + 1
+        scoringMatrix.withUnsafeBufferPointer { sm in
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(K), Int32(W),
+                        1, augmented, Int32(W), sm.baseAddress, Int32(W), 0, out, Int32(K))
+        }
+    }
+
+    /// log p(x_t) for each frame, in Double.
+    public func frameLogLikelihoods(_ frames: FeatureMatrix) -> [Double] {
+        precondition(frames.columns == dimension, "dimension mismatch")
+        var result = [Double](repeating: 0, count: frames.rows)
+        let block = GMMWorkspace.blockFrames
+        var ws = GMMWorkspace(components: components, dimension: dimension)
+        frames.values.withUnsafeBufferPointer { x in
+            var start = 0
+            while start < frames.rows {
+                let n = min(block, frames.rows - start)
+                ws.loglik.withUnsafeMutableBufferPointer { ll in
+                    ws.augmented.withUnsafeMutableBufferPointer { aug in
+                        augment(x.baseAddress! + start * dimension, count: n, into: aug.baseAddress!)
+                        componentLogLikelihoods(augmented: aug.baseAddress!, count: n, out: ll.baseAddress!)
+                        for t in 0..<n {
+                            result[start + t] = VectorMath.logSumExpDestroying(ll.baseAddress! + t * components, count: components)
+                        }
+                    }
+                }
+                start += n
+            }
+        }
+        return result
+    }
+
+    /// The average per-frame log-likelihood of `frames` (Reynolds & Rose's score).
+    public func averageLogLikelihood(_ frames: FeatureMatrix) -> Double {
+        if frames.rows == 0 { return -.infinity }
+        return frameLogLikelihoods(frames).reduce(0, +) / Double(frames.rows)
+    }
+}
+
+/// Scratch buffers for scoring a block of frames against one GMM.
+struct GMMWorkspace {
+    /// Frames per block: large enough for efficient matrix products, small enough that the
+    /// block's features, squares and log-likelihoods stay in cache.
+    static let blockFrames = 256
+    /// Frames augmented to [x, x^2, 1], blockFrames x (2D + 1).
+    var augmented: [Float]
+    var loglik: [Float]
+
+    init(components: Int, dimension: Int) {
+        augmented = [Float](repeating: 0, count: Self.blockFrames * (2 * dimension + 1))
+        loglik = [Float](repeating: 0, count: Self.blockFrames * components)
+    }
+}
+
+/// Keeps OpenBLAS single-threaded: SpeakerID parallelises across frames and files itself, and
+/// OpenBLAS's own threads would compete with ours for the same cores.
+enum BLASThreads {
+    static let configured: Void = { openblas_set_num_threads(1) }()
+}

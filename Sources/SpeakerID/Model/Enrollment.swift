@@ -1,0 +1,59 @@
+import Foundation
+
+/// Turns a speaker's recordings into a speaker model: features of every file, pooled, then EM.
+public struct Enrollment: Sendable {
+    public var frontEnd: FrontEnd
+    public var em: EMOptions
+    /// When true, `em.components` is ignored and each speaker gets `automaticComponents(frames:)`.
+    public var automaticOrder: Bool
+
+    public init(frontEnd: FrontEnd, em: EMOptions, automaticOrder: Bool = false) {
+        self.frontEnd = frontEnd
+        self.em = em
+        self.automaticOrder = automaticOrder
+    }
+
+    /// Speech frames per component the automatic model order aims for.
+    public static let framesPerComponent = 25
+    public static let automaticRange = 4...128
+
+    /// The model order for `frames` speech frames: the largest power of two with at least
+    /// `framesPerComponent` frames (0.25 s of speech) per component, within 4...128. A minute
+    /// of read speech (4,000-5,000 speech frames) gets 128, half a minute 64, a few seconds
+    /// 4-8. Measured on minilibri, cv-fa and fsdd (README): fixed orders overfit the speakers
+    /// with little enrolment audio or underfit those with much.
+    public static func automaticComponents(frames: Int) -> Int {
+        var k = automaticRange.lowerBound
+        while k * 2 <= automaticRange.upperBound && k * 2 * framesPerComponent <= frames { k *= 2 }
+        return k
+    }
+
+    /// The EM options used for a speaker with `frames` speech frames.
+    public func options(frames: Int) -> EMOptions {
+        var o = em
+        if automaticOrder { o.components = Self.automaticComponents(frames: frames) }
+        return o
+    }
+
+    /// Frames per component below which a warning is due: a diagonal Gaussian in D dimensions
+    /// has 2D + 1 parameters, and each wants a few frames.
+    public func tooFewFrames(_ frames: Int) -> Bool { frames < options(frames: frames).components * 2 * frontEnd.options.dimension }
+
+    /// Normalised speech frames of each file, pooled in file order.
+    public func trainingFrames(_ features: [SpeechFeatures]) -> FeatureMatrix? {
+        FeatureMatrix.concatenate(features.map { frontEnd.normalized($0.frames) })
+    }
+
+    /// Trains one speaker's model from already-extracted features.
+    public func train(speaker: String, features: [SpeechFeatures], threads: Int) async throws -> SpeakerModel {
+        _ = try SpeakerName(speaker)
+        guard let frames = trainingFrames(features) else { throw ModelError.notEnoughFrames(frames: 0, components: em.components) }
+        let em = options(frames: frames.rows)
+        let result = try await EMTrainer(options: em).train(frames, threads: threads)
+        let info = TrainingInfo(frames: frames.rows,
+                                speechSeconds: Double(frames.rows) * frontEnd.options.framing.frameShiftMs / 1000,
+                                files: features.count, iterations: result.iterations, converged: result.converged,
+                                finalLogLikelihood: result.finalLogLikelihood, seed: em.seed, em: em)
+        return SpeakerModel(speaker: speaker, gmm: result.model, frontEnd: frontEnd.options, training: info)
+    }
+}

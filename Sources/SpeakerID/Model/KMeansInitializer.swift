@@ -1,0 +1,147 @@
+import COpenBLAS
+
+/// Initial GMM from k-means++ seeding followed by Lloyd iterations on a subsample of frames.
+///
+/// Why k-means++: its seeds are spread in proportion to squared distance, so EM starts with
+/// every component on a distinct part of the data and fewer collapse. The subsample keeps the
+/// cost of initialisation below that of one EM iteration; the seed makes it reproducible.
+public struct KMeansInitializer: Sendable {
+    /// Frames used for seeding and k-means: at most this many per component.
+    public var framesPerComponent = 50
+    public var minimumSample = 10_000
+    public var iterations = 10
+
+    public init() {}
+
+    public func initialGMM(_ data: FeatureMatrix, components K: Int, varianceFloor: [Float],
+                           random: inout SeededRandom) throws(ModelError) -> DiagGMM {
+        let D = data.columns, N = data.rows
+        // A deterministic subsample: a seeded shuffle's prefix.
+        let sampleSize = min(N, max(minimumSample, framesPerComponent * K))
+        var order = Array(0..<N)
+        if sampleSize < N {
+            for i in 0..<sampleSize {
+                let j = i + Int(random.next() % UInt64(N - i))
+                order.swapAt(i, j)
+            }
+        }
+        let sample = data.selecting(Array(order.prefix(sampleSize)).sorted())
+        let M = sample.rows
+        let x = sample.values
+
+        // k-means++ seeding.
+        var centres = [Float](repeating: 0, count: K * D)
+        var nearest = [Double](repeating: .infinity, count: M)
+        var chosen = Int(random.next() % UInt64(M))
+        for k in 0..<K {
+            for d in 0..<D { centres[k * D + d] = x[chosen * D + d] }
+            var total = 0.0
+            for i in 0..<M {
+                var s: Float = 0
+                for d in 0..<D {
+                    let e = x[i * D + d] - centres[k * D + d]
+                    s += e * e
+                }
+                nearest[i] = min(nearest[i], Double(s))
+                total += nearest[i]
+            }
+            if k == K - 1 { break }
+            if total <= 0 {
+                chosen = Int(random.next() % UInt64(M))
+                continue
+            }
+            var r = random.nextUnit() * total
+            chosen = M - 1
+            for i in 0..<M {
+                r -= nearest[i]
+                if r <= 0 { chosen = i; break }
+            }
+        }
+
+        // Lloyd iterations; squared distances as |x|^2 - 2 x.c + |c|^2, the cross term one
+        // matrix product per block of frames.
+        var assign = [Int](repeating: 0, count: M)
+        let block = GMMWorkspace.blockFrames
+        var cross = [Float](repeating: 0, count: block * K)
+        for _ in 0..<iterations {
+            var changed = false
+            var norms = [Float](repeating: 0, count: K)
+            for k in 0..<K {
+                var s: Float = 0
+                for d in 0..<D { s += centres[k * D + d] * centres[k * D + d] }
+                norms[k] = s
+            }
+            x.withUnsafeBufferPointer { xb in
+                centres.withUnsafeBufferPointer { cb in
+                    cross.withUnsafeMutableBufferPointer { pb in
+                        var start = 0
+                        while start < M {
+                            let n = min(block, M - start)
+                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(K), Int32(D),
+                                        -2, xb.baseAddress! + start * D, Int32(D), cb.baseAddress, Int32(D), 0, pb.baseAddress, Int32(K))
+                            for t in 0..<n {
+                                var best = 0, bestD = Float.infinity
+                                let row = pb.baseAddress! + t * K
+                                for k in 0..<K {
+                                    let dist = row[k] + norms[k]
+                                    if dist < bestD { bestD = dist; best = k }
+                                }
+                                if assign[start + t] != best { assign[start + t] = best; changed = true }
+                            }
+                            start += n
+                        }
+                    }
+                }
+            }
+            var sums = [Double](repeating: 0, count: K * D), counts = [Int](repeating: 0, count: K)
+            for i in 0..<M {
+                counts[assign[i]] += 1
+                for d in 0..<D { sums[assign[i] * D + d] += Double(x[i * D + d]) }
+            }
+            for k in 0..<K where counts[k] > 0 {
+                for d in 0..<D { centres[k * D + d] = Float(sums[k * D + d] / Double(counts[k])) }
+            }
+            if !changed { break }
+        }
+
+        // Weights, means and variances from the final partition; an empty cluster gets the
+        // global variance and a small weight.
+        var counts = [Int](repeating: 0, count: K)
+        var sq = [Double](repeating: 0, count: K * D)
+        for i in 0..<M {
+            let k = assign[i]
+            counts[k] += 1
+            for d in 0..<D {
+                let e = Double(x[i * D + d] - centres[k * D + d])
+                sq[k * D + d] += e * e
+            }
+        }
+        let global = columnVariances(sample)
+        var w = [Float](repeating: 0, count: K), va = [Float](repeating: 0, count: K * D)
+        for k in 0..<K {
+            w[k] = Float(max(counts[k], 1)) / Float(M + K)
+            for d in 0..<D {
+                let v = counts[k] > 1 ? Float(sq[k * D + d] / Double(counts[k])) : global[d]
+                va[k * D + d] = max(v, varianceFloor[d])
+            }
+        }
+        return try DiagGMM(weights: normalizedWeights(w), means: centres, variances: va, dimension: D)
+    }
+}
+
+/// Per-column variance of a matrix, in Double.
+public func columnVariances(_ m: FeatureMatrix) -> [Float] {
+    let C = m.columns, T = m.rows
+    var s = [Double](repeating: 0, count: C), q = [Double](repeating: 0, count: C)
+    for t in 0..<T {
+        for c in 0..<C {
+            let v = Double(m.values[t * C + c])
+            s[c] += v
+            q[c] += v * v
+        }
+    }
+    return (0..<C).map { c in
+        let mean = s[c] / Double(max(T, 1))
+        return Float(max(q[c] / Double(max(T, 1)) - mean * mean, 0))
+    }
+}

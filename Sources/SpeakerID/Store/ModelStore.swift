@@ -1,0 +1,152 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+public enum ModelStoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    case noModels(String)
+    case notADirectory(String)
+    case writeFailed(String, reason: String)
+    case readFailed(String, reason: String)
+    case incompatible(String, reason: String)
+    case nameMismatch(String, stored: String)
+
+    public var description: String {
+        switch self {
+        case .noModels(let d): return "\(d): no speaker models (*.gmm) found; enrol speakers first"
+        case .notADirectory(let d): return "\(d): not a directory"
+        case .writeFailed(let p, let r): return "\(p): could not write model (\(r))"
+        case .readFailed(let p, let r): return "\(p): could not read model (\(r))"
+        case .incompatible(let p, let r): return "\(p): \(r)"
+        case .nameMismatch(let p, let s): return "\(p): file name does not match the speaker it holds (\(s.debugDescription)); was it renamed?"
+        }
+    }
+}
+
+/// A directory of speaker models, one file per speaker.
+///
+/// Writes are atomic: the model goes to a temporary file in the same directory, is flushed
+/// with fsync, then renamed over the old one, and the directory is fsynced; a crash leaves
+/// either the old model or the new one, never a mix.
+public struct ModelStore: Sendable {
+    public let directory: String
+
+    public init(directory: String) { self.directory = directory }
+
+    public func path(for name: SpeakerName) -> String {
+        (directory as NSString).appendingPathComponent(name.fileName)
+    }
+
+    /// Saves `model` under its speaker's name, replacing any previous model atomically.
+    @discardableResult
+    public func save(_ model: SpeakerModel) throws -> String {
+        let name = try SpeakerName(model.speaker)
+        var m = model
+        m.speaker = name.value
+        let bytes = try ModelFile.encode(m)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let target = path(for: name)
+        try Self.atomicWrite(bytes, to: target, directory: directory)
+        return target
+    }
+
+    /// Loads one speaker's model.
+    public func load(_ name: SpeakerName) throws -> SpeakerModel {
+        try Self.load(path: path(for: name))
+    }
+
+    public static func load(path: String) throws -> SpeakerModel {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            if !FileManager.default.fileExists(atPath: path) { throw ModelStoreError.readFailed(path, reason: "no such file") }
+            throw ModelStoreError.readFailed(path, reason: "unreadable")
+        }
+        return try ModelFile.decode([UInt8](data), name: path)
+    }
+
+    /// Paths of every model file in the directory, sorted; other files are ignored.
+    public func modelPaths() throws -> [String] {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) else { throw ModelStoreError.noModels(directory) }
+        guard isDir.boolValue else { throw ModelStoreError.notADirectory(directory) }
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory)
+        return names.filter { $0.hasSuffix("." + SpeakerName.fileExtension) && !$0.hasPrefix(".") }
+            .sorted().map { (directory as NSString).appendingPathComponent($0) }
+    }
+
+    /// Loads every model and checks they can be compared: same front end, same dimension.
+    public func loadAll() throws -> [SpeakerModel] {
+        let paths = try modelPaths()
+        if paths.isEmpty { throw ModelStoreError.noModels(directory) }
+        var models: [SpeakerModel] = []
+        for p in paths {
+            let m = try Self.load(path: p)
+            if let n = try? SpeakerName(m.speaker), n.fileName != (p as NSString).lastPathComponent {
+                throw ModelStoreError.nameMismatch(p, stored: m.speaker)
+            }
+            if let first = models.first, first.frontEnd != m.frontEnd {
+                throw ModelStoreError.incompatible(p, reason: "made with a different front-end configuration from \(first.speaker.debugDescription)'s model (\(FrontEndOptions.differences(first.frontEnd, m.frontEnd))); models can only be compared when their features are made the same way")
+            }
+            models.append(m)
+        }
+        return models
+    }
+
+    static func atomicWrite(_ bytes: [UInt8], to target: String, directory: String) throws {
+        let tmp = (directory as NSString).appendingPathComponent(".\(UInt64.random(in: 0...UInt64.max)).tmp")
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw ModelStoreError.writeFailed(target, reason: String(cString: strerror(errno))) }
+        var ok = false
+        defer { if !ok { close(fd); unlink(tmp) } }
+        var written = 0
+        try bytes.withUnsafeBytes { raw in
+            while written < raw.count {
+                let n = write(fd, raw.baseAddress! + written, raw.count - written)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw ModelStoreError.writeFailed(target, reason: String(cString: strerror(errno)))
+                }
+                written += n
+            }
+        }
+        guard fsync(fd) == 0 else { throw ModelStoreError.writeFailed(target, reason: "fsync: " + String(cString: strerror(errno))) }
+        guard close(fd) == 0 else {
+            ok = true
+            unlink(tmp)
+            throw ModelStoreError.writeFailed(target, reason: "close: " + String(cString: strerror(errno)))
+        }
+        ok = true
+        guard rename(tmp, target) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(tmp)
+            throw ModelStoreError.writeFailed(target, reason: reason)
+        }
+        let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dfd >= 0 {
+            _ = fsync(dfd)
+            close(dfd)
+        }
+    }
+}
+
+extension FrontEndOptions {
+    /// A short list of the settings that differ between two configurations.
+    public static func differences(_ a: FrontEndOptions, _ b: FrontEndOptions) -> String {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        func flat(_ o: FrontEndOptions) -> [String: String] {
+            guard let d = try? enc.encode(o), let j = try? JSONSerialization.jsonObject(with: d) as? [String: Any] else { return [:] }
+            var out: [String: String] = [:]
+            for (k, v) in j {
+                if let sub = v as? [String: Any] {
+                    for (k2, v2) in sub { out["\(k).\(k2)"] = "\(v2)" }
+                } else { out[k] = "\(v)" }
+            }
+            return out
+        }
+        let fa = flat(a), fb = flat(b)
+        let keys = Set(fa.keys).union(fb.keys).filter { fa[$0] != fb[$0] }.sorted()
+        return keys.map { "\($0): \(fa[$0] ?? "-") vs \(fb[$0] ?? "-")" }.joined(separator: ", ")
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+
+/// Why a speaker name cannot be used.
+public enum SpeakerNameError: Error, Equatable, Sendable, CustomStringConvertible {
+    case empty
+    case controlCharacter(String)
+    case tooLong(String, bytes: Int)
+
+    public var description: String {
+        switch self {
+        case .empty: return "speaker name is empty"
+        case .controlCharacter(let n): return "speaker name \(n.debugDescription) contains a control character (NUL, newline, ...)"
+        case .tooLong(let n, let b): return "speaker name \(String(n.prefix(40)).debugDescription)... is \(b) bytes of UTF-8; the limit is \(SpeakerName.maximumBytes)"
+        }
+    }
+}
+
+/// A validated speaker name and the file name it is stored under.
+///
+/// Names are Unicode-normalised (NFC), so two spellings of the same text are the same
+/// speaker. The file name keeps only [a-z0-9_-] and writes every other UTF-8 byte, upper-case
+/// letters included, as %XX: no name can contain a path separator or "..", and names that
+/// differ only in case get different files even on case-insensitive file systems.
+public struct SpeakerName: Hashable, Sendable, CustomStringConvertible {
+    public static let maximumBytes = 80
+    public static let fileExtension = "gmm"
+
+    public let value: String
+    public let fileName: String
+
+    public init(_ raw: String) throws(SpeakerNameError) {
+        let name = raw.precomposedStringWithCanonicalMapping
+        if name.isEmpty { throw .empty }
+        if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" }) {
+            throw .controlCharacter(name)
+        }
+        let bytes = Array(name.utf8)
+        if bytes.count > Self.maximumBytes { throw .tooLong(name, bytes: bytes.count) }
+        var file = ""
+        for b in bytes {
+            switch b {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "_"), UInt8(ascii: "-"):
+                file.append(Character(UnicodeScalar(b)))
+            default:
+                file += String(format: "%%%02X", b)
+            }
+        }
+        value = name
+        fileName = file + "." + Self.fileExtension
+    }
+
+    public var description: String { value }
+}

@@ -1,0 +1,186 @@
+import ArgumentParser
+import Foundation
+import SpeakerID
+
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmarks (JSON lines; deterministic data from a seed).",
+        subcommands: [BenchFeatures.self, BenchEM.self, BenchScore.self])
+}
+
+/// The peak single-precision rate this machine could reach: cores x FMA lanes x 2 x clock.
+enum MachinePeak {
+    /// (GFLOP/s, how it was found)
+    static func estimate(threads: Int) -> (Double, String) {
+        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let flags = cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") } ?? ""
+        let avx512 = flags.contains(" avx512f")
+        let fma = flags.contains(" fma")
+        let mhzLine = cpuinfo.split(separator: "\n").first { $0.hasPrefix("cpu MHz") }
+        let mhz = mhzLine.flatMap { Double($0.split(separator: ":").last!.trimmingCharacters(in: .whitespaces)) } ?? 2000
+        let lanes = avx512 ? 16.0 : 8.0
+        let fmaUnits = 2.0  // two FMA ports on every x86 core since Haswell
+        let flopsPerCycle = fma ? lanes * 2 * fmaUnits : lanes * 2
+        let peak = Double(threads) * flopsPerCycle * mhz / 1000
+        return (peak, "\(threads) core(s) x \(Int(flopsPerCycle)) flop/cycle (\(avx512 ? "AVX-512" : "AVX2")\(fma ? " FMA x2" : "")) x \(Int(mhz)) MHz from /proc/cpuinfo")
+    }
+}
+
+struct BenchFeatures: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "features",
+        abstract: "Real-time factor of the MFCC front end, from decoded audio and from files on disk.")
+
+    @Option(help: "Seconds of audio (cut into 60-s files).") var seconds: Double = 600
+    @Option(help: "Sample rate in Hz.") var rate = 16000
+    @Option(help: "Worker threads.") var threads = 1
+    @Option(help: "Repetitions; the fastest is reported.") var repeats = 3
+    @Option(help: "Folder to write (or reuse) the benchmark WAV files in.") var audioDir: String?
+    @Option(help: "Random seed of the synthetic audio.") var seed: UInt64 = 1
+    @Flag(help: "JSON lines (the default; kept for symmetry with the other commands).") var json = false
+
+    func run() async throws {
+        let chunk = 60.0
+        let files = max(1, Int((seconds / chunk).rounded(.up)))
+        let dir = audioDir ?? (NSTemporaryDirectory() as NSString).appendingPathComponent("speakerid-bench-\(rate)-\(Int(seconds))-\(seed)")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var audio: [[Float]] = []
+        var paths: [String] = []
+        for i in 0..<files {
+            let len = min(chunk, seconds - Double(i) * chunk)
+            let path = (dir as NSString).appendingPathComponent(String(format: "bench-%03d.wav", i))
+            if FileManager.default.fileExists(atPath: path) {
+                audio.append(try AudioDecoder(path: path).readAll())
+            } else {
+                let s = SyntheticSpeech.generate(seconds: len, sampleRate: rate, seed: seed &+ UInt64(i))
+                try AudioWriter.write(s, sampleRate: rate, to: path)
+                audio.append(try AudioDecoder(path: path).readAll())  // the 16-bit values, as peers read them
+            }
+            paths.append(path)
+        }
+        var o = FrontEndOptions()
+        o.framing.sampleRate = rate
+        let fe = try FrontEnd(options: o)
+        let total = audio.reduce(0) { $0 + $1.count }
+        let audioSeconds = Double(total) / Double(rate)
+        let decoded = audio, filePaths = paths
+        var bestMem = Double.infinity, bestDisk = Double.infinity
+        var frames = 0
+        for _ in 0..<max(1, repeats) {
+            let t0 = Date()
+            let r = try await parallelMap(count: decoded.count, threads: threads) { i in
+                try fe.features(samples: decoded[i], name: "chunk \(i)").totalFrames
+            }
+            bestMem = min(bestMem, Date().timeIntervalSince(t0))
+            frames = r.reduce(0, +)
+            let t1 = Date()
+            _ = try await parallelMap(count: filePaths.count, threads: threads) { i in
+                try fe.features(of: .file(filePaths[i])).totalFrames
+            }
+            bestDisk = min(bestDisk, Date().timeIntervalSince(t1))
+        }
+        let common: [String: Any] = ["benchmark": "features", "audio_seconds": audioSeconds, "sample_rate": rate,
+                                     "threads": threads, "frames": frames, "audio_dir": dir,
+                                     "options": "20 ms Hamming, 10 ms hop, FFT \(o.framing.fftSize), 24 mel filters, c1-c20 + deltas, energy VAD"]
+        var mem = common
+        mem["source"] = "decoded"
+        mem["seconds"] = bestMem
+        mem["realtime_factor"] = audioSeconds / bestMem
+        print(SpeakerIDCLI.json(mem))
+        var disk = common
+        disk["source"] = "wav files through libsndfile"
+        disk["seconds"] = bestDisk
+        disk["realtime_factor"] = audioSeconds / bestDisk
+        print(SpeakerIDCLI.json(disk))
+    }
+}
+
+/// Random frames drawn from a random mixture (deterministic from the seed).
+func syntheticFrames(rows: Int, dim: Int, seed: UInt64) -> FeatureMatrix {
+    var rng = SeededRandom(seed: seed)
+    let centres = 16
+    let mu = (0..<(centres * dim)).map { _ in Float(rng.nextGaussian() * 3) }
+    var v = [Float](repeating: 0, count: rows * dim)
+    for t in 0..<rows {
+        let c = Int(rng.next() % UInt64(centres))
+        for d in 0..<dim { v[t * dim + d] = mu[c * dim + d] + Float(rng.nextGaussian()) }
+    }
+    return FeatureMatrix(rows: rows, columns: dim, values: v)
+}
+
+struct BenchEM: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "em", abstract: "Seconds per EM iteration (E and M step) on random frames.")
+
+    @Option var frames = 200_000
+    @Option var dim = 39
+    @Option var components = 256
+    @Option var iterations = 5
+    @Option var threads = 1
+    @Option var seed: UInt64 = 1
+    @Flag var json = false
+
+    func run() async throws {
+        let data = syntheticFrames(rows: frames, dim: dim, seed: seed)
+        var em = EMOptions()
+        em.components = components
+        em.maxIterations = iterations
+        em.tolerance = 0
+        em.seed = seed
+        var random = SeededRandom(seed: seed)
+        let floor = columnVariances(data).map { $0 * 0.01 }
+        var model = try KMeansInitializer().initialGMM(data, components: components, varianceFloor: floor, random: &random)
+        let update = MaximumLikelihoodUpdate(varianceFloor: floor)
+        let t0 = Date()
+        for _ in 0..<iterations {
+            let s = try await EMTrainer.statistics(model, data, threads: threads)
+            model = try update.apply(s, to: model).model
+        }
+        let per = Date().timeIntervalSince(t0) / Double(iterations)
+        // Matrix-product flops per iteration: E step 2 products, M step 2 products, each 2NKD.
+        let flops = 4 * 2 * Double(frames) * Double(components) * Double(dim)
+        let (peak, how) = MachinePeak.estimate(threads: threads)
+        print(SpeakerIDCLI.json([
+            "benchmark": "em", "frames": frames, "dim": dim, "components": components, "threads": threads,
+            "iterations": iterations, "seconds_per_iteration": per,
+            "frame_components_per_second": Double(frames) * Double(components) / per,
+            "gflops": flops / per / 1e9, "peak_gflops": peak, "peak_assumed": how,
+            "fraction_of_peak": flops / per / 1e9 / peak,
+        ]))
+    }
+}
+
+struct BenchScore: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "score", abstract: "Seconds to score frames against many models.")
+
+    @Option var models = 100
+    @Option var components = 64
+    @Option var frames = 100_000
+    @Option var dim = 39
+    @Option var threads = 1
+    @Option var seed: UInt64 = 1
+    @Flag var json = false
+
+    func run() async throws {
+        let data = syntheticFrames(rows: frames, dim: dim, seed: seed)
+        var rng = SeededRandom(seed: seed &+ 7)
+        let gmms: [DiagGMM] = try (0..<models).map { _ in
+            let w = [Float](repeating: 1 / Float(components), count: components)
+            let mu = (0..<(components * dim)).map { _ in Float(rng.nextGaussian() * 3) }
+            let va = (0..<(components * dim)).map { _ in Float(0.5 + rng.nextUnit()) }
+            return try DiagGMM(weights: w, means: mu, variances: va, dimension: dim)
+        }
+        let t0 = Date()
+        let scores = try await parallelMap(count: models, threads: threads) { i in gmms[i].averageLogLikelihood(data) }
+        let sec = Date().timeIntervalSince(t0)
+        let flops = 2 * 2 * Double(frames) * Double(components) * Double(dim) * Double(models)
+        let (peak, how) = MachinePeak.estimate(threads: threads)
+        print(SpeakerIDCLI.json([
+            "benchmark": "score", "models": models, "components": components, "frames": frames, "dim": dim,
+            "threads": threads, "seconds": sec, "checksum": scores.reduce(0, +),
+            "gflops": flops / sec / 1e9, "peak_gflops": peak, "peak_assumed": how, "fraction_of_peak": flops / sec / 1e9 / peak,
+        ]))
+    }
+}

@@ -1,0 +1,138 @@
+import ArgumentParser
+import SpeakerID
+
+/// Every MFCC front-end option, each overriding the documented default (or, for identify and
+/// evaluate, checked against the models' configuration).
+struct FrontEndArguments: ParsableArguments {
+    @Option(help: ArgumentHelp("Front-end sample rate in Hz; other rates are resampled (default: 16000).", valueName: "Hz"))
+    var sampleRate: Int?
+    @Option(help: ArgumentHelp("Analysis window length in ms (default: 20).", valueName: "ms"))
+    var frameLength: Double?
+    @Option(help: ArgumentHelp("Frame hop in ms (default: 10).", valueName: "ms"))
+    var frameShift: Double?
+    @Option(help: ArgumentHelp("Pre-emphasis coefficient, 0 to disable (default: 0.97).", valueName: "coef"))
+    var preEmphasis: Double?
+    @Option(help: ArgumentHelp("Number of triangular mel filters (default: 24).", valueName: "n"))
+    var filters: Int?
+    @Option(help: ArgumentHelp("Lower band edge in Hz, e.g. 300 for telephone speech (default: 20).", valueName: "Hz"))
+    var lowFreq: Double?
+    @Option(help: ArgumentHelp("Upper band edge in Hz, 0 for Nyquist, e.g. 3400 for telephone speech (default: 0).", valueName: "Hz"))
+    var highFreq: Double?
+    @Option(help: ArgumentHelp("Cepstral coefficients c1..cN kept (default: 20).", valueName: "N"))
+    var ceps: Int?
+    @Option(help: ArgumentHelp("Energy term before c1: none, c0 or log-energy (default: none).", valueName: "term"))
+    var energy: String?
+    @Option(help: ArgumentHelp("Sinusoidal lifter parameter, 0 to disable (default: 0).", valueName: "Q"))
+    var lifter: Double?
+    @Option(help: ArgumentHelp("0: statics; 1: + deltas; 2: + delta-deltas (default: 2).", valueName: "order"))
+    var deltas: Int?
+    @Option(help: ArgumentHelp("Delta regression half-window in frames (default: 2).", valueName: "frames"))
+    var deltaWindow: Int?
+    @Option(help: ArgumentHelp("Keep frames within this many dB of the loudest frame (default: 30).", valueName: "dB"))
+    var vadThreshold: Double?
+    @Option(help: ArgumentHelp("Never keep frames below this mean power in dBFS (default: -90).", valueName: "dBFS"))
+    var vadFloor: Double?
+    @Flag(help: "Keep every frame (no speech-activity detection).")
+    var noVad = false
+    @Option(help: ArgumentHelp("Per-utterance normalisation: none, mean, mean-variance or warp (default: mean).", valueName: "mode"))
+    var normalize: String?
+    @Option(help: ArgumentHelp("Feature-warping window in seconds (default: 3).", valueName: "s"))
+    var warpWindow: Double?
+    @Option(help: ArgumentHelp("Resampler quality: best, medium or fastest (default: medium).", valueName: "q"))
+    var resampleQuality: String?
+
+    var anyGiven: Bool {
+        sampleRate != nil || frameLength != nil || frameShift != nil || preEmphasis != nil || filters != nil
+            || lowFreq != nil || highFreq != nil || ceps != nil || energy != nil || lifter != nil || deltas != nil
+            || deltaWindow != nil || vadThreshold != nil || vadFloor != nil || noVad || normalize != nil
+            || warpWindow != nil || resampleQuality != nil
+    }
+
+    /// `base` with every option given on the command line applied.
+    func apply(to base: FrontEndOptions) throws -> FrontEndOptions {
+        var o = base
+        if let v = sampleRate { o.framing.sampleRate = v }
+        if let v = frameLength { o.framing.frameLengthMs = v }
+        if let v = frameShift { o.framing.frameShiftMs = v }
+        if let v = preEmphasis { o.framing.preEmphasis = v }
+        if let v = filters { o.filterbank.filters = v }
+        if let v = lowFreq { o.filterbank.lowFrequency = v }
+        if let v = highFreq { o.filterbank.highFrequency = v }
+        if let v = ceps { o.cepstral.coefficients = v }
+        if let v = energy {
+            guard let e = EnergyTerm(rawValue: v) else { throw ValidationError("--energy must be none, c0 or log-energy") }
+            o.cepstral.energy = e
+        }
+        if let v = lifter { o.cepstral.lifter = v }
+        if let v = deltas { o.deltas.order = v }
+        if let v = deltaWindow { o.deltas.window = v }
+        if let v = vadThreshold { o.vad.thresholdDB = v }
+        if let v = vadFloor { o.vad.floorDB = v }
+        if noVad { o.vad.enabled = false }
+        if let v = normalize {
+            guard let n = NormalizationMode(rawValue: v) else { throw ValidationError("--normalize must be none, mean, mean-variance or warp") }
+            o.normalization.mode = n
+        }
+        if let v = warpWindow { o.normalization.warpWindowSeconds = v }
+        if let v = resampleQuality {
+            guard let q = Resampler.Quality(rawValue: v) else { throw ValidationError("--resample-quality must be best, medium or fastest") }
+            o.resampleQuality = q
+        }
+        try o.validate()
+        return o
+    }
+
+    /// For commands that use existing models: the models' configuration, refusing options
+    /// that would change it.
+    func check(against models: FrontEndOptions) throws -> FrontEndOptions {
+        let o = try apply(to: models)
+        if o != models {
+            throw CLIError("the models were trained with a different front end (\(FrontEndOptions.differences(models, o))); front-end options must match the models'")
+        }
+        return o
+    }
+}
+
+struct EMArguments: ParsableArguments {
+    @Option(help: ArgumentHelp("Gaussian components per speaker, or 'auto': the largest power of two with 25 speech frames per component, 4-128 (default: auto).", valueName: "K"))
+    var components: String?
+    @Option(help: ArgumentHelp("Maximum EM iterations (default: 10).", valueName: "n"))
+    var iterations: Int?
+    @Option(help: ArgumentHelp("Stop when the average log-likelihood changes by less than this fraction (default: 1e-3).", valueName: "tol"))
+    var tolerance: Double?
+    @Option(help: ArgumentHelp("Variance floor as a fraction of the data's global variance (default: 0.01).", valueName: "fraction"))
+    var varianceFloor: Double?
+    @Option(help: ArgumentHelp("Random seed of the initialisation (default: 0).", valueName: "n"))
+    var seed: UInt64?
+
+    var automaticOrder: Bool { components == nil || components == "auto" }
+
+    func options() throws -> EMOptions {
+        var o = EMOptions()
+        if let v = components, v != "auto" {
+            guard let k = Int(v) else { throw ValidationError("--components takes a number or 'auto'") }
+            o.components = k
+        }
+        if let v = iterations { o.maxIterations = v }
+        if let v = tolerance { o.tolerance = v }
+        if let v = varianceFloor { o.varianceFloor = v }
+        if let v = seed { o.seed = v }
+        try o.validate()
+        return o
+    }
+}
+
+struct CommonArguments: ParsableArguments {
+    @Option(help: ArgumentHelp("Worker threads (default: one per core).", valueName: "n"))
+    var threads: Int?
+    @Flag(name: .shortAndLong, help: "No progress or warnings on standard error.")
+    var quiet = false
+
+    var threadCount: Int { max(1, threads ?? defaultThreadCount()) }
+}
+
+/// An error whose message is for the user as it stands.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}

@@ -1,0 +1,73 @@
+import Foundation
+
+/// Standard error, line by line.
+enum Console {
+    static func warn(_ s: String) {
+        FileHandle.standardError.write(Data(("speakerid: " + s + "\n").utf8))
+    }
+
+    static func progress(_ s: String, quiet: Bool) {
+        if !quiet { FileHandle.standardError.write(Data((s + "\n").utf8)) }
+    }
+}
+
+/// Output to standard output or to a file written atomically.
+struct OutputSink {
+    private var buffer = ""
+    let path: String?
+
+    init(path: String?) { self.path = path }
+
+    mutating func write(_ s: String) {
+        if path == nil {
+            FileHandle.standardOutput.write(Data(s.utf8))
+        } else {
+            buffer += s
+        }
+    }
+
+    func finish() throws {
+        guard let path else { return }
+        let url = URL(fileURLWithPath: path)
+        do { try Data(buffer.utf8).write(to: url, options: .atomic) }
+        catch { throw CLIError("\(path): cannot write output (\(error.localizedDescription))") }
+    }
+}
+
+
+/// Numbers for JSON: finite Doubles only (JSON has no NaN).
+func jnum(_ x: Double) -> Any { x.isFinite ? x : NSNull() }
+
+func fmt(_ x: Double, _ digits: Int = 4) -> String { String(format: "%.\(digits)f", x) }
+
+/// Counts finished items and prints "label i/n" lines to standard error (at most ~20 lines).
+final class Progress: @unchecked Sendable {
+    // @unchecked: `done` is only touched under `lock`.
+    private let lock = NSLock()
+    private var done = 0
+    private let total: Int, label: String, quiet: Bool
+    private let start = Date()
+
+    init(total: Int, label: String, quiet: Bool) {
+        self.total = total
+        self.label = label
+        self.quiet = quiet
+    }
+
+    func tick() {
+        if quiet { return }
+        lock.lock()
+        done += 1
+        let d = done
+        lock.unlock()
+        let step = max(1, total / 20)
+        if d % step == 0 || d == total {
+            let el = Date().timeIntervalSince(start)
+            let eta = d > 0 ? el / Double(d) * Double(total - d) : 0
+            Console.progress("\(label) \(d)/\(total) (\(fmt(Double(d) / max(el, 1e-9), 1))/s, ETA \(fmt(eta, 0)) s)", quiet: false)
+        }
+    }
+
+    /// A callback for library progress reports.
+    var callback: @Sendable (Int, Int) -> Void { { [self] _, _ in self.tick() } }
+}

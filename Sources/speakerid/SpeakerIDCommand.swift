@@ -1,0 +1,17 @@
+import ArgumentParser
+import SpeakerID
+
+@main
+struct SpeakerIDCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "speakerid",
+        abstract: "Speaker identification with MFCC features and Gaussian mixture models.",
+        discussion: """
+        Exit status: 0 on success, 1 when the work failed (bad audio, bad model, ...; one line \
+        on standard error says what and where), 64 for a usage error.
+        """,
+        version: SpeakerIDVersion.current,
+        subcommands: [FeaturesCommand.self, EnrollCommand.self, IdentifyCommand.self, EvaluateCommand.self,
+                      InfoCommand.self, BenchCommand.self]
+    )
+}
