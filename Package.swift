@@ -35,7 +35,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SpeakerIDTests",
-            dependencies: ["SpeakerID"],
+            dependencies: ["SpeakerID", "speakerid"],
             resources: [.copy("Golden")]
         ),
     ],

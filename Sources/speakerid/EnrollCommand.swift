@@ -64,7 +64,6 @@ struct EnrollCommand: AsyncParsableCommand {
         let threads = common.threadCount
         let quiet = common.quiet || json
         let allFiles = jobs.flatMap { j in j.1.map { (j.0, $0) } }
-        Console.progress("extracting features of \(allFiles.count) file(s) from \(jobs.count) speaker(s) on \(threads) thread(s)", quiet: quiet)
         let skip = skipBad
         let extracted = try await parallelMap(count: allFiles.count, threads: threads) { i -> Result<SpeechFeatures, FileFailure> in
             do { return .success(try fe.features(of: .file(allFiles[i].1))) } catch {

@@ -56,7 +56,8 @@ final class CepstralAnalyzer {
     let t: CepstralTransform
     private let fft: FFTBuffers
     private var power: [Float]
-    private var mel: [Float]
+    /// Log mel energies of the last analysed frame (read by tests).
+    private(set) var mel: [Float]
 
     init(_ transform: CepstralTransform) {
         t = transform

@@ -1,0 +1,146 @@
+import Foundation
+import Testing
+@testable import SpeakerID
+
+/// The `speakerid` tool end to end, as a user runs it.
+struct CommandLineTests {
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static var binary: String {
+        // The test bundle sits in the build folder next to the executable.
+        var url = Bundle.module.bundleURL.deletingLastPathComponent()
+        for _ in 0..<3 where !FileManager.default.fileExists(atPath: url.appendingPathComponent("speakerid").path) {
+            url = url.deletingLastPathComponent()
+        }
+        return url.appendingPathComponent("speakerid").path
+    }
+
+    @discardableResult
+    static func run(_ args: [String]) throws -> Run {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    /// Three synthetic "speakers" with different pitch, as a folder-per-speaker corpus.
+    static func syntheticCorpus(_ dir: TempDir) throws {
+        for (i, (name, pitch)) in [("low", 90.0), ("mid", 160.0), ("high", 260.0)].enumerated() {
+            try FileManager.default.createDirectory(atPath: dir.file("corpus/\(name)"), withIntermediateDirectories: true)
+            for j in 0..<3 {
+                let x = SyntheticSpeech.generate(seconds: 4, sampleRate: 16000, seed: UInt64(i * 10 + j), pitch: pitch)
+                try AudioWriter.write(x, sampleRate: 16000, to: dir.file("corpus/\(name)/\(j).wav"))
+            }
+        }
+    }
+
+    @Test func enrollIdentifyEvaluateInfo() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        try Self.syntheticCorpus(dir)
+        let models = dir.file("models")
+        let e = try Self.run(["enroll", "--models", models, "--corpus", dir.file("corpus"), "--split", "all", "--components", "8", "-q"])
+        #expect(e.status == 0, "\(e.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir.file("models/low.gmm")))
+        let i = try Self.run(["identify", "--models", models, "--json", dir.file("corpus/high/2.wav")])
+        #expect(i.status == 0, "\(i.stderr)")
+        let obj = try JSONSerialization.jsonObject(with: Data(i.stdout.utf8)) as? [String: Any]
+        #expect(obj?["speaker"] as? String == "high")
+        #expect((obj?["ranking"] as? [[String: Any]])?.count == 3)
+        let v = try Self.run(["evaluate", "--models", models, "--corpus", dir.file("corpus"), "--split", "all", "--segment-seconds", "0.5,1", "--json"])
+        #expect(v.status == 0, "\(v.stderr)")
+        let r = try #require(try JSONSerialization.jsonObject(with: Data(v.stdout.utf8)) as? [String: Any])
+        #expect(r["trials"] as? Int == 9)
+        #expect((r["accuracy"] as? Double ?? 0) >= 0.99)
+        let segs = try #require(r["segments"] as? [[String: Any]])
+        #expect(segs.map { $0["seconds"] as? Double } == [0.5, 1])
+        #expect(segs.allSatisfy { ($0["trials"] as? Int ?? 0) > 9 && $0["accuracy"] is Double })
+        let info = try Self.run(["info", dir.file("models/mid.gmm")])
+        #expect(info.status == 0 && info.stdout.contains("speaker:     mid") && info.stdout.contains("8 components"))
+    }
+
+    @Test func featuresPrintsFramesWithTheirOptions() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        try AudioWriter.write(SyntheticSpeech.generate(seconds: 1, sampleRate: 8000, seed: 1), sampleRate: 8000, to: dir.file("a.wav"))
+        let r = try Self.run(["features", "--json", "--sample-rate", "8000", "--deltas", "0", "--ceps", "13", dir.file("a.wav")])
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let frames = try #require(obj["frames"] as? [[Double]])
+        #expect(!frames.isEmpty && frames.allSatisfy { $0.count == 13 })
+        #expect(((obj["options"] as? [String: Any])?["cepstral"] as? [String: Any])?["coefficients"] as? Int == 13)
+        let csv = try Self.run(["features", "--csv", dir.file("a.wav")])
+        #expect(csv.stdout.split(separator: "\n").contains { $0.hasPrefix("c1,c2,") })
+        let s = try Self.run(["features", "--summary", dir.file("a.wav")])
+        #expect(s.stdout.contains("at 8000 Hz") && s.stdout.contains("kept by the VAD"))
+    }
+
+    @Test func badInputFailsWithOneLineAndLeavesNothing() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let models = dir.file("models")
+        try AudioWriter.write(SyntheticSpeech.generate(seconds: 2, sampleRate: 16000, seed: 1), sampleRate: 16000, to: dir.file("ok.wav"))
+        for (args, needle) in [
+            (["enroll", "--models", models, "--speaker", "x", dir.file("missing.wav")], "no such file"),
+            (["enroll", "--models", models, "--speaker", "../x", dir.file("ok.wav")], nil),
+            (["enroll", "--models", models, "--speaker", "", dir.file("ok.wav")], "empty"),
+            (["identify", "--models", models, dir.file("ok.wav")], "no speaker models"),
+            (["features", dir.file("models")], nil),
+        ] as [([String], String?)] {
+            let r = try Self.run(args)
+            if args.contains("../x") {
+                // A hostile name is stored safely inside the folder, not refused.
+                #expect(r.status == 0, "\(r.stderr)")
+                #expect((try? FileManager.default.contentsOfDirectory(atPath: models)) == ["%2E%2E%2Fx.gmm"])
+                try FileManager.default.removeItem(atPath: models)
+                continue
+            }
+            #expect(r.status != 0, "\(args)")
+            let lines = r.stderr.split(separator: "\n")
+            #expect(lines.count == 1, "\(args): \(r.stderr)")
+            if let needle { #expect(r.stderr.contains(needle), "\(args): \(r.stderr)") }
+            #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("Stack dump"))
+            let left = (try? FileManager.default.contentsOfDirectory(atPath: models)) ?? []
+            #expect(left.isEmpty, "\(args): left \(left)")
+        }
+    }
+
+    @Test func realSpeechFSDDSubset() throws {
+        guard let root = SharedCorpora.root else {
+            print(SharedCorpora.skipMessage("realSpeechFSDDSubset"))
+            return
+        }
+        // Digits 0-2 of every FSDD speaker: enrol on takes 0-24, test on 25-49.
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let fsdd = (root as NSString).appendingPathComponent("fsdd")
+        var rows = "speaker\tpath\tsplit\n"
+        for line in try String(contentsOfFile: fsdd + "/protocol.tsv", encoding: .utf8).split(separator: "\n").dropFirst() {
+            let f = line.split(separator: "\t")
+            guard f.count == 3, let digit = f[1].split(separator: "/").last?.first, "012".contains(digit) else { continue }
+            rows += "\(f[0])\t\(fsdd)/\(f[1])\t\(f[2])\n".replacingOccurrences(of: "\t\(fsdd)/", with: "\t../fsdd-link/")
+        }
+        try FileManager.default.createSymbolicLink(atPath: dir.file("fsdd-link"), withDestinationPath: fsdd)
+        try FileManager.default.createDirectory(atPath: dir.file("c"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: dir.file("c/fsdd-link"), withDestinationPath: fsdd)
+        try Data(rows.replacingOccurrences(of: "../fsdd-link/", with: "fsdd-link/").utf8).write(to: URL(fileURLWithPath: dir.file("c/protocol.tsv")))
+        let e = try Self.run(["enroll", "--models", dir.file("m"), "--corpus", dir.file("c"), "--sample-rate", "8000", "-q"])
+        #expect(e.status == 0, "\(e.stderr)")
+        let v = try Self.run(["evaluate", "--models", dir.file("m"), "--corpus", dir.file("c"), "--json"])
+        #expect(v.status == 0, "\(v.stderr)")
+        let r = try #require(try JSONSerialization.jsonObject(with: Data(v.stdout.utf8)) as? [String: Any])
+        #expect(r["trials"] as? Int == 450)
+        #expect((r["accuracy"] as? Double ?? 0) >= 0.9, "accuracy \(r["accuracy"] ?? "-")")
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+@testable import SpeakerID
+
+/// A fresh temporary folder, removed by `cleanup()`.
+struct TempDir {
+    let path: String
+
+    init() {
+        path = (NSTemporaryDirectory() as NSString).appendingPathComponent("speakerid-test-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+    func cleanup() { try? FileManager.default.removeItem(atPath: path) }
+    var contents: [String] { (try? FileManager.default.contentsOfDirectory(atPath: path))?.sorted() ?? [] }
+}
+
+/// The shared corpora beside the repository, if present.
+enum SharedCorpora {
+    static var root: String? {
+        let here = URL(fileURLWithPath: #filePath)
+        let candidate = here.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("shared/corpora").path
+        if let env = ProcessInfo.processInfo.environment["SPEAKERID_CORPORA"] { return env }
+        return FileManager.default.fileExists(atPath: candidate) ? candidate : nil
+    }
+
+    static func skipMessage(_ test: String) -> String {
+        "SKIPPED \(test): ../shared/corpora not found (set SPEAKERID_CORPORA to run it)"
+    }
+}
+
+func sine(_ hz: Double, seconds: Double, rate: Int, amplitude: Double = 0.5) -> [Float] {
+    (0..<Int(seconds * Double(rate))).map { Float(amplitude * sin(2 * Double.pi * hz * Double($0) / Double(rate))) }
+}
+
+/// Frames from a known mixture of well-separated Gaussians.
+func mixtureSample(n: Int, weights: [Double], means: [[Double]], sds: [[Double]], seed: UInt64) -> FeatureMatrix {
+    var rng = SeededRandom(seed: seed)
+    let D = means[0].count
+    var values: [Float] = []
+    values.reserveCapacity(n * D)
+    for _ in 0..<n {
+        var u = rng.nextUnit(), k = 0
+        while k < weights.count - 1 && u > weights[k] { u -= weights[k]; k += 1 }
+        for d in 0..<D { values.append(Float(means[k][d] + sds[k][d] * rng.nextGaussian())) }
+    }
+    return FeatureMatrix(rows: n, columns: D, values: values)
+}
