@@ -80,7 +80,8 @@ struct EvaluateCommand: AsyncParsableCommand {
         s += "test length      trials  accuracy\n"
         s += "whole file   " + String(format: "%10d  %8.4f", r.overall.trials, r.overall.accuracy) + "\n"
         for g in r.segments {
-            s += String(format: "%-6@ s     ", fmt(g.seconds, g.seconds == g.seconds.rounded() ? 0 : 2)) + String(format: "%10d  %8.4f", g.trials, g.accuracy) + "\n"
+            let label = fmt(g.seconds, g.seconds == g.seconds.rounded() ? 0 : 2) + " s"
+            s += label.padding(toLength: 13, withPad: " ", startingAt: 0) + String(format: "%10d  %8.4f", g.trials, g.accuracy) + "\n"
         }
         s += "\nper speaker (whole files)\n"
         let w = min(24, max(7, r.speakers.map(\.count).max() ?? 7))
@@ -90,9 +91,9 @@ struct EvaluateCommand: AsyncParsableCommand {
         }
         s += "\nconfusion matrix (rows: true speaker, columns: identified)\n"
         let labels = r.speakers.enumerated().map { "\($0.offset + 1)" }
-        s += String(repeating: " ", count: w + 2) + labels.map { $0.padding(toLength: 4, withPad: " ", startingAt: 0) }.joined() + "\n"
+        s += String(repeating: " ", count: w + 4) + labels.map { $0.padding(toLength: 4, withPad: " ", startingAt: 0) }.joined() + "\n"
         for (i, sp) in r.speakers.enumerated() {
-            s += "\(i + 1) \(sp)".padding(toLength: w + 2, withPad: " ", startingAt: 0)
+            s += "\(i + 1) \(sp)".padding(toLength: w + 4, withPad: " ", startingAt: 0)
             s += r.confusion[i].map { ($0 == 0 ? "." : "\($0)").padding(toLength: 4, withPad: " ", startingAt: 0) }.joined() + "\n"
         }
         s += "\n\(fmt(r.seconds, 2)) s"

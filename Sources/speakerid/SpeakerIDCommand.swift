@@ -12,6 +12,6 @@ struct SpeakerIDCommand: AsyncParsableCommand {
         """,
         version: SpeakerIDVersion.current,
         subcommands: [FeaturesCommand.self, EnrollCommand.self, IdentifyCommand.self, EvaluateCommand.self,
-                      InfoCommand.self, BenchCommand.self]
+                      InfoCommand.self, DemoCorpusCommand.self, BenchCommand.self]
     )
 }

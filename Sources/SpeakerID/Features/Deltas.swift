@@ -15,15 +15,18 @@ public enum Deltas {
                 }
                 for level in 1...order {
                     let inOff = (level - 1) * S, outOff = level * S
+                    let scale = 1 / denom
                     for t in 0..<T {
-                        for j in 0..<S {
-                            var s: Float = 0
-                            for n in 1...window {
-                                let a = min(t + n, T - 1), b = max(t - n, 0)
-                                s += Float(n) * (dst[a * C + inOff + j] - dst[b * C + inOff + j])
-                            }
-                            dst[t * C + outOff + j] = s / denom
+                        let row = dst.baseAddress! + t * C + outOff
+                        for j in 0..<S { row[j] = 0 }
+                        for n in 1...window {
+                            // Rows t+n and t-n, repeating the first and last frames at the edges.
+                            let a = dst.baseAddress! + min(t + n, T - 1) * C + inOff
+                            let b = dst.baseAddress! + max(t - n, 0) * C + inOff
+                            let fn = Float(n)
+                            for j in 0..<S { row[j] += fn * (a[j] - b[j]) }
                         }
+                        for j in 0..<S { row[j] *= scale }
                     }
                 }
             }

@@ -111,12 +111,12 @@ final class Framer {
         let available = pending.count >= length ? (pending.count - length) / shift + 1 : 0
         if available == 0 { return }
         let first = statics.appendZeroRows(available)
+        power.append(contentsOf: repeatElement(0, count: available))
         pending.withUnsafeBufferPointer { p in
             statics.withUnsafeMutableValues { out in
-                for i in 0..<available {
-                    let db = analyzer.analyze(frame: p.baseAddress! + i * shift,
-                                              out: out.baseAddress! + (first + i) * staticDim)
-                    power.append(db)
+                power.withUnsafeMutableBufferPointer { db in
+                    analyzer.analyze(p.baseAddress!, count: available, shift: shift,
+                                     out: out.baseAddress! + first * staticDim, powerDB: db.baseAddress! + first)
                 }
             }
         }

@@ -31,6 +31,33 @@ public enum VectorMath {
         return v0 < lowest ? 0 : y * scale
     }
 
+    /// Natural logarithm of a positive normal Float (Cephes' logf: mantissa in [sqrt(1/2),
+    /// sqrt(2)), degree-9 polynomial, exponent times ln 2 split in two parts), branch-free
+    /// so that loops over it vectorise. Accurate to about 1 ulp; callers floor their inputs.
+    @inline(__always)
+    public static func log(_ v: Float) -> Float {
+        let bits = v.bitPattern
+        var e = Float(Int32(bitPattern: (bits >> 23) & 0xFF) - 126)
+        var x = Float(bitPattern: (bits & 0x807F_FFFF) | 0x3F00_0000)  // in [0.5, 1)
+        let small = x < 0.707_106_78
+        e = small ? e - 1 : e
+        x = small ? x + x - 1 : x - 1
+        let z = x * x
+        var y: Float = 7.037_683_629_2e-2
+        y = y * x - 1.151_461_031_0e-1
+        y = y * x + 1.167_699_874_0e-1
+        y = y * x - 1.242_014_084_6e-1
+        y = y * x + 1.424_932_278_7e-1
+        y = y * x - 1.666_805_766_5e-1
+        y = y * x + 2.000_071_476_5e-1
+        y = y * x - 2.499_999_399_3e-1
+        y = y * x + 3.333_333_117_4e-1
+        y = y * x * z
+        y += -2.121_944_4e-4 * e
+        y += -0.5 * z
+        return x + y + 0.693_359_375 * e
+    }
+
     /// x[i] = exp(x[i] - shift) for i in 0..<n; returns the sum of the results.
     @inline(__always)
     public static func expShiftedInPlace(_ x: UnsafeMutablePointer<Float>, count n: Int, shift: Float) -> Float {

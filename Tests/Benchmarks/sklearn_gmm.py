@@ -8,7 +8,7 @@ speaker trained on the enrol split, whole-file trials plus consecutive non-overl
 of S seconds of speech frames cut from each CMS'd test file. Two worker processes (joblib), as
 SpeakerID uses two cores here.
 
-    python3 bench/peers/sklearn_gmm.py ../shared/corpora/minilibri --components 32 --segments 1,2
+    python3 Tests/Benchmarks/sklearn_gmm.py ../shared/corpora/minilibri --components 32 --segments 1,2
 prints one JSON line with accuracy per test length and the wall time of the whole job.
 """
 import argparse, csv, json, os, sys, time

@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+import SpeakerID
+
+struct DemoCorpusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo-corpus",
+        abstract: "Build the demo corpus from Debian's Asterisk voice-prompt packages (7 voices, 8 kHz).",
+        discussion: "Needs the packages: \(DemoCorpus.packages.joined(separator: " ")). See corpora/README.md for the split rule.")
+
+    @Option(help: ArgumentHelp("Corpus folder to write.", valueName: "dir"))
+    var out = "corpora/demo"
+    @Option(help: ArgumentHelp("Seconds of enrolment audio per voice.", valueName: "s"))
+    var enrollSeconds: Double = 60
+    @Option(help: ArgumentHelp("Seconds of test audio per voice.", valueName: "s"))
+    var testSeconds: Double = 180
+    @Flag(help: "Print the package names and exit.")
+    var packages = false
+
+    func run() throws {
+        if packages {
+            print(DemoCorpus.packages.joined(separator: " "))
+            return
+        }
+        let s = try DemoCorpus.build(at: out, enrollSeconds: enrollSeconds, testSeconds: testSeconds)
+        print("demo corpus in \(out): \(s.count) voices")
+        for v in s {
+            print("  \(v.speaker.padding(toLength: 12, withPad: " ", startingAt: 0)) enrol \(v.enrollFiles) files (\(fmt(v.enrollSeconds, 1)) s), test \(v.testFiles) files (\(fmt(v.testSeconds, 1)) s)")
+        }
+    }
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The README's first command: installs what is missing (Debian), builds SpeakerID in release
+# mode, builds the demo corpus from Debian's Asterisk voice prompts, enrols its 7 voices into
+# models/demo and evaluates them. Rerunning it rebuilds nothing that exists.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages="libsndfile1-dev libfftw3-dev libsamplerate0-dev libopenblas-dev pkg-config
+  asterisk-core-sounds-en-wav asterisk-core-sounds-fr-wav asterisk-core-sounds-it-wav
+  asterisk-core-sounds-ru-wav asterisk-prompt-it-menardi-wav asterisk-prompt-es-co
+  asterisk-prompt-fr-armelle"
+missing=""
+for p in $packages; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+if [ -n "$missing" ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "installing:$missing"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends $missing
+fi
+
+swift build -c release --product speakerid
+speakerid=.build/release/speakerid
+
+[ -f corpora/demo/protocol.tsv ] || $speakerid demo-corpus --out corpora/demo
+if ! ls models/demo/*.gmm >/dev/null 2>&1; then
+  $speakerid enroll --models models/demo --corpus corpora/demo --sample-rate 8000
+fi
+$speakerid evaluate --models models/demo --corpus corpora/demo --segment-seconds 1,2
+echo
+echo "models: models/demo   corpus: corpora/demo   try: $speakerid identify --models models/demo corpora/demo/carlo-it/digits/7.wav"
