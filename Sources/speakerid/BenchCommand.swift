@@ -82,7 +82,7 @@ struct BenchFeatures: AsyncParsableCommand {
         }
         let common: [String: Any] = ["benchmark": "features", "audio_seconds": audioSeconds, "sample_rate": rate,
                                      "threads": threads, "frames": frames, "audio_dir": dir,
-                                     "options": "20 ms Hamming, 10 ms hop, FFT \(o.framing.fftSize), 24 mel filters, c1-c20 + deltas, energy VAD"]
+                                     "options": "20 ms Hamming, 10 ms hop, FFT \(o.framing.fftSize), 24 mel filters, c0-c20 + deltas + delta-deltas, energy VAD, CMN"]
         var mem = common
         mem["source"] = "decoded"
         mem["seconds"] = bestMem

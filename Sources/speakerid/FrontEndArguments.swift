@@ -20,7 +20,7 @@ struct FrontEndArguments: ParsableArguments {
     var highFreq: Double?
     @Option(help: ArgumentHelp("Cepstral coefficients c1..cN kept (default: 20).", valueName: "N"))
     var ceps: Int?
-    @Option(help: ArgumentHelp("Energy term before c1: none, c0 or log-energy (default: none).", valueName: "term"))
+    @Option(help: ArgumentHelp("Energy term before c1: none, c0 or log-energy (default: c0).", valueName: "term"))
     var energy: String?
     @Option(help: ArgumentHelp("Sinusoidal lifter parameter, 0 to disable (default: 0).", valueName: "Q"))
     var lifter: Double?
@@ -28,7 +28,7 @@ struct FrontEndArguments: ParsableArguments {
     var deltas: Int?
     @Option(help: ArgumentHelp("Delta regression half-window in frames (default: 2).", valueName: "frames"))
     var deltaWindow: Int?
-    @Option(help: ArgumentHelp("Keep frames within this many dB of the loudest frame (default: 30).", valueName: "dB"))
+    @Option(help: ArgumentHelp("Keep frames within this many dB of the loudest frame (default: 40).", valueName: "dB"))
     var vadThreshold: Double?
     @Option(help: ArgumentHelp("Never keep frames below this mean power in dBFS (default: -90).", valueName: "dBFS"))
     var vadFloor: Double?

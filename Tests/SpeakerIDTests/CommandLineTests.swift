@@ -78,10 +78,10 @@ struct CommandLineTests {
         #expect(r.status == 0, "\(r.stderr)")
         let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let frames = try #require(obj["frames"] as? [[Double]])
-        #expect(!frames.isEmpty && frames.allSatisfy { $0.count == 13 })
+        #expect(!frames.isEmpty && frames.allSatisfy { $0.count == 14 })
         #expect(((obj["options"] as? [String: Any])?["cepstral"] as? [String: Any])?["coefficients"] as? Int == 13)
         let csv = try Self.run(["features", "--csv", dir.file("a.wav")])
-        #expect(csv.stdout.split(separator: "\n").contains { $0.hasPrefix("c1,c2,") })
+        #expect(csv.stdout.split(separator: "\n").contains { $0.hasPrefix("c0,c1,c2,") })
         let s = try Self.run(["features", "--summary", dir.file("a.wav")])
         #expect(s.stdout.contains("at 8000 Hz") && s.stdout.contains("kept by the VAD"))
     }

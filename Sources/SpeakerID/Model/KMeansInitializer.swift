@@ -29,21 +29,34 @@ public struct KMeansInitializer: Sendable {
         let M = sample.rows
         let x = sample.values
 
-        // k-means++ seeding.
+        // k-means++ seeding. The squared distance of every frame to the new centre is
+        // |x|^2 - 2 x.c + |c|^2, the cross terms one matrix-vector product.
         var centres = [Float](repeating: 0, count: K * D)
-        var nearest = [Double](repeating: .infinity, count: M)
+        var nearest = [Float](repeating: .infinity, count: M)
+        var squaredNorms = [Float](repeating: 0, count: M)
+        for i in 0..<M {
+            var s: Float = 0
+            for d in 0..<D { s += x[i * D + d] * x[i * D + d] }
+            squaredNorms[i] = s
+        }
+        var distanceCross = [Float](repeating: 0, count: M)
         var chosen = Int(random.next() % UInt64(M))
         for k in 0..<K {
             for d in 0..<D { centres[k * D + d] = x[chosen * D + d] }
+            let cNorm = squaredNorms[chosen]
             var total = 0.0
-            for i in 0..<M {
-                var s: Float = 0
-                for d in 0..<D {
-                    let e = x[i * D + d] - centres[k * D + d]
-                    s += e * e
+            x.withUnsafeBufferPointer { xb in
+                centres.withUnsafeBufferPointer { cb in
+                    distanceCross.withUnsafeMutableBufferPointer { pb in
+                        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(M), Int32(D), -2, xb.baseAddress, Int32(D),
+                                    cb.baseAddress! + k * D, 1, 0, pb.baseAddress, 1)
+                    }
                 }
-                nearest[i] = min(nearest[i], Double(s))
-                total += nearest[i]
+            }
+            for i in 0..<M {
+                let dist = max(squaredNorms[i] + distanceCross[i] + cNorm, 0)
+                nearest[i] = min(nearest[i], dist)
+                total += Double(nearest[i])
             }
             if k == K - 1 { break }
             if total <= 0 {
@@ -53,7 +66,7 @@ public struct KMeansInitializer: Sendable {
             var r = random.nextUnit() * total
             chosen = M - 1
             for i in 0..<M {
-                r -= nearest[i]
+                r -= Double(nearest[i])
                 if r <= 0 { chosen = i; break }
             }
         }
@@ -94,9 +107,15 @@ public struct KMeansInitializer: Sendable {
                 }
             }
             var sums = [Double](repeating: 0, count: K * D), counts = [Int](repeating: 0, count: K)
-            for i in 0..<M {
-                counts[assign[i]] += 1
-                for d in 0..<D { sums[assign[i] * D + d] += Double(x[i * D + d]) }
+            x.withUnsafeBufferPointer { xb in
+                sums.withUnsafeMutableBufferPointer { sb in
+                    for i in 0..<M {
+                        let k = assign[i]
+                        counts[k] += 1
+                        let xi = xb.baseAddress! + i * D, si = sb.baseAddress! + k * D
+                        for d in 0..<D { si[d] += Double(xi[d]) }
+                    }
+                }
             }
             for k in 0..<K where counts[k] > 0 {
                 for d in 0..<D { centres[k * D + d] = Float(sums[k * D + d] / Double(counts[k])) }

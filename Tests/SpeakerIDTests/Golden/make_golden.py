@@ -33,9 +33,9 @@ def default_options(rate=16000):
     return {"framing": {"sampleRate": rate, "frameLengthMs": 20.0, "frameShiftMs": 10.0,
                         "preEmphasis": 0.97, "removeDCOffset": True},
             "filterbank": {"filters": 24, "lowFrequency": 20.0, "highFrequency": 0.0, "logFloor": 1e-10},
-            "cepstral": {"coefficients": 20, "energy": "none", "lifter": 0.0},
+            "cepstral": {"coefficients": 20, "energy": "c0", "lifter": 0.0},
             "deltas": {"order": 2, "window": 2},
-            "vad": {"enabled": True, "thresholdDB": 30.0, "floorDB": -90.0},
+            "vad": {"enabled": True, "thresholdDB": 40.0, "floorDB": -90.0},
             "normalization": {"mode": "mean", "warpWindowSeconds": 3.0},
             "resampleQuality": "medium"}
 
@@ -136,7 +136,7 @@ def main():
                       "columns": int(f.shape[1]), "frames": [float("%.9g" % v) for v in f.ravel()]})
 
     case("default-16k", "tone16k.wav")
-    case("c0-lifter-deltas1", "tone16k.wav", cepstral__energy="c0", cepstral__lifter=22.0, deltas__order=1)
+    case("no-energy-lifter-deltas1-vad30", "tone16k.wav", cepstral__energy="none", cepstral__lifter=22.0, deltas__order=1, vad__thresholdDB=30.0)
     case("log-energy-no-deltas-40-filters", "tone16k.wav", cepstral__energy="log-energy", deltas__order=0, filterbank__filters=40)
     case("telephone-band-8k", "voice8k.wav", filterbank__lowFrequency=300.0, filterbank__highFrequency=3400.0, cepstral__coefficients=12, filterbank__filters=20)
     case("mean-variance", "voice8k.wav", normalization__mode="mean-variance")
