@@ -67,7 +67,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         [
             "accuracy": r.overall.accuracy, "trials": r.overall.trials, "correct": r.overall.correct,
             "segment_normalization": r.segmentNormalization.rawValue,
-            "segments": r.segments.map { ["seconds": $0.seconds, "accuracy": $0.accuracy, "trials": $0.trials, "correct": $0.correct] },
+            "segments": r.segments.map { ["seconds": $0.seconds, "accuracy": $0.trials > 0 ? $0.accuracy as Any : NSNull(), "trials": $0.trials, "correct": $0.correct] },
             "per_speaker": Dictionary(uniqueKeysWithValues: r.perSpeaker.map { ($0.key, ["accuracy": $0.value.accuracy, "trials": $0.value.trials]) }),
             "confusion": ["speakers": r.speakers, "matrix": r.confusion],
             "skipped": r.skipped.map { ["file": $0.path, "reason": $0.reason] },
@@ -81,7 +81,8 @@ struct EvaluateCommand: AsyncParsableCommand {
         s += "whole file   " + String(format: "%10d  %8.4f", r.overall.trials, r.overall.accuracy) + "\n"
         for g in r.segments {
             let label = fmt(g.seconds, g.seconds == g.seconds.rounded() ? 0 : 2) + " s"
-            s += label.padding(toLength: 13, withPad: " ", startingAt: 0) + String(format: "%10d  %8.4f", g.trials, g.accuracy) + "\n"
+            s += label.padding(toLength: 13, withPad: " ", startingAt: 0) + String(format: "%10d  ", g.trials)
+                + (g.trials > 0 ? String(format: "%8.4f", g.accuracy) : "       -") + "\n"
         }
         s += "\nper speaker (whole files)\n"
         let w = min(24, max(7, r.speakers.map(\.count).max() ?? 7))
