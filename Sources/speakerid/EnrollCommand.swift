@@ -30,6 +30,7 @@ struct EnrollCommand: AsyncParsableCommand {
 
     @OptionGroup var em: EMArguments
     @OptionGroup var frontEnd: FrontEndArguments
+    @OptionGroup var rawAudio: RawAudioArguments
     @OptionGroup var common: CommonArguments
 
     func validate() throws {
@@ -65,8 +66,9 @@ struct EnrollCommand: AsyncParsableCommand {
         let quiet = common.quiet || json
         let allFiles = jobs.flatMap { j in j.1.map { (j.0, $0) } }
         let skip = skipBad
+        let raw = try rawAudio.format()
         let extracted = try await parallelMap(count: allFiles.count, threads: threads) { i -> Result<SpeechFeatures, FileFailure> in
-            do { return .success(try fe.features(of: .file(allFiles[i].1))) } catch {
+            do { return .success(try fe.features(of: .file(allFiles[i].1), raw: raw)) } catch {
                 if skip { return .failure(FileFailure(message: "\(error)")) }
                 throw error
             }

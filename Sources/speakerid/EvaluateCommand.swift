@@ -28,6 +28,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     var json = false
 
     @OptionGroup var frontEnd: FrontEndArguments
+    @OptionGroup var rawAudio: RawAudioArguments
     @OptionGroup var common: CommonArguments
 
     func parsedSegments() throws -> [Double] {
@@ -53,6 +54,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         let progress = Progress(total: entries.count, label: "evaluated", quiet: common.quiet || json)
         var ev = Evaluator(identifier: id, segmentSeconds: try parsedSegments(), threads: common.threadCount, skipBad: skipBad)
         ev.progress = progress.callback
+        ev.raw = try rawAudio.format()
         ev.segmentNormalization = SegmentNormalization(rawValue: segmentNormalization) ?? .file
         let r = try await ev.evaluate(entries)
         for s in r.skipped { Console.warn("skipped: \(s.reason)") }

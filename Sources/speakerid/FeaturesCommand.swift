@@ -25,6 +25,7 @@ struct FeaturesCommand: AsyncParsableCommand {
     var output: String?
 
     @OptionGroup var frontEnd: FrontEndArguments
+    @OptionGroup var rawAudio: RawAudioArguments
     @OptionGroup var common: CommonArguments
 
     func validate() throws {
@@ -36,8 +37,9 @@ struct FeaturesCommand: AsyncParsableCommand {
         let fe = try FrontEnd(options: options)
         let files = Corpus.expand(audio)
         if files.isEmpty { throw CLIError("no audio files given") }
+        let raw = try rawAudio.format()
         let results = try await parallelMap(count: files.count, threads: common.threadCount) { i in
-            try fe.features(of: .file(files[i]))
+            try fe.features(of: .file(files[i]), raw: raw)
         }
         var out = OutputSink(path: output)
         let optionsJSON = try JSONSerialization.jsonObject(with: JSONEncoder().encode(options))

@@ -136,3 +136,29 @@ struct CLIError: Error, CustomStringConvertible {
     let description: String
     init(_ d: String) { description = d }
 }
+
+/// How to read headerless audio.
+struct RawAudioArguments: ParsableArguments {
+    @Option(help: ArgumentHelp("Read every input as headerless audio: RATE[:ENCODING[:CHANNELS]], encoding one of pcm8, pcm16 (default), pcm24, pcm32, float32, ulaw, alaw, gsm610; e.g. 8000:gsm610.", valueName: "format"))
+    var raw: String?
+
+    func format() throws -> RawAudioFormat? {
+        guard let raw else { return nil }
+        let parts = raw.split(separator: ":").map(String.init)
+        guard (1...3).contains(parts.count), let rate = Int(parts[0]), rate > 0 else {
+            throw ValidationError("--raw takes RATE[:ENCODING[:CHANNELS]], e.g. 16000:pcm16 or 8000:gsm610:1")
+        }
+        var f = RawAudioFormat(sampleRate: rate)
+        if parts.count >= 2 {
+            guard let e = RawAudioFormat.Encoding(rawValue: parts[1]) else {
+                throw ValidationError("--raw encoding must be one of \(RawAudioFormat.Encoding.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            f.encoding = e
+        }
+        if parts.count == 3 {
+            guard let c = Int(parts[2]), (1...64).contains(c) else { throw ValidationError("--raw channels must be 1-64") }
+            f.channels = c
+        }
+        return f
+    }
+}

@@ -17,6 +17,7 @@ struct IdentifyCommand: AsyncParsableCommand {
     var clips: [String]
 
     @OptionGroup var frontEnd: FrontEndArguments
+    @OptionGroup var rawAudio: RawAudioArguments
     @OptionGroup var common: CommonArguments
 
     func validate() throws {
@@ -30,8 +31,9 @@ struct IdentifyCommand: AsyncParsableCommand {
         let files = Corpus.expand(clips)
         if files.isEmpty { throw CLIError("no audio clips given") }
         let n = top
+        let raw = try rawAudio.format()
         let results = try await parallelMap(count: files.count, threads: common.threadCount) { i -> (SpeechFeatures, [SpeakerScore]) in
-            let f = try id.frontEnd.features(of: .file(files[i]))
+            let f = try id.frontEnd.features(of: .file(files[i]), raw: raw)
             return (f, Array(id.identify(f).prefix(n)))
         }
         for (f, ranking) in results {

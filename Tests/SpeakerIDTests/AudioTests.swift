@@ -18,6 +18,25 @@ struct AudioTests {
         }
     }
 
+    /// Lossy codecs: the decoded tone must keep its length (within the codec's padding) and
+    /// its energy, and the front end must find speech in it.
+    @Test(arguments: [("a.ogg", AudioWriter.Format.oggVorbis, 16000), ("b.opus", .oggOpus, 48000), ("c.mp3", .mp3, 16000),
+                      ("d.wav", .wav24, 16000), ("e.wav", .wav32, 16000), ("f.aiff", .aiff16, 16000)])
+    func compressedAndOtherFormatsDecode(name: String, format: AudioWriter.Format, rate: Int) throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let x = SyntheticSpeech.generate(seconds: 1, sampleRate: rate, seed: 4)
+        try AudioWriter.write(x, sampleRate: rate, to: dir.file(name), format: format)
+        let d = try AudioDecoder(path: dir.file(name))
+        #expect(d.info.sampleRate == rate)
+        let y = try d.readAll()
+        #expect(abs(y.count - x.count) <= rate / 10, "\(name): \(y.count) samples for \(x.count)")
+        let ex = x.reduce(0.0) { $0 + Double($1 * $1) }, ey = y.reduce(0.0) { $0 + Double($1 * $1) }
+        #expect(abs(ey / ex - 1) < 0.2, "\(name): energy ratio \(ey / ex)")
+        let f = try FrontEnd().features(of: .file(dir.file(name)))
+        #expect(f.frames.rows > 30)
+    }
+
     @Test func stereoIsAveragedToMono() throws {
         let dir = TempDir()
         defer { dir.cleanup() }

@@ -84,6 +84,14 @@ struct CommandLineTests {
         #expect(csv.stdout.split(separator: "\n").contains { $0.hasPrefix("c0,c1,c2,") })
         let s = try Self.run(["features", "--summary", dir.file("a.wav")])
         #expect(s.stdout.contains("at 8000 Hz") && s.stdout.contains("kept by the VAD"))
+        // Headerless 16-bit PCM at a stated rate.
+        let pcm = SyntheticSpeech.generate(seconds: 1, sampleRate: 11025, seed: 2).flatMap { v -> [UInt8] in
+            let i = Int16(max(-1, min(1, v)) * 32767)
+            return [UInt8(truncatingIfNeeded: i), UInt8(truncatingIfNeeded: i >> 8)]
+        }
+        try Data(pcm).write(to: URL(fileURLWithPath: dir.file("b.raw")))
+        let raw = try Self.run(["features", "--summary", "--raw", "11025:pcm16", dir.file("b.raw")])
+        #expect(raw.status == 0 && raw.stdout.contains("1.000 s at 11025 Hz"), "\(raw.stdout)\(raw.stderr)")
     }
 
     @Test func badInputFailsWithOneLineAndLeavesNothing() throws {

@@ -3,12 +3,18 @@ import CSndfile
 /// Writes mono Float samples to a file with libsndfile (for tools, tests and benchmarks).
 public enum AudioWriter {
     public enum Format: Sendable {
-        case wav16, wavFloat, flac16
+        case wav16, wav24, wav32, wavFloat, flac16, aiff16, oggVorbis, oggOpus, mp3
         var sfFormat: Int32 {
             switch self {
             case .wav16: return Int32(SF_FORMAT_WAV | SF_FORMAT_PCM_16)
+            case .wav24: return Int32(SF_FORMAT_WAV | SF_FORMAT_PCM_24)
+            case .wav32: return Int32(SF_FORMAT_WAV | SF_FORMAT_PCM_32)
             case .wavFloat: return Int32(SF_FORMAT_WAV | SF_FORMAT_FLOAT)
             case .flac16: return Int32(SF_FORMAT_FLAC | SF_FORMAT_PCM_16)
+            case .aiff16: return Int32(SF_FORMAT_AIFF | SF_FORMAT_PCM_16)
+            case .oggVorbis: return Int32(SF_FORMAT_OGG | SF_FORMAT_VORBIS)
+            case .oggOpus: return Int32(SF_FORMAT_OGG | SF_FORMAT_OPUS)
+            case .mp3: return Int32(SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III)
             }
         }
     }

@@ -49,6 +49,8 @@ public struct Evaluator: Sendable {
     public var threads: Int
     public var skipBad: Bool
     public var segmentNormalization: SegmentNormalization = .file
+    /// Format of headerless test audio, if the corpus holds any.
+    public var raw: RawAudioFormat?
     public var progress: (@Sendable (Int, Int) -> Void)?
 
     public init(identifier: Identifier, segmentSeconds: [Double] = [], threads: Int = defaultThreadCount(), skipBad: Bool = false) {
@@ -81,6 +83,7 @@ public struct Evaluator: Sendable {
         }
         let lengths = segmentSeconds.map(segmentFrames)
         let segmentNorm = segmentNormalization
+        let raw = self.raw
         let id = identifier
         let skip = skipBad
         let counter = ProgressCounter(total: entries.count, report: progress)
@@ -89,7 +92,7 @@ public struct Evaluator: Sendable {
             defer { counter.tick() }
             let truth = index[e.speaker]!
             let feats: SpeechFeatures
-            do { feats = try id.frontEnd.features(of: .file(e.path)) } catch {
+            do { feats = try id.frontEnd.features(of: .file(e.path), raw: raw) } catch {
                 if skip { return FileOutcome(truth: truth, whole: -1, segments: [], error: "\(error)", path: e.path) }
                 throw error
             }
