@@ -23,18 +23,9 @@ public enum Normalizer {
     public static func meanVariance(_ m: FeatureMatrix, variance: Bool) -> FeatureMatrix {
         let T = m.rows, C = m.columns
         if T == 0 { return m }
-        var sum = [Double](repeating: 0, count: C), sq = [Double](repeating: 0, count: C)
-        for t in 0..<T {
-            for c in 0..<C {
-                let v = Double(m.values[t * C + c])
-                sum[c] += v
-                sq[c] += v * v
-            }
-        }
-        let mean = sum.map { $0 / Double(T) }
-        let scale: [Double] = (0..<C).map { c in
+        let (mean, variances) = m.columnMoments()
+        let scale: [Double] = variances.map { v in
             guard variance else { return 1 }
-            let v = max(sq[c] / Double(T) - mean[c] * mean[c], 0)
             return v > 1e-20 ? 1 / v.squareRoot() : 1
         }
         var out = m

@@ -147,20 +147,3 @@ public struct KMeansInitializer: Sendable {
         return try DiagGMM(weights: normalizedWeights(w), means: centres, variances: va, dimension: D)
     }
 }
-
-/// Per-column variance of a matrix, in Double.
-public func columnVariances(_ m: FeatureMatrix) -> [Float] {
-    let C = m.columns, T = m.rows
-    var s = [Double](repeating: 0, count: C), q = [Double](repeating: 0, count: C)
-    for t in 0..<T {
-        for c in 0..<C {
-            let v = Double(m.values[t * C + c])
-            s[c] += v
-            q[c] += v * v
-        }
-    }
-    return (0..<C).map { c in
-        let mean = s[c] / Double(max(T, 1))
-        return Float(max(q[c] / Double(max(T, 1)) - mean * mean, 0))
-    }
-}
