@@ -25,6 +25,12 @@ struct EnrollCommand: AsyncParsableCommand {
     var skipBad = false
     @Flag(help: "Print a JSON summary.")
     var json = false
+    @Option(help: ArgumentHelp("MAP-adapt each speaker from this UBM (train-ubm) instead of training by EM; the front end is the UBM's.", valueName: "file"))
+    var ubm: String?
+    @Option(help: ArgumentHelp("MAP relevance factor r (default: 16).", valueName: "r"))
+    var relevance = 16.0
+    @Option(help: ArgumentHelp("What MAP adapts: any of m (means), w (weights), v (variances) (default: m).", valueName: "mwv"))
+    var adapt = "m"
     @Argument(help: "Audio files or folders of the speaker (with --speaker).")
     var audio: [String] = []
 
@@ -37,12 +43,20 @@ struct EnrollCommand: AsyncParsableCommand {
         if (speaker == nil) == (corpus == nil) { throw ValidationError("give either --speaker NAME with audio files, or --corpus DIR") }
         if speaker != nil && audio.isEmpty { throw ValidationError("--speaker needs at least one audio file or folder") }
         if corpus != nil && !audio.isEmpty { throw ValidationError("audio arguments go with --speaker, not --corpus") }
+        if adapt.isEmpty || !adapt.allSatisfy({ "mwv".contains($0) }) { throw ValidationError("--adapt takes letters from m, w, v (e.g. m or mwv)") }
     }
 
     func run() async throws {
         let start = Date()
-        let options = try frontEnd.apply(to: FrontEndOptions())
+        let ubmModel = try ubm.map { try ModelStore.loadUBM(path: $0) }
+        let options = try ubmModel.map { try frontEnd.check(against: $0.frontEnd) } ?? frontEnd.apply(to: FrontEndOptions())
         let fe = try FrontEnd(options: options)
+        var map = MAPAdaptation()
+        map.relevance = relevance
+        map.adaptMeans = adapt.contains("m")
+        map.adaptWeights = adapt.contains("w")
+        map.adaptVariances = adapt.contains("v")
+        try map.validate()
         let emOptions = try em.options()
         let enrollment = Enrollment(frontEnd: fe, em: emOptions, automaticOrder: em.automaticOrder)
         let store = ModelStore(directory: models)
@@ -88,17 +102,22 @@ struct EnrollCommand: AsyncParsableCommand {
         }
         for (s, _) in jobs {
             let frames = perSpeaker[s]!.reduce(0) { $0 + $1.frames.rows }
-            if !quiet && enrollment.tooFewFrames(frames) {
+            if !quiet && ubmModel == nil && enrollment.tooFewFrames(frames) {
                 Console.warn("warning: speaker \(s.debugDescription) has only \(frames) speech frames (\(fmt(Double(frames) / 100, 1)) s) for \(enrollment.options(frames: frames).components) components of dimension \(options.dimension); consider --components \(max(1, frames / (2 * options.dimension)))")
             }
         }
         // One speaker: all threads inside EM. Many: one speaker per thread.
         let emThreads = jobs.count == 1 ? threads : 1
         let counter = Progress(total: jobs.count, label: "trained", quiet: quiet)
-        let speakerJobs = jobs, features = perSpeaker
+        let speakerJobs = jobs, features = perSpeaker, mapOptions = map
         let trained = try await parallelMap(count: jobs.count, threads: jobs.count == 1 ? 1 : threads) { i -> (String, SpeakerModel) in
             let s = speakerJobs[i].0
-            let model = try await enrollment.train(speaker: s, features: features[s] ?? [], threads: emThreads)
+            let model: SpeakerModel
+            if let u = ubmModel {
+                model = try await enrollment.adapt(speaker: s, features: features[s] ?? [], ubm: u, map: mapOptions, threads: emThreads)
+            } else {
+                model = try await enrollment.train(speaker: s, features: features[s] ?? [], threads: emThreads)
+            }
             let path = try store.save(model)
             counter.tick()
             return (path, model)

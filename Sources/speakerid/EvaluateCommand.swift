@@ -5,11 +5,16 @@ import SpeakerID
 struct EvaluateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
-        abstract: "Measure closed-set identification accuracy on a test corpus (whole files and segments).",
+        abstract: "Measure identification accuracy (and, with a UBM, verification and open-set figures) on a test corpus.",
         discussion: """
         Every test file is a trial; with --segment-seconds, so is every consecutive, \
         non-overlapping run of S seconds of speech frames (S x 100 frames the VAD kept) cut \
-        from each file, the remainder dropped (Reynolds' accuracy versus test length).
+        from each file, the remainder dropped (Reynolds' accuracy versus test length). With \
+        --ubm, every (trial, enrolled speaker) pair is a verification trial (EER, minDCF with \
+        NIST SRE 2008 costs C_miss=10, C_fa=1, P_target=0.01, normalised; DET points in --json); \
+        with --impostors, open-set identification at a threshold given (--threshold) or chosen \
+        on the enrolment split (the EER threshold of held-out enrolment files, models adapted on \
+        the other half).
         """)
 
     @Option(help: ArgumentHelp("Folder of speaker models.", valueName: "dir"))
@@ -22,6 +27,24 @@ struct EvaluateCommand: AsyncParsableCommand {
     var segmentSeconds: String?
     @Option(help: ArgumentHelp("Normalise segments over the whole test file ('file', default) or over the segment only ('segment', as a clip of that length would be).", valueName: "file|segment"))
     var segmentNormalization = "file"
+    @Option(help: ArgumentHelp("UBM the models were adapted from: scores become log-likelihood ratios, and verification is reported.", valueName: "file"))
+    var ubm: String?
+    @Option(help: ArgumentHelp("With --ubm: UBM components evaluated per frame in the speaker models; 0 for exact scoring (default: 5).", valueName: "C"))
+    var topC = 5
+    @Option(help: ArgumentHelp("With --ubm: none, znorm or tnorm (default: none).", valueName: "mode"))
+    var scoreNorm = "none"
+    @Option(help: ArgumentHelp("Cohort corpus for Z-norm (impostor utterances) and T-norm (cohort models).", valueName: "dir"))
+    var cohort: String?
+    @Option(help: ArgumentHelp("Split of the cohort corpus (default: background).", valueName: "name"))
+    var cohortSplit = "background"
+    @Option(help: ArgumentHelp("Corpus of speakers who are not enrolled, for open-set identification; repeat for several, each optionally DIR:SPLIT (default: all files).", valueName: "dir[:split]"))
+    var impostors: [String] = []
+    @Option(help: ArgumentHelp("Open-set threshold on the (normalised) score; default: chosen on the enrolment split.", valueName: "T"))
+    var threshold: Double?
+    @Option(help: ArgumentHelp("Operating point of the held-out trials that sets the open-set threshold: min-dcf or eer (default: min-dcf).", valueName: "rule"))
+    var thresholdRule = "min-dcf"
+    @Option(help: ArgumentHelp("Split whose files choose the open-set threshold (default: enroll).", valueName: "name"))
+    var enrollSplit = "enroll"
     @Flag(help: "Report unusable test files and carry on with the rest (default: fail).")
     var skipBad = false
     @Flag(help: "Print one JSON object.")
@@ -44,18 +67,75 @@ struct EvaluateCommand: AsyncParsableCommand {
     func validate() throws {
         _ = try parsedSegments()
         if SegmentNormalization(rawValue: segmentNormalization) == nil { throw ValidationError("--segment-normalization must be file or segment") }
+        guard let mode = ScoreNormalizationMode(rawValue: scoreNorm) else { throw ValidationError("--score-norm must be none, znorm or tnorm") }
+        if mode != .none && cohort == nil { throw ValidationError("--score-norm \(scoreNorm) needs --cohort DIR") }
+        if ubm == nil && (mode != .none || !impostors.isEmpty) { throw ValidationError("--score-norm and --impostors need --ubm") }
+        if topC < 0 { throw ValidationError("--top-c must be >= 0") }
+        if let t = threshold, !t.isFinite { throw ValidationError("--threshold must be a number") }
+        if ThresholdRule(rawValue: thresholdRule) == nil { throw ValidationError("--threshold-rule must be min-dcf or eer") }
     }
 
     func run() async throws {
-        let loaded = try ModelStore(directory: models).loadAll()
+        let ubmModel = try ubm.map { try ModelStore.loadUBM(path: $0) }
+        let loaded = try ModelStore(directory: models).loadAll(ubm: ubmModel)
         _ = try frontEnd.check(against: loaded[0].frontEnd)
-        let id = try Identifier(models: loaded)
-        let entries = try Corpus(root: corpus).entries(split: split)
-        let progress = Progress(total: entries.count, label: "evaluated", quiet: common.quiet || json)
+        let id = try Identifier(models: loaded, ubm: ubmModel, topC: topC)
+        let testCorpus = try Corpus(root: corpus)
+        let entries = try testCorpus.entries(split: split)
+        let mode = ScoreNormalizationMode(rawValue: scoreNorm) ?? .none
+        let quiet = common.quiet || json
         var ev = Evaluator(identifier: id, segmentSeconds: try parsedSegments(), threads: common.threadCount, skipBad: skipBad)
-        ev.progress = progress.callback
-        ev.raw = try rawAudio.format()
         ev.segmentNormalization = SegmentNormalization(rawValue: segmentNormalization) ?? .file
+        ev.raw = try rawAudio.format()
+        ev.scoreNormalization = mode
+        ev.threshold = threshold
+        ev.thresholdRule = ThresholdRule(rawValue: thresholdRule) ?? .minDCF
+
+        if let ubmModel, let ref = loaded[0].ubm {
+            var map = MAPAdaptation()
+            map.relevance = ref.relevance
+            map.adaptMeans = ref.adapted.contains("m")
+            map.adaptWeights = ref.adapted.contains("w")
+            map.adaptVariances = ref.adapted.contains("v")
+            let enrollment = Enrollment(frontEnd: id.frontEnd, em: loaded[0].training.em)
+            if let cohort {
+                let c = try Corpus(root: cohort).entries(split: cohortSplit)
+                ev.cohortFiles = c.map { ($0.speaker, $0.path) }
+                if mode == .tnorm {
+                    Console.progress("T-norm: adapting \(Corpus.speakers(c).count) cohort models", quiet: quiet)
+                    let cohortModels = try await Self.adapt(c, enrollment: enrollment, ubm: ubmModel, map: map,
+                                                            raw: ev.raw, threads: common.threadCount)
+                    ev.cohortModels = try Identifier(models: cohortModels, ubm: ubmModel, topC: topC)
+                }
+            }
+            if !impostors.isEmpty {
+                ev.impostorFiles = try impostors.flatMap { spec in
+                    let (dir, sp) = TrainUBMCommand.corpusAndSplit(spec, defaultSplit: "all")
+                    return try Corpus(root: dir).entries(split: sp == "all" ? nil : sp).map(\.path)
+                }
+                if threshold == nil {
+                    // Held-out threshold: adapt on the even-numbered enrolment files of each
+                    // speaker, score the odd-numbered ones.
+                    let enrol = try testCorpus.entries(split: enrollSplit)
+                    var half: [CorpusEntry] = [], held: [(Int, String)] = []
+                    let speakers = id.speakers
+                    for (si, s) in speakers.enumerated() {
+                        let files = enrol.filter { $0.speaker == s }
+                        for (i, e) in files.enumerated() {
+                            if i % 2 == 0 || files.count == 1 { half.append(e) } else { held.append((si, e.path)) }
+                        }
+                    }
+                    Console.progress("open set: choosing the threshold on \(held.count) held-out enrolment files", quiet: quiet)
+                    let heldModels = try await Self.adapt(half, enrollment: enrollment, ubm: ubmModel, map: map,
+                                                          raw: ev.raw, threads: common.threadCount)
+                    let order = Dictionary(uniqueKeysWithValues: heldModels.enumerated().map { ($1.speaker, $0) })
+                    ev.thresholdIdentifier = try Identifier(models: speakers.compactMap { order[$0].map { heldModels[$0] } }, ubm: ubmModel, topC: topC)
+                    ev.thresholdFiles = held
+                }
+            }
+        }
+        let progress = Progress(total: entries.count, label: "evaluated", quiet: quiet)
+        ev.progress = progress.callback
         let r = try await ev.evaluate(entries)
         for s in r.skipped { Console.warn("skipped: \(s.reason)") }
         if json {
@@ -65,27 +145,77 @@ struct EvaluateCommand: AsyncParsableCommand {
         }
     }
 
+    /// MAP-adapts one model per speaker of `entries`.
+    static func adapt(_ entries: [CorpusEntry], enrollment: Enrollment, ubm: SpeakerModel, map: MAPAdaptation,
+                      raw: RawAudioFormat?, threads: Int) async throws -> [SpeakerModel] {
+        let fe = enrollment.frontEnd
+        let feats = try await parallelMap(count: entries.count, threads: threads) { i in
+            try? fe.features(of: .file(entries[i].path), raw: raw)
+        }
+        let speakers = Corpus.speakers(entries)
+        var bySpeaker: [String: [SpeechFeatures]] = [:]
+        for (e, f) in zip(entries, feats) { if let f { bySpeaker[e.speaker, default: []].append(f) } }
+        let usable = speakers.filter { bySpeaker[$0] != nil }
+        let grouped = bySpeaker
+        return try await parallelMap(count: usable.count, threads: threads) { i in
+            try await enrollment.adapt(speaker: usable[i], features: grouped[usable[i]] ?? [], ubm: ubm, map: map, threads: 1)
+        }
+    }
+
+    static func lengthJSON(_ l: LengthResult) -> [String: Any] {
+        var o: [String: Any] = ["accuracy": l.identification.trials > 0 ? l.identification.accuracy as Any : NSNull(),
+                                "trials": l.identification.trials, "correct": l.identification.correct]
+        if let s = l.seconds { o["seconds"] = s }
+        if let v = l.verification {
+            o["eer"] = v.eer
+            o["min_dcf"] = v.minDCF
+            o["eer_threshold"] = v.eerThreshold
+            o["verification_trials"] = ["target": v.targets, "non_target": v.nonTargets]
+            o["det"] = v.det.map { ["p_fa": $0.falseAlarm, "p_miss": $0.miss, "threshold": $0.threshold] }
+        }
+        if let os = l.openSet {
+            o["open_set"] = ["threshold": os.threshold, "genuine_accuracy": os.genuineAccuracy,
+                             "genuine_trials": os.genuineTrials, "genuine_rejected": os.genuineRejected,
+                             "impostor_acceptance": os.impostorAcceptance, "impostor_trials": os.impostorTrials]
+        }
+        return o
+    }
+
     static func jsonReport(_ r: EvaluationReport) -> [String: Any] {
-        [
-            "accuracy": r.overall.accuracy, "trials": r.overall.trials, "correct": r.overall.correct,
-            "segment_normalization": r.segmentNormalization.rawValue,
-            "segments": r.segments.map { ["seconds": $0.seconds, "accuracy": $0.trials > 0 ? $0.accuracy as Any : NSNull(), "trials": $0.trials, "correct": $0.correct] },
-            "per_speaker": Dictionary(uniqueKeysWithValues: r.perSpeaker.map { ($0.key, ["accuracy": $0.value.accuracy, "trials": $0.value.trials]) }),
-            "confusion": ["speakers": r.speakers, "matrix": r.confusion],
-            "skipped": r.skipped.map { ["file": $0.path, "reason": $0.reason] },
-            "seconds": r.seconds,
-        ]
+        var o = lengthJSON(r.whole)
+        o["segments"] = r.segments.map(lengthJSON)
+        o["per_speaker"] = Dictionary(uniqueKeysWithValues: r.perSpeaker.map { ($0.key, ["accuracy": $0.value.accuracy, "trials": $0.value.trials]) })
+        o["confusion"] = ["speakers": r.speakers, "matrix": r.confusion]
+        o["skipped"] = r.skipped.map { ["file": $0.path, "reason": $0.reason] }
+        o["segment_normalization"] = r.segmentNormalization.rawValue
+        o["score_normalization"] = r.scoreNormalization.rawValue
+        if let t = r.thresholdSource { o["threshold_source"] = t }
+        o["seconds"] = r.seconds
+        return o
     }
 
     static func textReport(_ r: EvaluationReport) -> String {
-        var s = "Closed-set identification, \(r.speakers.count) enrolled speakers\n\n"
-        s += "test length      trials  accuracy\n"
-        s += "whole file   " + String(format: "%10d  %8.4f", r.overall.trials, r.overall.accuracy) + "\n"
-        for g in r.segments {
-            let label = fmt(g.seconds, g.seconds == g.seconds.rounded() ? 0 : 2) + " s"
-            s += label.padding(toLength: 13, withPad: " ", startingAt: 0) + String(format: "%10d  ", g.trials)
-                + (g.trials > 0 ? String(format: "%8.4f", g.accuracy) : "       -") + "\n"
+        let verification = r.whole.verification != nil
+        let openSet = r.whole.openSet != nil
+        var s = "\(verification ? "GMM-UBM" : "Closed-set") identification, \(r.speakers.count) enrolled speakers"
+        if r.scoreNormalization != .none { s += ", \(r.scoreNormalization.rawValue)" }
+        s += "\n\ntest length      trials  accuracy"
+        if verification { s += "     EER  minDCF" }
+        if openSet { s += "   threshold  genuine acc  impostors accepted" }
+        s += "\n"
+        for l in [r.whole] + r.segments {
+            let label = l.seconds.map { fmt($0, $0 == $0.rounded() ? 0 : 2) + " s" } ?? "whole file"
+            s += label.padding(toLength: 13, withPad: " ", startingAt: 0) + String(format: "%10d  ", l.identification.trials)
+            s += l.identification.trials > 0 ? String(format: "%8.4f", l.identification.accuracy) : "       -"
+            if verification {
+                s += l.verification.map { String(format: "  %5.2f%%  %6.4f", 100 * $0.eer, $0.minDCF) } ?? "       -       -"
+            }
+            if let o = l.openSet {
+                s += String(format: "   %9.3f  %11.4f  %7.4f (%d/%d)", o.threshold, o.genuineAccuracy, o.impostorAcceptance, o.impostorAccepted, o.impostorTrials)
+            }
+            s += "\n"
         }
+        if let src = r.thresholdSource { s += "threshold: \(src)\n" }
         s += "\nper speaker (whole files)\n"
         let w = min(24, max(7, r.speakers.map(\.count).max() ?? 7))
         for sp in r.speakers {

@@ -5,15 +5,27 @@ import SpeakerID
 struct IdentifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "identify",
-        abstract: "Name the enrolled speaker of each clip (highest average log-likelihood).")
+        abstract: "Name the enrolled speaker of each clip; with --ubm and --threshold, or 'unknown'.",
+        discussion: """
+        Without a UBM the score is the average per-frame log-likelihood (closed set: the best \
+        speaker is always named). With --ubm it is the average log-likelihood ratio against the \
+        UBM, and --threshold T answers 'unknown' when the best score is below T. An AUDIO of '-' \
+        reads the clip from standard input.
+        """)
 
     @Option(help: ArgumentHelp("Folder of speaker models.", valueName: "dir"))
     var models = "models"
+    @Option(help: ArgumentHelp("UBM the models were adapted from.", valueName: "file"))
+    var ubm: String?
+    @Option(help: ArgumentHelp("With --ubm: answer 'unknown' when the best score is below this.", valueName: "T"))
+    var threshold: Double?
+    @Option(help: ArgumentHelp("With --ubm: UBM components evaluated per frame; 0 for exact scoring (default: 5).", valueName: "C"))
+    var topC = 5
     @Option(help: ArgumentHelp("Speakers listed per clip, best first.", valueName: "n"))
     var top = 5
     @Flag(help: "One JSON object per clip.")
     var json = false
-    @Argument(help: "Audio clips (files or folders).")
+    @Argument(help: "Audio clips (files or folders; '-' for standard input).")
     var clips: [String]
 
     @OptionGroup var frontEnd: FrontEndArguments
@@ -22,31 +34,52 @@ struct IdentifyCommand: AsyncParsableCommand {
 
     func validate() throws {
         if top < 1 { throw ValidationError("--top must be at least 1") }
+        if threshold != nil && ubm == nil { throw ValidationError("--threshold needs --ubm (log-likelihood-ratio scores)") }
+        if topC < 0 { throw ValidationError("--top-c must be >= 0") }
     }
 
     func run() async throws {
-        let loaded = try ModelStore(directory: models).loadAll()
+        let ubmModel = try ubm.map { try ModelStore.loadUBM(path: $0) }
+        let loaded = try ModelStore(directory: models).loadAll(ubm: ubmModel)
         _ = try frontEnd.check(against: loaded[0].frontEnd)
-        let id = try Identifier(models: loaded)
-        let files = Corpus.expand(clips)
-        if files.isEmpty { throw CLIError("no audio clips given") }
+        let id = try Identifier(models: loaded, ubm: ubmModel, topC: topC)
+        let sources = try Self.sources(clips)
         let n = top
         let raw = try rawAudio.format()
-        let results = try await parallelMap(count: files.count, threads: common.threadCount) { i -> (SpeechFeatures, [SpeakerScore]) in
-            let f = try id.frontEnd.features(of: .file(files[i]), raw: raw)
+        let results = try await parallelMap(count: sources.count, threads: common.threadCount) { i -> (SpeechFeatures, [SpeakerScore]) in
+            let f = try id.frontEnd.features(of: sources[i], raw: raw)
             return (f, Array(id.identify(f).prefix(n)))
         }
         for (f, ranking) in results {
+            let best = ranking[0]
+            let decision = threshold.map { best.score >= $0 ? best.speaker : "unknown" } ?? best.speaker
             if json {
-                print(SpeakerIDCLI.json([
-                    "file": f.name, "speaker": ranking[0].speaker, "speech_seconds": Double(f.frames.rows) / 100,
-                    "ranking": ranking.map { ["speaker": $0.speaker, "score": $0.score] }]))
+                var o: [String: Any] = [
+                    "file": f.name, "speaker": decision, "speech_seconds": Double(f.frames.rows) / 100,
+                    "ranking": ranking.map { ["speaker": $0.speaker, "score": $0.score] }]
+                if let threshold { o["threshold"] = threshold }
+                print(SpeakerIDCLI.json(o))
             } else {
-                print("\(f.name)\t\(ranking[0].speaker)")
+                print("\(f.name)\t\(decision)")
                 for (i, r) in ranking.enumerated() {
                     print("  \(i + 1). \(r.speaker)\t\(fmt(r.score, 4))")
                 }
             }
         }
+    }
+
+    /// Files, folders, or '-' for standard input.
+    static func sources(_ clips: [String]) throws -> [AudioSource] {
+        var out: [AudioSource] = []
+        for c in clips {
+            if c == "-" {
+                let data = FileHandle.standardInput.readDataToEndOfFile()
+                out.append(.memory(data, name: "(standard input)"))
+            } else {
+                out += Corpus.expand([c]).map { AudioSource.file($0) }
+            }
+        }
+        if out.isEmpty { throw CLIError("no audio clips given") }
+        return out
     }
 }

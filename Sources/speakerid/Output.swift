@@ -60,6 +60,14 @@ final class Progress: @unchecked Sendable {
         done += 1
         let d = done
         lock.unlock()
+        report(done: d, total: total)
+    }
+
+    /// A callback for library progress reports (done, total), which carry their own total.
+    var callback: @Sendable (Int, Int) -> Void { { [self] d, t in self.report(done: d, total: t) } }
+
+    private func report(done d: Int, total: Int) {
+        if quiet { return }
         let step = max(1, total / 20)
         if d % step == 0 || d == total {
             let el = Date().timeIntervalSince(start)
@@ -67,7 +75,4 @@ final class Progress: @unchecked Sendable {
             Console.progress("\(label) \(d)/\(total) (\(fmt(Double(d) / max(el, 1e-9), 1))/s, ETA \(fmt(eta, 0)) s)", quiet: false)
         }
     }
-
-    /// A callback for library progress reports.
-    var callback: @Sendable (Int, Int) -> Void { { [self] _, _ in self.tick() } }
 }

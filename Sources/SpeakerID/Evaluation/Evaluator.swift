@@ -7,20 +7,38 @@ public struct AccuracyResult: Codable, Sendable, Equatable {
     public var accuracy: Double { trials > 0 ? Double(correct) / Double(trials) : 0 }
 }
 
-/// Accuracy for test segments of one length.
-public struct SegmentResult: Codable, Sendable, Equatable {
-    public var seconds: Double
-    public var correct: Int
-    public var trials: Int
-    public var accuracy: Double { trials > 0 ? Double(correct) / Double(trials) : 0 }
+/// Open-set identification at one threshold.
+public struct OpenSetResult: Sendable, Equatable {
+    public var threshold: Double
+    /// Genuine trials accepted and attributed to the right speaker.
+    public var genuineCorrect: Int
+    /// Genuine trials rejected (best score under the threshold).
+    public var genuineRejected: Int
+    public var genuineTrials: Int
+    /// Impostor trials accepted as one of the enrolled speakers.
+    public var impostorAccepted: Int
+    public var impostorTrials: Int
+    public var genuineAccuracy: Double { genuineTrials > 0 ? Double(genuineCorrect) / Double(genuineTrials) : 0 }
+    public var impostorAcceptance: Double { impostorTrials > 0 ? Double(impostorAccepted) / Double(impostorTrials) : 0 }
 }
 
-/// The outcome of a closed-set identification evaluation.
+/// Results for one test length (whole files, or segments of `seconds`).
+public struct LengthResult: Sendable {
+    /// nil for whole files.
+    public var seconds: Double?
+    public var identification: AccuracyResult
+    /// Verification over all (trial, enrolled speaker) pairs; with a UBM only.
+    public var verification: DetectionMetrics?
+    /// With impostors only.
+    public var openSet: OpenSetResult?
+}
+
+/// The outcome of an evaluation.
 public struct EvaluationReport: Sendable {
     public var speakers: [String]
     /// Whole-file trials.
-    public var overall: AccuracyResult
-    public var segments: [SegmentResult]
+    public var whole: LengthResult
+    public var segments: [LengthResult]
     /// Whole-file accuracy per true speaker.
     public var perSpeaker: [String: AccuracyResult]
     /// confusion[true][predicted] counts of whole-file trials, indexed like `speakers`.
@@ -28,7 +46,19 @@ public struct EvaluationReport: Sendable {
     /// Files that could not be used, with the reason (only with skip-bad).
     public var skipped: [(path: String, reason: String)]
     public var segmentNormalization: SegmentNormalization
+    public var scoreNormalization: ScoreNormalizationMode
+    public var thresholdSource: String?
     public var seconds: Double
+
+    public var overall: AccuracyResult { whole.identification }
+}
+
+/// How an open-set threshold is chosen on held-out trials.
+public enum ThresholdRule: String, Sendable, CaseIterable {
+    /// Where misses equal false alarms.
+    case eer
+    /// Where the SRE 2008 detection cost is lowest (few false alarms: P_target = 0.01).
+    case minDCF = "min-dcf"
 }
 
 /// Which frames a test segment's normalisation (CMN, warping) is computed over.
@@ -40,17 +70,52 @@ public enum SegmentNormalization: String, Sendable, CaseIterable {
     case segment
 }
 
-/// Runs Reynolds' closed-set protocol: every test file is a trial, and so is every
-/// consecutive, non-overlapping run of S seconds of speech frames cut from it (the remainder
-/// dropped), for each S asked for. Each trial is normalised on its own frames.
+/// Every trial of one file: for the whole file (length index -1) and each segment length.
+struct FileTrials: Sendable {
+    struct Trial: Sendable {
+        var length: Int  // -1: whole file; else index into segment lengths
+        var scores: [Double]
+        var cohort: [Double]?
+    }
+    var label: Int  // true speaker index, or -1 for an impostor
+    var trials: [Trial]
+    var error: String?
+    var path: String
+}
+
+/// Runs Reynolds' protocols: every test file is a trial, and so is every consecutive,
+/// non-overlapping run of S seconds of speech frames cut from it (the remainder dropped), for
+/// each S asked for. With a UBM, every (trial, enrolled speaker) pair is also a verification
+/// trial, and impostor files give open-set figures.
+///
+/// Identification names the speaker with the highest raw score; score normalisation (Z-norm,
+/// T-norm) calibrates scores across models and trials for threshold decisions, so it applies
+/// to verification and to the open-set accept/reject of the identified speaker.
 public struct Evaluator: Sendable {
     public let identifier: Identifier
     public var segmentSeconds: [Double]
     public var threads: Int
     public var skipBad: Bool
     public var segmentNormalization: SegmentNormalization = .file
-    /// Format of headerless test audio, if the corpus holds any.
+    /// Format of headerless audio, if the corpora hold any.
     public var raw: RawAudioFormat?
+    public var scoreNormalization: ScoreNormalizationMode = .none
+    /// Cohort for Z-norm (impostor utterances): background files and their speakers. A
+    /// cohort file never counts as an impostor for a model of its own speaker's name, so the
+    /// enrolment split itself can serve as a Z-norm cohort.
+    public var cohortFiles: [(speaker: String, path: String)] = []
+    /// Cohort models for T-norm (MAP-adapted from the same UBM).
+    public var cohortModels: Identifier?
+    /// Impostor files for open-set identification.
+    public var impostorFiles: [String] = []
+    /// A fixed open-set threshold; otherwise `thresholdTrials` chooses one per test length.
+    public var threshold: Double?
+    /// Held-out trials (identifier, labelled files) on which to choose the open-set threshold
+    /// (the EER threshold per test length).
+    public var thresholdIdentifier: Identifier?
+    public var thresholdFiles: [(speaker: Int, path: String)] = []
+    /// Which operating point of the held-out trials sets the threshold.
+    public var thresholdRule: ThresholdRule = .minDCF
     public var progress: (@Sendable (Int, Int) -> Void)?
 
     public init(identifier: Identifier, segmentSeconds: [Double] = [], threads: Int = defaultThreadCount(), skipBad: Bool = false) {
@@ -65,12 +130,44 @@ public struct Evaluator: Sendable {
         max(1, Int((seconds * 1000 / identifier.frontEnd.options.framing.frameShiftMs).rounded()))
     }
 
-    struct FileOutcome: Sendable {
-        var truth: Int
-        var whole: Int
-        var segments: [[Int]]  // per segment length, predicted index of each segment
-        var error: String?
-        var path: String
+    /// Scores every trial of `files` against `id` (and the cohort models for T-norm).
+    func trials(_ files: [(label: Int, path: String)], id: Identifier, counter: ProgressCounter?) async throws -> [FileTrials] {
+        let lengths = segmentSeconds.map(segmentFrames)
+        let segmentNorm = segmentNormalization
+        let raw = self.raw
+        let skip = skipBad
+        let cohort = scoreNormalization == .tnorm ? cohortModels : nil
+        return try await parallelMap(count: files.count, threads: threads) { i -> FileTrials in
+            let (label, path) = files[i]
+            defer { counter?.tick() }
+            let feats: SpeechFeatures
+            do { feats = try id.frontEnd.features(of: .file(path), raw: raw) } catch {
+                if skip { return FileTrials(label: label, trials: [], error: "\(error)", path: path) }
+                throw error
+            }
+            let normalized = id.frontEnd.normalized(feats.frames)
+            // Per-frame scores computed once: with file-level normalisation a segment's score
+            // is the mean over its frames.
+            let perFrame = id.frameScores(normalized)
+            let cohortFrames = cohort?.frameScores(normalized)
+            func mean(_ rows: [[Double]], _ r: Range<Int>) -> [Double] {
+                rows.map { f in f[r].reduce(0, +) / Double(r.count) }
+            }
+            var out = [FileTrials.Trial(length: -1, scores: mean(perFrame, 0..<normalized.rows),
+                                        cohort: cohortFrames.map { mean($0, 0..<normalized.rows) })]
+            for (j, n) in lengths.enumerated() {
+                for s in stride(from: 0, through: feats.frames.rows - n, by: n) {
+                    switch segmentNorm {
+                    case .file:
+                        out.append(.init(length: j, scores: mean(perFrame, s..<(s + n)), cohort: cohortFrames.map { mean($0, s..<(s + n)) }))
+                    case .segment:
+                        let seg = id.frontEnd.normalized(feats.frames.slice(s..<(s + n)))
+                        out.append(.init(length: j, scores: id.scores(seg), cohort: cohort?.scores(seg)))
+                    }
+                }
+            }
+            return FileTrials(label: label, trials: out, error: nil, path: path)
+        }
     }
 
     public func evaluate(_ entries: [CorpusEntry]) async throws -> EvaluationReport {
@@ -78,73 +175,166 @@ public struct Evaluator: Sendable {
         let speakers = identifier.speakers
         let index = Dictionary(uniqueKeysWithValues: speakers.enumerated().map { ($1, $0) })
         let missing = Set(entries.map(\.speaker)).subtracting(index.keys).sorted()
-        if !missing.isEmpty {
-            throw EvaluationError.unenrolledSpeakers(missing)
+        if !missing.isEmpty { throw EvaluationError.unenrolledSpeakers(missing) }
+        let withUBM = identifier.ubm != nil
+        if scoreNormalization != .none && !withUBM { throw EvaluationError.needsUBM("score normalisation") }
+        if !impostorFiles.isEmpty && !withUBM { throw EvaluationError.needsUBM("open-set evaluation (--impostors)") }
+        if scoreNormalization != .none && cohortFiles.isEmpty { throw EvaluationError.noCohort }
+        let total = entries.count + impostorFiles.count + (scoreNormalization == .znorm ? cohortFiles.count : 0) + thresholdFiles.count
+        let counter = ProgressCounter(total: total, report: progress)
+
+        // Z-norm statistics: every model's scores for the cohort's utterances, per test length.
+        var znorm: [Int: [ScoreMoments]] = [:]
+        if scoreNormalization == .znorm {
+            let imp = try await trials(cohortFiles.map { (-1, $0.path) }, id: identifier, counter: counter)
+            znorm = Self.zStatistics(imp, speakers: cohortFiles.map(\.speaker), models: speakers, lengths: segmentSeconds.count)
         }
-        let lengths = segmentSeconds.map(segmentFrames)
-        let segmentNorm = segmentNormalization
-        let raw = self.raw
-        let id = identifier
-        let skip = skipBad
-        let counter = ProgressCounter(total: entries.count, report: progress)
-        let outcomes = try await parallelMap(count: entries.count, threads: threads) { i -> FileOutcome in
-            let e = entries[i]
-            defer { counter.tick() }
-            let truth = index[e.speaker]!
-            let feats: SpeechFeatures
-            do { feats = try id.frontEnd.features(of: .file(e.path), raw: raw) } catch {
-                if skip { return FileOutcome(truth: truth, whole: -1, segments: [], error: "\(error)", path: e.path) }
-                throw error
-            }
-            let normalizedWhole = id.frontEnd.normalized(feats.frames)
-            // Per-frame log-likelihoods under every model, computed once: with file-level
-            // normalisation a segment's score is the mean over its range of frames.
-            let perFrame = id.models.map { $0.gmm.frameLogLikelihoods(normalizedWhole) }
-            func best(_ range: Range<Int>) -> Int {
-                Identifier.best(perFrame.map { f in f[range].reduce(0, +) / Double(range.count) })
-            }
-            let whole = best(0..<normalizedWhole.rows)
-            let segs = lengths.map { n -> [Int] in
-                stride(from: 0, through: feats.frames.rows - n, by: n).map { s in
-                    switch segmentNorm {
-                    case .file: return best(s..<(s + n))
-                    case .segment: return Identifier.best(id.scores(id.frontEnd.normalized(feats.frames.slice(s..<(s + n)))))
-                    }
+        // T-norm cohort models named like an enrolled speaker are left out of that speaker's
+        // normalisation (the enrolment split can then serve as the cohort).
+        let cohortNames = cohortModels?.speakers ?? []
+        let tExclude: [Int?] = speakers.map { name in cohortNames.firstIndex(of: name) }
+        let normalize: @Sendable (FileTrials.Trial) -> [Double] = { [scoreNormalization, znorm] t in
+            switch scoreNormalization {
+            case .none: return t.scores
+            case .znorm:
+                guard let z = znorm[t.length] else { return t.scores }
+                return t.scores.enumerated().map { z[$0.offset].apply($0.element) }
+            case .tnorm:
+                guard let c = t.cohort, c.count >= 2 else { return t.scores }
+                let all = ScoreMoments(c)
+                return t.scores.enumerated().map { m, x in
+                    guard let skip = tExclude[m] else { return all.apply(x) }
+                    return ScoreMoments(c.enumerated().filter { $0.offset != skip }.map(\.element)).apply(x)
                 }
             }
-            return FileOutcome(truth: truth, whole: whole, segments: segs, error: nil, path: e.path)
         }
-        var confusion = [[Int]](repeating: [Int](repeating: 0, count: speakers.count), count: speakers.count)
-        var overall = AccuracyResult(correct: 0, trials: 0)
-        var per: [String: AccuracyResult] = [:]
-        var segs = segmentSeconds.map { SegmentResult(seconds: $0, correct: 0, trials: 0) }
-        var skipped: [(String, String)] = []
-        for o in outcomes {
-            if let err = o.error { skipped.append((o.path, err)); continue }
-            confusion[o.truth][o.whole] += 1
-            let ok = o.truth == o.whole ? 1 : 0
-            overall.correct += ok
-            overall.trials += 1
-            per[speakers[o.truth], default: AccuracyResult(correct: 0, trials: 0)].correct += ok
-            per[speakers[o.truth], default: AccuracyResult(correct: 0, trials: 0)].trials += 1
-            for (j, preds) in o.segments.enumerated() {
-                segs[j].trials += preds.count
-                segs[j].correct += preds.filter { $0 == o.truth }.count
+
+        let test = try await trials(entries.map { (index[$0.speaker]!, $0.path) }, id: identifier, counter: counter)
+        let impostors = impostorFiles.isEmpty ? [] : try await trials(impostorFiles.map { (-1, $0) }, id: identifier, counter: counter)
+
+        // Open-set thresholds: given, or the EER threshold of held-out enrolment trials.
+        var thresholds: [Int: Double] = [:]
+        var thresholdSource: String?
+        if !impostorFiles.isEmpty {
+            if let threshold {
+                for j in -1..<segmentSeconds.count { thresholds[j] = threshold }
+                thresholdSource = "given"
+            } else if let tid = thresholdIdentifier, !thresholdFiles.isEmpty {
+                var heldOutNormalize = normalize
+                var heldOutZ: [Int: [ScoreMoments]] = [:]
+                if scoreNormalization == .znorm {
+                    let imp = try await trials(cohortFiles.map { (-1, $0.path) }, id: tid, counter: nil)
+                    heldOutZ = Self.zStatistics(imp, speakers: cohortFiles.map(\.speaker), models: tid.speakers, lengths: segmentSeconds.count)
+                    heldOutNormalize = { [heldOutZ] t in
+                        guard let z = heldOutZ[t.length] else { return t.scores }
+                        return t.scores.enumerated().map { z[$0.offset].apply($0.element) }
+                    }
+                }
+                let held = try await trials(thresholdFiles.map { ($0.speaker, $0.path) }, id: tid, counter: counter)
+                for j in -1..<segmentSeconds.count {
+                    let (tar, non) = Self.verificationScores(held, length: j, normalize: heldOutNormalize)
+                    if let m = DetectionMetrics(targets: tar, nonTargets: non) {
+                        thresholds[j] = thresholdRule == .eer ? m.eerThreshold : m.minDCFThreshold
+                    }
+                }
+                thresholdSource = "\(thresholdRule == .eer ? "EER" : "minimum-DCF") threshold of held-out enrolment files (models adapted on the other half of each speaker's enrolment files)"
             }
         }
-        return EvaluationReport(speakers: speakers, overall: overall, segments: segs, perSpeaker: per,
-                                confusion: confusion, skipped: skipped, segmentNormalization: segmentNormalization,
-                                seconds: Date().timeIntervalSince(start))
+
+        func lengthResult(_ j: Int) -> LengthResult {
+            var acc = AccuracyResult(correct: 0, trials: 0)
+            for f in test where f.error == nil {
+                for t in f.trials where t.length == j {
+                    acc.trials += 1
+                    if Identifier.best(t.scores) == f.label { acc.correct += 1 }
+                }
+            }
+            var r = LengthResult(seconds: j < 0 ? nil : segmentSeconds[j], identification: acc)
+            if withUBM {
+                let (tar, non) = Self.verificationScores(test, length: j, normalize: normalize)
+                r.verification = DetectionMetrics(targets: tar, nonTargets: non)
+            }
+            if let th = thresholds[j] {
+                var o = OpenSetResult(threshold: th, genuineCorrect: 0, genuineRejected: 0, genuineTrials: 0, impostorAccepted: 0, impostorTrials: 0)
+                for f in test where f.error == nil {
+                    for t in f.trials where t.length == j {
+                        let s = normalize(t), b = Identifier.best(t.scores)
+                        o.genuineTrials += 1
+                        if s[b] < th { o.genuineRejected += 1 } else if b == f.label { o.genuineCorrect += 1 }
+                    }
+                }
+                for f in impostors where f.error == nil {
+                    for t in f.trials where t.length == j {
+                        let s = normalize(t)
+                        o.impostorTrials += 1
+                        if s[Identifier.best(t.scores)] >= th { o.impostorAccepted += 1 }
+                    }
+                }
+                r.openSet = o
+            }
+            return r
+        }
+
+        var confusion = [[Int]](repeating: [Int](repeating: 0, count: speakers.count), count: speakers.count)
+        var per: [String: AccuracyResult] = [:]
+        var skipped: [(String, String)] = []
+        for f in test + impostors {
+            if let err = f.error { skipped.append((f.path, err)); continue }
+            guard f.label >= 0, let whole = f.trials.first(where: { $0.length == -1 }) else { continue }
+            let b = Identifier.best(whole.scores)
+            confusion[f.label][b] += 1
+            per[speakers[f.label], default: AccuracyResult(correct: 0, trials: 0)].trials += 1
+            if b == f.label { per[speakers[f.label], default: AccuracyResult(correct: 0, trials: 0)].correct += 1 }
+        }
+        return EvaluationReport(speakers: speakers, whole: lengthResult(-1), segments: segmentSeconds.indices.map(lengthResult),
+                                perSpeaker: per, confusion: confusion, skipped: skipped,
+                                segmentNormalization: segmentNormalization, scoreNormalization: scoreNormalization,
+                                thresholdSource: thresholdSource, seconds: Date().timeIntervalSince(start))
+    }
+
+    /// Target and non-target scores of every (trial, model) pair of labelled files.
+    static func verificationScores(_ files: [FileTrials], length j: Int,
+                                   normalize: (FileTrials.Trial) -> [Double]) -> ([Double], [Double]) {
+        var tar: [Double] = [], non: [Double] = []
+        for f in files where f.error == nil && f.label >= 0 {
+            for t in f.trials where t.length == j {
+                for (m, s) in normalize(t).enumerated() {
+                    if m == f.label { tar.append(s) } else { non.append(s) }
+                }
+            }
+        }
+        return (tar, non)
+    }
+
+    /// Per test length, each model's impostor-score moments over the cohort files not of its
+    /// own speaker.
+    static func zStatistics(_ files: [FileTrials], speakers: [String], models: [String], lengths: Int) -> [Int: [ScoreMoments]] {
+        var out: [Int: [ScoreMoments]] = [:]
+        for j in -1..<lengths {
+            var complete = true
+            let moments = models.enumerated().map { (m, name) -> ScoreMoments in
+                let scores = zip(files, speakers).filter { $0.0.error == nil && $0.1 != name }
+                    .flatMap { $0.0.trials.filter { $0.length == j }.map { $0.scores[m] } }
+                if scores.count < 2 { complete = false }
+                return ScoreMoments(scores)
+            }
+            if complete { out[j] = moments }
+        }
+        return out
     }
 }
 
 public enum EvaluationError: Error, Equatable, Sendable, CustomStringConvertible {
     case unenrolledSpeakers([String])
+    case needsUBM(String)
+    case noCohort
 
     public var description: String {
         switch self {
         case .unenrolledSpeakers(let s):
             return "test speakers with no enrolled model: \(s.prefix(10).joined(separator: ", "))\(s.count > 10 ? ", ..." : ""); enrol them first (closed-set identification)"
+        case .needsUBM(let what): return "\(what) needs models adapted from a UBM: give --ubm"
+        case .noCohort: return "score normalisation needs a cohort: give --cohort DIR (a background corpus)"
         }
     }
 }

@@ -57,6 +57,11 @@ public struct FeatureMatrix: Sendable, Equatable {
         return FeatureMatrix(rows: keep.count, columns: columns, values: out)
     }
 
+    /// Every `step`-th row starting at `offset`.
+    public func strided(offset: Int, step: Int) -> FeatureMatrix {
+        selecting(Array(stride(from: offset, to: rows, by: step)))
+    }
+
     /// Rows of several matrices stacked (all must have the same number of columns).
     public static func concatenate(_ parts: [FeatureMatrix]) -> FeatureMatrix? {
         guard let c = parts.first?.columns else { return nil }

@@ -53,6 +53,9 @@ public struct EMTrainer: Sendable {
     public var initializer = KMeansInitializer()
     /// Called after each iteration with (iteration, average log-likelihood).
     public var progress: (@Sendable (Int, Double) -> Void)?
+    /// Use every n-th frame per iteration (a different offset each iteration), for background
+    /// models trained on tens of hours; 1 uses every frame.
+    public var subsample = 1
 
     public init(options: EMOptions = EMOptions()) { self.options = options }
 
@@ -77,7 +80,8 @@ public struct EMTrainer: Sendable {
         var converged = false
         var iteration = 0
         while true {
-            let stats = try await Self.statistics(model, data, threads: threads)
+            let batch = subsample > 1 ? data.strided(offset: iteration % subsample, step: subsample) : data
+            let stats = try await Self.statistics(model, batch, threads: threads)
             let ll = stats.averageLogLikelihood
             guard ll.isFinite else { throw ModelError.nonFiniteLikelihood("average log-likelihood \(ll) at iteration \(iteration)") }
             history.append(ll)

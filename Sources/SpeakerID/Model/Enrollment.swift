@@ -56,4 +56,30 @@ public struct Enrollment: Sendable {
                                 finalLogLikelihood: result.finalLogLikelihood, seed: em.seed, em: em)
         return SpeakerModel(speaker: speaker, gmm: result.model, frontEnd: frontEnd.options, training: info)
     }
+
+    /// MAP-adapts `ubm` to one speaker's features (Reynolds 2000). The front end must be the
+    /// UBM's.
+    public func adapt(speaker: String, features: [SpeechFeatures], ubm: SpeakerModel, map: MAPAdaptation,
+                      threads: Int) async throws -> SpeakerModel {
+        _ = try SpeakerName(speaker)
+        guard ubm.frontEnd == frontEnd.options else {
+            throw ModelStoreError.incompatible(speaker, reason: "the enrolment front end differs from the UBM's (\(FrontEndOptions.differences(ubm.frontEnd, frontEnd.options)))")
+        }
+        guard let frames = trainingFrames(features), frames.rows > 0 else {
+            throw ModelError.notEnoughFrames(frames: 0, components: ubm.gmm.components)
+        }
+        let stats = try await EMTrainer.statistics(ubm.gmm, frames, threads: threads)
+        let floor = columnVariances(frames).map { max($0 * Float(em.varianceFloor), 1e-6) }
+        let gmm = try map.adapt(ubm.gmm, statistics: stats, varianceFloor: floor)
+        var options = em
+        options.components = ubm.gmm.components
+        let info = TrainingInfo(frames: frames.rows,
+                                speechSeconds: Double(frames.rows) * frontEnd.options.framing.frameShiftMs / 1000,
+                                files: features.count, iterations: 0, converged: true,
+                                finalLogLikelihood: stats.averageLogLikelihood, seed: em.seed, em: options)
+        var model = SpeakerModel(speaker: speaker, gmm: gmm, frontEnd: frontEnd.options, training: info)
+        model.ubm = UBMReference(checksum: ubm.checksumHex ?? "", components: ubm.gmm.components,
+                                 relevance: map.relevance, adapted: map.code)
+        return model
+    }
 }

@@ -47,6 +47,10 @@ public enum ModelFile {
         var speaker: String
         var frontEnd: FrontEndOptions
         var training: TrainingInfo
+        /// "speaker" or "ubm"; absent in files of SpeakerID 0.1 (then "speaker").
+        var kind: ModelKind?
+        /// For a MAP-adapted speaker: the checksum of the UBM it was adapted from.
+        var ubm: UBMReference?
     }
 
     public static func encode(_ model: SpeakerModel) throws -> [UInt8] {
@@ -55,7 +59,8 @@ public enum ModelFile {
         out.appendLE(byteOrderMark)
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys]
-        let meta = try enc.encode(Metadata(speaker: model.speaker, frontEnd: model.frontEnd, training: model.training))
+        let meta = try enc.encode(Metadata(speaker: model.speaker, frontEnd: model.frontEnd, training: model.training,
+                                               kind: model.kind, ubm: model.ubm))
         out.appendSection("META", [UInt8](meta))
         let g = model.gmm
         var body: [UInt8] = []
@@ -116,7 +121,14 @@ public enum ModelFile {
             throw .invalidModel(name, reason: "GMM dimension \(gmm.dimension) does not match its front end (\(meta.frontEnd.dimension))")
         }
         do { try meta.frontEnd.validate() } catch { throw .invalidModel(name, reason: error.description) }
-        return SpeakerModel(speaker: meta.speaker, gmm: gmm, frontEnd: meta.frontEnd, training: meta.training)
+        if let ref = meta.ubm, ref.components != gmm.components {
+            throw .invalidModel(name, reason: "adapted from a \(ref.components)-component UBM but holds \(gmm.components) components")
+        }
+        var model = SpeakerModel(speaker: meta.speaker, gmm: gmm, frontEnd: meta.frontEnd, training: meta.training)
+        model.kind = meta.kind ?? .speaker
+        model.ubm = meta.ubm
+        model.checksum = CRC64.checksum(bytes[0..<endAt])
+        return model
     }
 
     static func decodeGMM(_ p: [UInt8], name: String) throws(ModelFileError) -> DiagGMM {

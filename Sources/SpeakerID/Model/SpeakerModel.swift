@@ -1,3 +1,5 @@
+import Foundation
+
 /// How a speaker model was trained: enough to reproduce it and to judge it.
 public struct TrainingInfo: Codable, Equatable, Sendable {
     /// Speech frames the model was trained on (after the VAD).
@@ -28,12 +30,39 @@ public struct TrainingInfo: Codable, Equatable, Sendable {
     }
 }
 
-/// One enrolled speaker: a GMM, the front end its features came from, and its provenance.
+/// What a model file holds.
+public enum ModelKind: String, Codable, Sendable {
+    /// One speaker's model (trained by EM, or MAP-adapted from a UBM).
+    case speaker
+    /// A universal background model (EM on many speakers' pooled frames).
+    case ubm
+}
+
+/// Which UBM a speaker model was MAP-adapted from.
+public struct UBMReference: Codable, Equatable, Sendable {
+    /// CRC-64 of the UBM file's contents (its checksum trailer), hex.
+    public var checksum: String
+    public var components: Int
+    public var relevance: Double
+    /// Which parameters were adapted ("m", "mw", "mv", "mwv").
+    public var adapted: String
+}
+
+/// One enrolled speaker (or a UBM): a GMM, the front end its features came from, and its
+/// provenance.
 public struct SpeakerModel: Sendable {
     public var speaker: String
     public var gmm: DiagGMM
     public var frontEnd: FrontEndOptions
     public var training: TrainingInfo
+    public var kind: ModelKind = .speaker
+    /// Set for models MAP-adapted from a UBM.
+    public var ubm: UBMReference?
+    /// CRC-64 of the file the model was read from (nil for models not read from a file).
+    public var checksum: UInt64?
+
+    /// The checksum as written in `UBMReference.checksum`.
+    public var checksumHex: String? { checksum.map { String(format: "%016llx", $0) } }
 
     public init(speaker: String, gmm: DiagGMM, frontEnd: FrontEndOptions, training: TrainingInfo) {
         self.speaker = speaker

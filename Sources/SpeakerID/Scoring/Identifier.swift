@@ -1,37 +1,65 @@
 /// One speaker's score for a clip.
 public struct SpeakerScore: Sendable, Equatable {
     public var speaker: String
-    /// Average per-frame log-likelihood.
+    /// Average per-frame log-likelihood (no UBM), or average log-likelihood ratio against the UBM.
     public var score: Double
 }
 
-/// Closed-set identification (Reynolds & Rose 1995): the speaker whose model gives the
-/// highest average per-frame log-likelihood.
+/// Scores clips against a set of speaker models.
+///
+/// Without a UBM: closed-set identification as in Reynolds & Rose (1995), the score being the
+/// average per-frame log-likelihood. With a UBM (models MAP-adapted from it): the average
+/// log-likelihood ratio against the UBM (Reynolds, Quatieri & Dunn 2000), with top-C fast
+/// scoring; the same scores then serve verification and open-set decisions by threshold.
 public struct Identifier: Sendable {
     public let models: [SpeakerModel]
     public let frontEnd: FrontEnd
+    public let ubm: SpeakerModel?
+    let ubmScorer: UBMScorer?
 
-    /// Checks the models share one front end and dimension.
-    public init(models: [SpeakerModel]) throws {
+    /// Checks the models share one front end (and the UBM's).
+    public init(models: [SpeakerModel], ubm: SpeakerModel? = nil, topC: Int = 5) throws {
         guard let first = models.first else { throw ModelStoreError.noModels("(no models given)") }
         for m in models where m.frontEnd != first.frontEnd {
             throw ModelStoreError.incompatible(m.speaker, reason: "front-end configuration differs from \(first.speaker)'s: \(FrontEndOptions.differences(first.frontEnd, m.frontEnd))")
         }
+        if let ubm {
+            guard ubm.frontEnd == first.frontEnd else {
+                throw ModelStoreError.incompatible("UBM", reason: "front end differs from the models': \(FrontEndOptions.differences(ubm.frontEnd, first.frontEnd))")
+            }
+            for m in models where m.ubm?.checksum != ubm.checksumHex {
+                throw ModelStoreError.incompatible(m.speaker, reason: "was not adapted from this UBM (\(ubm.checksumHex ?? "?"))")
+            }
+            ubmScorer = try UBMScorer(ubm: ubm.gmm, speakers: models.map(\.gmm), topC: topC)
+        } else {
+            ubmScorer = nil
+        }
         self.models = models
+        self.ubm = ubm
         self.frontEnd = try FrontEnd(options: first.frontEnd)
     }
 
     public var speakers: [String] { models.map(\.speaker) }
 
-    /// Average log-likelihood under every model, in model order, of frames already normalised.
+    /// Per-frame scores, `result[model][frame]`, of frames already normalised.
+    public func frameScores(_ frames: FeatureMatrix) -> [[Double]] {
+        if let ubmScorer { return ubmScorer.frameScores(frames) }
+        return models.map { $0.gmm.frameLogLikelihoods(frames) }
+    }
+
+    /// The score of every model, in model order, for frames already normalised.
     public func scores(_ frames: FeatureMatrix) -> [Double] {
-        models.map { $0.gmm.averageLogLikelihood(frames) }
+        if let ubmScorer { return ubmScorer.scores(frames) }
+        return models.map { $0.gmm.averageLogLikelihood(frames) }
     }
 
     /// Scores sorted best first.
     public func ranking(_ frames: FeatureMatrix) -> [SpeakerScore] {
-        let s = scores(frames)
-        return zip(speakers, s).map { SpeakerScore(speaker: $0, score: $1) }
+        Self.rank(speakers: speakers, scores: scores(frames))
+    }
+
+    public static func rank(speakers: [String], scores: [Double]) -> [SpeakerScore] {
+        zip(speakers, scores).map { SpeakerScore(speaker: $0, score: $1) }
             .sorted { $0.score != $1.score ? $0.score > $1.score : $0.speaker < $1.speaker }
     }
 

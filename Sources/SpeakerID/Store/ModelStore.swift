@@ -75,13 +75,41 @@ public struct ModelStore: Sendable {
             .sorted().map { (directory as NSString).appendingPathComponent($0) }
     }
 
-    /// Loads every model and checks they can be compared: same front end, same dimension.
-    public func loadAll() throws -> [SpeakerModel] {
+    /// Writes one model (a UBM, say) to `path` atomically.
+    public static func write(_ model: SpeakerModel, to path: String) throws {
+        let dir = (path as NSString).deletingLastPathComponent
+        let folder = dir.isEmpty ? "." : dir
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try atomicWrite(try ModelFile.encode(model), to: path, directory: folder)
+    }
+
+    /// Loads a UBM file, refusing a speaker model.
+    public static func loadUBM(path: String) throws -> SpeakerModel {
+        let m = try load(path: path)
+        guard m.kind == .ubm else { throw ModelStoreError.incompatible(path, reason: "is a speaker model, not a UBM (train one with speakerid train-ubm)") }
+        return m
+    }
+
+    /// Loads every speaker model (UBM files in the folder are skipped) and checks they can be
+    /// compared: same front end, and either all trained by EM (`ubm` nil) or all adapted from
+    /// `ubm`.
+    public func loadAll(ubm: SpeakerModel? = nil) throws -> [SpeakerModel] {
         let paths = try modelPaths()
         if paths.isEmpty { throw ModelStoreError.noModels(directory) }
         var models: [SpeakerModel] = []
         for p in paths {
             let m = try Self.load(path: p)
+            if m.kind == .ubm { continue }
+            if let ubm {
+                guard let ref = m.ubm else {
+                    throw ModelStoreError.incompatible(p, reason: "was trained by EM, not adapted from a UBM; enrol with --ubm, or score without --ubm")
+                }
+                guard ref.checksum == ubm.checksumHex else {
+                    throw ModelStoreError.incompatible(p, reason: "was adapted from another UBM (checksum \(ref.checksum), this UBM is \(ubm.checksumHex ?? "?")); re-enrol with this UBM")
+                }
+            } else if m.ubm != nil {
+                throw ModelStoreError.incompatible(p, reason: "was MAP-adapted from a UBM; give that UBM with --ubm")
+            }
             if let n = try? SpeakerName(m.speaker), n.fileName != (p as NSString).lastPathComponent {
                 throw ModelStoreError.nameMismatch(p, stored: m.speaker)
             }
@@ -89,6 +117,10 @@ public struct ModelStore: Sendable {
                 throw ModelStoreError.incompatible(p, reason: "made with a different front-end configuration from \(first.speaker.debugDescription)'s model (\(FrontEndOptions.differences(first.frontEnd, m.frontEnd))); models can only be compared when their features are made the same way")
             }
             models.append(m)
+        }
+        if models.isEmpty { throw ModelStoreError.noModels(directory) }
+        if let ubm, ubm.frontEnd != models[0].frontEnd {
+            throw ModelStoreError.incompatible(directory, reason: "the models' front end differs from the UBM's (\(FrontEndOptions.differences(ubm.frontEnd, models[0].frontEnd)))")
         }
         return models
     }
@@ -102,7 +134,7 @@ public struct ModelStore: Sendable {
         var written = 0
         try bytes.withUnsafeBytes { raw in
             while written < raw.count {
-                let n = write(fd, raw.baseAddress! + written, raw.count - written)
+                let n = Glibc.write(fd, raw.baseAddress! + written, raw.count - written)
                 if n < 0 {
                     if errno == EINTR { continue }
                     throw ModelStoreError.writeFailed(target, reason: String(cString: strerror(errno)))

@@ -1,0 +1,28 @@
+/// Score normalisation for verification and open-set decisions.
+///
+/// - Z-norm: each model's score is centred and scaled by the mean and standard deviation of
+///   that model's scores for impostor utterances (a cohort corpus), measured per test length.
+/// - T-norm: each test trial's scores are centred and scaled by the mean and standard deviation
+///   of the same trial's scores against cohort models (the cohort speakers MAP-adapted from
+///   the same UBM).
+public enum ScoreNormalizationMode: String, Sendable, CaseIterable, Codable {
+    case none
+    case znorm
+    case tnorm
+}
+
+/// Mean and standard deviation of a set of scores.
+public struct ScoreMoments: Sendable, Equatable {
+    public var mean: Double
+    public var deviation: Double
+
+    public init(_ values: [Double]) {
+        let n = Double(max(values.count, 1))
+        let m = values.reduce(0, +) / n
+        mean = m
+        let v = values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / n
+        deviation = v > 1e-12 ? v.squareRoot() : 1
+    }
+
+    public func apply(_ x: Double) -> Double { (x - mean) / deviation }
+}

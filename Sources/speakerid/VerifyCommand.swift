@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import SpeakerID
+
+struct VerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Is this speaker X? The log-likelihood-ratio score and accept/reject per clip.",
+        discussion: "The score is the average log-likelihood ratio of the speaker's MAP-adapted model against the UBM; a clip is accepted when it is at least --threshold (default 0: more likely the speaker than anyone).")
+
+    @Option(help: ArgumentHelp("Folder of speaker models.", valueName: "dir"))
+    var models = "models"
+    @Option(help: ArgumentHelp("UBM the models were adapted from.", valueName: "file"))
+    var ubm: String
+    @Option(help: ArgumentHelp("The claimed speaker.", valueName: "name"))
+    var speaker: String
+    @Option(help: ArgumentHelp("Accept when the score is at least this (default: 0).", valueName: "T"))
+    var threshold = 0.0
+    @Option(help: ArgumentHelp("UBM components evaluated per frame; 0 for exact scoring (default: 5).", valueName: "C"))
+    var topC = 5
+    @Flag(help: "One JSON object per clip.")
+    var json = false
+    @Argument(help: "Audio clips (files or folders; '-' for standard input).")
+    var clips: [String]
+
+    @OptionGroup var frontEnd: FrontEndArguments
+    @OptionGroup var rawAudio: RawAudioArguments
+    @OptionGroup var common: CommonArguments
+
+    func run() async throws {
+        let ubmModel = try ModelStore.loadUBM(path: ubm)
+        let name = try SpeakerName(speaker)
+        let store = ModelStore(directory: models)
+        let model = try store.load(name)
+        guard model.ubm?.checksum == ubmModel.checksumHex else {
+            throw CLIError("\(store.path(for: name)): was not adapted from \(ubm) (enrol with --ubm \(ubm))")
+        }
+        _ = try frontEnd.check(against: model.frontEnd)
+        let id = try Identifier(models: [model], ubm: ubmModel, topC: topC)
+        let sources = try IdentifyCommand.sources(clips)
+        let raw = try rawAudio.format()
+        let results = try await parallelMap(count: sources.count, threads: common.threadCount) { i -> (String, Double) in
+            let f = try id.frontEnd.features(of: sources[i], raw: raw)
+            return (f.name, id.scores(id.frontEnd.normalized(f.frames))[0])
+        }
+        for (file, score) in results {
+            let accept = score >= threshold
+            if json {
+                print(SpeakerIDCLI.json(["file": file, "speaker": model.speaker, "score": score, "threshold": threshold, "accept": accept]))
+            } else {
+                print("\(file)\t\(model.speaker)\t\(fmt(score, 4))\t\(accept ? "accept" : "reject")")
+            }
+        }
+    }
+}
