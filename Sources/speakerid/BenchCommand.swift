@@ -161,11 +161,37 @@ struct BenchScore: AsyncParsableCommand {
     @Option var dim = 39
     @Option var threads = 1
     @Option var seed: UInt64 = 1
+    @Option(help: "Score log-likelihood ratios of models adapted from one UBM with this top-C (0: exact); default: plain GMM scoring.")
+    var topC: Int?
     @Flag var json = false
 
     func run() async throws {
         let data = syntheticFrames(rows: frames, dim: dim, seed: seed)
         var rng = SeededRandom(seed: seed &+ 7)
+        if let topC {
+            // A random UBM and speakers whose means are shifted from it, as MAP adaptation does.
+            let w = [Float](repeating: 1 / Float(components), count: components)
+            let mu = (0..<(components * dim)).map { _ in Float(rng.nextGaussian() * 3) }
+            let va = (0..<(components * dim)).map { _ in Float(0.5 + rng.nextUnit()) }
+            let ubm = try DiagGMM(weights: w, means: mu, variances: va, dimension: dim)
+            let spk = try (0..<models).map { _ in
+                try DiagGMM(weights: w, means: mu.map { $0 + Float(0.3 * rng.nextGaussian()) }, variances: va, dimension: dim)
+            }
+            let blocks = max(1, threads * 4)
+            let per = (frames + blocks - 1) / blocks
+            let scorer = try UBMScorer(ubm: ubm, speakers: spk, topC: topC)
+            let t0 = Date()
+            let parts = try await parallelMap(count: blocks, threads: threads) { b in
+                scorer.frameScores(data.slice((b * per)..<min(frames, (b + 1) * per))).map { $0.reduce(0, +) }
+            }
+            let sec = Date().timeIntervalSince(t0)
+            let checksum = parts.flatMap { $0 }.reduce(0, +)
+            print(SpeakerIDCLI.json([
+                "benchmark": "score-ubm", "models": models, "components": components, "frames": frames, "dim": dim,
+                "threads": threads, "top_c": topC, "seconds": sec, "checksum": checksum,
+            ]))
+            return
+        }
         let gmms: [DiagGMM] = try (0..<models).map { _ in
             let w = [Float](repeating: 1 / Float(components), count: components)
             let mu = (0..<(components * dim)).map { _ in Float(rng.nextGaussian() * 3) }

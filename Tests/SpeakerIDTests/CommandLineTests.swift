@@ -70,6 +70,57 @@ struct CommandLineTests {
         #expect(info.status == 0 && info.stdout.contains("speaker:     mid") && info.stdout.contains("8 components"))
     }
 
+    @Test func backgroundModelVerificationAndOpenSet() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        try Self.syntheticCorpus(dir)
+        // Background: other "speakers" at other pitches; impostors: yet others.
+        for (name, pitch) in [("bg1", 120.0), ("bg2", 200.0), ("bg3", 320.0), ("imp", 400.0)] {
+            let folder = name == "imp" ? "impostors/\(name)" : "background/\(name)"
+            try FileManager.default.createDirectory(atPath: dir.file(folder), withIntermediateDirectories: true)
+            for j in 0..<2 {
+                try AudioWriter.write(SyntheticSpeech.generate(seconds: 4, sampleRate: 16000, seed: UInt64(100 + j) &* UInt64(pitch), pitch: pitch),
+                                      sampleRate: 16000, to: dir.file("\(folder)/\(j).wav"))
+            }
+        }
+        let ubm = dir.file("ubm.gmm"), models = dir.file("models")
+        let t = try Self.run(["train-ubm", "--corpus", dir.file("background") + ":all", "--corpus", dir.file("corpus") + ":all",
+                              "--components", "16", "--out", ubm, "-q"])
+        #expect(t.status == 0, "\(t.stderr)")
+        let e = try Self.run(["enroll", "--models", models, "--corpus", dir.file("corpus"), "--split", "all", "--ubm", ubm, "-q"])
+        #expect(e.status == 0, "\(e.stderr)")
+        let info = try Self.run(["info", "--json", dir.file("models/low.gmm")])
+        #expect(info.stdout.contains("\"components\":16"))
+        // identify with a threshold far above any score answers unknown.
+        let i = try Self.run(["identify", "--models", models, "--ubm", ubm, "--threshold", "1000", "--json", dir.file("corpus/mid/1.wav")])
+        #expect(i.status == 0, "\(i.stderr)")
+        #expect((try JSONSerialization.jsonObject(with: Data(i.stdout.utf8)) as? [String: Any])?["speaker"] as? String == "unknown")
+        let i2 = try Self.run(["identify", "--models", models, "--ubm", ubm, "--json", dir.file("corpus/mid/1.wav")])
+        #expect((try JSONSerialization.jsonObject(with: Data(i2.stdout.utf8)) as? [String: Any])?["speaker"] as? String == "mid")
+        let v = try Self.run(["verify", "--models", models, "--ubm", ubm, "--speaker", "high", "--json", dir.file("corpus/high/0.wav"), dir.file("corpus/low/0.wav")])
+        #expect(v.status == 0, "\(v.stderr)")
+        let lines = v.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(lines.count == 2)
+        #expect((lines.first?["score"] as? Double ?? -1) > (lines.last?["score"] as? Double ?? 1))
+        #expect(lines.first?["accept"] as? Bool == true)
+        // Scoring EM-trained models against a UBM is refused.
+        let plain = dir.file("plain")
+        _ = try Self.run(["enroll", "--models", plain, "--speaker", "x", "--components", "4", dir.file("corpus/low/0.wav"), "-q"])
+        let refused = try Self.run(["identify", "--models", plain, "--ubm", ubm, dir.file("corpus/low/1.wav")])
+        #expect(refused.status == 1 && refused.stderr.contains("not adapted from a UBM"), "\(refused.stderr)")
+        // Evaluate: verification figures at the top level and per segment length; open set.
+        let ev = try Self.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
+                               "--segment-seconds", "1", "--impostors", dir.file("impostors"), "--threshold", "0", "--json"])
+        #expect(ev.status == 0, "\(ev.stderr)")
+        let r = try #require(try JSONSerialization.jsonObject(with: Data(ev.stdout.utf8)) as? [String: Any])
+        #expect(r["eer"] is Double && r["min_dcf"] is Double)
+        let seg = try #require((r["segments"] as? [[String: Any]])?.first)
+        #expect(seg["eer"] is Double && seg["min_dcf"] is Double && seg["seconds"] as? Double == 1)
+        let open = try #require(r["open_set"] as? [String: Any])
+        #expect(open["impostor_trials"] as? Int == 2)
+        #expect(open["genuine_trials"] as? Int == 9)
+    }
+
     @Test func featuresPrintsFramesWithTheirOptions() throws {
         let dir = TempDir()
         defer { dir.cleanup() }

@@ -73,6 +73,8 @@ public struct DetectionMetrics: Sendable, Equatable {
         self.targets = tar.count
         self.nonTargets = non.count
         let step = max(1, curve.count / detPoints)
-        det = stride(from: 0, to: curve.count, by: step).map { DETPoint(falseAlarm: curve[$0].pfa, miss: curve[$0].pmiss, threshold: curve[$0].thr) }
+        var idx = Array(stride(from: 0, to: curve.count, by: step))
+        if idx.last != curve.count - 1 { idx.append(curve.count - 1) }
+        det = idx.map { DETPoint(falseAlarm: curve[$0].pfa, miss: curve[$0].pmiss, threshold: curve[$0].thr) }
     }
 }

@@ -5,8 +5,8 @@ import COpenBLAS
 /// clip's score the average over its speech frames.
 ///
 /// Fast scoring (`topC` > 0): the UBM is evaluated in full (one matrix product per block of
-/// frames), each frame's C best UBM components are found, and each speaker model is evaluated
-/// on those C components only. Because adapted components stay close to the UBM's, the
+/// frames), each frame's C best UBM components are found, and the UBM and each speaker model
+/// are scored on those C components only (Reynolds et al. 2000, section 4.2). Because adapted components stay close to the UBM's, the
 /// components that matter for the speaker are the ones that matter for the UBM. `topC` = 0
 /// evaluates every component of every model (exact).
 public struct UBMScorer: Sendable {
@@ -45,8 +45,18 @@ public struct UBMScorer: Sendable {
                         ubm.componentLogLikelihoods(augmented: aug, count: n, out: ll)
                         for t in 0..<n {
                             let row = ll + t * K
-                            if topC > 0 { Self.selectTop(row, count: K, c: topC, into: &best, at: t * topC) }
-                            ubmLL[t] = VectorMath.logSumExpDestroying(row, count: K)
+                            if topC > 0 {
+                                // As Reynolds et al. do, the UBM too is scored on the C
+                                // components, so the two truncations cancel in the ratio.
+                                Self.selectTop(row, count: K, c: topC, into: &best, at: t * topC)
+                                var m = -Float.infinity
+                                for j in 0..<topC { m = max(m, row[best[t * topC + j]]) }
+                                var sum = 0.0
+                                for j in 0..<topC { sum += Double(VectorMath.exp(row[best[t * topC + j]] - m)) }
+                                ubmLL[t] = Double(m) + _log(sum)
+                            } else {
+                                ubmLL[t] = VectorMath.logSumExpDestroying(row, count: K)
+                            }
                         }
                         for s in 0..<S {
                             let g = speakers[s]
