@@ -3,7 +3,7 @@
 # one run. Usage: bash Tests/Benchmarks/ubm.sh [cv-fa|minilibri|topc|openset|peer]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-C=${SPEAKERID_CORPORA:-../shared/corpora}
+C=$(cd "${SPEAKERID_CORPORA:-../shared/corpora}" && pwd)
 swift build -c release --product speakerid >/dev/null
 B=.build/release/speakerid
 W=$(mktemp -d)
