@@ -27,10 +27,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     var segmentSeconds: String?
     @Option(help: ArgumentHelp("Normalise segments over the whole test file ('file', default) or over the segment only ('segment', as a clip of that length would be).", valueName: "file|segment"))
     var segmentNormalization = "file"
-    @Option(help: ArgumentHelp("UBM the models were adapted from: scores become log-likelihood ratios, and verification is reported.", valueName: "file"))
-    var ubm: String?
-    @Option(help: ArgumentHelp("With --ubm: UBM components evaluated per frame in the speaker models; 0 for exact scoring (default: 5).", valueName: "C"))
-    var topC = 5
+    @OptionGroup var background: UBMArguments
     @Option(help: ArgumentHelp("With --ubm: none, znorm or tnorm (default: none).", valueName: "mode"))
     var scoreNorm = "none"
     @Option(help: ArgumentHelp("Cohort corpus for Z-norm (impostor utterances) and T-norm (cohort models).", valueName: "dir"))
@@ -69,14 +66,14 @@ struct EvaluateCommand: AsyncParsableCommand {
         if SegmentNormalization(rawValue: segmentNormalization) == nil { throw ValidationError("--segment-normalization must be file or segment") }
         guard let mode = ScoreNormalizationMode(rawValue: scoreNorm) else { throw ValidationError("--score-norm must be none, znorm or tnorm") }
         if mode != .none && cohort == nil { throw ValidationError("--score-norm \(scoreNorm) needs --cohort DIR") }
-        if ubm == nil && (mode != .none || !impostors.isEmpty) { throw ValidationError("--score-norm and --impostors need --ubm") }
-        if topC < 0 { throw ValidationError("--top-c must be >= 0") }
+        if background.ubm == nil && (mode != .none || !impostors.isEmpty) { throw ValidationError("--score-norm and --impostors need --ubm") }
         if let t = threshold, !t.isFinite { throw ValidationError("--threshold must be a number") }
         if ThresholdRule(rawValue: thresholdRule) == nil { throw ValidationError("--threshold-rule must be min-dcf or eer") }
     }
 
     func run() async throws {
-        let ubmModel = try ubm.map { try ModelStore.loadUBM(path: $0) }
+        let ubmModel = try background.load()
+        let topC = background.topC
         let loaded = try ModelStore(directory: models).loadAll(ubm: ubmModel)
         _ = try frontEnd.check(against: loaded[0].frontEnd)
         let id = try Identifier(models: loaded, ubm: ubmModel, topC: topC)
@@ -92,11 +89,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         ev.thresholdRule = ThresholdRule(rawValue: thresholdRule) ?? .minDCF
 
         if let ubmModel, let ref = loaded[0].ubm {
-            var map = MAPAdaptation()
-            map.relevance = ref.relevance
-            map.adaptMeans = ref.adapted.contains("m")
-            map.adaptWeights = ref.adapted.contains("w")
-            map.adaptVariances = ref.adapted.contains("v")
+            let map = MAPAdaptation(ref)
             let enrollment = Enrollment(frontEnd: id.frontEnd, em: loaded[0].training.em)
             if let cohort {
                 let c = try Corpus(root: cohort).entries(split: cohortSplit)

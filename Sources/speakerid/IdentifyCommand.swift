@@ -15,12 +15,9 @@ struct IdentifyCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Folder of speaker models.", valueName: "dir"))
     var models = "models"
-    @Option(help: ArgumentHelp("UBM the models were adapted from.", valueName: "file"))
-    var ubm: String?
+    @OptionGroup var background: UBMArguments
     @Option(help: ArgumentHelp("With --ubm: answer 'unknown' when the best score is below this.", valueName: "T"))
     var threshold: Double?
-    @Option(help: ArgumentHelp("With --ubm: UBM components evaluated per frame; 0 for exact scoring (default: 5).", valueName: "C"))
-    var topC = 5
     @Option(help: ArgumentHelp("Speakers listed per clip, best first.", valueName: "n"))
     var top = 5
     @Flag(help: "One JSON object per clip.")
@@ -34,15 +31,14 @@ struct IdentifyCommand: AsyncParsableCommand {
 
     func validate() throws {
         if top < 1 { throw ValidationError("--top must be at least 1") }
-        if threshold != nil && ubm == nil { throw ValidationError("--threshold needs --ubm (log-likelihood-ratio scores)") }
-        if topC < 0 { throw ValidationError("--top-c must be >= 0") }
+        if threshold != nil && background.ubm == nil { throw ValidationError("--threshold needs --ubm (log-likelihood-ratio scores)") }
     }
 
     func run() async throws {
-        let ubmModel = try ubm.map { try ModelStore.loadUBM(path: $0) }
+        let ubmModel = try background.load()
         let loaded = try ModelStore(directory: models).loadAll(ubm: ubmModel)
         _ = try frontEnd.check(against: loaded[0].frontEnd)
-        let id = try Identifier(models: loaded, ubm: ubmModel, topC: topC)
+        let id = try Identifier(models: loaded, ubm: ubmModel, topC: background.topC)
         let sources = try Self.sources(clips)
         let n = top
         let raw = try rawAudio.format()

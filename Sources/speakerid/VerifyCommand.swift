@@ -10,14 +10,11 @@ struct VerifyCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Folder of speaker models.", valueName: "dir"))
     var models = "models"
-    @Option(help: ArgumentHelp("UBM the models were adapted from.", valueName: "file"))
-    var ubm: String
+    @OptionGroup var background: UBMArguments
     @Option(help: ArgumentHelp("The claimed speaker.", valueName: "name"))
     var speaker: String
     @Option(help: ArgumentHelp("Accept when the score is at least this (default: 0).", valueName: "T"))
     var threshold = 0.0
-    @Option(help: ArgumentHelp("UBM components evaluated per frame; 0 for exact scoring (default: 5).", valueName: "C"))
-    var topC = 5
     @Flag(help: "One JSON object per clip.")
     var json = false
     @Argument(help: "Audio clips (files or folders; '-' for standard input).")
@@ -27,8 +24,12 @@ struct VerifyCommand: AsyncParsableCommand {
     @OptionGroup var rawAudio: RawAudioArguments
     @OptionGroup var common: CommonArguments
 
+    func validate() throws {
+        if background.ubm == nil { throw ValidationError("verify needs --ubm FILE: scores are log-likelihood ratios against the UBM") }
+    }
+
     func run() async throws {
-        let ubmModel = try ModelStore.loadUBM(path: ubm)
+        guard let ubm = background.ubm, let ubmModel = try background.load() else { return }
         let name = try SpeakerName(speaker)
         let store = ModelStore(directory: models)
         let model = try store.load(name)
@@ -36,7 +37,7 @@ struct VerifyCommand: AsyncParsableCommand {
             throw CLIError("\(store.path(for: name)): was not adapted from \(ubm) (enrol with --ubm \(ubm))")
         }
         _ = try frontEnd.check(against: model.frontEnd)
-        let id = try Identifier(models: [model], ubm: ubmModel, topC: topC)
+        let id = try Identifier(models: [model], ubm: ubmModel, topC: background.topC)
         let sources = try IdentifyCommand.sources(clips)
         let raw = try rawAudio.format()
         let results = try await parallelMap(count: sources.count, threads: common.threadCount) { i -> (String, Double) in

@@ -16,6 +16,14 @@ public struct MAPAdaptation: Codable, Equatable, Sendable {
 
     public init() {}
 
+    /// The adaptation a speaker model records it was made with.
+    public init(_ reference: UBMReference) {
+        relevance = reference.relevance
+        adaptMeans = reference.adapted.contains("m")
+        adaptWeights = reference.adapted.contains("w")
+        adaptVariances = reference.adapted.contains("v")
+    }
+
     /// "m", "mw", "mv" or "mwv": what is adapted.
     public var code: String { (adaptMeans ? "m" : "") + (adaptWeights ? "w" : "") + (adaptVariances ? "v" : "") }
 
