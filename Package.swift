@@ -22,9 +22,12 @@ let package = Package(
                        providers: [.apt(["libsamplerate0-dev"]), .brew(["libsamplerate"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+        // Vector kernels (exp, log-sum-exp) compiled for AVX-512, AVX2 and baseline, chosen at
+        // load time.
+        .target(name: "CKernels"),
         .target(
             name: "SpeakerID",
-            dependencies: ["CSndfile", "CFFTW", "CSamplerate", "COpenBLAS"]
+            dependencies: ["CSndfile", "CFFTW", "CSamplerate", "COpenBLAS", "CKernels"]
         ),
         .executableTarget(
             name: "speakerid",

@@ -6,7 +6,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (JSON lines; deterministic data from a seed).",
-        subcommands: [BenchFeatures.self, BenchEM.self, BenchScore.self])
+        subcommands: [BenchFeatures.self, BenchEM.self, BenchScore.self, BenchGEMM.self])
 }
 
 /// The peak single-precision rate this machine could reach: cores x FMA lanes x 2 x clock.
@@ -182,7 +182,7 @@ struct BenchScore: AsyncParsableCommand {
             let scorer = try UBMScorer(ubm: ubm, speakers: spk, topC: topC)
             let t0 = Date()
             let parts = try await parallelMap(count: blocks, threads: threads) { b in
-                scorer.frameScores(data.slice((b * per)..<min(frames, (b + 1) * per))).map { $0.reduce(0, +) }
+                scorer.frameScores(data.slice(min(frames, b * per)..<min(frames, (b + 1) * per))).map { $0.reduce(0, +) }
             }
             let sec = Date().timeIntervalSince(t0)
             let checksum = parts.flatMap { $0 }.reduce(0, +)
@@ -198,8 +198,14 @@ struct BenchScore: AsyncParsableCommand {
             let va = (0..<(components * dim)).map { _ in Float(0.5 + rng.nextUnit()) }
             return try DiagGMM(weights: w, means: mu, variances: va, dimension: dim)
         }
+        // Threads take blocks of frames; each block is scored against every model.
+        let blocks = max(1, threads * 4)
+        let per = (frames + blocks - 1) / blocks
         let t0 = Date()
-        let scores = try await parallelMap(count: models, threads: threads) { i in gmms[i].averageLogLikelihood(data) }
+        let parts = try await parallelMap(count: blocks, threads: threads) { b in
+            DiagGMM.frameLogLikelihoods(gmms, data.slice(min(frames, b * per)..<min(frames, (b + 1) * per))).map { $0.reduce(0, +) }
+        }
+        let scores = (0..<models).map { m in parts.reduce(0) { $0 + $1[m] } / Double(frames) }
         let sec = Date().timeIntervalSince(t0)
         let flops = 2 * 2 * Double(frames) * Double(components) * Double(dim) * Double(models)
         let (peak, how) = MachinePeak.estimate(threads: threads)
@@ -208,5 +214,40 @@ struct BenchScore: AsyncParsableCommand {
             "threads": threads, "seconds": sec, "checksum": scores.reduce(0, +),
             "gflops": flops / sec / 1e9, "peak_gflops": peak, "peak_assumed": how, "fraction_of_peak": flops / sec / 1e9 / peak,
         ]))
+    }
+}
+
+/// OpenBLAS's sgemm against a hand-written, register-blocked C kernel on the scoring product's
+/// shape (a block of augmented frames times a model's scoring matrix).
+struct BenchGEMM: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gemm", abstract: "GFLOP/s of OpenBLAS sgemm and of SpeakerID's own C kernel on the scoring shape.")
+
+    @Option(help: "Frames per block (rows).") var rows = 256
+    @Option(help: "Components (columns).") var components = 64
+    @Option(help: "Inner dimension: 2D + 1 for D-dimensional features.") var inner = 79
+    @Option(help: "Seconds to run each.") var seconds = 1.0
+
+    func run() throws {
+        var rng = SeededRandom(seed: 3)
+        let a = (0..<(rows * inner)).map { _ in Float(rng.nextGaussian()) }
+        let b = (0..<(components * inner)).map { _ in Float(rng.nextGaussian()) }
+        var bt = [Float](repeating: 0, count: inner * components)
+        for k in 0..<components { for p in 0..<inner { bt[p * components + k] = b[k * inner + p] } }
+        var c1 = [Float](repeating: 0, count: rows * components), c2 = c1
+        let flops = 2.0 * Double(rows * components * inner)
+        func time(_ body: () -> Void) -> Double {
+            var n = 0
+            let t0 = Date()
+            while Date().timeIntervalSince(t0) < seconds { body(); n += 1 }
+            return Double(n) * flops / Date().timeIntervalSince(t0) / 1e9
+        }
+        let blas = time { GEMMKernels.blas(a, b, &c1, rows, inner, components) }
+        let own = time { GEMMKernels.own(a, bt, &c2, rows, inner, components) }
+        let diff = zip(c1, c2).map { abs($0 - $1) }.max() ?? 0
+        let (peak, how) = MachinePeak.estimate(threads: 1)
+        print(SpeakerIDCLI.json(["benchmark": "gemm", "rows": rows, "components": components, "inner": inner,
+                                 "openblas_gflops": blas, "own_kernel_gflops": own, "max_abs_difference": Double(diff),
+                                 "peak_gflops": peak, "peak_assumed": how, "faster": blas >= own ? "openblas" : "own"]))
     }
 }

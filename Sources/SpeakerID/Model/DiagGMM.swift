@@ -1,4 +1,6 @@
 import COpenBLAS
+import CKernels
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -27,6 +29,8 @@ public struct DiagGMM: Sendable, Equatable {
     /// The scoring matrix, K x (2D + 1), row k = [mu_k / s_k, -1 / (2 s_k), g_k]: with a frame
     /// augmented to [x, x^2, 1], one dot product gives log w_k N(x; mu_k, s_k).
     let scoringMatrix: [Float]
+    /// The scoring matrix transposed, (2D + 1) x K, for SpeakerID's own product kernel.
+    let scoringMatrixTransposed: [Float]
 
     public init(weights: [Float], means: [Float], variances: [Float], dimension: Int) throws(ModelError) {
         let K = weights.count, D = dimension
@@ -63,6 +67,9 @@ public struct DiagGMM: Sendable, Equatable {
         }
         gconsts = g
         scoringMatrix = sm
+        var smt = [Float](repeating: 0, count: K * W)
+        for k in 0..<K { for j in 0..<W { smt[j * K + k] = sm[k * W + j] } }
+        scoringMatrixTransposed = smt
     }
 
     /// Number of free parameters (for information criteria and "too few frames" warnings).
@@ -87,28 +94,62 @@ public struct DiagGMM: Sendable, Equatable {
     /// augmented frames into `out`: one matrix product, augmented x scoringMatrix^T.
     func componentLogLikelihoods(augmented: UnsafePointer<Float>, count n: Int, out: UnsafeMutablePointer<Float>) {
         let K = components, W = 2 * dimension + 1
+        if usesOwnKernel {
+            scoringMatrixTransposed.withUnsafeBufferPointer { smt in
+                spk_sgemm_tile(augmented, smt.baseAddress, out, Int32(n), Int32(W), Int32(K))
+            }
+            return
+        }
         scoringMatrix.withUnsafeBufferPointer { sm in
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(K), Int32(W),
                         1, augmented, Int32(W), sm.baseAddress, Int32(W), 0, out, Int32(K))
         }
     }
 
+    /// Which product kernel scores this model. Measured on the scoring shape (`speakerid bench
+    /// gemm`, README): SpeakerID's register-blocked C kernel beats OpenBLAS's sgemm while the
+    /// transposed scoring matrix stays in the core's caches (K x (2D + 1) floats up to 160 KB:
+    /// K <= 256 for 63-dimensional features) and loses beyond. SPEAKERID_GEMM=blas or =own
+    /// forces one, for benchmarks.
+    var usesOwnKernel: Bool {
+        switch DiagGMM.kernelOverride {
+        case "blas": return false
+        case "own": return true
+        default: return components * (2 * dimension + 1) * 4 <= 160 * 1024
+        }
+    }
+
+    static let kernelOverride = ProcessInfo.processInfo.environment["SPEAKERID_GEMM"]
+
     /// log p(x_t) for each frame, in Double.
     public func frameLogLikelihoods(_ frames: FeatureMatrix) -> [Double] {
-        precondition(frames.columns == dimension, "dimension mismatch")
-        var result = [Double](repeating: 0, count: frames.rows)
+        DiagGMM.frameLogLikelihoods([self], frames)[0]
+    }
+
+    /// log p_m(x_t) for every model m and frame t (`result[m][t]`). The frames are augmented
+    /// once per block and reused for every model, so scoring many models costs one matrix
+    /// product and one log-sum-exp per model and frame. All models must share the dimension.
+    public static func frameLogLikelihoods(_ models: [DiagGMM], _ frames: FeatureMatrix) -> [[Double]] {
+        guard let first = models.first else { return [] }
+        let D = first.dimension
+        precondition(frames.columns == D && models.allSatisfy { $0.dimension == D }, "dimension mismatch")
+        var result = [[Double]](repeating: [Double](repeating: 0, count: frames.rows), count: models.count)
         let block = GMMWorkspace.blockFrames
-        var ws = GMMWorkspace(components: components, dimension: dimension)
+        let maxK = models.map(\.components).max() ?? 1
+        var ws = GMMWorkspace(components: maxK, dimension: D)
         frames.values.withUnsafeBufferPointer { x in
             var start = 0
             while start < frames.rows {
                 let n = min(block, frames.rows - start)
                 ws.loglik.withUnsafeMutableBufferPointer { ll in
                     ws.augmented.withUnsafeMutableBufferPointer { aug in
-                        augment(x.baseAddress! + start * dimension, count: n, into: aug.baseAddress!)
-                        componentLogLikelihoods(augmented: aug.baseAddress!, count: n, out: ll.baseAddress!)
-                        for t in 0..<n {
-                            result[start + t] = VectorMath.logSumExpDestroying(ll.baseAddress! + t * components, count: components)
+                        first.augment(x.baseAddress! + start * D, count: n, into: aug.baseAddress!)
+                        for (m, g) in models.enumerated() {
+                            let K = g.components
+                            g.componentLogLikelihoods(augmented: aug.baseAddress!, count: n, out: ll.baseAddress!)
+                            result[m].withUnsafeMutableBufferPointer { r in
+                                VectorMath.logSumExpRows(ll.baseAddress!, rows: n, columns: K, into: r.baseAddress! + start)
+                            }
                         }
                     }
                 }

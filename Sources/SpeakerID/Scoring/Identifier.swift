@@ -44,13 +44,13 @@ public struct Identifier: Sendable {
     /// Per-frame scores, `result[model][frame]`, of frames already normalised.
     public func frameScores(_ frames: FeatureMatrix) -> [[Double]] {
         if let ubmScorer { return ubmScorer.frameScores(frames) }
-        return models.map { $0.gmm.frameLogLikelihoods(frames) }
+        return DiagGMM.frameLogLikelihoods(models.map(\.gmm), frames)
     }
 
     /// The score of every model, in model order, for frames already normalised.
     public func scores(_ frames: FeatureMatrix) -> [Double] {
         if let ubmScorer { return ubmScorer.scores(frames) }
-        return models.map { $0.gmm.averageLogLikelihood(frames) }
+        return frameScores(frames).map { $0.isEmpty ? -.infinity : $0.reduce(0, +) / Double($0.count) }
     }
 
     /// Scores sorted best first.

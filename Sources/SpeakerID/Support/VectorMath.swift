@@ -1,3 +1,5 @@
+import CKernels
+
 /// Vectorisable exponentials and log-sum-exp for the scoring and E-step loops.
 ///
 /// Why: in GMM scoring the matrix products are done by BLAS at near peak speed, and what is
@@ -58,11 +60,18 @@ public enum VectorMath {
         return x + y + 0.693_359_375 * e
     }
 
-    /// x[i] = exp(x[i] - shift) for i in 0..<n; returns the sum of the results.
+    /// x[i] = exp(x[i] - shift) for i in 0..<n; returns the sum of the results. Runs the C
+    /// kernel built for the CPU's widest vectors (AVX-512, AVX2 or baseline).
     @inline(__always)
     public static func expShiftedInPlace(_ x: UnsafeMutablePointer<Float>, count n: Int, shift: Float) -> Float {
-        for i in 0..<n { x[i] = exp(x[i] - shift) }
-        return sum(x, count: n)
+        spk_exp_shifted(x, Int32(n), shift)
+    }
+
+    /// Log-sum-exp of each row of a rows x cols block into `out`; the block is overwritten
+    /// with exp(x - row maximum).
+    @inline(__always)
+    public static func logSumExpRows(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int, into out: UnsafeMutablePointer<Double>) {
+        spk_logsumexp_rows(x, Int32(rows), Int32(columns), out)
     }
 
     /// Sum of n values, with eight partial sums so the adds pipeline (and vectorise).
@@ -114,6 +123,7 @@ public enum VectorMath {
         let m = maximum(x, count: n)
         if m == -.infinity { return -.infinity }
         let s = expShiftedInPlace(x, count: n, shift: m)
-        return Double(m) + _log(Double(s))
+        // s >= 1 (the maximum contributes e^0): a Float logarithm loses nothing here.
+        return Double(m) + Double(log(s))
     }
 }

@@ -1,0 +1,123 @@
+// Vector kernels for the loops that BLAS does not cover: the exponentials and log-sum-exp of
+// GMM scoring and the E step. Plain C loops written to vectorise, compiled three times with
+// target_clones (AVX-512, AVX2+FMA, baseline) and picked at load time for the running CPU:
+// Swift's own code is compiled for the x86-64 baseline (SSE2, 4 lanes), these run 8 or 16.
+// The exponential is Cephes' expf polynomial, as VectorMath.exp in Swift (tested against libm).
+#include "ckernels.h"
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__linux__) && !defined(__SANITIZE_ADDRESS__)
+#define SPK_CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default")))
+#else
+#define SPK_CLONES
+#endif
+
+static inline float spk_exp(float v0) {
+    const float lowest = -87.33654f, magic = 12582912.0f;
+    float v = v0 < lowest ? lowest : (v0 > 88.72283f ? 88.72283f : v0);
+    float t = v * 1.44269504f + magic;
+    float fx = t - magic;
+    uint32_t tb, mb;
+    memcpy(&tb, &t, 4);
+    memcpy(&mb, &magic, 4);
+    int32_t n = (int32_t)(tb - mb);
+    float x = v - fx * 0.693359375f;
+    x = x - fx * -2.12194440e-4f;
+    float z = x * x;
+    float y = 1.9875691500e-4f;
+    y = y * x + 1.3981999507e-3f;
+    y = y * x + 8.3334519073e-3f;
+    y = y * x + 4.1665795894e-2f;
+    y = y * x + 1.6666665459e-1f;
+    y = y * x + 5.0000001201e-1f;
+    y = y * z + x + 1.0f;
+    uint32_t sb = (uint32_t)(n + 127) << 23;
+    float scale;
+    memcpy(&scale, &sb, 4);
+    return v0 < lowest ? 0.0f : y * scale;
+}
+
+SPK_CLONES
+float spk_exp_shifted(float *x, int n, float shift) {
+    float acc[16] = {0};
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        for (int j = 0; j < 16; j++) {
+            float e = spk_exp(x[i + j] - shift);
+            x[i + j] = e;
+            acc[j] += e;
+        }
+    }
+    float s = 0;
+    for (int j = 0; j < 16; j++) s += acc[j];
+    for (; i < n; i++) {
+        float e = spk_exp(x[i] - shift);
+        x[i] = e;
+        s += e;
+    }
+    return s;
+}
+
+SPK_CLONES
+void spk_logsumexp_rows(float *x, int rows, int cols, double *out) {
+    for (int r = 0; r < rows; r++) {
+        float *row = x + (long)r * cols;
+        float mx[16];
+        for (int j = 0; j < 16; j++) mx[j] = -INFINITY;
+        int i = 0;
+        for (; i + 16 <= cols; i += 16)
+            for (int j = 0; j < 16; j++) mx[j] = row[i + j] > mx[j] ? row[i + j] : mx[j];
+        float m = -INFINITY;
+        for (int j = 0; j < 16; j++) m = mx[j] > m ? mx[j] : m;
+        for (; i < cols; i++) m = row[i] > m ? row[i] : m;
+        if (m == -INFINITY) {
+            out[r] = -INFINITY;
+            continue;
+        }
+        float s = spk_exp_shifted(row, cols, m);
+        // s >= 1 (the maximum contributes e^0).
+        out[r] = (double)m + (double)logf(s);
+    }
+}
+
+SPK_CLONES
+void spk_sgemm_tile(const float *a, const float *bt, float *c, int n, int w, int k) {
+    int t = 0;
+    for (; t + 4 <= n; t += 4) {
+        int j = 0;
+        for (; j + 16 <= k; j += 16) {
+            float acc0[16] = {0}, acc1[16] = {0}, acc2[16] = {0}, acc3[16] = {0};
+            const float *a0 = a + (long)t * w, *a1 = a0 + w, *a2 = a1 + w, *a3 = a2 + w;
+            for (int p = 0; p < w; p++) {
+                const float *b = bt + (long)p * k + j;
+                float x0 = a0[p], x1 = a1[p], x2 = a2[p], x3 = a3[p];
+                for (int q = 0; q < 16; q++) {
+                    acc0[q] += x0 * b[q];
+                    acc1[q] += x1 * b[q];
+                    acc2[q] += x2 * b[q];
+                    acc3[q] += x3 * b[q];
+                }
+            }
+            for (int q = 0; q < 16; q++) {
+                c[(long)t * k + j + q] = acc0[q];
+                c[(long)(t + 1) * k + j + q] = acc1[q];
+                c[(long)(t + 2) * k + j + q] = acc2[q];
+                c[(long)(t + 3) * k + j + q] = acc3[q];
+            }
+        }
+        for (; j < k; j++)
+            for (int r = 0; r < 4; r++) {
+                float s = 0;
+                for (int p = 0; p < w; p++) s += a[(long)(t + r) * w + p] * bt[(long)p * k + j];
+                c[(long)(t + r) * k + j] = s;
+            }
+    }
+    for (; t < n; t++)
+        for (int j = 0; j < k; j++) {
+            float s = 0;
+            for (int p = 0; p < w; p++) s += a[(long)t * w + p] * bt[(long)p * k + j];
+            c[(long)t * k + j] = s;
+        }
+}
