@@ -46,8 +46,9 @@ public struct TrainingResult: Sendable {
 
 /// Maximum-likelihood training of a diagonal GMM by expectation-maximisation.
 ///
-/// Deterministic for a given seed whatever the thread count: frames are cut into a fixed number
-/// of shards whose statistics are accumulated independently and merged in shard order.
+/// Deterministic for a given seed whatever the thread count: frames are cut into shards (a
+/// partition fixed by the number of frames) whose statistics are accumulated independently and
+/// merged in shard order.
 public struct EMTrainer: Sendable {
     public var options: EMOptions
     public var initializer = KMeansInitializer()
@@ -59,8 +60,13 @@ public struct EMTrainer: Sendable {
 
     public init(options: EMOptions = EMOptions()) { self.options = options }
 
-    /// Frames per shard (shards are the unit of parallel work and of deterministic merging).
-    static let shardFrames = 4096
+    /// Shards are the unit of parallel work and of deterministic merging: the frames are cut
+    /// into at most `maximumShards` contiguous shards of at least `minimumShardFrames` frames,
+    /// a partition that depends on the number of frames only, never on the thread count. A
+    /// fixed number of shards also bounds memory: one set of statistics per shard, however
+    /// many frames there are.
+    static let maximumShards = 64
+    static let minimumShardFrames = 1024
 
     public func train(_ data: FeatureMatrix, threads: Int = defaultThreadCount()) async throws -> TrainingResult {
         try options.validate()
@@ -109,7 +115,8 @@ public struct EMTrainer: Sendable {
 
     /// E-step statistics of all frames, sharded over threads and merged in shard order.
     public static func statistics(_ model: DiagGMM, _ data: FeatureMatrix, threads: Int) async throws -> GMMStatistics {
-        let shards = max(1, (data.rows + shardFrames - 1) / shardFrames)
+        let shards = max(1, min(maximumShards, data.rows / minimumShardFrames))
+        let shardFrames = (data.rows + shards - 1) / shards
         let parts = try await parallelMap(count: shards, threads: threads) { s in
             var st = GMMStatistics(components: model.components, dimension: model.dimension)
             let lo = s * shardFrames, hi = min(data.rows, lo + shardFrames)

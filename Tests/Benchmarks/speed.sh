@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Issue 5's benchmarks: SpeakerID's EM and scoring against scikit-learn, one and two threads,
+# the product kernels, and peak memory; all in one run on this machine. Prints JSON lines and
+# a summary with ratios.   bash Tests/Benchmarks/speed.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+python3 -c "import sklearn" 2>/dev/null || pip install -q scikit-learn
+swift build -c release --product speakerid >/dev/null
+B=.build/release/speakerid
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+for k in 256 1024; do
+  for t in 1 2; do $B bench em --frames 200000 --dim 39 --components $k --iterations 3 --threads $t | tee -a "$out"; done
+  python3 Tests/Benchmarks/sklearn_speed.py em --frames 200000 --dim 39 --components $k --iterations 1 2>/dev/null | tee -a "$out"
+done
+for t in 1 2; do $B bench score --models 100 --components 64 --frames 100000 --dim 39 --threads $t | tee -a "$out"; done
+python3 Tests/Benchmarks/sklearn_speed.py score --models 100 --components 64 --frames 100000 --dim 39 2>/dev/null | tee -a "$out"
+for k in 64 256 512; do $B bench gemm --components $k --inner 79 --seconds 0.5 | tee -a "$out"; done
+mem=$( { /usr/bin/time -v $B bench em --frames 200000 --dim 39 --components 1024 --iterations 1 --threads 2 >/dev/null; } 2>&1 | awk -F': ' '/Maximum resident/ {print $2}')
+echo "{\"benchmark\": \"em-memory\", \"components\": 1024, \"frames\": 200000, \"max_rss_kb\": $mem}" | tee -a "$out"
+python3 - "$out" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+em = lambda k, t: next(r for r in rows if r.get("benchmark") == "em" and r["components"] == k and r["threads"] == t)
+peer_em = lambda k: next(r for r in rows if r.get("peer", "").startswith("sklearn GaussianMixture diag") and r["components"] == k)
+print()
+for k in (256, 1024):
+    a, b, p = em(k, 1), em(k, 2), peer_em(k)
+    print(f"EM K={k}: {a['frame_components_per_second']/1e6:.0f}M frame-components/s on 1 thread "
+          f"({a['frame_components_per_second']/p['frame_components_per_second']:.1f}x scikit-learn's {p['frame_components_per_second']/1e6:.1f}M), "
+          f"{a['fraction_of_peak']:.0%} of the assumed peak; 2 threads {b['seconds_per_iteration'] and a['seconds_per_iteration']/b['seconds_per_iteration']:.2f}x")
+s1, s2 = [r for r in rows if r.get("benchmark") == "score"]
+ps = next(r for r in rows if r.get("peer", "").startswith("sklearn GaussianMixture.score"))
+print(f"score 100 models: {s1['seconds']:.2f} s on 1 thread ({ps['seconds']/s1['seconds']:.1f}x scikit-learn's {ps['seconds']:.1f} s); 2 threads {s1['seconds']/s2['seconds']:.2f}x")
+for g in (r for r in rows if r.get("benchmark") == "gemm"):
+    print(f"product K={g['components']}, 2D+1={g['inner']}: OpenBLAS {g['openblas_gflops']:.0f} GFLOP/s, own kernel {g['own_kernel_gflops']:.0f} GFLOP/s")
+m = next(r for r in rows if r.get("benchmark") == "em-memory")
+print(f"EM N=200000 K=1024 peak memory: {m['max_rss_kb']/1024:.0f} MiB")
+PY
