@@ -121,3 +121,18 @@ void spk_sgemm_tile(const float *a, const float *bt, float *c, int n, int w, int
             c[(long)t * k + j] = s;
         }
 }
+
+SPK_CLONES
+void spk_gemv(const float *m, const float *x, int rows, int cols, float *out) {
+    for (int r = 0; r < rows; r++) {
+        const float *row = m + (long)r * cols;
+        float acc[16] = {0};
+        int i = 0;
+        for (; i + 16 <= cols; i += 16)
+            for (int j = 0; j < 16; j++) acc[j] += row[i + j] * x[i + j];
+        float s = 0;
+        for (int j = 0; j < 16; j++) s += acc[j];
+        for (; i < cols; i++) s += row[i] * x[i];
+        out[r] = s;
+    }
+}

@@ -46,6 +46,8 @@ struct EvaluateCommand: AsyncParsableCommand {
     var skipBad = false
     @Flag(help: "Print one JSON object.")
     var json = false
+    @Option(help: ArgumentHelp("Also write a self-contained report.html (charts as inline SVG) into this folder.", valueName: "dir"))
+    var report: String?
 
     @OptionGroup var frontEnd: FrontEndArguments
     @OptionGroup var rawAudio: RawAudioArguments
@@ -135,6 +137,19 @@ struct EvaluateCommand: AsyncParsableCommand {
             print(SpeakerIDCLI.json(Self.jsonReport(r)))
         } else {
             print(Self.textReport(r))
+        }
+        if let report {
+            var details: [(String, String)] = [("models", models), ("corpus", "\(corpus) (split \(split))"),
+                                               ("speakers", "\(r.speakers.count)"), ("scoring", background.ubm.map { "log-likelihood ratio against \($0), top-C \(topC)" } ?? "average log-likelihood")]
+            if mode != .none { details.append(("score normalisation", "\(mode.rawValue), cohort \(cohort ?? "-")")) }
+            if let t = r.thresholdSource { details.append(("open-set threshold", t)) }
+            details.append(("segment normalisation", r.segmentNormalization.rawValue))
+            let html = HTMLReport.render(r, title: "SpeakerID evaluation: \((corpus as NSString).lastPathComponent)", details: details)
+            try FileManager.default.createDirectory(atPath: report, withIntermediateDirectories: true)
+            let path = (report as NSString).appendingPathComponent("report.html")
+            do { try Data(html.utf8).write(to: URL(fileURLWithPath: path), options: .atomic) }
+            catch { throw CLIError("\(path): cannot write the report (\(error.localizedDescription))") }
+            Console.progress("report: \(path)", quiet: common.quiet)
         }
     }
 

@@ -13,4 +13,7 @@ float spk_exp_shifted(float *x, int n, float shift);
 /// matrix stored transposed. A register-blocked kernel (4 rows x 16 columns per tile) kept to
 /// measure against OpenBLAS's sgemm (`speakerid bench gemm`).
 void spk_sgemm_tile(const float *a, const float *bt, float *c, int n, int w, int k);
+
+/// out[r] = dot(m[r, 0..<cols], x) for r in 0..<rows (m row-major).
+void spk_gemv(const float *m, const float *x, int rows, int cols, float *out);
 #endif

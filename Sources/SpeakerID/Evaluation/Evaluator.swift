@@ -31,6 +31,33 @@ public struct LengthResult: Sendable {
     public var verification: DetectionMetrics?
     /// With impostors only.
     public var openSet: OpenSetResult?
+    /// Target and non-target score histograms (with a UBM only).
+    public var histogram: ScoreHistogram?
+}
+
+/// Counts of target and non-target scores in equal-width bins.
+public struct ScoreHistogram: Sendable, Equatable {
+    public var lower: Double
+    public var binWidth: Double
+    public var targets: [Int]
+    public var nonTargets: [Int]
+
+    public init?(targets tar: [Double], nonTargets non: [Double], bins: Int = 40) {
+        let all = (tar + non).filter(\.isFinite).sorted()
+        guard all.count >= 2, bins > 0 else { return nil }
+        // Clip to the 0.5th-99.5th percentiles so a few outliers do not flatten the picture.
+        let lo = all[all.count / 200], hi = all[(all.count - 1) - all.count / 200]
+        guard hi > lo else { return nil }
+        lower = lo
+        binWidth = (hi - lo) / Double(bins)
+        func count(_ xs: [Double]) -> [Int] {
+            var c = [Int](repeating: 0, count: bins)
+            for x in xs where x.isFinite { c[min(bins - 1, max(0, Int((x - lo) / ((hi - lo) / Double(bins)))))] += 1 }
+            return c
+        }
+        targets = count(tar)
+        nonTargets = count(non)
+    }
 }
 
 /// The outcome of an evaluation.
@@ -253,6 +280,7 @@ public struct Evaluator: Sendable {
             if withUBM {
                 let (tar, non) = Self.verificationScores(test, length: j, normalize: normalize)
                 r.verification = DetectionMetrics(targets: tar, nonTargets: non)
+                r.histogram = ScoreHistogram(targets: tar, nonTargets: non)
             }
             if let th = thresholds[j] {
                 var o = OpenSetResult(threshold: th, genuineCorrect: 0, genuineRejected: 0, genuineTrials: 0, impostorAccepted: 0, impostorTrials: 0)

@@ -1,3 +1,4 @@
+import CKernels
 import COpenBLAS
 
 /// Log-likelihood-ratio scoring of speaker models MAP-adapted from one UBM (Reynolds,
@@ -13,6 +14,9 @@ public struct UBMScorer: Sendable {
     public let ubm: DiagGMM
     public let speakers: [DiagGMM]
     public let topC: Int
+    /// Every speaker's scoring row of component k side by side, K x S x (2D + 1): the C
+    /// selected components of a frame are then C matrix-vector products over all speakers.
+    let componentMajor: [Float]
 
     public init(ubm: DiagGMM, speakers: [DiagGMM], topC: Int = 5) throws(ModelError) {
         for s in speakers where s.components != ubm.components || s.dimension != ubm.dimension {
@@ -22,6 +26,16 @@ public struct UBMScorer: Sendable {
         self.ubm = ubm
         self.speakers = speakers
         self.topC = min(topC, ubm.components)
+        let K = ubm.components, S = speakers.count, W = 2 * ubm.dimension + 1
+        var cm = [Float](repeating: 0, count: topC > 0 ? K * S * W : 0)
+        if topC > 0 {
+            for (si, g) in speakers.enumerated() {
+                for k in 0..<K {
+                    for j in 0..<W { cm[(k * S + si) * W + j] = g.scoringMatrix[k * W + j] }
+                }
+            }
+        }
+        componentMajor = cm
     }
 
     /// Per-frame log-likelihood ratios: `result[s][t]` for speaker s and frame t.
@@ -34,6 +48,8 @@ public struct UBMScorer: Sendable {
         var speakerLL = topC == 0 ? [Float](repeating: 0, count: GMMWorkspace.blockFrames * K) : []
         var ubmLL = [Double](repeating: 0, count: GMMWorkspace.blockFrames)
         var best = [Int](repeating: 0, count: max(topC, 1) * GMMWorkspace.blockFrames)
+        var selected = [Float](repeating: 0, count: max(topC, 1) * S)
+        var topValues = [Float](repeating: 0, count: max(topC, 1))
         frames.values.withUnsafeBufferPointer { xs in
             var start = 0
             while start < T {
@@ -48,7 +64,7 @@ public struct UBMScorer: Sendable {
                             if topC > 0 {
                                 // As Reynolds et al. do, the UBM too is scored on the C
                                 // components, so the two truncations cancel in the ratio.
-                                Self.selectTop(row, count: K, c: topC, into: &best, at: t * topC)
+                                Self.selectTop(row, count: K, c: topC, values: &topValues, into: &best, at: t * topC)
                                 var m = -Float.infinity
                                 for j in 0..<topC { m = max(m, row[best[t * topC + j]]) }
                                 var sum = 0.0
@@ -58,37 +74,31 @@ public struct UBMScorer: Sendable {
                                 ubmLL[t] = VectorMath.logSumExpDestroying(row, count: K)
                             }
                         }
-                        for s in 0..<S {
-                            let g = speakers[s]
-                            if topC == 0 {
+                        if topC == 0 {
+                            for s in 0..<S {
                                 speakerLL.withUnsafeMutableBufferPointer { sb in
-                                    g.componentLogLikelihoods(augmented: aug, count: n, out: sb.baseAddress!)
+                                    speakers[s].componentLogLikelihoods(augmented: aug, count: n, out: sb.baseAddress!)
                                     for t in 0..<n {
                                         result[s][start + t] = VectorMath.logSumExpDestroying(sb.baseAddress! + t * K, count: K) - ubmLL[t]
                                     }
                                 }
-                            } else {
-                                g.scoringMatrix.withUnsafeBufferPointer { sm in
+                            }
+                        } else {
+                            componentMajor.withUnsafeBufferPointer { cm in
+                                selected.withUnsafeMutableBufferPointer { sel in
                                     for t in 0..<n {
                                         let a = aug + t * W
-                                        var v = (Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0))
-                                        withUnsafeMutableBytes(of: &v) { raw in
-                                            let vals = raw.baseAddress!.assumingMemoryBound(to: Float.self)
-                                            let c = min(topC, 8)
-                                            for j in 0..<c {
-                                                vals[j] = Self.dot(a, sm.baseAddress! + best[t * topC + j] * W, W)
-                                            }
-                                            var extra: [Float] = []
-                                            if topC > 8 {
-                                                extra = (8..<topC).map { Self.dot(a, sm.baseAddress! + best[t * topC + $0] * W, W) }
-                                            }
+                                        // sel[j * S + s]: speaker s's log-density on the frame's j-th component.
+                                        for j in 0..<topC {
+                                            spk_gemv(cm.baseAddress! + best[t * topC + j] * S * W, a, Int32(S), Int32(W),
+                                                     sel.baseAddress! + j * S)
+                                        }
+                                        for s in 0..<S {
                                             var m = -Float.infinity
-                                            for j in 0..<c { m = max(m, vals[j]) }
-                                            for e in extra { m = max(m, e) }
-                                            var sum = 0.0
-                                            for j in 0..<c { sum += Double(VectorMath.exp(vals[j] - m)) }
-                                            for e in extra { sum += Double(VectorMath.exp(e - m)) }
-                                            result[s][start + t] = Double(m) + _log(sum) - ubmLL[t]
+                                            for j in 0..<topC { m = max(m, sel[j * S + s]) }
+                                            var sum: Float = 0
+                                            for j in 0..<topC { sum += VectorMath.exp(sel[j * S + s] - m) }
+                                            result[s][start + t] = Double(m) + Double(VectorMath.log(sum)) - ubmLL[t]
                                         }
                                     }
                                 }
@@ -107,38 +117,25 @@ public struct UBMScorer: Sendable {
         frameScores(frames).map { $0.isEmpty ? -.infinity : $0.reduce(0, +) / Double($0.count) }
     }
 
-    @inline(__always)
-    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
-        var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
-        var i = 0
-        while i + 4 <= n {
-            s0 += a[i] * b[i]; s1 += a[i + 1] * b[i + 1]; s2 += a[i + 2] * b[i + 2]; s3 += a[i + 3] * b[i + 3]
-            i += 4
-        }
-        while i < n {
-            s0 += a[i] * b[i]
-            i += 1
-        }
-        return (s0 + s1) + (s2 + s3)
-    }
-
     /// Indices of the `c` largest values of a row, best first, written to `out[at...]`.
+    /// `values` is scratch space for c floats.
     @inline(__always)
-    static func selectTop(_ row: UnsafePointer<Float>, count: Int, c: Int, into out: inout [Int], at: Int) {
-        var vals = [Float](repeating: -.infinity, count: c)
-        var idx = [Int](repeating: 0, count: c)
+    static func selectTop(_ row: UnsafePointer<Float>, count: Int, c: Int, values vals: inout [Float], into out: inout [Int], at: Int) {
+        for j in 0..<c {
+            vals[j] = -.infinity
+            out[at + j] = 0
+        }
         for k in 0..<count {
             let v = row[k]
             if v <= vals[c - 1] { continue }
             var j = c - 1
             while j > 0 && vals[j - 1] < v {
                 vals[j] = vals[j - 1]
-                idx[j] = idx[j - 1]
+                out[at + j] = out[at + j - 1]
                 j -= 1
             }
             vals[j] = v
-            idx[j] = k
+            out[at + j] = k
         }
-        for j in 0..<c { out[at + j] = idx[j] }
     }
 }
