@@ -20,19 +20,7 @@ struct CommandLineTests {
     }
 
     @discardableResult
-    static func run(_ args: [String]) throws -> Run {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-    }
+    static func run(_ args: [String]) throws -> Run { try runTool(binary, args) }
 
     /// Three synthetic "speakers" with different pitch, as a folder-per-speaker corpus.
     static func syntheticCorpus(_ dir: TempDir) throws {
@@ -119,6 +107,49 @@ struct CommandLineTests {
         let open = try #require(r["open_set"] as? [String: Any])
         #expect(open["impostor_trials"] as? Int == 2)
         #expect(open["genuine_trials"] as? Int == 9)
+
+        // The HTML report: every chart present, and a real browser renders it.
+        let rep = try Self.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
+                                "--segment-seconds", "0.5,1", "--report", dir.file("report"), "-q"])
+        #expect(rep.status == 0, "\(rep.stderr)")
+        let html = try String(contentsOfFile: dir.file("report/report.html"), encoding: .utf8)
+        for section in ["Accuracy versus test length", "DET curves", "Score distributions", "Per-speaker accuracy", "Confusion matrix"] {
+            #expect(html.contains(section), "report lacks \(section)")
+        }
+        #expect(html.components(separatedBy: "<svg").count - 1 == 7)  // accuracy, DET, 3 histograms, speakers, confusion
+        #expect(!html.contains("http://") && !html.contains("https://") && !html.contains("<script"))
+        try Self.renderInBrowser(dir.file("report/report.html"), screenshot: dir.file("report/shot.png"))
+    }
+
+    /// Renders a page in headless Chromium and checks the browser parsed its SVG charts and drew
+    /// a picture. Skipped, with a message, where Chromium is not installed (CI installs it).
+    static func renderInBrowser(_ page: String, screenshot: String) throws {
+        guard let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            print("SKIPPED browser rendering of the report: chromium is not installed (apt-get install chromium)")
+            return
+        }
+        let common = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
+        let dom = try Self.runTool(chromium, common + ["--dump-dom", "file://" + page])
+        #expect(dom.status == 0, "chromium: \(dom.stderr.suffix(300))")
+        #expect(dom.stdout.components(separatedBy: "<svg").count - 1 == 7, "the browser's DOM lacks the charts")
+        let shot = try Self.runTool(chromium, common + ["--window-size=1200,1600", "--screenshot=" + screenshot, "file://" + page])
+        #expect(shot.status == 0)
+        let size = ((try? FileManager.default.attributesOfItem(atPath: screenshot))?[.size] as? NSNumber)?.intValue ?? 0
+        #expect(size > 20_000, "screenshot of \(size) bytes")
+    }
+
+    static func runTool(_ path: String, _ args: [String]) throws -> Run {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
 
     @Test func featuresPrintsFramesWithTheirOptions() throws {

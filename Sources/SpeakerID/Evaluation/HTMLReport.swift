@@ -88,7 +88,8 @@ public enum HTMLReport {
     static func detChart(_ ls: [LengthResult]) -> String {
         let w = 420.0, h = 420.0, m = 50.0
         let lo = inverseNormalCDF(0.001), hi = inverseNormalCDF(0.5)
-        func P(_ p: Double) -> Double { inverseNormalCDF(min(max(p, 0.0005), 0.9995)) }
+        // Points beyond the axes (0.1%-50%) are drawn on the frame's edge.
+        func P(_ p: Double) -> Double { inverseNormalCDF(min(max(p, 0.001), 0.5)) }
         func X(_ p: Double) -> Double { m + (P(p) - lo) / (hi - lo) * (w - 2 * m) }
         func Y(_ p: Double) -> Double { h - m - (P(p) - lo) / (hi - lo) * (h - 2 * m) }
         let colours = ["#d1242f", "#1f6feb", "#1a7f37", "#8250df", "#bf8700", "#0a3069"]
@@ -131,9 +132,9 @@ public enum HTMLReport {
     }
 
     static func speakerChart(_ r: EvaluationReport) -> String {
-        let rowH = 18.0, nameW = 150.0, barW = 360.0
+        let rowH = 18.0, nameW = 150.0, barW = 360.0, textW = 130.0
         let h = Double(r.speakers.count) * rowH + 10
-        var s = "<svg width='\(Int(nameW + barW + 70))' height='\(Int(h))' viewBox='0 0 \(Int(nameW + barW + 70)) \(Int(h))' role='img' aria-label='per-speaker accuracy'>"
+        var s = "<svg width='\(Int(nameW + barW + textW))' height='\(Int(h))' viewBox='0 0 \(Int(nameW + barW + textW)) \(Int(h))' role='img' aria-label='per-speaker accuracy'>"
         for (i, sp) in r.speakers.enumerated() {
             let a = r.perSpeaker[sp] ?? AccuracyResult(correct: 0, trials: 0)
             let y = Double(i) * rowH + 4
