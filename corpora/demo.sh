@@ -26,6 +26,7 @@ speakerid=.build/release/speakerid
 if ! ls models/demo/*.gmm >/dev/null 2>&1; then
   $speakerid enroll --models models/demo --corpus corpora/demo --sample-rate 8000
 fi
-$speakerid evaluate --models models/demo --corpus corpora/demo --segment-seconds 1,2
+$speakerid evaluate --models models/demo --corpus corpora/demo --segment-seconds 0.5,1,2 --report models/demo/report -q
 echo
+echo "report: models/demo/report/report.html (open it in a browser)"
 echo "models: models/demo   corpus: corpora/demo   try: $speakerid identify --models models/demo corpora/demo/carlo-it/digits/7.wav"

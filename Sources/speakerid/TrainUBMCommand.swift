@@ -33,6 +33,8 @@ struct TrainUBMCommand: AsyncParsableCommand {
     var out: String
     @Flag(help: "Report unusable audio files and carry on with the rest (default: fail).")
     var skipBad = false
+    @Flag(help: "Print a JSON summary.")
+    var json = false
 
     @OptionGroup var frontEnd: FrontEndArguments
     @OptionGroup var rawAudio: RawAudioArguments
@@ -58,7 +60,7 @@ struct TrainUBMCommand: AsyncParsableCommand {
             return try Corpus(root: dir).entries(split: sp == "all" ? nil : sp)
         }
         let raw = try rawAudio.format()
-        let quiet = common.quiet
+        let quiet = common.quiet || json
         let progress = Progress(total: entries.count, label: "features", quiet: quiet)
         let skip = skipBad
         let feats = try await parallelMap(count: entries.count, threads: common.threadCount) { i -> SpeechFeatures? in
@@ -94,7 +96,14 @@ struct TrainUBMCommand: AsyncParsableCommand {
         model.kind = .ubm
         try ModelStore.write(model, to: out)
         let written = try ModelStore.loadUBM(path: out)
-        Console.progress("wrote \(out): \(components) components, checksum \(written.checksumHex ?? "?"), \(result.iterations) iterations, \(fmt(Date().timeIntervalSince(start), 1)) s", quiet: quiet)
+        let seconds = Date().timeIntervalSince(start)
+        if json {
+            print(SpeakerIDCLI.json(["file": out, "components": components, "checksum": written.checksumHex ?? "",
+                                     "frames": frames.rows, "files": usable.count, "iterations": result.iterations,
+                                     "log_likelihood": result.finalLogLikelihood, "history": result.history, "seconds": seconds]))
+        } else {
+            Console.progress("wrote \(out): \(components) components, checksum \(written.checksumHex ?? "?"), \(result.iterations) iterations, \(fmt(seconds, 1)) s", quiet: quiet)
+        }
     }
 
     /// "DIR:SPLIT" or "DIR" (with the default split). A DIR that exists as given wins, so

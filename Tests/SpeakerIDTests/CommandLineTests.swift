@@ -20,7 +20,7 @@ struct CommandLineTests {
     }
 
     @discardableResult
-    static func run(_ args: [String]) throws -> Run { try runTool(binary, args) }
+    static func run(_ args: [String], stdin: String? = nil) throws -> Run { try runTool(binary, args, stdin: stdin) }
 
     /// Three synthetic "speakers" with different pitch, as a folder-per-speaker corpus.
     static func syntheticCorpus(_ dir: TempDir) throws {
@@ -73,8 +73,13 @@ struct CommandLineTests {
         }
         let ubm = dir.file("ubm.gmm"), models = dir.file("models")
         let t = try Self.run(["train-ubm", "--corpus", dir.file("background") + ":all", "--corpus", dir.file("corpus") + ":all",
-                              "--components", "16", "--out", ubm, "-q"])
+                              "--components", "16", "--out", ubm, "--json"])
         #expect(t.status == 0, "\(t.stderr)")
+        let tj = try JSONSerialization.jsonObject(with: Data(t.stdout.utf8)) as? [String: Any]
+        #expect(tj?["files"] as? Int == 15 && (tj?["checksum"] as? String)?.count == 16)
+        // EM's log-likelihood never falls (no component collapses at this size).
+        let history = tj?["history"] as? [Double] ?? []
+        #expect(history.count > 2 && zip(history, history.dropFirst()).allSatisfy { $1 >= $0 - 1e-4 * abs($0) })
         let e = try Self.run(["enroll", "--models", models, "--corpus", dir.file("corpus"), "--split", "all", "--ubm", ubm, "-q"])
         #expect(e.status == 0, "\(e.stderr)")
         let info = try Self.run(["info", "--json", dir.file("models/low.gmm")])
@@ -85,6 +90,10 @@ struct CommandLineTests {
         #expect((try JSONSerialization.jsonObject(with: Data(i.stdout.utf8)) as? [String: Any])?["speaker"] as? String == "unknown")
         let i2 = try Self.run(["identify", "--models", models, "--ubm", ubm, "--json", dir.file("corpus/mid/1.wav")])
         #expect((try JSONSerialization.jsonObject(with: Data(i2.stdout.utf8)) as? [String: Any])?["speaker"] as? String == "mid")
+        // The same clip through standard input.
+        let i3 = try Self.run(["identify", "--models", models, "--ubm", ubm, "--json", "-"], stdin: dir.file("corpus/mid/1.wav"))
+        let o3 = try JSONSerialization.jsonObject(with: Data(i3.stdout.utf8)) as? [String: Any]
+        #expect(o3?["speaker"] as? String == "mid" && o3?["file"] as? String == "(standard input)", "\(i3.stderr)")
         let v = try Self.run(["verify", "--models", models, "--ubm", ubm, "--speaker", "high", "--json", dir.file("corpus/high/0.wav"), dir.file("corpus/low/0.wav")])
         #expect(v.status == 0, "\(v.stderr)")
         let lines = v.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
@@ -138,10 +147,11 @@ struct CommandLineTests {
         #expect(size > 20_000, "screenshot of \(size) bytes")
     }
 
-    static func runTool(_ path: String, _ args: [String]) throws -> Run {
+    static func runTool(_ path: String, _ args: [String], stdin: String? = nil) throws -> Run {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: path)
         p.arguments = args
+        if let stdin { p.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: stdin)) }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err

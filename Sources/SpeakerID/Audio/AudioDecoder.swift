@@ -16,6 +16,7 @@ public final class AudioDecoder {
     /// Frames decoded per block.
     public static let blockFrames = 8192
 
+    /// Opens a file or in-memory bytes; `raw` describes headerless audio.
     public convenience init(_ source: AudioSource, raw: RawAudioFormat? = nil) throws(AudioError) {
         switch source {
         case .file(let path): try self.init(path: path, raw: raw)
@@ -23,6 +24,7 @@ public final class AudioDecoder {
         }
     }
 
+    /// Opens an audio file, refusing missing, empty, unreadable and non-audio files with a typed error.
     public init(path: String, raw: RawAudioFormat? = nil) throws(AudioError) {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
@@ -48,6 +50,7 @@ public final class AudioDecoder {
         try validate()
     }
 
+    /// Decodes audio held in memory (standard input, a network buffer) through libsndfile's virtual I/O; `name` is used in messages.
     public init(data: Data, name: String, raw: RawAudioFormat? = nil) throws(AudioError) {
         if data.isEmpty { throw .emptyFile(name) }
         let mem = MemoryFile(data)

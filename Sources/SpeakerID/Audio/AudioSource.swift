@@ -17,6 +17,7 @@ public enum AudioSource: Sendable, CustomStringConvertible {
 
 /// Describes headerless ("raw") audio, which carries no rate or encoding of its own.
 public struct RawAudioFormat: Sendable, Equatable, Codable {
+    /// Sample encodings libsndfile reads without a header.
     public enum Encoding: String, Sendable, Codable, CaseIterable {
         case pcm8 = "pcm8", pcm16 = "pcm16", pcm24 = "pcm24", pcm32 = "pcm32"
         case float32 = "float32", ulaw = "ulaw", alaw = "alaw", gsm610 = "gsm610"
@@ -25,6 +26,7 @@ public struct RawAudioFormat: Sendable, Equatable, Codable {
     public var channels: Int
     public var encoding: Encoding
 
+    /// A headerless format: rate in Hz, interleaved channels, sample encoding.
     public init(sampleRate: Int, channels: Int = 1, encoding: Encoding = .pcm16) {
         self.sampleRate = sampleRate
         self.channels = channels

@@ -2,6 +2,7 @@ import CSndfile
 
 /// Writes mono Float samples to a file with libsndfile (for tools, tests and benchmarks).
 public enum AudioWriter {
+    /// Containers and encodings the writer produces.
     public enum Format: Sendable {
         case wav16, wav24, wav32, wavFloat, flac16, aiff16, oggVorbis, oggOpus, mp3
         var sfFormat: Int32 {
@@ -19,6 +20,7 @@ public enum AudioWriter {
         }
     }
 
+    /// Writes interleaved `samples` (channels x frames) to `path`.
     public static func write(_ samples: [Float], sampleRate: Int, channels: Int = 1, to path: String, format: Format = .wav16) throws(AudioError) {
         var info = SF_INFO()
         info.samplerate = Int32(sampleRate)

@@ -24,6 +24,7 @@ public final class Resampler {
     private var output: [Float] = []
     private let name: String
 
+    /// A converter from `inputRate` to `outputRate` Hz; refuses ratios libsamplerate cannot do (beyond 256 either way).
     public init(from inputRate: Int, to outputRate: Int, quality: Quality = .medium, name: String) throws(AudioError) {
         ratio = Double(outputRate) / Double(inputRate)
         self.name = name

@@ -1,5 +1,6 @@
 import Foundation
 
+/// Why a corpus folder or its protocol cannot be used; each case names the file and line.
 public enum CorpusError: Error, Equatable, Sendable, CustomStringConvertible {
     case notFound(String)
     case badHeader(String, found: String)
@@ -43,6 +44,7 @@ public struct Corpus: Sendable {
     /// File extensions recognised as audio when scanning speaker folders.
     public static let audioExtensions: Set<String> = ["wav", "flac", "ogg", "oga", "opus", "mp3", "aiff", "aif", "aifc", "au", "snd", "caf", "w64", "rf64", "gsm", "sph", "nist", "voc", "wve"]
 
+    /// Reads the corpus at `root`: its protocol.tsv if present, else one sub-folder per speaker.
     public init(root: String) throws {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue else { throw CorpusError.notFound(root) }

@@ -11,6 +11,7 @@ import Foundation
 /// The audio stays where the packages put it: the corpus folder holds one symbolic link per
 /// voice and a protocol.tsv.
 public enum DemoCorpus {
+    /// One demo voice: its speaker name, Debian package and installed folder.
     public struct Voice: Sendable {
         public var speaker: String
         public var package: String
@@ -30,6 +31,7 @@ public enum DemoCorpus {
 
     public static var packages: [String] { voices.map(\.package) }
 
+    /// FNV-1a 64-bit hash of the UTF-8 bytes of `s` (the split rule's ordering).
     public static func fnv1a(_ s: String) -> UInt64 {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
         for b in s.utf8 {
@@ -39,6 +41,7 @@ public enum DemoCorpus {
         return h
     }
 
+    /// What one voice contributes to the demo corpus.
     public struct Summary: Sendable {
         public var speaker: String
         public var enrollFiles: Int, enrollSeconds: Double

@@ -16,14 +16,17 @@ public struct DetectionMetrics: Sendable, Equatable {
     public var nonTargets: Int
     public var det: [DETPoint]
 
+    /// One operating point: false-alarm and miss probabilities at a threshold.
     public struct DETPoint: Sendable, Equatable {
         public var falseAlarm: Double
         public var miss: Double
         public var threshold: Double
     }
 
+    /// Costs and prior of the detection cost function (NIST SRE 2008 by default).
     public struct CostModel: Sendable {
         public var cMiss = 10.0, cFalseAlarm = 1.0, pTarget = 0.01
+        /// NIST SRE 2008 costs.
         public init() {}
     }
 

@@ -42,6 +42,7 @@ public struct ScoreHistogram: Sendable, Equatable {
     public var targets: [Int]
     public var nonTargets: [Int]
 
+    /// Histograms of both score lists over the same bins; nil when there are too few distinct scores.
     public init?(targets tar: [Double], nonTargets non: [Double], bins: Int = 40) {
         let all = (tar + non).filter(\.isFinite).sorted()
         guard all.count >= 2, bins > 0 else { return nil }
@@ -146,6 +147,7 @@ public struct Evaluator: Sendable {
     public var thresholdRule: ThresholdRule = .minDCF
     public var progress: (@Sendable (Int, Int) -> Void)?
 
+    /// An evaluation of `identifier`'s models, with segment lengths in seconds of speech.
     public init(identifier: Identifier, segmentSeconds: [Double] = [], threads: Int = defaultThreadCount(), skipBad: Bool = false) {
         self.identifier = identifier
         self.segmentSeconds = segmentSeconds
@@ -198,6 +200,7 @@ public struct Evaluator: Sendable {
         }
     }
 
+    /// Scores every trial of the test `entries` (plus cohort, impostor and held-out files as configured) and summarises them.
     public func evaluate(_ entries: [CorpusEntry]) async throws -> EvaluationReport {
         let start = Date()
         let speakers = identifier.speakers
@@ -353,6 +356,7 @@ public struct Evaluator: Sendable {
     }
 }
 
+/// Why an evaluation cannot run as asked.
 public enum EvaluationError: Error, Equatable, Sendable, CustomStringConvertible {
     case unenrolledSpeakers([String])
     case needsUBM(String)

@@ -4,6 +4,7 @@ import Foundation
 /// evaluation: accuracy versus test length, the confusion matrix as a heat map, per-speaker
 /// accuracy, and with a UBM the DET curves and score histograms.
 public enum HTMLReport {
+    /// The whole page; `details` are (label, value) rows shown under the title.
     public static func render(_ r: EvaluationReport, title: String, details: [(String, String)] = []) -> String {
         let lengths = [r.whole] + r.segments
         var body = "<h1>\(esc(title))</h1>\n"

@@ -22,6 +22,7 @@ public struct CepstralTransform: Sendable {
     let lifter: [Float]
     let plan: FFTPlan
 
+    /// Validates `options` and precomputes the window, filterbank, DCT, lifter and FFT plan.
     public init(options: FrontEndOptions) throws(FeatureError) {
         try options.validate()
         self.options = options

@@ -4,12 +4,14 @@ public struct FeatureMatrix: Sendable, Equatable {
     public let columns: Int
     public private(set) var values: [Float]
 
+    /// An empty matrix of `columns` columns.
     public init(columns: Int) {
         self.rows = 0
         self.columns = columns
         self.values = []
     }
 
+    /// A matrix over `values`, row-major; `values.count` must be rows x columns.
     public init(rows: Int, columns: Int, values: [Float]) {
         precondition(values.count == rows * columns, "FeatureMatrix: \(values.count) values for \(rows)x\(columns)")
         self.rows = rows
@@ -17,6 +19,7 @@ public struct FeatureMatrix: Sendable, Equatable {
         self.values = values
     }
 
+    /// A rows x columns matrix filled with `v`.
     public init(rows: Int, columns: Int, repeating v: Float = 0) {
         self.init(rows: rows, columns: columns, values: [Float](repeating: v, count: rows * columns))
     }
@@ -37,6 +40,7 @@ public struct FeatureMatrix: Sendable, Equatable {
         return first
     }
 
+    /// Appends one row of `columns` values.
     public mutating func append(row: [Float]) {
         precondition(row.count == columns)
         values.append(contentsOf: row)

@@ -31,6 +31,7 @@ public struct FrontEnd: Sendable {
     public let options: FrontEndOptions
     let transform: CepstralTransform
 
+    /// A front end for `options` (validated; FFTW plans made or reused).
     public init(options: FrontEndOptions = FrontEndOptions()) throws(FeatureError) {
         self.options = options
         self.transform = try CepstralTransform(options: options)
@@ -146,6 +147,7 @@ final class Framer {
 /// Energy speech-activity detection: keep frames within `thresholdDB` of the loudest frame and
 /// above the absolute floor.
 public enum VoiceActivity {
+    /// Indices of the frames kept, from each frame's mean power in dBFS.
     public static func speechFrames(powerDB: [Double], options: VADOptions) -> [Int] {
         let finite = powerDB.filter { $0.isFinite }
         if !options.enabled {

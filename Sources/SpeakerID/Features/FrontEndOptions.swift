@@ -13,6 +13,7 @@ public struct FramingOptions: Codable, Equatable, Sendable {
     /// Subtract each frame's mean before pre-emphasis, so a DC offset changes nothing.
     public var removeDCOffset: Bool = true
 
+    /// Options with the documented defaults.
     public init() {}
 
     public var frameLength: Int { Int((Double(sampleRate) * frameLengthMs / 1000).rounded()) }
@@ -37,6 +38,7 @@ public struct FilterbankOptions: Codable, Equatable, Sendable {
     /// never -inf.
     public var logFloor: Double = 1e-10
 
+    /// Options with the documented defaults.
     public init() {}
 }
 
@@ -60,6 +62,7 @@ public struct CepstralOptions: Codable, Equatable, Sendable {
     /// Sinusoidal lifter parameter Q (c_k *= 1 + Q/2 sin(pi k / Q)); 0 disables.
     public var lifter: Double = 0
 
+    /// Options with the documented defaults.
     public init() {}
 }
 
@@ -71,6 +74,7 @@ public struct DeltaOptions: Codable, Equatable, Sendable {
     /// Regression half-window in frames (deltas over +-window frames).
     public var window: Int = 2
 
+    /// Options with the documented defaults.
     public init() {}
 }
 
@@ -84,6 +88,7 @@ public struct VADOptions: Codable, Equatable, Sendable {
     /// Never keep frames below this mean power, in dB relative to full scale.
     public var floorDB: Double = -90
 
+    /// Options with the documented defaults.
     public init() {}
 }
 
@@ -98,11 +103,13 @@ public enum NormalizationMode: String, Codable, Equatable, Sendable, CaseIterabl
     case warp
 }
 
+/// Which per-utterance normalisation and, for warping, its window.
 public struct NormalizationOptions: Codable, Equatable, Sendable {
     public var mode: NormalizationMode = .mean
     /// Sliding window for feature warping, in seconds (3 s = 300 frames at a 10 ms hop).
     public var warpWindowSeconds: Double = 3
 
+    /// Options with the documented defaults.
     public init() {}
 }
 
@@ -118,6 +125,7 @@ public struct FrontEndOptions: Codable, Equatable, Sendable {
     /// Resampler quality used when the input's rate differs from `framing.sampleRate`.
     public var resampleQuality: Resampler.Quality = .medium
 
+    /// Options with the documented defaults.
     public init() {}
 
     /// Static coefficients per frame (cepstra plus the optional energy term).

@@ -6,7 +6,9 @@ import Darwin
 
 /// The HTK mel scale.
 public enum Mel {
+    /// Mel value of a frequency in Hz.
     public static func fromHz(_ f: Double) -> Double { 2595 * log10(1 + f / 700) }
+    /// Frequency in Hz of a mel value.
     public static func toHz(_ m: Double) -> Double { 700 * (pow(10, m / 2595) - 1) }
 }
 

@@ -8,6 +8,7 @@ import Darwin
 /// cut from a longer file is normalised on its own frames only, as a real clip of that length
 /// would be.
 public enum Normalizer {
+    /// `m` normalised as `options` says (frame shift converts the warping window to frames).
     public static func apply(_ options: NormalizationOptions, to m: FeatureMatrix, frameShiftMs: Double) -> FeatureMatrix {
         switch options.mode {
         case .none: return m

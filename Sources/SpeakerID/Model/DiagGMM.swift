@@ -32,6 +32,7 @@ public struct DiagGMM: Sendable, Equatable {
     /// The scoring matrix transposed, (2D + 1) x K, for SpeakerID's own product kernel.
     let scoringMatrixTransposed: [Float]
 
+    /// A mixture from K weights and K x D means and variances (row-major); refuses shapes that do not match, weights that do not sum to 1, non-finite values and non-positive variances.
     public init(weights: [Float], means: [Float], variances: [Float], dimension: Int) throws(ModelError) {
         let K = weights.count, D = dimension
         guard K > 0, D > 0 else { throw .invalidParameters("need at least one component and one dimension") }

@@ -17,8 +17,10 @@ public struct EMOptions: Codable, Equatable, Sendable {
     /// Seed of the random choices (subsample, k-means++ seeds).
     public var seed: UInt64 = 0
 
+    /// Options with the documented defaults.
     public init() {}
 
+    /// Refuses options that cannot train a model, saying which.
     public func validate() throws(ModelError) {
         if components < 1 || components > 65536 { throw .invalidParameters("components must be 1-65536") }
         if maxIterations < 0 { throw .invalidParameters("iterations must be >= 0") }
@@ -58,6 +60,7 @@ public struct EMTrainer: Sendable {
     /// models trained on tens of hours; 1 uses every frame.
     public var subsample = 1
 
+    /// A trainer with `options`.
     public init(options: EMOptions = EMOptions()) { self.options = options }
 
     /// Shards are the unit of parallel work and of deterministic merging: the frames are cut
@@ -68,6 +71,7 @@ public struct EMTrainer: Sendable {
     static let maximumShards = 64
     static let minimumShardFrames = 1024
 
+    /// Trains on `data` (at least two frames per component) with up to `threads` worker tasks.
     public func train(_ data: FeatureMatrix, threads: Int = defaultThreadCount()) async throws -> TrainingResult {
         try options.validate()
         let K = options.components

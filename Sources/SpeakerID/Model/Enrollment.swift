@@ -7,6 +7,7 @@ public struct Enrollment: Sendable {
     /// When true, `em.components` is ignored and each speaker gets `automaticComponents(frames:)`.
     public var automaticOrder: Bool
 
+    /// Enrolment with one front end and EM options; `automaticOrder` picks each speaker's K from their amount of speech.
     public init(frontEnd: FrontEnd, em: EMOptions, automaticOrder: Bool = false) {
         self.frontEnd = frontEnd
         self.em = em

@@ -20,6 +20,7 @@ public struct GMMStatistics: Sendable, Equatable {
     public var logLikelihood: Double = 0
     public var frames: Int = 0
 
+    /// Zero statistics for a K-component, D-dimensional mixture.
     public init(components: Int, dimension: Int) {
         self.components = components
         self.dimension = dimension

@@ -11,8 +11,10 @@ public struct KMeansInitializer: Sendable {
     public var minimumSample = 10_000
     public var iterations = 10
 
+    /// Options with the documented defaults.
     public init() {}
 
+    /// A K-component starting mixture for `data`; variances floored at `varianceFloor` per dimension.
     public func initialGMM(_ data: FeatureMatrix, components K: Int, varianceFloor: [Float],
                            random: inout SeededRandom) throws(ModelError) -> DiagGMM {
         let D = data.columns, N = data.rows

@@ -14,6 +14,7 @@ public struct MAPAdaptation: Codable, Equatable, Sendable {
     public var adaptWeights = false
     public var adaptVariances = false
 
+    /// Options with the documented defaults.
     public init() {}
 
     /// The adaptation a speaker model records it was made with.
@@ -27,6 +28,7 @@ public struct MAPAdaptation: Codable, Equatable, Sendable {
     /// "m", "mw", "mv" or "mwv": what is adapted.
     public var code: String { (adaptMeans ? "m" : "") + (adaptWeights ? "w" : "") + (adaptVariances ? "v" : "") }
 
+    /// Refuses options that cannot train a model, saying which.
     public func validate() throws(ModelError) {
         if !(relevance > 0) || !relevance.isFinite { throw .invalidParameters("relevance factor must be a positive number") }
         if !adaptMeans && !adaptWeights && !adaptVariances { throw .invalidParameters("MAP adaptation must adapt at least one of means, weights, variances") }

@@ -11,6 +11,7 @@ public struct MaximumLikelihoodUpdate: Sendable {
     /// Occupancy (in frames) below which a component counts as collapsed.
     public var minimumOccupancy: Double = 1e-3
 
+    /// An update with absolute variance floors per dimension and a collapse threshold in frames.
     public init(varianceFloor: [Float], minimumOccupancy: Double = 2) {
         self.varianceFloor = varianceFloor
         self.minimumOccupancy = minimumOccupancy

@@ -53,6 +53,7 @@ public enum ModelFile {
         var ubm: UBMReference?
     }
 
+    /// The bytes of a version-1 model file for `model`.
     public static func encode(_ model: SpeakerModel) throws -> [UInt8] {
         var out = magic
         out.appendLE(version)
@@ -78,6 +79,7 @@ public enum ModelFile {
         return out
     }
 
+    /// Reads a model file's bytes, verifying magic, version, byte order, checksum, sizes and parameters; `name` is used in messages.
     public static func decode(_ bytes: [UInt8], name: String) throws(ModelFileError) -> SpeakerModel {
         guard bytes.count >= 16 + 20 else {
             if bytes.count >= 8 && Array(bytes[0..<8]) != magic { throw .wrongMagic(name) }

@@ -16,6 +16,7 @@ public struct TrainingInfo: Codable, Equatable, Sendable {
     /// Version of SpeakerID that wrote the model.
     public var toolVersion: String
 
+    /// Training facts as recorded in a model file.
     public init(frames: Int, speechSeconds: Double, files: Int, iterations: Int, converged: Bool,
                 finalLogLikelihood: Double, seed: UInt64, em: EMOptions, toolVersion: String = SpeakerIDVersion.current) {
         self.frames = frames
@@ -64,6 +65,7 @@ public struct SpeakerModel: Sendable {
     /// The checksum as written in `UBMReference.checksum`.
     public var checksumHex: String? { checksum.map { String(format: "%016llx", $0) } }
 
+    /// A speaker model (kind `.speaker`, not adapted from a UBM).
     public init(speaker: String, gmm: DiagGMM, frontEnd: FrontEndOptions, training: TrainingInfo) {
         self.speaker = speaker
         self.gmm = gmm
@@ -72,6 +74,7 @@ public struct SpeakerModel: Sendable {
     }
 }
 
+/// The toolkit's version, written into every model file.
 public enum SpeakerIDVersion {
     public static let current = "0.1.0"
 }

@@ -58,6 +58,7 @@ public struct Identifier: Sendable {
         Self.rank(speakers: speakers, scores: scores(frames))
     }
 
+    /// Speakers paired with their scores, best first (ties by name).
     public static func rank(speakers: [String], scores: [Double]) -> [SpeakerScore] {
         zip(speakers, scores).map { SpeakerScore(speaker: $0, score: $1) }
             .sorted { $0.score != $1.score ? $0.score > $1.score : $0.speaker < $1.speaker }

@@ -16,6 +16,7 @@ public struct ScoreMoments: Sendable, Equatable {
     public var mean: Double
     public var deviation: Double
 
+    /// Moments of `values` (a deviation of 0 becomes 1, so normalising never divides by zero).
     public init(_ values: [Double]) {
         let n = Double(max(values.count, 1))
         let m = values.reduce(0, +) / n
@@ -24,5 +25,6 @@ public struct ScoreMoments: Sendable, Equatable {
         deviation = v > 1e-12 ? v.squareRoot() : 1
     }
 
+    /// `x` centred and scaled.
     public func apply(_ x: Double) -> Double { (x - mean) / deviation }
 }

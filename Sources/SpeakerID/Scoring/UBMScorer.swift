@@ -18,6 +18,7 @@ public struct UBMScorer: Sendable {
     /// selected components of a frame are then C matrix-vector products over all speakers.
     let componentMajor: [Float]
 
+    /// A scorer for speaker models of the UBM's shape; `topC` 0 scores exactly.
     public init(ubm: DiagGMM, speakers: [DiagGMM], topC: Int = 5) throws(ModelError) {
         for s in speakers where s.components != ubm.components || s.dimension != ubm.dimension {
             throw .dimensionMismatch(expected: ubm.components, got: s.components)

@@ -5,6 +5,7 @@ import Glibc
 import Darwin
 #endif
 
+/// Why a models folder or model file cannot be used.
 public enum ModelStoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case noModels(String)
     case notADirectory(String)
@@ -33,8 +34,10 @@ public enum ModelStoreError: Error, Equatable, Sendable, CustomStringConvertible
 public struct ModelStore: Sendable {
     public let directory: String
 
+    /// The store in `directory` (created on the first save).
     public init(directory: String) { self.directory = directory }
 
+    /// Where `name`'s model is stored.
     public func path(for name: SpeakerName) -> String {
         (directory as NSString).appendingPathComponent(name.fileName)
     }
@@ -57,6 +60,7 @@ public struct ModelStore: Sendable {
         try Self.load(path: path(for: name))
     }
 
+    /// Reads and verifies one model file.
     public static func load(path: String) throws -> SpeakerModel {
         guard let data = FileManager.default.contents(atPath: path) else {
             if !FileManager.default.fileExists(atPath: path) { throw ModelStoreError.readFailed(path, reason: "no such file") }

@@ -28,6 +28,7 @@ public struct SpeakerName: Hashable, Sendable, CustomStringConvertible {
     public let value: String
     public let fileName: String
 
+    /// Validates and normalises a speaker name.
     public init(_ raw: String) throws(SpeakerNameError) {
         let name = raw.precomposedStringWithCanonicalMapping
         if name.isEmpty { throw .empty }

@@ -12,8 +12,10 @@ public struct CRC64: Sendable {
 
     public private(set) var value: UInt64 = 0
 
+    /// An empty checksum.
     public init() {}
 
+    /// Feeds more bytes.
     public mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
         var crc = ~value
         let t = CRC64.table
@@ -21,6 +23,7 @@ public struct CRC64: Sendable {
         value = ~crc
     }
 
+    /// The CRC-64/XZ of `bytes`.
     public static func checksum<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
         var c = CRC64()
         c.update(bytes)

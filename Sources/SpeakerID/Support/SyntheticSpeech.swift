@@ -8,6 +8,7 @@ import Darwin
 /// wandering pitch and formant-like emphasis, plus breath noise) separated by pauses.
 /// For benchmarks and tests that need audio with the structure of speech but no recording.
 public enum SyntheticSpeech {
+    /// `seconds` of mono audio at `sampleRate` around fundamental frequency `pitch` Hz.
     public static func generate(seconds: Double, sampleRate: Int, seed: UInt64, pitch: Double = 120) -> [Float] {
         var rng = SeededRandom(seed: seed)
         let n = Int(seconds * Double(sampleRate))
