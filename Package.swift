@@ -33,6 +33,7 @@ let package = Package(
             name: "speakerid",
             dependencies: [
                 "SpeakerID",
+                "CKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

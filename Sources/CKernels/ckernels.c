@@ -7,6 +7,9 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #if defined(__x86_64__) && defined(__linux__) && !defined(__SANITIZE_ADDRESS__)
 #define SPK_CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default")))
@@ -135,4 +138,12 @@ void spk_gemv(const float *m, const float *x, int rows, int cols, float *out) {
         for (; i < cols; i++) s += row[i] * x[i];
         out[r] = s;
     }
+}
+
+void spk_tune_malloc(void) {
+#if defined(__GLIBC__)
+    mallopt(M_MMAP_THRESHOLD, 256 << 20);
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
+    mallopt(M_TOP_PAD, 64 << 20);
+#endif
 }

@@ -16,6 +16,8 @@ struct DemoCorpusCommand: ParsableCommand {
     var testSeconds: Double = 180
     @Flag(help: "Print the package names and exit.")
     var packages = false
+    @Flag(help: "Print a JSON summary.")
+    var json = false
 
     func run() throws {
         if packages {
@@ -23,6 +25,11 @@ struct DemoCorpusCommand: ParsableCommand {
             return
         }
         let s = try DemoCorpus.build(at: out, enrollSeconds: enrollSeconds, testSeconds: testSeconds)
+        if json {
+            print(SpeakerIDCLI.json(["corpus": out, "voices": s.map { ["speaker": $0.speaker, "enroll_files": $0.enrollFiles, "enroll_seconds": $0.enrollSeconds,
+                                                                      "test_files": $0.testFiles, "test_seconds": $0.testSeconds] }]))
+            return
+        }
         print("demo corpus in \(out): \(s.count) voices")
         for v in s {
             print("  \(v.speaker.padding(toLength: 12, withPad: " ", startingAt: 0)) enrol \(v.enrollFiles) files (\(fmt(v.enrollSeconds, 1)) s), test \(v.testFiles) files (\(fmt(v.testSeconds, 1)) s)")

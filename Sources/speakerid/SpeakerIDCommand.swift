@@ -1,7 +1,7 @@
 import ArgumentParser
 import SpeakerID
 
-@main
+
 struct SpeakerIDCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "speakerid",

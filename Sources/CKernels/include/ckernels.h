@@ -16,4 +16,8 @@ void spk_sgemm_tile(const float *a, const float *bt, float *c, int n, int w, int
 
 /// out[r] = dot(m[r, 0..<cols], x) for r in 0..<rows (m row-major).
 void spk_gemv(const float *m, const float *x, int rows, int cols, float *out);
+
+/// Makes glibc serve large blocks from the heap and keep freed memory for reuse (see
+/// Sources/speakerid/main.swift for why). No-op elsewhere.
+void spk_tune_malloc(void);
 #endif
