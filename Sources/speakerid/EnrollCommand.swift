@@ -81,8 +81,13 @@ struct EnrollCommand: AsyncParsableCommand {
         let allFiles = jobs.flatMap { j in j.1.map { (j.0, $0) } }
         let skip = skipBad
         let raw = try rawAudio.format()
+        let featureProgress = Progress(total: allFiles.count, label: "features", quiet: quiet)
         let extracted = try await parallelMap(count: allFiles.count, threads: threads) { i -> Result<SpeechFeatures, FileFailure> in
-            do { return .success(try fe.features(of: .file(allFiles[i].1), raw: raw)) } catch {
+            do {
+                let f = try fe.features(of: .file(allFiles[i].1), raw: raw)
+                featureProgress.tick()
+                return .success(f)
+            } catch {
                 if skip { return .failure(FileFailure(message: "\(error)")) }
                 throw error
             }
