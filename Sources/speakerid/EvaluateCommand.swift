@@ -28,7 +28,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Normalise segments over the whole test file ('file', default) or over the segment only ('segment', as a clip of that length would be).", valueName: "file|segment"))
     var segmentNormalization = "file"
     @OptionGroup var background: UBMArguments
-    @Option(help: ArgumentHelp("With --ubm: none, znorm or tnorm (default: none).", valueName: "mode"))
+    @Option(help: ArgumentHelp("With --ubm: none, znorm, tnorm or snorm (the mean of the two) (default: none).", valueName: "mode"))
     var scoreNorm = "none"
     @Option(help: ArgumentHelp("Cohort corpus for Z-norm (impostor utterances) and T-norm (cohort models).", valueName: "dir"))
     var cohort: String?
@@ -66,7 +66,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     func validate() throws {
         _ = try parsedSegments()
         if SegmentNormalization(rawValue: segmentNormalization) == nil { throw ValidationError("--segment-normalization must be file or segment") }
-        guard let mode = ScoreNormalizationMode(rawValue: scoreNorm) else { throw ValidationError("--score-norm must be none, znorm or tnorm") }
+        guard let mode = ScoreNormalizationMode(rawValue: scoreNorm) else { throw ValidationError("--score-norm must be none, znorm, tnorm or snorm") }
         if mode != .none && cohort == nil { throw ValidationError("--score-norm \(scoreNorm) needs --cohort DIR") }
         if background.ubm == nil && (mode != .none || !impostors.isEmpty) { throw ValidationError("--score-norm and --impostors need --ubm") }
         if let t = threshold, !t.isFinite { throw ValidationError("--threshold must be a number") }
@@ -96,7 +96,7 @@ struct EvaluateCommand: AsyncParsableCommand {
             if let cohort {
                 let c = try Corpus(root: cohort).entries(split: cohortSplit)
                 ev.cohortFiles = c.map { ($0.speaker, $0.path) }
-                if mode == .tnorm {
+                if mode.usesTNorm {
                     Console.progress("T-norm: adapting \(Corpus.speakers(c).count) cohort models", quiet: quiet)
                     let cohortModels = try await Self.adapt(c, enrollment: enrollment, ubm: ubmModel, map: map,
                                                             raw: ev.raw, threads: common.threadCount)

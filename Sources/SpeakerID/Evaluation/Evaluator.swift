@@ -166,7 +166,7 @@ public struct Evaluator: Sendable {
         let segmentNorm = segmentNormalization
         let raw = self.raw
         let skip = skipBad
-        let cohort = scoreNormalization == .tnorm ? cohortModels : nil
+        let cohort = scoreNormalization.usesTNorm ? cohortModels : nil
         return try await parallelMap(count: files.count, threads: threads) { i -> FileTrials in
             let (label, path) = files[i]
             defer { counter?.tick() }
@@ -211,34 +211,16 @@ public struct Evaluator: Sendable {
         if scoreNormalization != .none && !withUBM { throw EvaluationError.needsUBM("score normalisation") }
         if !impostorFiles.isEmpty && !withUBM { throw EvaluationError.needsUBM("open-set evaluation (--impostors)") }
         if scoreNormalization != .none && cohortFiles.isEmpty { throw EvaluationError.noCohort }
-        let total = entries.count + impostorFiles.count + (scoreNormalization == .znorm ? cohortFiles.count : 0) + thresholdFiles.count
+        let total = entries.count + impostorFiles.count + (scoreNormalization.usesZNorm ? cohortFiles.count : 0) + thresholdFiles.count
         let counter = ProgressCounter(total: total, report: progress)
 
         // Z-norm statistics: every model's scores for the cohort's utterances, per test length.
         var znorm: [Int: [ScoreMoments]] = [:]
-        if scoreNormalization == .znorm {
+        if scoreNormalization.usesZNorm {
             let imp = try await trials(cohortFiles.map { (-1, $0.path) }, id: identifier, counter: counter)
             znorm = Self.zStatistics(imp, speakers: cohortFiles.map(\.speaker), models: speakers, lengths: segmentSeconds.count)
         }
-        // T-norm cohort models named like an enrolled speaker are left out of that speaker's
-        // normalisation (the enrolment split can then serve as the cohort).
-        let cohortNames = cohortModels?.speakers ?? []
-        let tExclude: [Int?] = speakers.map { name in cohortNames.firstIndex(of: name) }
-        let normalize: @Sendable (FileTrials.Trial) -> [Double] = { [scoreNormalization, znorm] t in
-            switch scoreNormalization {
-            case .none: return t.scores
-            case .znorm:
-                guard let z = znorm[t.length] else { return t.scores }
-                return t.scores.enumerated().map { z[$0.offset].apply($0.element) }
-            case .tnorm:
-                guard let c = t.cohort, c.count >= 2 else { return t.scores }
-                let all = ScoreMoments(c)
-                return t.scores.enumerated().map { m, x in
-                    guard let skip = tExclude[m] else { return all.apply(x) }
-                    return ScoreMoments(c.enumerated().filter { $0.offset != skip }.map(\.element)).apply(x)
-                }
-            }
-        }
+        let normalize = Self.normalizer(scoreNormalization, znorm: znorm, models: speakers, cohort: cohortModels?.speakers ?? [])
 
         let test = try await trials(entries.map { (index[$0.speaker]!, $0.path) }, id: identifier, counter: counter)
         let impostors = impostorFiles.isEmpty ? [] : try await trials(impostorFiles.map { (-1, $0) }, id: identifier, counter: counter)
@@ -251,16 +233,13 @@ public struct Evaluator: Sendable {
                 for j in -1..<segmentSeconds.count { thresholds[j] = threshold }
                 thresholdSource = "given"
             } else if let tid = thresholdIdentifier, !thresholdFiles.isEmpty {
-                var heldOutNormalize = normalize
                 var heldOutZ: [Int: [ScoreMoments]] = [:]
-                if scoreNormalization == .znorm {
+                if scoreNormalization.usesZNorm {
                     let imp = try await trials(cohortFiles.map { (-1, $0.path) }, id: tid, counter: nil)
                     heldOutZ = Self.zStatistics(imp, speakers: cohortFiles.map(\.speaker), models: tid.speakers, lengths: segmentSeconds.count)
-                    heldOutNormalize = { [heldOutZ] t in
-                        guard let z = heldOutZ[t.length] else { return t.scores }
-                        return t.scores.enumerated().map { z[$0.offset].apply($0.element) }
-                    }
                 }
+                let heldOutNormalize = Self.normalizer(scoreNormalization, znorm: heldOutZ, models: tid.speakers,
+                                                       cohort: cohortModels?.speakers ?? [])
                 let held = try await trials(thresholdFiles.map { ($0.speaker, $0.path) }, id: tid, counter: counter)
                 for j in -1..<segmentSeconds.count {
                     let (tar, non) = Self.verificationScores(held, length: j, normalize: heldOutNormalize)
@@ -322,6 +301,32 @@ public struct Evaluator: Sendable {
                                 perSpeaker: per, confusion: confusion, skipped: skipped,
                                 segmentNormalization: segmentNormalization, scoreNormalization: scoreNormalization,
                                 thresholdSource: thresholdSource, seconds: Date().timeIntervalSince(start))
+    }
+
+    /// The score normalisation of a trial: Z-norm with `znorm`'s per-length moments of each
+    /// model, T-norm with the trial's cohort-model scores (a cohort model named like the model
+    /// being normalised is left out), S-norm their mean.
+    static func normalizer(_ mode: ScoreNormalizationMode, znorm: [Int: [ScoreMoments]], models: [String],
+                           cohort: [String]) -> @Sendable (FileTrials.Trial) -> [Double] {
+        let exclude: [Int?] = models.map { cohort.firstIndex(of: $0) }
+        let z: @Sendable (FileTrials.Trial) -> [Double] = { t in
+            guard let m = znorm[t.length] else { return t.scores }
+            return t.scores.enumerated().map { m[$0.offset].apply($0.element) }
+        }
+        let tn: @Sendable (FileTrials.Trial) -> [Double] = { t in
+            guard let c = t.cohort, c.count >= 3 else { return t.scores }
+            let all = ScoreMoments(c)
+            return t.scores.enumerated().map { m, x in
+                guard let skip = exclude[m] else { return all.apply(x) }
+                return ScoreMoments(c.enumerated().filter { $0.offset != skip }.map(\.element)).apply(x)
+            }
+        }
+        switch mode {
+        case .none: return { $0.scores }
+        case .znorm: return z
+        case .tnorm: return tn
+        case .snorm: return { t in zip(z(t), tn(t)).map { ($0 + $1) / 2 } }
+        }
     }
 
     /// Target and non-target scores of every (trial, model) pair of labelled files.

@@ -5,10 +5,17 @@
 /// - T-norm: each test trial's scores are centred and scaled by the mean and standard deviation
 ///   of the same trial's scores against cohort models (the cohort speakers MAP-adapted from
 ///   the same UBM).
+/// - S-norm: the mean of the Z-normed and T-normed scores (symmetric normalisation).
 public enum ScoreNormalizationMode: String, Sendable, CaseIterable, Codable {
     case none
     case znorm
     case tnorm
+    case snorm
+
+    /// Needs each model's scores for the cohort's utterances.
+    public var usesZNorm: Bool { self == .znorm || self == .snorm }
+    /// Needs each trial's scores against the cohort's models.
+    public var usesTNorm: Bool { self == .tnorm || self == .snorm }
 }
 
 /// Mean and standard deviation of a set of scores.
