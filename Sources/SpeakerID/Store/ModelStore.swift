@@ -129,8 +129,23 @@ public struct ModelStore: Sendable {
         return models
     }
 
+    /// Temporary files are named `.speakerid-PID-RANDOM.tmp`: a writer killed mid-write leaves
+    /// one behind, and the next write into the folder removes those whose process is gone
+    /// (never another live writer's).
+    static func removeStaleTemporaries(in directory: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for name in names where name.hasPrefix(".speakerid-") && name.hasSuffix(".tmp") {
+            let parts = name.dropFirst(".speakerid-".count).split(separator: "-")
+            guard let pid = parts.first.flatMap({ Int32($0) }), pid > 0 else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH {
+                unlink((directory as NSString).appendingPathComponent(name))
+            }
+        }
+    }
+
     static func atomicWrite(_ bytes: [UInt8], to target: String, directory: String) throws {
-        let tmp = (directory as NSString).appendingPathComponent(".\(UInt64.random(in: 0...UInt64.max)).tmp")
+        removeStaleTemporaries(in: directory)
+        let tmp = (directory as NSString).appendingPathComponent(".speakerid-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).tmp")
         let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw ModelStoreError.writeFailed(target, reason: String(cString: strerror(errno))) }
         var ok = false
