@@ -94,17 +94,17 @@ struct AudioTests {
         defer { dir.cleanup() }
         #expect(throws: AudioError.fileNotFound(dir.file("nope.wav"))) { try AudioDecoder(path: dir.file("nope.wav")) }
         #expect(throws: AudioError.isDirectory(dir.path)) { try AudioDecoder(path: dir.path) }
-        FileManager.default.createFile(atPath: dir.file("empty.wav"), contents: Data())
+        _ = FileManager.default.createFile(atPath: dir.file("empty.wav"), contents: Data())
         #expect(throws: AudioError.emptyFile(dir.file("empty.wav"))) { try AudioDecoder(path: dir.file("empty.wav")) }
         var rng = SeededRandom(seed: 5)
-        FileManager.default.createFile(atPath: dir.file("noise.wav"), contents: Data((0..<4000).map { _ in UInt8(truncatingIfNeeded: rng.next()) }))
+        _ = FileManager.default.createFile(atPath: dir.file("noise.wav"), contents: Data((0..<4000).map { _ in UInt8(truncatingIfNeeded: rng.next()) }))
         #expect {
             try AudioDecoder(path: dir.file("noise.wav"))
         } throws: { e in
             if case .notAudio = e as? AudioError { return true }
             return false
         }
-        FileManager.default.createFile(atPath: dir.file("text.wav"), contents: Data("hello, this is not audio\n".utf8))
+        _ = FileManager.default.createFile(atPath: dir.file("text.wav"), contents: Data("hello, this is not audio\n".utf8))
         #expect(throws: AudioError.self) { try AudioDecoder(path: dir.file("text.wav")) }
     }
 
@@ -139,6 +139,42 @@ struct AudioTests {
         x[100] = .nan
         try AudioWriter.write(x, sampleRate: 16000, to: dir.file("nan.wav"), format: .wavFloat)
         #expect(throws: AudioError.nonFiniteSamples(dir.file("nan.wav"))) { try AudioDecoder(path: dir.file("nan.wav")).readAll() }
+    }
+
+    @Test func extremeButValidInputsWork() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let fe = try FrontEnd()
+        // 384 kHz: resampled by 1/24.
+        try AudioWriter.write(SyntheticSpeech.generate(seconds: 1, sampleRate: 384_000, seed: 1), sampleRate: 384_000, to: dir.file("hi.wav"), format: .wavFloat)
+        let hi = try fe.features(of: .file(dir.file("hi.wav")))
+        #expect(hi.sourceSampleRate == 384_000 && abs(hi.duration - 1) < 0.01 && hi.frames.rows > 20)
+        // Eight channels, a path with spaces and non-ASCII letters.
+        let eight = SyntheticSpeech.generate(seconds: 1, sampleRate: 16000, seed: 2).flatMap { v in [Float](repeating: v, count: 8) }
+        let odd = dir.file("a folder/ünïcödé 声音 clip.wav")
+        try FileManager.default.createDirectory(atPath: dir.file("a folder"), withIntermediateDirectories: true)
+        try AudioWriter.write(eight, sampleRate: 16000, channels: 8, to: odd)
+        let f8 = try fe.features(of: .file(odd))
+        #expect(f8.sourceChannels == 8 && f8.frames.rows > 20)
+        // A clipped square wave: finite features, no NaN.
+        let square = (0..<16000).map { i -> Float in (i / 40) % 2 == 0 ? 1 : -1 }
+        let sq = try fe.features(samples: square, name: "square")
+        #expect(sq.frames.values.allSatisfy { $0.isFinite })
+        #expect(fe.normalized(sq.frames).values.allSatisfy { $0.isFinite })
+    }
+
+    /// Inputs the fuzzers found (Tests/Fuzz): each must be refused or decoded cleanly.
+    @Test func fuzzerFindingsStayHarmless() throws {
+        let dir = try #require(Bundle.module.resourceURL?.appendingPathComponent("Golden/fuzz-regressions"))
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+        #expect(!files.isEmpty)
+        for f in files {
+            let data = try Data(contentsOf: dir.appendingPathComponent(f))
+            if let d = try? AudioDecoder(data: data, name: f), let feats = try? FrontEnd().features(from: d) {
+                #expect(feats.frames.values.allSatisfy { $0.isFinite })
+            }
+            #expect((try? ModelFile.decode([UInt8](data), name: f)) == nil)
+        }
     }
 
     @Test func absurdSampleRatesAreRefused() throws {
