@@ -8,7 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-60}
 out=${2:-.build-fuzz}
-bash Tests/Fuzz/build.sh "$out" >/dev/null
+mkdir -p "$out"
+if ! bash Tests/Fuzz/build.sh "$out" >"$out/build.log" 2>&1; then
+  grep -v "Cannot export local symbol" "$out/build.log" | tail -30 >&2
+  exit 1
+fi
 export LSAN_OPTIONS="suppressions=$PWD/Tests/Fuzz/lsan.supp:print_suppressions=0"
 status=0
 for target in modelfile audio; do
