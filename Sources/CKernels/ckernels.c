@@ -11,7 +11,14 @@
 #include <malloc.h>
 #endif
 
-#if defined(__x86_64__) && defined(__linux__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+#define SPK_SANITIZED 1
+#endif
+#endif
+// ifunc resolvers run before a sanitizer's runtime is up, so sanitized builds use one
+// baseline version of each kernel.
+#if defined(__x86_64__) && defined(__linux__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__) && !defined(SPK_SANITIZED)
 #define SPK_CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default")))
 #else
 #define SPK_CLONES
