@@ -22,6 +22,8 @@ struct IdentifyCommand: AsyncParsableCommand {
     var top = 5
     @Flag(help: "One JSON object per clip.")
     var json = false
+    @Option(help: ArgumentHelp("Long recordings are read in chunks of this many seconds, each normalised on its own, so memory stays bounded (default: 600).", valueName: "s"))
+    var chunkSeconds = 600.0
     @Argument(help: "Audio clips (files or folders; '-' for standard input).")
     var clips: [String]
 
@@ -31,6 +33,7 @@ struct IdentifyCommand: AsyncParsableCommand {
 
     func validate() throws {
         if top < 1 { throw ValidationError("--top must be at least 1") }
+        if !(chunkSeconds >= 1) { throw ValidationError("--chunk-seconds must be at least 1") }
         if threshold != nil && background.ubm == nil { throw ValidationError("--threshold needs --ubm (log-likelihood-ratio scores)") }
     }
 
@@ -42,21 +45,22 @@ struct IdentifyCommand: AsyncParsableCommand {
         let sources = try Self.sources(clips)
         let n = top
         let raw = try rawAudio.format()
-        let results = try await parallelMap(count: sources.count, threads: common.threadCount) { i -> (SpeechFeatures, [SpeakerScore]) in
-            let f = try id.frontEnd.features(of: sources[i], raw: raw)
-            return (f, Array(id.identify(f).prefix(n)))
+        let chunk = chunkSeconds
+        let results = try await parallelMap(count: sources.count, threads: common.threadCount) { i -> (String, Int, [SpeakerScore]) in
+            let r = try id.identifyStreaming(sources[i], raw: raw, chunkSeconds: chunk)
+            return (sources[i].description, r.speechFrames, Array(r.ranking.prefix(n)))
         }
-        for (f, ranking) in results {
+        for (name, speechFrames, ranking) in results {
             let best = ranking[0]
             let decision = threshold.map { best.score >= $0 ? best.speaker : "unknown" } ?? best.speaker
             if json {
                 var o: [String: Any] = [
-                    "file": f.name, "speaker": decision, "speech_seconds": Double(f.frames.rows) / 100,
+                    "file": name, "speaker": decision, "speech_seconds": Double(speechFrames) * id.frontEnd.options.framing.frameShiftMs / 1000,
                     "ranking": ranking.map { ["speaker": $0.speaker, "score": $0.score] }]
                 if let threshold { o["threshold"] = threshold }
                 print(SpeakerIDCLI.json(o))
             } else {
-                print("\(f.name)\t\(decision)")
+                print("\(name)\t\(decision)")
                 for (i, r) in ranking.enumerated() {
                     print("  \(i + 1). \(r.speaker)\t\(fmt(r.score, 4))")
                 }

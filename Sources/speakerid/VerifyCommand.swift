@@ -17,6 +17,8 @@ struct VerifyCommand: AsyncParsableCommand {
     var threshold = 0.0
     @Flag(help: "One JSON object per clip.")
     var json = false
+    @Option(help: ArgumentHelp("Long recordings are read in chunks of this many seconds, each normalised on its own, so memory stays bounded (default: 600).", valueName: "s"))
+    var chunkSeconds = 600.0
     @Argument(help: "Audio clips (files or folders; '-' for standard input).")
     var clips: [String]
 
@@ -25,6 +27,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @OptionGroup var common: CommonArguments
 
     func validate() throws {
+        if !(chunkSeconds >= 1) { throw ValidationError("--chunk-seconds must be at least 1") }
         if background.ubm == nil { throw ValidationError("verify needs --ubm FILE: scores are log-likelihood ratios against the UBM") }
     }
 
@@ -40,9 +43,9 @@ struct VerifyCommand: AsyncParsableCommand {
         let id = try Identifier(models: [model], ubm: ubmModel, topC: background.topC)
         let sources = try IdentifyCommand.sources(clips)
         let raw = try rawAudio.format()
+        let chunk = chunkSeconds
         let results = try await parallelMap(count: sources.count, threads: common.threadCount) { i -> (String, Double) in
-            let f = try id.frontEnd.features(of: sources[i], raw: raw)
-            return (f.name, id.scores(id.frontEnd.normalized(f.frames))[0])
+            (sources[i].description, try id.identifyStreaming(sources[i], raw: raw, chunkSeconds: chunk).ranking[0].score)
         }
         for (file, score) in results {
             let accept = score >= threshold

@@ -216,6 +216,36 @@ struct CommandLineTests {
         }
     }
 
+    @Test func batchCommandsFailOnABadFileUnlessAskedToSkipIt() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        try Self.syntheticCorpus(dir)
+        // One broken file in a speaker's folder, and a speaker with nothing usable.
+        try Data("not audio at all".utf8).write(to: URL(fileURLWithPath: dir.file("corpus/mid/broken.wav")))
+        try FileManager.default.createDirectory(atPath: dir.file("corpus/silent"), withIntermediateDirectories: true)
+        try AudioWriter.write([Float](repeating: 0, count: 16000), sampleRate: 16000, to: dir.file("corpus/silent/0.wav"))
+        let models = dir.file("models")
+        let strict = try Self.run(["enroll", "--models", models, "--corpus", dir.file("corpus"), "--components", "8", "-q"])
+        #expect(strict.status == 1)
+        #expect(strict.stderr.split(separator: "\n").count == 1, "\(strict.stderr)")
+        #expect(strict.stderr.contains("broken.wav") || strict.stderr.contains("silent/0.wav"), "\(strict.stderr)")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: models)) ?? []).isEmpty, "a failed batch wrote models")
+        let lenient = try Self.run(["enroll", "--models", models, "--corpus", dir.file("corpus"), "--components", "8", "--skip-bad", "-q"])
+        #expect(lenient.status == 1, "a speaker with no usable audio still fails the batch")
+        #expect(lenient.stderr.contains("skipped:") && lenient.stderr.contains("\"silent\": no usable audio"), "\(lenient.stderr)")
+        try FileManager.default.removeItem(atPath: dir.file("corpus/silent"))
+        let ok = try Self.run(["enroll", "--models", models, "--corpus", dir.file("corpus"), "--components", "8", "--skip-bad", "-q"])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        #expect(ok.stderr.contains("skipped:") && ok.stderr.contains("broken.wav"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: models).sorted() == ["high.gmm", "low.gmm", "mid.gmm"])
+        let ev = try Self.run(["evaluate", "--models", models, "--corpus", dir.file("corpus"), "--split", "all", "--json", "-q"])
+        #expect(ev.status == 1 && ev.stderr.contains("broken.wav"))
+        let ev2 = try Self.run(["evaluate", "--models", models, "--corpus", dir.file("corpus"), "--split", "all", "--json", "--skip-bad"])
+        #expect(ev2.status == 0, "\(ev2.stderr)")
+        let r = try JSONSerialization.jsonObject(with: Data(ev2.stdout.utf8)) as? [String: Any]
+        #expect(r?["trials"] as? Int == 9 && (r?["skipped"] as? [Any])?.count == 1)
+    }
+
     @Test func realSpeechFSDDSubset() throws {
         guard let root = SharedCorpora.root else {
             print(SharedCorpora.skipMessage("realSpeechFSDDSubset"))

@@ -67,6 +67,67 @@ public struct FrontEnd: Sendable {
                                  sourceChannels: decoder.info.channels)
     }
 
+    /// Streams `source` in chunks of at most `chunkSeconds` of audio and calls `body` with each
+    /// chunk's speech frames (a chunk without speech is skipped), so memory stays bounded
+    /// however long the recording: about `chunkSeconds` of features at a time. Frames run on
+    /// across chunk boundaries; the VAD and the deltas see one chunk at a time. Returns the
+    /// number of chunks with speech and the audio's duration; throws `noSpeech` if none had any.
+    @discardableResult
+    public func forEachChunk(of source: AudioSource, raw: RawAudioFormat? = nil, chunkSeconds: Double,
+                             _ body: (SpeechFeatures) throws -> Void) throws -> (chunks: Int, duration: Double) {
+        let decoder = try AudioDecoder(source, raw: raw)
+        let name = decoder.name
+        let rate = options.framing.sampleRate
+        let chunkFrames = max(1, Int(chunkSeconds * 1000 / options.framing.frameShiftMs))
+        let resampler: Resampler? = decoder.info.sampleRate == rate ? nil
+            : try Resampler(from: decoder.info.sampleRate, to: rate, quality: options.resampleQuality, name: name)
+        var framer = Framer(transform: transform)
+        var chunks = 0, totalSamples = 0, analysed = 0
+        func emit(_ f: Framer) throws {
+            do {
+                let feats = try f.finish(name: name, sourceRate: decoder.info.sampleRate, sourceChannels: decoder.info.channels)
+                chunks += 1
+                try body(feats)
+            } catch let e as FeatureError {
+                // A silent or too-short chunk is skipped; the file fails only if every chunk did.
+                if case .invalidOptions = e { throw e }
+            }
+        }
+        var block: [Float] = []
+        var converted: [Float] = []
+        var more = try decoder.readBlock(into: &block)
+        while more {
+            let current = block
+            more = try decoder.readBlock(into: &block)
+            let samples: [Float]
+            if let resampler {
+                try resampler.process(current, last: !more, into: &converted)
+                samples = converted
+            } else {
+                samples = current
+            }
+            totalSamples += samples.count
+            framer.push(samples)
+            if framer.frameCount >= chunkFrames {
+                analysed += framer.frameCount
+                let carry = framer.pending
+                try emit(framer)
+                framer = Framer(transform: transform)
+                framer.push(carry)
+            }
+        }
+        analysed += framer.frameCount
+        if framer.frameCount > 0 || chunks == 0 { try emit(framer) }
+        let duration = Double(totalSamples) / Double(rate)
+        if chunks == 0 {
+            if analysed == 0 {
+                throw FeatureError.tooShort(name, seconds: duration, frameSeconds: Double(options.framing.frameLength) / Double(rate))
+            }
+            throw FeatureError.noSpeech(name, frames: analysed)
+        }
+        return (chunks, duration)
+    }
+
     /// Computes the speech frames of samples already at the front end's rate.
     public func features(samples: [Float], name: String = "samples") throws(FeatureError) -> SpeechFeatures {
         let framer = Framer(transform: transform)
@@ -93,10 +154,14 @@ public struct FrontEnd: Sendable {
 final class Framer {
     private let analyzer: CepstralAnalyzer
     private let length: Int, shift: Int, staticDim: Int
-    private var pending: [Float] = []
+    /// Samples received but not yet consumed by a frame (fewer than one frame's worth plus a hop).
+    private(set) var pending: [Float] = []
     private var statics: FeatureMatrix
     private var power: [Double] = []
     private var samples = 0
+
+    /// Frames analysed so far.
+    var frameCount: Int { statics.rows }
 
     init(transform: CepstralTransform) {
         analyzer = CepstralAnalyzer(transform)
