@@ -36,7 +36,7 @@ struct FeaturesCommand: AsyncParsableCommand {
         let options = try frontEnd.apply(to: FrontEndOptions())
         let fe = try FrontEnd(options: options)
         let files = Corpus.expand(audio)
-        if files.isEmpty { throw CLIError("no audio files given") }
+        if files.isEmpty { throw CLIError("no audio files found in \(audio.joined(separator: ", "))") }
         let raw = try rawAudio.format()
         let results = try await parallelMap(count: files.count, threads: common.threadCount) { i in
             try fe.features(of: .file(files[i]), raw: raw)

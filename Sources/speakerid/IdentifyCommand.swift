@@ -79,7 +79,7 @@ struct IdentifyCommand: AsyncParsableCommand {
                 out += Corpus.expand([c]).map { AudioSource.file($0) }
             }
         }
-        if out.isEmpty { throw CLIError("no audio clips given") }
+        if out.isEmpty { throw CLIError("no audio files found in \(clips.joined(separator: ", "))") }
         return out
     }
 }

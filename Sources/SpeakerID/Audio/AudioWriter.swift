@@ -30,6 +30,8 @@ public enum AudioWriter {
             throw .unreadable(path, reason: String(cString: sf_strerror(nil)))
         }
         defer { sf_close(f) }
+        // Integer formats: clip samples beyond [-1, 1] instead of wrapping or failing.
+        sf_command(f, Int32(SFC_SET_CLIPPING), nil, Int32(SF_TRUE))
         let n = samples.withUnsafeBufferPointer { sf_writef_float(f, $0.baseAddress, sf_count_t(samples.count / channels)) }
         if n != sf_count_t(samples.count / channels) {
             throw .decodeFailed(path, reason: "short write: " + String(cString: sf_strerror(f)))
