@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 @testable import SpeakerID
 
@@ -32,6 +35,10 @@ struct LongRecordingTests {
         #expect(chunked.speaker == "high" && whole.speaker == "high")
         print("30-minute recording: peak memory \(chunked.kb / 1024) MiB in 60-s chunks, \(whole.kb / 1024) MiB in one piece")
         #expect(chunked.kb + 50 * 1024 < whole.kb, "chunked \(chunked.kb) kB vs whole \(whole.kb) kB")
-        #expect(chunked.kb < 150 * 1024)
+        // Sanitizer runtimes add hundreds of megabytes of their own: check the absolute bound
+        // only in normal builds.
+        if dlsym(dlopen(nil, RTLD_NOW), "__asan_init") == nil && dlsym(dlopen(nil, RTLD_NOW), "__tsan_init") == nil {
+            #expect(chunked.kb < 150 * 1024)
+        }
     }
 }
