@@ -45,11 +45,17 @@ public struct FrontEnd: Sendable {
 
     /// Computes the speech frames of everything `decoder` yields.
     public func features(from decoder: AudioDecoder) throws -> SpeechFeatures {
-        let name = decoder.name
+        let framer = Framer(transform: transform)
+        try stream(decoder) { framer.push($0) }
+        return try framer.finish(name: decoder.name, sourceRate: decoder.info.sampleRate,
+                                 sourceChannels: decoder.info.channels)
+    }
+
+    /// Hands `decoder`'s audio, resampled to the front end's rate, to `consume` block by block.
+    private func stream(_ decoder: AudioDecoder, _ consume: ([Float]) throws -> Void) throws {
         let rate = options.framing.sampleRate
         let resampler: Resampler? = decoder.info.sampleRate == rate ? nil
-            : try Resampler(from: decoder.info.sampleRate, to: rate, quality: options.resampleQuality, name: name)
-        let framer = Framer(transform: transform)
+            : try Resampler(from: decoder.info.sampleRate, to: rate, quality: options.resampleQuality, name: decoder.name)
         var block: [Float] = []
         var converted: [Float] = []
         var more = try decoder.readBlock(into: &block)
@@ -58,13 +64,11 @@ public struct FrontEnd: Sendable {
             more = try decoder.readBlock(into: &block)
             if let resampler {
                 try resampler.process(current, last: !more, into: &converted)
-                framer.push(converted)
+                try consume(converted)
             } else {
-                framer.push(current)
+                try consume(current)
             }
         }
-        return try framer.finish(name: name, sourceRate: decoder.info.sampleRate,
-                                 sourceChannels: decoder.info.channels)
     }
 
     /// Streams `source` in chunks of at most `chunkSeconds` of audio and calls `body` with each
@@ -79,33 +83,20 @@ public struct FrontEnd: Sendable {
         let name = decoder.name
         let rate = options.framing.sampleRate
         let chunkFrames = max(1, Int(chunkSeconds * 1000 / options.framing.frameShiftMs))
-        let resampler: Resampler? = decoder.info.sampleRate == rate ? nil
-            : try Resampler(from: decoder.info.sampleRate, to: rate, quality: options.resampleQuality, name: name)
         var framer = Framer(transform: transform)
         var chunks = 0, totalSamples = 0, analysed = 0
         func emit(_ f: Framer) throws {
+            let feats: SpeechFeatures
             do {
-                let feats = try f.finish(name: name, sourceRate: decoder.info.sampleRate, sourceChannels: decoder.info.channels)
-                chunks += 1
-                try body(feats)
-            } catch let e as FeatureError {
+                feats = try f.finish(name: name, sourceRate: decoder.info.sampleRate, sourceChannels: decoder.info.channels)
+            } catch {
                 // A silent or too-short chunk is skipped; the file fails only if every chunk did.
-                if case .invalidOptions = e { throw e }
+                return
             }
+            chunks += 1
+            try body(feats)
         }
-        var block: [Float] = []
-        var converted: [Float] = []
-        var more = try decoder.readBlock(into: &block)
-        while more {
-            let current = block
-            more = try decoder.readBlock(into: &block)
-            let samples: [Float]
-            if let resampler {
-                try resampler.process(current, last: !more, into: &converted)
-                samples = converted
-            } else {
-                samples = current
-            }
+        try stream(decoder) { samples in
             totalSamples += samples.count
             framer.push(samples)
             if framer.frameCount >= chunkFrames {
