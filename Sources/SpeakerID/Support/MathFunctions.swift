@@ -7,23 +7,6 @@ import Darwin
 @inline(__always) func _log(_ x: Double) -> Double { log(x) }
 @inline(__always) func _cos(_ x: Double) -> Double { cos(x) }
 
-/// log(exp(a) + exp(b)) without overflow.
-@inline(__always) func logAddExp(_ a: Double, _ b: Double) -> Double {
-    if a == -.infinity { return b }
-    if b == -.infinity { return a }
-    return a > b ? a + log1p(exp(b - a)) : b + log1p(exp(a - b))
-}
-
-/// Max-shifted log-sum-exp of a row of Floats, accumulated in Double.
-@inline(__always) func logSumExp(_ row: UnsafeBufferPointer<Float>) -> Double {
-    var m = -Float.infinity
-    for v in row where v > m { m = v }
-    if m == -.infinity { return -.infinity }
-    var s = 0.0
-    for v in row { s += Double(expf(v - m)) }
-    return Double(m) + log(s)
-}
-
 /// Inverse of the standard normal cumulative distribution (Acklam's rational approximation,
 /// refined with one Halley step on erfc): accurate to about 1e-15 on (0, 1).
 public func inverseNormalCDF(_ p: Double) -> Double {
