@@ -42,15 +42,19 @@ public struct UBMScorer: Sendable {
     /// Per-frame log-likelihood ratios: `result[s][t]` for speaker s and frame t.
     public func frameScores(_ frames: FeatureMatrix) -> [[Double]] {
         precondition(frames.columns == ubm.dimension, "dimension mismatch")
+        if topC == 0 {
+            // Exact: every component of every model, scored together with the UBM.
+            let all = DiagGMM.frameLogLikelihoods([ubm] + speakers, frames)
+            return all.dropFirst().map { zip($0, all[0]).map { $0 - $1 } }
+        }
         let S = speakers.count, T = frames.rows, K = ubm.components, D = ubm.dimension, W = 2 * D + 1
         var result = [[Double]](repeating: [Double](repeating: 0, count: T), count: S)
         if T == 0 { return result }
         var ws = GMMWorkspace(components: K, dimension: D)
-        var speakerLL = topC == 0 ? [Float](repeating: 0, count: GMMWorkspace.blockFrames * K) : []
         var ubmLL = [Double](repeating: 0, count: GMMWorkspace.blockFrames)
-        var best = [Int](repeating: 0, count: max(topC, 1) * GMMWorkspace.blockFrames)
-        var selected = [Float](repeating: 0, count: max(topC, 1) * S)
-        var topValues = [Float](repeating: 0, count: max(topC, 1))
+        var best = [Int](repeating: 0, count: topC * GMMWorkspace.blockFrames)
+        var selected = [Float](repeating: 0, count: topC * S)
+        var topValues = [Float](repeating: 0, count: topC)
         frames.values.withUnsafeBufferPointer { xs in
             var start = 0
             while start < T {
@@ -62,45 +66,30 @@ public struct UBMScorer: Sendable {
                         ubm.componentLogLikelihoods(augmented: aug, count: n, out: ll)
                         for t in 0..<n {
                             let row = ll + t * K
-                            if topC > 0 {
-                                // As Reynolds et al. do, the UBM too is scored on the C
-                                // components, so the two truncations cancel in the ratio.
-                                Self.selectTop(row, count: K, c: topC, values: &topValues, into: &best, at: t * topC)
-                                var m = -Float.infinity
-                                for j in 0..<topC { m = max(m, row[best[t * topC + j]]) }
-                                var sum = 0.0
-                                for j in 0..<topC { sum += Double(VectorMath.exp(row[best[t * topC + j]] - m)) }
-                                ubmLL[t] = Double(m) + _log(sum)
-                            } else {
-                                ubmLL[t] = VectorMath.logSumExpDestroying(row, count: K)
-                            }
+                            // As Reynolds et al. do, the UBM too is scored on the C components,
+                            // so the two truncations cancel in the ratio.
+                            Self.selectTop(row, count: K, c: topC, values: &topValues, into: &best, at: t * topC)
+                            var m = -Float.infinity
+                            for j in 0..<topC { m = max(m, row[best[t * topC + j]]) }
+                            var sum = 0.0
+                            for j in 0..<topC { sum += Double(VectorMath.exp(row[best[t * topC + j]] - m)) }
+                            ubmLL[t] = Double(m) + _log(sum)
                         }
-                        if topC == 0 {
-                            for s in 0..<S {
-                                speakerLL.withUnsafeMutableBufferPointer { sb in
-                                    speakers[s].componentLogLikelihoods(augmented: aug, count: n, out: sb.baseAddress!)
-                                    for t in 0..<n {
-                                        result[s][start + t] = VectorMath.logSumExpDestroying(sb.baseAddress! + t * K, count: K) - ubmLL[t]
+                        componentMajor.withUnsafeBufferPointer { cm in
+                            selected.withUnsafeMutableBufferPointer { sel in
+                                for t in 0..<n {
+                                    let a = aug + t * W
+                                    // sel[j * S + s]: speaker s's log-density on the frame's j-th component.
+                                    for j in 0..<topC {
+                                        spk_gemv(cm.baseAddress! + best[t * topC + j] * S * W, a, Int32(S), Int32(W),
+                                                 sel.baseAddress! + j * S)
                                     }
-                                }
-                            }
-                        } else {
-                            componentMajor.withUnsafeBufferPointer { cm in
-                                selected.withUnsafeMutableBufferPointer { sel in
-                                    for t in 0..<n {
-                                        let a = aug + t * W
-                                        // sel[j * S + s]: speaker s's log-density on the frame's j-th component.
-                                        for j in 0..<topC {
-                                            spk_gemv(cm.baseAddress! + best[t * topC + j] * S * W, a, Int32(S), Int32(W),
-                                                     sel.baseAddress! + j * S)
-                                        }
-                                        for s in 0..<S {
-                                            var m = -Float.infinity
-                                            for j in 0..<topC { m = max(m, sel[j * S + s]) }
-                                            var sum: Float = 0
-                                            for j in 0..<topC { sum += VectorMath.exp(sel[j * S + s] - m) }
-                                            result[s][start + t] = Double(m) + Double(VectorMath.log(sum)) - ubmLL[t]
-                                        }
+                                    for s in 0..<S {
+                                        var m = -Float.infinity
+                                        for j in 0..<topC { m = max(m, sel[j * S + s]) }
+                                        var sum: Float = 0
+                                        for j in 0..<topC { sum += VectorMath.exp(sel[j * S + s] - m) }
+                                        result[s][start + t] = Double(m) + Double(VectorMath.log(sum)) - ubmLL[t]
                                     }
                                 }
                             }

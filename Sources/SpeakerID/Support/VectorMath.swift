@@ -116,14 +116,4 @@ public enum VectorMath {
         }
         return m
     }
-
-    /// Max-shifted log-sum-exp of a row; the row is overwritten with exp(x - max).
-    @inline(__always)
-    public static func logSumExpDestroying(_ x: UnsafeMutablePointer<Float>, count n: Int) -> Double {
-        let m = maximum(x, count: n)
-        if m == -.infinity { return -.infinity }
-        let s = expShiftedInPlace(x, count: n, shift: m)
-        // s >= 1 (the maximum contributes e^0): a Float logarithm loses nothing here.
-        return Double(m) + Double(log(s))
-    }
 }
