@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SpeakerID
 
 /// Every MFCC front-end option, each overriding the documented default (or, for identify and
@@ -175,4 +176,32 @@ struct UBMArguments: ParsableArguments {
     }
 
     func load() throws -> SpeakerModel? { try ubm.map { try ModelStore.loadUBM(path: $0) } }
+}
+
+/// The clips `identify` and `verify` score, and how.
+struct ClipArguments: ParsableArguments {
+    @Flag(help: "One JSON object per clip.")
+    var json = false
+    @Option(help: ArgumentHelp("Long recordings are read in chunks of this many seconds, each normalised on its own, so memory stays bounded (default: 600).", valueName: "s"))
+    var chunkSeconds = 600.0
+    @Argument(help: "Audio clips (files or folders; '-' for standard input).")
+    var clips: [String]
+
+    func validate() throws {
+        if !(chunkSeconds >= 1) { throw ValidationError("--chunk-seconds must be at least 1") }
+    }
+
+    /// Files, folders (their audio files), or '-' for standard input.
+    func sources() throws -> [AudioSource] {
+        var out: [AudioSource] = []
+        for c in clips {
+            if c == "-" {
+                out.append(.memory(FileHandle.standardInput.readDataToEndOfFile(), name: "(standard input)"))
+            } else {
+                out += Corpus.expand([c]).map { AudioSource.file($0) }
+            }
+        }
+        if out.isEmpty { throw CLIError("no audio files found in \(clips.joined(separator: ", "))") }
+        return out
+    }
 }

@@ -20,20 +20,13 @@ struct IdentifyCommand: AsyncParsableCommand {
     var threshold: Double?
     @Option(help: ArgumentHelp("Speakers listed per clip, best first.", valueName: "n"))
     var top = 5
-    @Flag(help: "One JSON object per clip.")
-    var json = false
-    @Option(help: ArgumentHelp("Long recordings are read in chunks of this many seconds, each normalised on its own, so memory stays bounded (default: 600).", valueName: "s"))
-    var chunkSeconds = 600.0
-    @Argument(help: "Audio clips (files or folders; '-' for standard input).")
-    var clips: [String]
-
+    @OptionGroup var input: ClipArguments
     @OptionGroup var frontEnd: FrontEndArguments
     @OptionGroup var rawAudio: RawAudioArguments
     @OptionGroup var common: CommonArguments
 
     func validate() throws {
         if top < 1 { throw ValidationError("--top must be at least 1") }
-        if !(chunkSeconds >= 1) { throw ValidationError("--chunk-seconds must be at least 1") }
         if threshold != nil && background.ubm == nil { throw ValidationError("--threshold needs --ubm (log-likelihood-ratio scores)") }
     }
 
@@ -42,10 +35,10 @@ struct IdentifyCommand: AsyncParsableCommand {
         let loaded = try ModelStore(directory: models).loadAll(ubm: ubmModel)
         _ = try frontEnd.check(against: loaded[0].frontEnd)
         let id = try Identifier(models: loaded, ubm: ubmModel, topC: background.topC)
-        let sources = try Self.sources(clips)
+        let sources = try input.sources()
         let n = top
         let raw = try rawAudio.format()
-        let chunk = chunkSeconds
+        let chunk = input.chunkSeconds
         let results = try await parallelMap(count: sources.count, threads: common.threadCount) { i -> (String, Int, [SpeakerScore]) in
             let r = try id.identifyStreaming(sources[i], raw: raw, chunkSeconds: chunk)
             return (sources[i].description, r.speechFrames, Array(r.ranking.prefix(n)))
@@ -53,7 +46,7 @@ struct IdentifyCommand: AsyncParsableCommand {
         for (name, speechFrames, ranking) in results {
             let best = ranking[0]
             let decision = threshold.map { best.score >= $0 ? best.speaker : "unknown" } ?? best.speaker
-            if json {
+            if input.json {
                 var o: [String: Any] = [
                     "file": name, "speaker": decision, "speech_seconds": Double(speechFrames) * id.frontEnd.options.framing.frameShiftMs / 1000,
                     "ranking": ranking.map { ["speaker": $0.speaker, "score": $0.score] }]
@@ -66,20 +59,5 @@ struct IdentifyCommand: AsyncParsableCommand {
                 }
             }
         }
-    }
-
-    /// Files, folders, or '-' for standard input.
-    static func sources(_ clips: [String]) throws -> [AudioSource] {
-        var out: [AudioSource] = []
-        for c in clips {
-            if c == "-" {
-                let data = FileHandle.standardInput.readDataToEndOfFile()
-                out.append(.memory(data, name: "(standard input)"))
-            } else {
-                out += Corpus.expand([c]).map { AudioSource.file($0) }
-            }
-        }
-        if out.isEmpty { throw CLIError("no audio files found in \(clips.joined(separator: ", "))") }
-        return out
     }
 }

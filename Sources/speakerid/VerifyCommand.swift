@@ -15,19 +15,12 @@ struct VerifyCommand: AsyncParsableCommand {
     var speaker: String
     @Option(help: ArgumentHelp("Accept when the score is at least this (default: 0).", valueName: "T"))
     var threshold = 0.0
-    @Flag(help: "One JSON object per clip.")
-    var json = false
-    @Option(help: ArgumentHelp("Long recordings are read in chunks of this many seconds, each normalised on its own, so memory stays bounded (default: 600).", valueName: "s"))
-    var chunkSeconds = 600.0
-    @Argument(help: "Audio clips (files or folders; '-' for standard input).")
-    var clips: [String]
-
+    @OptionGroup var input: ClipArguments
     @OptionGroup var frontEnd: FrontEndArguments
     @OptionGroup var rawAudio: RawAudioArguments
     @OptionGroup var common: CommonArguments
 
     func validate() throws {
-        if !(chunkSeconds >= 1) { throw ValidationError("--chunk-seconds must be at least 1") }
         if background.ubm == nil { throw ValidationError("verify needs --ubm FILE: scores are log-likelihood ratios against the UBM") }
     }
 
@@ -41,15 +34,15 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         _ = try frontEnd.check(against: model.frontEnd)
         let id = try Identifier(models: [model], ubm: ubmModel, topC: background.topC)
-        let sources = try IdentifyCommand.sources(clips)
+        let sources = try input.sources()
         let raw = try rawAudio.format()
-        let chunk = chunkSeconds
+        let chunk = input.chunkSeconds
         let results = try await parallelMap(count: sources.count, threads: common.threadCount) { i -> (String, Double) in
             (sources[i].description, try id.identifyStreaming(sources[i], raw: raw, chunkSeconds: chunk).ranking[0].score)
         }
         for (file, score) in results {
             let accept = score >= threshold
-            if json {
+            if input.json {
                 print(SpeakerIDCLI.json(["file": file, "speaker": model.speaker, "score": score, "threshold": threshold, "accept": accept]))
             } else {
                 print("\(file)\t\(model.speaker)\t\(fmt(score, 4))\t\(accept ? "accept" : "reject")")
