@@ -99,7 +99,8 @@ struct EvaluateCommand: AsyncParsableCommand {
                 if mode.usesTNorm {
                     Console.progress("T-norm: adapting \(Corpus.speakers(c).count) cohort models", quiet: quiet)
                     let cohortModels = try await Self.adapt(c, enrollment: enrollment, ubm: ubmModel, map: map,
-                                                            raw: ev.raw, threads: common.threadCount)
+                                                            raw: ev.raw, threads: common.threadCount, skipBad: skipBad,
+                                                            role: "T-norm cohort file")
                     ev.cohortModels = try Identifier(models: cohortModels, ubm: ubmModel, topC: topC)
                 }
             }
@@ -122,7 +123,8 @@ struct EvaluateCommand: AsyncParsableCommand {
                     }
                     Console.progress("open set: choosing the threshold on \(held.count) held-out enrolment files", quiet: quiet)
                     let heldModels = try await Self.adapt(half, enrollment: enrollment, ubm: ubmModel, map: map,
-                                                          raw: ev.raw, threads: common.threadCount)
+                                                          raw: ev.raw, threads: common.threadCount, skipBad: skipBad,
+                                                          role: "enrolment file for the open-set threshold")
                     let order = Dictionary(uniqueKeysWithValues: heldModels.enumerated().map { ($1.speaker, $0) })
                     ev.thresholdIdentifier = try Identifier(models: speakers.compactMap { order[$0].map { heldModels[$0] } }, ubm: ubmModel, topC: topC)
                     ev.thresholdFiles = held
@@ -153,12 +155,18 @@ struct EvaluateCommand: AsyncParsableCommand {
         }
     }
 
-    /// MAP-adapts one model per speaker of `entries`.
+    /// MAP-adapts one model per speaker of `entries` (T-norm cohort, held-out threshold
+    /// models). An unusable file fails the evaluation, or with `skipBad` is reported (as
+    /// `role`) and left out.
     static func adapt(_ entries: [CorpusEntry], enrollment: Enrollment, ubm: SpeakerModel, map: MAPAdaptation,
-                      raw: RawAudioFormat?, threads: Int) async throws -> [SpeakerModel] {
+                      raw: RawAudioFormat?, threads: Int, skipBad: Bool, role: String) async throws -> [SpeakerModel] {
         let fe = enrollment.frontEnd
-        let feats = try await parallelMap(count: entries.count, threads: threads) { i in
-            try? fe.features(of: .file(entries[i].path), raw: raw)
+        let feats = try await parallelMap(count: entries.count, threads: threads) { i -> SpeechFeatures? in
+            do { return try fe.features(of: .file(entries[i].path), raw: raw) } catch {
+                guard skipBad else { throw CLIError("\(error) (\(role))") }
+                Console.warn("skipped (\(role)): \(error)")
+                return nil
+            }
         }
         let speakers = Corpus.speakers(entries)
         var bySpeaker: [String: [SpeechFeatures]] = [:]

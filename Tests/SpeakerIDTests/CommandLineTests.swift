@@ -117,6 +117,27 @@ struct CommandLineTests {
         #expect(open["impostor_trials"] as? Int == 2)
         #expect(open["genuine_trials"] as? Int == 9)
 
+        // An unusable cohort file fails the evaluation, naming it, unless --skip-bad; then it is
+        // reported (T-norm: on standard error; Z-norm: also in the JSON's "skipped").
+        try Data("not audio".utf8).write(to: URL(fileURLWithPath: dir.file("background/bg1/broken.wav")))
+        for mode in ["tnorm", "znorm"] {
+            let strict = try Self.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
+                                       "--score-norm", mode, "--cohort", dir.file("background"), "--json"])
+            #expect(strict.status == 1 && strict.stderr.contains("broken.wav"), "\(mode): \(strict.stderr)")
+            #expect(strict.stderr.split(separator: "\n").count == 1, "\(mode): \(strict.stderr)")
+            let lenient = try Self.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
+                                        "--score-norm", mode, "--cohort", dir.file("background"), "--json", "--skip-bad"])
+            #expect(lenient.status == 0, "\(mode): \(lenient.stderr)")
+            #expect(lenient.stderr.contains("broken.wav") && lenient.stderr.contains("cohort"), "\(mode): \(lenient.stderr)")
+            let lj = try #require(try JSONSerialization.jsonObject(with: Data(lenient.stdout.utf8)) as? [String: Any])
+            #expect(lj["eer"] is Double)
+            if mode == "znorm" {
+                let skipped = lj["skipped"] as? [[String: Any]] ?? []
+                #expect(skipped.count == 1 && (skipped.first?["reason"] as? String ?? "").contains("Z-norm cohort"), "\(skipped)")
+            }
+        }
+        try FileManager.default.removeItem(atPath: dir.file("background/bg1/broken.wav"))
+
         // The HTML report: every chart present, and a real browser renders it.
         let rep = try Self.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
                                 "--segment-seconds", "0.5,1", "--report", dir.file("report"), "-q"])

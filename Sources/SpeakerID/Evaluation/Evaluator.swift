@@ -216,8 +216,14 @@ public struct Evaluator: Sendable {
 
         // Z-norm statistics: every model's scores for the cohort's utterances, per test length.
         var znorm: [Int: [ScoreMoments]] = [:]
+        // Unusable cohort and held-out files (with skip-bad), reported with the test files'.
+        var otherSkipped: [(String, String)] = []
+        func noteSkipped(_ files: [FileTrials], role: String) {
+            for f in files { if let e = f.error { otherSkipped.append((f.path, "\(e) (\(role))")) } }
+        }
         if scoreNormalization.usesZNorm {
             let imp = try await trials(cohortFiles.map { (-1, $0.path) }, id: identifier, counter: counter)
+            noteSkipped(imp, role: "Z-norm cohort file")
             znorm = Self.zStatistics(imp, speakers: cohortFiles.map(\.speaker), models: speakers, lengths: segmentSeconds.count)
         }
         let normalize = Self.normalizer(scoreNormalization, znorm: znorm, models: speakers, cohort: cohortModels?.speakers ?? [])
@@ -241,6 +247,7 @@ public struct Evaluator: Sendable {
                 let heldOutNormalize = Self.normalizer(scoreNormalization, znorm: heldOutZ, models: tid.speakers,
                                                        cohort: cohortModels?.speakers ?? [])
                 let held = try await trials(thresholdFiles.map { ($0.speaker, $0.path) }, id: tid, counter: counter)
+                noteSkipped(held, role: "held-out enrolment file for the open-set threshold")
                 for j in -1..<segmentSeconds.count {
                     let (tar, non) = Self.verificationScores(held, length: j, normalize: heldOutNormalize)
                     if let m = DetectionMetrics(targets: tar, nonTargets: non) {
@@ -288,7 +295,7 @@ public struct Evaluator: Sendable {
 
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: speakers.count), count: speakers.count)
         var per: [String: AccuracyResult] = [:]
-        var skipped: [(String, String)] = []
+        var skipped: [(String, String)] = otherSkipped
         for f in test + impostors {
             if let err = f.error { skipped.append((f.path, err)); continue }
             guard f.label >= 0, let whole = f.trials.first(where: { $0.length == -1 }) else { continue }
