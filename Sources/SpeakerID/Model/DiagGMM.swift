@@ -29,8 +29,11 @@ public struct DiagGMM: Sendable, Equatable {
     /// The scoring matrix, K x (2D + 1), row k = [mu_k / s_k, -1 / (2 s_k), g_k]: with a frame
     /// augmented to [x, x^2, 1], one dot product gives log w_k N(x; mu_k, s_k).
     let scoringMatrix: [Float]
-    /// The scoring matrix transposed, (2D + 1) x K, for SpeakerID's own product kernel.
+    /// The scoring matrix transposed, (2D + 1) x K, for SpeakerID's own product kernel; empty
+    /// when OpenBLAS scores this model (no second copy of a large UBM's matrix).
     let scoringMatrixTransposed: [Float]
+    /// Which product kernel scores this model, fixed at construction (see `choosesOwnKernel`).
+    let usesOwnKernel: Bool
 
     /// A mixture from K weights and K x D means and variances (row-major); refuses shapes that do not match, weights that do not sum to 1, non-finite values and non-positive variances.
     public init(weights: [Float], means: [Float], variances: [Float], dimension: Int) throws(ModelError) {
@@ -68,9 +71,14 @@ public struct DiagGMM: Sendable, Equatable {
         }
         gconsts = g
         scoringMatrix = sm
-        var smt = [Float](repeating: 0, count: K * W)
-        for k in 0..<K { for j in 0..<W { smt[j * K + k] = sm[k * W + j] } }
-        scoringMatrixTransposed = smt
+        usesOwnKernel = Self.choosesOwnKernel(components: K, dimension: D)
+        if usesOwnKernel {
+            var smt = [Float](repeating: 0, count: K * W)
+            for k in 0..<K { for j in 0..<W { smt[j * K + k] = sm[k * W + j] } }
+            scoringMatrixTransposed = smt
+        } else {
+            scoringMatrixTransposed = []
+        }
     }
 
     /// Number of free parameters (for information criteria and "too few frames" warnings).
@@ -107,12 +115,12 @@ public struct DiagGMM: Sendable, Equatable {
         }
     }
 
-    /// Which product kernel scores this model. Measured on the scoring shape (`speakerid bench
+    /// Which product kernel scores a K-component, D-dimensional model. Measured on the scoring shape (`speakerid bench
     /// gemm`, README): SpeakerID's register-blocked C kernel beats OpenBLAS's sgemm while the
     /// transposed scoring matrix stays in the core's caches (K x (2D + 1) floats up to 160 KB:
     /// K <= 256 for 63-dimensional features) and loses beyond. SPEAKERID_GEMM=blas or =own
     /// forces one, for benchmarks.
-    var usesOwnKernel: Bool {
+    static func choosesOwnKernel(components: Int, dimension: Int) -> Bool {
         switch DiagGMM.kernelOverride {
         case "blas": return false
         case "own": return true
