@@ -267,6 +267,35 @@ struct CommandLineTests {
         #expect(r?["trials"] as? Int == 9 && (r?["skipped"] as? [Any])?.count == 1)
     }
 
+    /// corpora/dev-split.sh: enrolment files alternate between dev enroll and dev test, the
+    /// test split never appears, and the result reads as a corpus whose files resolve.
+    @Test func developmentSplitUsesOnlyTheEnrolmentFiles() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        var rows = "speaker\tpath\tsplit\n"
+        for (speaker, enrol, test) in [("a", 3, 2), ("b", 1, 1), ("c", 4, 0)] {
+            try FileManager.default.createDirectory(atPath: dir.file("src/\(speaker)"), withIntermediateDirectories: true)
+            for i in 0..<(enrol + test) {
+                let path = "\(speaker)/\(i).wav"
+                try AudioWriter.write(sine(200, seconds: 0.2, rate: 16000), sampleRate: 16000, to: dir.file("src/" + path))
+                rows += "\(speaker)\t\(path)\t\(i < enrol ? "enroll" : "test")\n"
+            }
+        }
+        try rows.write(toFile: dir.file("src/protocol.tsv"), atomically: true, encoding: .utf8)
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("corpora/dev-split.sh").path
+        let r = try Self.runTool("/bin/bash", [script, dir.file("src"), dir.file("dev")])
+        #expect(r.status == 0, "\(r.stderr)")
+        let dev = try Corpus(root: dir.file("dev"))
+        let got = dev.entries.map { "\($0.speaker) \(($0.path as NSString).lastPathComponent) \($0.split)" }
+        #expect(got == ["a 0.wav enroll", "a 1.wav test", "a 2.wav enroll", "b 0.wav enroll",
+                        "c 0.wav enroll", "c 1.wav test", "c 2.wav enroll", "c 3.wav test"])
+        #expect(dev.entries.allSatisfy { FileManager.default.fileExists(atPath: $0.path) })
+        // Bad arguments: a usage line and status 2; a folder without a protocol: status 1.
+        #expect(try Self.runTool("/bin/bash", [script]).status == 2)
+        #expect(try Self.runTool("/bin/bash", [script, dir.file("dev/a"), dir.file("x")]).status == 1)
+    }
+
     @Test func realSpeechFSDDSubset() throws {
         guard let root = SharedCorpora.root else {
             print(SharedCorpora.skipMessage("realSpeechFSDDSubset"))
