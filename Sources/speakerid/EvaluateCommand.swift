@@ -135,6 +135,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         ev.progress = progress.callback
         let r = try await ev.evaluate(entries)
         for s in r.skipped { Console.warn("skipped: \(s.reason)") }
+        for line in Self.narrowBandWarnings(r, options: id.frontEnd.options) where !common.quiet { Console.warn("warning: " + line) }
         if json {
             print(SpeakerIDCLI.json(Self.jsonReport(r)))
         } else {
@@ -178,6 +179,16 @@ struct EvaluateCommand: AsyncParsableCommand {
         }
     }
 
+    /// One line per kind of file (test, impostor) with audio narrower than the models' band.
+    static func narrowBandWarnings(_ r: EvaluationReport, options: FrontEndOptions) -> [String] {
+        [("test", r.narrowBand.test), ("impostor", r.narrowBand.impostors)].compactMap { role, byRate in
+            guard !byRate.isEmpty else { return nil }
+            let n = byRate.values.reduce(0, +)
+            let rates = byRate.keys.sorted().map { "\($0) Hz" }.joined(separator: ", ")
+            return "\(n) \(role) file\(n == 1 ? "" : "s") (\(rates)) lack the band above their Nyquist frequency that the models analyse (up to \(Int(options.effectiveHighFrequency)) Hz); their scores are not comparable with full-band audio's"
+        }
+    }
+
     static func lengthJSON(_ l: LengthResult) -> [String: Any] {
         var o: [String: Any] = ["accuracy": l.identification.trials > 0 ? l.identification.accuracy as Any : NSNull(),
                                 "trials": l.identification.trials, "correct": l.identification.correct]
@@ -204,6 +215,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         o["confusion"] = ["speakers": r.speakers, "matrix": r.confusion]
         o["skipped"] = r.skipped.map { ["file": $0.path, "reason": $0.reason] }
         o["segment_normalization"] = r.segmentNormalization.rawValue
+        o["narrow_band_files"] = ["test": r.narrowBand.test.values.reduce(0, +), "impostors": r.narrowBand.impostors.values.reduce(0, +)]
         o["score_normalization"] = r.scoreNormalization.rawValue
         if let t = r.thresholdSource { o["threshold_source"] = t }
         o["seconds"] = r.seconds

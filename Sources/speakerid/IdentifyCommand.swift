@@ -39,11 +39,15 @@ struct IdentifyCommand: AsyncParsableCommand {
         let n = top
         let raw = try rawAudio.format()
         let chunk = input.chunkSeconds
-        let results = try await parallelMap(count: sources.count, threads: common.threadCount) { i -> (String, Int, [SpeakerScore]) in
+        let options = id.frontEnd.options
+        let results = try await parallelMap(count: sources.count, threads: common.threadCount) { i -> (String, Int, [SpeakerScore], String?) in
             let r = try id.identifyStreaming(sources[i], raw: raw, chunkSeconds: chunk)
-            return (sources[i].description, r.speechFrames, Array(r.ranking.prefix(n)))
+            let name = sources[i].description
+            let warning = options.lacksBand(sourceRate: r.sourceSampleRate) ? options.narrowBandWarning(name, sourceRate: r.sourceSampleRate) : nil
+            return (name, r.speechFrames, Array(r.ranking.prefix(n)), warning)
         }
-        for (name, speechFrames, ranking) in results {
+        for (name, speechFrames, ranking, warning) in results {
+            if let warning, !common.quiet { Console.warn("warning: " + warning) }
             let best = ranking[0]
             let decision = threshold.map { best.score >= $0 ? best.speaker : "unknown" } ?? best.speaker
             if input.json {
@@ -51,6 +55,7 @@ struct IdentifyCommand: AsyncParsableCommand {
                     "file": name, "speaker": decision, "speech_seconds": Double(speechFrames) * id.frontEnd.options.framing.frameShiftMs / 1000,
                     "ranking": ranking.map { ["speaker": $0.speaker, "score": $0.score] }]
                 if let threshold { o["threshold"] = threshold }
+                if let warning { o["warning"] = warning }
                 print(SpeakerIDCLI.json(o))
             } else {
                 print("\(name)\t\(decision)")

@@ -37,13 +37,20 @@ struct VerifyCommand: AsyncParsableCommand {
         let sources = try input.sources()
         let raw = try rawAudio.format()
         let chunk = input.chunkSeconds
-        let results = try await parallelMap(count: sources.count, threads: common.threadCount) { i -> (String, Double) in
-            (sources[i].description, try id.identifyStreaming(sources[i], raw: raw, chunkSeconds: chunk).ranking[0].score)
+        let options = id.frontEnd.options
+        let results = try await parallelMap(count: sources.count, threads: common.threadCount) { i -> (String, Double, String?) in
+            let r = try id.identifyStreaming(sources[i], raw: raw, chunkSeconds: chunk)
+            let name = sources[i].description
+            let warning = options.lacksBand(sourceRate: r.sourceSampleRate) ? options.narrowBandWarning(name, sourceRate: r.sourceSampleRate) : nil
+            return (name, r.ranking[0].score, warning)
         }
-        for (file, score) in results {
+        for (file, score, warning) in results {
+            if let warning, !common.quiet { Console.warn("warning: " + warning) }
             let accept = score >= threshold
             if input.json {
-                print(SpeakerIDCLI.json(["file": file, "speaker": model.speaker, "score": score, "threshold": threshold, "accept": accept]))
+                var o: [String: Any] = ["file": file, "speaker": model.speaker, "score": score, "threshold": threshold, "accept": accept]
+                if let warning { o["warning"] = warning }
+                print(SpeakerIDCLI.json(o))
             } else {
                 print("\(file)\t\(model.speaker)\t\(fmt(score, 4))\t\(accept ? "accept" : "reject")")
             }

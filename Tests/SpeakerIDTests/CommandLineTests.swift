@@ -56,6 +56,22 @@ struct CommandLineTests {
         #expect(segs.allSatisfy { ($0["trials"] as? Int ?? 0) > 9 && $0["accuracy"] is Double })
         let info = try Self.run(["info", dir.file("models/mid.gmm")])
         #expect(info.status == 0 && info.stdout.contains("speaker:     mid") && info.stdout.contains("8 components"))
+
+        // 8-kHz audio scored by 16-kHz models: a warning on standard error (not with -q) and in
+        // the JSON; full-band audio gets none.
+        let narrow = dir.file("narrow.wav")
+        try AudioWriter.write(SyntheticSpeech.generate(seconds: 2, sampleRate: 8000, seed: 7, pitch: 160), sampleRate: 8000, to: narrow)
+        let w = try Self.run(["identify", "--models", models, "--json", narrow])
+        #expect(w.status == 0, "\(w.stderr)")
+        let expected = "warning: " + narrow + ": 8000-Hz audio has no content above 4000 Hz"
+        #expect(w.stderr.contains(expected), "\(w.stderr)")
+        let wj = try JSONSerialization.jsonObject(with: Data(w.stdout.utf8)) as? [String: Any]
+        let jsonWarning = wj?["warning"] as? String ?? ""
+        #expect(jsonWarning.contains("--sample-rate 8000"))
+        let quiet = try Self.run(["identify", "--models", models, "-q", narrow])
+        #expect(quiet.status == 0 && quiet.stderr.isEmpty, "\(quiet.stderr)")
+        let full = try Self.run(["identify", "--models", models, "--json", dir.file("corpus/high/2.wav")])
+        #expect(!full.stderr.contains("warning") && !full.stdout.contains("warning"), "\(full.stderr)")
     }
 
     @Test func backgroundModelVerificationAndOpenSet() throws {
@@ -116,6 +132,16 @@ struct CommandLineTests {
         let open = try #require(r["open_set"] as? [String: Any])
         #expect(open["impostor_trials"] as? Int == 2)
         #expect(open["genuine_trials"] as? Int == 9)
+        #expect((r["narrow_band_files"] as? [String: Int]) == ["test": 0, "impostors": 0])
+        // 8-kHz impostors: counted, and one warning line for them.
+        try AudioWriter.write(SyntheticSpeech.generate(seconds: 2, sampleRate: 8000, seed: 9, pitch: 400), sampleRate: 8000,
+                              to: dir.file("impostors/imp/narrow.wav"))
+        let evn = try Self.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
+                                "--impostors", dir.file("impostors"), "--threshold", "0", "--json"])
+        let rn = try JSONSerialization.jsonObject(with: Data(evn.stdout.utf8)) as? [String: Any]
+        #expect((rn?["narrow_band_files"] as? [String: Int]) == ["test": 0, "impostors": 1], "\(evn.stderr)")
+        #expect(evn.stderr.contains("warning: 1 impostor file (8000 Hz)"), "\(evn.stderr)")
+        try FileManager.default.removeItem(atPath: dir.file("impostors/imp/narrow.wav"))
 
         // An unusable cohort file fails the evaluation, naming it, unless --skip-bad; then it is
         // reported (T-norm: on standard error; Z-norm: also in the JSON's "skipped").

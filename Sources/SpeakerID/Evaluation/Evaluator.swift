@@ -78,6 +78,9 @@ public struct EvaluationReport: Sendable {
     public var scoreNormalization: ScoreNormalizationMode
     public var thresholdSource: String?
     public var seconds: Double
+    /// Test and impostor files whose audio lacks part of the models' band (upsampled
+    /// narrow-band audio), with their sample rates: their scores are not comparable.
+    public var narrowBand: (test: [Int: Int], impostors: [Int: Int]) = ([:], [:])
 
     public var overall: AccuracyResult { whole.identification }
 }
@@ -110,6 +113,9 @@ struct FileTrials: Sendable {
     var trials: [Trial]
     var error: String?
     var path: String
+    /// The audio's own sample rate, when it lacks part of the models' band (see
+    /// `FrontEndOptions.lacksBand`).
+    var narrowBandRate: Int? = nil
 }
 
 /// Runs Reynolds' protocols: every test file is a trial, and so is every consecutive,
@@ -196,7 +202,9 @@ public struct Evaluator: Sendable {
                     }
                 }
             }
-            return FileTrials(label: label, trials: out, error: nil, path: path)
+            let options = id.frontEnd.options
+            return FileTrials(label: label, trials: out, error: nil, path: path,
+                              narrowBandRate: options.lacksBand(sourceRate: feats.sourceSampleRate) ? feats.sourceSampleRate : nil)
         }
     }
 
@@ -304,10 +312,13 @@ public struct Evaluator: Sendable {
             per[speakers[f.label], default: AccuracyResult(correct: 0, trials: 0)].trials += 1
             if b == f.label { per[speakers[f.label], default: AccuracyResult(correct: 0, trials: 0)].correct += 1 }
         }
-        return EvaluationReport(speakers: speakers, whole: lengthResult(-1), segments: segmentSeconds.indices.map(lengthResult),
-                                perSpeaker: per, confusion: confusion, skipped: skipped,
-                                segmentNormalization: segmentNormalization, scoreNormalization: scoreNormalization,
-                                thresholdSource: thresholdSource, seconds: Date().timeIntervalSince(start))
+        var report = EvaluationReport(speakers: speakers, whole: lengthResult(-1), segments: segmentSeconds.indices.map(lengthResult),
+                                      perSpeaker: per, confusion: confusion, skipped: skipped,
+                                      segmentNormalization: segmentNormalization, scoreNormalization: scoreNormalization,
+                                      thresholdSource: thresholdSource, seconds: Date().timeIntervalSince(start))
+        for f in test { if let r = f.narrowBandRate { report.narrowBand.test[r, default: 0] += 1 } }
+        for f in impostors { if let r = f.narrowBandRate { report.narrowBand.impostors[r, default: 0] += 1 } }
+        return report
     }
 
     /// The score normalisation of a trial: Z-norm with `znorm`'s per-length moments of each

@@ -75,10 +75,11 @@ public struct FrontEnd: Sendable {
     /// chunk's speech frames (a chunk without speech is skipped), so memory stays bounded
     /// however long the recording: about `chunkSeconds` of features at a time. Frames run on
     /// across chunk boundaries; the VAD and the deltas see one chunk at a time. Returns the
-    /// number of chunks with speech and the audio's duration; throws `noSpeech` if none had any.
+    /// number of chunks with speech, the audio's duration and its sample rate before
+    /// resampling; throws `noSpeech` if no chunk had any speech.
     @discardableResult
     public func forEachChunk(of source: AudioSource, raw: RawAudioFormat? = nil, chunkSeconds: Double,
-                             _ body: (SpeechFeatures) throws -> Void) throws -> (chunks: Int, duration: Double) {
+                             _ body: (SpeechFeatures) throws -> Void) throws -> (chunks: Int, duration: Double, sourceSampleRate: Int) {
         let decoder = try AudioDecoder(source, raw: raw)
         let name = decoder.name
         let rate = options.framing.sampleRate
@@ -116,7 +117,7 @@ public struct FrontEnd: Sendable {
             }
             throw FeatureError.noSpeech(name, frames: analysed)
         }
-        return (chunks, duration)
+        return (chunks, duration, decoder.info.sampleRate)
     }
 
     /// Computes the speech frames of samples already at the front end's rate.

@@ -138,6 +138,21 @@ public struct FrontEndOptions: Codable, Equatable, Sendable {
         filterbank.highFrequency > 0 ? filterbank.highFrequency : Double(framing.sampleRate) / 2
     }
 
+    /// Whether audio recorded at `sourceRate` lacks part of the band these options analyse:
+    /// upsampled audio (8-kHz telephone speech for 16-kHz models) has nothing above its
+    /// Nyquist frequency, so its upper mel bands hold only the resampler's noise floor, which
+    /// models trained on full-band speech never saw. Scores of such audio are not comparable
+    /// with those of full-band audio: minilibri's test files downsampled to 8 kHz lost 18
+    /// points of genuine acceptance at the same threshold (README, open set).
+    public func lacksBand(sourceRate: Int) -> Bool {
+        Double(sourceRate) / 2 < 0.95 * effectiveHighFrequency
+    }
+
+    /// A warning for audio recorded at `sourceRate` that `lacksBand`, naming `name`.
+    public func narrowBandWarning(_ name: String, sourceRate: Int) -> String {
+        "\(name): \(sourceRate)-Hz audio has no content above \(sourceRate / 2) Hz, but the models analyse up to \(Int(effectiveHighFrequency)) Hz; its scores are not comparable with full-band audio's (enrol and score narrow-band audio with --sample-rate \(sourceRate), or limit the band with --high-freq)"
+    }
+
     /// Checks the options are coherent before any work is done.
     public func validate() throws(FeatureError) {
         func bad(_ s: String) -> FeatureError { .invalidOptions(s) }

@@ -71,18 +71,19 @@ public struct Identifier: Sendable {
 
     /// A recording's score under every model, read in chunks of `chunkSeconds` (each
     /// normalised on its own) so memory stays bounded however long it is. Recordings shorter
-    /// than a chunk score exactly as `identify`. Returns the ranking, the speech frames used
-    /// and the duration in seconds.
+    /// than a chunk score exactly as `identify`. Returns the ranking, the speech frames used,
+    /// the duration in seconds and the audio's own sample rate (see
+    /// `FrontEndOptions.lacksBand`).
     public func identifyStreaming(_ source: AudioSource, raw: RawAudioFormat? = nil,
-                                  chunkSeconds: Double = 600) throws -> (ranking: [SpeakerScore], speechFrames: Int, duration: Double) {
+                                  chunkSeconds: Double = 600) throws -> (ranking: [SpeakerScore], speechFrames: Int, duration: Double, sourceSampleRate: Int) {
         var sums = [Double](repeating: 0, count: models.count)
         var frames = 0
-        let (_, duration) = try frontEnd.forEachChunk(of: source, raw: raw, chunkSeconds: chunkSeconds) { chunk in
+        let (_, duration, sourceRate) = try frontEnd.forEachChunk(of: source, raw: raw, chunkSeconds: chunkSeconds) { chunk in
             let s = scores(frontEnd.normalized(chunk.frames))
             for i in sums.indices { sums[i] += s[i] * Double(chunk.frames.rows) }
             frames += chunk.frames.rows
         }
-        return (Self.rank(speakers: speakers, scores: sums.map { $0 / Double(max(frames, 1)) }), frames, duration)
+        return (Self.rank(speakers: speakers, scores: sums.map { $0 / Double(max(frames, 1)) }), frames, duration, sourceRate)
     }
 
     /// Index of the best score (ties go to the first model).
