@@ -10,7 +10,9 @@ struct TrainUBMCommand: AsyncParsableCommand {
         Speaker models MAP-adapted from it (enroll --ubm) are scored by log-likelihood ratio \
         against it (Reynolds, Quatieri & Dunn 2000). Frames are held in memory as Float \
         (about 90 MB per hour of speech with the default 63 dimensions); --subsample N uses \
-        every N-th frame per iteration (a different offset each time) for very large sets.
+        every N-th frame per iteration (a different offset each time) for very large sets, \
+        and --keep-every N keeps only every N-th speech frame of each recording in memory \
+        (for hundreds of hours: 1/N of the memory).
         """)
 
     @Option(help: ArgumentHelp("Corpus of background speakers; repeat to pool several, each optionally DIR:SPLIT.", valueName: "dir[:split]"))
@@ -27,6 +29,8 @@ struct TrainUBMCommand: AsyncParsableCommand {
     var varianceFloor = 0.01
     @Option(help: ArgumentHelp("Use every N-th frame per EM iteration (default: 1, all).", valueName: "N"))
     var subsample = 1
+    @Option(help: ArgumentHelp("Keep only every N-th speech frame of each recording in memory (default: 1, all).", valueName: "N"))
+    var keepEvery = 1
     @Option(help: ArgumentHelp("Random seed of the initialisation (default: 0).", valueName: "n"))
     var seed: UInt64 = 0
     @Option(help: ArgumentHelp("UBM file to write.", valueName: "file"))
@@ -42,6 +46,7 @@ struct TrainUBMCommand: AsyncParsableCommand {
 
     func validate() throws {
         if subsample < 1 { throw ValidationError("--subsample must be at least 1") }
+        if keepEvery < 1 { throw ValidationError("--keep-every must be at least 1") }
     }
 
     func run() async throws {
@@ -63,21 +68,32 @@ struct TrainUBMCommand: AsyncParsableCommand {
         let quiet = common.quiet || json
         let progress = Progress(total: entries.count, label: "features", quiet: quiet)
         let skip = skipBad
-        let feats = try await parallelMap(count: entries.count, threads: common.threadCount) { i -> SpeechFeatures? in
-            defer { progress.tick() }
-            do { return try fe.features(of: .file(entries[i].path), raw: raw) } catch {
-                if skip {
-                    Console.warn("skipped: \(error)")
-                    return nil
+        let stride = keepEvery
+        // Files are read in batches, each file's frames normalised (and thinned) at once and
+        // appended in file order, so memory holds the kept frames plus one batch, not every
+        // file's features next to their concatenation.
+        var frames = FeatureMatrix(columns: options.dimension)
+        var usableFiles = 0
+        let batch = max(16, 4 * common.threadCount)
+        for first in Swift.stride(from: 0, to: entries.count, by: batch) {
+            let files = Array(entries[first..<min(first + batch, entries.count)])
+            let parts = try await parallelMap(count: files.count, threads: common.threadCount) { i -> FeatureMatrix? in
+                defer { progress.tick() }
+                let f: SpeechFeatures
+                do { f = try fe.features(of: .file(files[i].path), raw: raw) } catch {
+                    if skip {
+                        Console.warn("skipped: \(error)")
+                        return nil
+                    }
+                    throw error
                 }
-                throw error
+                let x = fe.normalized(f.frames)
+                return stride > 1 ? x.selecting(Array(Swift.stride(from: 0, to: x.rows, by: stride))) : x
             }
+            for p in parts { if let p { frames.append(p); usableFiles += 1 } }
         }
-        let usable = feats.compactMap { $0 }
-        guard let frames = FeatureMatrix.concatenate(usable.map { fe.normalized($0.frames) }) else {
-            throw CLIError("\(corpus.joined(separator: ", ")): no usable audio")
-        }
-        Console.progress("UBM: \(frames.rows) speech frames (\(fmt(Double(frames.rows) / 100 / 3600, 2)) h) from \(usable.count) files of \(Set(entries.map(\.speaker)).count) speakers; \(components) components", quiet: quiet)
+        if usableFiles == 0 { throw CLIError("\(corpus.joined(separator: ", ")): no usable audio") }
+        Console.progress("UBM: \(frames.rows) speech frames (\(fmt(Double(frames.rows * stride) / 100 / 3600, 2)) h\(stride > 1 ? ", every \(stride)th kept" : "")) from \(usableFiles) files of \(Set(entries.map(\.speaker)).count) speakers; \(components) components", quiet: quiet)
         var trainer = EMTrainer(options: em)
         trainer.subsample = subsample
         let emStart = Date()
@@ -90,7 +106,7 @@ struct TrainUBMCommand: AsyncParsableCommand {
         }
         let result = try await trainer.train(frames, threads: common.threadCount)
         let info = TrainingInfo(frames: frames.rows, speechSeconds: Double(frames.rows) * options.framing.frameShiftMs / 1000,
-                                files: usable.count, iterations: result.iterations, converged: result.converged,
+                                files: usableFiles, iterations: result.iterations, converged: result.converged,
                                 finalLogLikelihood: result.finalLogLikelihood, seed: seed, em: em)
         var model = SpeakerModel(speaker: "UBM", gmm: result.model, frontEnd: options, training: info)
         model.kind = .ubm
@@ -99,7 +115,7 @@ struct TrainUBMCommand: AsyncParsableCommand {
         let seconds = Date().timeIntervalSince(start)
         if json {
             print(SpeakerIDCLI.json(["file": out, "components": components, "checksum": written.checksumHex ?? "",
-                                     "frames": frames.rows, "files": usable.count, "iterations": result.iterations,
+                                     "frames": frames.rows, "files": usableFiles, "iterations": result.iterations,
                                      "log_likelihood": result.finalLogLikelihood, "history": result.history, "seconds": seconds]))
         } else {
             Console.progress("wrote \(out): \(components) components, checksum \(written.checksumHex ?? "?"), \(result.iterations) iterations, \(fmt(seconds, 1)) s", quiet: quiet)

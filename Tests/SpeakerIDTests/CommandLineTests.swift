@@ -96,6 +96,14 @@ struct CommandLineTests {
         // EM's log-likelihood never falls (no component collapses at this size).
         let history = tj?["history"] as? [Double] ?? []
         #expect(history.count > 2 && zip(history, history.dropFirst()).allSatisfy { $1 >= $0 - 1e-4 * abs($0) })
+        // --keep-every 2 keeps ceil(n/2) frames of each file's n: between half the frames and
+        // half plus one per file.
+        let thin = try Self.run(["train-ubm", "--corpus", dir.file("background") + ":all", "--corpus", dir.file("corpus") + ":all",
+                                 "--components", "16", "--keep-every", "2", "--out", dir.file("thin.gmm"), "--json"])
+        let all = tj?["frames"] as? Int ?? 0
+        let kept = (try JSONSerialization.jsonObject(with: Data(thin.stdout.utf8)) as? [String: Any])?["frames"] as? Int ?? -1
+        #expect(thin.status == 0 && kept >= all / 2 && kept <= all / 2 + 15, "\(kept) of \(all): \(thin.stderr)")
+        #expect(try Self.run(["train-ubm", "--corpus", dir.file("corpus"), "--keep-every", "0", "--out", dir.file("x.gmm")]).status != 0)
         let e = try Self.run(["enroll", "--models", models, "--corpus", dir.file("corpus"), "--split", "all", "--ubm", ubm, "-q"])
         #expect(e.status == 0, "\(e.stderr)")
         let info = try Self.run(["info", "--json", dir.file("models/low.gmm")])

@@ -79,6 +79,13 @@ public struct FeatureMatrix: Sendable, Equatable {
         return m
     }
 
+    /// Appends the rows of `other` (same number of columns).
+    public mutating func append(_ other: FeatureMatrix) {
+        precondition(other.columns == columns, "FeatureMatrix: appending \(other.columns) columns to \(columns)")
+        values.append(contentsOf: other.values)
+        rows += other.rows
+    }
+
     mutating func withUnsafeMutableValues<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
         try values.withUnsafeMutableBufferPointer { try body($0) }
     }
