@@ -43,7 +43,7 @@ struct IdentifyCommand: AsyncParsableCommand {
         let results = try await parallelMap(count: sources.count, threads: common.threadCount) { i -> (String, Int, [SpeakerScore], String?) in
             let r = try id.identifyStreaming(sources[i], raw: raw, chunkSeconds: chunk)
             let name = sources[i].description
-            let warning = options.lacksBand(sourceRate: r.sourceSampleRate) ? options.narrowBandWarning(name, sourceRate: r.sourceSampleRate) : nil
+            let warning = options.narrowBandWarning(name, sourceRate: r.sourceSampleRate)
             return (name, r.speechFrames, Array(r.ranking.prefix(n)), warning)
         }
         for (name, speechFrames, ranking, warning) in results {

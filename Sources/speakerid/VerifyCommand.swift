@@ -41,7 +41,7 @@ struct VerifyCommand: AsyncParsableCommand {
         let results = try await parallelMap(count: sources.count, threads: common.threadCount) { i -> (String, Double, String?) in
             let r = try id.identifyStreaming(sources[i], raw: raw, chunkSeconds: chunk)
             let name = sources[i].description
-            let warning = options.lacksBand(sourceRate: r.sourceSampleRate) ? options.narrowBandWarning(name, sourceRate: r.sourceSampleRate) : nil
+            let warning = options.narrowBandWarning(name, sourceRate: r.sourceSampleRate)
             return (name, r.ranking[0].score, warning)
         }
         for (file, score, warning) in results {

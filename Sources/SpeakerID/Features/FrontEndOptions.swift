@@ -148,9 +148,10 @@ public struct FrontEndOptions: Codable, Equatable, Sendable {
         Double(sourceRate) / 2 < 0.95 * effectiveHighFrequency
     }
 
-    /// A warning for audio recorded at `sourceRate` that `lacksBand`, naming `name`.
-    public func narrowBandWarning(_ name: String, sourceRate: Int) -> String {
-        "\(name): \(sourceRate)-Hz audio has no content above \(sourceRate / 2) Hz, but the models analyse up to \(Int(effectiveHighFrequency)) Hz; its scores are not comparable with full-band audio's (enrol and score narrow-band audio with --sample-rate \(sourceRate), or limit the band with --high-freq)"
+    /// A warning naming `name` when audio recorded at `sourceRate` `lacksBand`; nil otherwise.
+    public func narrowBandWarning(_ name: String, sourceRate: Int) -> String? {
+        guard lacksBand(sourceRate: sourceRate) else { return nil }
+        return "\(name): \(sourceRate)-Hz audio has no content above \(sourceRate / 2) Hz, but the models analyse up to \(Int(effectiveHighFrequency)) Hz; its scores are not comparable with full-band audio's (enrol and score narrow-band audio with --sample-rate \(sourceRate), or limit the band with --high-freq)"
     }
 
     /// Checks the options are coherent before any work is done.
