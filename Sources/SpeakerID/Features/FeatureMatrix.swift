@@ -71,11 +71,7 @@ public struct FeatureMatrix: Sendable, Equatable {
         guard let c = parts.first?.columns else { return nil }
         var m = FeatureMatrix(columns: c)
         m.values.reserveCapacity(parts.reduce(0) { $0 + $1.values.count })
-        for p in parts {
-            precondition(p.columns == c)
-            m.values.append(contentsOf: p.values)
-            m.rows += p.rows
-        }
+        for p in parts { m.append(p) }
         return m
     }
 

@@ -115,6 +115,33 @@ public struct DiagGMM: Sendable, Equatable {
         }
     }
 
+    /// Walks `rows` of `frames` in blocks of at most `GMMWorkspace.blockFrames` and calls
+    /// `body(start, n, augmented, loglik)` with each block's first row, size, augmented frames
+    /// (n x (2D + 1)) and per-component log-likelihoods under this model (n x K, which `body`
+    /// may overwrite, e.g. with posteriors): the block loop that statistics accumulation and
+    /// top-C scoring share.
+    func forEachBlock(of frames: FeatureMatrix, rows: Range<Int>,
+                      _ body: (Int, Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
+        precondition(frames.columns == dimension, "dimension mismatch")
+        let D = dimension
+        var ws = GMMWorkspace(components: components, dimension: D)
+        frames.values.withUnsafeBufferPointer { xs in
+            ws.augmented.withUnsafeMutableBufferPointer { augb in
+                ws.loglik.withUnsafeMutableBufferPointer { llb in
+                    let aug = augb.baseAddress!, ll = llb.baseAddress!
+                    var start = rows.lowerBound
+                    while start < rows.upperBound {
+                        let n = min(GMMWorkspace.blockFrames, rows.upperBound - start)
+                        augment(xs.baseAddress! + start * D, count: n, into: aug)
+                        componentLogLikelihoods(augmented: aug, count: n, out: ll)
+                        body(start, n, aug, ll)
+                        start += n
+                    }
+                }
+            }
+        }
+    }
+
     /// Which product kernel scores a K-component, D-dimensional model. Measured on the scoring shape (`speakerid bench
     /// gemm`, README): SpeakerID's register-blocked C kernel beats OpenBLAS's sgemm while the
     /// transposed scoring matrix stays in the core's caches (K x (2D + 1) floats up to 160 KB:

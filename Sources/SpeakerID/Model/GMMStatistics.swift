@@ -48,46 +48,32 @@ public struct GMMStatistics: Sendable, Equatable {
     public mutating func accumulate(_ gmm: DiagGMM, _ data: FeatureMatrix, rows: Range<Int>) {
         precondition(data.columns == dimension && gmm.dimension == dimension && gmm.components == components)
         let K = components, D = dimension
-        let B = GMMWorkspace.blockFrames
         let W = 2 * D + 1
-        var ws = GMMWorkspace(components: K, dimension: D)
         // gamma^T [X, X^2, 1]: first order, second order and occupancy in one product.
         var blockStats = [Float](repeating: 0, count: K * W)
-        data.values.withUnsafeBufferPointer { xs in
-            var start = rows.lowerBound
-            while start < rows.upperBound {
-                let n = min(B, rows.upperBound - start)
-                ws.loglik.withUnsafeMutableBufferPointer { llb in
-                    ws.augmented.withUnsafeMutableBufferPointer { augb in
-                        let ll = llb.baseAddress!, aug = augb.baseAddress!
-                        gmm.augment(xs.baseAddress! + start * D, count: n, into: aug)
-                        gmm.componentLogLikelihoods(augmented: aug, count: n, out: ll)
-                        // Posteriors in place: gamma_tk = exp(ll_tk - max_t) / sum_k exp(ll_tk - max_t).
-                        for t in 0..<n {
-                            let row = ll + t * K
-                            let m = VectorMath.maximum(row, count: K)
-                            let sum = VectorMath.expShiftedInPlace(row, count: K, shift: m)
-                            logLikelihood += Double(m) + log(Double(sum))
-                            let inv = 1 / sum
-                            for k in 0..<K { row[k] *= inv }
-                        }
-                        blockStats.withUnsafeMutableBufferPointer { st in
-                            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(K), Int32(W), Int32(n),
-                                        1, ll, Int32(K), aug, Int32(W), 0, st.baseAddress, Int32(W))
-                        }
-                    }
-                }
-                for k in 0..<K {
-                    let row = k * W
-                    for d in 0..<D {
-                        firstOrder[k * D + d] += Double(blockStats[row + d])
-                        secondOrder[k * D + d] += Double(blockStats[row + D + d])
-                    }
-                    occupancy[k] += Double(blockStats[row + 2 * D])
-                }
-                frames += n
-                start += n
+        gmm.forEachBlock(of: data, rows: rows) { _, n, aug, ll in
+            // Posteriors in place: gamma_tk = exp(ll_tk - max_t) / sum_k exp(ll_tk - max_t).
+            for t in 0..<n {
+                let row = ll + t * K
+                let m = VectorMath.maximum(row, count: K)
+                let sum = VectorMath.expShiftedInPlace(row, count: K, shift: m)
+                logLikelihood += Double(m) + log(Double(sum))
+                let inv = 1 / sum
+                for k in 0..<K { row[k] *= inv }
             }
+            blockStats.withUnsafeMutableBufferPointer { st in
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(K), Int32(W), Int32(n),
+                            1, ll, Int32(K), aug, Int32(W), 0, st.baseAddress, Int32(W))
+            }
+            for k in 0..<K {
+                let row = k * W
+                for d in 0..<D {
+                    firstOrder[k * D + d] += Double(blockStats[row + d])
+                    secondOrder[k * D + d] += Double(blockStats[row + D + d])
+                }
+                occupancy[k] += Double(blockStats[row + 2 * D])
+            }
+            frames += n
         }
     }
 }

@@ -50,53 +50,40 @@ public struct UBMScorer: Sendable {
         let S = speakers.count, T = frames.rows, K = ubm.components, D = ubm.dimension, W = 2 * D + 1
         var result = [[Double]](repeating: [Double](repeating: 0, count: T), count: S)
         if T == 0 { return result }
-        var ws = GMMWorkspace(components: K, dimension: D)
         var ubmLL = [Double](repeating: 0, count: GMMWorkspace.blockFrames)
         var best = [Int](repeating: 0, count: topC * GMMWorkspace.blockFrames)
         var selected = [Float](repeating: 0, count: topC * S)
         var topValues = [Float](repeating: 0, count: topC)
-        frames.values.withUnsafeBufferPointer { xs in
-            var start = 0
-            while start < T {
-                let n = min(GMMWorkspace.blockFrames, T - start)
-                ws.augmented.withUnsafeMutableBufferPointer { augb in
-                    ws.loglik.withUnsafeMutableBufferPointer { llb in
-                        let aug = augb.baseAddress!, ll = llb.baseAddress!
-                        ubm.augment(xs.baseAddress! + start * D, count: n, into: aug)
-                        ubm.componentLogLikelihoods(augmented: aug, count: n, out: ll)
-                        for t in 0..<n {
-                            let row = ll + t * K
-                            // As Reynolds et al. do, the UBM too is scored on the C components,
-                            // so the two truncations cancel in the ratio.
-                            Self.selectTop(row, count: K, c: topC, values: &topValues, into: &best, at: t * topC)
-                            var m = -Float.infinity
-                            for j in 0..<topC { m = max(m, row[best[t * topC + j]]) }
-                            var sum = 0.0
-                            for j in 0..<topC { sum += Double(VectorMath.exp(row[best[t * topC + j]] - m)) }
-                            ubmLL[t] = Double(m) + _log(sum)
+        ubm.forEachBlock(of: frames, rows: 0..<T) { start, n, aug, ll in
+            for t in 0..<n {
+                let row = ll + t * K
+                // As Reynolds et al. do, the UBM too is scored on the C components,
+                // so the two truncations cancel in the ratio.
+                Self.selectTop(row, count: K, c: topC, values: &topValues, into: &best, at: t * topC)
+                var m = -Float.infinity
+                for j in 0..<topC { m = max(m, row[best[t * topC + j]]) }
+                var sum = 0.0
+                for j in 0..<topC { sum += Double(VectorMath.exp(row[best[t * topC + j]] - m)) }
+                ubmLL[t] = Double(m) + _log(sum)
+            }
+            componentMajor.withUnsafeBufferPointer { cm in
+                selected.withUnsafeMutableBufferPointer { sel in
+                    for t in 0..<n {
+                        let a = aug + t * W
+                        // sel[j * S + s]: speaker s's log-density on the frame's j-th component.
+                        for j in 0..<topC {
+                            spk_gemv(cm.baseAddress! + best[t * topC + j] * S * W, a, Int32(S), Int32(W),
+                                     sel.baseAddress! + j * S)
                         }
-                        componentMajor.withUnsafeBufferPointer { cm in
-                            selected.withUnsafeMutableBufferPointer { sel in
-                                for t in 0..<n {
-                                    let a = aug + t * W
-                                    // sel[j * S + s]: speaker s's log-density on the frame's j-th component.
-                                    for j in 0..<topC {
-                                        spk_gemv(cm.baseAddress! + best[t * topC + j] * S * W, a, Int32(S), Int32(W),
-                                                 sel.baseAddress! + j * S)
-                                    }
-                                    for s in 0..<S {
-                                        var m = -Float.infinity
-                                        for j in 0..<topC { m = max(m, sel[j * S + s]) }
-                                        var sum: Float = 0
-                                        for j in 0..<topC { sum += VectorMath.exp(sel[j * S + s] - m) }
-                                        result[s][start + t] = Double(m) + Double(VectorMath.log(sum)) - ubmLL[t]
-                                    }
-                                }
-                            }
+                        for s in 0..<S {
+                            var m = -Float.infinity
+                            for j in 0..<topC { m = max(m, sel[j * S + s]) }
+                            var sum: Float = 0
+                            for j in 0..<topC { sum += VectorMath.exp(sel[j * S + s] - m) }
+                            result[s][start + t] = Double(m) + Double(VectorMath.log(sum)) - ubmLL[t]
                         }
                     }
                 }
-                start += n
             }
         }
         return result
