@@ -120,6 +120,7 @@ public struct DiagGMM: Sendable, Equatable {
     /// (n x (2D + 1)) and per-component log-likelihoods under this model (n x K, which `body`
     /// may overwrite, e.g. with posteriors): the block loop that statistics accumulation and
     /// top-C scoring share.
+    @inline(__always)
     func forEachBlock(of frames: FeatureMatrix, rows: Range<Int>,
                       _ body: (Int, Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
         precondition(frames.columns == dimension, "dimension mismatch")
