@@ -105,12 +105,24 @@ struct EnrollCommand: AsyncParsableCommand {
         for (s, _) in jobs where perSpeaker[s] == nil {
             throw CLIError("speaker \(s.debugDescription): no usable audio")
         }
+        var warnings: [String] = []
+        var short: [(String, Double)] = []
         for (s, _) in jobs {
-            let frames = perSpeaker[s]!.reduce(0) { $0 + $1.frames.rows }
-            if !quiet && ubmModel == nil && enrollment.tooFewFrames(frames) {
-                Console.warn("warning: speaker \(s.debugDescription) has only \(frames) speech frames (\(fmt(Double(frames) / 100, 1)) s) for \(enrollment.options(frames: frames).components) components of dimension \(options.dimension); consider --components \(max(1, frames / (2 * options.dimension)))")
+            let frames = perSpeaker[s]?.reduce(0) { $0 + $1.frames.rows } ?? 0
+            let seconds = enrollment.speechSeconds(frames: frames)
+            if ubmModel == nil && enrollment.tooFewFrames(frames) {
+                warnings.append("speaker \(s.debugDescription) has only \(frames) speech frames (\(fmt(seconds, 1)) s) for \(enrollment.options(frames: frames).components) components of dimension \(options.dimension); consider --components \(max(1, frames / (2 * options.dimension)))")
             }
+            if ubmModel != nil && seconds < Enrollment.recommendedSpeechSeconds { short.append((s, seconds)) }
         }
+        if !short.isEmpty {
+            let limit = Int(Enrollment.recommendedSpeechSeconds)
+            let who = short.count == 1
+                ? "speaker \(short[0].0.debugDescription) has only \(fmt(short[0].1, 1)) s of speech, less than \(limit) s"
+                : "\(short.count) of \(jobs.count) speakers have less than \(limit) s of speech: " + short.map { "\($0.0.debugDescription) (\(fmt($0.1, 1)) s)" }.joined(separator: ", ")
+            warnings.append(who + ". Models enrolled on so little verify markedly worse (measured on cv-fa: 2-s EER about 5% for 5-10 s, 11% under 5 s, 1% from 10 s); add audio if you can")
+        }
+        if !quiet { for w in warnings { Console.warn("warning: " + w) } }
         // One speaker: all threads inside EM. Many: one speaker per thread.
         let emThreads = jobs.count == 1 ? threads : 1
         let counter = Progress(total: jobs.count, label: "trained", quiet: quiet)
@@ -131,8 +143,9 @@ struct EnrollCommand: AsyncParsableCommand {
         if json {
             print(SpeakerIDCLI.json([
                 "models": trained.map { ["speaker": $0.1.speaker, "file": $0.0, "frames": $0.1.training.frames,
+                                          "speech_seconds": $0.1.training.speechSeconds,
                                           "iterations": $0.1.training.iterations, "log_likelihood": $0.1.training.finalLogLikelihood] },
-                "skipped_files": skipped, "seconds": elapsed]))
+                "warnings": warnings, "skipped_files": skipped, "seconds": elapsed]))
         } else {
             for (path, m) in trained {
                 print("\(m.speaker)\t\(path)\t\(m.training.frames) frames\t\(m.training.iterations) iterations\tavg log-likelihood \(fmt(m.training.finalLogLikelihood, 3))")

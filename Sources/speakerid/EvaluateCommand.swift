@@ -48,6 +48,8 @@ struct EvaluateCommand: AsyncParsableCommand {
     var json = false
     @Option(help: ArgumentHelp("Also write a self-contained report.html (charts as inline SVG) into this folder.", valueName: "dir"))
     var report: String?
+    @Option(help: ArgumentHelp("With --ubm: also write every verification trial's score to this tab-separated file (file, seconds, start, model, speaker, target|nontarget, score, raw_score), for fusion, calibration or analysis elsewhere.", valueName: "file"))
+    var scores: String?
 
     @OptionGroup var frontEnd: FrontEndArguments
     @OptionGroup var rawAudio: RawAudioArguments
@@ -71,6 +73,13 @@ struct EvaluateCommand: AsyncParsableCommand {
         if background.ubm == nil && (mode != .none || !impostors.isEmpty) { throw ValidationError("--score-norm and --impostors need --ubm") }
         if let t = threshold, !t.isFinite { throw ValidationError("--threshold must be a number") }
         if ThresholdRule(rawValue: thresholdRule) == nil { throw ValidationError("--threshold-rule must be min-dcf or eer") }
+        if let scores {
+            if background.ubm == nil { throw ValidationError("--scores needs --ubm (verification scores are log-likelihood ratios)") }
+            let folder = (scores as NSString).deletingLastPathComponent
+            if !FileManager.default.isWritableFile(atPath: folder.isEmpty ? "." : folder) {
+                throw ValidationError("--scores \(scores): the folder does not exist or is not writable")
+            }
+        }
     }
 
     func run() async throws {
@@ -89,6 +98,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         ev.scoreNormalization = mode
         ev.threshold = threshold
         ev.thresholdRule = ThresholdRule(rawValue: thresholdRule) ?? .minDCF
+        ev.keepScores = scores != nil
 
         if let ubmModel, let ref = loaded[0].ubm {
             let map = MAPAdaptation(ref)
@@ -141,6 +151,12 @@ struct EvaluateCommand: AsyncParsableCommand {
         } else {
             print(Self.textReport(r))
         }
+        if let scores {
+            var sink = OutputSink(path: scores)
+            sink.write(Self.scoreFile(r.scores))
+            try sink.finish()
+            Console.progress("scores: \(scores) (\(r.scores.count) trials)", quiet: common.quiet)
+        }
         if let report {
             var details: [(String, String)] = [("models", models), ("corpus", "\(corpus) (split \(split))"),
                                                ("speakers", "\(r.speakers.count)"), ("scoring", background.ubm.map { "log-likelihood ratio against \($0), top-C \(topC)" } ?? "average log-likelihood")]
@@ -177,6 +193,24 @@ struct EvaluateCommand: AsyncParsableCommand {
         return try await parallelMap(count: usable.count, threads: threads) { i in
             try await enrollment.adapt(speaker: usable[i], features: grouped[usable[i]] ?? [], ubm: ubm, map: map, threads: 1)
         }
+    }
+
+    /// The score file: a header, then one line per (trial, model) pair. Scores are printed
+    /// in full (shortest round-trip form), so figures recomputed from the file match.
+    static func scoreFile(_ scores: [VerificationScore]) -> String {
+        var out = "file\tseconds\tstart\tmodel\tspeaker\ttarget\tscore\traw_score\n"
+        for s in scores {
+            out += "\(Self.tsvField(s.path))\t\(s.seconds.map { "\($0)" } ?? "whole")\t\(s.startSeconds)\t\(s.model)\t\(s.speaker)\t"
+            out += "\(s.isTarget ? "target" : "nontarget")\t\(s.score)\t\(s.rawScore)\n"
+        }
+        return out
+    }
+
+    /// A path as one TSV field: backslash, tab and line breaks escaped as \\, \t, \n, \r.
+    static func tsvField(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: { $0 == "\\" || $0 == "\t" || $0 == "\n" || $0 == "\r" }) else { return s }
+        return s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\t", with: "\\t")
+            .replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\r", with: "\\r")
     }
 
     /// One line per kind of file (test, impostor) with audio narrower than the models' band.

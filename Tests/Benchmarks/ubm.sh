@@ -34,8 +34,10 @@ run_config() {
     $B enroll --models "$d/m" --corpus "$corpus" --ubm "$d/ubm.gmm" -q $en >/dev/null
     for norm in none tnorm; do
       $B evaluate --models "$d/m" --ubm "$d/ubm.gmm" --corpus "$corpus" --segment-seconds 1,2 --json -q \
-        --score-norm $norm --cohort "$corpus" --cohort-split enroll > "$d/$norm.json"
+        --score-norm $norm --cohort "$corpus" --cohort-split enroll --scores "$d/$norm.tsv" > "$d/$norm.json"
     done
+    cp "$d/tnorm.tsv" "$d/scores.tsv"
+    $B info --json "$d"/m/*.gmm > "$d/models.json"
   done
   python3 - "$name" "$W" $seeds <<'PY'
 import json, sys, statistics
@@ -53,6 +55,14 @@ for s, r in zip(seeds, rows): fmt(f"seed {s}", r)
 fmt("mean", [statistics.mean(c) for c in zip(*rows)])
 PY
 }
+# The T-norm EER of one configuration's runs by how much speech each model was enrolled on.
+# enrolment_bands NAME "seeds"
+enrolment_bands() {
+  local name=$1 seeds=$2 runs=()
+  for s in $seeds; do runs+=("$W/$name-$s"); done
+  echo "$name: T-norm EER by the enrolment speech of the models (mean over UBM seeds $seeds)"
+  python3 Tests/Benchmarks/by_enrolment.py "${runs[@]}"
+}
 
 case "${1:-cv-fa}" in
 cv-fa)
@@ -63,6 +73,7 @@ cv-fa)
   # run alongside for comparison. UBM seeds 0-4.
   ubmc="--corpus $C/cv-fa:enroll --corpus $C/libri-background:background"
   run_config "chosen: 40 filters, r=8" "$C/cv-fa" "$ubmc" "--filters 40" "--adapt mwv --relevance 8" "0 1 2 3 4"
+  enrolment_bands "chosen: 40 filters, r=8" "0 1 2 3 4"
   run_config "previous: 24 filters, r=16" "$C/cv-fa" "$ubmc" "" "--adapt mwv" "0 1 2 3 4"
   ;;
 cv-fa-dev)

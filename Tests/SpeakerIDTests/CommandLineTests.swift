@@ -104,8 +104,19 @@ struct CommandLineTests {
         let kept = (try JSONSerialization.jsonObject(with: Data(thin.stdout.utf8)) as? [String: Any])?["frames"] as? Int ?? -1
         #expect(thin.status == 0 && kept >= all / 2 && kept <= all / 2 + 15, "\(kept) of \(all): \(thin.stderr)")
         #expect(try Self.run(["train-ubm", "--corpus", dir.file("corpus"), "--keep-every", "0", "--out", dir.file("x.gmm")]).status != 0)
-        let e = try Self.run(["enroll", "--models", models, "--corpus", dir.file("corpus"), "--split", "all", "--ubm", ubm, "-q"])
+        let e = try Self.run(["enroll", "--models", models, "--corpus", dir.file("corpus"), "--split", "all", "--ubm", ubm, "--json"])
         #expect(e.status == 0, "\(e.stderr)")
+        // Speech seconds per model; a warning names the speakers enrolled on less than 10 s.
+        let ej = try #require(try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as? [String: Any])
+        let enrolled = ej["models"] as? [[String: Any]] ?? []
+        #expect(enrolled.count == 3)
+        for m in enrolled {
+            #expect(abs((m["speech_seconds"] as? Double ?? -1) - Double(m["frames"] as? Int ?? 0) / 100) < 1e-9)
+        }
+        let short = enrolled.filter { ($0["speech_seconds"] as? Double ?? 0) < 10 }.count
+        #expect((ej["warnings"] as? [String] ?? []).count == (short > 0 ? 1 : 0), "\(ej)")
+        let one = try Self.run(["enroll", "--models", dir.file("one"), "--speaker", "low", "--ubm", ubm, dir.file("corpus/low/0.wav")])
+        #expect(one.status == 0 && one.stderr.contains("speaker \"low\" has only ") && one.stderr.contains(" s of speech, less than 10 s"), "\(one.stderr)")
         let info = try Self.run(["info", "--json", dir.file("models/low.gmm")])
         #expect(info.stdout.contains("\"components\":16"))
         // identify with a threshold far above any score answers unknown.
@@ -141,6 +152,44 @@ struct CommandLineTests {
         #expect(open["impostor_trials"] as? Int == 2)
         #expect(open["genuine_trials"] as? Int == 9)
         #expect((r["narrow_band_files"] as? [String: Int]) == ["test": 0, "impostors": 0])
+
+        // --scores: every (trial, model) pair, and the verification figures recomputed from the
+        // file are the report's.
+        let scoreFile = dir.file("scores.tsv")
+        let evs = try Self.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
+                                "--segment-seconds", "1", "--score-norm", "tnorm", "--cohort", dir.file("background"),
+                                "--scores", scoreFile, "--json"])
+        #expect(evs.status == 0, "\(evs.stderr)")
+        let rs = try #require(try JSONSerialization.jsonObject(with: Data(evs.stdout.utf8)) as? [String: Any])
+        let table = try String(contentsOfFile: scoreFile, encoding: .utf8).split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        #expect(table.first == ["file", "seconds", "start", "model", "speaker", "target", "score", "raw_score"])
+        let body = table.dropFirst()
+        #expect(body.allSatisfy { $0.count == 8 && ($0[5] == "target") == ($0[3] == $0[4]) })
+        for (length, entry) in [("whole", rs), ("1.0", (rs["segments"] as? [[String: Any]])?.first ?? [:])] {
+            let rows = body.filter { $0[1] == length }
+            let tar = rows.filter { $0[5] == "target" }.compactMap { Double($0[6]) }
+            let non = rows.filter { $0[5] == "nontarget" }.compactMap { Double($0[6]) }
+            let counts = entry["verification_trials"] as? [String: Int]
+            #expect(tar.count == counts?["target"] && non.count == counts?["non_target"] && tar.count * 2 == non.count, "\(length)")
+            let eer = try #require(DetectionMetrics(targets: tar, nonTargets: non)?.eer)
+            #expect(abs(eer - (entry["eer"] as? Double ?? -1)) < 1e-12, "\(length)")
+            // Identification from the raw scores: the best model of each trial.
+            let trials = Dictionary(grouping: rows, by: { $0[0] + "@" + $0[2] }).values
+            let right = trials.filter { t in t.max(by: { Double($0[7]) ?? 0 < Double($1[7]) ?? 0 })?[5] == "target" }.count
+            #expect(right == entry["correct"] as? Int, "\(length)")
+        }
+        // A path with a tab stays one field (escaped as \t).
+        let odd = dir.file("odd\tcorpus")
+        try FileManager.default.copyItem(atPath: dir.file("corpus"), toPath: odd)
+        let evo = try Self.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", odd, "--split", "all", "--scores", scoreFile, "-q"])
+        let oddRows = try String(contentsOfFile: scoreFile, encoding: .utf8).split(separator: "\n").dropFirst()
+        #expect(evo.status == 0 && oddRows.count == 27 && oddRows.allSatisfy { $0.split(separator: "\t").count == 8 && $0.hasPrefix(dir.file("odd\\tcorpus")) }, "\(evo.stderr)")
+        // Refused before any work: without a UBM, or into a folder that does not exist.
+        let noUBM = try Self.run(["evaluate", "--models", models, "--corpus", dir.file("corpus"), "--split", "all", "--scores", dir.file("s2.tsv")])
+        #expect(noUBM.status != 0 && noUBM.stderr.contains("--scores needs --ubm"), "\(noUBM.stderr)")
+        let noDir = try Self.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
+                                  "--scores", dir.file("missing/s.tsv")])
+        #expect(noDir.status != 0 && noDir.stderr.contains("not writable") && !FileManager.default.fileExists(atPath: dir.file("missing")))
         // 8-kHz impostors: counted, and one warning line for them.
         try AudioWriter.write(SyntheticSpeech.generate(seconds: 2, sampleRate: 8000, seed: 9, pitch: 400), sampleRate: 8000,
                               to: dir.file("impostors/imp/narrow.wav"))

@@ -81,8 +81,28 @@ public struct EvaluationReport: Sendable {
     /// Test and impostor files whose audio lacks part of the models' band (upsampled
     /// narrow-band audio), with their sample rates: their scores are not comparable.
     public var narrowBand: (test: [Int: Int], impostors: [Int: Int]) = ([:], [:])
+    /// Every verification trial's score, when the evaluator was asked to keep them.
+    public var scores: [VerificationScore] = []
 
     public var overall: AccuracyResult { whole.identification }
+}
+
+/// One verification trial: a test file or a segment of it, scored against one enrolled model.
+public struct VerificationScore: Sendable, Equatable {
+    public var path: String
+    /// Segment length in seconds of speech; nil for the whole file.
+    public var seconds: Double?
+    /// Where the segment starts, in seconds of speech frames (0 for the whole file).
+    public var startSeconds: Double
+    public var model: String
+    /// The test file's true speaker.
+    public var speaker: String
+    /// The score the verification figures use (normalised if score normalisation is on).
+    public var score: Double
+    /// The average log-likelihood ratio before normalisation.
+    public var rawScore: Double
+
+    public var isTarget: Bool { model == speaker }
 }
 
 /// How an open-set threshold is chosen on held-out trials.
@@ -108,6 +128,8 @@ struct FileTrials: Sendable {
         var length: Int  // -1: whole file; else index into segment lengths
         var scores: [Double]
         var cohort: [Double]?
+        /// First speech frame of the segment (0 for the whole file).
+        var start = 0
     }
     var label: Int  // true speaker index, or -1 for an impostor
     var trials: [Trial]
@@ -151,6 +173,9 @@ public struct Evaluator: Sendable {
     public var thresholdFiles: [(speaker: Int, path: String)] = []
     /// Which operating point of the held-out trials sets the threshold.
     public var thresholdRule: ThresholdRule = .minDCF
+    /// Keep every verification trial's score in the report (`EvaluationReport.scores`), for
+    /// score files: fusion, calibration or analysis with other tools.
+    public var keepScores = false
     public var progress: (@Sendable (Int, Int) -> Void)?
 
     /// An evaluation of `identifier`'s models, with segment lengths in seconds of speech.
@@ -195,10 +220,10 @@ public struct Evaluator: Sendable {
                 for s in stride(from: 0, through: feats.frames.rows - n, by: n) {
                     switch segmentNorm {
                     case .file:
-                        out.append(.init(length: j, scores: mean(perFrame, s..<(s + n)), cohort: cohortFrames.map { mean($0, s..<(s + n)) }))
+                        out.append(.init(length: j, scores: mean(perFrame, s..<(s + n)), cohort: cohortFrames.map { mean($0, s..<(s + n)) }, start: s))
                     case .segment:
                         let seg = id.frontEnd.normalized(feats.frames.slice(s..<(s + n)))
-                        out.append(.init(length: j, scores: id.scores(seg), cohort: cohort?.scores(seg)))
+                        out.append(.init(length: j, scores: id.scores(seg), cohort: cohort?.scores(seg), start: s))
                     }
                 }
             }
@@ -316,6 +341,9 @@ public struct Evaluator: Sendable {
                                       perSpeaker: per, confusion: confusion, skipped: skipped,
                                       segmentNormalization: segmentNormalization, scoreNormalization: scoreNormalization,
                                       thresholdSource: thresholdSource, seconds: Date().timeIntervalSince(start))
+        if keepScores && withUBM { report.scores = Self.scoreList(test, speakers: speakers, lengths: segmentSeconds,
+                                                                  frameSeconds: identifier.frontEnd.options.framing.frameShiftMs / 1000,
+                                                                  normalize: normalize) }
         for f in test { if let r = f.narrowBandRate { report.narrowBand.test[r, default: 0] += 1 } }
         for f in impostors { if let r = f.narrowBandRate { report.narrowBand.impostors[r, default: 0] += 1 } }
         return report
@@ -345,6 +373,25 @@ public struct Evaluator: Sendable {
         case .tnorm: return tn
         case .snorm: return { t in zip(z(t), tn(t)).map { ($0 + $1) / 2 } }
         }
+    }
+
+    /// Every (trial, model) pair of the labelled files, in file order, whole file first, then
+    /// each segment length in turn, segments in time order, models in `speakers` order.
+    static func scoreList(_ files: [FileTrials], speakers: [String], lengths: [Double], frameSeconds: Double,
+                          normalize: (FileTrials.Trial) -> [Double]) -> [VerificationScore] {
+        var out: [VerificationScore] = []
+        for f in files where f.error == nil && f.label >= 0 {
+            for j in -1..<lengths.count {
+                for t in f.trials where t.length == j {
+                    for (m, s) in normalize(t).enumerated() {
+                        out.append(VerificationScore(path: f.path, seconds: j < 0 ? nil : lengths[j],
+                                                     startSeconds: Double(t.start) * frameSeconds, model: speakers[m],
+                                                     speaker: speakers[f.label], score: s, rawScore: t.scores[m]))
+                    }
+                }
+            }
+        }
+        return out
     }
 
     /// Target and non-target scores of every (trial, model) pair of labelled files.
