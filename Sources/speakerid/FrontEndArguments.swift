@@ -178,6 +178,23 @@ struct UBMArguments: ParsableArguments {
     func load() throws -> SpeakerModel? { try ubm.map { try ModelStore.loadUBM(path: $0) } }
 }
 
+/// T-norm at decision time for `identify` and `verify`.
+struct TNormArguments: ParsableArguments {
+    @Option(help: ArgumentHelp("With --ubm: T-norm each clip's scores against the models in this folder, speakers who are not enrolled, adapted from the same UBM with the same enroll options (a model named like an enrolled one is left out of its own normalisation). --threshold then applies to T-normed scores, as 'evaluate --score-norm tnorm' reports them.", valueName: "dir"))
+    var tnormModels: String?
+
+    /// The cohort models, checked against the UBM and the enrolled models' front end.
+    func load(ubm: SpeakerModel?, frontEnd: FrontEndOptions, enrolled: [String]) throws -> (models: [SpeakerModel], tnorm: TNorm)? {
+        guard let tnormModels else { return nil }
+        guard let ubm else { throw CLIError("--tnorm-models needs --ubm") }
+        let cohort = try ModelStore(directory: tnormModels).loadAll(ubm: ubm)
+        if let m = cohort.first, m.frontEnd != frontEnd {
+            throw CLIError("\(tnormModels): the cohort models were made with a different front end from the enrolled models' (\(FrontEndOptions.differences(frontEnd, m.frontEnd)))")
+        }
+        do { return (cohort, try TNorm(cohort: cohort.map(\.speaker), models: enrolled)) } catch { throw CLIError("\(tnormModels): \(error)") }
+    }
+}
+
 /// The clips `identify` and `verify` score, and how.
 struct ClipArguments: ParsableArguments {
     @Flag(help: "One JSON object per clip.")

@@ -6,7 +6,7 @@ struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Is this speaker X? The log-likelihood-ratio score and accept/reject per clip.",
-        discussion: "The score is the average log-likelihood ratio of the speaker's MAP-adapted model against the UBM; a clip is accepted when it is at least --threshold (default 0: more likely the speaker than anyone).")
+        discussion: "The score is the average log-likelihood ratio of the speaker's MAP-adapted model against the UBM; a clip is accepted when it is at least --threshold (default 0: more likely the speaker than anyone). With --tnorm-models DIR the score is T-normed against those models (and the raw ratio is reported as raw_score).")
 
     @Option(help: ArgumentHelp("Folder of speaker models.", valueName: "dir"))
     var models = "models"
@@ -15,6 +15,7 @@ struct VerifyCommand: AsyncParsableCommand {
     var speaker: String
     @Option(help: ArgumentHelp("Accept when the score is at least this (default: 0).", valueName: "T"))
     var threshold = 0.0
+    @OptionGroup var normalization: TNormArguments
     @OptionGroup var input: ClipArguments
     @OptionGroup var frontEnd: FrontEndArguments
     @OptionGroup var rawAudio: RawAudioArguments
@@ -33,22 +34,29 @@ struct VerifyCommand: AsyncParsableCommand {
             throw CLIError("\(store.path(for: name)): was not adapted from \(ubm) (enrol with --ubm \(ubm))")
         }
         _ = try frontEnd.check(against: model.frontEnd)
-        let id = try Identifier(models: [model], ubm: ubmModel, topC: background.topC)
+        let cohort = try normalization.load(ubm: ubmModel, frontEnd: model.frontEnd, enrolled: [model.speaker])
+        let id = try Identifier(models: [model] + (cohort?.models ?? []), ubm: ubmModel, topC: background.topC)
         let sources = try input.sources()
         let raw = try rawAudio.format()
         let chunk = input.chunkSeconds
         let options = id.frontEnd.options
-        let results = try await parallelMap(count: sources.count, threads: common.threadCount) { i -> (String, Double, String?) in
-            let r = try id.identifyStreaming(sources[i], raw: raw, chunkSeconds: chunk)
+        // (file, decision score, raw log-likelihood ratio, warning)
+        let results = try await parallelMap(count: sources.count, threads: common.threadCount) { i -> (String, Double, Double, String?) in
+            let r = try id.scoreStreaming(sources[i], raw: raw, chunkSeconds: chunk)
+            let score = cohort.map { $0.tnorm.normalize([r.scores[0]], models: [model.speaker], cohortScores: Array(r.scores.dropFirst()))[0] } ?? r.scores[0]
             let name = sources[i].description
             let warning = options.narrowBandWarning(name, sourceRate: r.sourceSampleRate)
-            return (name, r.ranking[0].score, warning)
+            return (name, score, r.scores[0], warning)
         }
-        for (file, score, warning) in results {
+        for (file, score, rawScore, warning) in results {
             if let warning, !common.quiet { Console.warn("warning: " + warning) }
             let accept = score >= threshold
             if input.json {
                 var o: [String: Any] = ["file": file, "speaker": model.speaker, "score": score, "threshold": threshold, "accept": accept]
+                if cohort != nil {
+                    o["raw_score"] = rawScore
+                    o["score_normalization"] = "tnorm"
+                }
                 if let warning { o["warning"] = warning }
                 print(SpeakerIDCLI.json(o))
             } else {

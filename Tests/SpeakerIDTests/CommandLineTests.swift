@@ -178,6 +178,47 @@ struct CommandLineTests {
             let right = trials.filter { t in t.max(by: { Double($0[7]) ?? 0 < Double($1[7]) ?? 0 })?[5] == "target" }.count
             #expect(right == entry["correct"] as? Int, "\(length)")
         }
+        // identify and verify with --tnorm-models: the cohort enrolled from the background
+        // corpus with the same UBM and options gives the scores evaluate's T-norm (cohort
+        // adapted from that corpus) wrote for the same whole files.
+        let cohortModels = dir.file("cohort")
+        #expect(try Self.run(["enroll", "--models", cohortModels, "--corpus", dir.file("background"), "--split", "all", "--ubm", ubm, "-q"]).status == 0)
+        let tnormed = Dictionary(body.filter { $0[1] == "whole" }.map { ($0[0] + ">" + $0[3], (Double($0[6]) ?? .nan, Double($0[7]) ?? .nan)) }, uniquingKeysWith: { a, _ in a })
+        let clips = [dir.file("corpus/high/0.wav"), dir.file("corpus/low/1.wav")]
+        let vt = try Self.run(["verify", "--models", models, "--ubm", ubm, "--speaker", "high", "--tnorm-models", cohortModels, "--threshold=-100", "--json"] + clips)
+        #expect(vt.status == 0, "\(vt.stderr)")
+        let vlines = vt.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(vlines.count == 2)
+        for (clip, o) in zip(clips, vlines) {
+            let want = try #require(tnormed[clip + ">high"])
+            #expect(abs((o["score"] as? Double ?? .nan) - want.0) < 1e-9 && abs((o["raw_score"] as? Double ?? .nan) - want.1) < 1e-9, "\(o) \(want)")
+            #expect(o["accept"] as? Bool == true && o["score_normalization"] as? String == "tnorm")
+        }
+        let it = try Self.run(["identify", "--models", models, "--ubm", ubm, "--tnorm-models", cohortModels, "--json", clips[1]])
+        let io = try #require(try JSONSerialization.jsonObject(with: Data(it.stdout.utf8)) as? [String: Any])
+        for e in io["ranking"] as? [[String: Any]] ?? [] {
+            let want = try #require(tnormed[clips[1] + ">" + (e["speaker"] as? String ?? "")])
+            #expect(abs((e["tnorm_score"] as? Double ?? .nan) - want.0) < 1e-9 && abs((e["score"] as? Double ?? .nan) - want.1) < 1e-9)
+        }
+        #expect((io["ranking"] as? [[String: Any]])?.count == 3 && io["speaker"] as? String == "low", "\(io)")
+        // The threshold applies to the T-normed score: just above the best one answers unknown.
+        let bestT = (io["ranking"] as? [[String: Any]])?.first?["tnorm_score"] as? Double ?? 0
+        let above = try Self.run(["identify", "--models", models, "--ubm", ubm, "--tnorm-models", cohortModels, "--threshold=\(bestT + 1e-6)", clips[1]])
+        #expect(above.status == 0 && above.stdout.hasPrefix(clips[1] + "\tunknown"), "\(above.stdout)")
+        // A cohort too small to normalise by is refused with one line.
+        try FileManager.default.removeItem(atPath: dir.file("cohort/bg3.gmm"))
+        let small = try Self.run(["verify", "--models", models, "--ubm", ubm, "--speaker", "high", "--tnorm-models", cohortModels, clips[0]])
+        #expect(small.status == 1 && small.stderr.contains("T-norm needs at least 3 cohort models"), "\(small.stderr)")
+
+        // evaluate refuses normalisation it cannot do rather than mixing raw and normalised
+        // scores: a one-speaker T-norm cohort, Z-norm at a length no cohort file reaches.
+        let tiny = try Self.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
+                                 "--score-norm", "tnorm", "--cohort", dir.file("impostors"), "--cohort-split", "all"])
+        #expect(tiny.status == 1 && tiny.stderr.contains("T-norm needs at least 3 cohort models"), "\(tiny.stderr)")
+        let long = try Self.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
+                                 "--score-norm", "znorm", "--cohort", dir.file("background"), "--segment-seconds", "30"])
+        #expect(long.status == 1 && long.stderr.contains("Z-norm: the cohort gives some model fewer than 2 usable 30.0-s segments"), "\(long.stderr)")
+
         // A path with a tab stays one field (escaped as \t).
         let odd = dir.file("odd\tcorpus")
         try FileManager.default.copyItem(atPath: dir.file("corpus"), toPath: odd)

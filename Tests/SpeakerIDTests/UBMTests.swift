@@ -100,6 +100,18 @@ struct UBMTests {
         #expect(m[1].mean == 3)
     }
 
+    @Test func tNormCentresAndScalesByTheCohortLeavingOutTheModelsOwnName() throws {
+        let t = try TNorm(cohort: ["c1", "c2", "c3", "c4"], models: ["x", "c2"])
+        // "x": cohort 1, 2, 3, 4 (mean 2.5, population variance 1.25); "c2": cohort 1, 3, 4
+        // (mean 8/3, variance ((5/3)^2 + (1/3)^2 + (4/3)^2) / 3 = 14/9).
+        let n = t.normalize([5, 5], models: ["x", "c2"], cohortScores: [1, 2, 3, 4])
+        #expect(abs(n[0] - 2.5 / 1.25.squareRoot()) < 1e-12)
+        #expect(abs(n[1] - (5 - 8.0 / 3) / (14.0 / 9).squareRoot()) < 1e-12)
+        // Too few cohort models once a model's own is left out: refused, naming the model.
+        #expect(throws: ScoreNormalizationError.cohortTooSmall(model: "c2", left: 2)) { try TNorm(cohort: ["c1", "c2", "c3"], models: ["x", "c2"]) }
+        #expect((try? TNorm(cohort: ["c1", "c2", "c3"], models: ["x"])) != nil)
+    }
+
     @Test func modelsFromAnotherUBMAreRefused() throws {
         let dir = TempDir()
         defer { dir.cleanup() }

@@ -244,6 +244,10 @@ public struct Evaluator: Sendable {
         if scoreNormalization != .none && !withUBM { throw EvaluationError.needsUBM("score normalisation") }
         if !impostorFiles.isEmpty && !withUBM { throw EvaluationError.needsUBM("open-set evaluation (--impostors)") }
         if scoreNormalization != .none && cohortFiles.isEmpty { throw EvaluationError.noCohort }
+        if scoreNormalization.usesTNorm {
+            guard let c = cohortModels else { throw EvaluationError.noCohort }
+            do { _ = try TNorm(cohort: c.speakers, models: speakers) } catch { throw EvaluationError.scoreNormalization(error.description) }
+        }
         let total = entries.count + impostorFiles.count + (scoreNormalization.usesZNorm ? cohortFiles.count : 0) + thresholdFiles.count
         let counter = ProgressCounter(total: total, report: progress)
 
@@ -258,6 +262,7 @@ public struct Evaluator: Sendable {
             let imp = try await trials(cohortFiles.map { (-1, $0.path) }, id: identifier, counter: counter)
             noteSkipped(imp, role: "Z-norm cohort file")
             znorm = Self.zStatistics(imp, speakers: cohortFiles.map(\.speaker), models: speakers, lengths: segmentSeconds.count)
+            try checkZStatistics(znorm)
         }
         let normalize = Self.normalizer(scoreNormalization, znorm: znorm, models: speakers, cohort: cohortModels?.speakers ?? [])
 
@@ -276,6 +281,7 @@ public struct Evaluator: Sendable {
                 if scoreNormalization.usesZNorm {
                     let imp = try await trials(cohortFiles.map { (-1, $0.path) }, id: tid, counter: nil)
                     heldOutZ = Self.zStatistics(imp, speakers: cohortFiles.map(\.speaker), models: tid.speakers, lengths: segmentSeconds.count)
+                    try checkZStatistics(heldOutZ)
                 }
                 let heldOutNormalize = Self.normalizer(scoreNormalization, znorm: heldOutZ, models: tid.speakers,
                                                        cohort: cohortModels?.speakers ?? [])
@@ -354,24 +360,29 @@ public struct Evaluator: Sendable {
     /// being normalised is left out), S-norm their mean.
     static func normalizer(_ mode: ScoreNormalizationMode, znorm: [Int: [ScoreMoments]], models: [String],
                            cohort: [String]) -> @Sendable (FileTrials.Trial) -> [Double] {
-        let exclude: [Int?] = models.map { cohort.firstIndex(of: $0) }
+        let tnorm = try? TNorm(cohort: cohort, models: models)
         let z: @Sendable (FileTrials.Trial) -> [Double] = { t in
             guard let m = znorm[t.length] else { return t.scores }
             return t.scores.enumerated().map { m[$0.offset].apply($0.element) }
         }
         let tn: @Sendable (FileTrials.Trial) -> [Double] = { t in
-            guard let c = t.cohort, c.count >= 3 else { return t.scores }
-            let all = ScoreMoments(c)
-            return t.scores.enumerated().map { m, x in
-                guard let skip = exclude[m] else { return all.apply(x) }
-                return ScoreMoments(c.enumerated().filter { $0.offset != skip }.map(\.element)).apply(x)
-            }
+            guard let tnorm, let c = t.cohort else { return t.scores }
+            return tnorm.normalize(t.scores, models: models, cohortScores: c)
         }
         switch mode {
         case .none: return { $0.scores }
         case .znorm: return z
         case .tnorm: return tn
         case .snorm: return { t in zip(z(t), tn(t)).map { ($0 + $1) / 2 } }
+        }
+    }
+
+    /// Z-norm needs every model's impostor moments at every test length: a length the cohort
+    /// cannot supply would otherwise leave raw scores among normalised ones.
+    func checkZStatistics(_ z: [Int: [ScoreMoments]]) throws(EvaluationError) {
+        for j in -1..<segmentSeconds.count where z[j] == nil {
+            let what = j < 0 ? "whole files" : "\(segmentSeconds[j])-s segments"
+            throw .scoreNormalization("Z-norm: the cohort gives some model fewer than 2 usable \(what) of other speakers; use a cohort with more (or longer) files, or other --segment-seconds")
         }
     }
 
@@ -431,6 +442,7 @@ public enum EvaluationError: Error, Equatable, Sendable, CustomStringConvertible
     case unenrolledSpeakers([String])
     case needsUBM(String)
     case noCohort
+    case scoreNormalization(String)
 
     public var description: String {
         switch self {
@@ -438,6 +450,7 @@ public enum EvaluationError: Error, Equatable, Sendable, CustomStringConvertible
             return "test speakers with no enrolled model: \(s.prefix(10).joined(separator: ", "))\(s.count > 10 ? ", ..." : ""); enrol them first (closed-set identification)"
         case .needsUBM(let what): return "\(what) needs models adapted from a UBM: give --ubm"
         case .noCohort: return "score normalisation needs a cohort: give --cohort DIR (a background corpus)"
+        case .scoreNormalization(let why): return why
         }
     }
 }

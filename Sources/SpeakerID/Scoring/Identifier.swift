@@ -76,6 +76,14 @@ public struct Identifier: Sendable {
     /// `FrontEndOptions.lacksBand`).
     public func identifyStreaming(_ source: AudioSource, raw: RawAudioFormat? = nil,
                                   chunkSeconds: Double = 600) throws -> (ranking: [SpeakerScore], speechFrames: Int, duration: Double, sourceSampleRate: Int) {
+        let r = try scoreStreaming(source, raw: raw, chunkSeconds: chunkSeconds)
+        return (Self.rank(speakers: speakers, scores: r.scores), r.speechFrames, r.duration, r.sourceSampleRate)
+    }
+
+    /// Every model's score for a recording, in model order, read in chunks as
+    /// `identifyStreaming` reads it (the score is the frame-weighted mean over chunks).
+    public func scoreStreaming(_ source: AudioSource, raw: RawAudioFormat? = nil,
+                               chunkSeconds: Double = 600) throws -> (scores: [Double], speechFrames: Int, duration: Double, sourceSampleRate: Int) {
         var sums = [Double](repeating: 0, count: models.count)
         var frames = 0
         let (_, duration, sourceRate) = try frontEnd.forEachChunk(of: source, raw: raw, chunkSeconds: chunkSeconds) { chunk in
@@ -83,7 +91,7 @@ public struct Identifier: Sendable {
             for i in sums.indices { sums[i] += s[i] * Double(chunk.frames.rows) }
             frames += chunk.frames.rows
         }
-        return (Self.rank(speakers: speakers, scores: sums.map { $0 / Double(max(frames, 1)) }), frames, duration, sourceRate)
+        return (sums.map { $0 / Double(max(frames, 1)) }, frames, duration, sourceRate)
     }
 
     /// Index of the best score (ties go to the first model).

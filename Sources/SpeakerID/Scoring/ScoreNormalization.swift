@@ -35,3 +35,47 @@ public struct ScoreMoments: Sendable, Equatable {
     /// `x` centred and scaled.
     public func apply(_ x: Double) -> Double { (x - mean) / deviation }
 }
+
+/// T-norm (Auckenthaler et al. 2000): a clip's score for a model is centred and scaled by the
+/// mean and standard deviation of the same clip's scores against cohort models, speakers who
+/// are not enrolled, MAP-adapted from the same UBM. It makes one threshold work across clips
+/// of different channels and lengths. A cohort model named like the model being normalised is
+/// left out, so the enrolled models themselves can serve as each other's cohort.
+public struct TNorm: Sendable {
+    /// Cohort models; fewer than this leave no usable standard deviation.
+    public static let minimumCohort = 3
+    public let cohort: [String]
+
+    /// A T-norm over the cohort models named `cohort` for the models named `models`: each
+    /// model must keep at least `minimumCohort` cohort models once its own name is left out.
+    public init(cohort: [String], models: [String]) throws(ScoreNormalizationError) {
+        for m in models {
+            let left = cohort.filter { $0 != m }.count
+            if left < Self.minimumCohort { throw .cohortTooSmall(model: m, left: left) }
+        }
+        self.cohort = cohort
+    }
+
+    /// `scores` of the models named `models` (in order), normalised by `cohortScores` (the
+    /// same clip's scores against the cohort, in cohort order).
+    public func normalize(_ scores: [Double], models: [String], cohortScores: [Double]) -> [Double] {
+        precondition(cohortScores.count == cohort.count, "one cohort score per cohort model")
+        let all = ScoreMoments(cohortScores)
+        return zip(models, scores).map { name, x in
+            guard let skip = cohort.firstIndex(of: name) else { return all.apply(x) }
+            return ScoreMoments(cohortScores.enumerated().filter { $0.offset != skip }.map(\.element)).apply(x)
+        }
+    }
+}
+
+/// Why scores cannot be normalised as asked.
+public enum ScoreNormalizationError: Error, Equatable, Sendable, CustomStringConvertible {
+    case cohortTooSmall(model: String, left: Int)
+
+    public var description: String {
+        switch self {
+        case .cohortTooSmall(let m, let n):
+            return "T-norm needs at least \(TNorm.minimumCohort) cohort models per model; \(m.debugDescription) has \(n) once a cohort model of its own name is left out"
+        }
+    }
+}
