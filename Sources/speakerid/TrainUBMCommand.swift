@@ -12,7 +12,9 @@ struct TrainUBMCommand: AsyncParsableCommand {
         (about 90 MB per hour of speech with the default 63 dimensions); --subsample N uses \
         every N-th frame per iteration (a different offset each time) for very large sets, \
         and --keep-every N keeps only every N-th speech frame of each recording in memory \
-        (for hundreds of hours: 1/N of the memory).
+        (for hundreds of hours: 1/N of the memory). --frames-on-disk keeps every frame in a \
+        temporary file next to --out instead and streams it in each EM iteration (the same \
+        UBM, memory independent of the hours).
         """)
 
     @Option(help: ArgumentHelp("Corpus of background speakers; repeat to pool several, each optionally DIR:SPLIT.", valueName: "dir[:split]"))
@@ -31,6 +33,8 @@ struct TrainUBMCommand: AsyncParsableCommand {
     var subsample = 1
     @Option(help: ArgumentHelp("Keep only every N-th speech frame of each recording in memory (default: 1, all).", valueName: "N"))
     var keepEvery = 1
+    @Flag(help: "Keep the frames in a temporary file next to --out (about 90 MB per hour of speech) and stream them in every EM iteration, instead of holding them in memory.")
+    var framesOnDisk = false
     @Option(help: ArgumentHelp("Random seed of the initialisation (default: 0).", valueName: "n"))
     var seed: UInt64 = 0
     @Option(help: ArgumentHelp("UBM file to write.", valueName: "file"))
@@ -73,6 +77,13 @@ struct TrainUBMCommand: AsyncParsableCommand {
         // appended in file order, so memory holds the kept frames plus one batch, not every
         // file's features next to their concatenation.
         var frames = FeatureMatrix(columns: options.dimension)
+        let folder = (out as NSString).deletingLastPathComponent
+        let spill = try framesOnDisk ? FrameFile.Writer(directory: folder.isEmpty ? "." : folder, columns: options.dimension) : nil
+        var spilled: FrameFile?
+        // The frame file never outlives the run, whether training succeeds or fails.
+        defer {
+            if let spilled { spilled.remove() } else { spill?.discard() }
+        }
         var usableFiles = 0
         let batch = max(16, 4 * common.threadCount)
         for first in Swift.stride(from: 0, to: entries.count, by: batch) {
@@ -90,10 +101,16 @@ struct TrainUBMCommand: AsyncParsableCommand {
                 let x = fe.normalized(f.frames)
                 return stride > 1 ? x.selecting(Array(Swift.stride(from: 0, to: x.rows, by: stride))) : x
             }
-            for p in parts { if let p { frames.append(p); usableFiles += 1 } }
+            for p in parts {
+                guard let p else { continue }
+                if let spill { try spill.append(p) } else { frames.append(p) }
+                usableFiles += 1
+            }
         }
         if usableFiles == 0 { throw CLIError("\(corpus.joined(separator: ", ")): no usable audio") }
-        Console.progress("UBM: \(frames.rows) speech frames (\(fmt(Double(frames.rows * stride) / 100 / 3600, 2)) h\(stride > 1 ? ", every \(stride)th kept" : "")) from \(usableFiles) files of \(Set(entries.map(\.speaker)).count) speakers; \(components) components", quiet: quiet)
+        if let spill { spilled = try spill.finish() }
+        let frameCount = spilled?.rows ?? frames.rows
+        Console.progress("UBM: \(frameCount) speech frames (\(fmt(Double(frameCount * stride) * options.framing.frameShiftMs / 1000 / 3600, 2)) h\(stride > 1 ? ", every \(stride)th kept" : "")\(spilled != nil ? ", on disk" : "")) from \(usableFiles) files of \(Set(entries.map(\.speaker)).count) speakers; \(components) components", quiet: quiet)
         var trainer = EMTrainer(options: em)
         trainer.subsample = subsample
         let emStart = Date()
@@ -101,11 +118,14 @@ struct TrainUBMCommand: AsyncParsableCommand {
         trainer.progress = { @Sendable it, ll in
             if quiet { return }
             let el = Date().timeIntervalSince(emStart)
-            let eta = it > 0 ? el / Double(it + 1) * Double(total - it) : 0
+            let eta = el / Double(it + 1) * Double(total - it)
             Console.progress("EM iteration \(it)/\(total): average log-likelihood \(fmt(ll, 4)) (\(fmt(el, 1)) s, ETA \(fmt(eta, 0)) s)", quiet: false)
         }
-        let result = try await trainer.train(frames, threads: common.threadCount)
-        let info = TrainingInfo(frames: frames.rows, speechSeconds: Double(frames.rows) * options.framing.frameShiftMs / 1000,
+        let result: TrainingResult
+        if let spilled { result = try await trainer.train(spilled, threads: common.threadCount) } else {
+            result = try await trainer.train(frames, threads: common.threadCount)
+        }
+        let info = TrainingInfo(frames: frameCount, speechSeconds: Double(frameCount) * options.framing.frameShiftMs / 1000,
                                 files: usableFiles, iterations: result.iterations, converged: result.converged,
                                 finalLogLikelihood: result.finalLogLikelihood, seed: seed, em: em)
         var model = SpeakerModel(speaker: "UBM", gmm: result.model, frontEnd: options, training: info)
@@ -115,7 +135,7 @@ struct TrainUBMCommand: AsyncParsableCommand {
         let seconds = Date().timeIntervalSince(start)
         if json {
             print(SpeakerIDCLI.json(["file": out, "components": components, "checksum": written.checksumHex ?? "",
-                                     "frames": frames.rows, "files": usableFiles, "iterations": result.iterations,
+                                     "frames": frameCount, "files": usableFiles, "iterations": result.iterations,
                                      "log_likelihood": result.finalLogLikelihood, "history": result.history, "seconds": seconds]))
         } else {
             Console.progress("wrote \(out): \(components) components, checksum \(written.checksumHex ?? "?"), \(result.iterations) iterations, \(fmt(seconds, 1)) s", quiet: quiet)

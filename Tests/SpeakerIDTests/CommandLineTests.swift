@@ -104,6 +104,18 @@ struct CommandLineTests {
         let kept = (try JSONSerialization.jsonObject(with: Data(thin.stdout.utf8)) as? [String: Any])?["frames"] as? Int ?? -1
         #expect(thin.status == 0 && kept >= all / 2 && kept <= all / 2 + 15, "\(kept) of \(all): \(thin.stderr)")
         #expect(try Self.run(["train-ubm", "--corpus", dir.file("corpus"), "--keep-every", "0", "--out", dir.file("x.gmm")]).status != 0)
+        // Frames on disk: the same UBM, and the frame file is gone afterwards, also when the
+        // run fails.
+        try FileManager.default.createDirectory(atPath: dir.file("disk"), withIntermediateDirectories: true)
+        let disk = try Self.run(["train-ubm", "--corpus", dir.file("background") + ":all", "--corpus", dir.file("corpus") + ":all",
+                                 "--components", "16", "--frames-on-disk", "--out", dir.file("disk/ubm.gmm"), "--json"])
+        let dj = try JSONSerialization.jsonObject(with: Data(disk.stdout.utf8)) as? [String: Any]
+        #expect(disk.status == 0 && dj?["checksum"] as? String == tj?["checksum"] as? String, "\(disk.stderr)")
+        #expect((try FileManager.default.contentsOfDirectory(atPath: dir.file("disk"))) == ["ubm.gmm"])
+        let failed = try Self.run(["train-ubm", "--corpus", dir.file("background") + ":all", "--components", "100000",
+                                   "--frames-on-disk", "--out", dir.file("disk/big.gmm")])
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.file("disk"))
+        #expect(failed.status == 1 && left == ["ubm.gmm"], "\(failed.stderr) \(left)")
         let e = try Self.run(["enroll", "--models", models, "--corpus", dir.file("corpus"), "--split", "all", "--ubm", ubm, "--json"])
         #expect(e.status == 0, "\(e.stderr)")
         // Speech seconds per model; a warning names the speakers enrolled on less than 10 s.

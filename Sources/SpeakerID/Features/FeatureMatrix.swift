@@ -89,20 +89,8 @@ public struct FeatureMatrix: Sendable, Equatable {
     /// Mean and (population) variance of each column, accumulated in Double so long
     /// utterances and pooled training sets lose no digits.
     public func columnMoments() -> (mean: [Double], variance: [Double]) {
-        let C = columns, T = rows
-        var sum = [Double](repeating: 0, count: C), sq = [Double](repeating: 0, count: C)
-        values.withUnsafeBufferPointer { v in
-            for t in 0..<T {
-                for c in 0..<C {
-                    let x = Double(v[t * C + c])
-                    sum[c] += x
-                    sq[c] += x * x
-                }
-            }
-        }
-        let n = Double(max(T, 1))
-        let mean = sum.map { $0 / n }
-        return (mean, (0..<C).map { max(sq[$0] / n - mean[$0] * mean[$0], 0) })
+        let s = summary()
+        return (s.mean, s.variance)
     }
 }
 

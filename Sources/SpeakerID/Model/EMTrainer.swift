@@ -72,16 +72,19 @@ public struct EMTrainer: Sendable {
     static let minimumShardFrames = 1024
 
     /// Trains on `data` (at least two frames per component) with up to `threads` worker tasks.
-    public func train(_ data: FeatureMatrix, threads: Int = defaultThreadCount()) async throws -> TrainingResult {
+    /// The frames may be in memory or on disk (`FrameFile`); the model is the same for the
+    /// same frames either way.
+    public func train<Source: FrameSource>(_ data: Source, threads: Int = defaultThreadCount()) async throws -> TrainingResult {
         try options.validate()
         let K = options.components
         guard data.rows >= 2 * K, data.rows >= 2 else { throw ModelError.notEnoughFrames(frames: data.rows, components: K) }
-        guard data.values.allSatisfy({ $0.isFinite }) else { throw ModelError.invalidParameters("training frames contain NaN or infinity") }
-        let global = columnVariances(data)
+        let summary = try data.summary()
+        guard summary.allFinite else { throw ModelError.invalidParameters("training frames contain NaN or infinity") }
         // A dimension with no variance at all (a constant feature) still needs a positive floor.
-        let floor = global.map { max($0 * Float(options.varianceFloor), 1e-6) }
+        let floor = summary.variance.map { max(Float($0) * Float(options.varianceFloor), 1e-6) }
         var random = SeededRandom(seed: options.seed)
-        var model = try initializer.initialGMM(data, components: K, varianceFloor: floor, random: &random)
+        let sample = try data.frames(at: initializer.sampleRows(of: data.rows, components: K, random: &random))
+        var model = try initializer.initialGMM(sample: sample, components: K, varianceFloor: floor, random: &random)
         let update = MaximumLikelihoodUpdate(varianceFloor: floor)
 
         var history: [Double] = []
@@ -90,8 +93,12 @@ public struct EMTrainer: Sendable {
         var converged = false
         var iteration = 0
         while true {
-            let batch = subsample > 1 ? data.strided(offset: iteration % subsample, step: subsample) : data
-            let stats = try await Self.statistics(model, batch, threads: threads)
+            let stats: GMMStatistics
+            if subsample > 1 {
+                stats = try await Self.statistics(model, StridedFrames(data, offset: iteration % subsample, step: subsample), threads: threads)
+            } else {
+                stats = try await Self.statistics(model, data, threads: threads)
+            }
             let ll = stats.averageLogLikelihood
             guard ll.isFinite else { throw ModelError.nonFiniteLikelihood("average log-likelihood \(ll) at iteration \(iteration)") }
             history.append(ll)
@@ -117,14 +124,25 @@ public struct EMTrainer: Sendable {
                               reseedIterations: reseedIterations, frames: data.rows)
     }
 
+    /// Frames a shard reads from a source at a time (a multiple of the scoring block, so the
+    /// statistics are those of the whole shard at once): 16 MB at 63 dimensions.
+    static let readFrames = 64 * GMMWorkspace.blockFrames
+
     /// E-step statistics of all frames, sharded over threads and merged in shard order.
-    public static func statistics(_ model: DiagGMM, _ data: FeatureMatrix, threads: Int) async throws -> GMMStatistics {
+    public static func statistics<Source: FrameSource>(_ model: DiagGMM, _ data: Source, threads: Int) async throws -> GMMStatistics {
         let shards = max(1, min(maximumShards, data.rows / minimumShardFrames))
         let shardFrames = (data.rows + shards - 1) / shards
         let parts = try await parallelMap(count: shards, threads: threads) { s in
             var st = GMMStatistics(components: model.components, dimension: model.dimension)
             let lo = s * shardFrames, hi = min(data.rows, lo + shardFrames)
-            st.accumulate(model, data, rows: lo..<hi)
+            if let m = data as? FeatureMatrix {
+                st.accumulate(model, m, rows: lo..<hi)
+            } else {
+                for start in Swift.stride(from: lo, to: hi, by: readFrames) {
+                    let block = try data.frames(start..<min(hi, start + readFrames))
+                    st.accumulate(model, block, rows: 0..<block.rows)
+                }
+            }
             return st
         }
         var total = parts[0]

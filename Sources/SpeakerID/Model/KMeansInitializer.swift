@@ -17,17 +17,30 @@ public struct KMeansInitializer: Sendable {
     /// A K-component starting mixture for `data`; variances floored at `varianceFloor` per dimension.
     public func initialGMM(_ data: FeatureMatrix, components K: Int, varianceFloor: [Float],
                            random: inout SeededRandom) throws(ModelError) -> DiagGMM {
-        let D = data.columns, N = data.rows
-        // A deterministic subsample: a seeded shuffle's prefix.
-        let sampleSize = min(N, max(minimumSample, framesPerComponent * K))
-        var order = Array(0..<N)
-        if sampleSize < N {
-            for i in 0..<sampleSize {
-                let j = i + Int(random.next() % UInt64(N - i))
-                order.swapAt(i, j)
-            }
+        let rows = sampleRows(of: data.rows, components: K, random: &random)
+        return try initialGMM(sample: data.selecting(rows), components: K, varianceFloor: varianceFloor, random: &random)
+    }
+
+    /// The rows (ascending) the initialisation samples from `count` frames: the prefix of a
+    /// seeded Fisher-Yates shuffle, all rows when there are few. The shuffle keeps only the
+    /// positions it has swapped, so hundreds of hours of frames cost no index array.
+    public func sampleRows(of count: Int, components K: Int, random: inout SeededRandom) -> [Int] {
+        let sampleSize = min(count, max(minimumSample, framesPerComponent * K))
+        if sampleSize == count { return Array(0..<count) }
+        var moved: [Int: Int] = [:]
+        for i in 0..<sampleSize {
+            let j = i + Int(random.next() % UInt64(count - i))
+            let vi = moved[i] ?? i, vj = moved[j] ?? j
+            moved[i] = vj
+            moved[j] = vi
         }
-        let sample = data.selecting(Array(order.prefix(sampleSize)).sorted())
+        return (0..<sampleSize).map { moved[$0] ?? $0 }.sorted()
+    }
+
+    /// A K-component starting mixture from the sampled frames `sample` (see `sampleRows`).
+    public func initialGMM(sample: FeatureMatrix, components K: Int, varianceFloor: [Float],
+                           random: inout SeededRandom) throws(ModelError) -> DiagGMM {
+        let D = sample.columns
         let M = sample.rows
         let x = sample.values
 
