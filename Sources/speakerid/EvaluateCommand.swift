@@ -34,6 +34,8 @@ struct EvaluateCommand: AsyncParsableCommand {
     var cohort: String?
     @Option(help: ArgumentHelp("Split of the cohort corpus (default: background).", valueName: "name"))
     var cohortSplit = "background"
+    @Option(help: ArgumentHelp("T-norm cohort as a folder of models adapted from the same UBM (enroll --ubm), instead of adapting them from --cohort's corpus on every run; the same folder identify and verify take.", valueName: "dir"))
+    var tnormModels: String?
     @Option(help: ArgumentHelp("Corpus of speakers who are not enrolled, for open-set identification; repeat for several, each optionally DIR:SPLIT (default: all files).", valueName: "dir[:split]"))
     var impostors: [String] = []
     @Option(help: ArgumentHelp("Open-set threshold on the (normalised) score; default: chosen on the enrolment split.", valueName: "T"))
@@ -69,7 +71,9 @@ struct EvaluateCommand: AsyncParsableCommand {
         _ = try parsedSegments()
         if SegmentNormalization(rawValue: segmentNormalization) == nil { throw ValidationError("--segment-normalization must be file or segment") }
         guard let mode = ScoreNormalizationMode(rawValue: scoreNorm) else { throw ValidationError("--score-norm must be none, znorm, tnorm or snorm") }
-        if mode != .none && cohort == nil { throw ValidationError("--score-norm \(scoreNorm) needs --cohort DIR") }
+        if mode.usesZNorm && cohort == nil { throw ValidationError("--score-norm \(scoreNorm) needs --cohort DIR (impostor utterances for Z-norm)") }
+        if mode.usesTNorm && cohort == nil && tnormModels == nil { throw ValidationError("--score-norm \(scoreNorm) needs --cohort DIR or --tnorm-models DIR") }
+        if tnormModels != nil && !mode.usesTNorm { throw ValidationError("--tnorm-models goes with --score-norm tnorm or snorm") }
         if background.ubm == nil && (mode != .none || !impostors.isEmpty) { throw ValidationError("--score-norm and --impostors need --ubm") }
         if let t = threshold, !t.isFinite { throw ValidationError("--threshold must be a number") }
         if ThresholdRule(rawValue: thresholdRule) == nil { throw ValidationError("--threshold-rule must be min-dcf or eer") }
@@ -103,10 +107,14 @@ struct EvaluateCommand: AsyncParsableCommand {
         if let ubmModel, let ref = loaded[0].ubm {
             let map = MAPAdaptation(ref)
             let enrollment = Enrollment(frontEnd: id.frontEnd, em: loaded[0].training.em)
+            if let tnormModels {
+                let c = try ModelStore(directory: tnormModels).loadAll(ubm: ubmModel)
+                ev.cohortModels = try Identifier(models: c, ubm: ubmModel, topC: topC)
+            }
             if let cohort {
                 let c = try Corpus(root: cohort).entries(split: cohortSplit)
                 ev.cohortFiles = c.map { ($0.speaker, $0.path) }
-                if mode.usesTNorm {
+                if mode.usesTNorm && tnormModels == nil {
                     Console.progress("T-norm: adapting \(Corpus.speakers(c).count) cohort models", quiet: quiet)
                     let cohortModels = try await Self.adapt(c, enrollment: enrollment, ubm: ubmModel, map: map,
                                                             raw: ev.raw, threads: common.threadCount, skipBad: skipBad,
@@ -160,7 +168,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         if let report {
             var details: [(String, String)] = [("models", models), ("corpus", "\(corpus) (split \(split))"),
                                                ("speakers", "\(r.speakers.count)"), ("scoring", background.ubm.map { "log-likelihood ratio against \($0), top-C \(topC)" } ?? "average log-likelihood")]
-            if mode != .none { details.append(("score normalisation", "\(mode.rawValue), cohort \(cohort ?? "-")")) }
+            if mode != .none { details.append(("score normalisation", "\(mode.rawValue), cohort \(tnormModels.map { "models in \($0)" } ?? cohort ?? "-")")) }
             if let t = r.thresholdSource { details.append(("open-set threshold", t)) }
             details.append(("segment normalisation", r.segmentNormalization.rawValue))
             let html = HTMLReport.render(r, title: "SpeakerID evaluation: \((corpus as NSString).lastPathComponent)", details: details)

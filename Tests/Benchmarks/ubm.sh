@@ -20,7 +20,8 @@ print(f'{r[\"seconds\"]:.2f} s evaluating')"
 }
 # One GMM-UBM configuration on a corpus, once per UBM seed: a UBM (K=512) on the given
 # corpora, MAP enrolment, evaluation on the corpus's test split without and with T-norm (cohort:
-# the enrolment split's models, a speaker's own left out). Prints a row per seed and the mean:
+# the enrolled models themselves, a speaker's own left out: --tnorm-models, the folder
+# verify and identify take; the same scores as --cohort CORPUS --cohort-split enroll). Prints a row per seed and the mean:
 # seeds move cv-fa's figures by about a point, more than most settings do.
 # run_config NAME CORPUS "UBM corpora" "front-end options" "enrol options" "seeds"
 run_config() {
@@ -33,8 +34,10 @@ run_config() {
     # shellcheck disable=SC2086
     $B enroll --models "$d/m" --corpus "$corpus" --ubm "$d/ubm.gmm" -q $en >/dev/null
     for norm in none tnorm; do
+      cohort=()
+      [ "$norm" = tnorm ] && cohort=(--tnorm-models "$d/m")
       $B evaluate --models "$d/m" --ubm "$d/ubm.gmm" --corpus "$corpus" --segment-seconds 1,2 --json -q \
-        --score-norm $norm --cohort "$corpus" --cohort-split enroll --scores "$d/$norm.tsv" > "$d/$norm.json"
+        --score-norm $norm "${cohort[@]}" --scores "$d/$norm.tsv" > "$d/$norm.json"
     done
     cp "$d/tnorm.tsv" "$d/scores.tsv"
     $B info --json "$d"/m/*.gmm > "$d/models.json"

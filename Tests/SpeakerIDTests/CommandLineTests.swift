@@ -217,6 +217,11 @@ struct CommandLineTests {
         let bestT = (io["ranking"] as? [[String: Any]])?.first?["tnorm_score"] as? Double ?? 0
         let above = try Self.run(["identify", "--models", models, "--ubm", ubm, "--tnorm-models", cohortModels, "--threshold=\(bestT + 1e-6)", clips[1]])
         #expect(above.status == 0 && above.stdout.hasPrefix(clips[1] + "\tunknown"), "\(above.stdout)")
+        // evaluate takes the same folder: the same T-normed figures as adapting from the corpus.
+        let evf = try Self.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
+                                "--segment-seconds", "1", "--score-norm", "tnorm", "--tnorm-models", cohortModels, "--json"])
+        let rf = try #require(try JSONSerialization.jsonObject(with: Data(evf.stdout.utf8)) as? [String: Any], "\(evf.stderr)")
+        #expect(abs((rf["eer"] as? Double ?? .nan) - (rs["eer"] as? Double ?? 0)) < 1e-12 && abs((rf["min_dcf"] as? Double ?? .nan) - (rs["min_dcf"] as? Double ?? 0)) < 1e-12)
         // A cohort too small to normalise by is refused with one line.
         try FileManager.default.removeItem(atPath: dir.file("cohort/bg3.gmm"))
         let small = try Self.run(["verify", "--models", models, "--ubm", ubm, "--speaker", "high", "--tnorm-models", cohortModels, clips[0]])

@@ -243,7 +243,7 @@ public struct Evaluator: Sendable {
         let withUBM = identifier.ubm != nil
         if scoreNormalization != .none && !withUBM { throw EvaluationError.needsUBM("score normalisation") }
         if !impostorFiles.isEmpty && !withUBM { throw EvaluationError.needsUBM("open-set evaluation (--impostors)") }
-        if scoreNormalization != .none && cohortFiles.isEmpty { throw EvaluationError.noCohort }
+        if scoreNormalization.usesZNorm && cohortFiles.isEmpty { throw EvaluationError.noCohort }
         if scoreNormalization.usesTNorm {
             guard let c = cohortModels else { throw EvaluationError.noCohort }
             do { _ = try TNorm(cohort: c.speakers, models: speakers) } catch { throw EvaluationError.scoreNormalization(error.description) }
@@ -449,7 +449,7 @@ public enum EvaluationError: Error, Equatable, Sendable, CustomStringConvertible
         case .unenrolledSpeakers(let s):
             return "test speakers with no enrolled model: \(s.prefix(10).joined(separator: ", "))\(s.count > 10 ? ", ..." : ""); enrol them first (closed-set identification)"
         case .needsUBM(let what): return "\(what) needs models adapted from a UBM: give --ubm"
-        case .noCohort: return "score normalisation needs a cohort: give --cohort DIR (a background corpus)"
+        case .noCohort: return "score normalisation needs a cohort: give --cohort DIR (a background corpus; for T-norm also --tnorm-models DIR)"
         case .scoreNormalization(let why): return why
         }
     }
