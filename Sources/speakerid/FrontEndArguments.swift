@@ -183,14 +183,12 @@ struct TNormArguments: ParsableArguments {
     @Option(help: ArgumentHelp("With --ubm: T-norm each clip's scores against the models in this folder, speakers who are not enrolled, adapted from the same UBM with the same enroll options (a model named like an enrolled one is left out of its own normalisation). --threshold then applies to T-normed scores, as 'evaluate --score-norm tnorm' reports them.", valueName: "dir"))
     var tnormModels: String?
 
-    /// The cohort models, checked against the UBM and the enrolled models' front end.
-    func load(ubm: SpeakerModel?, frontEnd: FrontEndOptions, enrolled: [String]) throws -> (models: [SpeakerModel], tnorm: TNorm)? {
+    /// The cohort models, checked against the UBM (whose front end the enrolled models share),
+    /// and the T-norm of the `enrolled` models over them.
+    func load(ubm: SpeakerModel?, enrolled: [String]) throws -> (models: [SpeakerModel], tnorm: TNorm)? {
         guard let tnormModels else { return nil }
         guard let ubm else { throw CLIError("--tnorm-models needs --ubm") }
         let cohort = try ModelStore(directory: tnormModels).loadAll(ubm: ubm)
-        if let m = cohort.first, m.frontEnd != frontEnd {
-            throw CLIError("\(tnormModels): the cohort models were made with a different front end from the enrolled models' (\(FrontEndOptions.differences(frontEnd, m.frontEnd)))")
-        }
         do { return (cohort, try TNorm(cohort: cohort.map(\.speaker), models: enrolled)) } catch { throw CLIError("\(tnormModels): \(error)") }
     }
 }

@@ -37,7 +37,7 @@ struct IdentifyCommand: AsyncParsableCommand {
         let ubmModel = try background.load()
         let loaded = try ModelStore(directory: models).loadAll(ubm: ubmModel)
         _ = try frontEnd.check(against: loaded[0].frontEnd)
-        let cohort = try normalization.load(ubm: ubmModel, frontEnd: loaded[0].frontEnd, enrolled: loaded.map(\.speaker))
+        let cohort = try normalization.load(ubm: ubmModel, enrolled: loaded.map(\.speaker))
         // One scorer for the enrolled and the cohort models: the UBM's top-C search is shared.
         let id = try Identifier(models: loaded + (cohort?.models ?? []), ubm: ubmModel, topC: background.topC)
         let enrolled = loaded.map(\.speaker), count = loaded.count
@@ -50,7 +50,7 @@ struct IdentifyCommand: AsyncParsableCommand {
         let results = try await parallelMap(count: sources.count, threads: common.threadCount) { i -> (String, Int, [(SpeakerScore, Double?)], String?) in
             let r = try id.scoreStreaming(sources[i], raw: raw, chunkSeconds: chunk)
             let scores = Array(r.scores[..<count])
-            let normalized = cohort.map { $0.tnorm.normalize(scores, models: enrolled, cohortScores: Array(r.scores[count...])) }
+            let normalized = cohort.map { $0.tnorm.normalize(scores, cohortScores: Array(r.scores[count...])) }
             let byName = Dictionary(uniqueKeysWithValues: zip(enrolled, normalized ?? scores))
             let ranking = Identifier.rank(speakers: enrolled, scores: scores).prefix(n).map { ($0, normalized == nil ? nil : byName[$0.speaker]) }
             let name = sources[i].description

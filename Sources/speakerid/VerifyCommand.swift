@@ -34,7 +34,7 @@ struct VerifyCommand: AsyncParsableCommand {
             throw CLIError("\(store.path(for: name)): was not adapted from \(ubm) (enrol with --ubm \(ubm))")
         }
         _ = try frontEnd.check(against: model.frontEnd)
-        let cohort = try normalization.load(ubm: ubmModel, frontEnd: model.frontEnd, enrolled: [model.speaker])
+        let cohort = try normalization.load(ubm: ubmModel, enrolled: [model.speaker])
         let id = try Identifier(models: [model] + (cohort?.models ?? []), ubm: ubmModel, topC: background.topC)
         let sources = try input.sources()
         let raw = try rawAudio.format()
@@ -43,7 +43,7 @@ struct VerifyCommand: AsyncParsableCommand {
         // (file, decision score, raw log-likelihood ratio, warning)
         let results = try await parallelMap(count: sources.count, threads: common.threadCount) { i -> (String, Double, Double, String?) in
             let r = try id.scoreStreaming(sources[i], raw: raw, chunkSeconds: chunk)
-            let score = cohort.map { $0.tnorm.normalize([r.scores[0]], models: [model.speaker], cohortScores: Array(r.scores.dropFirst()))[0] } ?? r.scores[0]
+            let score = cohort.map { $0.tnorm.normalize([r.scores[0]], cohortScores: Array(r.scores.dropFirst()))[0] } ?? r.scores[0]
             let name = sources[i].description
             let warning = options.narrowBandWarning(name, sourceRate: r.sourceSampleRate)
             return (name, score, r.scores[0], warning)

@@ -104,7 +104,7 @@ struct UBMTests {
         let t = try TNorm(cohort: ["c1", "c2", "c3", "c4"], models: ["x", "c2"])
         // "x": cohort 1, 2, 3, 4 (mean 2.5, population variance 1.25); "c2": cohort 1, 3, 4
         // (mean 8/3, variance ((5/3)^2 + (1/3)^2 + (4/3)^2) / 3 = 14/9).
-        let n = t.normalize([5, 5], models: ["x", "c2"], cohortScores: [1, 2, 3, 4])
+        let n = t.normalize([5, 5], cohortScores: [1, 2, 3, 4])
         #expect(abs(n[0] - 2.5 / 1.25.squareRoot()) < 1e-12)
         #expect(abs(n[1] - (5 - 8.0 / 3) / (14.0 / 9).squareRoot()) < 1e-12)
         // Too few cohort models once a model's own is left out: refused, naming the model.

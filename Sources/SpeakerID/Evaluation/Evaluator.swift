@@ -244,10 +244,7 @@ public struct Evaluator: Sendable {
         if scoreNormalization != .none && !withUBM { throw EvaluationError.needsUBM("score normalisation") }
         if !impostorFiles.isEmpty && !withUBM { throw EvaluationError.needsUBM("open-set evaluation (--impostors)") }
         if scoreNormalization.usesZNorm && cohortFiles.isEmpty { throw EvaluationError.noCohort }
-        if scoreNormalization.usesTNorm {
-            guard let c = cohortModels else { throw EvaluationError.noCohort }
-            do { _ = try TNorm(cohort: c.speakers, models: speakers) } catch { throw EvaluationError.scoreNormalization(error.description) }
-        }
+        let tnorm = try tNorm(models: speakers)
         let total = entries.count + impostorFiles.count + (scoreNormalization.usesZNorm ? cohortFiles.count : 0) + thresholdFiles.count
         let counter = ProgressCounter(total: total, report: progress)
 
@@ -264,7 +261,7 @@ public struct Evaluator: Sendable {
             znorm = Self.zStatistics(imp, speakers: cohortFiles.map(\.speaker), models: speakers, lengths: segmentSeconds.count)
             try checkZStatistics(znorm)
         }
-        let normalize = Self.normalizer(scoreNormalization, znorm: znorm, models: speakers, cohort: cohortModels?.speakers ?? [])
+        let normalize = Self.normalizer(scoreNormalization, znorm: znorm, tnorm: tnorm)
 
         let test = try await trials(entries.map { (index[$0.speaker]!, $0.path) }, id: identifier, counter: counter)
         let impostors = impostorFiles.isEmpty ? [] : try await trials(impostorFiles.map { (-1, $0) }, id: identifier, counter: counter)
@@ -283,8 +280,7 @@ public struct Evaluator: Sendable {
                     heldOutZ = Self.zStatistics(imp, speakers: cohortFiles.map(\.speaker), models: tid.speakers, lengths: segmentSeconds.count)
                     try checkZStatistics(heldOutZ)
                 }
-                let heldOutNormalize = Self.normalizer(scoreNormalization, znorm: heldOutZ, models: tid.speakers,
-                                                       cohort: cohortModels?.speakers ?? [])
+                let heldOutNormalize = Self.normalizer(scoreNormalization, znorm: heldOutZ, tnorm: try tNorm(models: tid.speakers))
                 let held = try await trials(thresholdFiles.map { ($0.speaker, $0.path) }, id: tid, counter: counter)
                 noteSkipped(held, role: "held-out enrolment file for the open-set threshold")
                 for j in -1..<segmentSeconds.count {
@@ -358,16 +354,15 @@ public struct Evaluator: Sendable {
     /// The score normalisation of a trial: Z-norm with `znorm`'s per-length moments of each
     /// model, T-norm with the trial's cohort-model scores (a cohort model named like the model
     /// being normalised is left out), S-norm their mean.
-    static func normalizer(_ mode: ScoreNormalizationMode, znorm: [Int: [ScoreMoments]], models: [String],
-                           cohort: [String]) -> @Sendable (FileTrials.Trial) -> [Double] {
-        let tnorm = try? TNorm(cohort: cohort, models: models)
+    static func normalizer(_ mode: ScoreNormalizationMode, znorm: [Int: [ScoreMoments]],
+                           tnorm: TNorm?) -> @Sendable (FileTrials.Trial) -> [Double] {
         let z: @Sendable (FileTrials.Trial) -> [Double] = { t in
             guard let m = znorm[t.length] else { return t.scores }
             return t.scores.enumerated().map { m[$0.offset].apply($0.element) }
         }
         let tn: @Sendable (FileTrials.Trial) -> [Double] = { t in
             guard let tnorm, let c = t.cohort else { return t.scores }
-            return tnorm.normalize(t.scores, models: models, cohortScores: c)
+            return tnorm.normalize(t.scores, cohortScores: c)
         }
         switch mode {
         case .none: return { $0.scores }
@@ -375,6 +370,14 @@ public struct Evaluator: Sendable {
         case .tnorm: return tn
         case .snorm: return { t in zip(z(t), tn(t)).map { ($0 + $1) / 2 } }
         }
+    }
+
+    /// The T-norm of `models` over the cohort models when the mode uses T-norm; refuses a
+    /// missing or too small cohort before any scoring.
+    func tNorm(models: [String]) throws(EvaluationError) -> TNorm? {
+        guard scoreNormalization.usesTNorm else { return nil }
+        guard let c = cohortModels else { throw .noCohort }
+        do { return try TNorm(cohort: c.speakers, models: models) } catch { throw .scoreNormalization(error.description) }
     }
 
     /// Z-norm needs every model's impostor moments at every test length: a length the cohort

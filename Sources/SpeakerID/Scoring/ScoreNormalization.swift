@@ -45,6 +45,9 @@ public struct TNorm: Sendable {
     /// Cohort models; fewer than this leave no usable standard deviation.
     public static let minimumCohort = 3
     public let cohort: [String]
+    public let models: [String]
+    /// For each model, the index of the cohort model of its own name, if any.
+    private let leftOut: [Int?]
 
     /// A T-norm over the cohort models named `cohort` for the models named `models`: each
     /// model must keep at least `minimumCohort` cohort models once its own name is left out.
@@ -54,15 +57,17 @@ public struct TNorm: Sendable {
             if left < Self.minimumCohort { throw .cohortTooSmall(model: m, left: left) }
         }
         self.cohort = cohort
+        self.models = models
+        leftOut = models.map { cohort.firstIndex(of: $0) }
     }
 
-    /// `scores` of the models named `models` (in order), normalised by `cohortScores` (the
-    /// same clip's scores against the cohort, in cohort order).
-    public func normalize(_ scores: [Double], models: [String], cohortScores: [Double]) -> [Double] {
-        precondition(cohortScores.count == cohort.count, "one cohort score per cohort model")
+    /// `scores` of `models` (in order), normalised by `cohortScores` (the same clip's scores
+    /// against the cohort, in cohort order).
+    public func normalize(_ scores: [Double], cohortScores: [Double]) -> [Double] {
+        precondition(scores.count == models.count && cohortScores.count == cohort.count, "one score per model and per cohort model")
         let all = ScoreMoments(cohortScores)
-        return zip(models, scores).map { name, x in
-            guard let skip = cohort.firstIndex(of: name) else { return all.apply(x) }
+        return zip(leftOut, scores).map { skip, x in
+            guard let skip else { return all.apply(x) }
             return ScoreMoments(cohortScores.enumerated().filter { $0.offset != skip }.map(\.element)).apply(x)
         }
     }
