@@ -9,7 +9,10 @@ struct EnrollCommand: AsyncParsableCommand {
         discussion: """
         Either one speaker:   speakerid enroll --models DIR --speaker NAME AUDIO...
         or a whole corpus:    speakerid enroll --models DIR --corpus DIR [--split enroll]
-        A model that exists is replaced atomically.
+        A model that exists is replaced atomically. A model the folder's other models could \
+        not be scored with (another front end, another UBM, EM beside MAP-adapted models) is \
+        refused before any work. Interrupted (SIGINT, SIGTERM), it says which speakers' models \
+        were written and leaves no temporary file; the same command run again enrols them all.
         """
     )
 
@@ -27,10 +30,10 @@ struct EnrollCommand: AsyncParsableCommand {
     var json = false
     @Option(help: ArgumentHelp("MAP-adapt each speaker from this UBM (train-ubm) instead of training by EM; the front end is the UBM's.", valueName: "file"))
     var ubm: String?
-    @Option(help: ArgumentHelp("MAP relevance factor r (default: 16).", valueName: "r"))
-    var relevance = 16.0
-    @Option(help: ArgumentHelp("What MAP adapts: any of m (means), w (weights), v (variances) (default: m).", valueName: "mwv"))
-    var adapt = "m"
+    @Option(help: ArgumentHelp("With --ubm: MAP relevance factor r (default: 16).", valueName: "r"))
+    var relevance: Double?
+    @Option(help: ArgumentHelp("With --ubm: what MAP adapts, any of m (means), w (weights), v (variances) (default: m).", valueName: "mwv"))
+    var adapt: String?
     @Argument(help: "Audio files or folders of the speaker (with --speaker).")
     var audio: [String] = []
 
@@ -43,7 +46,43 @@ struct EnrollCommand: AsyncParsableCommand {
         if (speaker == nil) == (corpus == nil) { throw ValidationError("give either --speaker NAME with audio files, or --corpus DIR") }
         if speaker != nil && audio.isEmpty { throw ValidationError("--speaker needs at least one audio file or folder") }
         if corpus != nil && !audio.isEmpty { throw ValidationError("audio arguments go with --speaker, not --corpus") }
-        if adapt.isEmpty || !adapt.allSatisfy({ "mwv".contains($0) }) { throw ValidationError("--adapt takes letters from m, w, v (e.g. m or mwv)") }
+        if let adapt, adapt.isEmpty || !adapt.allSatisfy({ "mwv".contains($0) }) { throw ValidationError("--adapt takes letters from m, w, v (e.g. m or mwv)") }
+        if let r = relevance, !(r > 0 && r <= 1e6) { throw ValidationError("--relevance must be more than 0 and at most 1e6") }
+        if ubm == nil {
+            let mapOnly = [("--relevance", relevance != nil), ("--adapt", adapt != nil)].filter(\.1).map(\.0)
+            if !mapOnly.isEmpty { throw ValidationError("\(mapOnly.joined(separator: " and ")) only apply to MAP adaptation (with --ubm FILE)") }
+        } else {
+            let emOnly = em.trainingOnlyGiven
+            if !emOnly.isEmpty {
+                throw ValidationError("\(emOnly.joined(separator: ", ")) only apply to training by EM; with --ubm each speaker is MAP-adapted from the UBM and keeps its \(emOnly.contains("--components") ? "order" : "parameters")")
+            }
+        }
+    }
+
+    /// Refuses a model the folder's other speakers could not be scored with: every model in a
+    /// folder must share one front end and be either trained by EM or adapted from one UBM.
+    /// Models of the speakers being enrolled are about to be replaced and do not count.
+    static func checkCompatible(store: ModelStore, replacing: Set<String>, frontEnd: FrontEndOptions,
+                                ubm: SpeakerModel?, ubmPath: String?) throws {
+        guard let paths = try? store.modelPaths() else { return }
+        for p in paths {
+            let m = try ModelStore.load(path: p)
+            if m.kind == .ubm || replacing.contains(m.speaker) { continue }
+            let folder = store.directory
+            if let ubm {
+                guard let ref = m.ubm else {
+                    throw CLIError("\(folder): holds speaker \(m.speaker.debugDescription) trained by EM; a model adapted from \(ubmPath ?? "a UBM") could not be scored beside it (use another models folder)")
+                }
+                if ref.checksum != ubm.checksumHex {
+                    throw CLIError("\(folder): speaker \(m.speaker.debugDescription) was adapted from another UBM (checksum \(ref.checksum)) than \(ubmPath ?? "this one") (\(ubm.checksumHex ?? "?")); use another models folder or re-enrol everyone with this UBM")
+                }
+            } else if m.ubm != nil {
+                throw CLIError("\(folder): holds speaker \(m.speaker.debugDescription) MAP-adapted from a UBM; a model trained by EM could not be scored beside it (enrol with --ubm, or use another models folder)")
+            }
+            if m.frontEnd != frontEnd {
+                throw CLIError("\(folder): speaker \(m.speaker.debugDescription) was enrolled with another front end (\(FrontEndOptions.differences(m.frontEnd, frontEnd))); use the same front-end options or another models folder")
+            }
+        }
     }
 
     func run() async throws {
@@ -52,7 +91,8 @@ struct EnrollCommand: AsyncParsableCommand {
         let options = try ubmModel.map { try frontEnd.check(against: $0.frontEnd) } ?? frontEnd.apply(to: FrontEndOptions())
         let fe = try FrontEnd(options: options)
         var map = MAPAdaptation()
-        map.relevance = relevance
+        let adapt = self.adapt ?? "m"
+        map.relevance = relevance ?? 16
         map.adaptMeans = adapt.contains("m")
         map.adaptWeights = adapt.contains("w")
         map.adaptVariances = adapt.contains("v")
@@ -60,24 +100,27 @@ struct EnrollCommand: AsyncParsableCommand {
         let emOptions = try em.options()
         let enrollment = Enrollment(frontEnd: fe, em: emOptions, automaticOrder: em.automaticOrder)
         let store = ModelStore(directory: models)
+        let quiet = common.quiet || json
 
         // (speaker, files) in order.
         var jobs: [(String, [String])] = []
         if let speaker {
-            _ = try SpeakerName(speaker)
-            let files = Corpus.expand(audio)
-            if files.isEmpty { throw CLIError("no audio files found in \(audio.joined(separator: ", "))") }
-            jobs = [(speaker, files)]
+            let files = Corpus.expandInputs(audio)
+            if !quiet { for n in files.notes { Console.warn("note: " + n) } }
+            if files.files.isEmpty { throw CLIError("no audio files found in \(audio.joined(separator: ", "))") }
+            jobs = [(try SpeakerName(speaker).value, files.files)]
         } else if let corpus {
             let c = try Corpus(root: corpus)
+            if !quiet { for n in c.notes { Console.warn("note: " + n) } }
             let entries = try c.entries(split: split)
             for s in Corpus.speakers(entries) {
-                _ = try SpeakerName(s)
+                do { _ = try SpeakerName(s) } catch { throw CLIError("\(corpus): \(error)") }
                 jobs.append((s, entries.filter { $0.speaker == s }.map(\.path)))
             }
         }
+        try store.prepareDirectory()
+        try Self.checkCompatible(store: store, replacing: Set(jobs.map(\.0)), frontEnd: options, ubm: ubmModel, ubmPath: ubm)
         let threads = common.threadCount
-        let quiet = common.quiet || json
         let allFiles = jobs.flatMap { j in j.1.map { (j.0, $0) } }
         let skip = skipBad
         let raw = try rawAudio.format()
@@ -93,12 +136,15 @@ struct EnrollCommand: AsyncParsableCommand {
             }
         }
         var perSpeaker: [String: [SpeechFeatures]] = [:]
-        var skipped = 0
+        var skipped: [(file: String, error: String)] = []
+        var narrowBand: [Int: Int] = [:]
         for (i, r) in extracted.enumerated() {
             switch r {
-            case .success(let f): perSpeaker[allFiles[i].0, default: []].append(f)
+            case .success(let f):
+                perSpeaker[allFiles[i].0, default: []].append(f)
+                if options.lacksBand(sourceRate: f.sourceSampleRate) { narrowBand[f.sourceSampleRate, default: 0] += 1 }
             case .failure(let e):
-                skipped += 1
+                skipped.append((allFiles[i].1, e.message))
                 Console.warn("skipped: \(e.message)")
             }
         }
@@ -110,8 +156,11 @@ struct EnrollCommand: AsyncParsableCommand {
         for (s, _) in jobs {
             let frames = perSpeaker[s]?.reduce(0) { $0 + $1.frames.rows } ?? 0
             let seconds = enrollment.speechSeconds(frames: frames)
-            if ubmModel == nil && enrollment.tooFewFrames(frames) {
-                warnings.append("speaker \(s.debugDescription) has only \(frames) speech frames (\(fmt(seconds, 1)) s) for \(enrollment.options(frames: frames).components) components of dimension \(options.dimension); consider --components \(max(1, frames / (2 * options.dimension)))")
+            // Only a fixed order can be too large for the speech: the automatic order gives every
+            // component its 25 frames by construction (and measured better than smaller orders).
+            if ubmModel == nil && !em.automaticOrder && enrollment.tooFewFrames(frames) {
+                let k = enrollment.options(frames: frames).components
+                warnings.append("speaker \(s.debugDescription) has only \(frames) speech frames (\(fmt(seconds, 1)) s) for \(k) components, fewer than \(Enrollment.framesPerComponent) per component; consider --components auto (\(Enrollment.automaticComponents(frames: frames)) for this speaker)")
             }
             if ubmModel != nil && seconds < Enrollment.recommendedSpeechSeconds { short.append((s, seconds)) }
         }
@@ -122,11 +171,18 @@ struct EnrollCommand: AsyncParsableCommand {
                 : "\(short.count) of \(jobs.count) speakers have less than \(limit) s of speech: " + short.map { "\($0.0.debugDescription) (\(fmt($0.1, 1)) s)" }.joined(separator: ", ")
             warnings.append(who + ". Models enrolled on so little verify markedly worse (measured on cv-fa: 2-s EER about 5% for 5-10 s, 11% under 5 s, 1% from 10 s); add audio if you can")
         }
+        if !narrowBand.isEmpty {
+            let n = narrowBand.values.reduce(0, +)
+            let rates = narrowBand.keys.sorted().map { "\($0) Hz" }.joined(separator: ", ")
+            warnings.append("\(n) enrolment file\(n == 1 ? "" : "s") (\(rates)) lack the band above their Nyquist frequency that the front end analyses (up to \(Int(options.effectiveHighFrequency)) Hz); the models will not compare with full-band audio (enrol narrow-band audio with --sample-rate 8000, or limit the band with --high-freq)")
+        }
         if !quiet { for w in warnings { Console.warn("warning: " + w) } }
         // One speaker: all threads inside EM. Many: one speaker per thread.
         let emThreads = jobs.count == 1 ? threads : 1
         let counter = Progress(total: jobs.count, label: "trained", quiet: quiet)
         let speakerJobs = jobs, features = perSpeaker, mapOptions = map
+        let written = WrittenModels(total: jobs.map(\.0))
+        Interruption.report { written.summary() }
         let trained = try await parallelMap(count: jobs.count, threads: jobs.count == 1 ? 1 : threads) { i -> (String, SpeakerModel) in
             let s = speakerJobs[i].0
             let model: SpeakerModel
@@ -136,6 +192,7 @@ struct EnrollCommand: AsyncParsableCommand {
                 model = try await enrollment.train(speaker: s, features: features[s] ?? [], threads: emThreads)
             }
             let path = try store.save(model)
+            written.add(s)
             counter.tick()
             return (path, model)
         }
@@ -145,16 +202,46 @@ struct EnrollCommand: AsyncParsableCommand {
                 "models": trained.map { ["speaker": $0.1.speaker, "file": $0.0, "frames": $0.1.training.frames,
                                           "speech_seconds": $0.1.training.speechSeconds,
                                           "iterations": $0.1.training.iterations, "log_likelihood": $0.1.training.finalLogLikelihood] },
-                "warnings": warnings, "skipped_files": skipped, "seconds": elapsed]))
+                "warnings": warnings, "skipped_files": skipped.map { ["file": $0.file, "error": $0.error] }, "run_seconds": elapsed]))
         } else {
             for (path, m) in trained {
                 print("\(m.speaker)\t\(path)\t\(m.training.frames) frames\t\(m.training.iterations) iterations\tavg log-likelihood \(fmt(m.training.finalLogLikelihood, 3))")
             }
-            Console.progress("enrolled \(trained.count) speaker(s) in \(fmt(elapsed, 2)) s\(skipped > 0 ? "; skipped \(skipped) bad file(s)" : "")", quiet: quiet)
+            Console.progress("enrolled \(trained.count) speaker(s) in \(fmt(elapsed, 2)) s\(skipped.isEmpty ? "" : "; skipped \(skipped.count) bad file(s)")", quiet: quiet)
         }
     }
 }
 
 struct FileFailure: Error, Sendable {
     let message: String
+}
+
+/// The speakers whose models have been written so far, for the interruption message.
+final class WrittenModels: @unchecked Sendable {
+    // @unchecked: `done` is only touched under `lock`.
+    private let lock = NSLock()
+    private var done: [String] = []
+    private let total: [String]
+
+    init(total: [String]) { self.total = total }
+
+    func add(_ speaker: String) {
+        lock.lock()
+        done.append(speaker)
+        lock.unlock()
+    }
+
+    /// "models of 2 of 5 speakers were written (a, b); not written: c, d, e. Run ..."
+    func summary() -> String {
+        lock.lock()
+        let d = done
+        lock.unlock()
+        let written = Set(d)
+        let missing = total.filter { !written.contains($0) }
+        func list(_ xs: [String]) -> String {
+            xs.prefix(20).map(\.debugDescription).joined(separator: ", ") + (xs.count > 20 ? ", ... (\(xs.count) in all)" : "")
+        }
+        if missing.isEmpty { return "every model was written" }
+        return "models of \(d.count) of \(total.count) speakers were written\(d.isEmpty ? "" : " (\(list(d)))"); not written: \(list(missing)). Run the same command again to enrol them all (written models are replaced atomically)"
+    }
 }

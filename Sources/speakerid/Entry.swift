@@ -10,6 +10,7 @@ enum Entry {
         // Serving large blocks from the heap and keeping freed memory for reuse brings that to
         // 1.9x (README, Speed).
         spk_tune_malloc()
+        Interruption.install()
         await SpeakerIDCommand.main()
     }
 }

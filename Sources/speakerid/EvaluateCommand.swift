@@ -26,24 +26,24 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Comma-separated segment lengths in seconds, e.g. 1,2,5 (may be fractional).", valueName: "s,..."))
     var segmentSeconds: String?
     @Option(help: ArgumentHelp("Normalise segments over the whole test file ('file', default) or over the segment only ('segment', as a clip of that length would be).", valueName: "file|segment"))
-    var segmentNormalization = "file"
+    var segmentNormalization: String?
     @OptionGroup var background: UBMArguments
     @Option(help: ArgumentHelp("With --ubm: none, znorm, tnorm or snorm (the mean of the two) (default: none).", valueName: "mode"))
     var scoreNorm = "none"
     @Option(help: ArgumentHelp("Cohort corpus for Z-norm (impostor utterances) and T-norm (cohort models).", valueName: "dir"))
     var cohort: String?
     @Option(help: ArgumentHelp("Split of the cohort corpus (default: background).", valueName: "name"))
-    var cohortSplit = "background"
+    var cohortSplit: String?
     @Option(help: ArgumentHelp("T-norm cohort as a folder of models adapted from the same UBM (enroll --ubm), instead of adapting them from --cohort's corpus on every run; the same folder identify and verify take.", valueName: "dir"))
     var tnormModels: String?
     @Option(help: ArgumentHelp("Corpus of speakers who are not enrolled, for open-set identification; repeat for several, each optionally DIR:SPLIT (default: all files).", valueName: "dir[:split]"))
     var impostors: [String] = []
-    @Option(help: ArgumentHelp("Open-set threshold on the (normalised) score; default: chosen on the enrolment split.", valueName: "T"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Open-set threshold on the (normalised) score, may be negative; default: chosen on the enrolment split.", valueName: "T"))
     var threshold: Double?
     @Option(help: ArgumentHelp("Operating point of the held-out trials that sets the open-set threshold: min-dcf or eer (default: min-dcf).", valueName: "rule"))
-    var thresholdRule = "min-dcf"
+    var thresholdRule: String?
     @Option(help: ArgumentHelp("Split whose files choose the open-set threshold (default: enroll).", valueName: "name"))
-    var enrollSplit = "enroll"
+    var enrollSplit: String?
     @Flag(help: "Report unusable test files and carry on with the rest (default: fail).")
     var skipBad = false
     @Flag(help: "Print one JSON object.")
@@ -60,8 +60,8 @@ struct EvaluateCommand: AsyncParsableCommand {
     func parsedSegments() throws -> [Double] {
         guard let segmentSeconds else { return [] }
         return try segmentSeconds.split(separator: ",").map { s in
-            guard let v = Double(s.trimmingCharacters(in: .whitespaces)), v > 0, v.isFinite else {
-                throw ValidationError("--segment-seconds takes positive numbers separated by commas, e.g. 1,2,5")
+            guard let v = Double(s.trimmingCharacters(in: .whitespaces)), v > 0, v <= 86_400 else {
+                throw ValidationError("--segment-seconds takes numbers above 0 and at most 86400, separated by commas, e.g. 1,2,5")
             }
             return v
         }
@@ -69,24 +69,48 @@ struct EvaluateCommand: AsyncParsableCommand {
 
     func validate() throws {
         _ = try parsedSegments()
-        if SegmentNormalization(rawValue: segmentNormalization) == nil { throw ValidationError("--segment-normalization must be file or segment") }
+        if let n = segmentNormalization {
+            if SegmentNormalization(rawValue: n) == nil { throw ValidationError("--segment-normalization must be file or segment") }
+            if segmentSeconds == nil { throw ValidationError("--segment-normalization applies to segments: give --segment-seconds") }
+        }
+        if cohortSplit != nil && cohort == nil { throw ValidationError("--cohort-split goes with --cohort DIR") }
+        if (thresholdRule != nil || enrollSplit != nil) && impostors.isEmpty {
+            throw ValidationError("--threshold-rule and --enroll-split choose the open-set threshold: give --impostors DIR")
+        }
+        if thresholdRule != nil && threshold != nil { throw ValidationError("give either --threshold or --threshold-rule, not both") }
+        if cohort != nil && ScoreNormalizationMode(rawValue: scoreNorm) == ScoreNormalizationMode.none {
+            throw ValidationError("--cohort is used by --score-norm znorm, tnorm or snorm")
+        }
         guard let mode = ScoreNormalizationMode(rawValue: scoreNorm) else { throw ValidationError("--score-norm must be none, znorm, tnorm or snorm") }
         if mode.usesZNorm && cohort == nil { throw ValidationError("--score-norm \(scoreNorm) needs --cohort DIR (impostor utterances for Z-norm)") }
         if mode.usesTNorm && cohort == nil && tnormModels == nil { throw ValidationError("--score-norm \(scoreNorm) needs --cohort DIR or --tnorm-models DIR") }
         if tnormModels != nil && !mode.usesTNorm { throw ValidationError("--tnorm-models goes with --score-norm tnorm or snorm") }
         if background.ubm == nil && (mode != .none || !impostors.isEmpty) { throw ValidationError("--score-norm and --impostors need --ubm") }
         if let t = threshold, !t.isFinite { throw ValidationError("--threshold must be a number") }
-        if ThresholdRule(rawValue: thresholdRule) == nil { throw ValidationError("--threshold-rule must be min-dcf or eer") }
-        if let scores {
-            if background.ubm == nil { throw ValidationError("--scores needs --ubm (verification scores are log-likelihood ratios)") }
-            let folder = (scores as NSString).deletingLastPathComponent
-            if !FileManager.default.isWritableFile(atPath: folder.isEmpty ? "." : folder) {
-                throw ValidationError("--scores \(scores): the folder does not exist or is not writable")
+        if let r = thresholdRule, ThresholdRule(rawValue: r) == nil { throw ValidationError("--threshold-rule must be min-dcf or eer") }
+        if scores != nil && background.ubm == nil { throw ValidationError("--scores needs --ubm (verification scores are log-likelihood ratios)") }
+    }
+
+    /// The output files can be written: checked before the evaluation runs, not after.
+    func checkOutputs() throws {
+        if let scores { try Self.checkOutputFile(scores, option: "--scores") }
+        if let report {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: report, isDirectory: &isDir) {
+                if !isDir.boolValue { throw CLIError("\(report): is a file; --report takes a folder (report.html is written into it)") }
+                if !FileManager.default.isWritableFile(atPath: report) { throw CLIError("\(report): the report folder is not writable") }
+                let page = (report as NSString).appendingPathComponent("report.html")
+                if FileManager.default.fileExists(atPath: page, isDirectory: &isDir), isDir.boolValue {
+                    throw CLIError("\(page): is a folder; the report cannot be written")
+                }
+            } else {
+                try Self.checkOutputFile(report, option: "--report")
             }
         }
     }
 
     func run() async throws {
+        try checkOutputs()
         let ubmModel = try background.load()
         let topC = background.topC
         let loaded = try ModelStore(directory: models).loadAll(ubm: ubmModel)
@@ -97,11 +121,11 @@ struct EvaluateCommand: AsyncParsableCommand {
         let mode = ScoreNormalizationMode(rawValue: scoreNorm) ?? .none
         let quiet = common.quiet || json
         var ev = Evaluator(identifier: id, segmentSeconds: try parsedSegments(), threads: common.threadCount, skipBad: skipBad)
-        ev.segmentNormalization = SegmentNormalization(rawValue: segmentNormalization) ?? .file
+        ev.segmentNormalization = segmentNormalization.flatMap(SegmentNormalization.init(rawValue:)) ?? .file
         ev.raw = try rawAudio.format()
         ev.scoreNormalization = mode
         ev.threshold = threshold
-        ev.thresholdRule = ThresholdRule(rawValue: thresholdRule) ?? .minDCF
+        ev.thresholdRule = thresholdRule.flatMap(ThresholdRule.init(rawValue:)) ?? .minDCF
         ev.keepScores = scores != nil
 
         if let ubmModel, let ref = loaded[0].ubm {
@@ -112,7 +136,7 @@ struct EvaluateCommand: AsyncParsableCommand {
                 ev.cohortModels = try Identifier(models: c, ubm: ubmModel, topC: topC)
             }
             if let cohort {
-                let c = try Corpus(root: cohort).entries(split: cohortSplit)
+                let c = try Corpus(root: cohort).entries(split: cohortSplit ?? "background")
                 ev.cohortFiles = c.map { ($0.speaker, $0.path) }
                 if mode.usesTNorm && tnormModels == nil {
                     Console.progress("T-norm: adapting \(Corpus.speakers(c).count) cohort models", quiet: quiet)
@@ -130,7 +154,7 @@ struct EvaluateCommand: AsyncParsableCommand {
                 if threshold == nil {
                     // Held-out threshold: adapt on the even-numbered enrolment files of each
                     // speaker, score the odd-numbered ones.
-                    let enrol = try testCorpus.entries(split: enrollSplit)
+                    let enrol = try testCorpus.entries(split: enrollSplit ?? "enroll")
                     var half: [CorpusEntry] = [], held: [(Int, String)] = []
                     let speakers = id.speakers
                     for (si, s) in speakers.enumerated() {
@@ -178,6 +202,23 @@ struct EvaluateCommand: AsyncParsableCommand {
             catch { throw CLIError("\(path): cannot write the report (\(error.localizedDescription))") }
             Console.progress("report: \(path)", quiet: common.quiet)
         }
+    }
+
+    /// Refuses an output file that cannot be written, before any work: a folder of that name,
+    /// or a folder to write into that does not exist or is not writable.
+    static func checkOutputFile(_ path: String, option: String) throws {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
+            if isDir.boolValue { throw CLIError("\(path): is a folder; \(option) takes a file name") }
+            if !FileManager.default.isWritableFile(atPath: path) { throw CLIError("\(path): the file is not writable") }
+            return
+        }
+        let dir = (path as NSString).deletingLastPathComponent
+        let folder = dir.isEmpty ? "." : dir
+        if !FileManager.default.fileExists(atPath: folder, isDirectory: &isDir) || !isDir.boolValue {
+            throw CLIError("\(path): the folder \(folder) does not exist")
+        }
+        if !FileManager.default.isWritableFile(atPath: folder) { throw CLIError("\(path): the folder \(folder) is not writable") }
     }
 
     /// MAP-adapts one model per speaker of `entries` (T-norm cohort, held-out threshold
@@ -234,7 +275,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     static func lengthJSON(_ l: LengthResult) -> [String: Any] {
         var o: [String: Any] = ["accuracy": l.identification.trials > 0 ? l.identification.accuracy as Any : NSNull(),
                                 "trials": l.identification.trials, "correct": l.identification.correct]
-        if let s = l.seconds { o["seconds"] = s }
+        if let s = l.seconds { o["segment_seconds"] = s }
         if let v = l.verification {
             o["eer"] = v.eer
             o["min_dcf"] = v.minDCF
@@ -253,14 +294,16 @@ struct EvaluateCommand: AsyncParsableCommand {
     static func jsonReport(_ r: EvaluationReport) -> [String: Any] {
         var o = lengthJSON(r.whole)
         o["segments"] = r.segments.map(lengthJSON)
-        o["per_speaker"] = Dictionary(uniqueKeysWithValues: r.perSpeaker.map { ($0.key, ["accuracy": $0.value.accuracy, "trials": $0.value.trials]) })
+        o["per_speaker"] = r.speakers.compactMap { sp in
+            r.perSpeaker[sp].map { ["speaker": sp, "accuracy": $0.accuracy, "trials": $0.trials, "correct": $0.correct] as [String: Any] }
+        }
         o["confusion"] = ["speakers": r.speakers, "matrix": r.confusion]
-        o["skipped"] = r.skipped.map { ["file": $0.path, "reason": $0.reason] }
+        o["skipped_files"] = r.skipped.map { ["file": $0.path, "error": $0.reason] }
         o["segment_normalization"] = r.segmentNormalization.rawValue
         o["narrow_band_files"] = ["test": r.narrowBand.test.values.reduce(0, +), "impostors": r.narrowBand.impostors.values.reduce(0, +)]
         o["score_normalization"] = r.scoreNormalization.rawValue
         if let t = r.thresholdSource { o["threshold_source"] = t }
-        o["seconds"] = r.seconds
+        o["run_seconds"] = r.seconds
         return o
     }
 

@@ -17,7 +17,7 @@ struct FeaturesCommand: AsyncParsableCommand {
 
     @Flag(help: "One JSON object per file: {\"file\", \"options\", \"columns\", \"frames\"}.")
     var json = false
-    @Flag(help: "Comma-separated values with a header row.")
+    @Flag(help: "Comma-separated values (RFC 4180): one header row (file, frame, then the coefficients), one row per frame.")
     var csv = false
     @Flag(help: "Print duration, sample rate, frames and frames kept by the VAD instead of frames.")
     var summary = false
@@ -35,23 +35,48 @@ struct FeaturesCommand: AsyncParsableCommand {
     func run() async throws {
         let options = try frontEnd.apply(to: FrontEndOptions())
         let fe = try FrontEnd(options: options)
-        let files = Corpus.expand(audio)
+        let inputs = Corpus.expandInputs(audio)
+        if !common.quiet { for n in inputs.notes { Console.warn("note: " + n) } }
+        let files = inputs.files
         if files.isEmpty { throw CLIError("no audio files found in \(audio.joined(separator: ", "))") }
+        if let output { try EvaluateCommand.checkOutputFile(output, option: "--output") }
         let raw = try rawAudio.format()
-        let results = try await parallelMap(count: files.count, threads: common.threadCount) { i in
+        var out = OutputSink(path: output)
+        var failed = 0
+        if summary {
+            // Streams each file keeping only frame powers: memory does not grow with length.
+            let results = try await batchMap(count: files.count, threads: common.threadCount) { i in
+                try fe.summary(of: .file(files[i]), raw: raw)
+            }
+            for r in results {
+                switch r {
+                case .failed(let m):
+                    Console.warn(m)
+                    failed += 1
+                case .done(let f):
+                    let info: [String: Any] = ["file": f.name, "duration_seconds": f.duration, "source_sample_rate": f.sourceSampleRate,
+                                               "channels": f.sourceChannels, "frames": f.frames,
+                                               "speech_frames": f.speechFrames, "speech_seconds": Double(f.speechFrames) * options.framing.frameShiftMs / 1000,
+                                               "kept_fraction": f.keptFraction]
+                    if json { out.write(SpeakerIDCLI.json(info) + "\n") } else {
+                        out.write("\(f.name): \(fmt(f.duration, 3)) s at \(f.sourceSampleRate) Hz, \(f.sourceChannels) channel(s); \(f.frames) frames, \(f.speechFrames) kept by the VAD (\(fmt(100 * f.keptFraction, 1))%)\n")
+                    }
+                }
+            }
+            try out.finish()
+            try finishBatch(failed: failed, total: files.count, skipBad: false, noun: "file")
+            return
+        }
+        let results = try await batchMap(count: files.count, threads: common.threadCount) { i in
             try fe.features(of: .file(files[i]), raw: raw)
         }
-        var out = OutputSink(path: output)
-        let optionsJSON = try JSONSerialization.jsonObject(with: JSONEncoder().encode(options))
+        let optionsJSON = try JSONSerialization.jsonObject(with: SpeakerIDCLI.snakeCaseEncoder().encode(options))
         let columns = Self.columnNames(options)
-        for f in results {
-            if summary {
-                let info: [String: Any] = ["file": f.name, "duration": f.duration, "source_sample_rate": f.sourceSampleRate,
-                                           "channels": f.sourceChannels, "frames": f.totalFrames,
-                                           "speech_frames": f.frames.rows, "kept_fraction": f.keptFraction]
-                if json { out.write(SpeakerIDCLI.json(info) + "\n") } else {
-                    out.write("\(f.name): \(fmt(f.duration, 3)) s at \(f.sourceSampleRate) Hz, \(f.sourceChannels) channel(s); \(f.totalFrames) frames, \(f.frames.rows) kept by the VAD (\(fmt(100 * f.keptFraction, 1))%)\n")
-                }
+        if csv { out.write((["file", "frame"] + columns).joined(separator: ",") + "\n") }
+        for r in results {
+            guard case .done(let f) = r else {
+                if case .failed(let m) = r { Console.warn(m) }
+                failed += 1
                 continue
             }
             let m = fe.normalized(f.frames)
@@ -60,19 +85,33 @@ struct FeaturesCommand: AsyncParsableCommand {
                 rows.reserveCapacity(m.rows)
                 for r in 0..<m.rows { rows.append(m.row(r).map { Double($0) }) }
                 out.write(SpeakerIDCLI.json(["file": f.name, "options": optionsJSON, "columns": columns, "frames": rows]) + "\n")
-            } else {
-                let sep = csv ? "," : " "
-                out.write("# file: \(f.name)\n# options: \(SpeakerIDCLI.json(optionsJSON))\n")
-                out.write((csv ? "" : "# ") + columns.joined(separator: sep) + "\n")
+            } else if csv {
+                // RFC 4180: one header row for all files, the file name quoted when it must be.
+                let name = Self.csvField(f.name)
                 var text = ""
                 for r in 0..<m.rows {
-                    text += m.row(r).map { String(format: "%.6g", $0) }.joined(separator: sep)
+                    text += name + ",\(r)," + m.row(r).map { String(format: "%.6g", $0) }.joined(separator: ",") + "\n"
+                }
+                out.write(text)
+            } else {
+                out.write("# file: \(f.name)\n# options: \(SpeakerIDCLI.json(optionsJSON))\n")
+                out.write("# " + columns.joined(separator: " ") + "\n")
+                var text = ""
+                for r in 0..<m.rows {
+                    text += m.row(r).map { String(format: "%.6g", $0) }.joined(separator: " ")
                     text += "\n"
                 }
                 out.write(text)
             }
         }
         try out.finish()
+        try finishBatch(failed: failed, total: files.count, skipBad: false, noun: "file")
+    }
+
+    /// A CSV field: quoted (with doubled quotes) when it holds a comma, quote or line break.
+    static func csvField(_ s: String) -> String {
+        guard s.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return s }
+        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     static func columnNames(_ o: FrontEndOptions) -> [String] {
@@ -91,6 +130,14 @@ struct FeaturesCommand: AsyncParsableCommand {
 }
 
 enum SpeakerIDCLI {
+    /// JSON of library values for the CLI's output: keys in snake_case like every other key.
+    static func snakeCaseEncoder() -> JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        e.keyEncodingStrategy = .convertToSnakeCase
+        return e
+    }
+
     static func json(_ v: Any) -> String {
         guard let d = try? JSONSerialization.data(withJSONObject: v, options: [.sortedKeys]) else { return "{}" }
         return String(decoding: d, as: UTF8.self)

@@ -5,19 +5,23 @@ import SpeakerID
 struct IdentifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "identify",
-        abstract: "Name the enrolled speaker of each clip; with --ubm and --threshold, or 'unknown'.",
+        abstract: "Name the enrolled speaker of each clip; with --ubm and --threshold, or '<unknown>'.",
         discussion: """
         Without a UBM the score is the average per-frame log-likelihood (closed set: the best \
         speaker is always named). With --ubm it is the average log-likelihood ratio against the \
-        UBM, and --threshold T answers 'unknown' when the best score is below T. With \
-        --tnorm-models DIR the ranking stays by log-likelihood ratio and the threshold applies to \
-        the best speaker's T-normed score. An AUDIO of '-' reads the clip from standard input.
+        UBM, and --threshold T answers '<unknown>' (JSON: "decision": "rejected", "speaker": null) \
+        when the best score is below T. With --tnorm-models DIR the ranking stays by \
+        log-likelihood ratio, "score" is the T-normed score the threshold applies to and \
+        "raw_score" the ratio. A clip with less speech than --min-speech is answered '<too \
+        short>' ("decision": "too_short"). Every clip is reported: a clip that cannot be read \
+        gets one line on standard error (and {"file", "error"} with --json) and the exit status \
+        is 1, unless --skip-bad. An AUDIO of '-' reads the clip from standard input.
         """)
 
     @Option(help: ArgumentHelp("Folder of speaker models.", valueName: "dir"))
     var models = "models"
     @OptionGroup var background: UBMArguments
-    @Option(help: ArgumentHelp("With --ubm: answer 'unknown' when the best score is below this.", valueName: "T"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("With --ubm: answer '<unknown>' when the best (T-normed, with --tnorm-models) score is below this; may be negative.", valueName: "T"))
     var threshold: Double?
     @Option(help: ArgumentHelp("Speakers listed per clip, best first.", valueName: "n"))
     var top = 5
@@ -29,8 +33,17 @@ struct IdentifyCommand: AsyncParsableCommand {
 
     func validate() throws {
         if top < 1 { throw ValidationError("--top must be at least 1") }
+        if let t = threshold, !t.isFinite { throw ValidationError("--threshold must be a finite number") }
         if threshold != nil && background.ubm == nil { throw ValidationError("--threshold needs --ubm (log-likelihood-ratio scores)") }
         if normalization.tnormModels != nil && background.ubm == nil { throw ValidationError("--tnorm-models needs --ubm") }
+    }
+
+    /// One clip's answer: the ranking (with T-normed scores when asked) and the decision.
+    struct Answer: Sendable {
+        var file: String
+        var speechFrames: Int
+        var ranking: [(SpeakerScore, Double?)]
+        var warning: String?
     }
 
     func run() async throws {
@@ -41,44 +54,66 @@ struct IdentifyCommand: AsyncParsableCommand {
         // One scorer for the enrolled and the cohort models: the UBM's top-C search is shared.
         let id = try Identifier(models: loaded + (cohort?.models ?? []), ubm: ubmModel, topC: background.topC)
         let enrolled = loaded.map(\.speaker), count = loaded.count
-        let sources = try input.sources()
+        let sources = try input.sources(quiet: common.quiet)
         let n = top
         let raw = try rawAudio.format()
         let chunk = input.chunkSeconds
         let options = id.frontEnd.options
-        // (file, speech frames, ranking with T-normed scores when asked, warning)
-        let results = try await parallelMap(count: sources.count, threads: common.threadCount) { i -> (String, Int, [(SpeakerScore, Double?)], String?) in
+        let results = try await batchMap(count: sources.count, threads: common.threadCount) { i -> Answer in
             let r = try id.scoreStreaming(sources[i], raw: raw, chunkSeconds: chunk)
             let scores = Array(r.scores[..<count])
             let normalized = cohort.map { $0.tnorm.normalize(scores, cohortScores: Array(r.scores[count...])) }
             let byName = Dictionary(uniqueKeysWithValues: zip(enrolled, normalized ?? scores))
             let ranking = Identifier.rank(speakers: enrolled, scores: scores).prefix(n).map { ($0, normalized == nil ? nil : byName[$0.speaker]) }
             let name = sources[i].description
-            let warning = options.narrowBandWarning(name, sourceRate: r.sourceSampleRate)
-            return (name, r.speechFrames, ranking, warning)
+            return Answer(file: name, speechFrames: r.speechFrames, ranking: ranking,
+                          warning: options.narrowBandWarning(name, sourceRate: r.sourceSampleRate))
         }
-        for (name, speechFrames, ranking, warning) in results {
-            if let warning, !common.quiet { Console.warn("warning: " + warning) }
-            let (best, bestNormalized) = ranking[0]
-            let decision = threshold.map { (bestNormalized ?? best.score) >= $0 ? best.speaker : "unknown" } ?? best.speaker
+        let shift = options.framing.frameShiftMs / 1000
+        var failed = 0
+        for (i, outcome) in results.enumerated() {
+            guard case .done(let a) = outcome else {
+                if case .failed(let message) = outcome { Console.warn(message) }
+                if input.json { print(SpeakerIDCLI.json(["file": sources[i].description, "error": Self.errorText(results[i])])) }
+                failed += 1
+                continue
+            }
+            if let warning = a.warning, !common.quiet { Console.warn("warning: " + warning) }
+            let speech = Double(a.speechFrames) * shift
+            let (best, bestNormalized) = a.ranking[0]
+            let score = bestNormalized ?? best.score
+            let decision: ClipDecision = speech < input.minSpeech ? .tooShort
+                : threshold.map { score >= $0 ? .accepted : .rejected } ?? .identified
+            let named = decision == .identified || decision == .accepted
             if input.json {
-                var o: [String: Any] = [
-                    "file": name, "speaker": decision, "speech_seconds": Double(speechFrames) * id.frontEnd.options.framing.frameShiftMs / 1000,
-                    "ranking": ranking.map { r, t -> [String: Any] in
-                        var e: [String: Any] = ["speaker": r.speaker, "score": r.score]
-                        if let t { e["tnorm_score"] = t }
+                var o: [String: Any] = ["file": a.file, "speaker": named ? best.speaker : NSNull(),
+                                        "decision": decision.rawValue, "speech_seconds": speech]
+                if decision != .tooShort {
+                    o["ranking"] = a.ranking.map { r, t -> [String: Any] in
+                        var e: [String: Any] = ["speaker": r.speaker, "score": t ?? r.score]
+                        if t != nil { e["raw_score"] = r.score }
                         return e
-                    }]
+                    }
+                } else {
+                    o["min_speech_seconds"] = input.minSpeech
+                }
                 if let threshold { o["threshold"] = threshold }
-                if cohort != nil { o["score_normalization"] = "tnorm" }
-                if let warning { o["warning"] = warning }
+                o["score_normalization"] = cohort != nil ? "tnorm" : "none"
+                if let w = a.warning { o["warning"] = w }
                 print(SpeakerIDCLI.json(o))
             } else {
-                print("\(name)\t\(decision)")
-                for (i, (r, t)) in ranking.enumerated() {
-                    print("  \(i + 1). \(r.speaker)\t\(fmt(r.score, 4))" + (t.map { "\tT-norm \(fmt($0, 4))" } ?? ""))
+                print("\(a.file)\t\(decision.text(speaker: best.speaker))\t\(fmt(speech, 2)) s of speech" + (decision == .tooShort ? " (less than \(fmt(input.minSpeech, 2)) s)" : ""))
+                if decision == .tooShort { continue }
+                for (i, (r, t)) in a.ranking.enumerated() {
+                    print("  \(i + 1). \(r.speaker)\t\(fmt(t ?? r.score, 4))" + (t != nil ? "\t(raw \(fmt(r.score, 4)))" : ""))
                 }
             }
         }
+        try finishBatch(failed: failed, total: sources.count, skipBad: input.skipBad, noun: "clip")
+    }
+
+    static func errorText<T>(_ o: Outcome<T>) -> String {
+        if case .failed(let m) = o { return m }
+        return ""
     }
 }

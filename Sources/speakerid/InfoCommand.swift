@@ -12,27 +12,54 @@ struct InfoCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+        var failed = 0
         for path in models {
-            let m = try ModelStore.load(path: path)
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.sortedKeys]
+            let m: SpeakerModel
+            do { m = try ModelStore.load(path: path) } catch {
+                Console.warn("\(error)")
+                if json { print(SpeakerIDCLI.json(["file": path, "error": "\(error)"])) }
+                failed += 1
+                continue
+            }
+            let enc = SpeakerIDCLI.snakeCaseEncoder()
             let fe = try JSONSerialization.jsonObject(with: enc.encode(m.frontEnd))
             let tr = try JSONSerialization.jsonObject(with: enc.encode(m.training))
+            let kind = m.kind == .ubm ? "ubm" : m.ubm != nil ? "map_adapted" : "em"
             if json {
-                print(SpeakerIDCLI.json(["file": path, "speaker": m.speaker, "components": m.gmm.components,
-                                         "dimension": m.gmm.dimension, "front_end": fe, "training": tr]))
+                var o: [String: Any] = ["file": path, "kind": kind, "components": m.gmm.components,
+                                        "dimension": m.gmm.dimension, "front_end": fe, "training": tr,
+                                        "checksum": m.checksumHex ?? NSNull()]
+                if m.kind == .speaker { o["speaker"] = m.speaker }
+                if let u = m.ubm {
+                    o["ubm"] = ["checksum": u.checksum, "components": u.components, "relevance": u.relevance,
+                                "adapted": Self.adaptedNames(u.adapted)]
+                }
+                print(SpeakerIDCLI.json(o))
             } else {
                 let t = m.training
-                print("""
-                \(path)
-                  speaker:     \(m.speaker)
-                  model:       diagonal GMM, \(m.gmm.components) components, dimension \(m.gmm.dimension)
-                  trained on:  \(t.files) file(s), \(t.frames) speech frames (\(fmt(t.speechSeconds, 1)) s)
-                  EM:          \(t.iterations) iterations, \(t.converged ? "converged" : "stopped at the limit"), final average log-likelihood \(fmt(t.finalLogLikelihood, 4)), seed \(t.seed)
-                  written by:  SpeakerID \(t.toolVersion)
-                  front end:   \(SpeakerIDCLI.json(fe))
-                """)
+                var lines = [path]
+                switch m.kind {
+                case .ubm: lines.append("  kind:        universal background model (train-ubm)")
+                case .speaker: lines.append("  speaker:     \(m.speaker)")
+                }
+                lines.append("  model:       diagonal GMM, \(m.gmm.components) components, dimension \(m.gmm.dimension)")
+                lines.append("  checksum:    \(m.checksumHex ?? "-")")
+                lines.append("  trained on:  \(t.files) file(s), \(t.frames) speech frames (\(fmt(t.speechSeconds, 1)) s)")
+                if let u = m.ubm {
+                    lines.append("  MAP-adapted: from the UBM with checksum \(u.checksum) (\(u.components) components), relevance \(fmt(u.relevance, 3)), adapted \(Self.adaptedNames(u.adapted).joined(separator: ", "))")
+                } else {
+                    lines.append("  EM:          \(t.iterations) iterations, \(t.converged ? "converged" : "stopped at the limit"), final average log-likelihood \(fmt(t.finalLogLikelihood, 4)), seed \(t.seed)")
+                }
+                lines.append("  written by:  SpeakerID \(t.toolVersion)")
+                lines.append("  front end:   \(SpeakerIDCLI.json(fe))")
+                print(lines.joined(separator: "\n"))
             }
         }
+        try finishBatch(failed: failed, total: models.count, skipBad: false, noun: "model file")
+    }
+
+    /// "mw" -> ["means", "weights"].
+    static func adaptedNames(_ code: String) -> [String] {
+        [("m", "means"), ("w", "weights"), ("v", "variances")].filter { code.contains($0.0) }.map(\.1)
     }
 }

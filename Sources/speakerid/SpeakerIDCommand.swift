@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SpeakerID
 
 
@@ -14,4 +15,10 @@ struct SpeakerIDCommand: AsyncParsableCommand {
         subcommands: [FeaturesCommand.self, EnrollCommand.self, IdentifyCommand.self, VerifyCommand.self, EvaluateCommand.self,
                       InfoCommand.self, TrainUBMCommand.self, DemoCorpusCommand.self, BenchCommand.self]
     )
+
+    /// `speakerid` alone is a usage error: the help goes to standard error, exit 64.
+    func run() async throws {
+        FileHandle.standardError.write(Data((Self.helpMessage() + "\n").utf8))
+        throw ExitCode(64)
+    }
 }

@@ -51,6 +51,9 @@ struct TrainUBMCommand: AsyncParsableCommand {
     func validate() throws {
         if subsample < 1 { throw ValidationError("--subsample must be at least 1") }
         if keepEvery < 1 { throw ValidationError("--keep-every must be at least 1") }
+        if iterations < 0 || iterations > 10_000 { throw ValidationError("--iterations must be 0-10000") }
+        if !(tolerance >= 0 && tolerance.isFinite) { throw ValidationError("--tolerance must be a number >= 0") }
+        if !(varianceFloor > 0 && varianceFloor < 1) { throw ValidationError("--variance-floor must be more than 0 and less than 1") }
     }
 
     func run() async throws {
@@ -64,9 +67,12 @@ struct TrainUBMCommand: AsyncParsableCommand {
         em.varianceFloor = varianceFloor
         em.seed = seed
         try em.validate()
+        try ModelStore.prepareOutput(out)
         let entries = try corpus.flatMap { spec in
             let (dir, sp) = Self.corpusAndSplit(spec, defaultSplit: split)
-            return try Corpus(root: dir).entries(split: sp == "all" ? nil : sp)
+            let c = try Corpus(root: dir)
+            if !(common.quiet || json) { for n in c.notes { Console.warn("note: " + n) } }
+            return try c.entries(split: sp == "all" ? nil : sp)
         }
         let raw = try rawAudio.format()
         let quiet = common.quiet || json
@@ -136,7 +142,7 @@ struct TrainUBMCommand: AsyncParsableCommand {
         if json {
             print(SpeakerIDCLI.json(["file": out, "components": components, "checksum": written.checksumHex ?? "",
                                      "frames": frameCount, "files": usableFiles, "iterations": result.iterations,
-                                     "log_likelihood": result.finalLogLikelihood, "history": result.history, "seconds": seconds]))
+                                     "log_likelihood": result.finalLogLikelihood, "history": result.history, "run_seconds": seconds]))
         } else {
             Console.progress("wrote \(out): \(components) components, checksum \(written.checksumHex ?? "?"), \(result.iterations) iterations, \(fmt(seconds, 1)) s", quiet: quiet)
         }

@@ -6,15 +6,24 @@ struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Is this speaker X? The log-likelihood-ratio score and accept/reject per clip.",
-        discussion: "The score is the average log-likelihood ratio of the speaker's MAP-adapted model against the UBM; a clip is accepted when it is at least --threshold (default 0: more likely the speaker than anyone). With --tnorm-models DIR the score is T-normed against those models (and the raw ratio is reported as raw_score).")
+        discussion: """
+        The score is the average log-likelihood ratio of the speaker's MAP-adapted model \
+        against the UBM; a clip is accepted when it is at least --threshold (default 0: more \
+        likely the speaker than anyone). With --tnorm-models DIR the score is T-normed against \
+        those models ("raw_score" is the ratio) and --threshold must be given: T-normed scores \
+        have another scale (evaluate --score-norm tnorm reports the EER threshold). A clip with \
+        less speech than --min-speech is neither accepted nor identified: "decision": "too_short". \
+        Every clip is reported; one that cannot be read gets one line on standard error and the \
+        exit status is 1, unless --skip-bad.
+        """)
 
     @Option(help: ArgumentHelp("Folder of speaker models.", valueName: "dir"))
     var models = "models"
     @OptionGroup var background: UBMArguments
     @Option(help: ArgumentHelp("The claimed speaker.", valueName: "name"))
     var speaker: String
-    @Option(help: ArgumentHelp("Accept when the score is at least this (default: 0).", valueName: "T"))
-    var threshold = 0.0
+    @Option(parsing: .unconditional, help: ArgumentHelp("Accept when the score is at least this; may be negative (default: 0 for log-likelihood ratios; required with --tnorm-models).", valueName: "T"))
+    var threshold: Double?
     @OptionGroup var normalization: TNormArguments
     @OptionGroup var input: ClipArguments
     @OptionGroup var frontEnd: FrontEndArguments
@@ -23,6 +32,18 @@ struct VerifyCommand: AsyncParsableCommand {
 
     func validate() throws {
         if background.ubm == nil { throw ValidationError("verify needs --ubm FILE: scores are log-likelihood ratios against the UBM") }
+        if let t = threshold, !t.isFinite { throw ValidationError("--threshold must be a finite number") }
+        if normalization.tnormModels != nil && threshold == nil {
+            throw ValidationError("--tnorm-models needs --threshold: T-normed scores have another scale than the default threshold 0 is meant for (evaluate --score-norm tnorm reports the EER threshold)")
+        }
+    }
+
+    struct Answer: Sendable {
+        var file: String
+        var score: Double
+        var rawScore: Double
+        var speechFrames: Int
+        var warning: String?
     }
 
     func run() async throws {
@@ -31,37 +52,48 @@ struct VerifyCommand: AsyncParsableCommand {
         let store = ModelStore(directory: models)
         let model = try store.load(name)
         guard model.ubm?.checksum == ubmModel.checksumHex else {
-            throw CLIError("\(store.path(for: name)): was not adapted from \(ubm) (enrol with --ubm \(ubm))")
+            throw CLIError("\(models): speaker \(model.speaker.debugDescription) was not adapted from \(ubm) (enrol with --ubm \(ubm))")
         }
         _ = try frontEnd.check(against: model.frontEnd)
         let cohort = try normalization.load(ubm: ubmModel, enrolled: [model.speaker])
         let id = try Identifier(models: [model] + (cohort?.models ?? []), ubm: ubmModel, topC: background.topC)
-        let sources = try input.sources()
+        let sources = try input.sources(quiet: common.quiet)
         let raw = try rawAudio.format()
         let chunk = input.chunkSeconds
         let options = id.frontEnd.options
-        // (file, decision score, raw log-likelihood ratio, warning)
-        let results = try await parallelMap(count: sources.count, threads: common.threadCount) { i -> (String, Double, Double, String?) in
+        let threshold = self.threshold ?? 0
+        let results = try await batchMap(count: sources.count, threads: common.threadCount) { i -> Answer in
             let r = try id.scoreStreaming(sources[i], raw: raw, chunkSeconds: chunk)
             let score = cohort.map { $0.tnorm.normalize([r.scores[0]], cohortScores: Array(r.scores.dropFirst()))[0] } ?? r.scores[0]
             let name = sources[i].description
-            let warning = options.narrowBandWarning(name, sourceRate: r.sourceSampleRate)
-            return (name, score, r.scores[0], warning)
+            return Answer(file: name, score: score, rawScore: r.scores[0], speechFrames: r.speechFrames,
+                          warning: options.narrowBandWarning(name, sourceRate: r.sourceSampleRate))
         }
-        for (file, score, rawScore, warning) in results {
-            if let warning, !common.quiet { Console.warn("warning: " + warning) }
-            let accept = score >= threshold
+        let shift = options.framing.frameShiftMs / 1000
+        var failed = 0
+        for (i, outcome) in results.enumerated() {
+            guard case .done(let a) = outcome else {
+                if case .failed(let message) = outcome { Console.warn(message) }
+                if input.json { print(SpeakerIDCLI.json(["file": sources[i].description, "error": IdentifyCommand.errorText(outcome)])) }
+                failed += 1
+                continue
+            }
+            if let warning = a.warning, !common.quiet { Console.warn("warning: " + warning) }
+            let speech = Double(a.speechFrames) * shift
+            let decision: ClipDecision = speech < input.minSpeech ? .tooShort : a.score >= threshold ? .accepted : .rejected
             if input.json {
-                var o: [String: Any] = ["file": file, "speaker": model.speaker, "score": score, "threshold": threshold, "accept": accept]
-                if cohort != nil {
-                    o["raw_score"] = rawScore
-                    o["score_normalization"] = "tnorm"
-                }
-                if let warning { o["warning"] = warning }
+                var o: [String: Any] = ["file": a.file, "speaker": model.speaker, "score": a.score, "threshold": threshold,
+                                        "accept": decision == .accepted, "decision": decision.rawValue, "speech_seconds": speech,
+                                        "score_normalization": cohort != nil ? "tnorm" : "none"]
+                if cohort != nil { o["raw_score"] = a.rawScore }
+                if decision == .tooShort { o["min_speech_seconds"] = input.minSpeech }
+                if let w = a.warning { o["warning"] = w }
                 print(SpeakerIDCLI.json(o))
             } else {
-                print("\(file)\t\(model.speaker)\t\(fmt(score, 4))\t\(accept ? "accept" : "reject")")
+                let verdict = decision == .tooShort ? "<too short>" : decision == .accepted ? "accept" : "reject"
+                print("\(a.file)\t\(model.speaker)\t\(fmt(a.score, 4))\t\(verdict)\t\(fmt(speech, 2)) s of speech")
             }
         }
+        try finishBatch(failed: failed, total: sources.count, skipBad: input.skipBad, noun: "clip")
     }
 }

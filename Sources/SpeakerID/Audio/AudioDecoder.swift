@@ -31,6 +31,12 @@ public final class AudioDecoder {
             throw .fileNotFound(path)
         }
         if isDir.boolValue { throw .isDirectory(path) }
+        // stat follows symbolic links: a link to a pipe is a pipe.
+        var st = stat()
+        if stat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG {
+            let type = st.st_mode & S_IFMT
+            throw .notRegularFile(path, kind: type == S_IFIFO ? "a named pipe" : type == S_IFSOCK ? "a socket" : "a device")
+        }
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw .unreadable(path, reason: "permission denied")
         }

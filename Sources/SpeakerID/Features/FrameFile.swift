@@ -50,7 +50,10 @@ public struct FrameFile: FrameSource {
     }
 
     /// Deletes the file.
-    public func remove() { unlink(path) }
+    public func remove() {
+        unlink(path)
+        TemporaryFiles.unregister(path)
+    }
 
     private func withDescriptor<R>(_ body: (Int32) throws -> R) throws -> R {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -88,6 +91,7 @@ public struct FrameFile: FrameSource {
             accumulator = ColumnAccumulator(columns: columns)
             fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
             guard fd >= 0 else { throw FrameFileError.io(path, "create: " + String(cString: strerror(errno))) }
+            TemporaryFiles.register(path)
         }
 
         /// Appends the rows of `m`.
@@ -125,6 +129,7 @@ public struct FrameFile: FrameSource {
             if fd >= 0 { close(fd) }
             fd = -1
             unlink(path)
+            TemporaryFiles.unregister(path)
         }
 
         deinit { if fd >= 0 { close(fd) } }

@@ -18,6 +18,19 @@ public struct SpeechFeatures: Sendable {
     public var keptFraction: Double { totalFrames > 0 ? Double(frames.rows) / Double(totalFrames) : 0 }
 }
 
+/// What `FrontEnd.summary(of:)` reports about a recording.
+public struct AudioSummary: Sendable, Equatable {
+    public var name: String
+    /// Duration at the front end's rate, in seconds.
+    public var duration: Double
+    public var sourceSampleRate: Int
+    public var sourceChannels: Int
+    /// Frames analysed, and those the VAD keeps.
+    public var frames: Int
+    public var speechFrames: Int
+    public var keptFraction: Double { frames > 0 ? Double(speechFrames) / Double(frames) : 0 }
+}
+
 /// The MFCC front end: audio in, speech feature frames out.
 ///
 /// Data flows one way: decode (libsndfile) -> resample (libsamplerate) -> frame -> DC removal,
@@ -120,6 +133,19 @@ public struct FrontEnd: Sendable {
         return (chunks, duration, decoder.info.sampleRate)
     }
 
+    /// Duration, rates, frames and the frames the VAD would keep, streaming `source` and
+    /// keeping only each frame's power (8 bytes per frame), so a 10-hour file needs about
+    /// 30 MB. Silent or too-short audio is summarised (no speech frames), not refused.
+    public func summary(of source: AudioSource, raw: RawAudioFormat? = nil) throws -> AudioSummary {
+        let decoder = try AudioDecoder(source, raw: raw)
+        let framer = Framer(transform: transform, keepFeatures: false)
+        try stream(decoder) { framer.push($0) }
+        let kept = VoiceActivity.speechFrames(powerDB: framer.framePowerDB, options: options.vad).count
+        return AudioSummary(name: decoder.name, duration: Double(framer.sampleCount) / Double(options.framing.sampleRate),
+                            sourceSampleRate: decoder.info.sampleRate, sourceChannels: decoder.info.channels,
+                            frames: framer.frameCount, speechFrames: kept)
+    }
+
     /// Computes the speech frames of samples already at the front end's rate.
     public func features(samples: [Float], name: String = "samples") throws(FeatureError) -> SpeechFeatures {
         let framer = Framer(transform: transform)
@@ -152,15 +178,22 @@ final class Framer {
     private var power: [Double] = []
     private var samples = 0
 
-    /// Frames analysed so far.
-    var frameCount: Int { statics.rows }
+    /// Whether the features are kept, or only each frame's power (for summaries of long files).
+    private let keepFeatures: Bool
+    private var scratch: FeatureMatrix
 
-    init(transform: CepstralTransform) {
+    /// Frames analysed so far.
+    var frameCount: Int { power.count }
+
+    init(transform: CepstralTransform, keepFeatures: Bool = true) {
         analyzer = CepstralAnalyzer(transform)
         length = transform.options.framing.frameLength
         shift = transform.options.framing.frameShift
         staticDim = transform.options.staticDimension
         statics = FeatureMatrix(columns: staticDim)
+        scratch = FeatureMatrix(columns: staticDim)
+        self.keepFeatures = keepFeatures
+        precondition(shift <= length, "Framer: frame shift longer than the frame (FrontEndOptions.validate refuses it)")
     }
 
     func push(_ block: [Float]) {
@@ -168,18 +201,27 @@ final class Framer {
         pending.append(contentsOf: block)
         let available = pending.count >= length ? (pending.count - length) / shift + 1 : 0
         if available == 0 { return }
-        let first = statics.appendZeroRows(available)
+        let firstPower = power.count
         power.append(contentsOf: repeatElement(0, count: available))
-        pending.withUnsafeBufferPointer { p in
-            statics.withUnsafeMutableValues { out in
+        if !keepFeatures && scratch.rows < available { _ = scratch.appendZeroRows(available - scratch.rows) }
+        let first = keepFeatures ? statics.appendZeroRows(available) : 0
+        func run(_ out: UnsafeMutableBufferPointer<Float>) {
+            pending.withUnsafeBufferPointer { p in
                 power.withUnsafeMutableBufferPointer { db in
                     analyzer.analyze(p.baseAddress!, count: available, shift: shift,
-                                     out: out.baseAddress! + first * staticDim, powerDB: db.baseAddress! + first)
+                                     out: out.baseAddress! + first * staticDim, powerDB: db.baseAddress! + firstPower)
                 }
             }
         }
+        if keepFeatures { statics.withUnsafeMutableValues(run) } else { scratch.withUnsafeMutableValues(run) }
         pending.removeFirst(available * shift)
     }
+
+    /// Samples received so far.
+    var sampleCount: Int { samples }
+
+    /// Each analysed frame's mean power in dBFS.
+    var framePowerDB: [Double] { power }
 
     func allFrames() -> (features: FeatureMatrix, powerDB: [Double]) {
         let d = analyzer.t.options.deltas
@@ -192,6 +234,7 @@ final class Framer {
         if statics.rows == 0 {
             throw .tooShort(name, seconds: Double(samples) / rate, frameSeconds: Double(length) / rate)
         }
+        precondition(keepFeatures, "Framer.finish: features were not kept")
         let (all, db) = allFrames()
         let keep = VoiceActivity.speechFrames(powerDB: db, options: o.vad)
         if keep.isEmpty { throw .noSpeech(name, frames: all.rows) }

@@ -154,14 +154,26 @@ public struct FrontEndOptions: Codable, Equatable, Sendable {
         return "\(name): \(sourceRate)-Hz audio has no content above \(sourceRate / 2) Hz, but the models analyse up to \(Int(effectiveHighFrequency)) Hz; its scores are not comparable with full-band audio's (enrol and score narrow-band audio with --sample-rate \(sourceRate), or limit the band with --high-freq)"
     }
 
+    /// Longest frame length or shift accepted, in milliseconds.
+    public static let maximumFrameMs = 1000.0
+
     /// Checks the options are coherent before any work is done.
     public func validate() throws(FeatureError) {
         func bad(_ s: String) -> FeatureError { .invalidOptions(s) }
         if framing.sampleRate < AudioLimits.minimumRate || framing.sampleRate > AudioLimits.maximumRate {
             throw bad("sample rate \(framing.sampleRate) Hz is outside \(AudioLimits.minimumRate)-\(AudioLimits.maximumRate) Hz")
         }
-        if !(framing.frameLengthMs > 0) || framing.frameLength < 2 { throw bad("frame length must hold at least 2 samples") }
-        if !(framing.frameShiftMs > 0) || framing.frameShift < 1 { throw bad("frame shift must be at least one sample") }
+        // Ranges are checked before any length in samples is computed from them (an infinite
+        // or huge length would not fit an Int).
+        if !(framing.frameLengthMs > 0 && framing.frameLengthMs <= Self.maximumFrameMs) || framing.frameLength < 2 {
+            throw bad("frame length \(formatSeconds(framing.frameLengthMs)) ms must be at most \(Int(Self.maximumFrameMs)) ms and hold at least 2 samples")
+        }
+        if !(framing.frameShiftMs > 0 && framing.frameShiftMs <= Self.maximumFrameMs) || framing.frameShift < 1 {
+            throw bad("frame shift \(formatSeconds(framing.frameShiftMs)) ms must be at most \(Int(Self.maximumFrameMs)) ms and at least one sample")
+        }
+        if framing.frameShift > framing.frameLength {
+            throw bad("frame shift \(formatSeconds(framing.frameShiftMs)) ms is longer than the \(formatSeconds(framing.frameLengthMs)) ms frame: the audio between frames would never be analysed")
+        }
         if !(framing.preEmphasis >= 0 && framing.preEmphasis < 1) { throw bad("pre-emphasis must be in [0, 1)") }
         if filterbank.filters < 2 || filterbank.filters > 256 { throw bad("filters must be 2-256") }
         let nyquist = Double(framing.sampleRate) / 2
@@ -172,12 +184,15 @@ public struct FrontEndOptions: Codable, Equatable, Sendable {
         if cepstral.coefficients < 1 || cepstral.coefficients >= filterbank.filters {
             throw bad("cepstral coefficients must be 1..\(filterbank.filters - 1) (fewer than the \(filterbank.filters) filters)")
         }
-        if !(cepstral.lifter >= 0) { throw bad("lifter must be >= 0") }
+        if !(cepstral.lifter >= 0 && cepstral.lifter <= 1000) { throw bad("lifter must be 0-1000") }
         if deltas.order < 0 || deltas.order > 2 { throw bad("delta order must be 0, 1 or 2") }
         if deltas.window < 1 || deltas.window > 10 { throw bad("delta window must be 1-10 frames") }
         if !vad.thresholdDB.isFinite || vad.thresholdDB <= 0 { throw bad("VAD threshold must be a positive number of dB") }
         if !vad.floorDB.isFinite { throw bad("VAD floor must be finite") }
-        if !(normalization.warpWindowSeconds > 0) { throw bad("warping window must be positive") }
+        if !(normalization.warpWindowSeconds > 0 && normalization.warpWindowSeconds <= 3600) {
+            throw bad("warping window must be more than 0 and at most 3600 s")
+        }
+        if vad.thresholdDB > 200 { throw bad("VAD threshold must be at most 200 dB") }
         // A filter narrower than one FFT bin would be empty.
         let binHz = Double(framing.sampleRate) / Double(framing.fftSize)
         let melLow = Mel.fromHz(filterbank.lowFrequency), melHigh = Mel.fromHz(effectiveHighFrequency)

@@ -13,6 +13,7 @@ public enum ModelStoreError: Error, Equatable, Sendable, CustomStringConvertible
     case readFailed(String, reason: String)
     case incompatible(String, reason: String)
     case nameMismatch(String, stored: String)
+    case notEnrolled(String, directory: String, enrolled: [String])
 
     public var description: String {
         switch self {
@@ -22,6 +23,17 @@ public enum ModelStoreError: Error, Equatable, Sendable, CustomStringConvertible
         case .readFailed(let p, let r): return "\(p): could not read model (\(r))"
         case .incompatible(let p, let r): return "\(p): \(r)"
         case .nameMismatch(let p, let s): return "\(p): file name does not match the speaker it holds (\(s.debugDescription)); was it renamed?"
+        case .notEnrolled(let n, let d, let enrolled):
+            var s = "\(d): speaker \(n.debugDescription) is not enrolled"
+            if let close = enrolled.first(where: { $0.lowercased() == n.lowercased() }) {
+                s += " (names are case-sensitive: did you mean \(close.debugDescription)?)"
+            } else if enrolled.isEmpty {
+                s += " (the folder holds no speaker models)"
+            } else {
+                let shown = enrolled.prefix(10).map(\.debugDescription).joined(separator: ", ")
+                s += " (enrolled: \(shown)\(enrolled.count > 10 ? ", ... \(enrolled.count) in all" : ""))"
+            }
+            return s
         }
     }
 }
@@ -49,15 +61,60 @@ public struct ModelStore: Sendable {
         var m = model
         m.speaker = name.value
         let bytes = try ModelFile.encode(m)
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try prepareDirectory()
         let target = path(for: name)
         try Self.atomicWrite(bytes, to: target, directory: directory)
         return target
     }
 
-    /// Loads one speaker's model.
+    /// Checks the models folder can be written to, creating it if needed: a path that is a
+    /// file, or a folder that cannot be created or written, is refused before any work.
+    public func prepareDirectory() throws(ModelStoreError) {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) {
+            guard isDir.boolValue else { throw .notADirectory(directory) }
+        } else {
+            do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
+                throw .writeFailed(directory, reason: "cannot create the models folder: " + Self.reason(error))
+            }
+        }
+        guard FileManager.default.isWritableFile(atPath: directory) else {
+            throw .writeFailed(directory, reason: "the models folder is not writable")
+        }
+    }
+
+    /// A system error's reason without Foundation's domain and code.
+    static func reason(_ error: Error) -> String {
+        let ns = error as NSError
+        if let u = ns.userInfo[NSUnderlyingErrorKey] as? NSError, u.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(u.code)))
+        }
+        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+        switch ns.code {
+        case NSFileWriteFileExistsError: return "a file of that name exists"
+        case NSFileWriteNoPermissionError, NSFileReadNoPermissionError: return "permission denied"
+        case NSFileWriteOutOfSpaceError: return "no space left on the device"
+        default: return ns.localizedDescription
+        }
+    }
+
+    /// Loads one speaker's model; a speaker without a model is named as the user spelled it,
+    /// with the enrolled names (or the case-insensitive match) to choose from.
     public func load(_ name: SpeakerName) throws -> SpeakerModel {
-        try Self.load(path: path(for: name))
+        let p = path(for: name)
+        if !FileManager.default.fileExists(atPath: p) {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) else { throw ModelStoreError.noModels(directory) }
+            guard isDir.boolValue else { throw ModelStoreError.notADirectory(directory) }
+            throw ModelStoreError.notEnrolled(name.value, directory: directory, enrolled: enrolledNames())
+        }
+        return try Self.load(path: p)
+    }
+
+    /// The speaker names of the model files in the folder, decoded from their file names
+    /// (models are not read).
+    public func enrolledNames() -> [String] {
+        ((try? modelPaths()) ?? []).compactMap { SpeakerName.decode(fileName: ($0 as NSString).lastPathComponent) }.sorted()
     }
 
     /// Reads and verifies one model file.
@@ -81,10 +138,26 @@ public struct ModelStore: Sendable {
 
     /// Writes one model (a UBM, say) to `path` atomically.
     public static func write(_ model: SpeakerModel, to path: String) throws {
+        let folder = try prepareOutput(path)
+        try atomicWrite(try ModelFile.encode(model), to: path, directory: folder)
+    }
+
+    /// Checks a single-file output (a UBM, say) can be written at `path` before any work:
+    /// not a folder, its folder creatable and writable. Returns that folder.
+    @discardableResult
+    public static func prepareOutput(_ path: String) throws(ModelStoreError) -> String {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+            throw .writeFailed(path, reason: "is a folder; give a file name")
+        }
         let dir = (path as NSString).deletingLastPathComponent
         let folder = dir.isEmpty ? "." : dir
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try atomicWrite(try ModelFile.encode(model), to: path, directory: folder)
+        let store = ModelStore(directory: folder)
+        do { try store.prepareDirectory() } catch {
+            if case .notADirectory = error { throw .writeFailed(path, reason: "\(folder) is a file, not a folder") }
+            throw error
+        }
+        return folder
     }
 
     /// Loads a UBM file, refusing a speaker model.
@@ -148,12 +221,14 @@ public struct ModelStore: Sendable {
         let tmp = (directory as NSString).appendingPathComponent(".speakerid-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).tmp")
         let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw ModelStoreError.writeFailed(target, reason: String(cString: strerror(errno))) }
+        TemporaryFiles.register(tmp)
+        defer { TemporaryFiles.unregister(tmp) }
         var ok = false
         defer { if !ok { close(fd); unlink(tmp) } }
         var written = 0
         try bytes.withUnsafeBytes { raw in
             while written < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + written, raw.count - written)
+                let n = systemWrite(fd, raw.baseAddress! + written, raw.count - written)
                 if n < 0 {
                     if errno == EINTR { continue }
                     throw ModelStoreError.writeFailed(target, reason: String(cString: strerror(errno)))
@@ -179,6 +254,15 @@ public struct ModelStore: Sendable {
             close(dfd)
         }
     }
+}
+
+/// `write(2)` under the C library's own module name on every platform.
+private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+    #if canImport(Glibc)
+    return Glibc.write(fd, buffer, count)
+    #else
+    return Darwin.write(fd, buffer, count)
+    #endif
 }
 
 extension FrontEndOptions {

@@ -5,12 +5,18 @@ public enum SpeakerNameError: Error, Equatable, Sendable, CustomStringConvertibl
     case empty
     case controlCharacter(String)
     case tooLong(String, bytes: Int)
+    case surroundingSpace(String)
+    case reserved(String)
 
     public var description: String {
         switch self {
         case .empty: return "speaker name is empty"
         case .controlCharacter(let n): return "speaker name \(n.debugDescription) contains a control character (NUL, newline, ...)"
         case .tooLong(let n, let b): return "speaker name \(String(n.prefix(40)).debugDescription)... is \(b) bytes of UTF-8; the limit is \(SpeakerName.maximumBytes)"
+        case .surroundingSpace(let n):
+            return "speaker name \(n.debugDescription) begins or ends with white space (\"bob \" and \"bob\" would look alike); remove it"
+        case .reserved(let n):
+            return "speaker name \(n.debugDescription) begins with '<', which SpeakerID reserves for decisions such as <unknown> and <too short>"
         }
     }
 }
@@ -32,6 +38,12 @@ public struct SpeakerName: Hashable, Sendable, CustomStringConvertible {
     public init(_ raw: String) throws(SpeakerNameError) {
         let name = raw.precomposedStringWithCanonicalMapping
         if name.isEmpty { throw .empty }
+        if let f = name.unicodeScalars.first, let l = name.unicodeScalars.last,
+           f.properties.isWhitespace || l.properties.isWhitespace {
+            if name.unicodeScalars.allSatisfy({ $0.properties.isWhitespace }) { throw .empty }
+            throw .surroundingSpace(name)
+        }
+        if name.hasPrefix("<") { throw .reserved(name) }
         if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" }) {
             throw .controlCharacter(name)
         }
@@ -52,4 +64,25 @@ public struct SpeakerName: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { value }
+
+    /// The speaker name a model file name encodes (the inverse of `fileName`), or nil for a
+    /// name no `SpeakerName` produces.
+    public static func decode(fileName: String) -> String? {
+        guard fileName.hasSuffix("." + fileExtension) else { return nil }
+        let stem = Array(fileName.dropLast(fileExtension.count + 1).utf8)
+        var bytes: [UInt8] = []
+        var i = 0
+        while i < stem.count {
+            if stem[i] == UInt8(ascii: "%") {
+                guard i + 2 < stem.count, let b = UInt8(String(decoding: stem[(i + 1)...(i + 2)], as: UTF8.self), radix: 16) else { return nil }
+                bytes.append(b)
+                i += 3
+            } else {
+                bytes.append(stem[i])
+                i += 1
+            }
+        }
+        guard let s = String(validating: bytes, as: UTF8.self), (try? SpeakerName(s))?.fileName == fileName else { return nil }
+        return s
+    }
 }

@@ -1,0 +1,48 @@
+import Dispatch
+import Foundation
+import SpeakerID
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// SIGINT, SIGTERM and SIGHUP: remove this process's temporary files (model files being
+/// written, frame files being streamed), say what was and was not done, and exit with
+/// 128 + the signal number, as shells expect.
+enum Interruption {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+    nonisolated(unsafe) private static var reporter: (@Sendable () -> String?)?
+
+    /// Takes over the signals; call once at start-up.
+    static func install() {
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { handle(sig) }
+            source.resume()
+            lock.lock()
+            sources.append(source)
+            lock.unlock()
+        }
+    }
+
+    /// What the running command has done so far, said when it is interrupted.
+    static func report(_ r: @escaping @Sendable () -> String?) {
+        lock.lock()
+        reporter = r
+        lock.unlock()
+    }
+
+    private static func handle(_ sig: Int32) {
+        let removed = TemporaryFiles.removeAll()
+        lock.lock()
+        let r = reporter
+        lock.unlock()
+        let name = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP"
+        var line = "speakerid: interrupted by \(name)"
+        if removed > 0 { line += "; removed \(removed) temporary file\(removed == 1 ? "" : "s")" }
+        if let said = r?() { line += "; " + said }
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+        exit(128 + sig)
+    }
+}
