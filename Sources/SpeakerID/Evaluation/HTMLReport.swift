@@ -12,9 +12,10 @@ public enum HTMLReport {
         body += "<section><h2>Accuracy versus test length</h2>\(table(lengths))\(accuracyChart(lengths))</section>\n"
         if lengths.contains(where: { $0.verification != nil }) {
             body += "<section><h2>Verification: DET curves</h2>\(detChart(lengths))</section>\n"
-            body += "<section><h2>Score distributions</h2><div class=row>"
-            for l in lengths { if let h = l.histogram { body += histogramChart(h, label: label(l)) } }
-            body += "</div></section>\n"
+            let histograms = lengths.compactMap { l in l.histogram.map { histogramChart($0, label: label(l)) } }
+            if !histograms.isEmpty {
+                body += "<section><h2>Score distributions</h2><div class=row>\(histograms.joined())</div></section>\n"
+            }
         }
         body += "<section><h2>Per-speaker accuracy (whole files)</h2>\(speakerChart(r))</section>\n"
         body += "<section><h2>Confusion matrix (whole files; rows: true speaker)</h2>\(confusionChart(r))</section>\n"
@@ -27,16 +28,18 @@ public enum HTMLReport {
         section { background: #fafafa; border: 1px solid #e3e3e3; border-radius: 8px; padding: 1em 1.2em; margin: 1em 0; }
         table { border-collapse: collapse; } td, th { padding: 2px 10px; text-align: right; }
         table.meta th { text-align: left; color: #555; font-weight: normal; } table.meta td { text-align: left; }
-        .row { display: flex; flex-wrap: wrap; gap: 12px; } svg text { font: 11px system-ui, sans-serif; }
+        .row { display: flex; flex-wrap: wrap; gap: 12px; } svg text { font: \(Int(fontSize))px system-ui, sans-serif; }
         </style></head><body>
         \(body)<p style="color:#777">SpeakerID \(SpeakerIDVersion.current)</p>
         </body></html>
         """
     }
 
+    /// `s` escaped for HTML text and for attribute values in either kind of quotes.
     static func esc(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+            .replacingOccurrences(of: "'", with: "&#39;")
     }
 
     static func label(_ l: LengthResult) -> String { l.seconds.map { "\(fmt($0)) s" } ?? "whole files" }
@@ -58,58 +61,119 @@ public enum HTMLReport {
         return s + "</table>"
     }
 
-    /// Accuracy (y, 0-1) against segment length (x, log scale), whole files as a dashed line.
+    /// A coordinate for an SVG attribute: one decimal, and never "nan" or "inf" (non-finite
+    /// values, which the charts do not produce, are written as 0).
+    static func num(_ x: Double) -> String { x.isFinite ? String(format: "%.1f", x) : "0" }
+
+    /// Accuracy (y) against test length (x): segment lengths on a log scale with whole files as
+    /// a dashed line, or, without segment lengths, one point for whole files.
     static func accuracyChart(_ ls: [LengthResult]) -> String {
-        let w = 520.0, h = 260.0, l = 50.0, b = 36.0, t = 12.0, r = 20.0
-        let segs = ls.compactMap { x in x.seconds.map { ($0, x.identification.accuracy, x.identification.trials) } }.filter { $0.2 > 0 }
-        let lo = segs.map { $0.0 }.min() ?? 0.5, hi = segs.map { $0.0 }.max() ?? 10
-        let minAcc = max(0, ((ls.map(\.identification.accuracy) + [1]).min() ?? 0) - 0.05)
-        func X(_ s: Double) -> Double { hi > lo ? l + (log(s) - log(lo)) / (log(hi) - log(lo)) * (w - l - r) : (l + w - r) / 2 }
+        let w = 560.0, h = 280.0, l = 72.0, b = 46.0, t = 16.0, r = 24.0
+        let segs = ls.compactMap { x in x.seconds.map { ($0, x.identification.accuracy, x.identification.trials) } }
+            .filter { $0.2 > 0 && $0.0 > 0 }
+        let whole = ls.first { $0.seconds == nil }
+        let shown = segs.map(\.1) + (whole.map { [$0.identification.accuracy] } ?? [])
+        // The lowest accuracy shown, less a margin, rounded down to a tenth.
+        let minAcc = max(0, ((shown.min() ?? 1) - 0.05) * 10).rounded(.down) / 10
+        let lo = segs.map(\.0).min() ?? 1, hi = segs.map(\.0).max() ?? 1
+        func X(_ s: Double) -> Double {
+            hi > lo ? l + 30 + (log(s) - log(lo)) / (log(hi) - log(lo)) * (w - l - r - 60) : (l + w - r) / 2
+        }
         func Y(_ a: Double) -> Double { t + (1 - (a - minAcc) / (1 - minAcc)) * (h - t - b) }
         var s = "<svg width='\(Int(w))' height='\(Int(h))' viewBox='0 0 \(Int(w)) \(Int(h))' role='img' aria-label='accuracy versus test length'>"
-        s += "<rect x='\(l)' y='\(t)' width='\(w - l - r)' height='\(h - t - b)' fill='white' stroke='#ccc'/>"
+        s += "<rect x='\(num(l))' y='\(num(t))' width='\(num(w - l - r))' height='\(num(h - t - b))' fill='white' stroke='#ccc'/>"
         for i in 0...4 {
             let a = minAcc + Double(i) / 4 * (1 - minAcc)
-            s += "<line x1='\(l)' x2='\(w - r)' y1='\(Y(a))' y2='\(Y(a))' stroke='#eee'/><text x='\(l - 6)' y='\(Y(a) + 4)' text-anchor='end'>\(String(format: "%.3f", a))</text>"
+            s += "<line x1='\(num(l))' x2='\(num(w - r))' y1='\(num(Y(a)))' y2='\(num(Y(a)))' stroke='#eee'/>"
+            s += "<text x='\(num(l - 6))' y='\(num(Y(a) + 4))' text-anchor='end'>\(String(format: "%.3f", a))</text>"
         }
-        for p in segs { s += "<text x='\(X(p.0))' y='\(h - b + 16)' text-anchor='middle'>\(fmt(p.0)) s</text>" }
-        if segs.count > 1 {
-            s += "<polyline fill='none' stroke='#1f6feb' stroke-width='2' points='" + segs.map { "\(X($0.0)),\(Y($0.1))" }.joined(separator: " ") + "'/>"
+        if segs.isEmpty, let whole {
+            // Whole files only: one point, so the chart is not an empty frame.
+            let a = whole.identification.accuracy, x = X(1), y = Y(a)
+            s += "<circle cx='\(num(x))' cy='\(num(y))' r='5' fill='#d1242f'><title>whole files: \(String(format: "%.4f", a)) (\(whole.identification.trials) trials)</title></circle>"
+            s += "<text x='\(num(x + 10))' y='\(num(y < t + 20 ? y + 16 : y - 8))' fill='#d1242f'>\(String(format: "%.4f", a))</text>"
+            s += "<text x='\(num(x))' y='\(num(h - b + 16))' text-anchor='middle'>whole files</text>"
+        } else {
+            for p in segs { s += "<text x='\(num(X(p.0)))' y='\(num(h - b + 16))' text-anchor='middle'>\(fmt(p.0)) s</text>" }
+            if segs.count > 1 {
+                s += "<polyline fill='none' stroke='#1f6feb' stroke-width='2' points='" + segs.map { "\(num(X($0.0))),\(num(Y($0.1)))" }.joined(separator: " ") + "'/>"
+            }
+            for p in segs { s += "<circle cx='\(num(X(p.0)))' cy='\(num(Y(p.1)))' r='4' fill='#1f6feb'><title>\(fmt(p.0)) s: \(String(format: "%.4f", p.1)) (\(p.2) trials)</title></circle>" }
+            if let whole {
+                let y = Y(whole.identification.accuracy)
+                s += "<line x1='\(num(l))' x2='\(num(w - r))' y1='\(num(y))' y2='\(num(y))' stroke='#d1242f' stroke-dasharray='5 4'/>"
+                // The label below the line when the line is at the top of the frame.
+                s += "<text x='\(num(w - r - 4))' y='\(num(y < t + 20 ? y + 14 : y - 5))' text-anchor='end' fill='#d1242f'>whole files \(String(format: "%.4f", whole.identification.accuracy))</text>"
+            }
         }
-        for p in segs { s += "<circle cx='\(X(p.0))' cy='\(Y(p.1))' r='4' fill='#1f6feb'><title>\(fmt(p.0)) s: \(String(format: "%.4f", p.1)) (\(p.2) trials)</title></circle>" }
-        if let whole = ls.first(where: { $0.seconds == nil }) {
-            let y = Y(whole.identification.accuracy)
-            s += "<line x1='\(l)' x2='\(w - r)' y1='\(y)' y2='\(y)' stroke='#d1242f' stroke-dasharray='5 4'/><text x='\(w - r - 4)' y='\(y - 5)' text-anchor='end' fill='#d1242f'>whole files \(String(format: "%.4f", whole.identification.accuracy))</text>"
-        }
-        s += "<text x='\((l + w - r) / 2)' y='\(h - 4)' text-anchor='middle'>speech in the test segment</text>"
+        let xLabel = segs.isEmpty ? "test length" : "test length (seconds of speech, log scale)"
+        s += "<text x='\(num((l + w - r) / 2))' y='\(num(h - 8))' text-anchor='middle'>\(xLabel)</text>"
+        s += "<text transform='translate(16 \(num((t + h - b) / 2))) rotate(-90)' text-anchor='middle'>identification accuracy</text>"
         return s + "</svg>"
     }
 
-    /// DET curves on normal-deviate axes (P_fa and P_miss from 0.1% to 50%).
+    /// The DET chart's axes: P_fa and P_miss from 0.1% to 50%, with these ticks.
+    static let detRange = (lo: 0.001, hi: 0.5)
+    static let detTicks = [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4]
+
+    /// The normal deviate of `p` clipped to the DET chart's range, so points at 0 or 1 (or
+    /// beyond the axes) land on the frame's edge.
+    static func detDeviate(_ p: Double) -> Double {
+        inverseNormalCDF(min(max(p.isNaN ? detRange.hi : p, detRange.lo), detRange.hi))
+    }
+
+    /// DET curves on normal-deviate (probit) axes through every operating point the metrics
+    /// keep, with the EER diagonal, each curve's EER point (circle) and minDCF point (square),
+    /// and a legend beside the plot.
     static func detChart(_ ls: [LengthResult]) -> String {
-        let w = 420.0, h = 420.0, m = 50.0
-        let lo = inverseNormalCDF(0.001), hi = inverseNormalCDF(0.5)
-        // Points beyond the axes (0.1%-50%) are drawn on the frame's edge.
-        func P(_ p: Double) -> Double { inverseNormalCDF(min(max(p, 0.001), 0.5)) }
-        func X(_ p: Double) -> Double { m + (P(p) - lo) / (hi - lo) * (w - 2 * m) }
-        func Y(_ p: Double) -> Double { h - m - (P(p) - lo) / (hi - lo) * (h - 2 * m) }
+        let legendText = ls.map { length in
+            length.verification.map { "\(label(length)): EER \(pct($0.eer)), minDCF \(String(format: "%.3f", $0.minDCF))" } ?? ""
+        }
+        let plot = 400.0, l = 56.0, t = 16.0, b = 44.0, legendW = max(120, (legendText.map(textWidth).max() ?? 0) + 34)
+        let w = l + plot + 16 + legendW, h = t + plot + b
+        let lo = detDeviate(detRange.lo), hi = detDeviate(detRange.hi)
+        func X(_ p: Double) -> Double { l + (detDeviate(p) - lo) / (hi - lo) * plot }
+        func Y(_ p: Double) -> Double { t + plot - (detDeviate(p) - lo) / (hi - lo) * plot }
         let colours = ["#d1242f", "#1f6feb", "#1a7f37", "#8250df", "#bf8700", "#0a3069"]
         var s = "<svg width='\(Int(w))' height='\(Int(h))' viewBox='0 0 \(Int(w)) \(Int(h))' role='img' aria-label='DET curves'>"
-        s += "<rect x='\(m)' y='\(m)' width='\(w - 2 * m)' height='\(h - 2 * m)' fill='white' stroke='#ccc'/>"
-        for p in [0.001, 0.01, 0.05, 0.1, 0.2, 0.5] {
-            s += "<line x1='\(X(p))' x2='\(X(p))' y1='\(m)' y2='\(h - m)' stroke='#eee'/><text x='\(X(p))' y='\(h - m + 14)' text-anchor='middle'>\(fmt(100 * p))%</text>"
-            s += "<line x1='\(m)' x2='\(w - m)' y1='\(Y(p))' y2='\(Y(p))' stroke='#eee'/><text x='\(m - 4)' y='\(Y(p) + 4)' text-anchor='end'>\(fmt(100 * p))%</text>"
+        s += "<rect x='\(num(l))' y='\(num(t))' width='\(num(plot))' height='\(num(plot))' fill='white' stroke='#ccc'/>"
+        for p in detTicks {
+            s += "<line x1='\(num(X(p)))' x2='\(num(X(p)))' y1='\(num(t))' y2='\(num(t + plot))' stroke='#eee'/>"
+            s += "<text x='\(num(X(p)))' y='\(num(t + plot + 14))' text-anchor='middle'>\(fmt(100 * p))%</text>"
+            s += "<line x1='\(num(l))' x2='\(num(l + plot))' y1='\(num(Y(p)))' y2='\(num(Y(p)))' stroke='#eee'/>"
+            s += "<text x='\(num(l - 4))' y='\(num(Y(p) + 4))' text-anchor='end'>\(fmt(100 * p))%</text>"
         }
-        s += "<line x1='\(X(0.001))' y1='\(Y(0.001))' x2='\(X(0.5))' y2='\(Y(0.5))' stroke='#ccc' stroke-dasharray='3 3'/>"
-        for (i, l) in ls.enumerated() {
-            guard let v = l.verification else { continue }
+        s += "<line x1='\(num(X(detRange.lo)))' y1='\(num(Y(detRange.lo)))' x2='\(num(X(detRange.hi)))' y2='\(num(Y(detRange.hi)))' stroke='#bbb' stroke-dasharray='3 3'><title>P_miss = P_fa</title></line>"
+        var legend = 0
+        for (i, length) in ls.enumerated() {
+            guard let v = length.verification else { continue }
             let c = colours[i % colours.count]
-            s += "<polyline fill='none' stroke='\(c)' stroke-width='2' points='" + v.det.map { "\(X($0.falseAlarm)),\(Y($0.miss))" }.joined(separator: " ") + "'/>"
-            s += "<text x='\(w - m - 4)' y='\(m + 14 + 14 * Double(i))' text-anchor='end' fill='\(c)'>\(label(l)): EER \(pct(v.eer))</text>"
+            s += "<polyline fill='none' stroke='\(c)' stroke-width='1.5' stroke-linejoin='round' points='\(detPolyline(v.det, x: X, y: Y))'/>"
+            s += "<circle cx='\(num(X(v.eer)))' cy='\(num(Y(v.eer)))' r='4' fill='white' stroke='\(c)' stroke-width='2'><title>\(label(length)): EER \(pct(v.eer))</title></circle>"
+            let m = v.minDCFPoint
+            s += "<rect x='\(num(X(m.falseAlarm) - 4))' y='\(num(Y(m.miss) - 4))' width='8' height='8' fill='\(c)'><title>\(label(length)): minDCF \(String(format: "%.4f", v.minDCF)) at P_fa \(pct(m.falseAlarm)), P_miss \(pct(m.miss))</title></rect>"
+            let ly = t + 10 + 18 * Double(legend), lx = l + plot + 16
+            s += "<line x1='\(num(lx))' x2='\(num(lx + 18))' y1='\(num(ly - 4))' y2='\(num(ly - 4))' stroke='\(c)' stroke-width='2'/>"
+            s += "<text x='\(num(lx + 24))' y='\(num(ly))'>\(legendText[i])</text>"
+            legend += 1
         }
-        s += "<text x='\(w / 2)' y='\(h - 12)' text-anchor='middle'>false-alarm probability</text>"
-        s += "<text transform='translate(14 \(h / 2)) rotate(-90)' text-anchor='middle'>miss probability</text>"
+        let ky = t + 10 + 18 * Double(legend) + 8, kx = l + plot + 16
+        s += "<circle cx='\(num(kx + 9))' cy='\(num(ky - 4))' r='4' fill='white' stroke='#555' stroke-width='2'/><text x='\(num(kx + 24))' y='\(num(ky))'>EER</text>"
+        s += "<rect x='\(num(kx + 61))' y='\(num(ky - 8))' width='8' height='8' fill='#555'/><text x='\(num(kx + 74))' y='\(num(ky))'>minDCF</text>"
+        s += "<text x='\(num(l + plot / 2))' y='\(num(h - 8))' text-anchor='middle'>false-alarm probability</text>"
+        s += "<text transform='translate(14 \(num(t + plot / 2))) rotate(-90)' text-anchor='middle'>miss probability</text>"
         return s + "</svg>"
+    }
+
+    /// The polyline's points, dropping consecutive points that land on the same spot (such as
+    /// the many beyond the axes, clipped to the frame's edge).
+    static func detPolyline(_ det: [DetectionMetrics.DETPoint], x: (Double) -> Double, y: (Double) -> Double) -> String {
+        var points: [String] = []
+        for p in det {
+            let xy = "\(num(x(p.falseAlarm))),\(num(y(p.miss)))"
+            if points.last != xy { points.append(xy) }
+        }
+        return points.joined(separator: " ")
     }
 
     static func histogramChart(_ hgram: ScoreHistogram, label: String) -> String {
@@ -132,37 +196,93 @@ public enum HTMLReport {
         return s + "</svg>"
     }
 
+    /// The font size of chart text in pixels (the page's style sets it).
+    static let fontSize = 11.0
+    /// A generous estimate of the width in pixels of `text` at `fontSize` (the page's sans-serif
+    /// font is not known, so each character is given about the advance of a wide font's):
+    /// narrow letters and punctuation a third of an em, wide capitals and anything outside
+    /// ASCII (accents, CJK) a whole em.
+    static func textWidth(_ text: String) -> Double {
+        var ems = 0.0
+        for c in text.unicodeScalars {
+            switch c {
+            case "i", "j", "l", "I", ".", ",", ":", ";", "'", "|", "!", " ": ems += 0.35
+            case "f", "r", "t", "(", ")", "[", "]", "-", "/": ems += 0.45
+            case "W", "M", "m", "w", "@", "%": ems += 1.0
+            case "A"..."Z", "&", "#": ems += 0.75
+            case "a"..."z", "0"..."9", "_", "<", ">", "=", "+", "~", "\"", "*", "?": ems += 0.65
+            default: ems += c.isASCII ? 0.65 : 1.0
+            }
+        }
+        return ems * fontSize
+    }
+    /// Longer speaker names are shortened in the charts (whole names in a tooltip).
+    static let maxNameCharacters = 24
+
+    /// A speaker name as chart text: shortened in the middle with an ellipsis when long (names
+    /// often differ only at the end), escaped.
+    static func shortName(_ name: String) -> String {
+        guard name.count > maxNameCharacters else { return name }
+        let head = (maxNameCharacters - 1) / 2, tail = maxNameCharacters - 1 - head
+        return String(name.prefix(head)) + "…" + String(name.suffix(tail))
+    }
+
+    /// The `<text>` content for a speaker name: the (shortened) name, with the whole name as a
+    /// tooltip when shortened.
+    static func nameText(_ name: String) -> String {
+        let short = shortName(name)
+        return short == name ? esc(name) : "<title>\(esc(name))</title>\(esc(short))"
+    }
+
+    /// The estimated width in pixels of the widest of these names as drawn.
+    static func nameWidth(_ names: [String]) -> Double {
+        names.map { textWidth(shortName($0)) }.max() ?? 0
+    }
+
     static func speakerChart(_ r: EvaluationReport) -> String {
-        let rowH = 18.0, nameW = 150.0, barW = 360.0, textW = 130.0
-        let h = Double(r.speakers.count) * rowH + 10
-        var s = "<svg width='\(Int(nameW + barW + textW))' height='\(Int(h))' viewBox='0 0 \(Int(nameW + barW + textW)) \(Int(h))' role='img' aria-label='per-speaker accuracy'>"
+        let rowH = 18.0, nameW = max(60, nameWidth(r.speakers) + 12), barW = 360.0, textW = 130.0
+        let w = nameW + barW + textW, h = Double(r.speakers.count) * rowH + 10
+        var s = "<svg width='\(Int(w))' height='\(Int(h))' viewBox='0 0 \(Int(w)) \(Int(h))' role='img' aria-label='per-speaker accuracy'>"
         for (i, sp) in r.speakers.enumerated() {
             let a = r.perSpeaker[sp] ?? AccuracyResult(correct: 0, trials: 0)
             let y = Double(i) * rowH + 4
-            s += "<text x='\(nameW - 6)' y='\(y + 12)' text-anchor='end'>\(esc(sp))</text>"
-            s += "<rect x='\(nameW)' y='\(y)' width='\(barW)' height='\(rowH - 4)' fill='#eee'/>"
-            s += "<rect x='\(nameW)' y='\(y)' width='\(barW * a.accuracy)' height='\(rowH - 4)' fill='\(a.accuracy >= 0.9 ? "#1a7f37" : a.accuracy >= 0.7 ? "#bf8700" : "#d1242f")'/>"
-            s += "<text x='\(nameW + barW + 6)' y='\(y + 12)'>\(String(format: "%.3f", a.accuracy)) (\(a.correct)/\(a.trials))</text>"
+            s += "<text x='\(num(nameW - 6))' y='\(num(y + 12))' text-anchor='end'>\(nameText(sp))</text>"
+            s += "<rect x='\(num(nameW))' y='\(num(y))' width='\(num(barW))' height='\(num(rowH - 4))' fill='#eee'/>"
+            s += "<rect x='\(num(nameW))' y='\(num(y))' width='\(num(barW * a.accuracy))' height='\(num(rowH - 4))' fill='\(a.accuracy >= 0.9 ? "#1a7f37" : a.accuracy >= 0.7 ? "#bf8700" : "#d1242f")'/>"
+            s += "<text x='\(num(nameW + barW + 6))' y='\(num(y + 12))'>\(String(format: "%.3f", a.accuracy)) (\(a.correct)/\(a.trials))</text>"
         }
         return s + "</svg>"
     }
 
-    /// Rows normalised to fractions; darker is more.
+    /// The angle of the confusion matrix's column labels, up from the horizontal.
+    static let columnLabelDegrees = 60.0
+
+    /// Rows normalised to fractions; darker is more. The margins fit the longest (shortened)
+    /// name: row labels on the left, column labels rotated above.
     static func confusionChart(_ r: EvaluationReport) -> String {
         let n = r.speakers.count
-        let cell = max(10.0, min(28.0, 560.0 / Double(max(n, 1)))), nameW = 150.0
-        let size = nameW + cell * Double(n) + 10
-        var s = "<svg width='\(Int(size))' height='\(Int(size))' viewBox='0 0 \(Int(size)) \(Int(size))' role='img' aria-label='confusion matrix'>"
+        let cell = max(10.0, min(28.0, 560.0 / Double(max(n, 1))))
+        let labelW = nameWidth(r.speakers)
+        let angle = columnLabelDegrees * Double.pi / 180
+        // A rotated label rises sin(angle) of its length, plus its glyphs' height.
+        let left = max(40, labelW + 10), top = max(20, labelW * sin(angle) + fontSize + 10)
+        let columnX = { (j: Int) in left + Double(j) * cell + cell / 2 - fontSize * 0.3 }
+        let w = max(left + cell * Double(n) + 10, columnX(n - 1) + labelW * cos(angle) + fontSize + 4)
+        let h = top + cell * Double(n) + 10
+        var s = "<svg width='\(Int(w.rounded(.up)))' height='\(Int(h.rounded(.up)))' viewBox='0 0 \(Int(w.rounded(.up))) \(Int(h.rounded(.up)))' role='img' aria-label='confusion matrix'>"
+        for (j, sp) in r.speakers.enumerated() {
+            s += "<text transform='translate(\(num(columnX(j))) \(num(top - 6))) rotate(-\(fmt(columnLabelDegrees)))'>\(nameText(sp))</text>"
+        }
         for (i, sp) in r.speakers.enumerated() {
-            let total = Double(max(1, r.confusion[i].reduce(0, +)))
-            let y = nameW + Double(i) * cell
-            s += "<text x='\(nameW - 6)' y='\(y + cell * 0.7)' text-anchor='end'>\(esc(sp))</text>"
-            s += "<text transform='translate(\(nameW + Double(i) * cell + cell * 0.7) \(nameW - 6)) rotate(-60)'>\(esc(sp))</text>"
-            for (j, c) in r.confusion[i].enumerated() {
+            let row = i < r.confusion.count ? r.confusion[i] : []
+            let total = Double(max(1, row.reduce(0, +)))
+            let y = top + Double(i) * cell
+            s += "<text x='\(num(left - 6))' y='\(num(y + cell * 0.7))' text-anchor='end'>\(nameText(sp))</text>"
+            for (j, c) in row.enumerated() where j < n {
                 let f = Double(c) / total
                 let colour = i == j ? "31,111,235" : "209,36,47"
-                s += "<rect x='\(nameW + Double(j) * cell)' y='\(y)' width='\(cell - 1)' height='\(cell - 1)' fill='rgba(\(colour),\(String(format: "%.3f", c == 0 ? 0.04 : 0.15 + 0.85 * f)))'><title>\(esc(sp)) as \(esc(r.speakers[j])): \(c)</title></rect>"
-                if c > 0 && cell >= 18 { s += "<text x='\(nameW + Double(j) * cell + cell / 2)' y='\(y + cell * 0.68)' text-anchor='middle' fill='\(f > 0.5 ? "white" : "#222")'>\(c)</text>" }
+                s += "<rect x='\(num(left + Double(j) * cell))' y='\(num(y))' width='\(num(cell - 1))' height='\(num(cell - 1))' fill='rgba(\(colour),\(String(format: "%.3f", c == 0 ? 0.04 : 0.15 + 0.85 * f)))'><title>\(esc(sp)) as \(esc(r.speakers[j])): \(c)</title></rect>"
+                if c > 0 && cell >= 18 { s += "<text x='\(num(left + Double(j) * cell + cell / 2))' y='\(num(y + cell * 0.68))' text-anchor='middle' fill='\(f > 0.5 ? "white" : "#222")'>\(c)</text>" }
             }
         }
         return s + "</svg>"
