@@ -93,13 +93,13 @@ struct BenchFeatures: AsyncParsableCommand {
                                      "options": "20 ms Hamming, 10 ms hop, FFT \(o.framing.fftSize), 24 mel filters, c0-c20 + deltas + delta-deltas, energy VAD, CMN"]
         var mem = common
         mem["source"] = "decoded"
-        mem["seconds"] = bestMem
+        mem["run_seconds"] = bestMem
         mem["realtime_factor"] = audioSeconds / bestMem
         mem["fraction_of_peak"] = Double(frames) * flopsPerFrame / bestMem / 1e9 / peak
         print(SpeakerIDCLI.json(mem))
         var disk = common
         disk["source"] = "wav files through libsndfile"
-        disk["seconds"] = bestDisk
+        disk["run_seconds"] = bestDisk
         disk["realtime_factor"] = audioSeconds / bestDisk
         disk["fraction_of_peak"] = Double(frames) * flopsPerFrame / bestDisk / 1e9 / peak
         print(SpeakerIDCLI.json(disk))
@@ -152,7 +152,7 @@ struct BenchEM: AsyncParsableCommand {
         let flops = 4 * 2 * Double(frames) * Double(components) * Double(dim)
         let (peak, how) = MachinePeak.estimate(threads: threads)
         print(SpeakerIDCLI.json([
-            "benchmark": "em", "frames": frames, "dim": dim, "components": components, "threads": threads,
+            "benchmark": "em", "frames": frames, "dimension": dim, "components": components, "threads": threads,
             "iterations": iterations, "seconds_per_iteration": per,
             "frame_components_per_second": Double(frames) * Double(components) / per,
             "gflops": flops / per / 1e9, "peak_gflops": peak, "peak_assumed": how,
@@ -197,8 +197,8 @@ struct BenchScore: AsyncParsableCommand {
             let sec = Date().timeIntervalSince(t0)
             let checksum = parts.flatMap { $0 }.reduce(0, +)
             print(SpeakerIDCLI.json([
-                "benchmark": "score-ubm", "models": models, "components": components, "frames": frames, "dim": dim,
-                "threads": threads, "top_c": topC, "seconds": sec, "checksum": checksum,
+                "benchmark": "score-ubm", "models": models, "components": components, "frames": frames, "dimension": dim,
+                "threads": threads, "top_c": topC, "run_seconds": sec, "score_sum": checksum,
             ]))
             return
         }
@@ -220,8 +220,8 @@ struct BenchScore: AsyncParsableCommand {
         let flops = 2 * 2 * Double(frames) * Double(components) * Double(dim) * Double(models)
         let (peak, how) = MachinePeak.estimate(threads: threads)
         print(SpeakerIDCLI.json([
-            "benchmark": "score", "models": models, "components": components, "frames": frames, "dim": dim,
-            "threads": threads, "seconds": sec, "checksum": scores.reduce(0, +),
+            "benchmark": "score", "models": models, "components": components, "frames": frames, "dimension": dim,
+            "threads": threads, "run_seconds": sec, "score_sum": scores.reduce(0, +),
             "gflops": flops / sec / 1e9, "peak_gflops": peak, "peak_assumed": how, "fraction_of_peak": flops / sec / 1e9 / peak,
         ]))
     }

@@ -102,16 +102,17 @@ struct EnrollCommand: AsyncParsableCommand {
         let store = ModelStore(directory: models)
         let quiet = common.quiet || json
 
-        // (speaker, files) in order.
+        // (speaker, files) in order; notes on the inputs (duplicates, empty folders).
         var jobs: [(String, [String])] = []
+        var notes: [String] = []
         if let speaker {
             let files = Corpus.expandInputs(audio)
-            if !quiet { for n in files.notes { Console.warn("note: " + n) } }
+            notes += files.notes
             if files.files.isEmpty { throw CLIError("no audio files found in \(audio.joined(separator: ", "))") }
             jobs = [(try SpeakerName(speaker).value, files.files)]
         } else if let corpus {
             let c = try Corpus(root: corpus)
-            if !quiet { for n in c.notes { Console.warn("note: " + n) } }
+            notes += c.notes
             let entries = try c.entries(split: split)
             for s in Corpus.speakers(entries) {
                 do { _ = try SpeakerName(s) } catch { throw CLIError("\(corpus): \(error)") }
@@ -151,7 +152,7 @@ struct EnrollCommand: AsyncParsableCommand {
         for (s, _) in jobs where perSpeaker[s] == nil {
             throw CLIError("speaker \(s.debugDescription): no usable audio")
         }
-        var warnings: [String] = []
+        var warnings: [String] = notes
         var short: [(String, Double)] = []
         for (s, _) in jobs {
             let frames = perSpeaker[s]?.reduce(0) { $0 + $1.frames.rows } ?? 0

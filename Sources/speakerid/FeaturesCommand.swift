@@ -36,9 +36,9 @@ struct FeaturesCommand: AsyncParsableCommand {
         let options = try frontEnd.apply(to: FrontEndOptions())
         let fe = try FrontEnd(options: options)
         let inputs = Corpus.expandInputs(audio)
-        if !common.quiet { for n in inputs.notes { Console.warn("note: " + n) } }
         let files = inputs.files
         if files.isEmpty { throw CLIError("no audio files found in \(audio.joined(separator: ", "))") }
+        if !common.quiet { for n in inputs.notes { Console.warn("note: " + n) } }
         if let output { try EvaluateCommand.checkOutputFile(output, option: "--output") }
         let raw = try rawAudio.format()
         var out = OutputSink(path: output)

@@ -227,7 +227,7 @@ struct ClipArguments: ParsableArguments {
     /// twice (or a folder and a file in it) once, with a note.
     func sources(quiet: Bool) throws -> [AudioSource] {
         let files = Corpus.expandInputs(clips.filter { $0 != "-" })
-        if !quiet { for n in files.notes { Console.warn("note: " + n) } }
+        if !quiet && !files.files.isEmpty { for n in files.notes { Console.warn("note: " + n) } }
         var out = files.files.map { AudioSource.file($0) }
         if clips.contains("-") {
             // Standard input first when it was given first, else last.

@@ -43,7 +43,7 @@ minilibri|fsdd|cv-fa)
 import json, sys
 o, p = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 wall = float(sys.argv[4]) - float(sys.argv[3])
-seg = lambda r, s: next((g["accuracy"] for g in r["segments"] if g["seconds"] == s and g["trials"]), float("nan"))
+seg = lambda r, s: next((g["accuracy"] for g in r["segments"] if g["segment_seconds"] == s and g["trials"]), float("nan"))
 print(f"{'':28}{'whole':>8}{'1 s':>8}{'2 s':>8}{'wall s':>9}")
 print(f"{'speakerid (default)':28}{o['accuracy']:8.4f}{seg(o,1):8.4f}{seg(o,2):8.4f}{wall:9.2f}")
 print(f"{'scikit-learn GMM K=32':28}{p['accuracy']:8.4f}{seg(p,1):8.4f}{seg(p,2):8.4f}{p['wall_seconds']:9.2f}")

@@ -75,7 +75,7 @@ def main():
     out = {"peer": "scikit-learn GaussianMixture diag", "corpus": os.path.basename(a.corpus.rstrip("/")),
            "components": a.components, "accuracy": correct[None][0] / max(correct[None][1], 1),
            "trials": correct[None][1],
-           "segments": [{"seconds": s, "accuracy": correct[s][0] / correct[s][1] if correct[s][1] else None, "trials": correct[s][1]} for s in seglens],
+           "segments": [{"segment_seconds": s, "accuracy": correct[s][0] / correct[s][1] if correct[s][1] else None, "trials": correct[s][1]} for s in seglens],
            "wall_seconds": time.time() - t0}
     print(json.dumps(out))
 

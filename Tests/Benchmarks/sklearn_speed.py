@@ -55,7 +55,7 @@ def main():
         t = time.perf_counter()
         s = [m.score(x) for m in models]
         print(json.dumps({"peer": "sklearn GaussianMixture.score loop", "models": a.models, "components": a.components,
-                          "frames": a.frames, "dim": a.dim, "threads": threads, "seconds": time.perf_counter() - t}))
+                          "frames": a.frames, "dimension": a.dim, "threads": threads, "run_seconds": time.perf_counter() - t}))
 
 
 if __name__ == "__main__":

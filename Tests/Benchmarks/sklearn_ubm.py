@@ -78,7 +78,7 @@ def main():
                 res[key][0].append(sc[truth]); res[key][1] += list(np.delete(sc, truth))
     out = {"peer": "scikit-learn GMM-UBM, MAP means r=16", "components": a.components,
            "accuracy": res[None][2] / res[None][3], "eer": eer(np.array(res[None][0]), np.array(res[None][1])),
-           "segments": [{"seconds": s, "accuracy": res[s][2] / max(res[s][3], 1), "trials": res[s][3],
+           "segments": [{"segment_seconds": s, "accuracy": res[s][2] / max(res[s][3], 1), "trials": res[s][3],
                          "eer": eer(np.array(res[s][0]), np.array(res[s][1])) if res[s][3] else None} for s in seglens],
            "wall_seconds": time.time() - t0}
     print(json.dumps(out))

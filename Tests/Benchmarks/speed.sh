@@ -31,7 +31,7 @@ for k in (256, 1024):
           f"{a['fraction_of_peak']:.0%} of the assumed peak; 2 threads {b['seconds_per_iteration'] and a['seconds_per_iteration']/b['seconds_per_iteration']:.2f}x")
 s1, s2 = [r for r in rows if r.get("benchmark") == "score"]
 ps = next(r for r in rows if r.get("peer", "").startswith("sklearn GaussianMixture.score"))
-print(f"score 100 models: {s1['seconds']:.2f} s on 1 thread ({ps['seconds']/s1['seconds']:.1f}x scikit-learn's {ps['seconds']:.1f} s); 2 threads {s1['seconds']/s2['seconds']:.2f}x")
+print(f"score 100 models: {s1['run_seconds']:.2f} s on 1 thread ({ps['run_seconds']/s1['run_seconds']:.1f}x scikit-learn's {ps['run_seconds']:.1f} s); 2 threads {s1['run_seconds']/s2['run_seconds']:.2f}x")
 for g in (r for r in rows if r.get("benchmark") == "gemm"):
     print(f"product K={g['components']}, 2D+1={g['inner']}: OpenBLAS {g['openblas_gflops']:.0f} GFLOP/s, own kernel {g['own_kernel_gflops']:.0f} GFLOP/s")
 m = next(r for r in rows if r.get("benchmark") == "em-memory")

@@ -15,8 +15,8 @@ r = json.load(sys.stdin)
 row = lambda name, x: print(f'{name:12}{x[\"trials\"]:8}{x[\"accuracy\"]:10.4f}{100 * x[\"eer\"]:8.2f}%{x[\"min_dcf\"]:9.4f}')
 print(f'{\"length\":12}{\"trials\":>8}{\"accuracy\":>10}{\"EER\":>9}{\"minDCF\":>9}')
 row('whole file', r)
-for s in r['segments']: row(f'{s[\"seconds\"]:g} s', s)
-print(f'{r[\"seconds\"]:.2f} s evaluating')"
+for s in r['segments']: row(f'{s[\"segment_seconds\"]:g} s', s)
+print(f'{r[\"run_seconds\"]:.2f} s evaluating')"
 }
 # One GMM-UBM configuration on a corpus, once per UBM seed: a UBM (K=512) on the given
 # corpora, MAP enrolment, evaluation on the corpus's test split without and with T-norm (cohort:
@@ -49,7 +49,7 @@ print(f"{name}: accuracy (whole, 1 s, 2 s); with T-norm EER and minDCF (whole, 1
 rows = []
 for s in seeds:
     t = json.load(open(f"{work}/{name}-{s}/tnorm.json")); n = json.load(open(f"{work}/{name}-{s}/none.json"))
-    ts = {x["seconds"]: x for x in t["segments"]}; ns = {x["seconds"]: x for x in n["segments"]}
+    ts = {x["segment_seconds"]: x for x in t["segments"]}; ns = {x["segment_seconds"]: x for x in n["segments"]}
     rows.append([t["accuracy"], ts[1]["accuracy"], ts[2]["accuracy"], 100 * t["eer"], 100 * ts[1]["eer"],
                  100 * ts[2]["eer"], t["min_dcf"], ts[1]["min_dcf"], ts[2]["min_dcf"], 100 * ns[2]["eer"]])
 fmt = lambda label, r: print(f"  {label:6}" + "".join(f"{v:8.4f}" for v in r[:3]) + "".join(f"{v:7.2f}%" for v in r[3:6])

@@ -11,6 +11,8 @@ struct CommandLineTests {
     }
 
     static var binary: String {
+        // Another build of the tool, to show that a test fails on it (e.g. the previous release).
+        if let other = ProcessInfo.processInfo.environment["SPEAKERID_BINARY"] { return other }
         // The test bundle sits in the build folder next to the executable.
         var url = Bundle.module.bundleURL.deletingLastPathComponent()
         for _ in 0..<3 where !FileManager.default.fileExists(atPath: url.appendingPathComponent("speakerid").path) {

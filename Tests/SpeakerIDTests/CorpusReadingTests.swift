@@ -262,7 +262,9 @@ struct CorpusReadingTests {
         ])
     }
 
-    @Test func unreadableSpeakerFolderIsAnError() throws {
+    /// Folder permissions do not hold for root (CI runs as root), so there it is skipped, visibly.
+    @Test(.enabled(if: getuid() != 0, "permissions do not hold for root"))
+    func unreadableSpeakerFolderIsAnError() throws {
         let dir = TempDir()
         defer {
             try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.file("b"))
@@ -271,8 +273,6 @@ struct CorpusReadingTests {
         try Self.touch(dir.file("a/1.wav"))
         try Self.touch(dir.file("b/1.wav"))
         try FileManager.default.setAttributes([.posixPermissions: 0], ofItemAtPath: dir.file("b"))
-        // Permissions do not hold for root; nothing to test then.
-        guard (try? FileManager.default.contentsOfDirectory(atPath: dir.file("b"))) == nil else { return }
         #expect(Self.error { try Corpus(root: dir.path) } == .unreadable(dir.file("b"), reason: "Permission denied"))
     }
 

@@ -177,21 +177,23 @@ public struct ModelStore: Sendable {
         for p in paths {
             let m = try Self.load(path: p)
             if m.kind == .ubm { continue }
+            // Named by speaker, as the user knows them, not by the encoded file name.
+            let who = "\(directory): speaker \(m.speaker.debugDescription)"
             if let ubm {
                 guard let ref = m.ubm else {
-                    throw ModelStoreError.incompatible(p, reason: "was trained by EM, not adapted from a UBM; enrol with --ubm, or score without --ubm")
+                    throw ModelStoreError.incompatible(who, reason: "was trained by EM, not adapted from a UBM; enrol with the UBM, or score without one")
                 }
                 guard ref.checksum == ubm.checksumHex else {
-                    throw ModelStoreError.incompatible(p, reason: "was adapted from another UBM (checksum \(ref.checksum), this UBM is \(ubm.checksumHex ?? "?")); re-enrol with this UBM")
+                    throw ModelStoreError.incompatible(who, reason: "was adapted from another UBM (checksum \(ref.checksum), this UBM is \(ubm.checksumHex ?? "?")); re-enrol with this UBM")
                 }
             } else if m.ubm != nil {
-                throw ModelStoreError.incompatible(p, reason: "was MAP-adapted from a UBM; give that UBM with --ubm")
+                throw ModelStoreError.incompatible(who, reason: "was MAP-adapted from a UBM; score it with that UBM")
             }
             if let n = try? SpeakerName(m.speaker), n.fileName != (p as NSString).lastPathComponent {
                 throw ModelStoreError.nameMismatch(p, stored: m.speaker)
             }
             if let first = models.first, first.frontEnd != m.frontEnd {
-                throw ModelStoreError.incompatible(p, reason: "made with a different front-end configuration from \(first.speaker.debugDescription)'s model (\(FrontEndOptions.differences(first.frontEnd, m.frontEnd))); models can only be compared when their features are made the same way")
+                throw ModelStoreError.incompatible(who, reason: "made with a different front-end configuration from \(first.speaker.debugDescription)'s model (\(FrontEndOptions.differences(first.frontEnd, m.frontEnd))); models can only be compared when their features are made the same way")
             }
             models.append(m)
         }
