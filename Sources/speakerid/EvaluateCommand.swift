@@ -196,10 +196,9 @@ struct EvaluateCommand: AsyncParsableCommand {
             if let t = r.thresholdSource { details.append(("open-set threshold", t)) }
             details.append(("segment normalisation", r.segmentNormalization.rawValue))
             let html = HTMLReport.render(r, title: "SpeakerID evaluation: \((corpus as NSString).lastPathComponent)", details: details)
-            try FileManager.default.createDirectory(atPath: report, withIntermediateDirectories: true)
             let path = (report as NSString).appendingPathComponent("report.html")
-            do { try Data(html.utf8).write(to: URL(fileURLWithPath: path), options: .atomic) }
-            catch { throw CLIError("\(path): cannot write the report (\(error.localizedDescription))") }
+            do { try ModelStore.writeAtomically(Array(html.utf8), to: path) }
+            catch { throw CLIError("\(path): cannot write the report (\(error))") }
             Console.progress("report: \(path)", quiet: common.quiet)
         }
     }

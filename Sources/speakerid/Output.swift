@@ -1,4 +1,5 @@
 import Foundation
+import SpeakerID
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -33,9 +34,8 @@ struct OutputSink {
 
     func finish() throws {
         guard let path else { return }
-        let url = URL(fileURLWithPath: path)
-        do { try Data(buffer.utf8).write(to: url, options: .atomic) }
-        catch { throw CLIError("\(path): cannot write output (\(error.localizedDescription))") }
+        do { try ModelStore.writeAtomically(Array(buffer.utf8), to: path) }
+        catch { throw CLIError("\(path): cannot write output (\(error))") }
     }
 }
 

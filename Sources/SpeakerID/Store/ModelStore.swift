@@ -160,6 +160,14 @@ public struct ModelStore: Sendable {
         return folder
     }
 
+    /// Writes any output file (a report, a score list) as models are written: a temporary
+    /// file in the same folder, fsync, rename; an interrupted or failed write leaves the old
+    /// file or none, never part of one.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+        let folder = try prepareOutput(path)
+        try atomicWrite(bytes, to: path, directory: folder)
+    }
+
     /// Loads a UBM file, refusing a speaker model.
     public static func loadUBM(path: String) throws -> SpeakerModel {
         let m = try load(path: path)
