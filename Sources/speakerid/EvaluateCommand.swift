@@ -53,6 +53,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("With --ubm: also write every verification trial's score to this tab-separated file (file, seconds, start, model, speaker, target|nontarget, score, raw_score), for fusion, calibration or analysis elsewhere.", valueName: "file"))
     var scores: String?
 
+    @OptionGroup var calibrationOptions: CalibrationArguments
     @OptionGroup var frontEnd: FrontEndArguments
     @OptionGroup var rawAudio: RawAudioArguments
     @OptionGroup var common: CommonArguments
@@ -127,6 +128,8 @@ struct EvaluateCommand: AsyncParsableCommand {
         ev.threshold = threshold
         ev.thresholdRule = thresholdRule.flatMap(ThresholdRule.init(rawValue:)) ?? .minDCF
         ev.keepScores = scores != nil
+        ev.cost = calibrationOptions.cost
+        ev.calibration = try calibrationOptions.load(ubm: ubmModel, frontEnd: loaded[0].frontEnd, normalization: mode, models: models)
 
         if let ubmModel, let ref = loaded[0].ubm {
             let map = MAPAdaptation(ref)
@@ -185,7 +188,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         }
         if let scores {
             var sink = OutputSink(path: scores)
-            sink.write(Self.scoreFile(r.scores))
+            sink.write(Self.scoreFile(r.scores, calibrated: ev.calibration != nil))
             try sink.finish()
             Console.progress("scores: \(scores) (\(r.scores.count) trials)", quiet: common.quiet)
         }
@@ -245,11 +248,12 @@ struct EvaluateCommand: AsyncParsableCommand {
 
     /// The score file: a header, then one line per (trial, model) pair. Scores are printed
     /// in full (shortest round-trip form), so figures recomputed from the file match.
-    static func scoreFile(_ scores: [VerificationScore]) -> String {
-        var out = "file\tseconds\tstart\tmodel\tspeaker\ttarget\tscore\traw_score\n"
+    static func scoreFile(_ scores: [VerificationScore], calibrated: Bool) -> String {
+        var out = "file\tseconds\tstart\tmodel\tspeaker\ttarget\tscore\traw_score\ttest_seconds\tenrol_seconds" + (calibrated ? "\tllr" : "") + "\n"
         for s in scores {
             out += "\(Self.tsvField(s.path))\t\(s.seconds.map { "\($0)" } ?? "whole")\t\(s.startSeconds)\t\(s.model)\t\(s.speaker)\t"
-            out += "\(s.isTarget ? "target" : "nontarget")\t\(s.score)\t\(s.rawScore)\n"
+            out += "\(s.isTarget ? "target" : "nontarget")\t\(s.score)\t\(s.rawScore)\t\(s.testSeconds)\t\(s.enrolSeconds)"
+            out += (calibrated ? "\t\(s.llr ?? .nan)" : "") + "\n"
         }
         return out
     }
@@ -282,6 +286,15 @@ struct EvaluateCommand: AsyncParsableCommand {
             o["verification_trials"] = ["target": v.targets, "non_target": v.nonTargets]
             o["det"] = v.det.map { ["p_fa": $0.falseAlarm, "p_miss": $0.miss, "threshold": $0.threshold] }
         }
+        if let c = l.calibration {
+            o["cllr"] = jnum(c.cllr)
+            o["min_cllr"] = jnum(c.minCllr)
+            o["act_dcf"] = jnum(c.actualDCF)
+            o["bayes_threshold"] = c.threshold
+            o["act_p_miss"] = c.missRate
+            o["act_p_fa"] = c.falseAlarmRate
+            o["bayes_error"] = c.bayesError.map { ["log_odds": $0.logOdds, "act_dcf": $0.actual, "min_dcf": $0.minimum] }
+        }
         if let os = l.openSet {
             o["open_set"] = ["threshold": os.threshold, "genuine_accuracy": os.genuineAccuracy,
                              "genuine_trials": os.genuineTrials, "genuine_rejected": os.genuineRejected,
@@ -312,7 +325,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         var s = "\(verification ? "GMM-UBM" : "Closed-set") identification, \(r.speakers.count) enrolled speakers"
         if r.scoreNormalization != .none { s += ", \(r.scoreNormalization.rawValue)" }
         s += "\n\ntest length      trials  accuracy"
-        if verification { s += "     EER  minDCF" }
+        if verification { s += "     EER  minDCF  actDCF    Cllr  minCllr" }
         if openSet { s += "   threshold  genuine acc  impostors accepted" }
         s += "\n"
         for l in [r.whole] + r.segments {
@@ -321,6 +334,7 @@ struct EvaluateCommand: AsyncParsableCommand {
             s += l.identification.trials > 0 ? String(format: "%8.4f", l.identification.accuracy) : "       -"
             if verification {
                 s += l.verification.map { String(format: "  %5.2f%%  %6.4f", 100 * $0.eer, $0.minDCF) } ?? "       -       -"
+                s += l.calibration.map { String(format: "  %6.4f  %6.4f  %7.4f", $0.actualDCF, $0.cllr, $0.minCllr) } ?? "       -       -        -"
             }
             if let o = l.openSet {
                 s += String(format: "   %9.3f  %11.4f  %7.4f (%d/%d)", o.threshold, o.genuineAccuracy, o.impostorAcceptance, o.impostorAccepted, o.impostorTrials)

@@ -26,6 +26,7 @@ struct IdentifyCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Speakers listed per clip, best first.", valueName: "n"))
     var top = 5
     @OptionGroup var normalization: TNormArguments
+    @OptionGroup var calibrationOptions: CalibrationArguments
     @OptionGroup var input: ClipArguments
     @OptionGroup var frontEnd: FrontEndArguments
     @OptionGroup var rawAudio: RawAudioArguments
@@ -34,7 +35,9 @@ struct IdentifyCommand: AsyncParsableCommand {
     func validate() throws {
         if top < 1 { throw ValidationError("--top must be at least 1") }
         if let t = threshold, !t.isFinite { throw ValidationError("--threshold must be a finite number") }
-        if threshold != nil && background.ubm == nil { throw ValidationError("--threshold needs --ubm (log-likelihood-ratio scores)") }
+        if threshold != nil && background.ubm == nil && calibrationOptions.calibration == nil {
+            throw ValidationError("--threshold needs --ubm (log-likelihood-ratio scores) or --calibration")
+        }
         if normalization.tnormModels != nil && background.ubm == nil { throw ValidationError("--tnorm-models needs --ubm") }
     }
 
@@ -44,6 +47,8 @@ struct IdentifyCommand: AsyncParsableCommand {
         var speechFrames: Int
         var ranking: [(SpeakerScore, Double?)]
         var warning: String?
+        /// Calibrated LLRs of the ranked speakers, with --calibration.
+        var llrs: [Double]?
     }
 
     func run() async throws {
@@ -53,6 +58,13 @@ struct IdentifyCommand: AsyncParsableCommand {
         let cohort = try normalization.load(ubm: ubmModel, enrolled: loaded.map(\.speaker))
         // One scorer for the enrolled and the cohort models: the UBM's top-C search is shared.
         let id = try Identifier(models: loaded + (cohort?.models ?? []), ubm: ubmModel, topC: background.topC)
+        let calibration = try calibrationOptions.load(ubm: ubmModel, frontEnd: loaded[0].frontEnd,
+                                                      normalization: cohort != nil ? .tnorm : .none, models: models)
+        let enrolSeconds = Dictionary(uniqueKeysWithValues: loaded.map { ($0.speaker, $0.training.speechSeconds) })
+        // The decision threshold: given, else the Bayes threshold of calibrated LLRs, else
+        // none (closed set: the best speaker is always named).
+        let threshold = self.threshold ?? (calibration != nil ? calibrationOptions.bayesThreshold : nil)
+        let prior = calibrationOptions.prior
         let enrolled = loaded.map(\.speaker), count = loaded.count
         let sources = try input.sources(quiet: common.quiet)
         let n = top
@@ -66,8 +78,12 @@ struct IdentifyCommand: AsyncParsableCommand {
             let byName = Dictionary(uniqueKeysWithValues: zip(enrolled, normalized ?? scores))
             let ranking = Identifier.rank(speakers: enrolled, scores: scores).prefix(n).map { ($0, normalized == nil ? nil : byName[$0.speaker]) }
             let name = sources[i].description
+            let speech = Double(r.speechFrames) * options.framing.frameShiftMs / 1000
+            let llrs = calibration.map { c in
+                ranking.map { c.llr(score: $0.1 ?? $0.0.score, testSeconds: speech, enrolSeconds: enrolSeconds[$0.0.speaker] ?? 0) }
+            }
             return Answer(file: name, speechFrames: r.speechFrames, ranking: ranking,
-                          warning: options.narrowBandWarning(name, sourceRate: r.sourceSampleRate))
+                          warning: options.narrowBandWarning(name, sourceRate: r.sourceSampleRate), llrs: llrs)
         }
         let shift = options.framing.frameShiftMs / 1000
         var failed = 0
@@ -81,7 +97,7 @@ struct IdentifyCommand: AsyncParsableCommand {
             if let warning = a.warning, !common.quiet { Console.warn("warning: " + warning) }
             let speech = Double(a.speechFrames) * shift
             let (best, bestNormalized) = a.ranking[0]
-            let score = bestNormalized ?? best.score
+            let score = a.llrs?[0] ?? bestNormalized ?? best.score
             let decision: ClipDecision = speech < input.minSpeech ? .tooShort
                 : threshold.map { score >= $0 ? .accepted : .rejected } ?? .identified
             let named = decision == .identified || decision == .accepted
@@ -89,10 +105,20 @@ struct IdentifyCommand: AsyncParsableCommand {
                 var o: [String: Any] = ["file": a.file, "speaker": named ? best.speaker : NSNull(),
                                         "decision": decision.rawValue, "speech_seconds": speech]
                 if decision != .tooShort {
-                    o["ranking"] = a.ranking.map { r, t -> [String: Any] in
+                    o["ranking"] = a.ranking.enumerated().map { k, rt -> [String: Any] in
+                        let (r, t) = rt
                         var e: [String: Any] = ["speaker": r.speaker, "score": t ?? r.score]
                         if t != nil { e["raw_score"] = r.score }
+                        if let l = a.llrs?[k] {
+                            e["llr"] = l
+                            e["posterior"] = CalibrationMetrics.posterior(llr: l, prior: prior)
+                        }
                         return e
+                    }
+                    if let l = a.llrs?[0] {
+                        o["llr"] = l
+                        o["posterior"] = CalibrationMetrics.posterior(llr: l, prior: prior)
+                        o["prior"] = prior
                     }
                 } else {
                     o["min_speech_seconds"] = input.minSpeech
@@ -105,7 +131,8 @@ struct IdentifyCommand: AsyncParsableCommand {
                 print("\(a.file)\t\(decision.text(speaker: best.speaker))\t\(fmt(speech, 2)) s of speech" + (decision == .tooShort ? " (less than \(fmt(input.minSpeech, 2)) s)" : ""))
                 if decision == .tooShort { continue }
                 for (i, (r, t)) in a.ranking.enumerated() {
-                    print("  \(i + 1). \(r.speaker)\t\(fmt(t ?? r.score, 4))" + (t != nil ? "\t(raw \(fmt(r.score, 4)))" : ""))
+                    print("  \(i + 1). \(r.speaker)\t\(fmt(t ?? r.score, 4))" + (t != nil ? "\t(raw \(fmt(r.score, 4)))" : "")
+                          + (a.llrs.map { "\tLLR \(fmt($0[i], 3)), posterior \(fmt(CalibrationMetrics.posterior(llr: $0[i], prior: prior), 4))" } ?? ""))
                 }
             }
         }

@@ -25,6 +25,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Accept when the score is at least this; may be negative (default: 0 for log-likelihood ratios; required with --tnorm-models).", valueName: "T"))
     var threshold: Double?
     @OptionGroup var normalization: TNormArguments
+    @OptionGroup var calibrationOptions: CalibrationArguments
     @OptionGroup var input: ClipArguments
     @OptionGroup var frontEnd: FrontEndArguments
     @OptionGroup var rawAudio: RawAudioArguments
@@ -33,8 +34,8 @@ struct VerifyCommand: AsyncParsableCommand {
     func validate() throws {
         if background.ubm == nil { throw ValidationError("verify needs --ubm FILE: scores are log-likelihood ratios against the UBM") }
         if let t = threshold, !t.isFinite { throw ValidationError("--threshold must be a finite number") }
-        if normalization.tnormModels != nil && threshold == nil {
-            throw ValidationError("--tnorm-models needs --threshold: T-normed scores have another scale than the default threshold 0 is meant for (evaluate --score-norm tnorm reports the EER threshold)")
+        if normalization.tnormModels != nil && threshold == nil && calibrationOptions.calibration == nil {
+            throw ValidationError("--tnorm-models needs --threshold or --calibration: T-normed scores have another scale than the default threshold 0 is meant for (evaluate --score-norm tnorm reports the EER threshold; a calibration gives the Bayes threshold)")
         }
     }
 
@@ -44,6 +45,7 @@ struct VerifyCommand: AsyncParsableCommand {
         var rawScore: Double
         var speechFrames: Int
         var warning: String?
+        var llr: Double?
     }
 
     func run() async throws {
@@ -61,13 +63,20 @@ struct VerifyCommand: AsyncParsableCommand {
         let raw = try rawAudio.format()
         let chunk = input.chunkSeconds
         let options = id.frontEnd.options
-        let threshold = self.threshold ?? 0
+        let calibration = try calibrationOptions.load(ubm: ubmModel, frontEnd: model.frontEnd,
+                                                      normalization: cohort != nil ? .tnorm : .none, models: models)
+        // Given, else the Bayes threshold of calibrated LLRs, else 0 for raw ratios.
+        let threshold = self.threshold ?? (calibration != nil ? calibrationOptions.bayesThreshold : 0)
+        let prior = calibrationOptions.prior
+        let enrol = model.training.speechSeconds
         let results = try await batchMap(count: sources.count, threads: common.threadCount) { i -> Answer in
             let r = try id.scoreStreaming(sources[i], raw: raw, chunkSeconds: chunk)
             let score = cohort.map { $0.tnorm.normalize([r.scores[0]], cohortScores: Array(r.scores.dropFirst()))[0] } ?? r.scores[0]
             let name = sources[i].description
+            let speech = Double(r.speechFrames) * options.framing.frameShiftMs / 1000
             return Answer(file: name, score: score, rawScore: r.scores[0], speechFrames: r.speechFrames,
-                          warning: options.narrowBandWarning(name, sourceRate: r.sourceSampleRate))
+                          warning: options.narrowBandWarning(name, sourceRate: r.sourceSampleRate),
+                          llr: calibration?.llr(score: score, testSeconds: speech, enrolSeconds: enrol))
         }
         let shift = options.framing.frameShiftMs / 1000
         var failed = 0
@@ -80,18 +89,25 @@ struct VerifyCommand: AsyncParsableCommand {
             }
             if let warning = a.warning, !common.quiet { Console.warn("warning: " + warning) }
             let speech = Double(a.speechFrames) * shift
-            let decision: ClipDecision = speech < input.minSpeech ? .tooShort : a.score >= threshold ? .accepted : .rejected
+            let decided = a.llr ?? a.score
+            let decision: ClipDecision = speech < input.minSpeech ? .tooShort : decided >= threshold ? .accepted : .rejected
             if input.json {
                 var o: [String: Any] = ["file": a.file, "speaker": model.speaker, "score": a.score, "threshold": threshold,
                                         "accept": decision == .accepted, "decision": decision.rawValue, "speech_seconds": speech,
                                         "score_normalization": cohort != nil ? "tnorm" : "none"]
                 if cohort != nil { o["raw_score"] = a.rawScore }
+                if let l = a.llr {
+                    o["llr"] = l
+                    o["posterior"] = CalibrationMetrics.posterior(llr: l, prior: prior)
+                    o["prior"] = prior
+                }
                 if decision == .tooShort { o["min_speech_seconds"] = input.minSpeech }
                 if let w = a.warning { o["warning"] = w }
                 print(SpeakerIDCLI.json(o))
             } else {
                 let verdict = decision == .tooShort ? "<too short>" : decision == .accepted ? "accept" : "reject"
-                print("\(a.file)\t\(model.speaker)\t\(fmt(a.score, 4))\t\(verdict)\t\(fmt(speech, 2)) s of speech")
+                print("\(a.file)\t\(model.speaker)\t\(fmt(a.score, 4))\t\(verdict)\t\(fmt(speech, 2)) s of speech"
+                      + (a.llr.map { "\tLLR \(fmt($0, 3)), posterior \(fmt(CalibrationMetrics.posterior(llr: $0, prior: prior), 4))" } ?? ""))
             }
         }
         try finishBatch(failed: failed, total: sources.count, skipBad: input.skipBad, noun: "clip")

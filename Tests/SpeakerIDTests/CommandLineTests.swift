@@ -177,9 +177,12 @@ struct CommandLineTests {
         #expect(evs.status == 0, "\(evs.stderr)")
         let rs = try #require(try JSONSerialization.jsonObject(with: Data(evs.stdout.utf8)) as? [String: Any])
         let table = try String(contentsOfFile: scoreFile, encoding: .utf8).split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
-        #expect(table.first == ["file", "seconds", "start", "model", "speaker", "target", "score", "raw_score"])
+        #expect(table.first == ["file", "seconds", "start", "model", "speaker", "target", "score", "raw_score", "test_seconds", "enrol_seconds"])
         let body = table.dropFirst()
-        #expect(body.allSatisfy { $0.count == 8 && ($0[5] == "target") == ($0[3] == $0[4]) })
+        #expect(body.allSatisfy { $0.count == 10 && ($0[5] == "target") == ($0[3] == $0[4]) })
+        // Durations: a 1-s segment holds 1 s of speech; a model's enrolment speech is the same on every row.
+        #expect(body.filter { $0[1] == "1.0" }.allSatisfy { Double($0[8]) == 1 })
+        #expect(Dictionary(grouping: body, by: { $0[3] }).values.allSatisfy { Set($0.map { $0[9] }).count == 1 })
         for (length, entry) in [("whole", rs), ("1.0", (rs["segments"] as? [[String: Any]])?.first ?? [:])] {
             let rows = body.filter { $0[1] == length }
             let tar = rows.filter { $0[5] == "target" }.compactMap { Double($0[6]) }
@@ -244,7 +247,7 @@ struct CommandLineTests {
         try FileManager.default.copyItem(atPath: dir.file("corpus"), toPath: odd)
         let evo = try Self.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", odd, "--split", "all", "--scores", scoreFile, "-q"])
         let oddRows = try String(contentsOfFile: scoreFile, encoding: .utf8).split(separator: "\n").dropFirst()
-        #expect(evo.status == 0 && oddRows.count == 27 && oddRows.allSatisfy { $0.split(separator: "\t").count == 8 && $0.hasPrefix(dir.file("odd\\tcorpus")) }, "\(evo.stderr)")
+        #expect(evo.status == 0 && oddRows.count == 27 && oddRows.allSatisfy { $0.split(separator: "\t").count == 10 && $0.hasPrefix(dir.file("odd\\tcorpus")) }, "\(evo.stderr)")
         // Refused before any work: without a UBM, or into a folder that does not exist.
         let noUBM = try Self.run(["evaluate", "--models", models, "--corpus", dir.file("corpus"), "--split", "all", "--scores", dir.file("s2.tsv")])
         #expect(noUBM.status != 0 && noUBM.stderr.contains("--scores needs --ubm"), "\(noUBM.stderr)")
@@ -290,7 +293,7 @@ struct CommandLineTests {
         for section in ["Accuracy versus test length", "DET curves", "Score distributions", "Per-speaker accuracy", "Confusion matrix"] {
             #expect(html.contains(section), "report lacks \(section)")
         }
-        #expect(html.components(separatedBy: "<svg").count - 1 == 7)  // accuracy, DET, 3 histograms, speakers, confusion
+        #expect(html.components(separatedBy: "<svg").count - 1 == 8)  // accuracy, DET, Bayes error, 3 histograms, speakers, confusion
         #expect(!html.contains("http://") && !html.contains("https://") && !html.contains("<script"))
         try Self.renderInBrowser(dir.file("report/report.html"), screenshot: dir.file("report/shot.png"))
     }
@@ -305,7 +308,7 @@ struct CommandLineTests {
         let common = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
         let dom = try Self.runTool(chromium, common + ["--dump-dom", "file://" + page])
         #expect(dom.status == 0, "chromium: \(dom.stderr.suffix(300))")
-        #expect(dom.stdout.components(separatedBy: "<svg").count - 1 == 7, "the browser's DOM lacks the charts")
+        #expect(dom.stdout.components(separatedBy: "<svg").count - 1 == 8, "the browser's DOM lacks the charts")
         let shot = try Self.runTool(chromium, common + ["--window-size=1200,1600", "--screenshot=" + screenshot, "file://" + page])
         #expect(shot.status == 0)
         let size = ((try? FileManager.default.attributesOfItem(atPath: screenshot))?[.size] as? NSNumber)?.intValue ?? 0

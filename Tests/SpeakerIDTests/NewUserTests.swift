@@ -297,6 +297,7 @@ struct NewUserTests {
         try AudioWriter.write(SyntheticSpeech.generate(seconds: 3, sampleRate: 16000, seed: 77, pitch: 400), sampleRate: 16000, to: f.dir.file("impostors/imp/0.wav"))
         let plain = f.dir.file("plain"), cohort = f.dir.file("cohort")
         #expect(try CLI.run(["enroll", "--models", cohort, "--corpus", f.dir.file("background"), "--split", "all", "--ubm", f.ubm, "-q"]).status == 0)
+        let cal = f.dir.file("dev.cal")
         let bad = f.dir.file("bad.wav")
         try Data("no".utf8).write(to: URL(fileURLWithPath: bad))
         let runs: [[String]] = [
@@ -311,6 +312,11 @@ struct NewUserTests {
             ["info", "--json", f.ubm, f.dir.file("adapted/low.gmm"), f.dir.file("plain/low.gmm")],
             ["train-ubm", "--corpus", f.dir.file("background") + ":all", "--components", "4", "--out", f.dir.file("u4.gmm"), "--json"],
             ["bench", "score", "--models", "3", "--components", "8", "--frames", "200", "--dim", "4", "--json"],
+            ["calibrate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus") + ":all", "--segment-seconds", "0.5",
+             "--out", cal, "--json"],
+            ["identify", "--models", f.adapted, "--ubm", f.ubm, "--calibration", cal, "--json", f.clip("low", 0)],
+            ["verify", "--models", f.adapted, "--ubm", f.ubm, "--speaker", "low", "--calibration", cal, "--json", f.clip("low", 0)],
+            ["evaluate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus"), "--split", "all", "--calibration", cal, "--json"],
             ["bench", "score", "--models", "3", "--components", "8", "--frames", "200", "--dim", "4", "--top-c", "2", "--json"],
             ["bench", "em", "--frames", "500", "--components", "4", "--dim", "3", "--iterations", "1", "--json"],
             ["bench", "features", "--seconds", "1", "--repeats", "1", "--audio-dir", f.dir.file("bench-audio")],

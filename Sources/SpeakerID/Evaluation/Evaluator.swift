@@ -33,6 +33,40 @@ public struct LengthResult: Sendable {
     public var openSet: OpenSetResult?
     /// Target and non-target score histograms (with a UBM only).
     public var histogram: ScoreHistogram?
+    /// How well the decision scores serve as LLRs: Cllr, minCllr, actDCF (with a UBM only).
+    public var calibration: CalibrationFigures?
+}
+
+/// Cllr, minCllr and the actual detection cost of one test length's verification trials,
+/// their decision scores (calibrated LLRs when a calibration is given) taken as natural-log
+/// LLRs and decided at the Bayes threshold.
+public struct CalibrationFigures: Sendable, Equatable {
+    public var cllr: Double
+    public var minCllr: Double
+    /// Normalised DCF at `threshold`, with the costs minDCF uses.
+    public var actualDCF: Double
+    /// The Bayes threshold the actual DCF is measured at.
+    public var threshold: Double
+    /// Miss and false-alarm rates at that threshold.
+    public var missRate: Double
+    public var falseAlarmRate: Double
+    /// The normalised Bayes error-rate plot.
+    public var bayesError: [CalibrationMetrics.BayesErrorPoint]
+
+    /// The figures of target and non-target decision scores; nil when either list is empty.
+    public init?(targets: [Double], nonTargets: [Double], cost: DetectionMetrics.CostModel) {
+        guard let c = CalibrationMetrics.cllr(targets: targets, nonTargets: nonTargets),
+              let m = CalibrationMetrics.minCllr(targets: targets, nonTargets: nonTargets) else { return nil }
+        threshold = CalibrationMetrics.bayesThreshold(cost)
+        guard let a = CalibrationMetrics.detectionCost(targets: targets, nonTargets: nonTargets, threshold: threshold, cost: cost) else { return nil }
+        cllr = c
+        minCllr = m
+        actualDCF = a
+        let th = threshold
+        missRate = Double(targets.filter { $0 < th }.count) / Double(targets.count)
+        falseAlarmRate = Double(nonTargets.filter { $0 >= th }.count) / Double(nonTargets.count)
+        bayesError = CalibrationMetrics.bayesErrorCurve(targets: targets, nonTargets: nonTargets)
+    }
 }
 
 /// Counts of target and non-target scores in equal-width bins.
@@ -101,6 +135,12 @@ public struct VerificationScore: Sendable, Equatable {
     public var score: Double
     /// The average log-likelihood ratio before normalisation.
     public var rawScore: Double
+    /// Seconds of speech in the trial (the file's, or the segment's).
+    public var testSeconds: Double = 0
+    /// Seconds of speech the model was enrolled on.
+    public var enrolSeconds: Double = 0
+    /// The calibrated natural-log LLR, when the evaluation had a calibration.
+    public var llr: Double?
 
     public var isTarget: Bool { model == speaker }
 }
@@ -130,6 +170,8 @@ struct FileTrials: Sendable {
         var cohort: [Double]?
         /// First speech frame of the segment (0 for the whole file).
         var start = 0
+        /// Speech frames in the trial.
+        var frames = 0
     }
     var label: Int  // true speaker index, or -1 for an impostor
     var trials: [Trial]
@@ -176,6 +218,11 @@ public struct Evaluator: Sendable {
     /// Keep every verification trial's score in the report (`EvaluationReport.scores`), for
     /// score files: fusion, calibration or analysis with other tools.
     public var keepScores = false
+    /// Maps decision scores to LLRs: verification figures, open-set decisions (at its Bayes
+    /// threshold unless `threshold` is given) and Cllr then use the LLRs.
+    public var calibration: Calibration?
+    /// Prior and costs of the detection cost function (minDCF, actDCF) and the Bayes threshold.
+    public var cost = DetectionMetrics.CostModel()
     public var progress: (@Sendable (Int, Int) -> Void)?
 
     /// An evaluation of `identifier`'s models, with segment lengths in seconds of speech.
@@ -215,15 +262,15 @@ public struct Evaluator: Sendable {
                 rows.map { f in f[r].reduce(0, +) / Double(r.count) }
             }
             var out = [FileTrials.Trial(length: -1, scores: mean(perFrame, 0..<normalized.rows),
-                                        cohort: cohortFrames.map { mean($0, 0..<normalized.rows) })]
+                                        cohort: cohortFrames.map { mean($0, 0..<normalized.rows) }, frames: normalized.rows)]
             for (j, n) in lengths.enumerated() {
                 for s in stride(from: 0, through: feats.frames.rows - n, by: n) {
                     switch segmentNorm {
                     case .file:
-                        out.append(.init(length: j, scores: mean(perFrame, s..<(s + n)), cohort: cohortFrames.map { mean($0, s..<(s + n)) }, start: s))
+                        out.append(.init(length: j, scores: mean(perFrame, s..<(s + n)), cohort: cohortFrames.map { mean($0, s..<(s + n)) }, start: s, frames: n))
                     case .segment:
                         let seg = id.frontEnd.normalized(feats.frames.slice(s..<(s + n)))
-                        out.append(.init(length: j, scores: id.scores(seg), cohort: cohort?.scores(seg), start: s))
+                        out.append(.init(length: j, scores: id.scores(seg), cohort: cohort?.scores(seg), start: s, frames: n))
                     }
                 }
             }
@@ -262,6 +309,7 @@ public struct Evaluator: Sendable {
             try checkZStatistics(znorm)
         }
         let normalize = Self.normalizer(scoreNormalization, znorm: znorm, tnorm: tnorm)
+        let decide = calibrated(normalize, models: identifier.models)
 
         let test = try await trials(entries.map { (index[$0.speaker]!, $0.path) }, id: identifier, counter: counter)
         let impostors = impostorFiles.isEmpty ? [] : try await trials(impostorFiles.map { (-1, $0) }, id: identifier, counter: counter)
@@ -273,6 +321,10 @@ public struct Evaluator: Sendable {
             if let threshold {
                 for j in -1..<segmentSeconds.count { thresholds[j] = threshold }
                 thresholdSource = "given"
+            } else if calibration != nil {
+                let th = CalibrationMetrics.bayesThreshold(cost)
+                for j in -1..<segmentSeconds.count { thresholds[j] = th }
+                thresholdSource = "Bayes threshold of the calibrated LLRs for P_target \(cost.pTarget), C_miss \(cost.cMiss), C_fa \(cost.cFalseAlarm)"
             } else if let tid = thresholdIdentifier, !thresholdFiles.isEmpty {
                 var heldOutZ: [Int: [ScoreMoments]] = [:]
                 if scoreNormalization.usesZNorm {
@@ -303,22 +355,23 @@ public struct Evaluator: Sendable {
             }
             var r = LengthResult(seconds: j < 0 ? nil : segmentSeconds[j], identification: acc)
             if withUBM {
-                let (tar, non) = Self.verificationScores(test, length: j, normalize: normalize)
-                r.verification = DetectionMetrics(targets: tar, nonTargets: non)
+                let (tar, non) = Self.verificationScores(test, length: j, normalize: decide)
+                r.verification = DetectionMetrics(targets: tar, nonTargets: non, cost: cost)
                 r.histogram = ScoreHistogram(targets: tar, nonTargets: non)
+                r.calibration = CalibrationFigures(targets: tar, nonTargets: non, cost: cost)
             }
             if let th = thresholds[j] {
                 var o = OpenSetResult(threshold: th, genuineCorrect: 0, genuineRejected: 0, genuineTrials: 0, impostorAccepted: 0, impostorTrials: 0)
                 for f in test where f.error == nil {
                     for t in f.trials where t.length == j {
-                        let s = normalize(t), b = Identifier.best(t.scores)
+                        let s = decide(t), b = Identifier.best(t.scores)
                         o.genuineTrials += 1
                         if s[b] < th { o.genuineRejected += 1 } else if b == f.label { o.genuineCorrect += 1 }
                     }
                 }
                 for f in impostors where f.error == nil {
                     for t in f.trials where t.length == j {
-                        let s = normalize(t)
+                        let s = decide(t)
                         o.impostorTrials += 1
                         if s[Identifier.best(t.scores)] >= th { o.impostorAccepted += 1 }
                     }
@@ -343,9 +396,13 @@ public struct Evaluator: Sendable {
                                       perSpeaker: per, confusion: confusion, skipped: skipped,
                                       segmentNormalization: segmentNormalization, scoreNormalization: scoreNormalization,
                                       thresholdSource: thresholdSource, seconds: Date().timeIntervalSince(start))
-        if keepScores && withUBM { report.scores = Self.scoreList(test, speakers: speakers, lengths: segmentSeconds,
-                                                                  frameSeconds: identifier.frontEnd.options.framing.frameShiftMs / 1000,
-                                                                  normalize: normalize) }
+        if keepScores {
+            var llrs: ((FileTrials.Trial) -> [Double])?
+            if calibration != nil { llrs = decide }
+            report.scores = Self.scoreList(test, models: identifier.models, lengths: segmentSeconds,
+                                           frameSeconds: identifier.frontEnd.options.framing.frameShiftMs / 1000,
+                                           normalize: normalize, decide: llrs)
+        }
         for f in test { if let r = f.narrowBandRate { report.narrowBand.test[r, default: 0] += 1 } }
         for f in impostors { if let r = f.narrowBandRate { report.narrowBand.impostors[r, default: 0] += 1 } }
         return report
@@ -391,21 +448,37 @@ public struct Evaluator: Sendable {
 
     /// Every (trial, model) pair of the labelled files, in file order, whole file first, then
     /// each segment length in turn, segments in time order, models in `speakers` order.
-    static func scoreList(_ files: [FileTrials], speakers: [String], lengths: [Double], frameSeconds: Double,
-                          normalize: (FileTrials.Trial) -> [Double]) -> [VerificationScore] {
+    static func scoreList(_ files: [FileTrials], models: [SpeakerModel], lengths: [Double], frameSeconds: Double,
+                          normalize: (FileTrials.Trial) -> [Double], decide: ((FileTrials.Trial) -> [Double])?) -> [VerificationScore] {
         var out: [VerificationScore] = []
         for f in files where f.error == nil && f.label >= 0 {
             for j in -1..<lengths.count {
                 for t in f.trials where t.length == j {
+                    let llrs = decide?(t)
                     for (m, s) in normalize(t).enumerated() {
                         out.append(VerificationScore(path: f.path, seconds: j < 0 ? nil : lengths[j],
-                                                     startSeconds: Double(t.start) * frameSeconds, model: speakers[m],
-                                                     speaker: speakers[f.label], score: s, rawScore: t.scores[m]))
+                                                     startSeconds: Double(t.start) * frameSeconds, model: models[m].speaker,
+                                                     speaker: models[f.label].speaker, score: s, rawScore: t.scores[m],
+                                                     testSeconds: Double(t.frames) * frameSeconds,
+                                                     enrolSeconds: models[m].training.speechSeconds, llr: llrs?[m]))
                     }
                 }
             }
         }
         return out
+    }
+
+    /// `normalize` followed by the calibration, if any: each model's score mapped to an LLR
+    /// with the trial's and the model's speech durations.
+    func calibrated(_ normalize: @escaping @Sendable (FileTrials.Trial) -> [Double],
+                    models: [SpeakerModel]) -> @Sendable (FileTrials.Trial) -> [Double] {
+        guard let cal = calibration else { return normalize }
+        let enrol = models.map(\.training.speechSeconds)
+        let shift = identifier.frontEnd.options.framing.frameShiftMs / 1000
+        return { t in
+            let test = Double(t.frames) * shift
+            return normalize(t).enumerated().map { cal.llr(score: $0.element, testSeconds: test, enrolSeconds: enrol[$0.offset]) }
+        }
     }
 
     /// Target and non-target scores of every (trial, model) pair of labelled files.

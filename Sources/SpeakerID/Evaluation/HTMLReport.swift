@@ -12,6 +12,10 @@ public enum HTMLReport {
         body += "<section><h2>Accuracy versus test length</h2>\(table(lengths))\(accuracyChart(lengths))</section>\n"
         if lengths.contains(where: { $0.verification != nil }) {
             body += "<section><h2>Verification: DET curves</h2>\(detChart(lengths))</section>\n"
+            if lengths.contains(where: { $0.calibration != nil }) {
+                body += "<section><h2>Calibration: normalised Bayes error rate</h2>\(bayesErrorChart(lengths))"
+                body += "<p>Solid: actual DCF of the scores taken as LLRs and decided at the Bayes threshold of each prior; dashed: the minimum DCF at that prior. Where they meet, the scores are well calibrated; the vertical line marks the evaluation's own prior and costs.</p></section>\n"
+            }
             let histograms = lengths.compactMap { l in l.histogram.map { histogramChart($0, label: label(l)) } }
             if !histograms.isEmpty {
                 body += "<section><h2>Score distributions</h2><div class=row>\(histograms.joined())</div></section>\n"
@@ -50,11 +54,14 @@ public enum HTMLReport {
         let v = ls.contains { $0.verification != nil }, o = ls.contains { $0.openSet != nil }
         var s = "<table><tr><th style='text-align:left'>test length</th><th>trials</th><th>accuracy</th>"
         if v { s += "<th>EER</th><th>minDCF</th>" }
+        let c = ls.contains { $0.calibration != nil }
+        if c { s += "<th>actDCF</th><th>Cllr</th><th>minCllr</th>" }
         if o { s += "<th>threshold</th><th>genuine accuracy</th><th>impostors accepted</th>" }
         s += "</tr>"
         for l in ls {
             s += "<tr><td style='text-align:left'>\(label(l))</td><td>\(l.identification.trials)</td><td>\(String(format: "%.4f", l.identification.accuracy))</td>"
             if v { s += l.verification.map { "<td>\(pct($0.eer))</td><td>\(String(format: "%.4f", $0.minDCF))</td>" } ?? "<td></td><td></td>" }
+            if c { s += l.calibration.map { "<td>\(String(format: "%.4f", $0.actualDCF))</td><td>\(String(format: "%.4f", $0.cllr))</td><td>\(String(format: "%.4f", $0.minCllr))</td>" } ?? "<td></td><td></td><td></td>" }
             if o { s += l.openSet.map { "<td>\(String(format: "%.3f", $0.threshold))</td><td>\(String(format: "%.4f", $0.genuineAccuracy))</td><td>\(pct($0.impostorAcceptance))</td>" } ?? "<td></td><td></td><td></td>" }
             s += "</tr>"
         }
@@ -162,6 +169,52 @@ public enum HTMLReport {
         s += "<rect x='\(num(kx + 61))' y='\(num(ky - 8))' width='8' height='8' fill='#555'/><text x='\(num(kx + 74))' y='\(num(ky))'>minDCF</text>"
         s += "<text x='\(num(l + plot / 2))' y='\(num(h - 8))' text-anchor='middle'>false-alarm probability</text>"
         s += "<text transform='translate(14 \(num(t + plot / 2))) rotate(-90)' text-anchor='middle'>miss probability</text>"
+        return s + "</svg>"
+    }
+
+    /// The normalised Bayes error-rate plot (Brümmer): actual and minimum normalised DCF with
+    /// unit costs against the prior log-odds, one colour per test length, clipped at 1.
+    static func bayesErrorChart(_ ls: [LengthResult]) -> String {
+        let pw = 400.0, ph = 260.0, l = 48.0, t = 16.0, b = 44.0
+        let legendText = ls.map { length in
+            length.calibration.map { "\(label(length)): Cllr \(String(format: "%.3f", $0.cllr)), actDCF \(String(format: "%.3f", $0.actualDCF))" } ?? ""
+        }
+        let legendW = max(120, (legendText.map(textWidth).max() ?? 0) + 34)
+        let w = l + pw + 16 + legendW, h = t + ph + b
+        let all = ls.compactMap(\.calibration).flatMap(\.bayesError)
+        let lo = all.map(\.logOdds).min() ?? -7, hi = all.map(\.logOdds).max() ?? 7
+        func X(_ e: Double) -> Double { l + (e - lo) / max(hi - lo, 1e-9) * pw }
+        func Y(_ d: Double) -> Double { t + ph - min(max(d, 0), 1) * ph }
+        let colours = ["#d1242f", "#1f6feb", "#1a7f37", "#8250df", "#bf8700", "#0a3069"]
+        var s = "<svg width='\(Int(w))' height='\(Int(h))' viewBox='0 0 \(Int(w)) \(Int(h))' role='img' aria-label='Bayes error-rate plot'>"
+        s += "<rect x='\(num(l))' y='\(num(t))' width='\(num(pw))' height='\(num(ph))' fill='white' stroke='#ccc'/>"
+        for e in stride(from: (lo / 2).rounded(.up) * 2, through: hi, by: 2) {
+            s += "<line x1='\(num(X(e)))' x2='\(num(X(e)))' y1='\(num(t))' y2='\(num(t + ph))' stroke='#eee'/>"
+            s += "<text x='\(num(X(e)))' y='\(num(t + ph + 14))' text-anchor='middle'>\(Int(e))</text>"
+        }
+        for d in stride(from: 0.0, through: 1.0, by: 0.25) {
+            s += "<line x1='\(num(l))' x2='\(num(l + pw))' y1='\(num(Y(d)))' y2='\(num(Y(d)))' stroke='#eee'/>"
+            s += "<text x='\(num(l - 4))' y='\(num(Y(d) + 4))' text-anchor='end'>\(String(format: "%.2f", d))</text>"
+        }
+        var legend = 0
+        for (i, length) in ls.enumerated() {
+            guard let cal = length.calibration else { continue }
+            let c = colours[i % colours.count]
+            let act = cal.bayesError.map { "\(num(X($0.logOdds))),\(num(Y($0.actual)))" }.joined(separator: " ")
+            let min = cal.bayesError.map { "\(num(X($0.logOdds))),\(num(Y($0.minimum)))" }.joined(separator: " ")
+            s += "<polyline fill='none' stroke='\(c)' stroke-width='1.5' points='\(act)'/>"
+            s += "<polyline fill='none' stroke='\(c)' stroke-width='1.5' stroke-dasharray='4 3' points='\(min)'/>"
+            let ly = t + 10 + 18 * Double(legend), lx = l + pw + 16
+            s += "<line x1='\(num(lx))' x2='\(num(lx + 18))' y1='\(num(ly - 4))' y2='\(num(ly - 4))' stroke='\(c)' stroke-width='2'/>"
+            s += "<text x='\(num(lx + 24))' y='\(num(ly))'>\(esc(legendText[i]))</text>"
+            legend += 1
+        }
+        // The evaluation's own operating point: the Bayes threshold's prior log-odds.
+        if let th = ls.compactMap(\.calibration).first?.threshold, -th >= lo, -th <= hi {
+            s += "<line x1='\(num(X(-th)))' x2='\(num(X(-th)))' y1='\(num(t))' y2='\(num(t + ph))' stroke='#555' stroke-dasharray='2 2'><title>the evaluation's prior and costs: effective prior log-odds \(String(format: "%.2f", -th))</title></line>"
+        }
+        s += "<text x='\(num(l + pw / 2))' y='\(num(h - 8))' text-anchor='middle'>prior log-odds, log(P / (1 - P))</text>"
+        s += "<text transform='translate(14 \(num(t + ph / 2))) rotate(-90)' text-anchor='middle'>normalised DCF</text>"
         return s + "</svg>"
     }
 

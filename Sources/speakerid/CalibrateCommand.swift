@@ -1,0 +1,229 @@
+import ArgumentParser
+import Foundation
+import SpeakerID
+
+struct CalibrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "calibrate",
+        abstract: "Fit a calibration: scores to log-likelihood ratios, on development trials.",
+        discussion: """
+        Development trials come from held-out halves of --corpus's split (default enroll; never \
+        give the test split): each enrolled speaker's files alternate between a model adapted \
+        (with --ubm) or trained (without) as the enrolled models were, and held-out trials \
+        scored against every such model, as whole files and as every --segment-seconds \
+        segment. Or --scores DEV.tsv fits on a trial list that evaluate --scores wrote. The fit \
+        is prior-weighted linear logistic regression (BOSARIS, FoCal); with --quality \
+        duration, scale and offset also depend on the log speech durations of the test and of \
+        the model's enrolment. identify, verify and evaluate take the file as --calibration.
+        """)
+
+    @Option(help: ArgumentHelp("Folder of the enrolled speaker models the calibration is for.", valueName: "dir"))
+    var models = "models"
+    @OptionGroup var background: UBMArguments
+    @Option(help: ArgumentHelp("Corpus and split to draw development trials from (default split: enroll).", valueName: "dir[:split]"))
+    var corpus: String?
+    @Option(help: ArgumentHelp("Fit on the trials of this score file (evaluate --scores) instead of --corpus.", valueName: "file"))
+    var scores: String?
+    @Option(help: ArgumentHelp("Calibration file to write.", valueName: "file"))
+    var out: String
+    @Option(help: ArgumentHelp("Quality measures: none, or duration (log speech durations of test and enrolment) (default: none).", valueName: "q"))
+    var quality = CalibrationQuality.none
+    @Option(help: ArgumentHelp("Prior of the target speaker in the application (default: 0.01). With the costs it sets the effective prior the development trials are weighted for.", valueName: "P"))
+    var prior = 0.01
+    @Option(help: ArgumentHelp("Cost of a miss in the application (default: 10, NIST SRE 2008).", valueName: "C"))
+    var costMiss = 10.0
+    @Option(help: ArgumentHelp("Cost of a false alarm in the application (default: 1).", valueName: "C"))
+    var costFa = 1.0
+    @Option(help: ArgumentHelp("Segment lengths in seconds to score as well as whole files, e.g. 1,2 (default: 1,2).", valueName: "s,..."))
+    var segmentSeconds = "1,2"
+    @Option(help: ArgumentHelp("With --ubm: T-norm the development scores against this folder of cohort models, as identify and verify --tnorm-models will.", valueName: "dir"))
+    var tnormModels: String?
+    @Option(help: ArgumentHelp("With --scores: the score normalisation the file's scores had: none, tnorm, znorm or snorm (default: none).", valueName: "mode"))
+    var scoreNorm = ScoreNormalizationMode.none
+    @Flag(help: "Report unusable development files and carry on with the rest (default: fail).")
+    var skipBad = false
+    @Flag(help: "Print a JSON summary.")
+    var json = false
+    @OptionGroup var rawAudio: RawAudioArguments
+    @OptionGroup var common: CommonArguments
+
+    func validate() throws {
+        if (corpus == nil) == (scores == nil) { throw ValidationError("give either --corpus DIR[:SPLIT] (development trials from held-out files) or --scores FILE") }
+        if !(prior > 0 && prior < 1) { throw ValidationError("--prior must be between 0 and 1 (exclusive)") }
+        if !(costMiss > 0 && costMiss.isFinite) || !(costFa > 0 && costFa.isFinite) { throw ValidationError("--cost-miss and --cost-fa must be positive numbers") }
+        if tnormModels != nil && background.ubm == nil { throw ValidationError("--tnorm-models needs --ubm") }
+        if tnormModels != nil && scores != nil { throw ValidationError("--tnorm-models goes with --corpus; with --scores, give the file's --score-norm") }
+        if scores == nil && scoreNorm != .none { throw ValidationError("--score-norm describes a --scores file; with --corpus use --tnorm-models") }
+        _ = try lengths()
+    }
+
+    func lengths() throws -> [Double] {
+        if segmentSeconds.trimmingCharacters(in: .whitespaces).isEmpty { return [] }
+        return try segmentSeconds.split(separator: ",").map { s in
+            guard let v = Double(s.trimmingCharacters(in: .whitespaces)), v > 0, v <= 86_400 else {
+                throw ValidationError("--segment-seconds takes numbers above 0 and at most 86400, separated by commas, e.g. 1,2")
+            }
+            return v
+        }
+    }
+
+    func run() async throws {
+        let start = Date()
+        try EvaluateCommand.checkOutputFile(out, option: "--out")
+        let ubmModel = try background.load()
+        let loaded = try ModelStore(directory: models).loadAll(ubm: ubmModel)
+        let quiet = common.quiet || json
+        let trials: [CalibrationTrial]
+        let normalization: ScoreNormalizationMode
+        let source: String
+        let segmentLengths: [Double]
+        if let scores {
+            trials = try Self.readScoreFile(scores, quality: quality)
+            normalization = scoreNorm
+            source = "score file \((scores as NSString).lastPathComponent)"
+            segmentLengths = []
+        } else {
+            let (dir, split) = TrainUBMCommand.corpusAndSplit(corpus ?? "", defaultSplit: "enroll")
+            segmentLengths = try lengths()
+            normalization = tnormModels != nil ? .tnorm : .none
+            trials = try await developmentTrials(corpus: dir, split: split, enrolled: loaded, ubm: ubmModel,
+                                                 segmentLengths: segmentLengths, quiet: quiet)
+            source = "held-out halves of \((dir as NSString).lastPathComponent) split \(split)"
+        }
+        let provenance = CalibrationProvenance(ubmChecksum: ubmModel?.checksumHex, scoreNormalization: normalization,
+                                               frontEnd: loaded[0].frontEnd, targetTrials: trials.filter(\.isTarget).count,
+                                               nonTargetTrials: trials.filter { !$0.isTarget }.count,
+                                               segmentSeconds: [0] + segmentLengths, source: source)
+        // The fit is weighted for the application's effective prior (BOSARIS): where its Bayes
+        // threshold lies, so the LLRs are most accurate around the decisions made with them.
+        // Measured on cv-fa (README): actDCF 1.02-1.06 x minDCF weighted for the effective
+        // prior 0.092 of SRE 2008's costs, 1.14-1.18 x weighted for 0.01.
+        let effective = costMiss * prior / (costMiss * prior + costFa * (1 - prior))
+        let cal = try Calibration.fit(trials, prior: effective, quality: quality, provenance: provenance)
+        try cal.save(to: out)
+        // How the development trials fare, before and after.
+        let rawTar = trials.filter(\.isTarget).map(\.score), rawNon = trials.filter { !$0.isTarget }.map(\.score)
+        let llr = trials.map { cal.llr(score: $0.score, testSeconds: $0.testSeconds, enrolSeconds: $0.enrolSeconds) }
+        let tar = zip(trials, llr).filter { $0.0.isTarget }.map(\.1), non = zip(trials, llr).filter { !$0.0.isTarget }.map(\.1)
+        let before = CalibrationMetrics.cllr(targets: rawTar, nonTargets: rawNon) ?? .nan
+        let after = CalibrationMetrics.cllr(targets: tar, nonTargets: non) ?? .nan
+        let minimum = CalibrationMetrics.minCllr(targets: tar, nonTargets: non) ?? .nan
+        if json {
+            print(SpeakerIDCLI.json(["file": out, "quality": quality.rawValue, "weights": cal.weights, "prior": prior, "effective_prior": effective,
+                                     "target_trials": provenance.targetTrials, "non_target_trials": provenance.nonTargetTrials,
+                                     "score_normalization": normalization.rawValue, "raw_cllr": jnum(before), "cllr": jnum(after),
+                                     "min_cllr": jnum(minimum), "run_seconds": Date().timeIntervalSince(start)]))
+        } else {
+            print("\(out): \(provenance.targetTrials) target and \(provenance.nonTargetTrials) non-target development trials (\(source)); quality \(quality.rawValue); weights \(cal.weights.map { fmt($0, 4) }.joined(separator: ", "))")
+            print("development Cllr \(fmt(before, 4)) as scores, \(fmt(after, 4)) calibrated (minCllr \(fmt(minimum, 4)))")
+        }
+    }
+
+    /// Held-out development trials from the enrolment split: each enrolled speaker's files
+    /// alternate between a model made as the enrolled ones were and held-out test files, every
+    /// held-out file (and segment) scored against every such model.
+    func developmentTrials(corpus dir: String, split: String, enrolled: [SpeakerModel], ubm: SpeakerModel?,
+                           segmentLengths: [Double], quiet: Bool) async throws -> [CalibrationTrial] {
+        let c = try Corpus(root: dir)
+        if !quiet { for n in c.notes { Console.warn("note: " + n) } }
+        let entries = try c.entries(split: split)
+        let names = Set(enrolled.map(\.speaker))
+        var half: [CorpusEntry] = [], held: [CorpusEntry] = []
+        for s in Corpus.speakers(entries) where names.contains(s) {
+            let files = entries.filter { $0.speaker == s }
+            for (i, e) in files.enumerated() {
+                if i % 2 == 0 || files.count == 1 { half.append(e) } else { held.append(e) }
+            }
+        }
+        if held.isEmpty { throw CLIError("\(dir): no enrolled speaker has two or more files in split \(split); calibration needs held-out files") }
+        let raw = try rawAudio.format()
+        let frontEnd = try FrontEnd(options: enrolled[0].frontEnd)
+        Console.progress("calibrate: models on \(half.count) files, \(held.count) held-out files", quiet: quiet)
+        let halfModels: [SpeakerModel]
+        if let ubm, let ref = enrolled[0].ubm {
+            halfModels = try await EvaluateCommand.adapt(half, enrollment: Enrollment(frontEnd: frontEnd, em: enrolled[0].training.em),
+                                                         ubm: ubm, map: MAPAdaptation(ref), raw: raw, threads: common.threadCount,
+                                                         skipBad: skipBad, role: "development file")
+        } else {
+            // Models trained by EM with the enrolled models' options, each speaker's order
+            // chosen as enrolment chose it (from its amount of speech).
+            let enrollment = Enrollment(frontEnd: frontEnd, em: enrolled[0].training.em, automaticOrder: true)
+            halfModels = try await Self.train(half, enrollment: enrollment, raw: raw, threads: common.threadCount, skipBad: skipBad)
+        }
+        let id = try Identifier(models: halfModels, ubm: ubm, topC: background.topC)
+        var ev = Evaluator(identifier: id, segmentSeconds: segmentLengths, threads: common.threadCount, skipBad: skipBad)
+        ev.raw = raw
+        ev.keepScores = true
+        if let tnormModels, let ubm {
+            ev.scoreNormalization = .tnorm
+            // When the enrolled models are their own cohort (as in the benchmarks), the held-out
+            // models are too: the enrolled models were trained on the held-out files, and as
+            // cohort they would score those files as no test file is ever scored.
+            let same = URL(fileURLWithPath: tnormModels).resolvingSymlinksInPath().standardizedFileURL
+                == URL(fileURLWithPath: models).resolvingSymlinksInPath().standardizedFileURL
+            ev.cohortModels = same ? id : try Identifier(models: try ModelStore(directory: tnormModels).loadAll(ubm: ubm), ubm: ubm, topC: background.topC)
+        }
+        let have = Set(halfModels.map(\.speaker))
+        let report = try await ev.evaluate(held.filter { have.contains($0.speaker) })
+        for s in report.skipped { Console.warn("skipped: \(s.reason)") }
+        return report.scores.map { CalibrationTrial(score: $0.score, testSeconds: $0.testSeconds, enrolSeconds: $0.enrolSeconds, isTarget: $0.isTarget) }
+    }
+
+    /// One model per speaker of `entries`, trained by EM.
+    static func train(_ entries: [CorpusEntry], enrollment: Enrollment, raw: RawAudioFormat?, threads: Int, skipBad: Bool) async throws -> [SpeakerModel] {
+        let fe = enrollment.frontEnd
+        let feats = try await parallelMap(count: entries.count, threads: threads) { i -> SpeechFeatures? in
+            do { return try fe.features(of: .file(entries[i].path), raw: raw) } catch {
+                guard skipBad else { throw CLIError("\(error) (development file)") }
+                Console.warn("skipped (development file): \(error)")
+                return nil
+            }
+        }
+        var bySpeaker: [String: [SpeechFeatures]] = [:]
+        for (e, f) in zip(entries, feats) { if let f { bySpeaker[e.speaker, default: []].append(f) } }
+        let usable = Corpus.speakers(entries).filter { bySpeaker[$0] != nil }
+        let grouped = bySpeaker
+        return try await parallelMap(count: usable.count, threads: threads) { i in
+            try await enrollment.train(speaker: usable[i], features: grouped[usable[i]] ?? [], threads: 1)
+        }
+    }
+
+    /// Trials of a score file written by evaluate --scores: its `score` and `target` columns,
+    /// and for the duration quality measure its `test_seconds` and `enrol_seconds`.
+    static func readScoreFile(_ path: String, quality: CalibrationQuality) throws -> [CalibrationTrial] {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw CLIError("\(path): cannot be read as UTF-8 text")
+        }
+        let lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }).map(String.init)
+        guard let header = lines.first?.split(separator: "\t", omittingEmptySubsequences: false).map({ $0.trimmingCharacters(in: .whitespaces) }) else {
+            throw CLIError("\(path): empty score file")
+        }
+        var needed = ["score", "target"]
+        if quality == .duration { needed += ["test_seconds", "enrol_seconds"] }
+        let missing = needed.filter { !header.contains($0) }
+        if !missing.isEmpty {
+            throw CLIError("\(path):1: the header lacks \(missing.joined(separator: ", ")) (write the file with speakerid evaluate --scores)")
+        }
+        let col = Dictionary(header.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        var out: [CalibrationTrial] = []
+        for (i, line) in lines.enumerated().dropFirst() where !line.isEmpty {
+            let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            guard f.count == header.count else { throw CLIError("\(path):\(i + 1): \(f.count) columns, the header has \(header.count)") }
+            func number(_ name: String) throws -> Double {
+                guard let k = col[name], let v = Double(f[k]), v.isFinite else { throw CLIError("\(path):\(i + 1): \(name) is not a finite number") }
+                return v
+            }
+            guard let t = col["target"], f[t] == "target" || f[t] == "nontarget" else {
+                throw CLIError("\(path):\(i + 1): target must be target or nontarget")
+            }
+            out.append(CalibrationTrial(score: try number("score"),
+                                        testSeconds: quality == .duration ? try number("test_seconds") : 0,
+                                        enrolSeconds: quality == .duration ? try number("enrol_seconds") : 0,
+                                        isTarget: f[t] == "target"))
+        }
+        return out
+    }
+}
+
+extension CalibrationQuality: ExpressibleByArgument {}
+extension ScoreNormalizationMode: ExpressibleByArgument {}

@@ -1,0 +1,205 @@
+import Foundation
+import Testing
+@testable import SpeakerID
+
+/// Calibration (issue #13): the fit against closed forms, the metrics against brute force and
+/// lir, the file format, and the commands end to end.
+struct CalibrationTests {
+    static func gaussian(_ n: Int, mean: Double, sd: Double, seed: UInt64) -> [Double] {
+        var rng = SeededRandom(seed: seed)
+        return (0..<n).map { _ in mean + sd * rng.nextGaussian() }
+    }
+
+    static func provenance(_ t: Int = 0, _ n: Int = 0) -> CalibrationProvenance {
+        CalibrationProvenance(ubmChecksum: "00000000000000aa", scoreNormalization: .none, frontEnd: FrontEndOptions(),
+                              targetTrials: t, nonTargetTrials: n, segmentSeconds: [0], source: "test")
+    }
+
+    /// Equal-variance Gaussian scores have a linear LLR: (mt - mn)/s^2 x - (mt^2 - mn^2)/(2 s^2).
+    /// Logistic regression recovers it whatever prior it weights by.
+    @Test func fitRecoversTheLinearLLROfGaussianScores() throws {
+        let mt = 2.0, mn = -1.0, sd = 1.5
+        let tar = Self.gaussian(40_000, mean: mt, sd: sd, seed: 1), non = Self.gaussian(40_000, mean: mn, sd: sd, seed: 2)
+        let trials = tar.map { CalibrationTrial(score: $0, testSeconds: 1, enrolSeconds: 1, isTarget: true) }
+            + non.map { CalibrationTrial(score: $0, testSeconds: 1, enrolSeconds: 1, isTarget: false) }
+        let a = (mt - mn) / (sd * sd), b = -(mt * mt - mn * mn) / (2 * sd * sd)
+        for prior in [0.5, 0.01] {
+            let c = try Calibration.fit(trials, prior: prior, provenance: Self.provenance())
+            #expect(abs(c.weights[0] - a) < 0.04 && abs(c.weights[1] - b) < 0.06, "prior \(prior): \(c.weights) vs \(a), \(b)")
+        }
+        // Scores that are already LLRs (a = 1, b = 0) stay as they are.
+        let llrTar = tar.map { a * $0 + b }, llrNon = non.map { a * $0 + b }
+        let same = try Calibration.fit(llrTar.map { CalibrationTrial(score: $0, testSeconds: 1, enrolSeconds: 1, isTarget: true) }
+                                       + llrNon.map { CalibrationTrial(score: $0, testSeconds: 1, enrolSeconds: 1, isTarget: false) },
+                                       prior: 0.5, provenance: Self.provenance())
+        #expect(abs(same.weights[0] - 1) < 0.03 && abs(same.weights[1]) < 0.03, "\(same.weights)")
+    }
+
+    /// With the duration quality measure, scores whose scale grows with the test duration are
+    /// mapped to the LLR of each duration.
+    @Test func durationQualityLearnsAScaleThatDependsOnDuration() throws {
+        var trials: [CalibrationTrial] = []
+        var rng = SeededRandom(seed: 3)
+        for _ in 0..<30_000 {
+            // Short clips (1 s) separate less than long ones (8 s): means +-0.5 vs +-2, sd 1.
+            let long = rng.nextUnit() < 0.5, target = rng.nextUnit() < 0.5
+            let m = (long ? 2.0 : 0.5) * (target ? 1 : -1)
+            trials.append(CalibrationTrial(score: m + rng.nextGaussian(), testSeconds: long ? 8 : 1, enrolSeconds: 20, isTarget: target))
+        }
+        let c = try Calibration.fit(trials, prior: 0.5, quality: .duration, provenance: Self.provenance())
+        // True LLR: 2 m x for unit variance and means +-m: slope 1 at 1 s, 4 at 8 s; offset 0.
+        #expect(abs(c.llr(score: 1, testSeconds: 1, enrolSeconds: 20) - 1) < 0.1, "\(c.weights)")
+        #expect(abs(c.llr(score: 1, testSeconds: 8, enrolSeconds: 20) - 4) < 0.2, "\(c.weights)")
+        let plain = try Calibration.fit(trials, prior: 0.5, provenance: Self.provenance())
+        #expect(abs(plain.llr(score: 1, testSeconds: 8, enrolSeconds: 20) - 4) > 1, "without the quality measure one slope serves both")
+    }
+
+    @Test func tooFewTrialsAreRefusedSayingHowMany() {
+        let trials = (0..<9).map { CalibrationTrial(score: Double($0), testSeconds: 1, enrolSeconds: 1, isTarget: true) }
+            + (0..<50).map { CalibrationTrial(score: Double(-$0), testSeconds: 1, enrolSeconds: 1, isTarget: false) }
+        #expect(throws: CalibrationError.tooFewTrials(targets: 9, nonTargets: 50, needed: 10)) {
+            try Calibration.fit(trials, provenance: Self.provenance())
+        }
+        #expect(CalibrationError.tooFewTrials(targets: 9, nonTargets: 50, needed: 10).description.contains("at least 10"))
+    }
+
+    @Test func metricsAgainstClosedFormsAndBruteForce() throws {
+        // LLR 0 for every trial costs exactly one bit.
+        #expect(CalibrationMetrics.cllr(targets: [0, 0], nonTargets: [0, 0, 0]) == 1)
+        // Perfectly separated scores: the optimal map gives infinite LLRs, minCllr 0.
+        #expect(CalibrationMetrics.minCllr(targets: [3, 4], nonTargets: [-1, 0, 1]) == 0)
+        // minCllr never exceeds Cllr, and PAV ties pool: one score for all gives minCllr 1.
+        let tar = Self.gaussian(500, mean: 1, sd: 1, seed: 5), non = Self.gaussian(2000, mean: -1, sd: 1, seed: 6)
+        let c = try #require(CalibrationMetrics.cllr(targets: tar, nonTargets: non))
+        let m = try #require(CalibrationMetrics.minCllr(targets: tar, nonTargets: non))
+        #expect(m <= c + 1e-12)
+        #expect(abs((CalibrationMetrics.minCllr(targets: [1, 1], nonTargets: [1, 1, 1]) ?? 0) - 1) < 1e-12)
+        // PAV's map is non-decreasing in the score.
+        let (lt, ln) = CalibrationMetrics.optimalLLRs(targets: tar, nonTargets: non)
+        let pairs = (zip(tar, lt).map { ($0, $1) } + zip(non, ln).map { ($0, $1) }).sorted { $0.0 < $1.0 }
+        #expect(zip(pairs, pairs.dropFirst()).allSatisfy { $0.1 <= $1.1 })
+        // The Bayes threshold of SRE 2008's costs: log(0.99 / 0.1).
+        #expect(abs(CalibrationMetrics.bayesThreshold(DetectionMetrics.CostModel()) - log(9.9)) < 1e-12)
+        // actDCF by brute force at that threshold.
+        var cost = DetectionMetrics.CostModel()
+        cost.pTarget = 0.2
+        let th = 0.3
+        let pm = Double(tar.filter { $0 < th }.count) / 500, pf = Double(non.filter { $0 >= th }.count) / 2000
+        let want = (10 * pm * 0.2 + 1 * pf * 0.8) / min(10 * 0.2, 0.8)
+        #expect(abs((CalibrationMetrics.detectionCost(targets: tar, nonTargets: non, threshold: th, cost: cost) ?? 0) - want) < 1e-12)
+        // The Bayes error curve: minimum never above actual, and at log-odds 0 the minimum is
+        // the brute-force minimum over all thresholds of (P_miss + P_fa) / 1.
+        let curve = CalibrationMetrics.bayesErrorCurve(targets: tar, nonTargets: non, logOdds: [-2, 0, 2])
+        #expect(curve.allSatisfy { $0.minimum <= $0.actual + 1e-12 })
+        var brute = 2.0
+        for t in tar + non + [Double.infinity] {
+            let misses = Double(tar.filter { $0 < t }.count) / 500
+            let alarms = Double(non.filter { $0 >= t }.count) / 2000
+            brute = min(brute, misses + alarms)
+        }
+        #expect(abs(curve[1].minimum - brute) < 1e-12)
+        #expect(abs(CalibrationMetrics.posterior(llr: log(99), prior: 0.01) - 0.5) < 1e-12)
+    }
+
+    @Test func fileRoundTripAndDamageRefused() throws {
+        var fe = FrontEndOptions()
+        fe.vad.thresholdDB = 35
+        var p = Self.provenance(12, 300)
+        p.frontEnd = fe
+        p.scoreNormalization = .tnorm
+        let c = Calibration(quality: .duration, weights: [1.5, 0.1, -0.2, -3, 0.4, 0.05], trainingPrior: 0.01, provenance: p, toolVersion: "x")
+        let bytes = try c.encoded()
+        #expect(try Calibration.decode(bytes, name: "c") == c)
+        for i in stride(from: 0, to: bytes.count, by: 7) {
+            var b = bytes
+            b[i] ^= 0x20
+            #expect(throws: CalibrationError.self) { try Calibration.decode(b, name: "c") }
+        }
+        for n in stride(from: 0, to: bytes.count - 1, by: 13) {
+            #expect(throws: CalibrationError.self) { try Calibration.decode(Array(bytes.prefix(n)), name: "c") }
+        }
+        var future = bytes
+        future[Array("speakerid-calibration ".utf8).count] = UInt8(ascii: "9")
+        #expect(throws: CalibrationError.self) { try Calibration.decode(future, name: "c") }
+        // Scores made otherwise are refused.
+        #expect(throws: CalibrationError.self) { try c.check(ubmChecksum: "00000000000000bb", frontEnd: fe, scoreNormalization: .tnorm, what: "m") }
+        #expect(throws: CalibrationError.self) { try c.check(ubmChecksum: p.ubmChecksum, frontEnd: FrontEndOptions(), scoreNormalization: .tnorm, what: "m") }
+        #expect(throws: CalibrationError.self) { try c.check(ubmChecksum: p.ubmChecksum, frontEnd: fe, scoreNormalization: .none, what: "m") }
+        try c.check(ubmChecksum: p.ubmChecksum, frontEnd: fe, scoreNormalization: .tnorm, what: "m")
+    }
+
+    static var lirAvailable: Bool {
+        (try? CommandLineTests.runTool("/usr/bin/env", ["python3", "-c", "import lir.metrics, lir.algorithms.logistic_regression"]).status) == 0
+    }
+
+    /// The fit and the metrics against lir (PyPI), on the same score file.
+    @Test(.enabled(if: lirAvailable, "needs python3 with lir (pip install lir)"))
+    func agreesWithLir() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        try AudioWriter.write(SyntheticSpeech.generate(seconds: 3, sampleRate: 16000, seed: 1), sampleRate: 16000, to: dir.file("a.wav"))
+        #expect(try CommandLineTests.run(["enroll", "--models", dir.file("m"), "--speaker", "a", "--components", "4", dir.file("a.wav"), "-q"]).status == 0)
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Calibration/check_lir.py").path
+        let r = try CommandLineTests.runTool("/usr/bin/env", ["python3", script, CommandLineTests.binary, dir.file("m"), dir.path])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.components(separatedBy: " ok").count - 1 == 5, "\(r.stdout)")
+    }
+
+    /// calibrate, then identify, verify and evaluate with --calibration, through the CLI.
+    @Test func commandsEndToEnd() throws {
+        let f = try NewUserTests.Fixture()
+        defer { f.dir.cleanup() }
+        typealias CLI = CommandLineTests
+        let cal = f.dir.file("dev.cal")
+        let c = try CLI.run(["calibrate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus") + ":all",
+                             "--segment-seconds", "0.5", "--out", cal, "--json"])
+        #expect(c.status == 0, "\(c.stderr)")
+        let cj = try #require(NewUserTests.jsonLines(c.stdout).first)
+        #expect((cj["target_trials"] as? Int ?? 0) >= 10 && (cj["cllr"] as? Double ?? 1) < (cj["raw_cllr"] as? Double ?? 0), "\(cj)")
+        // verify: LLR and posterior; the default threshold is the Bayes threshold; --threshold wins.
+        let v = try CLI.run(["verify", "--models", f.adapted, "--ubm", f.ubm, "--speaker", "low", "--calibration", cal, "--json",
+                             f.clip("low", 1), f.clip("high", 1)])
+        let vj = NewUserTests.jsonLines(v.stdout)
+        #expect(v.status == 0 && vj.count == 2, "\(v.stderr)")
+        let bayes = log(0.99 / 0.1)
+        for o in vj {
+            let llr = try #require(o["llr"] as? Double)
+            #expect(abs((o["threshold"] as? Double ?? 0) - bayes) < 1e-9)
+            #expect(abs((o["posterior"] as? Double ?? -1) - 1 / (1 + exp(-(llr + log(0.01 / 0.99))))) < 1e-12)
+            #expect((o["decision"] as? String == "accepted") == (llr >= bayes))
+        }
+        #expect(vj[0]["decision"] as? String == "accepted" && vj[1]["decision"] as? String == "rejected", "\(vj)")
+        let forced = try CLI.run(["verify", "--models", f.adapted, "--ubm", f.ubm, "--speaker", "low", "--calibration", cal,
+                                  "--threshold", "1000", "--json", f.clip("low", 1)])
+        #expect(NewUserTests.jsonLines(forced.stdout).first?["decision"] as? String == "rejected")
+        // identify: open set at the Bayes threshold.
+        let i = try CLI.run(["identify", "--models", f.adapted, "--ubm", f.ubm, "--calibration", cal, "--json", f.clip("mid", 1)])
+        let ij = try #require(NewUserTests.jsonLines(i.stdout).first, "\(i.stderr)")
+        #expect(ij["decision"] as? String == "accepted" && ij["speaker"] as? String == "mid" && ij["llr"] is Double, "\(ij)")
+        // evaluate: Cllr, minCllr, actDCF at the top level and per segment length.
+        let e = try CLI.run(["evaluate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus"), "--split", "all",
+                             "--segment-seconds", "1", "--calibration", cal, "--json"])
+        let ej = try #require(NewUserTests.jsonLines(e.stdout).first, "\(e.stderr)")
+        for o in [ej] + (ej["segments"] as? [[String: Any]] ?? []) {
+            #expect(o["cllr"] is Double && o["min_cllr"] is Double && o["act_dcf"] is Double, "\(o.keys.sorted())")
+            #expect((o["min_cllr"] as? Double ?? 2) <= (o["cllr"] as? Double ?? 0) + 1e-12)
+        }
+        // Refused: another UBM's calibration, another score normalisation.
+        let ubm2 = f.dir.file("ubm2.gmm")
+        #expect(try CLI.run(["train-ubm", "--corpus", f.dir.file("background") + ":all", "--components", "8", "--out", ubm2, "-q"]).status == 0)
+        let m2 = f.dir.file("m2")
+        #expect(try CLI.run(["enroll", "--models", m2, "--corpus", f.dir.file("corpus"), "--split", "all", "--ubm", ubm2, "-q"]).status == 0)
+        let other = try CLI.run(["verify", "--models", m2, "--ubm", ubm2, "--speaker", "low", "--calibration", cal, f.clip("low", 1)])
+        #expect(other.status == 1 && other.stderr.split(separator: "\n").count == 1 && other.stderr.contains("UBM with checksum"), "\(other.stderr)")
+        let cohort = f.dir.file("cohort")
+        #expect(try CLI.run(["enroll", "--models", cohort, "--corpus", f.dir.file("background"), "--split", "all", "--ubm", f.ubm, "-q"]).status == 0)
+        let normed = try CLI.run(["verify", "--models", f.adapted, "--ubm", f.ubm, "--speaker", "low", "--tnorm-models", cohort,
+                                  "--calibration", cal, f.clip("low", 1)])
+        #expect(normed.status == 1 && normed.stderr.contains("raw scores") && normed.stderr.contains("tnorm"), "\(normed.stderr)")
+        // Too few development targets: whole files only, 3 held-out files.
+        let few = try CLI.run(["calibrate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus") + ":all",
+                               "--segment-seconds", "", "--out", f.dir.file("few.cal")])
+        #expect(few.status == 1 && few.stderr.contains("at least 10") && !FileManager.default.fileExists(atPath: f.dir.file("few.cal")), "\(few.stderr)")
+    }
+}
