@@ -73,8 +73,8 @@ struct EnrollCommand: AsyncParsableCommand {
                 guard let ref = m.ubm else {
                     throw CLIError("\(folder): holds speaker \(m.speaker.debugDescription) trained by EM; a model adapted from \(ubmPath ?? "a UBM") could not be scored beside it (use another models folder)")
                 }
-                if ref.checksum != ubm.checksumHex {
-                    throw CLIError("\(folder): speaker \(m.speaker.debugDescription) was adapted from another UBM (checksum \(ref.checksum)) than \(ubmPath ?? "this one") (\(ubm.checksumHex ?? "?")); use another models folder or re-enrol everyone with this UBM")
+                if !ref.matches(ubm) {
+                    throw CLIError("\(folder): speaker \(m.speaker.debugDescription) was adapted from another UBM (checksum \(ref.checksum)) than \(ubmPath ?? "this one") (\(ubm.checksumHex)); use another models folder or re-enrol everyone with this UBM")
                 }
             } else if m.ubm != nil {
                 throw CLIError("\(folder): holds speaker \(m.speaker.debugDescription) MAP-adapted from a UBM; a model trained by EM could not be scored beside it (enrol with --ubm, or use another models folder)")

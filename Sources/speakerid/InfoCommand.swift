@@ -28,7 +28,7 @@ struct InfoCommand: ParsableCommand {
             if json {
                 var o: [String: Any] = ["file": path, "kind": kind, "components": m.gmm.components,
                                         "dimension": m.gmm.dimension, "front_end": fe, "training": tr,
-                                        "checksum": m.checksumHex ?? NSNull()]
+                                        "checksum": m.checksumHex]
                 if m.kind == .speaker { o["speaker"] = m.speaker }
                 if let u = m.ubm {
                     o["ubm"] = ["checksum": u.checksum, "components": u.components, "relevance": u.relevance,
@@ -43,7 +43,7 @@ struct InfoCommand: ParsableCommand {
                 case .speaker: lines.append("  speaker:     \(m.speaker)")
                 }
                 lines.append("  model:       diagonal GMM, \(m.gmm.components) components, dimension \(m.gmm.dimension)")
-                lines.append("  checksum:    \(m.checksumHex ?? "-")")
+                lines.append("  checksum:    \(m.checksumHex)")
                 lines.append("  trained on:  \(t.files) file(s), \(t.frames) speech frames (\(fmt(t.speechSeconds, 1)) s)")
                 if let u = m.ubm {
                     lines.append("  MAP-adapted: from the UBM with checksum \(u.checksum) (\(u.components) components), relevance \(fmt(u.relevance, 3)), adapted \(Self.adaptedNames(u.adapted).joined(separator: ", "))")

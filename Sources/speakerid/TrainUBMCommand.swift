@@ -137,14 +137,14 @@ struct TrainUBMCommand: AsyncParsableCommand {
         var model = SpeakerModel(speaker: "UBM", gmm: result.model, frontEnd: options, training: info)
         model.kind = .ubm
         try ModelStore.write(model, to: out)
-        let written = try ModelStore.loadUBM(path: out)
+        let written = model
         let seconds = Date().timeIntervalSince(start)
         if json {
-            print(SpeakerIDCLI.json(["file": out, "components": components, "checksum": written.checksumHex ?? "",
+            print(SpeakerIDCLI.json(["file": out, "components": components, "checksum": written.checksumHex,
                                      "frames": frameCount, "files": usableFiles, "iterations": result.iterations,
                                      "log_likelihood": result.finalLogLikelihood, "history": result.history, "run_seconds": seconds]))
         } else {
-            Console.progress("wrote \(out): \(components) components, checksum \(written.checksumHex ?? "?"), \(result.iterations) iterations, \(fmt(seconds, 1)) s", quiet: quiet)
+            Console.progress("wrote \(out): \(components) components, checksum \(written.checksumHex), \(result.iterations) iterations, \(fmt(seconds, 1)) s", quiet: quiet)
         }
     }
 

@@ -53,7 +53,7 @@ struct VerifyCommand: AsyncParsableCommand {
         let name = try SpeakerName(speaker)
         let store = ModelStore(directory: models)
         let model = try store.load(name)
-        guard model.ubm?.checksum == ubmModel.checksumHex else {
+        guard model.ubm?.matches(ubmModel) ?? false else {
             throw CLIError("\(models): speaker \(model.speaker.debugDescription) was not adapted from \(ubm) (enrol with --ubm \(ubm))")
         }
         _ = try frontEnd.check(against: model.frontEnd)

@@ -295,16 +295,27 @@ struct CommandLineTests {
         }
         #expect(html.components(separatedBy: "<svg").count - 1 == 8)  // accuracy, DET, Bayes error, 3 histograms, speakers, confusion
         #expect(!html.contains("http://") && !html.contains("https://") && !html.contains("<script"))
-        try Self.renderInBrowser(dir.file("report/report.html"), screenshot: dir.file("report/shot.png"))
+    }
+
+    static var chromium: String? {
+        ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: { FileManager.default.isExecutableFile(atPath: $0) })
+    }
+
+    /// The HTML report rendered by a real browser (CI installs Chromium; elsewhere a visible skip).
+    @Test(.enabled(if: chromium != nil, "chromium is not installed (apt-get install chromium)"))
+    func reportRendersInABrowser() throws {
+        let f = try NewUserTests.Fixture()
+        defer { f.dir.cleanup() }
+        let rep = try Self.run(["evaluate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus"), "--split", "all",
+                                "--segment-seconds", "0.5,1", "--report", f.dir.file("report"), "-q"])
+        #expect(rep.status == 0, "\(rep.stderr)")
+        try Self.renderInBrowser(f.dir.file("report/report.html"), screenshot: f.dir.file("report/shot.png"))
     }
 
     /// Renders a page in headless Chromium and checks the browser parsed its SVG charts and drew
-    /// a picture. Skipped, with a message, where Chromium is not installed (CI installs it).
+    /// a picture.
     static func renderInBrowser(_ page: String, screenshot: String) throws {
-        guard let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            print("SKIPPED browser rendering of the report: chromium is not installed (apt-get install chromium)")
-            return
-        }
+        let chromium = try #require(Self.chromium)
         let common = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
         let dom = try Self.runTool(chromium, common + ["--dump-dom", "file://" + page])
         #expect(dom.status == 0, "chromium: \(dom.stderr.suffix(300))")
@@ -443,11 +454,9 @@ struct CommandLineTests {
         #expect(try Self.runTool("/bin/bash", [script, dir.file("dev/a"), dir.file("x")]).status == 1)
     }
 
-    @Test func realSpeechFSDDSubset() throws {
-        guard let root = SharedCorpora.root else {
-            print(SharedCorpora.skipMessage("realSpeechFSDDSubset"))
-            return
-        }
+    @Test(.enabled(if: SharedCorpora.root != nil, SharedCorpora.absent))
+    func realSpeechFSDDSubset() throws {
+        let root = try #require(SharedCorpora.root)
         // Digits 0-2 of every FSDD speaker: enrol on takes 0-24, test on 25-49.
         let dir = TempDir()
         defer { dir.cleanup() }

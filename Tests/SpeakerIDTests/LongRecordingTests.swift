@@ -7,11 +7,8 @@ import Testing
 
 /// Long recordings are scored in chunks, so memory does not grow with their length.
 struct LongRecordingTests {
-    @Test func memoryStaysBoundedOnALongRecording() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/time") else {
-            print("SKIPPED memoryStaysBoundedOnALongRecording: /usr/bin/time is not installed (apt-get install time)")
-            return
-        }
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/time"), "/usr/bin/time is not installed (apt-get install time)"))
+    func memoryStaysBoundedOnALongRecording() throws {
         let dir = TempDir()
         defer { dir.cleanup() }
         // Two speakers at 8 kHz, and a 30-minute recording of the second.

@@ -52,6 +52,8 @@ struct ModelStoreCrashTests {
             #expect(try ModelStore.load(path: path).speaker == "kim")
         }
         #expect(outcomes.values.reduce(0, +) == 60)
+        // The kills must have landed both before and after the rename, or the test proved little.
+        #expect((outcomes["old"] ?? 0) > 0 && (outcomes["new"] ?? 0) > 0, "outcomes \(outcomes): the kills did not straddle the write")
         print("kill test: \(outcomes) after 60 SIGKILLs")
         // The next writer removes whatever temporary files the killed ones left.
         _ = try CommandLineTests.run(Self.enrolArgs(models, speaker: "kim", seed: 2, audio: audio))

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 @testable import SpeakerID
 
 /// A fresh temporary folder, removed by `cleanup()`.
@@ -25,9 +26,8 @@ enum SharedCorpora {
         return FileManager.default.fileExists(atPath: candidate) ? candidate : nil
     }
 
-    static func skipMessage(_ test: String) -> String {
-        "SKIPPED \(test): ../shared/corpora not found (set SPEAKERID_CORPORA to run it)"
-    }
+    /// Why a real-speech test is skipped.
+    static let absent: Comment = "../shared/corpora not found (set SPEAKERID_CORPORA to run it)"
 }
 
 func sine(_ hz: Double, seconds: Double, rate: Int, amplitude: Double = 0.5) -> [Float] {

@@ -89,7 +89,7 @@ public struct Enrollment: Sendable {
                                 files: features.count, iterations: 0, converged: true,
                                 finalLogLikelihood: stats.averageLogLikelihood, seed: em.seed, em: options)
         var model = SpeakerModel(speaker: speaker, gmm: gmm, frontEnd: frontEnd.options, training: info)
-        model.ubm = UBMReference(checksum: ubm.checksumHex ?? "", components: ubm.gmm.components,
+        model.ubm = UBMReference(checksum: ubm.checksumHex, components: ubm.gmm.components,
                                  relevance: map.relevance, adapted: map.code)
         return model
     }

@@ -129,7 +129,7 @@ public enum ModelFile {
         var model = SpeakerModel(speaker: meta.speaker, gmm: gmm, frontEnd: meta.frontEnd, training: meta.training)
         model.kind = meta.kind ?? .speaker
         model.ubm = meta.ubm
-        model.checksum = CRC64.checksum(bytes[0..<endAt])
+        model.fileChecksum = CRC64.checksum(bytes[0..<endAt])
         return model
     }
 

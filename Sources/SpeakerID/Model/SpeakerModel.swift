@@ -41,12 +41,19 @@ public enum ModelKind: String, Codable, Sendable {
 
 /// Which UBM a speaker model was MAP-adapted from.
 public struct UBMReference: Codable, Equatable, Sendable {
-    /// CRC-64 of the UBM file's contents (its checksum trailer), hex.
+    /// The UBM's content checksum (`SpeakerModel.checksumHex`); models adapted before it
+    /// existed hold the CRC-64 of the UBM file instead, which `matches` also accepts.
     public var checksum: String
     public var components: Int
     public var relevance: Double
     /// Which parameters were adapted ("m", "mw", "mv", "mwv").
     public var adapted: String
+
+    /// Whether this reference names `ubm`: by its content checksum, or, for models adapted by
+    /// SpeakerID before content checksums, by the CRC-64 of the file it was read from.
+    public func matches(_ ubm: SpeakerModel) -> Bool {
+        checksum == ubm.checksumHex || (ubm.fileChecksum.map { String(format: "%016llx", $0) } == checksum)
+    }
 }
 
 /// One enrolled speaker (or a UBM): a GMM, the front end its features came from, and its
@@ -60,10 +67,30 @@ public struct SpeakerModel: Sendable {
     /// Set for models MAP-adapted from a UBM.
     public var ubm: UBMReference?
     /// CRC-64 of the file the model was read from (nil for models not read from a file).
-    public var checksum: UInt64?
+    public var fileChecksum: UInt64?
 
-    /// The checksum as written in `UBMReference.checksum`.
-    public var checksumHex: String? { checksum.map { String(format: "%016llx", $0) } }
+    /// CRC-64 of the model's content: its kind, front end and parameters (K, D, weights, means,
+    /// variances), the same in memory and after a round trip through a file, so a UBM trained
+    /// in memory can be adapted from and scored against before it is ever written.
+    public var checksum: UInt64 {
+        var crc = CRC64()
+        crc.update(Array(kind.rawValue.utf8))
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        crc.update((try? enc.encode(frontEnd)) ?? Data())
+        var body: [UInt8] = []
+        body.reserveCapacity(8 + 4 * (gmm.components * (1 + 2 * gmm.dimension)))
+        body.appendLE(UInt32(gmm.components))
+        body.appendLE(UInt32(gmm.dimension))
+        for v in gmm.weights { body.appendLE(v.bitPattern) }
+        for v in gmm.means { body.appendLE(v.bitPattern) }
+        for v in gmm.variances { body.appendLE(v.bitPattern) }
+        crc.update(body)
+        return crc.value
+    }
+
+    /// The content checksum as written in `UBMReference.checksum` (16 hex digits).
+    public var checksumHex: String { String(format: "%016llx", checksum) }
 
     /// A speaker model (kind `.speaker`, not adapted from a UBM).
     public init(speaker: String, gmm: DiagGMM, frontEnd: FrontEndOptions, training: TrainingInfo) {

@@ -27,8 +27,8 @@ public struct Identifier: Sendable {
             guard ubm.frontEnd == first.frontEnd else {
                 throw ModelStoreError.incompatible("UBM", reason: "front end differs from the models': \(FrontEndOptions.differences(ubm.frontEnd, first.frontEnd))")
             }
-            for m in models where m.ubm?.checksum != ubm.checksumHex {
-                throw ModelStoreError.incompatible(m.speaker, reason: "was not adapted from this UBM (\(ubm.checksumHex ?? "?"))")
+            for m in models where !(m.ubm?.matches(ubm) ?? false) {
+                throw ModelStoreError.incompatible(m.speaker, reason: "was not adapted from this UBM (\(ubm.checksumHex))")
             }
             ubmScorer = try UBMScorer(ubm: ubm.gmm, speakers: models.map(\.gmm), topC: topC)
         } else {

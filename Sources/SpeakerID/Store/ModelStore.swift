@@ -191,8 +191,8 @@ public struct ModelStore: Sendable {
                 guard let ref = m.ubm else {
                     throw ModelStoreError.incompatible(who, reason: "was trained by EM, not adapted from a UBM; enrol with the UBM, or score without one")
                 }
-                guard ref.checksum == ubm.checksumHex else {
-                    throw ModelStoreError.incompatible(who, reason: "was adapted from another UBM (checksum \(ref.checksum), this UBM is \(ubm.checksumHex ?? "?")); re-enrol with this UBM")
+                guard ref.matches(ubm) else {
+                    throw ModelStoreError.incompatible(who, reason: "was adapted from another UBM (checksum \(ref.checksum), this UBM is \(ubm.checksumHex)); re-enrol with this UBM")
                 }
             } else if m.ubm != nil {
                 throw ModelStoreError.incompatible(who, reason: "was MAP-adapted from a UBM; score it with that UBM")
