@@ -34,6 +34,8 @@ struct EnrollCommand: AsyncParsableCommand {
     var relevance: Double?
     @Option(help: ArgumentHelp("With --ubm: what MAP adapts, any of m (means), w (weights), v (variances) (default: m).", valueName: "mwv"))
     var adapt: String?
+    @Flag(help: "With --speaker and --ubm: add the audio to the speaker's existing model (its enrolment statistics plus the new audio's, adapted again: the model enrolling on all of it at once gives). Files the model already holds are counted once.")
+    var add = false
     @Argument(help: "Audio files or folders of the speaker (with --speaker).")
     var audio: [String] = []
 
@@ -47,6 +49,8 @@ struct EnrollCommand: AsyncParsableCommand {
         if speaker != nil && audio.isEmpty { throw ValidationError("--speaker needs at least one audio file or folder") }
         if corpus != nil && !audio.isEmpty { throw ValidationError("audio arguments go with --speaker, not --corpus") }
         if let adapt, adapt.isEmpty || !adapt.allSatisfy({ "mwv".contains($0) }) { throw ValidationError("--adapt takes letters from m, w, v (e.g. m or mwv)") }
+        if add && (speaker == nil || ubm == nil) { throw ValidationError("--add goes with --speaker NAME and --ubm FILE (audio is added to a MAP-adapted model)") }
+        if add && (relevance != nil || adapt != nil) { throw ValidationError("--add keeps the model's own --relevance and --adapt") }
         if let r = relevance, !(r > 0 && r <= 1e6) { throw ValidationError("--relevance must be more than 0 and at most 1e6") }
         if ubm == nil {
             let mapOnly = [("--relevance", relevance != nil), ("--adapt", adapt != nil)].filter(\.1).map(\.0)
@@ -120,6 +124,24 @@ struct EnrollCommand: AsyncParsableCommand {
             }
         }
         try store.prepareDirectory()
+        // --add: the speaker's model, and the files it already holds left out.
+        var existing: SpeakerModel?
+        if add, let s = jobs.first {
+            let m = try store.load(try SpeakerName(s.0))
+            guard let u = ubmModel, m.ubm?.matches(u) ?? false else {
+                throw CLIError("\(models): speaker \(m.speaker.debugDescription) was not adapted from \(ubm ?? "this UBM"); audio can only be added with the model's own UBM")
+            }
+            let held = Set((m.training.sources ?? []).compactMap(\.checksum))
+            var keep: [String] = []
+            for f in s.1 {
+                if let c = EnrolledFile.checksum(ofFileAt: f), held.contains(c) {
+                    notes.append("\(f) is already in speaker \(m.speaker.debugDescription)'s model; counted once")
+                } else { keep.append(f) }
+            }
+            if keep.isEmpty { throw CLIError("speaker \(m.speaker.debugDescription): every file given is already in the model; nothing to add") }
+            jobs = [(s.0, keep)]
+            existing = m
+        }
         try Self.checkCompatible(store: store, replacing: Set(jobs.map(\.0)), frontEnd: options, ubm: ubmModel, ubmPath: ubm)
         let threads = common.threadCount
         let allFiles = jobs.flatMap { j in j.1.map { (j.0, $0) } }
@@ -181,13 +203,15 @@ struct EnrollCommand: AsyncParsableCommand {
         // One speaker: all threads inside EM. Many: one speaker per thread.
         let emThreads = jobs.count == 1 ? threads : 1
         let counter = Progress(total: jobs.count, label: "trained", quiet: quiet)
-        let speakerJobs = jobs, features = perSpeaker, mapOptions = map
+        let speakerJobs = jobs, features = perSpeaker, mapOptions = map, addingTo = existing
         let written = WrittenModels(total: jobs.map(\.0))
         Interruption.report { written.summary() }
         let trained = try await parallelMap(count: jobs.count, threads: jobs.count == 1 ? 1 : threads) { i -> (String, SpeakerModel) in
             let s = speakerJobs[i].0
             let model: SpeakerModel
-            if let u = ubmModel {
+            if let u = ubmModel, let m = addingTo {
+                model = try await enrollment.add(features[s] ?? [], to: m, ubm: u, threads: emThreads)
+            } else if let u = ubmModel {
                 model = try await enrollment.adapt(speaker: s, features: features[s] ?? [], ubm: u, map: mapOptions, threads: emThreads)
             } else {
                 model = try await enrollment.train(speaker: s, features: features[s] ?? [], threads: emThreads)

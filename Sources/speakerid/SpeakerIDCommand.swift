@@ -13,7 +13,7 @@ struct SpeakerIDCommand: AsyncParsableCommand {
         """,
         version: SpeakerIDVersion.current,
         subcommands: [FeaturesCommand.self, EnrollCommand.self, IdentifyCommand.self, VerifyCommand.self, EvaluateCommand.self, CalibrateCommand.self,
-                      InfoCommand.self, TrainUBMCommand.self, DemoCorpusCommand.self, BenchCommand.self]
+                      InfoCommand.self, SpeakersCommand.self, TrainUBMCommand.self, DemoCorpusCommand.self, BenchCommand.self]
     )
 
     /// `speakerid` alone is a usage error: the help goes to standard error, exit 64.

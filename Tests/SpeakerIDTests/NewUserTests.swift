@@ -310,6 +310,7 @@ struct NewUserTests {
             ["evaluate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus"), "--split", "all", "--segment-seconds", "1",
              "--impostors", f.dir.file("impostors"), "--threshold", "0", "--json"],
             ["info", "--json", f.ubm, f.dir.file("adapted/low.gmm"), f.dir.file("plain/low.gmm")],
+            ["speakers", "list", "--models", f.adapted, "--json"],
             ["train-ubm", "--corpus", f.dir.file("background") + ":all", "--components", "4", "--out", f.dir.file("u4.gmm"), "--json"],
             ["bench", "score", "--models", "3", "--components", "8", "--frames", "200", "--dim", "4", "--json"],
             ["calibrate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus") + ":all", "--segment-seconds", "0.5",

@@ -64,8 +64,26 @@ public struct Enrollment: Sendable {
         let info = TrainingInfo(frames: frames.rows,
                                 speechSeconds: speechSeconds(frames: frames.rows),
                                 files: features.count, iterations: result.iterations, converged: result.converged,
-                                finalLogLikelihood: result.finalLogLikelihood, seed: em.seed, em: em)
+                                finalLogLikelihood: result.finalLogLikelihood, seed: em.seed, em: em,
+                                sources: sources(features), enrolledAt: Self.now())
         return SpeakerModel(speaker: speaker, gmm: result.model, frontEnd: frontEnd.options, training: info)
+    }
+
+    /// A universal background model of `components` Gaussians trained by EM on the pooled
+    /// frames of many speakers' recordings (the enrolment's EM options otherwise), as
+    /// `speakerid train-ubm` trains one; ready to adapt speakers from and score against
+    /// without being written to a file.
+    public func trainBackground(features: [SpeechFeatures], components: Int, threads: Int) async throws -> SpeakerModel {
+        var options = em
+        options.components = components
+        guard let frames = trainingFrames(features) else { throw ModelError.notEnoughFrames(frames: 0, components: components) }
+        let result = try await EMTrainer(options: options).train(frames, threads: threads)
+        let info = TrainingInfo(frames: frames.rows, speechSeconds: speechSeconds(frames: frames.rows), files: features.count,
+                                iterations: result.iterations, converged: result.converged,
+                                finalLogLikelihood: result.finalLogLikelihood, seed: options.seed, em: options, enrolledAt: Self.now())
+        var ubm = SpeakerModel(speaker: "UBM", gmm: result.model, frontEnd: frontEnd.options, training: info)
+        ubm.kind = .ubm
+        return ubm
     }
 
     /// MAP-adapts `ubm` to one speaker's features (Reynolds 2000). The front end must be the
@@ -79,18 +97,77 @@ public struct Enrollment: Sendable {
         guard let frames = trainingFrames(features), frames.rows > 0 else {
             throw ModelError.notEnoughFrames(frames: 0, components: ubm.gmm.components)
         }
-        let stats = try await EMTrainer.statistics(ubm.gmm, frames, threads: threads)
-        let floor = columnVariances(frames).map { max($0 * Float(em.varianceFloor), 1e-6) }
-        let gmm = try map.adapt(ubm.gmm, statistics: stats, varianceFloor: floor)
+        let stats = EnrolmentStatistics(try await EMTrainer.statistics(ubm.gmm, frames, threads: threads), frames: frames)
+        return try adapted(speaker: speaker, statistics: stats, ubm: ubm, map: map, files: features.count, sources: sources(features))
+    }
+
+    /// The model MAP adaptation of `ubm` gives for `statistics`, recording them for later additions.
+    func adapted(speaker: String, statistics stats: EnrolmentStatistics, ubm: SpeakerModel, map: MAPAdaptation,
+                 files: Int, sources: [EnrolledFile]?) throws -> SpeakerModel {
+        let floor = stats.columnVariances.map { max(Float($0) * Float(em.varianceFloor), 1e-6) }
+        let g = stats.gmmStatistics
+        let gmm = try map.adapt(ubm.gmm, statistics: g, varianceFloor: floor)
         var options = em
         options.components = ubm.gmm.components
-        let info = TrainingInfo(frames: frames.rows,
-                                speechSeconds: speechSeconds(frames: frames.rows),
-                                files: features.count, iterations: 0, converged: true,
-                                finalLogLikelihood: stats.averageLogLikelihood, seed: em.seed, em: options)
+        let info = TrainingInfo(frames: stats.frames,
+                                speechSeconds: speechSeconds(frames: stats.frames),
+                                files: files, iterations: 0, converged: true,
+                                finalLogLikelihood: g.averageLogLikelihood, seed: em.seed, em: options,
+                                sources: sources, enrolledAt: Self.now())
         var model = SpeakerModel(speaker: speaker, gmm: gmm, frontEnd: frontEnd.options, training: info)
         model.ubm = UBMReference(checksum: ubm.checksumHex, components: ubm.gmm.components,
                                  relevance: map.relevance, adapted: map.code)
+        model.enrolment = stats
         return model
+    }
+
+    /// `model` with `features` added: their statistics under `ubm` are added to those the
+    /// model keeps and the UBM is adapted again with the model's own MAP options, so the result
+    /// is the model enrolling on all the audio at once would give, to rounding. Models trained
+    /// by EM, or enrolled before SpeakerID kept statistics, cannot take audio this way.
+    public func add(_ features: [SpeechFeatures], to model: SpeakerModel, ubm: SpeakerModel, threads: Int) async throws -> SpeakerModel {
+        guard let ref = model.ubm else { throw EnrollmentError.trainedByEM(model.speaker) }
+        guard ref.matches(ubm) else { throw EnrollmentError.otherUBM(model.speaker) }
+        guard let old = model.enrolment else { throw EnrollmentError.noStatistics(model.speaker) }
+        guard ubm.frontEnd == frontEnd.options, model.frontEnd == frontEnd.options else {
+            throw EnrollmentError.otherFrontEnd(model.speaker, FrontEndOptions.differences(model.frontEnd, frontEnd.options))
+        }
+        guard let frames = trainingFrames(features), frames.rows > 0 else {
+            throw ModelError.notEnoughFrames(frames: 0, components: ubm.gmm.components)
+        }
+        let added = EnrolmentStatistics(try await EMTrainer.statistics(ubm.gmm, frames, threads: threads), frames: frames)
+        return try adapted(speaker: model.speaker, statistics: old.adding(added), ubm: ubm, map: MAPAdaptation(ref),
+                           files: model.training.files + features.count,
+                           sources: (model.training.sources ?? []) + (sources(features) ?? []))
+    }
+
+    /// Records of the recordings behind `features` that are files (name, checksum, speech).
+    func sources(_ features: [SpeechFeatures]) -> [EnrolledFile]? {
+        features.map { f in
+            FileManager.default.fileExists(atPath: f.name)
+                ? EnrolledFile(path: f.name, speechSeconds: speechSeconds(frames: f.frames.rows))
+                : EnrolledFile(name: f.name, speechSeconds: speechSeconds(frames: f.frames.rows))
+        }
+    }
+
+    static func now() -> String { ISO8601DateFormatter().string(from: Date()) }
+}
+
+/// Why audio cannot be added to an enrolled speaker's model.
+public enum EnrollmentError: Error, Equatable, Sendable, CustomStringConvertible {
+    case trainedByEM(String)
+    case otherUBM(String)
+    case noStatistics(String)
+    case otherFrontEnd(String, String)
+
+    public var description: String {
+        switch self {
+        case .trainedByEM(let s):
+            return "speaker \(s.debugDescription) was trained by EM, which cannot take more audio exactly; enrol the speaker again with all the recordings (the model lists the ones it has)"
+        case .otherUBM(let s): return "speaker \(s.debugDescription) was adapted from another UBM"
+        case .noStatistics(let s):
+            return "speaker \(s.debugDescription) was enrolled by an older SpeakerID that kept no enrolment statistics; enrol the speaker again with all the recordings"
+        case .otherFrontEnd(let s, let d): return "speaker \(s.debugDescription) was enrolled with another front end (\(d))"
+        }
     }
 }

@@ -72,6 +72,7 @@ public enum ModelFile {
         for v in g.means { body.appendLE(v.bitPattern) }
         for v in g.variances { body.appendLE(v.bitPattern) }
         out.appendSection("GMM\0", body)
+        if let e = model.enrolment { out.appendSection("STAT", e.encoded()) }
         let crc = CRC64.checksum(out)
         var tail: [UInt8] = []
         tail.appendLE(crc)
@@ -101,6 +102,7 @@ public enum ModelFile {
 
         var meta: Metadata?
         var gmm: DiagGMM?
+        var stat: [UInt8]?
         while r.offset < endAt {
             guard let tag = r.tag(), let len64 = r.u64() else { throw .malformed(name, reason: "section header cut short") }
             guard len64 <= UInt64(endAt - r.offset) else { throw .malformed(name, reason: "section \(printable(tag)) runs past the end") }
@@ -113,6 +115,8 @@ public enum ModelFile {
                 catch { throw .malformed(name, reason: "metadata is not valid: \(error)") }
             case "GMM\0":
                 gmm = try decodeGMM(payload, name: name)
+            case "STAT":
+                stat = payload
             default:
                 continue  // unknown sections are skipped: later minor additions stay readable
             }
@@ -129,6 +133,7 @@ public enum ModelFile {
         var model = SpeakerModel(speaker: meta.speaker, gmm: gmm, frontEnd: meta.frontEnd, training: meta.training)
         model.kind = meta.kind ?? .speaker
         model.ubm = meta.ubm
+        if let stat { model.enrolment = try EnrolmentStatistics.decode(stat, components: gmm.components, dimension: gmm.dimension, name: name) }
         model.fileChecksum = CRC64.checksum(bytes[0..<endAt])
         return model
     }

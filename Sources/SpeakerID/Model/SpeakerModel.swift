@@ -15,10 +15,17 @@ public struct TrainingInfo: Codable, Equatable, Sendable {
     public var em: EMOptions
     /// Version of SpeakerID that wrote the model.
     public var toolVersion: String
+    /// The recordings the model was enrolled from (absent in models of SpeakerID 0.1).
+    public var sources: [EnrolledFile]?
+    /// When the model was enrolled (ISO 8601), or last had audio added.
+    public var enrolledAt: String?
 
     /// Training facts as recorded in a model file.
     public init(frames: Int, speechSeconds: Double, files: Int, iterations: Int, converged: Bool,
-                finalLogLikelihood: Double, seed: UInt64, em: EMOptions, toolVersion: String = SpeakerIDVersion.current) {
+                finalLogLikelihood: Double, seed: UInt64, em: EMOptions, toolVersion: String = SpeakerIDVersion.current,
+                sources: [EnrolledFile]? = nil, enrolledAt: String? = nil) {
+        self.sources = sources
+        self.enrolledAt = enrolledAt
         self.frames = frames
         self.speechSeconds = speechSeconds
         self.files = files
@@ -66,6 +73,8 @@ public struct SpeakerModel: Sendable {
     public var kind: ModelKind = .speaker
     /// Set for models MAP-adapted from a UBM.
     public var ubm: UBMReference?
+    /// For MAP-adapted models: the enrolment's sufficient statistics, so audio can be added.
+    public var enrolment: EnrolmentStatistics?
     /// CRC-64 of the file the model was read from (nil for models not read from a file).
     public var fileChecksum: UInt64?
 

@@ -64,6 +64,21 @@ public struct Identifier: Sendable {
             .sorted { $0.score != $1.score ? $0.score > $1.score : $0.speaker < $1.speaker }
     }
 
+    /// The enrolled speakers ranked for a recording, best first (read in chunks, see
+    /// `scoreStreaming`).
+    public func identify(_ source: AudioSource, raw: RawAudioFormat? = nil) throws -> [SpeakerScore] {
+        try identifyStreaming(source, raw: raw).ranking
+    }
+
+    /// One enrolled speaker's score for a recording: with a UBM the average log-likelihood
+    /// ratio a verification decides on.
+    public func score(_ source: AudioSource, speaker: String, raw: RawAudioFormat? = nil) throws -> Double {
+        guard let i = speakers.firstIndex(of: speaker) else {
+            throw ModelStoreError.notEnrolled(speaker, directory: "the identifier's models", enrolled: speakers)
+        }
+        return try scoreStreaming(source, raw: raw).scores[i]
+    }
+
     /// Identifies the speaker of raw (not yet normalised) speech frames.
     public func identify(_ features: SpeechFeatures) -> [SpeakerScore] {
         ranking(frontEnd.normalized(features.frames))

@@ -14,6 +14,7 @@ public enum ModelStoreError: Error, Equatable, Sendable, CustomStringConvertible
     case incompatible(String, reason: String)
     case nameMismatch(String, stored: String)
     case notEnrolled(String, directory: String, enrolled: [String])
+    case alreadyEnrolled(String, directory: String)
 
     public var description: String {
         switch self {
@@ -23,6 +24,7 @@ public enum ModelStoreError: Error, Equatable, Sendable, CustomStringConvertible
         case .readFailed(let p, let r): return "\(p): could not read model (\(r))"
         case .incompatible(let p, let r): return "\(p): \(r)"
         case .nameMismatch(let p, let s): return "\(p): file name does not match the speaker it holds (\(s.debugDescription)); was it renamed?"
+        case .alreadyEnrolled(let n, let d): return "\(d): speaker \(n.debugDescription) is already enrolled; remove it first or choose another name"
         case .notEnrolled(let n, let d, let enrolled):
             var s = "\(d): speaker \(n.debugDescription) is not enrolled"
             if let close = enrolled.first(where: { $0.lowercased() == n.lowercased() }) {
@@ -160,6 +162,37 @@ public struct ModelStore: Sendable {
         return folder
     }
 
+    /// Gives `old`'s model the name `new`: the model is written under the new name (atomically),
+    /// then the old file is removed. Refuses a new name that is already enrolled.
+    @discardableResult
+    public func rename(_ old: SpeakerName, to new: SpeakerName) throws -> String {
+        var m = try load(old)
+        if old.fileName == new.fileName {
+            m.speaker = new.value
+            return try save(m)
+        }
+        if FileManager.default.fileExists(atPath: path(for: new)) {
+            throw ModelStoreError.alreadyEnrolled(new.value, directory: directory)
+        }
+        m.speaker = new.value
+        let written = try save(m)
+        try remove(old)
+        return written
+    }
+
+    /// Deletes `name`'s model (the folder is synced, so the removal survives a crash).
+    public func remove(_ name: SpeakerName) throws {
+        _ = try load(name)  // refuses a speaker that is not enrolled, naming the enrolled ones
+        guard unlink(path(for: name)) == 0 else {
+            throw ModelStoreError.writeFailed(path(for: name), reason: String(cString: strerror(errno)))
+        }
+        let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dfd >= 0 {
+            _ = fsync(dfd)
+            close(dfd)
+        }
+    }
+
     /// Writes any output file (a report, a score list) as models are written: a temporary
     /// file in the same folder, fsync, rename; an interrupted or failed write leaves the old
     /// file or none, never part of one.
@@ -253,7 +286,7 @@ public struct ModelStore: Sendable {
             throw ModelStoreError.writeFailed(target, reason: "close: " + String(cString: strerror(errno)))
         }
         ok = true
-        guard rename(tmp, target) == 0 else {
+        guard systemRename(tmp, target) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(tmp)
             throw ModelStoreError.writeFailed(target, reason: reason)
@@ -264,6 +297,15 @@ public struct ModelStore: Sendable {
             close(dfd)
         }
     }
+}
+
+/// `rename(2)`, which `ModelStore.rename(_:to:)` would otherwise shadow.
+private func systemRename(_ from: String, _ to: String) -> Int32 {
+    #if canImport(Glibc)
+    return Glibc.rename(from, to)
+    #else
+    return Darwin.rename(from, to)
+    #endif
 }
 
 /// `write(2)` under the C library's own module name on every platform.
