@@ -29,17 +29,21 @@ let package = Package(
             name: "SpeakerID",
             dependencies: ["CSndfile", "CFFTW", "CSamplerate", "COpenBLAS", "CKernels"]
         ),
+        // Synthetic voices and the demo corpus builder: for the tests, benchmarks and the demo,
+        // kept out of the library app developers link.
+        .target(name: "SpeakerIDDemo", dependencies: ["SpeakerID"]),
         .executableTarget(
             name: "speakerid",
             dependencies: [
                 "SpeakerID",
+                "SpeakerIDDemo",
                 "CKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "SpeakerIDTests",
-            dependencies: ["SpeakerID", "speakerid"],
+            dependencies: ["SpeakerID", "SpeakerIDDemo", "speakerid"],
             resources: [.copy("Golden")]
         ),
     ],

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SpeakerID
+import SpeakerIDDemo
 
 struct DemoCorpusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SpeakerID
+import SpeakerIDDemo
 
 
 struct SpeakerIDCommand: AsyncParsableCommand {

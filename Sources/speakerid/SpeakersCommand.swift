@@ -36,8 +36,9 @@ struct SpeakersList: ParsableCommand {
             }
             if m.kind == .ubm { continue }
             let t = m.training
-            let date = t.enrolledAt ?? ((try? FileManager.default.attributesOfItem(atPath: p)[.modificationDate] as? Date)
-                .map { ISO8601DateFormatter().string(from: $0) } ?? "")
+            // When the model file was written (models hold no date, so they stay reproducible).
+            let date = (try? FileManager.default.attributesOfItem(atPath: p)[.modificationDate] as? Date)
+                .map { ISO8601DateFormatter().string(from: $0) } ?? ""
             if json {
                 var o: [String: Any] = ["speaker": m.speaker, "file": p, "speech_seconds": t.speechSeconds, "files": t.files,
                                         "kind": m.ubm != nil ? "map_adapted" : "em", "enrolled_at": date,

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SpeakerID
+import SpeakerIDDemo
 
 /// The bad-input catalogue through the command line: every case exits with status 1 and one
 /// line on standard error naming the input, leaves no file behind, and never prints NaN;

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SpeakerID
+import SpeakerIDDemo
 
 /// Calibration (issue #13): the fit against closed forms, the metrics against brute force and
 /// lir, the file format, and the commands end to end.

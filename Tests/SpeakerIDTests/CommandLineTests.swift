@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SpeakerID
+import SpeakerIDDemo
 
 /// The `speakerid` tool end to end, as a user runs it.
 struct CommandLineTests {
@@ -69,7 +70,7 @@ struct CommandLineTests {
         #expect(w.stderr.contains(expected), "\(w.stderr)")
         let wj = try JSONSerialization.jsonObject(with: Data(w.stdout.utf8)) as? [String: Any]
         let jsonWarning = wj?["warning"] as? String ?? ""
-        #expect(jsonWarning.contains("--sample-rate 8000"))
+        #expect(jsonWarning.contains("with a front end at 8000 Hz"))
         let quiet = try Self.run(["identify", "--models", models, "-q", narrow])
         #expect(quiet.status == 0 && quiet.stderr.isEmpty, "\(quiet.stderr)")
         let full = try Self.run(["identify", "--models", models, "--json", dir.file("corpus/high/2.wav")])

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SpeakerID
+import SpeakerIDDemo
 
 /// Closed-form and invariance properties of the front end.
 struct FrontEndPropertyTests {

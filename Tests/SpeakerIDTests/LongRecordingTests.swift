@@ -4,6 +4,7 @@ import Glibc
 #endif
 import Testing
 @testable import SpeakerID
+import SpeakerIDDemo
 
 /// Long recordings are scored in chunks, so memory does not grow with their length.
 struct LongRecordingTests {

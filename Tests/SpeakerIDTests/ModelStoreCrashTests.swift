@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SpeakerID
+import SpeakerIDDemo
 
 /// The model store under crashes and concurrent writers, through the real `speakerid` process.
 struct ModelStoreCrashTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SpeakerID
+import SpeakerIDDemo
 
 /// What a demanding new user hit (issue #12), each through the real CLI: a crash, silent loss,
 /// misleading decisions, raw system errors and inconsistent output. Every test here failed on

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import SpeakerID
+import SpeakerIDDemo
 
 // README example begin
 /// Enrols speakers from their recordings, then names the speaker of a clip.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SpeakerID
+import SpeakerIDDemo
 
 struct UBMTests {
     @Test func mapAdaptationFollowsTheClosedForm() throws {

@@ -208,7 +208,7 @@ public enum CalibrationError: Error, Equatable, Sendable, CustomStringConvertibl
     public var description: String {
         switch self {
         case .tooFewTrials(let t, let n, let k):
-            return "the development trials hold \(t) target and \(n) non-target trials; calibration needs at least \(k) of each (add speakers or files, or shorter --segment-seconds)"
+            return "the development trials hold \(t) target and \(n) non-target trials; calibration needs at least \(k) of each (add speakers or files, or score shorter segments)"
         case .invalid(let s): return s
         case .mismatch(let s): return "the calibration \(s)"
         case .unreadable(let p, let r): return "\(p): not a usable calibration file (\(r))"

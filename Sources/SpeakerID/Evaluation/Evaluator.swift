@@ -289,7 +289,7 @@ public struct Evaluator: Sendable {
         if !missing.isEmpty { throw EvaluationError.unenrolledSpeakers(missing) }
         let withUBM = identifier.ubm != nil
         if scoreNormalization != .none && !withUBM { throw EvaluationError.needsUBM("score normalisation") }
-        if !impostorFiles.isEmpty && !withUBM { throw EvaluationError.needsUBM("open-set evaluation (--impostors)") }
+        if !impostorFiles.isEmpty && !withUBM { throw EvaluationError.needsUBM("open-set evaluation with impostors") }
         if scoreNormalization.usesZNorm && cohortFiles.isEmpty { throw EvaluationError.noCohort }
         let tnorm = try tNorm(models: speakers)
         let total = entries.count + impostorFiles.count + (scoreNormalization.usesZNorm ? cohortFiles.count : 0) + thresholdFiles.count
@@ -442,7 +442,7 @@ public struct Evaluator: Sendable {
     func checkZStatistics(_ z: [Int: [ScoreMoments]]) throws(EvaluationError) {
         for j in -1..<segmentSeconds.count where z[j] == nil {
             let what = j < 0 ? "whole files" : "\(segmentSeconds[j])-s segments"
-            throw .scoreNormalization("Z-norm: the cohort gives some model fewer than 2 usable \(what) of other speakers; use a cohort with more (or longer) files, or other --segment-seconds")
+            throw .scoreNormalization("Z-norm: the cohort gives some model fewer than 2 usable \(what) of other speakers; use a cohort with more (or longer) files, or other segment lengths")
         }
     }
 
@@ -524,8 +524,8 @@ public enum EvaluationError: Error, Equatable, Sendable, CustomStringConvertible
         switch self {
         case .unenrolledSpeakers(let s):
             return "test speakers with no enrolled model: \(s.prefix(10).joined(separator: ", "))\(s.count > 10 ? ", ..." : ""); enrol them first (closed-set identification)"
-        case .needsUBM(let what): return "\(what) needs models adapted from a UBM: give --ubm"
-        case .noCohort: return "score normalisation needs a cohort: give --cohort DIR (a background corpus; for T-norm also --tnorm-models DIR)"
+        case .needsUBM(let what): return "\(what) needs models adapted from a UBM, scored against that UBM"
+        case .noCohort: return "score normalisation needs a cohort: utterances of other speakers for Z-norm, models of other speakers for T-norm"
         case .scoreNormalization(let why): return why
         }
     }

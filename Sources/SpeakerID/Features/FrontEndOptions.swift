@@ -151,7 +151,7 @@ public struct FrontEndOptions: Codable, Equatable, Sendable {
     /// A warning naming `name` when audio recorded at `sourceRate` `lacksBand`; nil otherwise.
     public func narrowBandWarning(_ name: String, sourceRate: Int) -> String? {
         guard lacksBand(sourceRate: sourceRate) else { return nil }
-        return "\(name): \(sourceRate)-Hz audio has no content above \(sourceRate / 2) Hz, but the models analyse up to \(Int(effectiveHighFrequency)) Hz; its scores are not comparable with full-band audio's (enrol and score narrow-band audio with --sample-rate \(sourceRate), or limit the band with --high-freq)"
+        return "\(name): \(sourceRate)-Hz audio has no content above \(sourceRate / 2) Hz, but the models analyse up to \(Int(effectiveHighFrequency)) Hz; its scores are not comparable with full-band audio's (enrol and score narrow-band audio with a front end at \(sourceRate) Hz, or limit the analysed band to \(sourceRate / 2) Hz)"
     }
 
     /// Longest frame length or shift accepted, in milliseconds.

@@ -1,4 +1,3 @@
-import COpenBLAS
 import CKernels
 import Foundation
 #if canImport(Glibc)
@@ -47,7 +46,6 @@ public struct DiagGMM: Sendable, Equatable {
         guard abs(total - 1) < 1e-3 else { throw .invalidParameters("weights sum to \(total), not 1") }
         guard means.allSatisfy({ $0.isFinite }) else { throw .invalidParameters("means must be finite") }
         guard variances.allSatisfy({ $0.isFinite && $0 > 0 }) else { throw .invalidParameters("variances must be finite and positive") }
-        _ = BLASThreads.configured
         self.components = K
         self.dimension = D
         self.weights = weights
@@ -110,8 +108,7 @@ public struct DiagGMM: Sendable, Equatable {
             return
         }
         scoringMatrix.withUnsafeBufferPointer { sm in
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(K), Int32(W),
-                        1, augmented, Int32(W), sm.baseAddress, Int32(W), 0, out, Int32(K))
+            BLAS.sgemm(transposeB: true, m: n, n: K, k: W, a: augmented, lda: W, b: sm.baseAddress, ldb: W, c: out, ldc: K)
         }
     }
 
@@ -218,8 +215,3 @@ struct GMMWorkspace {
     }
 }
 
-/// Keeps OpenBLAS single-threaded: SpeakerID parallelises across frames and files itself, and
-/// OpenBLAS's own threads would compete with ours for the same cores.
-enum BLASThreads {
-    static let configured: Void = { openblas_set_num_threads(1) }()
-}

@@ -57,7 +57,6 @@ public struct Enrollment: Sendable {
 
     /// Trains one speaker's model from already-extracted features.
     public func train(speaker: String, features: [SpeechFeatures], threads: Int) async throws -> SpeakerModel {
-        _ = try SpeakerName(speaker)
         guard let frames = trainingFrames(features) else { throw ModelError.notEnoughFrames(frames: 0, components: em.components) }
         let em = options(frames: frames.rows)
         let result = try await EMTrainer(options: em).train(frames, threads: threads)
@@ -65,7 +64,7 @@ public struct Enrollment: Sendable {
                                 speechSeconds: speechSeconds(frames: frames.rows),
                                 files: features.count, iterations: result.iterations, converged: result.converged,
                                 finalLogLikelihood: result.finalLogLikelihood, seed: em.seed, em: em,
-                                sources: sources(features), enrolledAt: Self.now())
+                                sources: sources(features))
         return SpeakerModel(speaker: speaker, gmm: result.model, frontEnd: frontEnd.options, training: info)
     }
 
@@ -80,7 +79,7 @@ public struct Enrollment: Sendable {
         let result = try await EMTrainer(options: options).train(frames, threads: threads)
         let info = TrainingInfo(frames: frames.rows, speechSeconds: speechSeconds(frames: frames.rows), files: features.count,
                                 iterations: result.iterations, converged: result.converged,
-                                finalLogLikelihood: result.finalLogLikelihood, seed: options.seed, em: options, enrolledAt: Self.now())
+                                finalLogLikelihood: result.finalLogLikelihood, seed: options.seed, em: options)
         var ubm = SpeakerModel(speaker: "UBM", gmm: result.model, frontEnd: frontEnd.options, training: info)
         ubm.kind = .ubm
         return ubm
@@ -90,9 +89,8 @@ public struct Enrollment: Sendable {
     /// UBM's.
     public func adapt(speaker: String, features: [SpeechFeatures], ubm: SpeakerModel, map: MAPAdaptation,
                       threads: Int) async throws -> SpeakerModel {
-        _ = try SpeakerName(speaker)
         guard ubm.frontEnd == frontEnd.options else {
-            throw ModelStoreError.incompatible(speaker, reason: "the enrolment front end differs from the UBM's (\(FrontEndOptions.differences(ubm.frontEnd, frontEnd.options)))")
+            throw EnrollmentError.otherFrontEnd(speaker, "the UBM's differs: " + FrontEndOptions.differences(ubm.frontEnd, frontEnd.options))
         }
         guard let frames = trainingFrames(features), frames.rows > 0 else {
             throw ModelError.notEnoughFrames(frames: 0, components: ubm.gmm.components)
@@ -113,7 +111,7 @@ public struct Enrollment: Sendable {
                                 speechSeconds: speechSeconds(frames: stats.frames),
                                 files: files, iterations: 0, converged: true,
                                 finalLogLikelihood: g.averageLogLikelihood, seed: em.seed, em: options,
-                                sources: sources, enrolledAt: Self.now())
+                                sources: sources)
         var model = SpeakerModel(speaker: speaker, gmm: gmm, frontEnd: frontEnd.options, training: info)
         model.ubm = UBMReference(checksum: ubm.checksumHex, components: ubm.gmm.components,
                                  relevance: map.relevance, adapted: map.code)
@@ -149,8 +147,6 @@ public struct Enrollment: Sendable {
                 : EnrolledFile(name: f.name, speechSeconds: speechSeconds(frames: f.frames.rows))
         }
     }
-
-    static func now() -> String { ISO8601DateFormatter().string(from: Date()) }
 }
 
 /// Why audio cannot be added to an enrolled speaker's model.

@@ -1,4 +1,3 @@
-import COpenBLAS
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -62,8 +61,7 @@ public struct GMMStatistics: Sendable, Equatable {
                 for k in 0..<K { row[k] *= inv }
             }
             blockStats.withUnsafeMutableBufferPointer { st in
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(K), Int32(W), Int32(n),
-                            1, ll, Int32(K), aug, Int32(W), 0, st.baseAddress, Int32(W))
+                BLAS.sgemm(transposeA: true, m: K, n: W, k: n, a: ll, lda: K, b: aug, ldb: W, c: st.baseAddress, ldc: W)
             }
             for k in 0..<K {
                 let row = k * W

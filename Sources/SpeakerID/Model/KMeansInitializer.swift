@@ -1,4 +1,3 @@
-import COpenBLAS
 
 /// Initial GMM from k-means++ seeding followed by Lloyd iterations on a subsample of frames.
 ///
@@ -63,8 +62,7 @@ public struct KMeansInitializer: Sendable {
             x.withUnsafeBufferPointer { xb in
                 centres.withUnsafeBufferPointer { cb in
                     distanceCross.withUnsafeMutableBufferPointer { pb in
-                        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(M), Int32(D), -2, xb.baseAddress, Int32(D),
-                                    cb.baseAddress! + k * D, 1, 0, pb.baseAddress, 1)
+                        BLAS.sgemv(m: M, n: D, alpha: -2, a: xb.baseAddress, lda: D, x: cb.baseAddress! + k * D, y: pb.baseAddress)
                     }
                 }
             }
@@ -105,8 +103,8 @@ public struct KMeansInitializer: Sendable {
                         var start = 0
                         while start < M {
                             let n = min(block, M - start)
-                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(K), Int32(D),
-                                        -2, xb.baseAddress! + start * D, Int32(D), cb.baseAddress, Int32(D), 0, pb.baseAddress, Int32(K))
+                            BLAS.sgemm(transposeB: true, m: n, n: K, k: D, alpha: -2, a: xb.baseAddress! + start * D, lda: D,
+                                       b: cb.baseAddress, ldb: D, c: pb.baseAddress, ldc: K)
                             for t in 0..<n {
                                 var best = 0, bestD = Float.infinity
                                 let row = pb.baseAddress! + t * K

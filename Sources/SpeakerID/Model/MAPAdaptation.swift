@@ -38,7 +38,8 @@ public struct MAPAdaptation: Codable, Equatable, Sendable {
     public func adapt(_ ubm: DiagGMM, statistics s: GMMStatistics, varianceFloor: [Float]) throws(ModelError) -> DiagGMM {
         try validate()
         let K = ubm.components, D = ubm.dimension
-        guard s.components == K, s.dimension == D else { throw .dimensionMismatch(expected: D, got: s.dimension) }
+        guard s.components == K else { throw .componentMismatch(expected: K, got: s.components) }
+        guard s.dimension == D else { throw .dimensionMismatch(expected: D, got: s.dimension) }
         let N = s.occupancy.reduce(0, +)
         guard N > 0 else { throw .notEnoughFrames(frames: s.frames, components: K) }
         var w = ubm.weights, mu = ubm.means, va = ubm.variances

@@ -15,17 +15,16 @@ public struct TrainingInfo: Codable, Equatable, Sendable {
     public var em: EMOptions
     /// Version of SpeakerID that wrote the model.
     public var toolVersion: String
-    /// The recordings the model was enrolled from (absent in models of SpeakerID 0.1).
+    /// The recordings the model was enrolled from (absent in models of SpeakerID 0.1). No
+    /// date is kept, so the same enrolment gives the same file byte for byte; the file's own
+    /// modification time says when it was written.
     public var sources: [EnrolledFile]?
-    /// When the model was enrolled (ISO 8601), or last had audio added.
-    public var enrolledAt: String?
 
     /// Training facts as recorded in a model file.
     public init(frames: Int, speechSeconds: Double, files: Int, iterations: Int, converged: Bool,
                 finalLogLikelihood: Double, seed: UInt64, em: EMOptions, toolVersion: String = SpeakerIDVersion.current,
-                sources: [EnrolledFile]? = nil, enrolledAt: String? = nil) {
+                sources: [EnrolledFile]? = nil) {
         self.sources = sources
-        self.enrolledAt = enrolledAt
         self.frames = frames
         self.speechSeconds = speechSeconds
         self.files = files

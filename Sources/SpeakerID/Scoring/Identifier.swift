@@ -18,25 +18,25 @@ public struct Identifier: Sendable {
     let ubmScorer: UBMScorer?
 
     /// Checks the models share one front end (and the UBM's).
-    public init(models: [SpeakerModel], ubm: SpeakerModel? = nil, topC: Int = 5) throws {
-        guard let first = models.first else { throw ModelStoreError.noModels("(no models given)") }
+    public init(models: [SpeakerModel], ubm: SpeakerModel? = nil, topC: Int = 5) throws(ScoringError) {
+        guard let first = models.first else { throw .noModels }
         for m in models where m.frontEnd != first.frontEnd {
-            throw ModelStoreError.incompatible(m.speaker, reason: "front-end configuration differs from \(first.speaker)'s: \(FrontEndOptions.differences(first.frontEnd, m.frontEnd))")
+            throw .otherFrontEnd(m.speaker, first.speaker, FrontEndOptions.differences(first.frontEnd, m.frontEnd))
         }
         if let ubm {
             guard ubm.frontEnd == first.frontEnd else {
-                throw ModelStoreError.incompatible("UBM", reason: "front end differs from the models': \(FrontEndOptions.differences(ubm.frontEnd, first.frontEnd))")
+                throw .ubmFrontEnd(FrontEndOptions.differences(ubm.frontEnd, first.frontEnd))
             }
             for m in models where !(m.ubm?.matches(ubm) ?? false) {
-                throw ModelStoreError.incompatible(m.speaker, reason: "was not adapted from this UBM (\(ubm.checksumHex))")
+                throw .notAdaptedFromUBM(m.speaker, ubm.checksumHex)
             }
-            ubmScorer = try UBMScorer(ubm: ubm.gmm, speakers: models.map(\.gmm), topC: topC)
+            do { ubmScorer = try UBMScorer(ubm: ubm.gmm, speakers: models.map(\.gmm), topC: topC) } catch { throw .model(error) }
         } else {
             ubmScorer = nil
         }
         self.models = models
         self.ubm = ubm
-        self.frontEnd = try FrontEnd(options: first.frontEnd)
+        do { self.frontEnd = try FrontEnd(options: first.frontEnd) } catch { throw .frontEnd(error) }
     }
 
     public var speakers: [String] { models.map(\.speaker) }
@@ -74,7 +74,7 @@ public struct Identifier: Sendable {
     /// ratio a verification decides on.
     public func score(_ source: AudioSource, speaker: String, raw: RawAudioFormat? = nil) throws -> Double {
         guard let i = speakers.firstIndex(of: speaker) else {
-            throw ModelStoreError.notEnrolled(speaker, directory: "the identifier's models", enrolled: speakers)
+            throw ScoringError.unknownSpeaker(speaker, enrolled: speakers)
         }
         return try scoreStreaming(source, raw: raw).scores[i]
     }
@@ -114,5 +114,30 @@ public struct Identifier: Sendable {
         var b = 0
         for i in scores.indices where scores[i] > scores[b] { b = i }
         return b
+    }
+}
+
+/// Why a set of models cannot be scored together.
+public enum ScoringError: Error, Equatable, Sendable, CustomStringConvertible {
+    case noModels
+    case otherFrontEnd(String, String, String)
+    case ubmFrontEnd(String)
+    case notAdaptedFromUBM(String, String)
+    case unknownSpeaker(String, enrolled: [String])
+    case model(ModelError)
+    case frontEnd(FeatureError)
+
+    public var description: String {
+        switch self {
+        case .noModels: return "no speaker models to score against"
+        case .otherFrontEnd(let s, let first, let d):
+            return "speaker \(s.debugDescription) was enrolled with another front end than \(first.debugDescription) (\(d)); models can only be compared when their features are made the same way"
+        case .ubmFrontEnd(let d): return "the UBM's front end differs from the models' (\(d))"
+        case .notAdaptedFromUBM(let s, let c): return "speaker \(s.debugDescription) was not adapted from this UBM (checksum \(c))"
+        case .unknownSpeaker(let s, let e):
+            return "speaker \(s.debugDescription) is not among the models (\(e.prefix(10).map(\.debugDescription).joined(separator: ", "))\(e.count > 10 ? ", ..." : ""))"
+        case .model(let e): return e.description
+        case .frontEnd(let e): return e.description
+        }
     }
 }

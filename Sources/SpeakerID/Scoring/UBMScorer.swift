@@ -1,5 +1,4 @@
 import CKernels
-import COpenBLAS
 
 /// Log-likelihood-ratio scoring of speaker models MAP-adapted from one UBM (Reynolds,
 /// Quatieri & Dunn 2000): a frame's score for speaker s is log p_s(x) - log p_UBM(x), and a
@@ -21,7 +20,8 @@ public struct UBMScorer: Sendable {
     /// A scorer for speaker models of the UBM's shape; `topC` 0 scores exactly.
     public init(ubm: DiagGMM, speakers: [DiagGMM], topC: Int = 5) throws(ModelError) {
         for s in speakers where s.components != ubm.components || s.dimension != ubm.dimension {
-            throw .dimensionMismatch(expected: ubm.components, got: s.components)
+            if s.components != ubm.components { throw .componentMismatch(expected: ubm.components, got: s.components) }
+            throw .dimensionMismatch(expected: ubm.dimension, got: s.dimension)
         }
         if topC < 0 { throw .invalidParameters("top-C must be >= 0") }
         self.ubm = ubm

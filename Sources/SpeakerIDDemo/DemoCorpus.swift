@@ -1,4 +1,5 @@
 import Foundation
+import SpeakerID
 
 /// The built-in demo corpus: seven professional voices from Debian's Asterisk prompt packages
 /// (8 kHz telephone prompts), split into enrolment and test by a fixed rule.

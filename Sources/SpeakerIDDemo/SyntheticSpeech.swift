@@ -1,3 +1,4 @@
+import SpeakerID
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
