@@ -173,7 +173,7 @@ struct CalibrateCommand: AsyncParsableCommand {
     static func train(_ entries: [CorpusEntry], enrollment: Enrollment, raw: RawAudioFormat?, threads: Int, skipBad: Bool) async throws -> [SpeakerModel] {
         let fe = enrollment.frontEnd
         let feats = try await parallelMap(count: entries.count, threads: threads) { i -> SpeechFeatures? in
-            do { return try fe.features(of: .file(entries[i].path), raw: raw) } catch {
+            do { return try fe.features(of: entries[i].source, raw: raw) } catch {
                 guard skipBad else { throw CLIError("\(error) (development file)") }
                 Console.warn("skipped (development file): \(error)")
                 return nil

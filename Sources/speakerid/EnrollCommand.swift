@@ -107,20 +107,20 @@ struct EnrollCommand: AsyncParsableCommand {
         let quiet = common.quiet || json
 
         // (speaker, files) in order; notes on the inputs (duplicates, empty folders).
-        var jobs: [(String, [String])] = []
+        var jobs: [(String, [AudioSource])] = []
         var notes: [String] = []
         if let speaker {
             let files = Corpus.expandInputs(audio)
             notes += files.notes
             if files.files.isEmpty { throw CLIError("no audio files found in \(audio.joined(separator: ", "))") }
-            jobs = [(try SpeakerName(speaker).value, files.files)]
+            jobs = [(try SpeakerName(speaker).value, files.files.map { AudioSource.file($0) })]
         } else if let corpus {
             let c = try Corpus(root: corpus)
             notes += c.notes
             let entries = try c.entries(split: split)
             for s in Corpus.speakers(entries) {
                 do { _ = try SpeakerName(s) } catch { throw CLIError("\(corpus): \(error)") }
-                jobs.append((s, entries.filter { $0.speaker == s }.map(\.path)))
+                jobs.append((s, entries.filter { $0.speaker == s }.map(\.source)))
             }
         }
         try store.prepareDirectory()
@@ -132,9 +132,9 @@ struct EnrollCommand: AsyncParsableCommand {
                 throw CLIError("\(models): speaker \(m.speaker.debugDescription) was not adapted from \(ubm ?? "this UBM"); audio can only be added with the model's own UBM")
             }
             let held = Set((m.training.sources ?? []).compactMap(\.checksum))
-            var keep: [String] = []
+            var keep: [AudioSource] = []
             for f in s.1 {
-                if let c = EnrolledFile.checksum(ofFileAt: f), held.contains(c) {
+                if case .file(let path) = f, let c = EnrolledFile.checksum(ofFileAt: path), held.contains(c) {
                     notes.append("\(f) is already in speaker \(m.speaker.debugDescription)'s model; counted once")
                 } else { keep.append(f) }
             }
@@ -150,7 +150,7 @@ struct EnrollCommand: AsyncParsableCommand {
         let featureProgress = Progress(total: allFiles.count, label: "features", quiet: quiet)
         let extracted = try await parallelMap(count: allFiles.count, threads: threads) { i -> Result<SpeechFeatures, FileFailure> in
             do {
-                let f = try fe.features(of: .file(allFiles[i].1), raw: raw)
+                let f = try fe.features(of: allFiles[i].1, raw: raw)
                 featureProgress.tick()
                 return .success(f)
             } catch {
@@ -167,7 +167,7 @@ struct EnrollCommand: AsyncParsableCommand {
                 perSpeaker[allFiles[i].0, default: []].append(f)
                 if options.lacksBand(sourceRate: f.sourceSampleRate) { narrowBand[f.sourceSampleRate, default: 0] += 1 }
             case .failure(let e):
-                skipped.append((allFiles[i].1, e.message))
+                skipped.append((allFiles[i].1.description, e.message))
                 Console.warn("skipped: \(e.message)")
             }
         }

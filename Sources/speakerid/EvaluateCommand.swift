@@ -50,6 +50,8 @@ struct EvaluateCommand: AsyncParsableCommand {
     var json = false
     @Option(help: ArgumentHelp("Also write a self-contained report.html (charts as inline SVG) into this folder.", valueName: "dir"))
     var report: String?
+    @Option(help: ArgumentHelp("With --ubm: verify exactly the trials of this Kaldi/NIST list (model utterance target|nontarget; utterances by Kaldi id or file name without extension) instead of every (file, model) pair.", valueName: "file"))
+    var trials: String?
     @Option(help: ArgumentHelp("With --ubm: also write every verification trial's score to this tab-separated file (file, seconds, start, model, speaker, target|nontarget, score, raw_score), for fusion, calibration or analysis elsewhere.", valueName: "file"))
     var scores: String?
 
@@ -128,6 +130,12 @@ struct EvaluateCommand: AsyncParsableCommand {
         ev.threshold = threshold
         ev.thresholdRule = thresholdRule.flatMap(ThresholdRule.init(rawValue:)) ?? .minDCF
         ev.keepScores = scores != nil
+        if let trials {
+            guard ubmModel != nil else { throw ValidationError("--trials needs --ubm (verification scores are log-likelihood ratios)") }
+            let list = try TrialList(path: trials)
+            _ = try list.pairs(entries: entries, models: id.speakers)  // refused before any scoring
+            ev.trialList = list
+        }
         ev.cost = calibrationOptions.cost
         ev.calibration = try calibrationOptions.load(ubm: ubmModel, frontEnd: loaded[0].frontEnd, normalization: mode, models: models)
 
@@ -140,7 +148,7 @@ struct EvaluateCommand: AsyncParsableCommand {
             }
             if let cohort {
                 let c = try Corpus(root: cohort).entries(split: cohortSplit ?? "background")
-                ev.cohortFiles = c.map { ($0.speaker, $0.path) }
+                ev.cohortFiles = c.map { ($0.speaker, $0.source) }
                 if mode.usesTNorm && tnormModels == nil {
                     Console.progress("T-norm: adapting \(Corpus.speakers(c).count) cohort models", quiet: quiet)
                     let cohortModels = try await Self.adapt(c, enrollment: enrollment, ubm: ubmModel, map: map,
@@ -152,18 +160,18 @@ struct EvaluateCommand: AsyncParsableCommand {
             if !impostors.isEmpty {
                 ev.impostorFiles = try impostors.flatMap { spec in
                     let (dir, sp) = TrainUBMCommand.corpusAndSplit(spec, defaultSplit: "all")
-                    return try Corpus(root: dir).entries(split: sp == "all" ? nil : sp).map(\.path)
+                    return try Corpus(root: dir).entries(split: sp == "all" ? nil : sp).map(\.source)
                 }
                 if threshold == nil {
                     // Held-out threshold: adapt on the even-numbered enrolment files of each
                     // speaker, score the odd-numbered ones.
                     let enrol = try testCorpus.entries(split: enrollSplit ?? "enroll")
-                    var half: [CorpusEntry] = [], held: [(Int, String)] = []
+                    var half: [CorpusEntry] = [], held: [(speaker: Int, source: AudioSource)] = []
                     let speakers = id.speakers
                     for (si, s) in speakers.enumerated() {
                         let files = enrol.filter { $0.speaker == s }
                         for (i, e) in files.enumerated() {
-                            if i % 2 == 0 || files.count == 1 { half.append(e) } else { held.append((si, e.path)) }
+                            if i % 2 == 0 || files.count == 1 { half.append(e) } else { held.append((si, e.source)) }
                         }
                     }
                     Console.progress("open set: choosing the threshold on \(held.count) held-out enrolment files", quiet: quiet)
@@ -230,7 +238,7 @@ struct EvaluateCommand: AsyncParsableCommand {
                       raw: RawAudioFormat?, threads: Int, skipBad: Bool, role: String) async throws -> [SpeakerModel] {
         let fe = enrollment.frontEnd
         let feats = try await parallelMap(count: entries.count, threads: threads) { i -> SpeechFeatures? in
-            do { return try fe.features(of: .file(entries[i].path), raw: raw) } catch {
+            do { return try fe.features(of: entries[i].source, raw: raw) } catch {
                 guard skipBad else { throw CLIError("\(error) (\(role))") }
                 Console.warn("skipped (\(role)): \(error)")
                 return nil

@@ -97,7 +97,7 @@ struct TrainUBMCommand: AsyncParsableCommand {
             let parts = try await parallelMap(count: files.count, threads: common.threadCount) { i -> FeatureMatrix? in
                 defer { progress.tick() }
                 let f: SpeechFeatures
-                do { f = try fe.features(of: .file(files[i].path), raw: raw) } catch {
+                do { f = try fe.features(of: files[i].source, raw: raw) } catch {
                     if skip {
                         Console.warn("skipped: \(error)")
                         return nil

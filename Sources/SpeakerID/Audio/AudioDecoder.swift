@@ -6,12 +6,14 @@ import Foundation
 ///
 /// Not thread-safe: one decoder belongs to one task. Open, read blocks, and let it deinit.
 public final class AudioDecoder {
-    public let info: AudioInfo
-    public let name: String
+    public private(set) var info: AudioInfo
+    public private(set) var name: String
     private let file: OpaquePointer
     private var memory: MemoryFile?  // kept alive for libsndfile's virtual I/O callbacks
     private var interleaved: [Float]
     private var framesRead: Int64 = 0
+    /// Frames still to be read: the whole stream, or what is left of a selected segment.
+    private var remaining = Int64.max
 
     /// Frames decoded per block.
     public static let blockFrames = 8192
@@ -21,7 +23,30 @@ public final class AudioDecoder {
         switch source {
         case .file(let path): try self.init(path: path, raw: raw)
         case .memory(let data, let name): try self.init(data: data, name: name, raw: raw)
+        case .segment(let path, let start, let end, let name):
+            try self.init(path: path, raw: raw)
+            try select(start: start, end: end, name: name)
         }
+    }
+
+    /// Limits reading to `start`...`end` seconds of the file, named `name` in messages.
+    private func select(start: Double, end: Double, name: String) throws(AudioError) {
+        self.name = name
+        let rate = Double(info.sampleRate)
+        guard start >= 0, end > start, start.isFinite, end.isFinite else {
+            throw .notAudio(name, reason: "segment \(start)-\(end) s is not a time range")
+        }
+        let first = Int64((start * rate).rounded()), last = Int64((end * rate).rounded())
+        if info.frames != Int64.max && last > info.frames + Int64(rate / 100) {
+            throw .truncated(name, declaredFrames: last - first, readFrames: max(0, info.frames - first))
+        }
+        guard sf_seek(file, sf_count_t(first), SEEK_SET) >= 0 else {
+            throw .decodeFailed(name, reason: "cannot seek to \(start) s: " + String(cString: sf_strerror(file)))
+        }
+        let frames = min(last, info.frames) - first
+        guard frames > 0 else { throw .noAudioData(name) }
+        info.frames = frames
+        remaining = frames
     }
 
     /// Opens an audio file, refusing missing, empty, unreadable and non-audio files with a typed error.
@@ -91,8 +116,10 @@ public final class AudioDecoder {
     /// contents. Returns false at the end of the stream.
     public func readBlock(into out: inout [Float]) throws(AudioError) -> Bool {
         let channels = info.channels
+        let want = min(Int64(AudioDecoder.blockFrames), remaining)
+        if want <= 0 { return false }
         let got = interleaved.withUnsafeMutableBufferPointer { buf in
-            sf_readf_float(file, buf.baseAddress, sf_count_t(AudioDecoder.blockFrames))
+            sf_readf_float(file, buf.baseAddress, sf_count_t(want))
         }
         let err = sf_error(file)
         if err != 0 {
@@ -105,6 +132,7 @@ public final class AudioDecoder {
             return false
         }
         framesRead += Int64(got)
+        remaining -= Int64(got)
         let n = Int(got)
         out.removeAll(keepingCapacity: true)
         out.reserveCapacity(n)

@@ -6,11 +6,15 @@ public enum AudioSource: Sendable, CustomStringConvertible {
     case file(String)
     /// In-memory bytes, with a name used in messages.
     case memory(Data, name: String)
+    /// Part of a file, from `start` to `end` seconds (a Kaldi `segments` entry), with a name
+    /// used in messages (the utterance's).
+    case segment(String, start: Double, end: Double, name: String)
 
     public var description: String {
         switch self {
         case .file(let path): return path
         case .memory(_, let name): return name
+        case .segment(_, _, _, let name): return name
         }
     }
 }

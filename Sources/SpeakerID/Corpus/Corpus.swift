@@ -63,6 +63,25 @@ public struct CorpusEntry: Sendable, Equatable {
     /// Absolute or corpus-relative path, resolved against the corpus folder.
     public var path: String
     public var split: String
+    /// The utterance's id in a Kaldi data folder (what trial lists name).
+    public var utterance: String? = nil
+    /// The part of the file this entry is, from a Kaldi `segments` file; nil for the whole file.
+    public var range: TimeRange? = nil
+
+    /// A start and an end in seconds.
+    public struct TimeRange: Sendable, Equatable {
+        public var start: Double
+        public var end: Double
+    }
+
+    /// Where the entry's audio is: the file, or the segment of it.
+    public var source: AudioSource {
+        guard let range else { return .file(path) }
+        return .segment(path, start: range.start, end: range.end, name: "\(utterance ?? path) (\(path) \(range.start)-\(range.end) s)")
+    }
+
+    /// How trial lists and score files name the entry: the Kaldi utterance id, else the path.
+    public var name: String { utterance ?? path }
 }
 
 /// A set of labelled recordings: either a folder with `protocol.tsv` (header line; columns
@@ -99,7 +118,11 @@ public struct Corpus: Sendable {
         guard FileManager.default.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue else { throw CorpusError.notFound(root) }
         self.root = root
         let proto = (root as NSString).appendingPathComponent("protocol.tsv")
-        if fileKind(proto) != .missing {
+        if fileKind(proto) == .missing && KaldiDataFolder.isOne(root) {
+            entries = try KaldiDataFolder.entries(root)
+            notes = []
+            hasProtocol = false
+        } else if fileKind(proto) != .missing {
             entries = try Self.parseProtocol(proto, root: root)
             notes = []
             hasProtocol = true

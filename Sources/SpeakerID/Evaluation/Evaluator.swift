@@ -180,6 +180,9 @@ struct FileTrials: Sendable {
     /// The audio's own sample rate, when it lacks part of the models' band (see
     /// `FrontEndOptions.lacksBand`).
     var narrowBandRate: Int? = nil
+    /// With a trial list: the models this file is a verification trial for, and whether each
+    /// is a target trial; nil: every model.
+    var listed: [(model: Int, isTarget: Bool)]? = nil
 }
 
 /// Runs Reynolds' protocols: every test file is a trial, and so is every consecutive,
@@ -202,22 +205,24 @@ public struct Evaluator: Sendable {
     /// Cohort for Z-norm (impostor utterances): background files and their speakers. A
     /// cohort file never counts as an impostor for a model of its own speaker's name, so the
     /// enrolment split itself can serve as a Z-norm cohort.
-    public var cohortFiles: [(speaker: String, path: String)] = []
+    public var cohortFiles: [(speaker: String, source: AudioSource)] = []
     /// Cohort models for T-norm (MAP-adapted from the same UBM).
     public var cohortModels: Identifier?
     /// Impostor files for open-set identification.
-    public var impostorFiles: [String] = []
+    public var impostorFiles: [AudioSource] = []
     /// A fixed open-set threshold; otherwise `thresholdTrials` chooses one per test length.
     public var threshold: Double?
     /// Held-out trials (identifier, labelled files) on which to choose the open-set threshold
     /// (the EER threshold per test length).
     public var thresholdIdentifier: Identifier?
-    public var thresholdFiles: [(speaker: Int, path: String)] = []
+    public var thresholdFiles: [(speaker: Int, source: AudioSource)] = []
     /// Which operating point of the held-out trials sets the threshold.
     public var thresholdRule: ThresholdRule = .minDCF
     /// Keep every verification trial's score in the report (`EvaluationReport.scores`), for
     /// score files: fusion, calibration or analysis with other tools.
     public var keepScores = false
+    /// Verification over exactly these (model, utterance) pairs instead of every pair.
+    public var trialList: TrialList?
     /// Maps decision scores to LLRs: verification figures, open-set decisions (at its Bayes
     /// threshold unless `threshold` is given) and Cllr then use the LLRs.
     public var calibration: Calibration?
@@ -239,17 +244,18 @@ public struct Evaluator: Sendable {
     }
 
     /// Scores every trial of `files` against `id` (and the cohort models for T-norm).
-    func trials(_ files: [(label: Int, path: String)], id: Identifier, counter: ProgressCounter?) async throws -> [FileTrials] {
+    func trials(_ files: [(label: Int, source: AudioSource)], id: Identifier, counter: ProgressCounter?) async throws -> [FileTrials] {
         let lengths = segmentSeconds.map(segmentFrames)
         let segmentNorm = segmentNormalization
         let raw = self.raw
         let skip = skipBad
         let cohort = scoreNormalization.usesTNorm ? cohortModels : nil
         return try await parallelMap(count: files.count, threads: threads) { i -> FileTrials in
-            let (label, path) = files[i]
+            let (label, source) = files[i]
+            let path = source.description
             defer { counter?.tick() }
             let feats: SpeechFeatures
-            do { feats = try id.frontEnd.features(of: .file(path), raw: raw) } catch {
+            do { feats = try id.frontEnd.features(of: source, raw: raw) } catch {
                 if skip { return FileTrials(label: label, trials: [], error: "\(error)", path: path) }
                 throw error
             }
@@ -303,7 +309,7 @@ public struct Evaluator: Sendable {
             for f in files { if let e = f.error { otherSkipped.append((f.path, "\(e) (\(role))")) } }
         }
         if scoreNormalization.usesZNorm {
-            let imp = try await trials(cohortFiles.map { (-1, $0.path) }, id: identifier, counter: counter)
+            let imp = try await trials(cohortFiles.map { (-1, $0.source) }, id: identifier, counter: counter)
             noteSkipped(imp, role: "Z-norm cohort file")
             znorm = Self.zStatistics(imp, speakers: cohortFiles.map(\.speaker), models: speakers, lengths: segmentSeconds.count)
             try checkZStatistics(znorm)
@@ -311,7 +317,11 @@ public struct Evaluator: Sendable {
         let normalize = Self.normalizer(scoreNormalization, znorm: znorm, tnorm: tnorm)
         let decide = calibrated(normalize, models: identifier.models)
 
-        let test = try await trials(entries.map { (index[$0.speaker]!, $0.path) }, id: identifier, counter: counter)
+        var test = try await trials(entries.map { (index[$0.speaker]!, $0.source) }, id: identifier, counter: counter)
+        if let trialList {
+            let pairs = try trialList.pairs(entries: entries, models: speakers)
+            for i in test.indices { test[i].listed = pairs[i] }
+        }
         let impostors = impostorFiles.isEmpty ? [] : try await trials(impostorFiles.map { (-1, $0) }, id: identifier, counter: counter)
 
         // Open-set thresholds: given, or the EER threshold of held-out enrolment trials.
@@ -328,12 +338,12 @@ public struct Evaluator: Sendable {
             } else if let tid = thresholdIdentifier, !thresholdFiles.isEmpty {
                 var heldOutZ: [Int: [ScoreMoments]] = [:]
                 if scoreNormalization.usesZNorm {
-                    let imp = try await trials(cohortFiles.map { (-1, $0.path) }, id: tid, counter: nil)
+                    let imp = try await trials(cohortFiles.map { (-1, $0.source) }, id: tid, counter: nil)
                     heldOutZ = Self.zStatistics(imp, speakers: cohortFiles.map(\.speaker), models: tid.speakers, lengths: segmentSeconds.count)
                     try checkZStatistics(heldOutZ)
                 }
                 let heldOutNormalize = Self.normalizer(scoreNormalization, znorm: heldOutZ, tnorm: try tNorm(models: tid.speakers))
-                let held = try await trials(thresholdFiles.map { ($0.speaker, $0.path) }, id: tid, counter: counter)
+                let held = try await trials(thresholdFiles.map { ($0.speaker, $0.source) }, id: tid, counter: counter)
                 noteSkipped(held, role: "held-out enrolment file for the open-set threshold")
                 for j in -1..<segmentSeconds.count {
                     let (tar, non) = Self.verificationScores(held, length: j, normalize: heldOutNormalize)
@@ -455,7 +465,7 @@ public struct Evaluator: Sendable {
             for j in -1..<lengths.count {
                 for t in f.trials where t.length == j {
                     let llrs = decide?(t)
-                    for (m, s) in normalize(t).enumerated() {
+                    for (m, s) in normalize(t).enumerated() where f.listed?.contains(where: { $0.model == m }) ?? true {
                         out.append(VerificationScore(path: f.path, seconds: j < 0 ? nil : lengths[j],
                                                      startSeconds: Double(t.start) * frameSeconds, model: models[m].speaker,
                                                      speaker: models[f.label].speaker, score: s, rawScore: t.scores[m],
@@ -487,8 +497,13 @@ public struct Evaluator: Sendable {
         var tar: [Double] = [], non: [Double] = []
         for f in files where f.error == nil && f.label >= 0 {
             for t in f.trials where t.length == j {
-                for (m, s) in normalize(t).enumerated() {
-                    if m == f.label { tar.append(s) } else { non.append(s) }
+                let s = normalize(t)
+                if let listed = f.listed {
+                    for (m, isTarget) in listed { if isTarget { tar.append(s[m]) } else { non.append(s[m]) } }
+                    continue
+                }
+                for (m, x) in s.enumerated() {
+                    if m == f.label { tar.append(x) } else { non.append(x) }
                 }
             }
         }

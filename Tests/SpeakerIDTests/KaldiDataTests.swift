@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+@testable import SpeakerID
+import SpeakerIDDemo
+
+/// Kaldi data folders as corpora and Kaldi/NIST trial lists (issue #14).
+struct KaldiDataTests {
+    typealias CLI = CommandLineTests
+
+    /// A data folder of three speakers: each speaker's two recordings, the second cut into two
+    /// utterances by `segments`.
+    static func dataFolder(_ dir: TempDir, name: String, segments: Bool) throws -> String {
+        let root = dir.file(name)
+        try FileManager.default.createDirectory(atPath: root + "/wav", withIntermediateDirectories: true)
+        var scp = "", u2s = "", seg = ""
+        for (i, (spk, pitch)) in [("low", 90.0), ("mid", 160.0), ("high", 260.0)].enumerated() {
+            for r in 0..<2 {
+                let reco = "\(spk)-\(name)-r\(r)"
+                try AudioWriter.write(SyntheticSpeech.generate(seconds: 6, sampleRate: 16000, seed: UInt64(i * 10 + r) &+ (name == "test" ? 500 : 0), pitch: pitch),
+                                      sampleRate: 16000, to: "\(root)/wav/\(reco).wav")
+                scp += "\(reco) wav/\(reco).wav\n"
+                if segments && r == 1 {
+                    seg += "\(reco)-a \(reco) 0.00 3.00\n\(reco)-b \(reco) 3.00 6.00\n"
+                    u2s += "\(reco)-a \(spk)\n\(reco)-b \(spk)\n"
+                } else {
+                    if segments { seg += "\(reco) \(reco) 0 6\n" }
+                    u2s += "\(reco) \(spk)\n"
+                }
+            }
+        }
+        try Data(scp.utf8).write(to: URL(fileURLWithPath: root + "/wav.scp"))
+        try Data(u2s.utf8).write(to: URL(fileURLWithPath: root + "/utt2spk"))
+        if segments { try Data(seg.utf8).write(to: URL(fileURLWithPath: root + "/segments")) }
+        return root
+    }
+
+    @Test func aDataFolderIsACorpus() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let root = try Self.dataFolder(dir, name: "enroll", segments: true)
+        let c = try Corpus(root: root)
+        #expect(c.entries.count == 9 && Corpus.speakers(c.entries) == ["low", "mid", "high"])
+        #expect(try c.entries(split: "whatever").count == 9, "the folder is the split")
+        let seg = try #require(c.entries.first { $0.utterance == "mid-enroll-r1-b" })
+        #expect(seg.range == CorpusEntry.TimeRange(start: 3, end: 6) && seg.path.hasSuffix("wav/mid-enroll-r1.wav"))
+        // A segment decodes to exactly its span.
+        let fe = try FrontEnd()
+        let f = try fe.features(of: seg.source)
+        #expect(abs(f.duration - 3) < 0.01 && f.name.hasPrefix("mid-enroll-r1-b"), "\(f.duration) \(f.name)")
+        // The pipe form of wav.scp is refused, naming the line.
+        try Data("x sox a.wav -t wav - |\n".utf8).write(to: URL(fileURLWithPath: root + "/wav.scp"))
+        #expect(throws: CorpusError.self) { try Corpus(root: root) }
+        do { _ = try Corpus(root: root) } catch { #expect("\(error)".contains("wav.scp:1") && "\(error)".contains("is a command"), "\(error)") }
+    }
+
+    @Test func enrolEvaluateAndTrialListsThroughTheCLI() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let enroll = try Self.dataFolder(dir, name: "enroll", segments: true)
+        let test = try Self.dataFolder(dir, name: "test", segments: false)
+        let ubm = dir.file("ubm.gmm"), models = dir.file("models")
+        #expect(try CLI.run(["train-ubm", "--corpus", enroll, "--split", "all", "--components", "16", "--out", ubm, "-q"]).status == 0)
+        let e = try CLI.run(["enroll", "--models", models, "--corpus", enroll, "--ubm", ubm, "-q"])
+        #expect(e.status == 0, "\(e.stderr)")
+        #expect(try ModelStore(directory: models).load(SpeakerName("low")).training.files == 3)
+        // A trial list: two targets and three non-targets.
+        let list = dir.file("trials")
+        try Data("low low-test-r0 target\nmid low-test-r0 nontarget\nhigh mid-test-r1 nontarget\nmid mid-test-r1 target\nlow high-test-r0 nontarget\n".utf8)
+            .write(to: URL(fileURLWithPath: list))
+        let scores = dir.file("s.tsv")
+        let r = try CLI.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", test, "--trials", list, "--scores", scores, "--json"])
+        let j = try #require(NewUserTests.jsonLines(r.stdout).first, "\(r.stderr)")
+        #expect((j["verification_trials"] as? [String: Int]) == ["target": 2, "non_target": 3], "\(j)")
+        #expect(j["trials"] as? Int == 6, "identification still uses every test file")
+        let rows = try String(contentsOfFile: scores, encoding: .utf8).split(separator: "\n").dropFirst()
+        #expect(rows.count == 5, "the score file holds the listed trials")
+        // Bad lists: an unknown model, a contradicting label; one line naming the list's line.
+        for (text, what) in [("nobody low-test-r0 target\n", "trials:1: model nobody is not enrolled"),
+                             ("low mid-test-r0 target\n", "trials:1: says target, but mid-test-r0 is spoken by mid"),
+                             ("low low-test-r0 maybe\n", "trials:1: expected: model utterance target|nontarget")] {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: list))
+            let bad = try CLI.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", test, "--trials", list])
+            #expect(bad.status == 1 && bad.stderr.contains(what) && bad.stderr.split(separator: "\n").count == 1, "\(bad.stderr)")
+        }
+    }
+}
