@@ -141,13 +141,17 @@ struct CalibrateCommand: AsyncParsableCommand {
         Console.progress("calibrate: models on \(half.count) files, \(held.count) held-out files", quiet: quiet)
         let halfModels: [SpeakerModel]
         if let ubm, let ref = enrolled[0].ubm {
-            halfModels = try await EvaluateCommand.adapt(half, enrollment: Enrollment(frontEnd: frontEnd, em: enrolled[0].training.em),
+            halfModels = try await EvaluateCommand.adapt(half, enrollment: try Enrollment(frontEnd: frontEnd, em: enrolled[0].training.em),
                                                          ubm: ubm, map: MAPAdaptation(ref), raw: raw, threads: common.threadCount,
                                                          skipBad: skipBad, role: "development file")
         } else {
-            // Models trained by EM with the enrolled models' options, each speaker's order
-            // chosen as enrolment chose it (from its amount of speech).
-            let enrollment = Enrollment(frontEnd: frontEnd, em: enrolled[0].training.em, automaticOrder: true)
+            // Models trained by EM with the enrolled models' options: one order if every
+            // enrolled model has it (a fixed --components), else each speaker's own from its
+            // amount of speech, as the automatic order chose them.
+            var em = enrolled[0].training.em
+            let fixed = Set(enrolled.map(\.gmm.components)).count == 1
+            if !fixed { em.components = EMOptions().components }
+            let enrollment = try Enrollment(frontEnd: frontEnd, em: em, order: fixed ? .fromOptions : .automatic)
             halfModels = try await Self.train(half, enrollment: enrollment, raw: raw, threads: common.threadCount, skipBad: skipBad)
         }
         let id = try Identifier(models: halfModels, ubm: ubm, topC: background.topC)

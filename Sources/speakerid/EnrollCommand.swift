@@ -102,7 +102,7 @@ struct EnrollCommand: AsyncParsableCommand {
         map.adaptVariances = adapt.contains("v")
         try map.validate()
         let emOptions = try em.options()
-        let enrollment = Enrollment(frontEnd: fe, em: emOptions, automaticOrder: em.automaticOrder)
+        let enrollment = try Enrollment(frontEnd: fe, em: emOptions, order: em.automaticOrder ? .automatic : .fromOptions)
         let store = ModelStore(directory: models)
         let quiet = common.quiet || json
 

@@ -141,7 +141,7 @@ struct EvaluateCommand: AsyncParsableCommand {
 
         if let ubmModel, let ref = loaded[0].ubm {
             let map = MAPAdaptation(ref)
-            let enrollment = Enrollment(frontEnd: id.frontEnd, em: loaded[0].training.em)
+            let enrollment = try Enrollment(frontEnd: id.frontEnd, em: loaded[0].training.em)
             if let tnormModels {
                 let c = try ModelStore(directory: tnormModels).loadAll(ubm: ubmModel)
                 ev.cohortModels = try Identifier(models: c, ubm: ubmModel, topC: topC)

@@ -7,7 +7,7 @@ import SpeakerIDDemo
 /// Enrols speakers from their recordings, then names the speaker of a clip.
 func whoIsSpeaking(enrol recordings: [String: [String]], clip: String, models: String) async throws -> String {
     let frontEnd = try FrontEnd()  // MFCC, VAD and CMN with the documented defaults
-    let enrollment = Enrollment(frontEnd: frontEnd, em: EMOptions(), automaticOrder: true)
+    let enrollment = try Enrollment(frontEnd: frontEnd, em: EMOptions(), order: .automatic)
     let store = ModelStore(directory: models)
     for (speaker, files) in recordings {
         let features = try files.map { try frontEnd.features(of: .file($0)) }
@@ -24,7 +24,7 @@ func whoIsSpeaking(enrol recordings: [String: [String]], clip: String, models: S
 func withABackgroundModel(background: [String], alice: [String], bob: [String], moreOfAlice: String,
                           clip: String) async throws -> (speaker: String, aliceScore: Double) {
     let frontEnd = try FrontEnd()
-    let enrollment = Enrollment(frontEnd: frontEnd, em: EMOptions())
+    let enrollment = try Enrollment(frontEnd: frontEnd, em: EMOptions())
     let features = { (files: [String]) in try files.map { try frontEnd.features(of: .file($0)) } }
     let ubm = try await enrollment.trainBackground(features: try features(background), components: 32, threads: 2)
     var alices = try await enrollment.adapt(speaker: "alice", features: try features(alice), ubm: ubm, map: MAPAdaptation(), threads: 2)

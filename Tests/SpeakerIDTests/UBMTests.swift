@@ -157,7 +157,7 @@ struct UBMTests {
                                training: TrainingInfo(frames: pooled.rows, speechSeconds: 0, files: 6, iterations: trained.iterations,
                                                       converged: trained.converged, finalLogLikelihood: trained.finalLogLikelihood, seed: 0, em: em))
         ubm.kind = .ubm
-        let enrollment = Enrollment(frontEnd: fe, em: em)
+        let enrollment = try Enrollment(frontEnd: fe, em: em)
         var models: [SpeakerModel] = []
         for (i, (_, name)) in voices.enumerated() {
             models.append(try await enrollment.adapt(speaker: name, features: [feats[i][0]], ubm: ubm, map: MAPAdaptation(), threads: 1))

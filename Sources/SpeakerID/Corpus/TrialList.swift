@@ -5,6 +5,7 @@ import Foundation
 /// file name without extension. Lets an evaluation score exactly the pairs another toolkit
 /// scored, so the figures compare.
 public struct TrialList: Sendable, Equatable {
+    /// One trial of the list.
     public struct Trial: Sendable, Equatable {
         public var model: String
         public var utterance: String

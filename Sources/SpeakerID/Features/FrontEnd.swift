@@ -16,6 +16,18 @@ public struct SpeechFeatures: Sendable {
 
     /// Fraction of the frames the VAD kept.
     public var keptFraction: Double { totalFrames > 0 ? Double(frames.rows) / Double(totalFrames) : 0 }
+
+    /// Speech features computed elsewhere (another front end, a feature file), so they can be
+    /// enrolled and scored like SpeakerID's own: the frames must be speech frames, not yet
+    /// normalised, made exactly as the models' front end describes.
+    public init(name: String, frames: FeatureMatrix, totalFrames: Int? = nil, duration: Double, sourceSampleRate: Int, sourceChannels: Int = 1) {
+        self.name = name
+        self.frames = frames
+        self.totalFrames = totalFrames ?? frames.rows
+        self.duration = duration
+        self.sourceSampleRate = sourceSampleRate
+        self.sourceChannels = sourceChannels
+    }
 }
 
 /// What `FrontEnd.summary(of:)` reports about a recording.

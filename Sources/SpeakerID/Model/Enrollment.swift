@@ -1,18 +1,34 @@
 import Foundation
 
+/// How many Gaussians a speaker trained by EM gets.
+public enum ModelOrder: Sendable, Equatable {
+    /// `EMOptions.components`, for every speaker.
+    case fromOptions
+    /// Each speaker's own, from their amount of speech (`Enrollment.automaticComponents`);
+    /// `EMOptions.components` must then be left at its default, so no setting is ignored.
+    case automatic
+}
+
 /// Turns a speaker's recordings into a speaker model: features of every file, pooled, then EM.
 public struct Enrollment: Sendable {
     public var frontEnd: FrontEnd
     public var em: EMOptions
-    /// When true, `em.components` is ignored and each speaker gets `automaticComponents(frames:)`.
-    public var automaticOrder: Bool
+    public let order: ModelOrder
 
-    /// Enrolment with one front end and EM options; `automaticOrder` picks each speaker's K from their amount of speech.
-    public init(frontEnd: FrontEnd, em: EMOptions, automaticOrder: Bool = false) {
+    /// Enrolment with one front end and EM options; with `order: .automatic` each speaker's K
+    /// follows their amount of speech. Refuses `.automatic` beside a `components` set in `em`,
+    /// which it would otherwise silently ignore.
+    public init(frontEnd: FrontEnd, em: EMOptions, order: ModelOrder = .fromOptions) throws(ModelError) {
+        if order == .automatic && em.components != EMOptions().components {
+            throw .invalidParameters("the model order is automatic, but the EM options ask for \(em.components) components; choose one")
+        }
         self.frontEnd = frontEnd
         self.em = em
-        self.automaticOrder = automaticOrder
+        self.order = order
     }
+
+    /// Whether each speaker's order follows their amount of speech.
+    public var automaticOrder: Bool { order == .automatic }
 
     /// Speech frames per component the automatic model order aims for.
     public static let framesPerComponent = 25

@@ -25,7 +25,39 @@ public struct MAPAdaptation: Codable, Equatable, Sendable {
         adaptVariances = reference.adapted.contains("v")
     }
 
-    /// "m", "mw", "mv" or "mwv": what is adapted.
+    /// Which parameters MAP adapts, as a set.
+    public struct Parameters: OptionSet, Sendable, Hashable {
+        public let rawValue: Int
+        /// A set from its bits.
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        public static let means = Parameters(rawValue: 1)
+        public static let weights = Parameters(rawValue: 2)
+        public static let variances = Parameters(rawValue: 4)
+    }
+
+    /// An adaptation of `parameters` with relevance factor `relevance`.
+    public init(relevance: Double = 16, parameters: Parameters) {
+        self.relevance = relevance
+        self.parameters = parameters
+    }
+
+    /// What is adapted, as a set (the three flags behind it).
+    public var parameters: Parameters {
+        get {
+            var p: Parameters = []
+            if adaptMeans { p.insert(.means) }
+            if adaptWeights { p.insert(.weights) }
+            if adaptVariances { p.insert(.variances) }
+            return p
+        }
+        set {
+            adaptMeans = newValue.contains(.means)
+            adaptWeights = newValue.contains(.weights)
+            adaptVariances = newValue.contains(.variances)
+        }
+    }
+
+    /// "m", "mw", "mv" or "mwv": what is adapted, as model files record it.
     public var code: String { (adaptMeans ? "m" : "") + (adaptWeights ? "w" : "") + (adaptVariances ? "v" : "") }
 
     /// Refuses options that cannot train a model, saying which.
