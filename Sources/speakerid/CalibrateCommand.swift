@@ -229,5 +229,3 @@ struct CalibrateCommand: AsyncParsableCommand {
     }
 }
 
-extension CalibrationQuality: ExpressibleByArgument {}
-extension ScoreNormalizationMode: ExpressibleByArgument {}

@@ -33,7 +33,7 @@ struct EnrollCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("With --ubm: MAP relevance factor r (default: 16).", valueName: "r"))
     var relevance: Double?
     @Option(help: ArgumentHelp("With --ubm: what MAP adapts, any of m (means), w (weights), v (variances) (default: m).", valueName: "mwv"))
-    var adapt: String?
+    var adapt: MAPAdaptation.Parameters?
     @Flag(help: "With --speaker and --ubm: add the audio to the speaker's existing model (its enrolment statistics plus the new audio's, adapted again: the model enrolling on all of it at once gives). Files the model already holds are counted once.")
     var add = false
     @Argument(help: "Audio files or folders of the speaker (with --speaker).")
@@ -48,7 +48,6 @@ struct EnrollCommand: AsyncParsableCommand {
         if (speaker == nil) == (corpus == nil) { throw ValidationError("give either --speaker NAME with audio files, or --corpus DIR") }
         if speaker != nil && audio.isEmpty { throw ValidationError("--speaker needs at least one audio file or folder") }
         if corpus != nil && !audio.isEmpty { throw ValidationError("audio arguments go with --speaker, not --corpus") }
-        if let adapt, adapt.isEmpty || !adapt.allSatisfy({ "mwv".contains($0) }) { throw ValidationError("--adapt takes letters from m, w, v (e.g. m or mwv)") }
         if add && (speaker == nil || ubm == nil) { throw ValidationError("--add goes with --speaker NAME and --ubm FILE (audio is added to a MAP-adapted model)") }
         if add && (relevance != nil || adapt != nil) { throw ValidationError("--add keeps the model's own --relevance and --adapt") }
         if let r = relevance, !(r > 0 && r <= 1e6) { throw ValidationError("--relevance must be more than 0 and at most 1e6") }
@@ -95,11 +94,8 @@ struct EnrollCommand: AsyncParsableCommand {
         let options = try ubmModel.map { try frontEnd.check(against: $0.frontEnd) } ?? frontEnd.apply(to: FrontEndOptions())
         let fe = try FrontEnd(options: options)
         var map = MAPAdaptation()
-        let adapt = self.adapt ?? "m"
         map.relevance = relevance ?? 16
-        map.adaptMeans = adapt.contains("m")
-        map.adaptWeights = adapt.contains("w")
-        map.adaptVariances = adapt.contains("v")
+        map.parameters = adapt ?? .means
         try map.validate()
         let emOptions = try em.options()
         let enrollment = try Enrollment(frontEnd: fe, em: emOptions, order: em.automaticOrder ? .automatic : .fromOptions)

@@ -26,10 +26,10 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Comma-separated segment lengths in seconds, e.g. 1,2,5 (may be fractional).", valueName: "s,..."))
     var segmentSeconds: String?
     @Option(help: ArgumentHelp("Normalise segments over the whole test file ('file', default) or over the segment only ('segment', as a clip of that length would be).", valueName: "file|segment"))
-    var segmentNormalization: String?
+    var segmentNormalization: SegmentNormalization?
     @OptionGroup var background: UBMArguments
     @Option(help: ArgumentHelp("With --ubm: none, znorm, tnorm or snorm (the mean of the two) (default: none).", valueName: "mode"))
-    var scoreNorm = "none"
+    var scoreNorm = ScoreNormalizationMode.none
     @Option(help: ArgumentHelp("Cohort corpus for Z-norm (impostor utterances) and T-norm (cohort models).", valueName: "dir"))
     var cohort: String?
     @Option(help: ArgumentHelp("Split of the cohort corpus (default: background).", valueName: "name"))
@@ -41,7 +41,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Open-set threshold on the (normalised) score, may be negative; default: chosen on the enrolment split.", valueName: "T"))
     var threshold: Double?
     @Option(help: ArgumentHelp("Operating point of the held-out trials that sets the open-set threshold: min-dcf or eer (default: min-dcf).", valueName: "rule"))
-    var thresholdRule: String?
+    var thresholdRule: ThresholdRule?
     @Option(help: ArgumentHelp("Split whose files choose the open-set threshold (default: enroll).", valueName: "name"))
     var enrollSplit: String?
     @Flag(help: "Report unusable test files and carry on with the rest (default: fail).")
@@ -72,25 +72,23 @@ struct EvaluateCommand: AsyncParsableCommand {
 
     func validate() throws {
         _ = try parsedSegments()
-        if let n = segmentNormalization {
-            if SegmentNormalization(rawValue: n) == nil { throw ValidationError("--segment-normalization must be file or segment") }
-            if segmentSeconds == nil { throw ValidationError("--segment-normalization applies to segments: give --segment-seconds") }
+        if segmentNormalization != nil && segmentSeconds == nil {
+            throw ValidationError("--segment-normalization applies to segments: give --segment-seconds")
         }
         if cohortSplit != nil && cohort == nil { throw ValidationError("--cohort-split goes with --cohort DIR") }
         if (thresholdRule != nil || enrollSplit != nil) && impostors.isEmpty {
             throw ValidationError("--threshold-rule and --enroll-split choose the open-set threshold: give --impostors DIR")
         }
         if thresholdRule != nil && threshold != nil { throw ValidationError("give either --threshold or --threshold-rule, not both") }
-        if cohort != nil && ScoreNormalizationMode(rawValue: scoreNorm) == ScoreNormalizationMode.none {
+        if cohort != nil && scoreNorm == .none {
             throw ValidationError("--cohort is used by --score-norm znorm, tnorm or snorm")
         }
-        guard let mode = ScoreNormalizationMode(rawValue: scoreNorm) else { throw ValidationError("--score-norm must be none, znorm, tnorm or snorm") }
-        if mode.usesZNorm && cohort == nil { throw ValidationError("--score-norm \(scoreNorm) needs --cohort DIR (impostor utterances for Z-norm)") }
-        if mode.usesTNorm && cohort == nil && tnormModels == nil { throw ValidationError("--score-norm \(scoreNorm) needs --cohort DIR or --tnorm-models DIR") }
+        let mode = scoreNorm
+        if mode.usesZNorm && cohort == nil { throw ValidationError("--score-norm \(scoreNorm.rawValue) needs --cohort DIR (impostor utterances for Z-norm)") }
+        if mode.usesTNorm && cohort == nil && tnormModels == nil { throw ValidationError("--score-norm \(scoreNorm.rawValue) needs --cohort DIR or --tnorm-models DIR") }
         if tnormModels != nil && !mode.usesTNorm { throw ValidationError("--tnorm-models goes with --score-norm tnorm or snorm") }
         if background.ubm == nil && (mode != .none || !impostors.isEmpty) { throw ValidationError("--score-norm and --impostors need --ubm") }
         if let t = threshold, !t.isFinite { throw ValidationError("--threshold must be a number") }
-        if let r = thresholdRule, ThresholdRule(rawValue: r) == nil { throw ValidationError("--threshold-rule must be min-dcf or eer") }
         if scores != nil && background.ubm == nil { throw ValidationError("--scores needs --ubm (verification scores are log-likelihood ratios)") }
     }
 
@@ -121,14 +119,14 @@ struct EvaluateCommand: AsyncParsableCommand {
         let id = try Identifier(models: loaded, ubm: ubmModel, topC: topC)
         let testCorpus = try Corpus(root: corpus)
         let entries = try testCorpus.entries(split: split)
-        let mode = ScoreNormalizationMode(rawValue: scoreNorm) ?? .none
+        let mode = scoreNorm
         let quiet = common.quiet || json
         var ev = Evaluator(identifier: id, segmentSeconds: try parsedSegments(), threads: common.threadCount, skipBad: skipBad)
-        ev.segmentNormalization = segmentNormalization.flatMap(SegmentNormalization.init(rawValue:)) ?? .file
+        ev.segmentNormalization = segmentNormalization ?? .file
         ev.raw = try rawAudio.format()
         ev.scoreNormalization = mode
         ev.threshold = threshold
-        ev.thresholdRule = thresholdRule.flatMap(ThresholdRule.init(rawValue:)) ?? .minDCF
+        ev.thresholdRule = thresholdRule ?? .minDCF
         ev.keepScores = scores != nil
         if let trials {
             guard ubmModel != nil else { throw ValidationError("--trials needs --ubm (verification scores are log-likelihood ratios)") }

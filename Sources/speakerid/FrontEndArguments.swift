@@ -22,7 +22,7 @@ struct FrontEndArguments: ParsableArguments {
     @Option(help: ArgumentHelp("Cepstral coefficients c1..cN kept (default: 20).", valueName: "N"))
     var ceps: Int?
     @Option(help: ArgumentHelp("Energy term before c1: none, c0 or log-energy (default: c0).", valueName: "term"))
-    var energy: String?
+    var energy: EnergyTerm?
     @Option(help: ArgumentHelp("Sinusoidal lifter parameter, 0 to disable (default: 0).", valueName: "Q"))
     var lifter: Double?
     @Option(help: ArgumentHelp("0: statics; 1: + deltas; 2: + delta-deltas (default: 2).", valueName: "order"))
@@ -36,11 +36,11 @@ struct FrontEndArguments: ParsableArguments {
     @Flag(help: "Keep every frame (no speech-activity detection).")
     var noVad = false
     @Option(help: ArgumentHelp("Per-utterance normalisation: none, mean, mean-variance or warp (default: mean).", valueName: "mode"))
-    var normalize: String?
+    var normalize: NormalizationMode?
     @Option(help: ArgumentHelp("Feature-warping window in seconds (default: 3).", valueName: "s"))
     var warpWindow: Double?
     @Option(help: ArgumentHelp("Resampler quality: best, medium or fastest (default: medium).", valueName: "q"))
-    var resampleQuality: String?
+    var resampleQuality: Resampler.Quality?
 
     var anyGiven: Bool {
         sampleRate != nil || frameLength != nil || frameShift != nil || preEmphasis != nil || filters != nil
@@ -60,25 +60,16 @@ struct FrontEndArguments: ParsableArguments {
         if let v = lowFreq { o.filterbank.lowFrequency = v }
         if let v = highFreq { o.filterbank.highFrequency = v }
         if let v = ceps { o.cepstral.coefficients = v }
-        if let v = energy {
-            guard let e = EnergyTerm(rawValue: v) else { throw ValidationError("--energy must be none, c0 or log-energy") }
-            o.cepstral.energy = e
-        }
+        if let v = energy { o.cepstral.energy = v }
         if let v = lifter { o.cepstral.lifter = v }
         if let v = deltas { o.deltas.order = v }
         if let v = deltaWindow { o.deltas.window = v }
         if let v = vadThreshold { o.vad.thresholdDB = v }
         if let v = vadFloor { o.vad.floorDB = v }
         if noVad { o.vad.enabled = false }
-        if let v = normalize {
-            guard let n = NormalizationMode(rawValue: v) else { throw ValidationError("--normalize must be none, mean, mean-variance or warp") }
-            o.normalization.mode = n
-        }
+        if let v = normalize { o.normalization.mode = v }
         if let v = warpWindow { o.normalization.warpWindowSeconds = v }
-        if let v = resampleQuality {
-            guard let q = Resampler.Quality(rawValue: v) else { throw ValidationError("--resample-quality must be best, medium or fastest") }
-            o.resampleQuality = q
-        }
+        if let v = resampleQuality { o.resampleQuality = v }
         try o.validate()
         return o
     }
@@ -96,7 +87,7 @@ struct FrontEndArguments: ParsableArguments {
 
 struct EMArguments: ParsableArguments {
     @Option(help: ArgumentHelp("Gaussian components per speaker, or 'auto': the largest power of two with 25 speech frames per component, 4-128 (default: auto).", valueName: "K"))
-    var components: String?
+    var components: ComponentsArgument?
     @Option(help: ArgumentHelp("Maximum EM iterations (default: 10).", valueName: "n"))
     var iterations: Int?
     @Option(help: ArgumentHelp("Stop when the average log-likelihood changes by less than this fraction (default: 1e-3).", valueName: "tol"))
@@ -106,7 +97,7 @@ struct EMArguments: ParsableArguments {
     @Option(help: ArgumentHelp("Random seed of the initialisation (default: 0).", valueName: "n"))
     var seed: UInt64?
 
-    var automaticOrder: Bool { components == nil || components == "auto" }
+    var automaticOrder: Bool { components == nil || components == .automatic }
 
     /// The EM options given on the command line that MAP adaptation does not use (it keeps the
     /// UBM's order and needs no EM), for refusing them with --ubm.
@@ -117,10 +108,7 @@ struct EMArguments: ParsableArguments {
 
     func options() throws -> EMOptions {
         var o = EMOptions()
-        if let v = components, v != "auto" {
-            guard let k = Int(v) else { throw ValidationError("--components takes a number or 'auto'") }
-            o.components = k
-        }
+        if case .fixed(let k) = components { o.components = k }
         if let v = iterations { o.maxIterations = v }
         if let v = tolerance { o.tolerance = v }
         if let v = varianceFloor { o.varianceFloor = v }
@@ -152,27 +140,10 @@ struct CLIError: Error, CustomStringConvertible {
 /// How to read headerless audio.
 struct RawAudioArguments: ParsableArguments {
     @Option(help: ArgumentHelp("Read every input as headerless audio: RATE[:ENCODING[:CHANNELS]], encoding one of pcm8, pcm16 (default), pcm24, pcm32, float32, ulaw, alaw, gsm610; e.g. 8000:gsm610.", valueName: "format"))
-    var raw: String?
+    var raw: RawAudioFormat?
 
-    func format() throws -> RawAudioFormat? {
-        guard let raw else { return nil }
-        let parts = raw.split(separator: ":").map(String.init)
-        guard (1...3).contains(parts.count), let rate = Int(parts[0]), rate > 0 else {
-            throw ValidationError("--raw takes RATE[:ENCODING[:CHANNELS]], e.g. 16000:pcm16 or 8000:gsm610:1")
-        }
-        var f = RawAudioFormat(sampleRate: rate)
-        if parts.count >= 2 {
-            guard let e = RawAudioFormat.Encoding(rawValue: parts[1]) else {
-                throw ValidationError("--raw encoding must be one of \(RawAudioFormat.Encoding.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            f.encoding = e
-        }
-        if parts.count == 3 {
-            guard let c = Int(parts[2]), (1...64).contains(c) else { throw ValidationError("--raw channels must be 1-64") }
-            f.channels = c
-        }
-        return f
-    }
+    /// The headerless format, if one was given.
+    func format() throws -> RawAudioFormat? { raw }
 }
 
 /// The background model and how to score against it.

@@ -148,13 +148,9 @@ struct TrainUBMCommand: AsyncParsableCommand {
         }
     }
 
-    /// "DIR:SPLIT" or "DIR" (with the default split). A DIR that exists as given wins, so
-    /// folders with a colon in their name still work.
+    /// "DIR:SPLIT" or "DIR" (with the default split), as `CorpusSpec` reads it.
     static func corpusAndSplit(_ spec: String, defaultSplit: String) -> (String, String) {
-        if FileManager.default.fileExists(atPath: spec) { return (spec, defaultSplit) }
-        if let i = spec.lastIndex(of: ":") {
-            return (String(spec[..<i]), String(spec[spec.index(after: i)...]))
-        }
-        return (spec, defaultSplit)
+        let c = CorpusSpec(argument: spec)
+        return (c.folder, c.split ?? defaultSplit)
     }
 }
