@@ -25,6 +25,8 @@ let package = Package(
         // Vector kernels (exp, log-sum-exp) compiled for AVX-512, AVX2 and baseline, chosen at
         // load time.
         .target(name: "CKernels"),
+        // Signals to a pipe, read by a thread of the CLI (cleanup on SIGINT/SIGTERM/SIGHUP).
+        .target(name: "CSignals"),
         .target(
             name: "SpeakerID",
             dependencies: ["CSndfile", "CFFTW", "CSamplerate", "COpenBLAS", "CKernels"]
@@ -38,6 +40,7 @@ let package = Package(
                 "SpeakerID",
                 "SpeakerIDDemo",
                 "CKernels",
+                "CSignals",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -19,7 +19,7 @@ enum MachinePeak {
         let avx512 = flags.contains(" avx512f")
         let fma = flags.contains(" fma")
         let mhzLine = cpuinfo.split(separator: "\n").first { $0.hasPrefix("cpu MHz") }
-        let mhz = mhzLine.flatMap { Double($0.split(separator: ":").last!.trimmingCharacters(in: .whitespaces)) } ?? 2000
+        let mhz = mhzLine.flatMap { $0.split(separator: ":").last.flatMap { Double($0.trimmingCharacters(in: .whitespaces)) } } ?? 2000
         let lanes = avx512 ? 16.0 : 8.0
         let fmaUnits = 2.0  // two FMA ports on every x86 core since Haswell
         let flopsPerCycle = fma ? lanes * 2 * fmaUnits : lanes * 2

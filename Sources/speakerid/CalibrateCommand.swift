@@ -127,23 +127,15 @@ struct CalibrateCommand: AsyncParsableCommand {
         let c = try Corpus(root: dir)
         if !quiet { for n in c.notes { Console.warn("note: " + n) } }
         let entries = try c.entries(split: split)
-        let names = Set(enrolled.map(\.speaker))
-        var half: [CorpusEntry] = [], held: [CorpusEntry] = []
-        for s in Corpus.speakers(entries) where names.contains(s) {
-            let files = entries.filter { $0.speaker == s }
-            for (i, e) in files.enumerated() {
-                if i % 2 == 0 || files.count == 1 { half.append(e) } else { held.append(e) }
-            }
-        }
+        let split = Enrollment.heldOutHalves(entries, speakers: Corpus.speakers(entries).filter(Set(enrolled.map(\.speaker)).contains))
+        let half = split.models, held = split.heldOut
         if held.isEmpty { throw CLIError("\(dir): no enrolled speaker has two or more files in split \(split); calibration needs held-out files") }
         let raw = try rawAudio.format()
         let frontEnd = try FrontEnd(options: enrolled[0].frontEnd)
         Console.progress("calibrate: models on \(half.count) files, \(held.count) held-out files", quiet: quiet)
-        let halfModels: [SpeakerModel]
-        if let ubm, let ref = enrolled[0].ubm {
-            halfModels = try await EvaluateCommand.adapt(half, enrollment: try Enrollment(frontEnd: frontEnd, em: enrolled[0].training.em),
-                                                         ubm: ubm, map: MAPAdaptation(ref), raw: raw, threads: common.threadCount,
-                                                         skipBad: skipBad, role: "development file")
+        let enrollment: Enrollment
+        if enrolled[0].ubm != nil {
+            enrollment = try Enrollment(frontEnd: frontEnd, em: enrolled[0].training.em)
         } else {
             // Models trained by EM with the enrolled models' options: one order if every
             // enrolled model has it (a fixed --components), else each speaker's own from its
@@ -151,9 +143,10 @@ struct CalibrateCommand: AsyncParsableCommand {
             var em = enrolled[0].training.em
             let fixed = Set(enrolled.map(\.gmm.components)).count == 1
             if !fixed { em.components = EMOptions().components }
-            let enrollment = try Enrollment(frontEnd: frontEnd, em: em, order: fixed ? .fromOptions : .automatic)
-            halfModels = try await Self.train(half, enrollment: enrollment, raw: raw, threads: common.threadCount, skipBad: skipBad)
+            enrollment = try Enrollment(frontEnd: frontEnd, em: em, order: fixed ? .fromOptions : .automatic)
         }
+        let halfModels = try await EvaluateCommand.models(half, enrollment: enrollment, ubm: ubm, map: enrolled[0].ubm.map(MAPAdaptation.init) ?? MAPAdaptation(),
+                                                          raw: raw, threads: common.threadCount, skipBad: skipBad, role: "development file")
         let id = try Identifier(models: halfModels, ubm: ubm, topC: background.topC)
         var ev = Evaluator(identifier: id, segmentSeconds: segmentLengths, threads: common.threadCount, skipBad: skipBad)
         ev.raw = raw
@@ -171,25 +164,6 @@ struct CalibrateCommand: AsyncParsableCommand {
         let report = try await ev.evaluate(held.filter { have.contains($0.speaker) })
         for s in report.skipped { Console.warn("skipped: \(s.reason)") }
         return report.scores.map { CalibrationTrial(score: $0.score, testSeconds: $0.testSeconds, enrolSeconds: $0.enrolSeconds, isTarget: $0.isTarget) }
-    }
-
-    /// One model per speaker of `entries`, trained by EM.
-    static func train(_ entries: [CorpusEntry], enrollment: Enrollment, raw: RawAudioFormat?, threads: Int, skipBad: Bool) async throws -> [SpeakerModel] {
-        let fe = enrollment.frontEnd
-        let feats = try await parallelMap(count: entries.count, threads: threads) { i -> SpeechFeatures? in
-            do { return try fe.features(of: entries[i].source, raw: raw) } catch {
-                guard skipBad else { throw CLIError("\(error) (development file)") }
-                Console.warn("skipped (development file): \(error)")
-                return nil
-            }
-        }
-        var bySpeaker: [String: [SpeechFeatures]] = [:]
-        for (e, f) in zip(entries, feats) { if let f { bySpeaker[e.speaker, default: []].append(f) } }
-        let usable = Corpus.speakers(entries).filter { bySpeaker[$0] != nil }
-        let grouped = bySpeaker
-        return try await parallelMap(count: usable.count, threads: threads) { i in
-            try await enrollment.train(speaker: usable[i], features: grouped[usable[i]] ?? [], threads: 1)
-        }
     }
 
     /// Trials of a score file written by evaluate --scores: its `score` and `target` columns,

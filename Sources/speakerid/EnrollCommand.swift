@@ -144,16 +144,7 @@ struct EnrollCommand: AsyncParsableCommand {
         let skip = skipBad
         let raw = try rawAudio.format()
         let featureProgress = Progress(total: allFiles.count, label: "features", quiet: quiet)
-        let extracted = try await parallelMap(count: allFiles.count, threads: threads) { i -> Result<SpeechFeatures, FileFailure> in
-            do {
-                let f = try fe.features(of: allFiles[i].1, raw: raw)
-                featureProgress.tick()
-                return .success(f)
-            } catch {
-                if skip { return .failure(FileFailure(message: "\(error)")) }
-                throw error
-            }
-        }
+        let extracted = try await fe.features(of: allFiles.map(\.1), raw: raw, threads: threads, skipBad: skip) { featureProgress.tick() }
         var perSpeaker: [String: [SpeechFeatures]] = [:]
         var skipped: [(file: String, error: String)] = []
         var narrowBand: [Int: Int] = [:]
@@ -163,8 +154,8 @@ struct EnrollCommand: AsyncParsableCommand {
                 perSpeaker[allFiles[i].0, default: []].append(f)
                 if options.lacksBand(sourceRate: f.sourceSampleRate) { narrowBand[f.sourceSampleRate, default: 0] += 1 }
             case .failure(let e):
-                skipped.append((allFiles[i].1.description, e.message))
-                Console.warn("skipped: \(e.message)")
+                skipped.append((e.source, e.reason))
+                Console.warn("skipped: \(e.reason)")
             }
         }
         for (s, _) in jobs where perSpeaker[s] == nil {
@@ -233,9 +224,6 @@ struct EnrollCommand: AsyncParsableCommand {
     }
 }
 
-struct FileFailure: Error, Sendable {
-    let message: String
-}
 
 /// The speakers whose models have been written so far, for the interruption message.
 final class WrittenModels: @unchecked Sendable {

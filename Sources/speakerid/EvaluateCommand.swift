@@ -149,7 +149,7 @@ struct EvaluateCommand: AsyncParsableCommand {
                 ev.cohortFiles = c.map { ($0.speaker, $0.source) }
                 if mode.usesTNorm && tnormModels == nil {
                     Console.progress("T-norm: adapting \(Corpus.speakers(c).count) cohort models", quiet: quiet)
-                    let cohortModels = try await Self.adapt(c, enrollment: enrollment, ubm: ubmModel, map: map,
+                    let cohortModels = try await Self.models(c, enrollment: enrollment, ubm: ubmModel, map: map,
                                                             raw: ev.raw, threads: common.threadCount, skipBad: skipBad,
                                                             role: "T-norm cohort file")
                     ev.cohortModels = try Identifier(models: cohortModels, ubm: ubmModel, topC: topC)
@@ -164,16 +164,12 @@ struct EvaluateCommand: AsyncParsableCommand {
                     // Held-out threshold: adapt on the even-numbered enrolment files of each
                     // speaker, score the odd-numbered ones.
                     let enrol = try testCorpus.entries(split: enrollSplit ?? "enroll")
-                    var half: [CorpusEntry] = [], held: [(speaker: Int, source: AudioSource)] = []
                     let speakers = id.speakers
-                    for (si, s) in speakers.enumerated() {
-                        let files = enrol.filter { $0.speaker == s }
-                        for (i, e) in files.enumerated() {
-                            if i % 2 == 0 || files.count == 1 { half.append(e) } else { held.append((si, e.source)) }
-                        }
-                    }
+                    let split = Enrollment.heldOutHalves(enrol, speakers: speakers)
+                    let index = Dictionary(speakers.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+                    let held = split.heldOut.compactMap { e in index[e.speaker].map { (speaker: $0, source: e.source) } }
                     Console.progress("open set: choosing the threshold on \(held.count) held-out enrolment files", quiet: quiet)
-                    let heldModels = try await Self.adapt(half, enrollment: enrollment, ubm: ubmModel, map: map,
+                    let heldModels = try await Self.models(split.models, enrollment: enrollment, ubm: ubmModel, map: map,
                                                           raw: ev.raw, threads: common.threadCount, skipBad: skipBad,
                                                           role: "enrolment file for the open-set threshold")
                     let order = Dictionary(uniqueKeysWithValues: heldModels.enumerated().map { ($1.speaker, $0) })
@@ -229,27 +225,17 @@ struct EvaluateCommand: AsyncParsableCommand {
         if !FileManager.default.isWritableFile(atPath: folder) { throw CLIError("\(path): the folder \(folder) is not writable") }
     }
 
-    /// MAP-adapts one model per speaker of `entries` (T-norm cohort, held-out threshold
-    /// models). An unusable file fails the evaluation, or with `skipBad` is reported (as
-    /// `role`) and left out.
-    static func adapt(_ entries: [CorpusEntry], enrollment: Enrollment, ubm: SpeakerModel, map: MAPAdaptation,
-                      raw: RawAudioFormat?, threads: Int, skipBad: Bool, role: String) async throws -> [SpeakerModel] {
-        let fe = enrollment.frontEnd
-        let feats = try await parallelMap(count: entries.count, threads: threads) { i -> SpeechFeatures? in
-            do { return try fe.features(of: entries[i].source, raw: raw) } catch {
-                guard skipBad else { throw CLIError("\(error) (\(role))") }
-                Console.warn("skipped (\(role)): \(error)")
-                return nil
-            }
+    /// One model per speaker of `entries` (T-norm cohort, held-out threshold models), made as
+    /// the enrolled models were. An unusable file fails the evaluation, or with `skipBad` is
+    /// reported (as `role`) and left out.
+    static func models(_ entries: [CorpusEntry], enrollment: Enrollment, ubm: SpeakerModel?, map: MAPAdaptation,
+                       raw: RawAudioFormat?, threads: Int, skipBad: Bool, role: String) async throws -> [SpeakerModel] {
+        let made: (models: [SpeakerModel], failures: [FeatureFailure])
+        do { made = try await enrollment.models(for: entries, ubm: ubm, map: map, raw: raw, threads: threads, skipBad: skipBad) } catch {
+            throw CLIError("\(error) (\(role))")
         }
-        let speakers = Corpus.speakers(entries)
-        var bySpeaker: [String: [SpeechFeatures]] = [:]
-        for (e, f) in zip(entries, feats) { if let f { bySpeaker[e.speaker, default: []].append(f) } }
-        let usable = speakers.filter { bySpeaker[$0] != nil }
-        let grouped = bySpeaker
-        return try await parallelMap(count: usable.count, threads: threads) { i in
-            try await enrollment.adapt(speaker: usable[i], features: grouped[usable[i]] ?? [], ubm: ubm, map: map, threads: 1)
-        }
+        for f in made.failures { Console.warn("skipped (\(role)): \(f.reason)") }
+        return made.models
     }
 
     /// The score file: a header, then one line per (trial, model) pair. Scores are printed

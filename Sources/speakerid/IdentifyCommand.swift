@@ -55,28 +55,25 @@ struct IdentifyCommand: AsyncParsableCommand {
         let ubmModel = try background.load()
         let loaded = try ModelStore(directory: models).loadAll(ubm: ubmModel)
         _ = try frontEnd.check(against: loaded[0].frontEnd)
-        let cohort = try normalization.load(ubm: ubmModel, enrolled: loaded.map(\.speaker))
-        // One scorer for the enrolled and the cohort models: the UBM's top-C search is shared.
-        let id = try Identifier(models: loaded + (cohort?.models ?? []), ubm: ubmModel, topC: background.topC)
+        let scorer = try normalization.scorer(models: loaded, ubm: ubmModel, topC: background.topC)
+        let normalized = normalization.tnormModels != nil
         let calibration = try calibrationOptions.load(ubm: ubmModel, frontEnd: loaded[0].frontEnd,
-                                                      normalization: cohort != nil ? .tnorm : .none, models: models)
+                                                      normalization: normalized ? .tnorm : .none, models: models)
         let enrolSeconds = Dictionary(uniqueKeysWithValues: loaded.map { ($0.speaker, $0.training.speechSeconds) })
         // The decision threshold: given, else the Bayes threshold of calibrated LLRs, else
         // none (closed set: the best speaker is always named).
         let threshold = self.threshold ?? (calibration != nil ? calibrationOptions.bayesThreshold : nil)
         let prior = calibrationOptions.prior
-        let enrolled = loaded.map(\.speaker), count = loaded.count
+        let enrolled = loaded.map(\.speaker)
         let sources = try input.sources(quiet: common.quiet)
         let n = top
         let raw = try rawAudio.format()
         let chunk = input.chunkSeconds
-        let options = id.frontEnd.options
+        let options = scorer.frontEnd.options
         let results = try await batchMap(count: sources.count, threads: common.threadCount) { i -> Answer in
-            let r = try id.scoreStreaming(sources[i], raw: raw, chunkSeconds: chunk)
-            let scores = Array(r.scores[..<count])
-            let normalized = cohort.map { $0.tnorm.normalize(scores, cohortScores: Array(r.scores[count...])) }
-            let byName = Dictionary(uniqueKeysWithValues: zip(enrolled, normalized ?? scores))
-            let ranking = Identifier.rank(speakers: enrolled, scores: scores).prefix(n).map { ($0, normalized == nil ? nil : byName[$0.speaker]) }
+            let r = try scorer.scores(sources[i], raw: raw, chunkSeconds: chunk)
+            let byName = Dictionary(uniqueKeysWithValues: zip(enrolled, r.decision))
+            let ranking = Identifier.rank(speakers: enrolled, scores: r.raw).prefix(n).map { ($0, r.normalized == nil ? nil : byName[$0.speaker]) }
             let name = sources[i].description
             let speech = Double(r.speechFrames) * options.framing.frameShiftMs / 1000
             let llrs = calibration.map { c in
@@ -124,7 +121,7 @@ struct IdentifyCommand: AsyncParsableCommand {
                     o["min_speech_seconds"] = input.minSpeech
                 }
                 if let threshold { o["threshold"] = threshold }
-                o["score_normalization"] = cohort != nil ? "tnorm" : "none"
+                o["score_normalization"] = normalized ? "tnorm" : "none"
                 if let w = a.warning { o["warning"] = w }
                 print(SpeakerIDCLI.json(o))
             } else {

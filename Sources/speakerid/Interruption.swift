@@ -1,4 +1,4 @@
-import Dispatch
+import CSignals
 import Foundation
 import SpeakerID
 #if canImport(Glibc)
@@ -10,20 +10,20 @@ import Glibc
 /// 128 + the signal number, as shells expect.
 enum Interruption {
     private static let lock = NSLock()
-    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
     nonisolated(unsafe) private static var reporter: (@Sendable () -> String?)?
 
-    /// Takes over the signals; call once at start-up.
+    /// Takes over the signals; call once at start-up. The C handler only writes the signal's
+    /// number to a pipe; a thread of its own (not one of the work pools, which may all be
+    /// busy) reads it and cleans up, so an interruption is handled at once however loaded the
+    /// machine is.
     static func install() {
-        for sig in [SIGINT, SIGTERM, SIGHUP] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { handle(sig) }
-            source.resume()
-            lock.lock()
-            sources.append(source)
-            lock.unlock()
+        guard spk_signal_pipe_install() == 0 else { return }
+        let t = Thread {
+            let sig = spk_signal_wait()
+            if sig > 0 { handle(sig) }
         }
+        t.name = "speakerid-signals"
+        t.start()
     }
 
     /// What the running command has done so far, said when it is interrupted.

@@ -94,18 +94,16 @@ struct TrainUBMCommand: AsyncParsableCommand {
         let batch = max(16, 4 * common.threadCount)
         for first in Swift.stride(from: 0, to: entries.count, by: batch) {
             let files = Array(entries[first..<min(first + batch, entries.count)])
-            let parts = try await parallelMap(count: files.count, threads: common.threadCount) { i -> FeatureMatrix? in
-                defer { progress.tick() }
-                let f: SpeechFeatures
-                do { f = try fe.features(of: files[i].source, raw: raw) } catch {
-                    if skip {
-                        Console.warn("skipped: \(error)")
-                        return nil
-                    }
-                    throw error
+            let extracted = try await fe.features(of: files.map(\.source), raw: raw, threads: common.threadCount, skipBad: skip) { progress.tick() }
+            let parts = extracted.map { r -> FeatureMatrix? in
+                switch r {
+                case .failure(let e):
+                    Console.warn("skipped: \(e.reason)")
+                    return nil
+                case .success(let f):
+                    let x = fe.normalized(f.frames)
+                    return stride > 1 ? x.selecting(Array(Swift.stride(from: 0, to: x.rows, by: stride))) : x
                 }
-                let x = fe.normalized(f.frames)
-                return stride > 1 ? x.selecting(Array(Swift.stride(from: 0, to: x.rows, by: stride))) : x
             }
             for p in parts {
                 guard let p else { continue }

@@ -57,24 +57,24 @@ struct VerifyCommand: AsyncParsableCommand {
             throw CLIError("\(models): speaker \(model.speaker.debugDescription) was not adapted from \(ubm) (enrol with --ubm \(ubm))")
         }
         _ = try frontEnd.check(against: model.frontEnd)
-        let cohort = try normalization.load(ubm: ubmModel, enrolled: [model.speaker])
-        let id = try Identifier(models: [model] + (cohort?.models ?? []), ubm: ubmModel, topC: background.topC)
+        let scorer = try normalization.scorer(models: [model], ubm: ubmModel, topC: background.topC)
+        let normalized = normalization.tnormModels != nil
         let sources = try input.sources(quiet: common.quiet)
         let raw = try rawAudio.format()
         let chunk = input.chunkSeconds
-        let options = id.frontEnd.options
+        let options = scorer.frontEnd.options
         let calibration = try calibrationOptions.load(ubm: ubmModel, frontEnd: model.frontEnd,
-                                                      normalization: cohort != nil ? .tnorm : .none, models: models)
+                                                      normalization: normalized ? .tnorm : .none, models: models)
         // Given, else the Bayes threshold of calibrated LLRs, else 0 for raw ratios.
         let threshold = self.threshold ?? (calibration != nil ? calibrationOptions.bayesThreshold : 0)
         let prior = calibrationOptions.prior
         let enrol = model.training.speechSeconds
         let results = try await batchMap(count: sources.count, threads: common.threadCount) { i -> Answer in
-            let r = try id.scoreStreaming(sources[i], raw: raw, chunkSeconds: chunk)
-            let score = cohort.map { $0.tnorm.normalize([r.scores[0]], cohortScores: Array(r.scores.dropFirst()))[0] } ?? r.scores[0]
+            let r = try scorer.scores(sources[i], raw: raw, chunkSeconds: chunk)
+            let score = r.decision[0]
             let name = sources[i].description
             let speech = Double(r.speechFrames) * options.framing.frameShiftMs / 1000
-            return Answer(file: name, score: score, rawScore: r.scores[0], speechFrames: r.speechFrames,
+            return Answer(file: name, score: score, rawScore: r.raw[0], speechFrames: r.speechFrames,
                           warning: options.narrowBandWarning(name, sourceRate: r.sourceSampleRate),
                           llr: calibration?.llr(score: score, testSeconds: speech, enrolSeconds: enrol))
         }
@@ -94,8 +94,8 @@ struct VerifyCommand: AsyncParsableCommand {
             if input.json {
                 var o: [String: Any] = ["file": a.file, "speaker": model.speaker, "score": a.score, "threshold": threshold,
                                         "accept": decision == .accepted, "decision": decision.rawValue, "speech_seconds": speech,
-                                        "score_normalization": cohort != nil ? "tnorm" : "none"]
-                if cohort != nil { o["raw_score"] = a.rawScore }
+                                        "score_normalization": normalized ? "tnorm" : "none"]
+                if normalized { o["raw_score"] = a.rawScore }
                 if let l = a.llr {
                     o["llr"] = l
                     o["posterior"] = CalibrationMetrics.posterior(llr: l, prior: prior)
