@@ -77,9 +77,10 @@ struct CommandLineTests {
         #expect(!full.stderr.contains("warning") && !full.stdout.contains("warning"), "\(full.stderr)")
     }
 
-    @Test func backgroundModelVerificationAndOpenSet() throws {
+    /// A synthetic corpus of three voices, background voices, impostor voices, a 16-component
+    /// UBM trained on the background and the corpus, and the corpus's voices adapted from it.
+    static func ubmScenario() throws -> (TempDir, String, String) {
         let dir = TempDir()
-        defer { dir.cleanup() }
         try Self.syntheticCorpus(dir)
         // Background: other "speakers" at other pitches; impostors: yet others.
         for (name, pitch) in [("bg1", 120.0), ("bg2", 200.0), ("bg3", 320.0), ("imp", 400.0)] {
@@ -91,6 +92,16 @@ struct CommandLineTests {
             }
         }
         let ubm = dir.file("ubm.gmm"), models = dir.file("models")
+        let t = try Self.run(["train-ubm", "--corpus", dir.file("background") + ":all", "--corpus", dir.file("corpus") + ":all",
+                              "--components", "16", "--out", ubm, "-q"])
+        let e = try Self.run(["enroll", "--models", models, "--corpus", dir.file("corpus"), "--split", "all", "--ubm", ubm, "-q"])
+        guard t.status == 0, e.status == 0 else { throw NewUserTests.CLIFailure(t.stderr + e.stderr) }
+        return (dir, ubm, models)
+    }
+
+    @Test func trainUBMOptionsGiveTheSameModel() throws {
+        let (dir, ubm, _) = try Self.ubmScenario()
+        defer { dir.cleanup() }
         let t = try Self.run(["train-ubm", "--corpus", dir.file("background") + ":all", "--corpus", dir.file("corpus") + ":all",
                               "--components", "16", "--out", ubm, "--json"])
         #expect(t.status == 0, "\(t.stderr)")
@@ -119,6 +130,11 @@ struct CommandLineTests {
                                    "--frames-on-disk", "--out", dir.file("disk/big.gmm")])
         let left = try FileManager.default.contentsOfDirectory(atPath: dir.file("disk"))
         #expect(failed.status == 1 && left == ["ubm.gmm"], "\(failed.stderr) \(left)")
+    }
+
+    @Test func enrolWithAUBMThenIdentifyAndVerify() throws {
+        let (dir, ubm, models) = try Self.ubmScenario()
+        defer { dir.cleanup() }
         let e = try Self.run(["enroll", "--models", models, "--corpus", dir.file("corpus"), "--split", "all", "--ubm", ubm, "--json"])
         #expect(e.status == 0, "\(e.stderr)")
         // Speech seconds per model; a warning names the speakers enrolled on less than 10 s.
@@ -156,6 +172,11 @@ struct CommandLineTests {
         _ = try Self.run(["enroll", "--models", plain, "--speaker", "x", "--components", "4", dir.file("corpus/low/0.wav"), "-q"])
         let refused = try Self.run(["identify", "--models", plain, "--ubm", ubm, dir.file("corpus/low/1.wav")])
         #expect(refused.status == 1 && refused.stderr.contains("not adapted from a UBM"), "\(refused.stderr)")
+    }
+
+    @Test func evaluateVerificationOpenSetAndScoreFile() throws {
+        let (dir, ubm, models) = try Self.ubmScenario()
+        defer { dir.cleanup() }
         // Evaluate: verification figures at the top level and per segment length; open set.
         let ev = try Self.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
                                "--segment-seconds", "1", "--impostors", dir.file("impostors"), "--threshold", "0", "--json"])
@@ -169,6 +190,39 @@ struct CommandLineTests {
         #expect(open["genuine_trials"] as? Int == 9)
         #expect((r["narrow_band_files"] as? [String: Int]) == ["test": 0, "impostors": 0])
 
+        // --scores: every (trial, model) pair, and the verification figures recomputed from the
+        // file are the report's.
+        let scoreFile = dir.file("scores.tsv")
+        let evs = try Self.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
+                                "--segment-seconds", "1", "--score-norm", "tnorm", "--cohort", dir.file("background"),
+                                "--scores", scoreFile, "--json"])
+        #expect(evs.status == 0, "\(evs.stderr)")
+        let rs = try #require(try JSONSerialization.jsonObject(with: Data(evs.stdout.utf8)) as? [String: Any])
+        let table = try String(contentsOfFile: scoreFile, encoding: .utf8).split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        #expect(table.first == ["file", "seconds", "start", "model", "speaker", "target", "score", "raw_score", "test_seconds", "enrol_seconds"])
+        let body = table.dropFirst()
+        #expect(body.allSatisfy { $0.count == 10 && ($0[5] == "target") == ($0[3] == $0[4]) })
+        // Durations: a 1-s segment holds 1 s of speech; a model's enrolment speech is the same on every row.
+        #expect(body.filter { $0[1] == "1.0" }.allSatisfy { Double($0[8]) == 1 })
+        #expect(Dictionary(grouping: body, by: { $0[3] }).values.allSatisfy { Set($0.map { $0[9] }).count == 1 })
+        for (length, entry) in [("whole", rs), ("1.0", (rs["segments"] as? [[String: Any]])?.first ?? [:])] {
+            let rows = body.filter { $0[1] == length }
+            let tar = rows.filter { $0[5] == "target" }.compactMap { Double($0[6]) }
+            let non = rows.filter { $0[5] == "nontarget" }.compactMap { Double($0[6]) }
+            let counts = entry["verification_trials"] as? [String: Int]
+            #expect(tar.count == counts?["target"] && non.count == counts?["non_target"] && tar.count * 2 == non.count, "\(length)")
+            let eer = try #require(DetectionMetrics(targets: tar, nonTargets: non)?.eer)
+            #expect(abs(eer - (entry["eer"] as? Double ?? -1)) < 1e-12, "\(length)")
+            // Identification from the raw scores: the best model of each trial.
+            let trials = Dictionary(grouping: rows, by: { $0[0] + "@" + $0[2] }).values
+            let right = trials.filter { t in t.max(by: { Double($0[7]) ?? 0 < Double($1[7]) ?? 0 })?[5] == "target" }.count
+            #expect(right == entry["correct"] as? Int, "\(length)")
+        }
+    }
+
+    @Test func tnormAtDecisionTimeGivesEvaluatesScores() throws {
+        let (dir, ubm, models) = try Self.ubmScenario()
+        defer { dir.cleanup() }
         // --scores: every (trial, model) pair, and the verification figures recomputed from the
         // file are the report's.
         let scoreFile = dir.file("scores.tsv")
@@ -234,6 +288,12 @@ struct CommandLineTests {
         let small = try Self.run(["verify", "--models", models, "--ubm", ubm, "--speaker", "high", "--tnorm-models", cohortModels, "--threshold", "0", clips[0]])
         #expect(small.status == 1 && small.stderr.contains("T-norm needs at least 3 cohort models"), "\(small.stderr)")
 
+    }
+
+    @Test func evaluateRefusesWhatItCannotDo() throws {
+        let (dir, ubm, models) = try Self.ubmScenario()
+        defer { dir.cleanup() }
+        let scoreFile = dir.file("scores.tsv")
         // evaluate refuses normalisation it cannot do rather than mixing raw and normalised
         // scores: a one-speaker T-norm cohort, Z-norm at a length no cohort file reaches.
         let tiny = try Self.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
@@ -255,6 +315,11 @@ struct CommandLineTests {
         let noDir = try Self.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
                                   "--scores", dir.file("missing/s.tsv")])
         #expect(noDir.status != 0 && noDir.stderr.contains("does not exist") && !FileManager.default.fileExists(atPath: dir.file("missing")))
+    }
+
+    @Test func narrowBandImpostorsAndUnusableCohortFiles() throws {
+        let (dir, ubm, models) = try Self.ubmScenario()
+        defer { dir.cleanup() }
         // 8-kHz impostors: counted, and one warning line for them.
         try AudioWriter.write(SyntheticSpeech.generate(seconds: 2, sampleRate: 8000, seed: 9, pitch: 400), sampleRate: 8000,
                               to: dir.file("impostors/imp/narrow.wav"))
@@ -286,6 +351,11 @@ struct CommandLineTests {
         }
         try FileManager.default.removeItem(atPath: dir.file("background/bg1/broken.wav"))
 
+    }
+
+    @Test func reportHoldsEveryChart() throws {
+        let (dir, ubm, models) = try Self.ubmScenario()
+        defer { dir.cleanup() }
         // The HTML report: every chart present, and a real browser renders it.
         let rep = try Self.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
                                 "--segment-seconds", "0.5,1", "--report", dir.file("report"), "-q"])
