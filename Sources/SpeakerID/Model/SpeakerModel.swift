@@ -59,6 +59,9 @@ public struct SpeakerModel: Sendable {
     public var kind: ModelKind = .speaker
     /// Set for models MAP-adapted from a UBM.
     public var ubm: UBMReference?
+    /// For a UBM being trained in steps (`init-ubm`, then rounds of `update`): where EM stands.
+    /// nil for a finished model.
+    public var emProgress: EMProgress?
     /// CRC-64 of the file the model was read from (nil for models not read from a file).
     public var checksum: UInt64?
 
