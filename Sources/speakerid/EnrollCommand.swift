@@ -36,6 +36,8 @@ struct EnrollCommand: AsyncParsableCommand {
     var adapt: String?
     @Argument(help: "Audio files or folders of the speaker (with --speaker).")
     var audio: [String] = []
+    /// Sharded enrolment (issue #17): with --corpus, only the speakers of shard I of N.
+    @OptionGroup var sharding: ShardArguments
 
     @OptionGroup var em: EMArguments
     @OptionGroup var frontEnd: FrontEndArguments
@@ -46,6 +48,7 @@ struct EnrollCommand: AsyncParsableCommand {
         if (speaker == nil) == (corpus == nil) { throw ValidationError("give either --speaker NAME with audio files, or --corpus DIR") }
         if speaker != nil && audio.isEmpty { throw ValidationError("--speaker needs at least one audio file or folder") }
         if corpus != nil && !audio.isEmpty { throw ValidationError("audio arguments go with --speaker, not --corpus") }
+        if sharding.shard != nil && corpus == nil { throw ValidationError("--shard splits a corpus's speakers: give --corpus DIR") }
         if let adapt, adapt.isEmpty || !adapt.allSatisfy({ "mwv".contains($0) }) { throw ValidationError("--adapt takes letters from m, w, v (e.g. m or mwv)") }
         if let r = relevance, !(r > 0 && r <= 1e6) { throw ValidationError("--relevance must be more than 0 and at most 1e6") }
         if ubm == nil {
@@ -118,6 +121,9 @@ struct EnrollCommand: AsyncParsableCommand {
                 do { _ = try SpeakerName(s) } catch { throw CLIError("\(corpus): \(error)") }
                 jobs.append((s, entries.filter { $0.speaker == s }.map(\.path)))
             }
+            // Sharded enrolment: the speakers at positions p with p mod N = I (each model is
+            // the same as in an enrolment of the whole corpus).
+            jobs = try sharding.parsed().select(jobs)
         }
         try store.prepareDirectory()
         try Self.checkCompatible(store: store, replacing: Set(jobs.map(\.0)), frontEnd: options, ubm: ubmModel, ubmPath: ubm)

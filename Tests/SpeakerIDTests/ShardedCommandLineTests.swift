@@ -132,4 +132,57 @@ struct ShardedCommandLineTests {
         // Bad shard specifications are usage errors.
         #expect(try CLI.run(["accumulate", "--model", m0] + corpora + ["--shard", "2/2", "--out", dir.file("y.stats")]).status == 64)
     }
+
+    @Test func shardedEnrolmentAndEvaluationGiveTheWholeRunsModelsAndFigures() throws {
+        let f = try NewUserTests.Fixture(enrolAdapted: false)
+        defer { f.dir.cleanup() }
+        let corpus = f.dir.file("corpus")
+        let whole = f.dir.file("whole"), sharded = f.dir.file("sharded")
+        #expect(try CLI.run(["enroll", "--models", whole, "--corpus", corpus, "--split", "all", "--ubm", f.ubm, "-q"]).status == 0)
+        for i in 0..<2 {
+            let e = try CLI.run(["enroll", "--models", sharded, "--corpus", corpus, "--split", "all", "--ubm", f.ubm, "--shard", "\(i)/2", "--json"])
+            #expect(e.status == 0, "\(e.stderr)")
+            #expect((Self.json(e)["models"] as? [[String: Any]])?.count == (i == 0 ? 2 : 1))
+        }
+        let names = try FileManager.default.contentsOfDirectory(atPath: whole).sorted()
+        let shardedNames = try FileManager.default.contentsOfDirectory(atPath: sharded).sorted()
+        #expect(names.count == 3 && shardedNames == names)
+        for n in names {
+            #expect(FileManager.default.contents(atPath: "\(whole)/\(n)") == FileManager.default.contents(atPath: "\(sharded)/\(n)"), "\(n)")
+        }
+        #expect(try CLI.run(["enroll", "--models", sharded, "--speaker", "x", "--shard", "0/2", f.clip("low", 0)]).status == 64)
+
+        // One evaluation against three shards' score files, T-normed, with 1-s segments.
+        let common = ["evaluate", "--models", whole, "--ubm", f.ubm, "--corpus", corpus, "--split", "all", "--segment-seconds", "1,0.5",
+                      "--score-norm", "tnorm", "--cohort", f.dir.file("background")]
+        let one = try CLI.run(common + ["--scores", f.dir.file("all.tsv"), "--json"])
+        try #require(one.status == 0, "\(one.stderr)")
+        var parts: [String] = []
+        for i in 0..<3 {
+            let part = f.dir.file("part-\(i).tsv")
+            let r = try CLI.run(common + ["--shard", "\(i)/3", "--scores", part, "-q"])
+            #expect(r.status == 0, "\(r.stderr)")
+            parts.append(part)
+        }
+        let report = try CLI.run(["score-report", "--json"] + parts.reversed())
+        try #require(report.status == 0, "\(report.stderr)")
+        let a = Self.json(one), b = Self.json(report)
+        let keys = ["accuracy", "trials", "correct", "eer", "min_dcf", "eer_threshold", "verification_trials", "det"]
+        func figures(_ o: [String: Any]) -> NSDictionary { NSDictionary(dictionary: o.filter { keys.contains($0.key) }) }
+        #expect(figures(a) == figures(b) && figures(a).count == keys.count, "whole files: \(figures(a)) against \(figures(b))")
+        let sa = a["segments"] as? [[String: Any]] ?? [], sb = b["segments"] as? [[String: Any]] ?? []
+        // evaluate lists segments as asked (1, 0.5); score-report by length.
+        #expect(sa.count == 2 && sb.count == 2)
+        for s in sa {
+            let match = sb.first { $0["segment_seconds"] as? Double == s["segment_seconds"] as? Double } ?? [:]
+            #expect(figures(s) == figures(match), "\(s["segment_seconds"] ?? "?")-s segments")
+        }
+        #expect(NSArray(array: a["per_speaker"] as? [Any] ?? []) == NSArray(array: b["per_speaker"] as? [Any] ?? []))
+        #expect(NSDictionary(dictionary: a["confusion"] as? [String: Any] ?? [:]) == NSDictionary(dictionary: b["confusion"] as? [String: Any] ?? [:]))
+        // A part given twice is refused; --shard needs --scores and refuses what needs every trial.
+        let twice = try CLI.run(["score-report", parts[0], parts[1], parts[0]])
+        #expect(twice.status == 1 && twice.stderr.split(separator: "\n").count == 1, "\(twice.stderr)")
+        #expect(try CLI.run(common + ["--shard", "0/3"]).status == 64)
+        #expect(try CLI.run(common + ["--shard", "0/3", "--scores", f.dir.file("p.tsv"), "--report", f.dir.file("r")]).status == 64)
+    }
 }
