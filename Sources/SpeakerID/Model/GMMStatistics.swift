@@ -105,13 +105,21 @@ public struct GMMStatistics: Sendable, Equatable {
                 cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(K), Int32(W), Int32(n),
                             1, lik, Int32(K), aug, Int32(W), 0, st.baseAddress, Int32(W))
             }
-            for k in 0..<K {
-                let row = k * W
-                for d in 0..<D {
-                    first[k * D + d] += Double(blockStats[row + d])
-                    second[k * D + d] += Double(blockStats[row + D + d])
+            blockStats.withUnsafeBufferPointer { b in
+                first.withUnsafeMutableBufferPointer { f in
+                    second.withUnsafeMutableBufferPointer { q in
+                        occ.withUnsafeMutableBufferPointer { o in
+                            for k in 0..<K {
+                                let row = k * W
+                                for d in 0..<D {
+                                    f[k * D + d] += Double(b[row + d])
+                                    q[k * D + d] += Double(b[row + D + d])
+                                }
+                                o[k] += Double(b[row + 2 * D])
+                            }
+                        }
+                    }
                 }
-                occ[k] += Double(blockStats[row + 2 * D])
             }
         }
         var ok = occ.withUnsafeBufferPointer { occupancySums.addExactly($0) }
