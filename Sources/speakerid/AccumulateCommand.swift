@@ -21,6 +21,8 @@ struct AccumulateCommand: AsyncParsableCommand {
     @OptionGroup var sharding: ShardArguments
     @Option(help: ArgumentHelp("Statistics file to write.", valueName: "file"))
     var out: String
+    @Option(help: ArgumentHelp("Keep the shard's frames in this folder after the first run (about 90 MB per hour of speech) and read them in later EM iterations instead of decoding the audio again.", valueName: "dir"))
+    var framesCache: String?
     @Flag(help: "Print a JSON summary.")
     var json = false
 
@@ -38,8 +40,38 @@ struct AccumulateCommand: AsyncParsableCommand {
         let quiet = common.quiet || json
         let corpus = try background.read(quiet: quiet)
         let mine = shard.select(corpus.entries)
-        let loaded = try await BackgroundFrames.load(mine, frontEnd: fe, raw: try rawAudio.format(), keepEvery: background.keepEvery,
+        // The shard's frames: from the cache when it holds exactly these, else from the audio.
+        var cache: (path: String, key: FrameCacheKey)?
+        var cached: FrameCache?
+        if let dir = framesCache {
+            do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+                throw CLIError("\(dir): cannot create the frames cache folder (\(error.localizedDescription))")
+            }
+            let key = FrameCacheKey(listing: corpus.listing, shard: shard.index, shardCount: shard.count, keepEvery: background.keepEvery,
+                                    frontEnd: options, sources: Self.sourcesChecksum(mine))
+            let path = (dir as NSString).appendingPathComponent("shard-\(shard.index)-of-\(shard.count).frames")
+            cache = (path, key)
+            do { cached = try FrameCache.read(path, key: key) } catch {
+                if !quiet { Console.warn("warning: \(error); decoding the audio again") }
+            }
+        }
+        var frameSource = "off"
+        let loaded: BackgroundFrames
+        if let cached {
+            loaded = BackgroundFrames(matrix: cached.frames, recordingRows: cached.recordingRows, usableFiles: cached.files)
+            frameSource = "read"
+        } else {
+            loaded = try await BackgroundFrames.load(mine, frontEnd: fe, raw: try rawAudio.format(), keepEvery: background.keepEvery,
                                                      skipBad: background.skipBad, threads: common.threadCount, quiet: quiet, spill: nil)
+            if let cache {
+                do {
+                    try FrameCache(frames: loaded.matrix, recordingRows: loaded.recordingRows, files: loaded.usableFiles).write(cache.path, key: cache.key)
+                    frameSource = "written"
+                } catch {
+                    if !quiet { Console.warn("warning: \(error); the frames are not cached") }
+                }
+            }
+        }
         let frames = RecordingFrames(loaded.matrix, recordingRows: loaded.recordingRows)
         let emStart = Date()
         let stats = try await EMTrainer.statistics(m.gmm, frames, threads: common.threadCount)
@@ -51,10 +83,23 @@ struct AccumulateCommand: AsyncParsableCommand {
         let seconds = Date().timeIntervalSince(start)
         if json {
             print(SpeakerIDCLI.json(["file": out, "shard": shard.description, "frames": stats.frames, "files": loaded.usableFiles,
-                                     "log_likelihood": jnum(stats.averageLogLikelihood), "statistics_seconds": emSeconds,
+                                     "log_likelihood": jnum(stats.averageLogLikelihood), "statistics_seconds": emSeconds, "frames_cache": frameSource,
                                      "run_seconds": seconds]))
         } else {
             Console.progress("wrote \(out): shard \(shard) of \(corpus.entries.count) files: \(loaded.usableFiles) files, \(stats.frames) frames, average log-likelihood \(fmt(stats.averageLogLikelihood, 4)), statistics \(fmt(emSeconds, 2)) s of \(fmt(seconds, 2)) s", quiet: quiet)
         }
+    }
+
+    /// A checksum of the recordings' paths, sizes and modification times: a cache made before
+    /// a recording changed is not used.
+    static func sourcesChecksum(_ entries: [CorpusEntry]) -> String {
+        var crc = CRC64()
+        for e in entries {
+            let a = try? FileManager.default.attributesOfItem(atPath: e.path)
+            let size = (a?[.size] as? NSNumber)?.int64Value ?? -1
+            let time = (a?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+            crc.update(Array("\(e.path)\t\(size)\t\(time)\n".utf8))
+        }
+        return String(format: "%016llx", crc.value)
     }
 }

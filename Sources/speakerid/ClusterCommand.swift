@@ -48,6 +48,8 @@ struct ClusterTrainUBMCommand: AsyncParsableCommand {
     var speakerid: String?
     @Flag(help: "init-ubm keeps the frames in a temporary file in --work instead of in memory.")
     var framesOnDisk = false
+    @Flag(help: "Decode the audio in every iteration instead of caching each shard's frames in --work/frames (about 90 MB per hour of speech).")
+    var noFramesCache = false
     @Option(help: ArgumentHelp("Seconds between queue polls while waiting (default: 1).", valueName: "s"))
     var poll = 1.0
     @Flag(help: "Print a JSON summary.")
@@ -94,7 +96,8 @@ struct ClusterTrainUBMCommand: AsyncParsableCommand {
             return
         }
         let state = try plan.state(listing: corpus.listing)
-        let jobs = try plan.submit(queue, state: state, arguments: arguments, sbatchOptions: sbatchOptions, framesOnDisk: framesOnDisk)
+        let jobs = try plan.submit(queue, state: state, arguments: arguments, sbatchOptions: sbatchOptions, framesOnDisk: framesOnDisk,
+                                   framesCache: !noFramesCache)
         if !quiet {
             let from = state.firstRound.map { "iteration \($0)" } ?? "init-ubm"
             Console.progress("cluster: submitted \(jobs.count) jobs from \(from) (\(state.missingShards.count < shards && state.firstRound != nil ? "shards \(state.missingShards.map(String.init).joined(separator: ", ")) of iteration \(state.firstRound ?? 0) missing" : "\(shards) shards per iteration")); work folder \(plan.work)", quiet: false)

@@ -9,6 +9,7 @@ import SpeakerID
 ///     logs/*.log                   their output
 ///     models/model-R.gmm           the model after R iterations (0: init-ubm's)
 ///     stats/round-R/shard-S.stats  statistics of shard S under model-R; all.stats their sum
+///     frames/shard-S-of-N.frames   shard S's frames, cached by its first accumulate task
 ///     finished                     written once the UBM is at --out
 ///
 /// Every file is written atomically by the step that makes it, so what exists is complete, and
@@ -140,7 +141,7 @@ struct SlurmPlan {
     /// Writes the job scripts and submits what `state` says is left, each step depending on
     /// the one before; returns the jobs in order.
     func submit(_ queue: SlurmQueue, state: State, arguments: ClusterArguments, sbatchOptions: [String],
-                framesOnDisk: Bool) throws -> [Job] {
+                framesOnDisk: Bool, framesCache: Bool) throws -> [Job] {
         let header = """
         #!/bin/bash
         # Written by speakerid cluster train-ubm; run by Slurm.
@@ -171,7 +172,8 @@ struct SlurmPlan {
                 let script = path("jobs/accumulate-\(r).sh")
                 let words = ["accumulate", "--model", model(r)] + arguments.background
                 let body = "S=${SLURM_ARRAY_TASK_ID:?run as a Slurm array task}\n"
-                    + "exec \(spk) \(words.map(shellQuote).joined(separator: " ")) --shard \"$S/\(shards)\" --out \(shellQuote(statsFolder(r)))/shard-\"$S\".stats --threads \(threads) -q\n"
+                    + "exec \(spk) \(words.map(shellQuote).joined(separator: " ")) --shard \"$S/\(shards)\" --out \(shellQuote(statsFolder(r)))/shard-\"$S\".stats"
+                    + (framesCache ? " --frames-cache \(shellQuote(path("frames")))" : "") + " --threads \(threads) -q\n"
                 try write(script, header + body)
                 let id = try queue.submit(script, options: common + dependency()
                                             + ["--array=\(Self.ranges(tasks))", "-J", "spk-acc-\(r)", "-o", path("logs/accumulate-\(r)-%a.log")])

@@ -185,4 +185,37 @@ struct ShardedCommandLineTests {
         #expect(try CLI.run(common + ["--shard", "0/3"]).status == 64)
         #expect(try CLI.run(common + ["--shard", "0/3", "--scores", f.dir.file("p.tsv"), "--report", f.dir.file("r")]).status == 64)
     }
+
+    @Test func framesCacheGivesTheSameStatisticsAndIsRebuiltWhenStaleOrDamaged() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let corpora = try Self.corpora(dir)
+        let m0 = dir.file("m0.gmm"), cache = dir.file("cache")
+        #expect(try CLI.run(["init-ubm"] + corpora + ["--components", "4", "--out", m0, "-q"]).status == 0)
+        func accumulate(_ out: String, _ extra: [String] = []) throws -> (String, Data?) {
+            let r = try CLI.run(["accumulate", "--model", m0] + corpora + extra + ["--shard", "1/3", "--out", dir.file(out), "--json"])
+            #expect(r.status == 0, "\(r.stderr)")
+            return (Self.json(r)["frames_cache"] as? String ?? "?", FileManager.default.contents(atPath: dir.file(out)))
+        }
+        let (off, plain) = try accumulate("plain.stats")
+        let (written, first) = try accumulate("a.stats", ["--frames-cache", cache])
+        let (read, second) = try accumulate("b.stats", ["--frames-cache", cache])
+        #expect(off == "off" && written == "written" && read == "read")
+        #expect(plain != nil && plain == first && first == second)
+        // Other frames (another --keep-every) do not use it; a damaged cache is decoded again.
+        let (other, _) = try accumulate("c.stats", ["--frames-cache", cache, "--keep-every", "2"])
+        #expect(other == "written")
+        let file = dir.file("cache/shard-1-of-3.frames")
+        #expect(try accumulate("d.stats", ["--frames-cache", cache]).0 == "written")
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: file))
+        bytes[bytes.count - 100] ^= 0x40
+        try bytes.write(to: URL(fileURLWithPath: file))
+        let r = try CLI.run(["accumulate", "--model", m0] + corpora + ["--shard", "1/3", "--frames-cache", cache, "--out", dir.file("e.stats")])
+        #expect(r.status == 0 && r.stderr.contains("damaged frame cache (frames checksum mismatch); decoding the audio again"), "\(r.stderr)")
+        #expect(FileManager.default.contents(atPath: dir.file("e.stats")) == plain)
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: file))
+        let t = try CLI.run(["accumulate", "--model", m0] + corpora + ["--shard", "1/3", "--frames-cache", cache, "--out", dir.file("f.stats")])
+        #expect(t.status == 0 && t.stderr.contains("damaged frame cache"), "\(t.stderr)")
+        #expect(FileManager.default.contents(atPath: dir.file("f.stats")) == plain)
+    }
 }
