@@ -57,15 +57,19 @@ struct AccumulateCommand: AsyncParsableCommand {
         }
         var frameSource = "off"
         let loaded: BackgroundFrames
+        let moments: MomentAccumulator
         if let cached {
             loaded = BackgroundFrames(matrix: cached.frames, recordingRows: cached.recordingRows, usableFiles: cached.files)
+            moments = cached.moments
             frameSource = "read"
         } else {
             loaded = try await BackgroundFrames.load(mine, frontEnd: fe, raw: try rawAudio.format(), keepEvery: background.keepEvery,
                                                      skipBad: background.skipBad, threads: common.threadCount, quiet: quiet, spill: nil)
+            moments = loaded.matrix.moments()
             if let cache {
                 do {
-                    try FrameCache(frames: loaded.matrix, recordingRows: loaded.recordingRows, files: loaded.usableFiles).write(cache.path, key: cache.key)
+                    try FrameCache(frames: loaded.matrix, recordingRows: loaded.recordingRows, files: loaded.usableFiles,
+                                   moments: moments).write(cache.path, key: cache.key)
                     frameSource = "written"
                 } catch {
                     if !quiet { Console.warn("warning: \(error); the frames are not cached") }
@@ -76,7 +80,7 @@ struct AccumulateCommand: AsyncParsableCommand {
         let emStart = Date()
         let stats = try await EMTrainer.statistics(m.gmm, frames, threads: common.threadCount)
         let emSeconds = Date().timeIntervalSince(emStart)
-        let file = StatisticsFile(statistics: stats, moments: try frames.moments(), model: m.checksumHex ?? "", frontEnd: options,
+        let file = StatisticsFile(statistics: stats, moments: moments, model: m.checksumHex ?? "", frontEnd: options,
                                   listing: corpus.listing, shardCount: shard.count, shards: [shard.index],
                                   keepEvery: background.keepEvery, files: loaded.usableFiles)
         try ModelStore.write(file, to: out)

@@ -46,7 +46,7 @@ public enum FrameCacheError: Error, Equatable, Sendable, CustomStringConvertible
 /// as Kaldi keeps its features in archives. About 90 MB per hour of speech at 63 dimensions.
 ///
 ///     magic "SPKRFRMS" | u32 version 1 | u32 0x01020304 | u64 n | n bytes of JSON (key,
-///     recording rows, usable files) | u64 CRC-64 of all bytes so far | u64 rows | u32 columns |
+///     recording rows, usable files, the frames' exact moments) | u64 CRC-64 of all bytes so far | u64 rows | u32 columns |
 ///     u32 0 | rows x columns binary32 (native little-endian) | u64 `FastChecksum` of those
 ///
 /// Written atomically (temporary file, fsync, rename); a file whose key differs is not used.
@@ -54,6 +54,8 @@ public struct FrameCache: Sendable {
     public var frames: FeatureMatrix
     public var recordingRows: [Int]
     public var files: Int
+    /// The frames' exact moments, so later iterations need not add them up again.
+    public var moments: MomentAccumulator
 
     static let magic: [UInt8] = Array("SPKRFRMS".utf8)
 
@@ -61,13 +63,25 @@ public struct FrameCache: Sendable {
         var key: FrameCacheKey
         var recordingRows: [Int]
         var files: Int
+        /// The moments' exact sums, each "high:low" in hex, and whether every value was finite.
+        var sums: [String]
+        var squares: [String]
+        var allFinite: Bool
     }
 
-    /// Frames to cache.
-    public init(frames: FeatureMatrix, recordingRows: [Int], files: Int) {
+    /// Frames to cache, with their moments.
+    public init(frames: FeatureMatrix, recordingRows: [Int], files: Int, moments: MomentAccumulator) {
         self.frames = frames
         self.recordingRows = recordingRows
         self.files = files
+        self.moments = moments
+    }
+
+    static func hex(_ e: ExactSum) -> String { String(UInt64(bitPattern: e.high), radix: 16) + ":" + String(e.low, radix: 16) }
+    static func exact(_ s: String) -> ExactSum? {
+        let p = s.split(separator: ":")
+        guard p.count == 2, let h = UInt64(p[0], radix: 16), let l = UInt64(p[1], radix: 16) else { return nil }
+        return ExactSum(high: Int64(bitPattern: h), low: l)
     }
 
     /// The cache at `path` if it exists and was made for `key`; nil otherwise. A file that is
@@ -109,7 +123,11 @@ public struct FrameCache: Sendable {
         guard tail.u64() == sum else { throw FrameCacheError.damaged(path, "frames checksum mismatch") }
         var extra: UInt8 = 0
         guard pread(fd, &extra, 1, off_t(offset)) == 0 else { throw FrameCacheError.damaged(path, "bytes after the end") }
-        return FrameCache(frames: frames, recordingRows: meta.recordingRows, files: meta.files)
+        let sums = meta.sums.compactMap(exact), squares = meta.squares.compactMap(exact)
+        guard sums.count == frames.columns, squares.count == frames.columns else { throw FrameCacheError.damaged(path, "moments") }
+        return FrameCache(frames: frames, recordingRows: meta.recordingRows, files: meta.files,
+                          moments: MomentAccumulator(columns: frames.columns, rows: frames.rows, allFinite: meta.allFinite,
+                                                     sums: sums, squares: squares))
     }
 
     /// Writes the cache to `path` for `key`, atomically.
@@ -119,7 +137,8 @@ public struct FrameCache: Sendable {
         head.appendLE(UInt32(0x0102_0304))
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys]
-        let meta = [UInt8](try enc.encode(Metadata(key: key, recordingRows: recordingRows, files: files)))
+        let meta = [UInt8](try enc.encode(Metadata(key: key, recordingRows: recordingRows, files: files, sums: moments.sums.map(Self.hex),
+                                                   squares: moments.squares.map(Self.hex), allFinite: moments.allFinite)))
         head.appendLE(UInt64(meta.count))
         head += meta
         head.appendLE(CRC64.checksum(head))
