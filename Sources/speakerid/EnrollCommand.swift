@@ -38,6 +38,8 @@ struct EnrollCommand: AsyncParsableCommand {
     var add = false
     @Argument(help: "Audio files or folders of the speaker (with --speaker).")
     var audio: [String] = []
+    /// Sharded enrolment (issue #17): with --corpus, only the speakers of shard I of N.
+    @OptionGroup var sharding: ShardArguments
 
     @OptionGroup var em: EMArguments
     @OptionGroup var frontEnd: FrontEndArguments
@@ -50,6 +52,7 @@ struct EnrollCommand: AsyncParsableCommand {
         if corpus != nil && !audio.isEmpty { throw ValidationError("audio arguments go with --speaker, not --corpus") }
         if add && (speaker == nil || ubm == nil) { throw ValidationError("--add goes with --speaker NAME and --ubm FILE (audio is added to a MAP-adapted model)") }
         if add && (relevance != nil || adapt != nil) { throw ValidationError("--add keeps the model's own --relevance and --adapt") }
+        if sharding.shard != nil && corpus == nil { throw ValidationError("--shard splits a corpus's speakers: give --corpus DIR") }
         if let r = relevance, !(r > 0 && r <= 1e6) { throw ValidationError("--relevance must be more than 0 and at most 1e6") }
         if ubm == nil {
             let mapOnly = [("--relevance", relevance != nil), ("--adapt", adapt != nil)].filter(\.1).map(\.0)
@@ -118,6 +121,9 @@ struct EnrollCommand: AsyncParsableCommand {
                 do { _ = try SpeakerName(s) } catch { throw CLIError("\(corpus): \(error)") }
                 jobs.append((s, entries.filter { $0.speaker == s }.map(\.source)))
             }
+            // Sharded enrolment: the speakers at positions p with p mod N = I (each model is
+            // the same as in an enrolment of the whole corpus).
+            jobs = try sharding.parsed().select(jobs)
         }
         try store.prepareDirectory()
         // --add: the speaker's model, and the files it already holds left out.

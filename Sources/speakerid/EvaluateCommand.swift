@@ -59,6 +59,9 @@ struct EvaluateCommand: AsyncParsableCommand {
     @OptionGroup var frontEnd: FrontEndArguments
     @OptionGroup var rawAudio: RawAudioArguments
     @OptionGroup var common: CommonArguments
+    // Issue #17, sharded evaluation: --shard I/N scores the test files at positions p with
+    // p mod N = I into --scores; score-report adds the parts up. (Begin/end of this option.)
+    @OptionGroup var sharding: ShardArguments
 
     func parsedSegments() throws -> [Double] {
         guard let segmentSeconds else { return [] }
@@ -90,6 +93,11 @@ struct EvaluateCommand: AsyncParsableCommand {
         if background.ubm == nil && (mode != .none || !impostors.isEmpty) { throw ValidationError("--score-norm and --impostors need --ubm") }
         if let t = threshold, !t.isFinite { throw ValidationError("--threshold must be a number") }
         if scores != nil && background.ubm == nil { throw ValidationError("--scores needs --ubm (verification scores are log-likelihood ratios)") }
+        // Issue #17: a shard's figures are only a part; the whole report comes from score-report.
+        if sharding.shard != nil {
+            if scores == nil { throw ValidationError("--shard writes one part of the scores: give --scores PART.tsv (and --ubm); score-report adds the parts up") }
+            if !impostors.isEmpty || report != nil { throw ValidationError("--shard cannot be used with --impostors or --report, which need every trial; run score-report on the parts") }
+        }
     }
 
     /// The output files can be written: checked before the evaluation runs, not after.
@@ -118,7 +126,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         _ = try frontEnd.check(against: loaded[0].frontEnd)
         let id = try Identifier(models: loaded, ubm: ubmModel, topC: topC)
         let testCorpus = try Corpus(root: corpus)
-        let entries = try testCorpus.entries(split: split)
+        let entries = try sharding.parsed().select(try testCorpus.entries(split: split))  // issue #17: --shard
         let mode = scoreNorm
         let quiet = common.quiet || json
         var ev = Evaluator(identifier: id, segmentSeconds: try parsedSegments(), threads: common.threadCount, skipBad: skipBad)

@@ -47,6 +47,8 @@ struct InfoCommand: ParsableCommand {
                 lines.append("  trained on:  \(t.files) file(s), \(t.frames) speech frames (\(fmt(t.speechSeconds, 1)) s)")
                 if let u = m.ubm {
                     lines.append("  MAP-adapted: from the UBM with checksum \(u.checksum) (\(u.components) components), relevance \(fmt(u.relevance, 3)), adapted \(Self.adaptedNames(u.adapted).joined(separator: ", "))")
+                } else if let p = m.emProgress {
+                    lines.append("  in training: after \(p.history.count) of at most \(t.em.maxIterations) EM iterations (init-ubm, update); not a finished UBM")
                 } else {
                     lines.append("  EM:          \(t.iterations) iterations, \(t.converged ? "converged" : "stopped at the limit"), final average log-likelihood \(fmt(t.finalLogLikelihood, 4)), seed \(t.seed)")
                 }

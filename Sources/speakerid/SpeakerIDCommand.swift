@@ -14,7 +14,8 @@ struct SpeakerIDCommand: AsyncParsableCommand {
         """,
         version: SpeakerIDVersion.current,
         subcommands: [FeaturesCommand.self, EnrollCommand.self, IdentifyCommand.self, VerifyCommand.self, EvaluateCommand.self, CalibrateCommand.self,
-                      InfoCommand.self, SpeakersCommand.self, TrainUBMCommand.self, DemoCorpusCommand.self, BenchCommand.self]
+                      InfoCommand.self, SpeakersCommand.self, TrainUBMCommand.self, DemoCorpusCommand.self, BenchCommand.self,
+                      InitUBMCommand.self, AccumulateCommand.self, SumStatsCommand.self, UpdateCommand.self, ClusterCommand.self, ScoreReportCommand.self]
     )
 
     /// `speakerid` alone is a usage error: the help goes to standard error, exit 64.

@@ -68,21 +68,12 @@ struct TrainUBMCommand: AsyncParsableCommand {
         em.seed = seed
         try em.validate()
         try ModelStore.prepareOutput(out)
-        let entries = try corpus.flatMap { spec in
-            let (dir, sp) = Self.corpusAndSplit(spec, defaultSplit: split)
-            let c = try Corpus(root: dir)
-            if !(common.quiet || json) { for n in c.notes { Console.warn("note: " + n) } }
-            return try c.entries(split: sp == "all" ? nil : sp)
-        }
+        let background = try BackgroundCorpus(specs: corpus, defaultSplit: split)
+        if !(common.quiet || json) { for n in background.notes { Console.warn("note: " + n) } }
+        let entries = background.entries
         let raw = try rawAudio.format()
         let quiet = common.quiet || json
-        let progress = Progress(total: entries.count, label: "features", quiet: quiet)
-        let skip = skipBad
         let stride = keepEvery
-        // Files are read in batches, each file's frames normalised (and thinned) at once and
-        // appended in file order, so memory holds the kept frames plus one batch, not every
-        // file's features next to their concatenation.
-        var frames = FeatureMatrix(columns: options.dimension)
         let folder = (out as NSString).deletingLastPathComponent
         let spill = try framesOnDisk ? FrameFile.Writer(directory: folder.isEmpty ? "." : folder, columns: options.dimension) : nil
         var spilled: FrameFile?
@@ -90,27 +81,9 @@ struct TrainUBMCommand: AsyncParsableCommand {
         defer {
             if let spilled { spilled.remove() } else { spill?.discard() }
         }
-        var usableFiles = 0
-        let batch = max(16, 4 * common.threadCount)
-        for first in Swift.stride(from: 0, to: entries.count, by: batch) {
-            let files = Array(entries[first..<min(first + batch, entries.count)])
-            let extracted = try await fe.features(of: files.map(\.source), raw: raw, threads: common.threadCount, skipBad: skip) { progress.tick() }
-            let parts = extracted.map { r -> FeatureMatrix? in
-                switch r {
-                case .failure(let e):
-                    Console.warn("skipped: \(e.reason)")
-                    return nil
-                case .success(let f):
-                    let x = fe.normalized(f.frames)
-                    return stride > 1 ? x.selecting(Array(Swift.stride(from: 0, to: x.rows, by: stride))) : x
-                }
-            }
-            for p in parts {
-                guard let p else { continue }
-                if let spill { try spill.append(p) } else { frames.append(p) }
-                usableFiles += 1
-            }
-        }
+        let loaded = try await BackgroundFrames.load(entries, frontEnd: fe, raw: raw, keepEvery: keepEvery, skipBad: skipBad,
+                                                     threads: common.threadCount, quiet: quiet, spill: spill)
+        let frames = loaded.matrix, usableFiles = loaded.usableFiles
         if usableFiles == 0 { throw CLIError("\(corpus.joined(separator: ", ")): no usable audio") }
         if let spill { spilled = try spill.finish() }
         let frameCount = spilled?.rows ?? frames.rows
@@ -125,9 +98,13 @@ struct TrainUBMCommand: AsyncParsableCommand {
             let eta = el / Double(it + 1) * Double(total - it)
             Console.progress("EM iteration \(it)/\(total): average log-likelihood \(fmt(ll, 4)) (\(fmt(el, 1)) s, ETA \(fmt(eta, 0)) s)", quiet: false)
         }
+        // EM sums its statistics recording by recording, so the sharded path (init-ubm,
+        // accumulate, sum-stats, update) reaches this same model bit for bit.
         let result: TrainingResult
-        if let spilled { result = try await trainer.train(spilled, threads: common.threadCount) } else {
-            result = try await trainer.train(frames, threads: common.threadCount)
+        if let spilled {
+            result = try await trainer.train(RecordingFrames(spilled, recordingRows: loaded.recordingRows), threads: common.threadCount)
+        } else {
+            result = try await trainer.train(RecordingFrames(frames, recordingRows: loaded.recordingRows), threads: common.threadCount)
         }
         let info = TrainingInfo(frames: frameCount, speechSeconds: Double(frameCount) * options.framing.frameShiftMs / 1000,
                                 files: usableFiles, iterations: result.iterations, converged: result.converged,

@@ -323,7 +323,18 @@ struct NewUserTests {
             ["bench", "em", "--frames", "500", "--components", "4", "--dim", "3", "--iterations", "1", "--json"],
             ["bench", "features", "--seconds", "1", "--repeats", "1", "--audio-dir", f.dir.file("bench-audio")],
             ["bench", "gemm", "--components", "8", "--inner", "9", "--seconds", "0.01"],
-        ]
+            // Sharded training and evaluation (issue #17), in order: each step reads the last one's file.
+            ["init-ubm", "--corpus", f.dir.file("background") + ":all", "--components", "4", "--out", f.dir.file("m0.gmm"), "--json"],
+            ["accumulate", "--model", f.dir.file("m0.gmm"), "--corpus", f.dir.file("background") + ":all", "--shard", "0/1",
+             "--out", f.dir.file("s0.stats"), "--json"],
+            ["sum-stats", "--out", f.dir.file("all.stats"), f.dir.file("s0.stats"), "--json"],
+            ["update", "--model", f.dir.file("m0.gmm"), "--stats", f.dir.file("all.stats"), "--out", f.dir.file("m1.gmm"), "--json"],
+            ["evaluate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus"), "--split", "all", "--shard", "1/2",
+             "--scores", f.dir.file("part.tsv"), "--json"],
+            ["score-report", "--json", f.dir.file("part.tsv")],
+        ] + (SlurmClusterTests.slurmIsUp ? [["cluster", "train-ubm", "--engine", "slurm", "--corpus", f.dir.file("background") + ":all",
+                                              "--components", "4", "--iterations", "1", "--shards", "2", "--work", f.dir.file("work"),
+                                              "--out", f.dir.file("cluster.gmm"), "--threads", "1", "--json"]] : [])
         let readme = try String(contentsOfFile: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("README.md").path, encoding: .utf8)
         let documented = Set(readme.split(separator: "\n").filter { $0.hasPrefix("| `") }.compactMap { line -> String? in

@@ -15,10 +15,14 @@ public struct FrameFile: FrameSource {
     public let path: String
     public let rows: Int
     public let columns: Int
-    private let moments: FrameSummary
+    private let columnSummary: FrameSummary
+    private let exactMoments: MomentAccumulator
 
     /// Column moments and finiteness, accumulated while the frames were written.
-    public func summary() -> FrameSummary { moments }
+    public func summary() -> FrameSummary { columnSummary }
+
+    /// Exact column moments, accumulated while the frames were written.
+    public func moments() -> MomentAccumulator { exactMoments }
 
     /// Rows `range`, in one positioned read.
     public func frames(_ range: Range<Int>) throws -> FeatureMatrix {
@@ -82,6 +86,7 @@ public struct FrameFile: FrameSource {
         public let columns: Int
         private var fd: Int32
         private var accumulator: ColumnAccumulator
+        private var exact: MomentAccumulator
 
         /// A new, empty frame file in `directory`.
         public init(directory: String, columns: Int) throws {
@@ -89,6 +94,7 @@ public struct FrameFile: FrameSource {
             path = (directory as NSString).appendingPathComponent(name)
             self.columns = columns
             accumulator = ColumnAccumulator(columns: columns)
+            exact = MomentAccumulator(columns: columns)
             fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
             guard fd >= 0 else { throw FrameFileError.io(path, "create: " + String(cString: strerror(errno))) }
             TemporaryFiles.register(path)
@@ -99,6 +105,7 @@ public struct FrameFile: FrameSource {
             precondition(m.columns == columns, "FrameFile: appending \(m.columns) columns to \(columns)")
             precondition(fd >= 0, "FrameFile: appending after finish")
             accumulator.add(m)
+            exact.add(m)
             let path = self.path, fd = self.fd
             try m.values.withUnsafeBytes { raw in
                 var done = 0
@@ -121,7 +128,8 @@ public struct FrameFile: FrameSource {
             let fd = self.fd
             self.fd = -1
             guard close(fd) == 0 else { throw FrameFileError.io(path, "close: " + String(cString: strerror(errno))) }
-            return FrameFile(path: path, rows: accumulator.rows, columns: columns, moments: accumulator.summary)
+            return FrameFile(path: path, rows: accumulator.rows, columns: columns, columnSummary: accumulator.summary,
+                             exactMoments: exact)
         }
 
         /// Closes and deletes the file (training failed before it was needed).

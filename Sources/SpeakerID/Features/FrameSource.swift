@@ -15,6 +15,33 @@ public protocol FrameSource: Sendable {
     /// row order (so every source of the same frames gives the same numbers), and whether
     /// every value is finite.
     func summary() throws -> FrameSummary
+    /// Exact column moments (see `MomentAccumulator`): what EM's variance floor is computed
+    /// from, the same bits however the frames are held or sharded.
+    func moments() throws -> MomentAccumulator
+    /// Rows of each recording, in order, adding up to `rows`: EM accumulates statistics in
+    /// pieces that never straddle two recordings, so a recording's statistics are the same
+    /// whichever other recordings it is trained with (sharded training). One entry when the
+    /// frames are not cut into recordings.
+    var recordingRows: [Int] { get }
+    /// The frames, when they are held in memory (EM then reads them in place); nil when they
+    /// are streamed.
+    var inMemory: FeatureMatrix? { get }
+}
+
+extension FrameSource {
+    /// Moments of every row, read in chunks of 65,536 rows.
+    public func moments() throws -> MomentAccumulator {
+        var a = MomentAccumulator(columns: columns)
+        let chunk = 65_536
+        for lo in Swift.stride(from: 0, to: rows, by: chunk) { a.add(try frames(lo..<min(rows, lo + chunk))) }
+        return a
+    }
+
+    /// One recording.
+    public var recordingRows: [Int] { [rows] }
+
+    /// Not in memory.
+    public var inMemory: FeatureMatrix? { nil }
 }
 
 /// What EM needs to know about all of its frames before the first iteration.
@@ -70,6 +97,16 @@ extension FeatureMatrix: FrameSource {
         a.add(self)
         return a.summary
     }
+
+    /// Exact column moments.
+    public func moments() -> MomentAccumulator {
+        var a = MomentAccumulator(columns: columns)
+        a.add(self)
+        return a
+    }
+
+    /// The matrix itself.
+    public var inMemory: FeatureMatrix? { self }
 }
 
 /// Every `step`-th row of `base` from `offset`: EM's per-iteration subsample, read through.

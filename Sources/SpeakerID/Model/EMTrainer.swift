@@ -48,99 +48,114 @@ public struct TrainingResult: Sendable {
 
 /// Maximum-likelihood training of a diagonal GMM by expectation-maximisation.
 ///
-/// Deterministic for a given seed whatever the thread count: frames are cut into shards (a
-/// partition fixed by the number of frames) whose statistics are accumulated independently and
-/// merged in shard order.
+/// Deterministic for a given seed whatever the thread count, and the same bits when the E step
+/// runs on shards of the recordings on other machines (`speakerid accumulate`): statistics are
+/// accumulated in pieces of at most `pieceFrames` frames that never straddle two recordings,
+/// each piece summed in Double and added exactly (`GMMStatistics`), so neither the threads nor
+/// the shards change a bit.
 public struct EMTrainer: Sendable {
     public var options: EMOptions
     public var initializer = KMeansInitializer()
     /// Called after each iteration with (iteration, average log-likelihood).
     public var progress: (@Sendable (Int, Double) -> Void)?
     /// Use every n-th frame per iteration (a different offset each iteration), for background
-    /// models trained on tens of hours; 1 uses every frame.
+    /// models trained on tens of hours; 1 uses every frame. (Not available sharded: the
+    /// offsets are over the rows of every recording together.)
     public var subsample = 1
 
     /// A trainer with `options`.
     public init(options: EMOptions = EMOptions()) { self.options = options }
 
-    /// Shards are the unit of parallel work and of deterministic merging: the frames are cut
-    /// into at most `maximumShards` contiguous shards of at least `minimumShardFrames` frames,
-    /// a partition that depends on the number of frames only, never on the thread count. A
-    /// fixed number of shards also bounds memory: one set of statistics per shard, however
-    /// many frames there are.
-    static let maximumShards = 64
-    static let minimumShardFrames = 1024
+    /// Frames per statistics piece: each recording is cut into pieces of this many frames from
+    /// its first frame (16 scoring blocks; a piece is the unit of parallel work and of Double
+    /// summation before the exact sum).
+    public static let pieceFrames = 16 * GMMWorkspace.blockFrames
+    /// Frames a worker reads from a streamed source at a time (whole pieces): about 16 MB at
+    /// 63 dimensions.
+    static let readFrames = 64 * GMMWorkspace.blockFrames
+
+    /// The starting point of training on `data` (at least two frames per component): the
+    /// k-means initial model from the seeded sample, and the EM step with the variance floor of
+    /// the frames' moments. `init-ubm` writes this model; `train` continues from it.
+    public func initialize<Source: FrameSource>(_ data: Source) throws -> (model: DiagGMM, step: EMStep) {
+        try options.validate()
+        let K = options.components
+        guard data.rows >= 2 * K, data.rows >= 2 else { throw ModelError.notEnoughFrames(frames: data.rows, components: K) }
+        let step = try EMStep(options: options, moments: try data.moments())
+        var random = SeededRandom(seed: options.seed)
+        let sample = try data.frames(at: initializer.sampleRows(of: data.rows, components: K, random: &random))
+        let model = try initializer.initialGMM(sample: sample, components: K, varianceFloor: step.varianceFloor, random: &random)
+        return (model, step)
+    }
 
     /// Trains on `data` (at least two frames per component) with up to `threads` worker tasks.
     /// The frames may be in memory or on disk (`FrameFile`); the model is the same for the
     /// same frames either way.
     public func train<Source: FrameSource>(_ data: Source, threads: Int = defaultThreadCount()) async throws -> TrainingResult {
-        try options.validate()
-        let K = options.components
-        guard data.rows >= 2 * K, data.rows >= 2 else { throw ModelError.notEnoughFrames(frames: data.rows, components: K) }
-        let summary = try data.summary()
-        guard summary.allFinite else { throw ModelError.invalidParameters("training frames contain NaN or infinity") }
-        // A dimension with no variance at all (a constant feature) still needs a positive floor.
-        let floor = summary.variance.map { max(Float($0) * Float(options.varianceFloor), 1e-6) }
-        var random = SeededRandom(seed: options.seed)
-        let sample = try data.frames(at: initializer.sampleRows(of: data.rows, components: K, random: &random))
-        var model = try initializer.initialGMM(sample: sample, components: K, varianceFloor: floor, random: &random)
-        let update = MaximumLikelihoodUpdate(varianceFloor: floor)
-
-        var history: [Double] = []
-        var reseedIterations: [Int] = []
-        var reseeded = 0
+        let (initial, step) = try initialize(data)
+        var model = initial
+        var state = EMProgress()
         var converged = false
-        var iteration = 0
         while true {
+            let iteration = state.iteration
             let stats: GMMStatistics
             if subsample > 1 {
                 stats = try await Self.statistics(model, StridedFrames(data, offset: iteration % subsample, step: subsample), threads: threads)
             } else {
                 stats = try await Self.statistics(model, data, threads: threads)
             }
-            let ll = stats.averageLogLikelihood
-            guard ll.isFinite else { throw ModelError.nonFiniteLikelihood("average log-likelihood \(ll) at iteration \(iteration)") }
-            history.append(ll)
-            progress?(iteration, ll)
-            if history.count >= 2 {
-                let prev = history[history.count - 2]
-                if abs(ll - prev) <= options.tolerance * abs(prev) && !reseedIterations.contains(iteration) {
-                    converged = true
-                    break
-                }
-            }
-            if iteration >= options.maxIterations { break }
-            var (next, collapsed) = try update.apply(stats, to: model)
-            if !collapsed.isEmpty {
-                next = try Self.reseed(next, collapsed: collapsed, random: &random)
-                reseeded += collapsed.count
-                reseedIterations.append(iteration + 1)
+            let outcome = try step.advance(model, statistics: stats, progress: &state)
+            progress?(iteration, state.history[iteration])
+            guard case .next(let next) = outcome else {
+                if case .finished(let c) = outcome { converged = c }
+                break
             }
             model = next
-            iteration += 1
         }
-        return TrainingResult(model: model, history: history, converged: converged, reseeded: reseeded,
-                              reseedIterations: reseedIterations, frames: data.rows)
+        return TrainingResult(model: model, history: state.history, converged: converged, reseeded: state.reseeded,
+                              reseedIterations: state.reseedIterations, frames: data.rows)
     }
 
-    /// Frames a shard reads from a source at a time (a multiple of the scoring block, so the
-    /// statistics are those of the whole shard at once): 16 MB at 63 dimensions.
-    static let readFrames = 64 * GMMWorkspace.blockFrames
+    /// Each recording's rows cut into pieces of at most `pieceFrames` from its first row: the
+    /// canonical pieces EM's statistics are summed over.
+    public static func pieces(recordingRows: [Int]) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        var start = 0
+        for n in recordingRows {
+            for lo in Swift.stride(from: start, to: start + n, by: pieceFrames) { out.append(lo..<min(start + n, lo + pieceFrames)) }
+            start += n
+        }
+        return out
+    }
 
-    /// E-step statistics of all frames, sharded over threads and merged in shard order.
+    /// E-step statistics of all frames: the canonical pieces (`pieces`), handed out to up to
+    /// `threads` workers in runs of about `readFrames` frames, each worker summing into its own
+    /// statistics, merged at the end. Every sum is exact, so the outcome does not depend on
+    /// which worker took which piece; memory is one set of statistics per worker.
     public static func statistics<Source: FrameSource>(_ model: DiagGMM, _ data: Source, threads: Int) async throws -> GMMStatistics {
-        let shards = max(1, min(maximumShards, data.rows / minimumShardFrames))
-        let shardFrames = (data.rows + shards - 1) / shards
-        let parts = try await parallelMap(count: shards, threads: threads) { s in
+        precondition(data.columns == model.dimension, "dimension mismatch")
+        let pieces = Self.pieces(recordingRows: data.recordingRows)
+        // Runs of consecutive pieces, each read (when streamed) in one go.
+        var grouped: [Range<Int>] = []
+        var first = 0
+        for i in pieces.indices where i + 1 == pieces.count || pieces[i + 1].upperBound - pieces[first].lowerBound > readFrames {
+            grouped.append(first..<(i + 1))
+            first = i + 1
+        }
+        let runs = grouped
+        let queue = WorkQueue(count: runs.count)
+        let memory = data.inMemory
+        let workers = max(1, min(threads, runs.count))
+        let parts = try await parallelMap(count: workers, threads: workers) { _ -> GMMStatistics in
             var st = GMMStatistics(components: model.components, dimension: model.dimension)
-            let lo = s * shardFrames, hi = min(data.rows, lo + shardFrames)
-            if let m = data as? FeatureMatrix {
-                st.accumulate(model, m, rows: lo..<hi)
-            } else {
-                for start in Swift.stride(from: lo, to: hi, by: readFrames) {
-                    let block = try data.frames(start..<min(hi, start + readFrames))
-                    st.accumulate(model, block, rows: 0..<block.rows)
+            while let r = queue.next() {
+                let run = pieces[runs[r]]
+                if let memory {
+                    for p in run { st.accumulate(model, memory, rows: p) }
+                } else {
+                    let lo = run.first?.lowerBound ?? 0
+                    let block = try data.frames(lo..<(run.last?.upperBound ?? lo))
+                    for p in run { st.accumulate(model, block, rows: (p.lowerBound - lo)..<(p.upperBound - lo)) }
                 }
             }
             return st

@@ -2,109 +2,85 @@ import Foundation
 
 /// A MAP-adapted speaker's sufficient statistics under its UBM, kept in the model file so audio
 /// can be added later without the old recordings: the occupancies and first- and second-order
-/// sums over every enrolment frame (Double), and the frames' own column sums, from which the
-/// variance floor is recomputed. Adding audio adds statistics, so the result equals enrolling
-/// on all the audio at once, to rounding.
+/// sums over every enrolment frame, and the frames' own moments, from which the variance floor
+/// is recomputed. Both are exact sums (`ExactSum`), so adding audio gives the model enrolling
+/// on all of it at once gives.
 public struct EnrolmentStatistics: Sendable, Equatable {
-    public let components: Int
-    public let dimension: Int
-    public private(set) var occupancy: [Double]
-    public private(set) var firstOrder: [Double]
-    public private(set) var secondOrder: [Double]
-    public private(set) var logLikelihood: Double
-    public private(set) var frames: Int
-    /// Per dimension, the sum and the sum of squares of the frames.
-    public private(set) var columnSum: [Double]
-    public private(set) var columnSquares: [Double]
+    public private(set) var statistics: GMMStatistics
+    public private(set) var moments: MomentAccumulator
 
-    /// The statistics of `frames` under `statistics` (accumulated under the UBM).
+    public var components: Int { statistics.components }
+    public var dimension: Int { statistics.dimension }
+    public var frames: Int { statistics.frames }
+
+    /// The statistics of `frames` accumulated under the UBM, with the frames' moments.
     public init(_ statistics: GMMStatistics, frames m: FeatureMatrix) {
-        components = statistics.components
-        dimension = statistics.dimension
-        occupancy = statistics.occupancy
-        firstOrder = statistics.firstOrder
-        secondOrder = statistics.secondOrder
-        logLikelihood = statistics.logLikelihood
-        frames = statistics.frames
-        var s = [Double](repeating: 0, count: m.columns), q = s
-        m.values.withUnsafeBufferPointer { v in
-            for r in 0..<m.rows {
-                for d in 0..<m.columns {
-                    let x = Double(v[r * m.columns + d])
-                    s[d] += x
-                    q[d] += x * x
-                }
-            }
-        }
-        columnSum = s
-        columnSquares = q
+        self.statistics = statistics
+        var moments = MomentAccumulator(columns: m.columns)
+        moments.add(m)
+        self.moments = moments
     }
 
-    init(components: Int, dimension: Int, occupancy: [Double], firstOrder: [Double], secondOrder: [Double],
-         logLikelihood: Double, frames: Int, columnSum: [Double], columnSquares: [Double]) {
-        self.components = components
-        self.dimension = dimension
-        self.occupancy = occupancy
-        self.firstOrder = firstOrder
-        self.secondOrder = secondOrder
-        self.logLikelihood = logLikelihood
-        self.frames = frames
-        self.columnSum = columnSum
-        self.columnSquares = columnSquares
+    init(statistics: GMMStatistics, moments: MomentAccumulator) {
+        self.statistics = statistics
+        self.moments = moments
     }
 
-    /// These statistics plus `other`'s (same UBM size).
+    /// These statistics plus `other`'s (same UBM size), exactly.
     public func adding(_ other: EnrolmentStatistics) -> EnrolmentStatistics {
         precondition(other.components == components && other.dimension == dimension, "statistics of another UBM size")
-        func add(_ a: [Double], _ b: [Double]) -> [Double] { zip(a, b).map { $0 + $1 } }
-        return EnrolmentStatistics(components: components, dimension: dimension, occupancy: add(occupancy, other.occupancy),
-                                   firstOrder: add(firstOrder, other.firstOrder), secondOrder: add(secondOrder, other.secondOrder),
-                                   logLikelihood: logLikelihood + other.logLikelihood, frames: frames + other.frames,
-                                   columnSum: add(columnSum, other.columnSum), columnSquares: add(columnSquares, other.columnSquares))
+        var s = statistics, m = moments
+        s.merge(other.statistics)
+        m.merge(other.moments)
+        return EnrolmentStatistics(statistics: s, moments: m)
     }
 
     /// The statistics as MAP adaptation takes them.
-    public var gmmStatistics: GMMStatistics {
-        var s = GMMStatistics(components: components, dimension: dimension)
-        s.occupancy = occupancy
-        s.firstOrder = firstOrder
-        s.secondOrder = secondOrder
-        s.logLikelihood = logLikelihood
-        s.frames = frames
-        return s
-    }
+    public var gmmStatistics: GMMStatistics { statistics }
 
     /// Per-dimension variance of all the frames.
-    public var columnVariances: [Double] {
-        let n = Double(max(frames, 1))
-        return zip(columnSum, columnSquares).map { s, q in max(q / n - (s / n) * (s / n), 0) }
-    }
+    public var columnVariances: [Double] { moments.variance }
 
-    /// The "STAT" section of a model file: K, D as u32, frames as u64, then log-likelihood,
-    /// occupancy, first and second order, column sums and squares as little-endian binary64.
+    /// The "STAT" section of a model file: K, D, frames and a flag as u32/u64, then every exact
+    /// sum as its two 64-bit words (log-likelihood, occupancy, first and second order, the
+    /// frames' column sums and squares), little-endian.
     func encoded() -> [UInt8] {
         var out: [UInt8] = []
         out.appendLE(UInt32(components))
         out.appendLE(UInt32(dimension))
         out.appendLE(UInt64(frames))
-        for v in [logLikelihood] + occupancy + firstOrder + secondOrder + columnSum + columnSquares { out.appendLE(v.bitPattern) }
+        out.appendLE(UInt32(statistics.isFinite && moments.allFinite ? 1 : 0))
+        let all = [statistics.logLikelihoodSum] + statistics.occupancySums + statistics.firstOrderSums + statistics.secondOrderSums
+            + moments.sums + moments.squares
+        for e in all {
+            out.appendLE(UInt64(bitPattern: e.high))
+            out.appendLE(e.low)
+        }
         return out
     }
 
     /// Reads a "STAT" section for a model of `components` x `dimension`.
     static func decode(_ p: [UInt8], components K: Int, dimension D: Int, name: String) throws(ModelFileError) -> EnrolmentStatistics {
         var r = ByteReader(bytes: p, offset: 0)
-        guard let k = r.u32(), let d = r.u32(), let n = r.u64(), Int(k) == K, Int(d) == D else {
+        guard let k = r.u32(), let d = r.u32(), let n = r.u64(), let flag = r.u32(), Int(k) == K, Int(d) == D else {
             throw .malformed(name, reason: "enrolment statistics do not fit the model")
         }
         let count = 1 + K + 2 * K * D + 2 * D
-        guard p.count == 16 + 8 * count, n <= UInt64(Int.max) else { throw .malformed(name, reason: "enrolment statistics cut short") }
-        let v = (0..<count).map { _ in Double(bitPattern: r.u64() ?? 0) }
-        guard v.allSatisfy(\.isFinite) else { throw .invalidModel(name, reason: "enrolment statistics are not finite") }
+        guard p.count == 20 + 16 * count, n <= UInt64(Int.max) else { throw .malformed(name, reason: "enrolment statistics cut short") }
+        var sums: [ExactSum] = []
+        sums.reserveCapacity(count)
+        for _ in 0..<count {
+            guard let hi = r.u64(), let lo = r.u64() else { throw .malformed(name, reason: "enrolment statistics cut short") }
+            sums.append(ExactSum(high: Int64(bitPattern: hi), low: lo))
+        }
         var i = 1
-        func take(_ c: Int) -> [Double] { defer { i += c }; return Array(v[i..<(i + c)]) }
-        return EnrolmentStatistics(components: K, dimension: D, occupancy: take(K), firstOrder: take(K * D), secondOrder: take(K * D),
-                                   logLikelihood: v[0], frames: Int(n), columnSum: take(D), columnSquares: take(D))
+        func take(_ c: Int) -> [ExactSum] { defer { i += c }; return Array(sums[i..<(i + c)]) }
+        let occ = take(K), first = take(K * D), second = take(K * D), colSum = take(D), colSq = take(D)
+        let stats = GMMStatistics(components: K, dimension: D, occupancy: occ, firstOrder: first, secondOrder: second,
+                                  logLikelihood: sums[0], frames: Int(n), isFinite: flag == 1)
+        let moments = MomentAccumulator(columns: D, rows: Int(n), allFinite: flag == 1, sums: colSum, squares: colSq)
+        guard stats.isFinite else { throw .invalidModel(name, reason: "enrolment statistics are not finite") }
+        return EnrolmentStatistics(statistics: stats, moments: moments)
     }
 }
 

@@ -6,72 +6,125 @@ import Darwin
 
 /// Sufficient statistics of frames under a GMM (Kaldi's `AccumDiagGmm`): per component the
 /// occupancy sum_t gamma_tk, the first-order sum_t gamma_tk x_t and the second-order
-/// sum_t gamma_tk x_t^2, plus the total log-likelihood.
+/// sum_t gamma_tk x_t^2, plus the total log-likelihood and the number of frames.
 ///
-/// Accumulated in Double (sums over hours of frames lose digits in Float) and mergeable: add
-/// the statistics of shards computed on different threads or machines, then update once.
+/// Each `accumulate` call sums its frames in Double (blocks of Float products, as EM computes
+/// them), then adds that partial sum exactly (`ExactSum`, 128-bit fixed point). Merging is
+/// exact too, so the statistics of the same pieces of frames are the same bits in whatever
+/// order or grouping they are merged: over threads, over shards on other machines
+/// (`StatisticsFile`, `speakerid sum-stats`), or in a tree of sums. Read as Double.
 public struct GMMStatistics: Sendable, Equatable {
     public let components: Int
     public let dimension: Int
-    public var occupancy: [Double]
-    public var firstOrder: [Double]
-    public var secondOrder: [Double]
-    public var logLikelihood: Double = 0
-    public var frames: Int = 0
+    /// Exact sums: K occupancies, K x D first-order and K x D second-order (row-major), and the
+    /// log-likelihood.
+    public private(set) var occupancySums: [ExactSum]
+    public private(set) var firstOrderSums: [ExactSum]
+    public private(set) var secondOrderSums: [ExactSum]
+    public private(set) var logLikelihoodSum = ExactSum()
+    public private(set) var frames: Int = 0
+    /// False once a partial sum was NaN, infinite or too large to add exactly (frames of
+    /// absurd magnitude, or a frame no component can explain): EM refuses such statistics.
+    public private(set) var isFinite = true
 
     /// Zero statistics for a K-component, D-dimensional mixture.
     public init(components: Int, dimension: Int) {
         self.components = components
         self.dimension = dimension
-        occupancy = [Double](repeating: 0, count: components)
-        firstOrder = [Double](repeating: 0, count: components * dimension)
-        secondOrder = [Double](repeating: 0, count: components * dimension)
+        occupancySums = [ExactSum](repeating: ExactSum(), count: components)
+        firstOrderSums = [ExactSum](repeating: ExactSum(), count: components * dimension)
+        secondOrderSums = firstOrderSums
     }
 
-    /// Adds another shard's statistics.
+    /// Statistics read back from a file (shapes checked by the caller).
+    public init(components: Int, dimension: Int, occupancy: [ExactSum], firstOrder: [ExactSum], secondOrder: [ExactSum],
+                logLikelihood: ExactSum, frames: Int, isFinite: Bool) {
+        precondition(occupancy.count == components && firstOrder.count == components * dimension
+                     && secondOrder.count == components * dimension)
+        self.components = components
+        self.dimension = dimension
+        occupancySums = occupancy
+        firstOrderSums = firstOrder
+        secondOrderSums = secondOrder
+        logLikelihoodSum = logLikelihood
+        self.frames = frames
+        self.isFinite = isFinite
+    }
+
+    /// Occupancy per component.
+    public var occupancy: [Double] { occupancySums.map(\.value) }
+    /// First-order sums, K x D row-major.
+    public var firstOrder: [Double] { firstOrderSums.map(\.value) }
+    /// Second-order sums, K x D row-major.
+    public var secondOrder: [Double] { secondOrderSums.map(\.value) }
+    /// Total log-likelihood of the frames.
+    public var logLikelihood: Double { logLikelihoodSum.value }
+
+    /// Adds another shard's statistics (same shape), exactly.
     public mutating func merge(_ o: GMMStatistics) {
         precondition(o.components == components && o.dimension == dimension, "statistics of different shapes")
-        for k in 0..<components { occupancy[k] += o.occupancy[k] }
-        for i in 0..<firstOrder.count {
-            firstOrder[i] += o.firstOrder[i]
-            secondOrder[i] += o.secondOrder[i]
-        }
-        logLikelihood += o.logLikelihood
+        occupancySums.addExactly(o.occupancySums)
+        firstOrderSums.addExactly(o.firstOrderSums)
+        secondOrderSums.addExactly(o.secondOrderSums)
+        logLikelihoodSum += o.logLikelihoodSum
         frames += o.frames
+        isFinite = isFinite && o.isFinite && logLikelihoodSum.inRange
+            && occupancySums.allSatisfy(\.inRange) && secondOrderSums.allSatisfy(\.inRange)
     }
 
-    /// Average log-likelihood per frame of the accumulated data.
-    public var averageLogLikelihood: Double { frames > 0 ? logLikelihood / Double(frames) : -.infinity }
+    /// Average log-likelihood per frame of the accumulated data (NaN when not finite).
+    public var averageLogLikelihood: Double {
+        guard isFinite else { return .nan }
+        return frames > 0 ? logLikelihood / Double(frames) : -.infinity
+    }
 
-    /// Accumulates the E-step statistics of `rows` of `data` under `gmm`.
+    /// Accumulates the E-step statistics of `rows` of `data` under `gmm`: summed in Double in
+    /// blocks of `GMMWorkspace.blockFrames` from `rows.lowerBound`, then added exactly.
     public mutating func accumulate(_ gmm: DiagGMM, _ data: FeatureMatrix, rows: Range<Int>) {
         precondition(data.columns == dimension && gmm.dimension == dimension && gmm.components == components)
+        if rows.isEmpty { return }
         let K = components, D = dimension
         let W = 2 * D + 1
+        var first = [Double](repeating: 0, count: K * D), second = first
+        var occ = [Double](repeating: 0, count: K)
+        var ll = 0.0
         // gamma^T [X, X^2, 1]: first order, second order and occupancy in one product.
         var blockStats = [Float](repeating: 0, count: K * W)
-        gmm.forEachBlock(of: data, rows: rows) { _, n, aug, ll in
+        gmm.forEachBlock(of: data, rows: rows) { _, n, aug, lik in
             // Posteriors in place: gamma_tk = exp(ll_tk - max_t) / sum_k exp(ll_tk - max_t).
             for t in 0..<n {
-                let row = ll + t * K
+                let row = lik + t * K
                 let m = VectorMath.maximum(row, count: K)
                 let sum = VectorMath.expShiftedInPlace(row, count: K, shift: m)
-                logLikelihood += Double(m) + log(Double(sum))
+                ll += Double(m) + log(Double(sum))
                 let inv = 1 / sum
                 for k in 0..<K { row[k] *= inv }
             }
             blockStats.withUnsafeMutableBufferPointer { st in
-                BLAS.sgemm(transposeA: true, m: K, n: W, k: n, a: ll, lda: K, b: aug, ldb: W, c: st.baseAddress, ldc: W)
+                BLAS.sgemm(transposeA: true, m: K, n: W, k: n, a: lik, lda: K, b: aug, ldb: W, c: st.baseAddress, ldc: W)
             }
-            for k in 0..<K {
-                let row = k * W
-                for d in 0..<D {
-                    firstOrder[k * D + d] += Double(blockStats[row + d])
-                    secondOrder[k * D + d] += Double(blockStats[row + D + d])
+            blockStats.withUnsafeBufferPointer { b in
+                first.withUnsafeMutableBufferPointer { f in
+                    second.withUnsafeMutableBufferPointer { q in
+                        occ.withUnsafeMutableBufferPointer { o in
+                            for k in 0..<K {
+                                let row = k * W
+                                for d in 0..<D {
+                                    f[k * D + d] += Double(b[row + d])
+                                    q[k * D + d] += Double(b[row + D + d])
+                                }
+                                o[k] += Double(b[row + 2 * D])
+                            }
+                        }
+                    }
                 }
-                occupancy[k] += Double(blockStats[row + 2 * D])
             }
-            frames += n
         }
+        var ok = occ.withUnsafeBufferPointer { occupancySums.addExactly($0) }
+        ok = first.withUnsafeBufferPointer { firstOrderSums.addExactly($0) } && ok
+        ok = second.withUnsafeBufferPointer { secondOrderSums.addExactly($0) } && ok
+        if let e = ExactSum(ll) { logLikelihoodSum += e } else { ok = false }
+        frames += rows.count
+        isFinite = isFinite && ok && logLikelihoodSum.inRange
     }
 }

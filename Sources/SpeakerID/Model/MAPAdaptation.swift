@@ -72,17 +72,19 @@ public struct MAPAdaptation: Codable, Equatable, Sendable {
         let K = ubm.components, D = ubm.dimension
         guard s.components == K else { throw .componentMismatch(expected: K, got: s.components) }
         guard s.dimension == D else { throw .dimensionMismatch(expected: D, got: s.dimension) }
-        let N = s.occupancy.reduce(0, +)
+        // Read once: the statistics are exact sums, converted to Double on each read.
+        let occupancy = s.occupancy, firstOrder = s.firstOrder, secondOrder = s.secondOrder
+        let N = occupancy.reduce(0, +)
         guard N > 0 else { throw .notEnoughFrames(frames: s.frames, components: K) }
         var w = ubm.weights, mu = ubm.means, va = ubm.variances
         for k in 0..<K {
-            let n = s.occupancy[k]
+            let n = occupancy[k]
             let alpha = n / (n + relevance)
             if adaptWeights { w[k] = Float(alpha * n / N + (1 - alpha) * Double(ubm.weights[k])) }
             guard n > 0 else { continue }
             for d in 0..<D {
                 let i = k * D + d
-                let ex = s.firstOrder[i] / n, ex2 = s.secondOrder[i] / n
+                let ex = firstOrder[i] / n, ex2 = secondOrder[i] / n
                 let m0 = Double(ubm.means[i]), v0 = Double(ubm.variances[i])
                 let m = adaptMeans ? alpha * ex + (1 - alpha) * m0 : m0
                 mu[i] = Float(m)

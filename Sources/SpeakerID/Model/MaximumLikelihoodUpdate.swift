@@ -24,10 +24,12 @@ public struct MaximumLikelihoodUpdate: Sendable {
         var w = [Float](repeating: 0, count: K)
         var mu = old.means, va = old.variances
         var collapsed: [Int] = []
-        let total = s.occupancy.reduce(0, +)
+        // Read once: the statistics are exact sums, converted to Double on each read.
+        let occupancy = s.occupancy, firstOrder = s.firstOrder, secondOrder = s.secondOrder
+        let total = occupancy.reduce(0, +)
         guard total > 0 else { throw .nonFiniteLikelihood("no occupancy: every frame has zero likelihood") }
         for k in 0..<K {
-            let n = s.occupancy[k]
+            let n = occupancy[k]
             if !(n >= minimumOccupancy) {
                 collapsed.append(k)
                 w[k] = Float(max(n, 0) / total)
@@ -36,8 +38,8 @@ public struct MaximumLikelihoodUpdate: Sendable {
             w[k] = Float(n / total)
             for d in 0..<D {
                 let i = k * D + d
-                let m = s.firstOrder[i] / n
-                let v = s.secondOrder[i] / n - m * m
+                let m = firstOrder[i] / n
+                let v = secondOrder[i] / n - m * m
                 mu[i] = Float(m)
                 va[i] = max(Float(v), varianceFloor[d])
             }

@@ -51,6 +51,9 @@ public enum ModelFile {
         var kind: ModelKind?
         /// For a MAP-adapted speaker: the checksum of the UBM it was adapted from.
         var ubm: UBMReference?
+        /// For a UBM still being trained in steps (init-ubm, update): where EM stands. Absent
+        /// in finished models (and in every file of SpeakerID 0.1).
+        var emProgress: EMProgress?
     }
 
     /// The bytes of a version-1 model file for `model`.
@@ -61,7 +64,7 @@ public enum ModelFile {
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys]
         let meta = try enc.encode(Metadata(speaker: model.speaker, frontEnd: model.frontEnd, training: model.training,
-                                               kind: model.kind, ubm: model.ubm))
+                                               kind: model.kind, ubm: model.ubm, emProgress: model.emProgress))
         out.appendSection("META", [UInt8](meta))
         let g = model.gmm
         var body: [UInt8] = []
@@ -134,6 +137,7 @@ public enum ModelFile {
         model.kind = meta.kind ?? .speaker
         model.ubm = meta.ubm
         if let stat { model.enrolment = try EnrolmentStatistics.decode(stat, components: gmm.components, dimension: gmm.dimension, name: name) }
+        model.emProgress = meta.emProgress
         model.fileChecksum = CRC64.checksum(bytes[0..<endAt])
         return model
     }

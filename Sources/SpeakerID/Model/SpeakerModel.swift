@@ -74,6 +74,9 @@ public struct SpeakerModel: Sendable {
     public var ubm: UBMReference?
     /// For MAP-adapted models: the enrolment's sufficient statistics, so audio can be added.
     public var enrolment: EnrolmentStatistics?
+    /// For a UBM being trained in steps (`init-ubm`, then rounds of `update`): where EM stands.
+    /// nil for a finished model.
+    public var emProgress: EMProgress?
     /// CRC-64 of the file the model was read from (nil for models not read from a file).
     public var fileChecksum: UInt64?
 

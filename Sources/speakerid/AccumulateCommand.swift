@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import SpeakerID
+
+struct AccumulateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "accumulate",
+        abstract: "EM statistics of one shard of a corpus under a model, as a statistics file (Kaldi's gmm-global-acc-stats).",
+        discussion: """
+        Shard I of N holds the recordings at positions p of the corpus list with p mod N = I: \
+        a partition that depends on the list, N and I only. The statistics are exact sums, so \
+        sum-stats over the N files gives, bit for bit, the statistics one process computes. \
+        The frames are made with the model's front end. Memory: the shard's frames (about 90 MB \
+        per hour of speech at 63 dimensions, less with --keep-every) plus two sets of statistics \
+        per thread (about 6 MB each for 2,048 components).
+        """)
+
+    @Option(help: ArgumentHelp("Model the statistics are accumulated under (init-ubm, update, or a UBM).", valueName: "file"))
+    var model: String
+    @OptionGroup var background: BackgroundArguments
+    @OptionGroup var sharding: ShardArguments
+    @Option(help: ArgumentHelp("Statistics file to write.", valueName: "file"))
+    var out: String
+    @Option(help: ArgumentHelp("Keep the shard's frames in this folder after the first run (about 90 MB per hour of speech) and read them in later EM iterations instead of decoding the audio again.", valueName: "dir"))
+    var framesCache: String?
+    @Flag(help: "Print a JSON summary.")
+    var json = false
+
+    @OptionGroup var frontEnd: FrontEndArguments
+    @OptionGroup var rawAudio: RawAudioArguments
+    @OptionGroup var common: CommonArguments
+
+    func run() async throws {
+        let start = Date()
+        let m = try ModelStore.loadUBM(path: model)
+        let options = try frontEnd.check(against: m.frontEnd)
+        let fe = try FrontEnd(options: options)
+        let shard = try sharding.parsed()
+        try ModelStore.prepareOutput(out)
+        let quiet = common.quiet || json
+        let corpus = try background.read(quiet: quiet)
+        let mine = shard.select(corpus.entries)
+        // The shard's frames: from the cache when it holds exactly these, else from the audio.
+        var cache: (path: String, key: FrameCacheKey)?
+        var cached: FrameCache?
+        if let dir = framesCache {
+            do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+                throw CLIError("\(dir): cannot create the frames cache folder (\(error.localizedDescription))")
+            }
+            let key = FrameCacheKey(listing: corpus.listing, shard: shard.index, shardCount: shard.count, keepEvery: background.keepEvery,
+                                    frontEnd: options, sources: Self.sourcesChecksum(mine))
+            let path = (dir as NSString).appendingPathComponent("shard-\(shard.index)-of-\(shard.count).frames")
+            cache = (path, key)
+            do { cached = try FrameCache.read(path, key: key) } catch {
+                if !quiet { Console.warn("warning: \(error); decoding the audio again") }
+            }
+        }
+        var frameSource = "off"
+        let loaded: BackgroundFrames
+        let moments: MomentAccumulator
+        if let cached {
+            loaded = BackgroundFrames(matrix: cached.frames, recordingRows: cached.recordingRows, usableFiles: cached.files)
+            moments = cached.moments
+            frameSource = "read"
+        } else {
+            loaded = try await BackgroundFrames.load(mine, frontEnd: fe, raw: try rawAudio.format(), keepEvery: background.keepEvery,
+                                                     skipBad: background.skipBad, threads: common.threadCount, quiet: quiet, spill: nil)
+            moments = loaded.matrix.moments()
+            if let cache {
+                do {
+                    try FrameCache(frames: loaded.matrix, recordingRows: loaded.recordingRows, files: loaded.usableFiles,
+                                   moments: moments).write(cache.path, key: cache.key)
+                    frameSource = "written"
+                } catch {
+                    if !quiet { Console.warn("warning: \(error); the frames are not cached") }
+                }
+            }
+        }
+        let frames = RecordingFrames(loaded.matrix, recordingRows: loaded.recordingRows)
+        let emStart = Date()
+        let stats = try await EMTrainer.statistics(m.gmm, frames, threads: common.threadCount)
+        let emSeconds = Date().timeIntervalSince(emStart)
+        let file = StatisticsFile(statistics: stats, moments: moments, model: m.checksumHex, frontEnd: options,
+                                  listing: corpus.listing, shardCount: shard.count, shards: [shard.index],
+                                  keepEvery: background.keepEvery, files: loaded.usableFiles)
+        try ModelStore.write(file, to: out)
+        let seconds = Date().timeIntervalSince(start)
+        if json {
+            print(SpeakerIDCLI.json(["file": out, "shard": shard.description, "frames": stats.frames, "files": loaded.usableFiles,
+                                     "log_likelihood": jnum(stats.averageLogLikelihood), "statistics_seconds": emSeconds, "frames_cache": frameSource,
+                                     "run_seconds": seconds]))
+        } else {
+            Console.progress("wrote \(out): shard \(shard) of \(corpus.entries.count) files: \(loaded.usableFiles) files, \(stats.frames) frames, average log-likelihood \(fmt(stats.averageLogLikelihood, 4)), statistics \(fmt(emSeconds, 2)) s of \(fmt(seconds, 2)) s", quiet: quiet)
+        }
+    }
+
+    /// A checksum of the recordings' paths, sizes and modification times: a cache made before
+    /// a recording changed is not used.
+    static func sourcesChecksum(_ entries: [CorpusEntry]) -> String {
+        var crc = CRC64()
+        for e in entries {
+            let a = try? FileManager.default.attributesOfItem(atPath: e.path)
+            let size = (a?[.size] as? NSNumber)?.int64Value ?? -1
+            let time = (a?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+            crc.update(Array("\(e.path)\t\(size)\t\(time)\n".utf8))
+        }
+        return String(format: "%016llx", crc.value)
+    }
+}
