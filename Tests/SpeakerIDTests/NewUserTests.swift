@@ -410,6 +410,11 @@ struct NewUserTests {
         try AudioWriter.write(Array(repeatElement(x, count: 60).joined()), sampleRate: 16000, to: path)  // 1 hour
         let r = try CLI.runTool("/usr/bin/time", ["-f", "%M", CLI.binary, "features", "--summary", "--json", path])
         let kb = Int(r.stderr.split(separator: "\n").last.map(String.init)?.trimmingCharacters(in: .whitespaces) ?? "") ?? .max
-        #expect(r.status == 0 && kb < 100_000, "peak \(kb) kB: \(r.stderr)")
+        #expect(r.status == 0, "\(r.stderr)")
+        // Sanitizer runtimes add hundreds of megabytes of their own: the bound holds for normal
+        // builds (the README's test command), as in LongRecordingTests.
+        if dlsym(dlopen(nil, RTLD_NOW), "__asan_init") == nil && dlsym(dlopen(nil, RTLD_NOW), "__tsan_init") == nil {
+            #expect(kb < 100_000, "peak \(kb) kB: \(r.stderr)")
+        }
     }
 }
