@@ -229,7 +229,8 @@ struct NewUserTests {
     }
 
     // 12. Interrupted, nothing is left behind and the user is told what was done.
-    @Test func interruptionLeavesNothingBehind() throws {
+    @Test(.disabled(if: Sanitizer.active, Sanitizer.reason))
+    func interruptionLeavesNothingBehind() throws {
         let dir = TempDir()
         defer { dir.cleanup() }
         // Enough audio that train-ubm is still reading it when the signal comes.
@@ -401,7 +402,8 @@ struct NewUserTests {
     }
 
     // features --summary streams: a long file's summary needs little memory.
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/bin/time"), "needs /usr/bin/time (apt-get install time)"))
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/bin/time"), "needs /usr/bin/time (apt-get install time)"),
+          .disabled(if: Sanitizer.active, Sanitizer.reason))
     func summaryOfALongFileStreams() throws {
         let dir = TempDir()
         defer { dir.cleanup() }
