@@ -12,7 +12,7 @@ struct SpeakerIDCommand: AsyncParsableCommand {
         on standard error says what and where), 64 for a usage error.
         """,
         version: SpeakerIDVersion.current,
-        subcommands: [FeaturesCommand.self, EnrollCommand.self, IdentifyCommand.self, VerifyCommand.self, EvaluateCommand.self, CalibrateCommand.self, TrackCommand.self,
+        subcommands: [FeaturesCommand.self, EnrollCommand.self, IdentifyCommand.self, VerifyCommand.self, EvaluateCommand.self, CalibrateCommand.self, TrackCommand.self, EvaluateTrackingCommand.self,
                       InfoCommand.self, TrainUBMCommand.self, DemoCorpusCommand.self, BenchCommand.self]
     )
 
