@@ -33,7 +33,24 @@ enum Interruption {
         lock.unlock()
     }
 
+    /// A command that can end cleanly on its own (a stream being tracked) takes the first
+    /// signal: `stop` is called instead of exiting, and a second signal exits as usual.
+    static func deferFirstSignal(_ stop: @escaping @Sendable (Int32) -> Void) {
+        lock.lock()
+        stopper = stop
+        lock.unlock()
+    }
+    nonisolated(unsafe) private static var stopper: (@Sendable (Int32) -> Void)?
+
     private static func handle(_ sig: Int32) {
+        lock.lock()
+        let stop = stopper
+        stopper = nil
+        lock.unlock()
+        if let stop {
+            stop(sig)
+            return
+        }
         let removed = TemporaryFiles.removeAll()
         lock.lock()
         let r = reporter
