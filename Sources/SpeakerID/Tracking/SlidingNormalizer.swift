@@ -1,17 +1,22 @@
 /// Cepstral mean (and variance) normalisation over a sliding window, for streams: a speech
 /// frame is normalised by the mean of the speech frames from `backFrames` before it to
 /// `aheadFrames` after it, so each stretch of a conversation is normalised over about one
-/// turn's worth of speech, as an enrolment recording was over itself. A frame is handed on
-/// once the frames `aheadFrames` after it have arrived; memory is the window's, however long
-/// the stream.
+/// turn's worth of speech, as an enrolment recording was over itself. With `breakFrames` > 0
+/// the window also stops at pauses of at least that many frames, where turns usually change,
+/// so one speaker's frames are not normalised by the next speaker's mean. A frame is handed
+/// on once the frames `aheadFrames` after it have arrived; memory is the window's, however
+/// long the stream.
 struct SlidingNormalizer {
     let mode: NormalizationMode
-    let backFrames: Int, aheadFrames: Int
+    let backFrames: Int, aheadFrames: Int, breakFrames: Int
     let columns: Int
     /// Frames `start ..< start + speech.count` still needed: their features (row-major) and
     /// whether each is speech.
     private var values: [Float] = []
     private var speech: [Bool] = []
+    /// Each frame's stretch of speech between pauses of `breakFrames` or more.
+    private var run: [Int] = []
+    private var currentRun = 0, lastSpeech = -1, activeRun = 0
     private var head = 0
     private var start = 0
     /// Sums over the speech frames of the window [lo, hi).
@@ -32,12 +37,13 @@ struct SlidingNormalizer {
 
     /// A normaliser for `mode` (`none`, `mean` or `meanVariance`; warping needs ranks over
     /// the window and is not offered for streams).
-    init(mode: NormalizationMode, columns: Int, backFrames: Int, aheadFrames: Int) {
+    init(mode: NormalizationMode, columns: Int, backFrames: Int, aheadFrames: Int, breakFrames: Int = 0) {
         precondition(mode != .warp, "SlidingNormalizer: warping is refused by TrackerOptions.validate")
         self.mode = mode
         self.columns = columns
         self.backFrames = max(0, backFrames)
         self.aheadFrames = max(0, aheadFrames)
+        self.breakFrames = max(0, breakFrames)
         sum = [Double](repeating: 0, count: columns)
         sumSquares = [Double](repeating: 0, count: columns)
     }
@@ -52,7 +58,15 @@ struct SlidingNormalizer {
         features.values.withUnsafeBufferPointer { v in
             values.append(contentsOf: v[(rows.lowerBound * columns)..<(rows.upperBound * columns)])
         }
-        speech.append(contentsOf: isSpeech)
+        for s in isSpeech {
+            let u = start + speech.count - head
+            if s {
+                if breakFrames > 0 && lastSpeech >= 0 && u - lastSpeech - 1 >= breakFrames { currentRun += 1 }
+                lastSpeech = u
+            }
+            speech.append(s)
+            run.append(currentRun)
+        }
         return take(upTo: received - aheadFrames)
     }
 
@@ -62,7 +76,7 @@ struct SlidingNormalizer {
     private func index(_ t: Int) -> Int { head + t - start }
 
     private mutating func include(_ t: Int, sign: Double) {
-        guard speech[index(t)] else { return }
+        guard speech[index(t)], run[index(t)] == activeRun else { return }
         let base = index(t) * columns
         for c in 0..<columns {
             let x = Double(values[base + c])
@@ -78,6 +92,14 @@ struct SlidingNormalizer {
         var normalized = [Float](), raw = [Float]()
         while next < end {
             let t = next
+            if speech[index(t)] && run[index(t)] != activeRun {
+                // A new stretch after a pause: its window starts afresh.
+                activeRun = run[index(t)]
+                for c in 0..<columns { sum[c] = 0; sumSquares[c] = 0 }
+                count = 0
+                lo = max(lo, t - backFrames)
+                for u in lo..<hi { include(u, sign: 1) }
+            }
             let newHi = min(received, t + aheadFrames + 1)
             while hi < newHi { include(hi, sign: 1); hi += 1 }
             let newLo = max(0, t - backFrames)
@@ -113,6 +135,7 @@ struct SlidingNormalizer {
         if head > 4096 && head * 2 > speech.count {
             values.removeFirst(head * columns)
             speech.removeFirst(head)
+            run.removeFirst(head)
             head = 0
         }
         return out

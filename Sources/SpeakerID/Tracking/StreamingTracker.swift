@@ -49,7 +49,9 @@ public final class StreamingTracker {
     private var decoding: [Block] = []
     private var decoder: SpeakerDecoder
     private let changeWindow: Int, changeMargin: Int
-    private var lastReleasedHadSpeech = true
+    /// The last speech frame handed to the decoder, for the length of the pause before a block.
+    private var lastSpeechFrame = -1
+    private let pauseFrames: Int
 
     private var open: OpenSegment?
     private var clusters: UnknownClusters
@@ -109,8 +111,10 @@ public final class StreamingTracker {
         detector = StreamingSpeechDetector(vad: fe.vad, snrDB: options.speechSNRDB, noisePercentile: options.noisePercentile,
                                            backFrames: count(options.speechWindowBackSeconds), aheadFrames: count(options.speechWindowAheadSeconds))
         normalizer = SlidingNormalizer(mode: fe.normalization.mode, columns: fe.dimension,
-                                       backFrames: count(options.normalizationBackSeconds), aheadFrames: count(options.normalizationAheadSeconds))
+                                       backFrames: count(options.normalizationBackSeconds), aheadFrames: count(options.normalizationAheadSeconds),
+                                       breakFrames: count(options.normalizationBreakSeconds))
         stepFrames = max(1, count(options.stepSeconds))
+        pauseFrames = max(1, count(options.pauseSeconds))
         hopFrames = max(1, count(options.hopSeconds))
         liveFrames = max(1, count(options.liveWindowSeconds))
         speakerCount = identifier.models.count
@@ -292,9 +296,9 @@ public final class StreamingTracker {
         // The cheapest of the costs that apply: a change inside speech, after a pause, at a
         // detected change point.
         var penalty = options.changePenalty
-        if !lastReleasedHadSpeech { penalty = min(penalty, options.pausePenalty) }
+        if block.speechFrames > 0 && block.firstSpeech - lastSpeechFrame - 1 >= pauseFrames { penalty = min(penalty, options.pausePenalty) }
         if block.changePoint { penalty = min(penalty, options.changePointPenalty) }
-        lastReleasedHadSpeech = block.speechFrames > 0
+        if block.speechFrames > 0 { lastSpeechFrame = block.lastSpeech }
         decoding.append(block)
         for z in decoder.push(emissions: e, changePenalty: penalty) { commit(z, into: &events) }
     }

@@ -9,8 +9,9 @@ public struct TrackerOptions: Sendable, Equatable, Codable {
     public var minimumTurnSeconds = 1.0
     /// Cost of a change of speaker inside speech, in summed frame scores.
     public var changePenalty = 60.0
-    /// Cost of a change of speaker after a pause (a block without speech frames).
+    /// Cost of a change of speaker at the first speech after a pause of at least `pauseSeconds`.
     public var pausePenalty = 20.0
+    public var pauseSeconds = 0.2
     /// Cost of a change where the BIC change detector found one.
     public var changePointPenalty = 60.0
     /// Decisions are committed this long after the audio (the decoder's lag).
@@ -29,6 +30,8 @@ public struct TrackerOptions: Sendable, Equatable, Codable {
     /// after it.
     public var normalizationBackSeconds = 2.0
     public var normalizationAheadSeconds = 1.0
+    /// ... and not across pauses at least this long (0: across any pause).
+    public var normalizationBreakSeconds = 0.0
     /// Added to the unknown speaker's per-frame score in the decoder (which is the decision
     /// threshold expressed per frame): positive labels more speech unknown.
     public var unknownOffset = 0.0
@@ -61,6 +64,7 @@ public struct TrackerOptions: Sendable, Equatable, Codable {
         }
         try positive(stepSeconds, "the decoder step", max: 10)
         try nonNegative(minimumTurnSeconds, "the minimum turn", max: 600)
+        try nonNegative(pauseSeconds, "the pause before a cheaper change", max: 600)
         try positive(lagSeconds, "the lag", max: 3600)
         try nonNegative(maximumGapSeconds, "the longest gap inside a turn", max: 600)
         try nonNegative(minimumSegmentSpeechSeconds, "the shortest segment", max: 600)
@@ -68,6 +72,7 @@ public struct TrackerOptions: Sendable, Equatable, Codable {
         try nonNegative(speechWindowAheadSeconds, "the speech-detection look-ahead", max: 60)
         try nonNegative(normalizationBackSeconds, "the normalisation window", max: 3600)
         try nonNegative(normalizationAheadSeconds, "the normalisation look-ahead", max: 60)
+        try nonNegative(normalizationBreakSeconds, "the pause that ends a normalisation window", max: 600)
         try positive(changeWindowSeconds, "the change-detection window", max: 60)
         try positive(liveWindowSeconds, "the live window", max: 600)
         try positive(hopSeconds, "the hop", max: 600)
