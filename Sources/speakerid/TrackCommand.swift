@@ -136,7 +136,7 @@ struct TrackCommand: AsyncParsableCommand {
             }
             if json {
                 var o: [String: Any] = ["file": r.name, "duration_seconds": r.duration, "speech_seconds": r.speechSeconds,
-                                        "segments": r.segments.map(Self.json)]
+                                        "timeline": r.segments.map(Self.json)]
                 if let warning { o["warning"] = warning }
                 print(SpeakerIDCLI.json(o))
             } else {
