@@ -24,9 +24,11 @@ struct TrackingArguments: ParsableArguments {
     var minSegment: Double?
     @Option(help: ArgumentHelp("Speech must be this far above the noise level of the last 30 s (default: 6).", valueName: "dB"))
     var snr: Double?
+    @Option(help: ArgumentHelp("Speech detection looks this far ahead of each frame (default: 0.1).", valueName: "s"))
+    var speechAhead: Double?
     @Option(help: ArgumentHelp("Cepstral mean normalisation over the speech from this long before each frame (default: 2).", valueName: "s"))
     var normalizeBack: Double?
-    @Option(help: ArgumentHelp("... to this long after it (default: 1).", valueName: "s"))
+    @Option(help: ArgumentHelp("... to this long after it (default: 0.5).", valueName: "s"))
     var normalizeAhead: Double?
     @Option(help: ArgumentHelp("... and not across pauses at least this long; 0 for across any pause (default: 0).", valueName: "s"))
     var normalizeBreak: Double?
@@ -53,6 +55,7 @@ struct TrackingArguments: ParsableArguments {
         if let v = maxGap { o.maximumGapSeconds = v }
         if let v = minSegment { o.minimumSegmentSpeechSeconds = v }
         if let v = snr { o.speechSNRDB = v }
+        if let v = speechAhead { o.speechWindowAheadSeconds = v }
         if let v = normalizeBack { o.normalizationBackSeconds = v }
         if let v = normalizeAhead { o.normalizationAheadSeconds = v }
         if let v = normalizeBreak { o.normalizationBreakSeconds = v }

@@ -23,13 +23,13 @@ public struct TrackerOptions: Sendable, Equatable, Codable {
     /// Speech detection: the window around a frame that the loudest frame and the noise level
     /// are measured over, and how far above the noise level speech must be.
     public var speechWindowBackSeconds = 30.0
-    public var speechWindowAheadSeconds = 0.3
+    public var speechWindowAheadSeconds = 0.1
     public var speechSNRDB = 6.0
     public var noisePercentile = 0.05
     /// Cepstral mean normalisation over the speech from this long before a frame to this long
     /// after it.
     public var normalizationBackSeconds = 2.0
-    public var normalizationAheadSeconds = 1.0
+    public var normalizationAheadSeconds = 0.5
     /// ... and not across pauses at least this long (0: across any pause).
     public var normalizationBreakSeconds = 0.0
     /// Added to the unknown speaker's per-frame score in the decoder (which is the decision
