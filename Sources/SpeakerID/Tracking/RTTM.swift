@@ -9,6 +9,7 @@ public struct RTTMSegment: Sendable, Equatable {
     public var label: String
     public var end: Double { start + duration }
 
+    /// A turn of recording `file`: `duration` seconds from `start`, said by `label`.
     public init(file: String, start: Double, duration: Double, label: String) {
         self.file = file
         self.start = start

@@ -9,6 +9,7 @@ public struct TrackedSegment: Sendable, Equatable {
     /// The decision and the figures behind it (`speaker` is nil for unknown speech).
     public var decision: SpeakerDecision
 
+    /// A segment from `start` to `end` seconds with its label and the decision behind it.
     public init(start: Double, end: Double, label: String, decision: SpeakerDecision) {
         self.start = start
         self.end = end

@@ -52,6 +52,7 @@ public struct TrackerOptions: Sendable, Equatable, Codable {
     /// Speech below which a live window is answered "no speech".
     public var liveMinimumSpeechSeconds = 0.2
 
+    /// The defaults above.
     public init() {}
 
     /// Refuses values that make no sense, naming the option.

@@ -10,6 +10,7 @@ public struct ErrorComponents: Sendable, Equatable {
     /// Hypothesis speech beyond the reference speakers.
     public var falseAlarm = 0.0
 
+    /// Nothing scored yet.
     public init() {}
 
     /// (confusion + missed + false alarm) / total; with no reference speech, 0 without errors
@@ -19,6 +20,7 @@ public struct ErrorComponents: Sendable, Equatable {
         return total > 0 ? errors / total : errors > 0 ? 1 : 0
     }
 
+    /// Pools `b` into `a` (durations add).
     public static func += (a: inout ErrorComponents, b: ErrorComponents) {
         a.total += b.total
         a.correct += b.correct
@@ -41,8 +43,10 @@ public struct TrackingScore: Sendable, Equatable {
     public var unknownLabelledUnknown = 0.0
     public var unknownLabelledEnrolled = 0.0
 
+    /// Nothing scored yet.
     public init() {}
 
+    /// Pools `b` into `a`: the recordings' durations add, so rates are pooled, not averaged.
     public static func += (a: inout TrackingScore, b: TrackingScore) {
         a.diarization += b.diarization
         a.identification += b.identification
