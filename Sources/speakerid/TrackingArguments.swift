@@ -38,7 +38,7 @@ struct TrackingArguments: ParsableArguments {
     var changeWindow: Double?
     @Option(help: ArgumentHelp("BIC change detection: the penalty weight lambda (default: 1).", valueName: "lambda"))
     var changeLambda: Double?
-    @Option(help: ArgumentHelp("With --cluster-unknown: the BIC penalty weight lambda; larger merges more (default: 1).", valueName: "lambda"))
+    @Option(help: ArgumentHelp("With --cluster-unknown: the BIC penalty weight lambda; larger merges more (default: 2).", valueName: "lambda"))
     var clusterLambda: Double?
     @Option(help: ArgumentHelp("The decoder's block: speaker changes fall on multiples of it (default: 0.1).", valueName: "s"))
     var step: Double?

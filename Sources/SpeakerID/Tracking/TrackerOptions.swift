@@ -43,7 +43,7 @@ public struct TrackerOptions: Sendable, Equatable, Codable {
     public var changeLambda = 1.0
     /// Clusters unknown speech into unknown-1, unknown-2, ... (BIC, penalty weight lambda).
     public var clusterUnknown = false
-    public var clusterLambda = 1.0
+    public var clusterLambda = 2.0
     /// At most this many unknown speakers are told apart; later ones join the nearest.
     public var maximumUnknownSpeakers = 50
     /// Live decisions: every `hopSeconds`, about the newest `liveWindowSeconds`.
