@@ -9,8 +9,11 @@ import Darwin
 /// wandering pitch and formant-like emphasis, plus breath noise) separated by pauses.
 /// For benchmarks and tests that need audio with the structure of speech but no recording.
 public enum SyntheticSpeech {
-    /// `seconds` of mono audio at `sampleRate` around fundamental frequency `pitch` Hz.
-    public static func generate(seconds: Double, sampleRate: Int, seed: UInt64, pitch: Double = 120) -> [Float] {
+    /// `seconds` of mono audio at `sampleRate` around fundamental frequency `pitch` Hz, each
+    /// syllable's formant drawn from `formants` Hz (voices differ in both, as speakers differ in
+    /// pitch and vocal tract).
+    public static func generate(seconds: Double, sampleRate: Int, seed: UInt64, pitch: Double = 120,
+                                formants: ClosedRange<Double> = 500...2500) -> [Float] {
         var rng = SeededRandom(seed: seed)
         let n = Int(seconds * Double(sampleRate))
         var out = [Float](repeating: 0, count: n)
@@ -21,7 +24,7 @@ public enum SyntheticSpeech {
             let syllable = Int((0.15 + 0.25 * rng.nextUnit()) * fs)
             let pause = Int((0.05 + 0.15 * rng.nextUnit()) * fs)
             let f0 = pitch * (0.8 + 0.4 * rng.nextUnit())
-            let formant = 500 + 2000 * rng.nextUnit()
+            let formant = formants.lowerBound + (formants.upperBound - formants.lowerBound) * rng.nextUnit()
             let amp = 0.1 + 0.3 * rng.nextUnit()
             for i in 0..<syllable where t + i < n {
                 let env = sin(Double.pi * Double(i) / Double(syllable))

@@ -19,8 +19,12 @@ enum Interruption {
     static func install() {
         guard spk_signal_pipe_install() == 0 else { return }
         let t = Thread {
-            let sig = spk_signal_wait()
-            if sig > 0 { handle(sig) }
+            // Every signal, in turn: a command may take the first one (`deferFirstSignal`).
+            while true {
+                let sig = spk_signal_wait()
+                guard sig > 0 else { return }
+                handle(sig)
+            }
         }
         t.name = "speakerid-signals"
         t.start()
@@ -33,7 +37,24 @@ enum Interruption {
         lock.unlock()
     }
 
+    /// A command that can end cleanly on its own (a stream being tracked) takes the first
+    /// signal: `stop` is called instead of exiting, and a second signal exits as usual.
+    static func deferFirstSignal(_ stop: @escaping @Sendable (Int32) -> Void) {
+        lock.lock()
+        stopper = stop
+        lock.unlock()
+    }
+    nonisolated(unsafe) private static var stopper: (@Sendable (Int32) -> Void)?
+
     private static func handle(_ sig: Int32) {
+        lock.lock()
+        let stop = stopper
+        stopper = nil
+        lock.unlock()
+        if let stop {
+            stop(sig)
+            return
+        }
         let removed = TemporaryFiles.removeAll()
         lock.lock()
         let r = reporter

@@ -14,6 +14,7 @@ struct SpeakerIDCommand: AsyncParsableCommand {
         """,
         version: SpeakerIDVersion.current,
         subcommands: [FeaturesCommand.self, EnrollCommand.self, IdentifyCommand.self, VerifyCommand.self, EvaluateCommand.self, CalibrateCommand.self,
+                      TrackCommand.self, EvaluateTrackingCommand.self,
                       InfoCommand.self, SpeakersCommand.self, TrainUBMCommand.self, DemoCorpusCommand.self, BenchCommand.self,
                       InitUBMCommand.self, AccumulateCommand.self, SumStatsCommand.self, UpdateCommand.self, ClusterCommand.self, ScoreReportCommand.self]
     )

@@ -324,6 +324,9 @@ struct NewUserTests {
             ["bench", "em", "--frames", "500", "--components", "4", "--dim", "3", "--iterations", "1", "--json"],
             ["bench", "features", "--seconds", "1", "--repeats", "1", "--audio-dir", f.dir.file("bench-audio")],
             ["bench", "gemm", "--components", "8", "--inner", "9", "--seconds", "0.01"],
+            ["track", "--models", f.adapted, "--ubm", f.ubm, "--calibration", cal, "--rttm", f.dir.file("rttm"), "--json", f.clip("low", 0), bad],
+            ["track", "--models", f.adapted, "--ubm", f.ubm, "--calibration", cal, "--stream", "--idle-timeout", "0.2", "--json", f.clip("mid", 0)],
+            ["evaluate-tracking", "--reference", f.dir.file("rttm"), "--hypothesis", f.dir.file("rttm"), "--json"],
             // Sharded training and evaluation (issue #17), in order: each step reads the last one's file.
             ["init-ubm", "--corpus", f.dir.file("background") + ":all", "--components", "4", "--out", f.dir.file("m0.gmm"), "--json"],
             ["accumulate", "--model", f.dir.file("m0.gmm"), "--corpus", f.dir.file("background") + ":all", "--shard", "0/1",

@@ -232,6 +232,17 @@ final class Framer {
     /// Samples received so far.
     var sampleCount: Int { samples }
 
+    /// The static features and powers of the frames analysed since the last call, handed over
+    /// and forgotten, so a stream of any length holds only one block of frames (speaker
+    /// tracking). `frameCount` then counts the frames not yet taken.
+    func takeNewFrames() -> (statics: FeatureMatrix, powerDB: [Double]) {
+        defer {
+            statics = FeatureMatrix(columns: staticDim)
+            power.removeAll(keepingCapacity: true)
+        }
+        return (statics, power)
+    }
+
     /// Each analysed frame's mean power in dBFS.
     var framePowerDB: [Double] { power }
 

@@ -1,0 +1,40 @@
+/// The timeline of one recording.
+public struct TrackingResult: Sendable, Equatable {
+    public var name: String
+    /// Who spoke when, in time order.
+    public var segments: [TrackedSegment]
+    /// The recording's duration and seconds of speech scored.
+    public var duration: Double
+    public var speechSeconds: Double
+    /// The audio's own sample rate, before resampling.
+    public var sourceSampleRate: Int
+}
+
+/// Speaker tracking of whole recordings: a `StreamingTracker` fed from a file block by block,
+/// so a recording of any length is tracked in the same constant memory.
+public enum SpeakerTracker {
+    /// Who spoke when in `source`. `onSegment` sees each segment as it closes (for writing
+    /// long timelines as they come); the result holds them all.
+    public static func track(_ source: AudioSource, raw: RawAudioFormat? = nil, identifier: Identifier, rule: OpenSetRule,
+                             options: TrackerOptions = TrackerOptions(),
+                             onSegment: (TrackedSegment) -> Void = { _ in }) throws -> TrackingResult {
+        let decoder = try AudioDecoder(source, raw: raw)
+        let tracker = try StreamingTracker(identifier: identifier, rule: rule, options: options,
+                                           sourceSampleRate: decoder.info.sampleRate, name: decoder.name)
+        var segments: [TrackedSegment] = []
+        func take(_ events: [TrackerEvent]) {
+            for case .segment(let s) in events {
+                segments.append(s)
+                onSegment(s)
+            }
+        }
+        var block: [Float] = []
+        while try decoder.readBlock(into: &block) { take(try tracker.push(block)) }
+        take(try tracker.finish())
+        let duration = tracker.secondsReceived
+        let frame = Double(identifier.frontEnd.options.framing.frameLength) / Double(identifier.frontEnd.options.framing.sampleRate)
+        if duration < frame { throw FeatureError.tooShort(decoder.name, seconds: duration, frameSeconds: frame) }
+        return TrackingResult(name: decoder.name, segments: segments, duration: duration,
+                              speechSeconds: tracker.speechSeconds, sourceSampleRate: decoder.info.sampleRate)
+    }
+}

@@ -1,0 +1,346 @@
+import Foundation
+
+/// Who spoke when, as the audio comes in: enrolled speakers by name, everyone else as unknown.
+///
+/// Audio is pushed in blocks of any size; each push returns what is now known: a live decision
+/// about the newest window every `hopSeconds`, and timeline segments as they close. The frame
+/// scores of every enrolled model are computed once per frame and kept only as long as a
+/// window needs them, so memory stays constant however long the stream.
+///
+/// The method is the classic one (Reynolds' group; LIUM SpkDiarization), over enrolled models:
+/// 1. MFCC frames as the models were trained with; energy speech detection relative to the
+///    loudest frame and to the noise level of a sliding window; cepstral mean normalisation over
+///    a sliding window of speech (about one turn).
+/// 2. Each speech frame's log-likelihood ratio for every enrolled model against the UBM
+///    (top-C scoring), summed in blocks of `stepSeconds`.
+/// 3. Speaker-change detection by the Bayesian information criterion between adjacent windows
+///    of static cepstra: a change point lowers the decoder's change penalty there.
+/// 4. Viterbi decoding over the enrolled speakers and an unknown state with a minimum turn
+///    duration and fixed lag. A speaker's per-frame score has its open-set threshold (the
+///    calibration's Bayes threshold as an average score) taken off, so the unknown state, which
+///    scores 0, wins where nobody enrolled would be accepted.
+/// 5. Each segment (the decoder's runs, pauses of up to `maximumGapSeconds` inside them) is
+///    decided on its own: the best speaker over its frames, named when the calibrated LLR at the
+///    segment's speech duration reaches the threshold, else unknown (clustered into unknown-N by
+///    BIC with `clusterUnknown`).
+public final class StreamingTracker {
+    public let identifier: Identifier
+    public let options: TrackerOptions
+    public let name: String
+    let decider: SpeechDecider
+    private let stream: FrameStream
+    private var detector: StreamingSpeechDetector
+    private var normalizer: SlidingNormalizer
+    private let sourceRate: Int
+    private let frameSeconds: Double, frameOffset: Double
+    private let stepFrames: Int, hopFrames: Int, liveFrames: Int
+    private let thresholds: [Double]
+    private let speakerCount: Int
+    /// Columns of the static cepstra the BIC compares (the energy term left out).
+    private let bicColumns: Range<Int>
+
+    /// Features of frames waiting for their speech decision, oldest first.
+    private var awaiting: [Float] = []
+    private var awaitingHead = 0
+
+    // Blocks: the one being filled, those waiting for change detection, those in the decoder.
+    private var current: Block
+    private var changeQueue: [Block] = []
+    private var decoding: [Block] = []
+    private var decoder: SpeakerDecoder
+    private let changeWindow: Int, changeMargin: Int
+    /// The last speech frame handed to the decoder, for the length of the pause before a block.
+    private var lastSpeechFrame = -1
+    private let pauseFrames: Int
+
+    private var open: OpenSegment?
+    private var clusters: UnknownClusters
+
+    // The live window: each frame's speech flag and scores, in a ring.
+    private var liveSpeech: [Bool]
+    private var liveScores: [Double]
+    private var liveSums: [Double]
+    private var liveCount = 0
+    private var processed = 0
+
+    /// Frames scored as speech so far.
+    public private(set) var speechFrames = 0
+    private var finished = false
+
+    struct Block {
+        var index: Int
+        var speechFrames = 0
+        var firstSpeech = -1, lastSpeech = -1
+        var lastFrame = -1
+        var sums: [Double]
+        var stats: GaussianStatistics
+        var changePoint = false
+        var deltaBIC: Double?
+        var bicComputed = false
+    }
+
+    struct OpenSegment {
+        var state: Int
+        var firstSpeech: Int, lastSpeech: Int
+        var frames: Int
+        var sums: [Double]
+        var stats: GaussianStatistics
+    }
+
+    /// A tracker for audio at `sourceSampleRate` Hz (resampled to the models' rate), scored
+    /// against `identifier`'s models and decided by `rule`.
+    public init(identifier: Identifier, rule: OpenSetRule, options: TrackerOptions = TrackerOptions(),
+                sourceSampleRate: Int, name: String = "stream") throws {
+        try options.validate()
+        let fe = identifier.frontEnd.options
+        if fe.normalization.mode == .warp {
+            throw TrackingError.unsupportedNormalization("the models normalise features by warping, which needs a whole recording; tracking supports none, mean or mean-variance normalisation")
+        }
+        if let reserved = identifier.speakers.first(where: TrackedSegment.isReservedLabel) { throw TrackingError.reservedName(reserved) }
+        if sourceSampleRate < AudioLimits.minimumRate || sourceSampleRate > AudioLimits.maximumRate {
+            throw AudioError.unsupportedSampleRate(name, rate: sourceSampleRate)
+        }
+        self.identifier = identifier
+        self.options = options
+        self.name = name
+        sourceRate = sourceSampleRate
+        stream = try FrameStream(frontEnd: identifier.frontEnd, sourceRate: sourceSampleRate, name: name)
+        frameSeconds = Double(fe.framing.frameShift) / Double(fe.framing.sampleRate)
+        frameOffset = Double(fe.framing.frameLength - fe.framing.frameShift) / 2 / Double(fe.framing.sampleRate)
+        func count(_ s: Double) -> Int { Int((s / (Double(fe.framing.frameShift) / Double(fe.framing.sampleRate))).rounded()) }
+        detector = StreamingSpeechDetector(vad: fe.vad, snrDB: options.speechSNRDB, noisePercentile: options.noisePercentile,
+                                           backFrames: count(options.speechWindowBackSeconds), aheadFrames: count(options.speechWindowAheadSeconds))
+        normalizer = SlidingNormalizer(mode: fe.normalization.mode, columns: fe.dimension,
+                                       backFrames: count(options.normalizationBackSeconds), aheadFrames: count(options.normalizationAheadSeconds),
+                                       breakFrames: count(options.normalizationBreakSeconds))
+        stepFrames = max(1, count(options.stepSeconds))
+        pauseFrames = max(1, count(options.pauseSeconds))
+        hopFrames = max(1, count(options.hopSeconds))
+        liveFrames = max(1, count(options.liveWindowSeconds))
+        speakerCount = identifier.models.count
+        decider = SpeechDecider(speakers: identifier.speakers, enrolSeconds: identifier.models.map(\.training.speechSeconds),
+                                rule: rule, frameSeconds: frameSeconds)
+        thresholds = decider.frameThresholds(seconds: options.unknownReferenceSeconds)
+        let energy = fe.cepstral.energy == .none ? 0 : 1
+        bicColumns = energy..<max(energy + 1, fe.staticDimension)
+        let stepSeconds = Double(max(1, count(options.stepSeconds))) * frameSeconds
+        func blocks(_ s: Double) -> Int { Int((s / stepSeconds).rounded()) }
+        changeWindow = max(1, blocks(options.changeWindowSeconds))
+        changeMargin = max(1, changeWindow / 2)
+        decoder = SpeakerDecoder(states: speakerCount + (decider.openSet ? 1 : 0), minimumBlocks: max(1, blocks(options.minimumTurnSeconds)),
+                                 lagBlocks: max(1, blocks(options.lagSeconds)))
+        current = Block(index: 0, sums: [Double](repeating: 0, count: speakerCount), stats: GaussianStatistics(dimension: bicColumns.count))
+        clusters = UnknownClusters(lambda: options.clusterLambda, maximum: options.maximumUnknownSpeakers)
+        liveSpeech = [Bool](repeating: false, count: liveFrames)
+        liveScores = [Double](repeating: 0, count: liveFrames * speakerCount)
+        liveSums = [Double](repeating: 0, count: speakerCount)
+    }
+
+    /// Seconds of audio received.
+    public var secondsReceived: Double { stream.seconds(sourceRate: sourceRate) }
+
+    /// Seconds of speech scored so far.
+    public var speechSeconds: Double { Double(speechFrames) * frameSeconds }
+
+    /// The timeline label the unknown speaker's state of the decoder has.
+    private var unknownState: Int { speakerCount }
+
+    /// Adds samples (mono, at the source rate); returns what is now known.
+    public func push(_ samples: [Float]) throws -> [TrackerEvent] {
+        precondition(!finished, "StreamingTracker.push after finish")
+        let block = try stream.push(samples)
+        var events: [TrackerEvent] = []
+        analyse(block, final: false, into: &events)
+        return events
+    }
+
+    /// Ends the stream: returns the remaining segments (and live decisions).
+    public func finish() throws -> [TrackerEvent] {
+        precondition(!finished, "StreamingTracker.finish called twice")
+        finished = true
+        let block = try stream.finish()
+        var events: [TrackerEvent] = []
+        analyse(block, final: true, into: &events)
+        // The last, partial block; the change detector and the decoder's pending blocks.
+        if current.lastFrame >= 0 { closeBlock(into: &events) }
+        releaseChangeQueue(all: true, into: &events)
+        for z in decoder.finish() { commit(z, into: &events) }
+        closeSegment(into: &events)
+        return events
+    }
+
+    // MARK: - Frames to scores
+
+    private func analyse(_ block: FrameStream.Block, final: Bool, into events: inout [TrackerEvent]) {
+        awaiting.append(contentsOf: block.features.values)
+        var decisions = detector.push(block.powerDB)
+        if final { decisions += detector.finish() }
+        let D = identifier.frontEnd.options.dimension
+        if !decisions.isEmpty {
+            let rows = decisions.count
+            let m = FeatureMatrix(rows: rows, columns: D, values: Array(awaiting[awaitingHead..<(awaitingHead + rows * D)]))
+            awaitingHead += rows * D
+            if awaitingHead > 1 << 16 && awaitingHead * 2 > awaiting.count {
+                awaiting.removeFirst(awaitingHead)
+                awaitingHead = 0
+            }
+            consume(normalizer.push(features: m, rows: 0..<rows, isSpeech: decisions), into: &events)
+        }
+        if final { consume(normalizer.finish(), into: &events) }
+    }
+
+    private func consume(_ out: SlidingNormalizer.Output, into events: inout [TrackerEvent]) {
+        guard !out.isSpeech.isEmpty else { return }
+        let scores = out.features.rows > 0 ? identifier.frameScores(out.features) : []
+        var j = 0
+        out.raw.values.withUnsafeBufferPointer { raw in
+            for (i, isSpeech) in out.isSpeech.enumerated() {
+                let t = out.first + i
+                if t / stepFrames != current.index { closeBlock(into: &events) }
+                current.lastFrame = t
+                let live = t % liveFrames
+                // Leave the live window: the frame liveFrames ago.
+                if processed >= liveFrames && liveSpeech[live] {
+                    for s in 0..<speakerCount { liveSums[s] -= liveScores[live * speakerCount + s] }
+                    liveCount -= 1
+                }
+                liveSpeech[live] = isSpeech
+                if isSpeech {
+                    speechFrames += 1
+                    current.speechFrames += 1
+                    if current.firstSpeech < 0 { current.firstSpeech = t }
+                    current.lastSpeech = t
+                    for s in 0..<speakerCount {
+                        let v = scores[s][j]
+                        current.sums[s] += v
+                        liveScores[live * speakerCount + s] = v
+                        liveSums[s] += v
+                    }
+                    liveCount += 1
+                    current.stats.add(raw.baseAddress! + j * out.raw.columns + bicColumns.lowerBound)
+                    j += 1
+                }
+                processed += 1
+                if processed % hopFrames == 0 { events.append(.live(liveDecision(newest: t))) }
+            }
+        }
+    }
+
+    private func liveDecision(newest t: Int) -> LiveDecision {
+        let start = max(0, t - liveFrames + 1)
+        let frames = liveCount
+        var d = decider.decide(sums: liveSums, frames: frames)
+        if d.speechSeconds < options.liveMinimumSpeechSeconds {
+            d = SpeakerDecision(outcome: .noSpeech, speaker: nil, bestSpeaker: nil, score: nil, llr: nil, speechSeconds: d.speechSeconds)
+        }
+        let label: String? = d.outcome == .noSpeech ? nil : d.speaker ?? TrackedSegment.unknownLabel(cluster: nil)
+        return LiveDecision(start: cellStart(start), end: cellEnd(t), label: label, decision: d)
+    }
+
+    // MARK: - Blocks, change detection, decoding
+
+    private func closeBlock(into events: inout [TrackerEvent]) {
+        let next = current.index + 1
+        changeQueue.append(current)
+        current = Block(index: next, sums: [Double](repeating: 0, count: speakerCount), stats: GaussianStatistics(dimension: bicColumns.count))
+        releaseChangeQueue(all: false, into: &events)
+    }
+
+    /// Delta BIC at the start of block `b` (global index), from the windows of `changeWindow`
+    /// blocks either side (nil with too little speech on a side); computed once.
+    private func deltaBIC(_ b: Int) -> Double? {
+        let i = b - queueStart
+        if changeQueue[i].bicComputed { return changeQueue[i].deltaBIC }
+        var left = GaussianStatistics(dimension: bicColumns.count), right = left
+        for k in max(0, i - changeWindow)..<i { left.add(changeQueue[k].stats) }
+        for k in i..<min(changeQueue.count, i + changeWindow) { right.add(changeQueue[k].stats) }
+        let minimum = Double(2 * bicColumns.count)
+        var d: Double?
+        if left.count >= minimum && right.count >= minimum { d = GaussianStatistics.deltaBIC(left, right, lambda: options.changeLambda) }
+        changeQueue[i].bicComputed = true
+        changeQueue[i].deltaBIC = d
+        return d
+    }
+
+    /// Hands to the decoder the blocks whose change decision is known: a change point is a
+    /// positive delta BIC that is the largest within `changeMargin` blocks either side.
+    /// `changeQueue` keeps the blocks those windows still need.
+    private func releaseChangeQueue(all: Bool, into events: inout [TrackerEvent]) {
+        while released < queueStart + changeQueue.count {
+            let last = queueStart + changeQueue.count - 1
+            if !all && last < released + changeMargin + changeWindow - 1 { break }
+            let b = released
+            var peak = false
+            if let d = deltaBIC(b), d > 0 {
+                peak = true
+                for k in max(queueStart, b - changeMargin)...min(last, b + changeMargin) where k != b {
+                    if let o = deltaBIC(k), o > d || (o == d && k < b) { peak = false; break }
+                }
+            }
+            changeQueue[b - queueStart].changePoint = peak
+            decode(changeQueue[b - queueStart], into: &events)
+            released += 1
+            while queueStart < released - changeMargin - changeWindow {
+                changeQueue.removeFirst()
+                queueStart += 1
+            }
+        }
+    }
+    private var queueStart = 0, released = 0
+
+    private func decode(_ block: Block, into events: inout [TrackerEvent]) {
+        var e = [Double](repeating: 0, count: decoder.states)
+        let n = Double(block.speechFrames)
+        for s in 0..<speakerCount { e[s] = block.sums[s] - n * thresholds[s] }
+        if decider.openSet { e[unknownState] = n * options.unknownOffset }
+        // The cheapest of the costs that apply: a change inside speech, after a pause, at a
+        // detected change point.
+        var penalty = options.changePenalty
+        if block.speechFrames > 0 && block.firstSpeech - lastSpeechFrame - 1 >= pauseFrames { penalty = min(penalty, options.pausePenalty) }
+        if block.changePoint { penalty = min(penalty, options.changePointPenalty) }
+        if block.speechFrames > 0 { lastSpeechFrame = block.lastSpeech }
+        decoding.append(block)
+        for z in decoder.push(emissions: e, changePenalty: penalty) { commit(z, into: &events) }
+    }
+
+    // MARK: - Segments
+
+    private func commit(_ state: Int, into events: inout [TrackerEvent]) {
+        let block = decoding.removeFirst()
+        let gapFrames = options.maximumGapSeconds / frameSeconds
+        guard block.speechFrames > 0 else {
+            if let o = open, Double(block.lastFrame - o.lastSpeech) > gapFrames + 0.5 { closeSegment(into: &events) }
+            return
+        }
+        if var o = open, o.state == state, Double(block.firstSpeech - o.lastSpeech - 1) <= gapFrames + 0.5,
+           !(options.clusterUnknown && state == unknownState && block.changePoint) {
+            o.lastSpeech = block.lastSpeech
+            o.frames += block.speechFrames
+            for s in 0..<speakerCount { o.sums[s] += block.sums[s] }
+            o.stats.add(block.stats)
+            open = o
+            return
+        }
+        closeSegment(into: &events)
+        open = OpenSegment(state: state, firstSpeech: block.firstSpeech, lastSpeech: block.lastSpeech,
+                           frames: block.speechFrames, sums: block.sums, stats: block.stats)
+    }
+
+    private func closeSegment(into events: inout [TrackerEvent]) {
+        guard let o = open else { return }
+        open = nil
+        guard Double(o.frames) * frameSeconds >= options.minimumSegmentSpeechSeconds else { return }
+        let d = decider.decide(sums: o.sums, frames: o.frames)
+        let label: String
+        if let s = d.speaker {
+            label = s
+        } else {
+            label = TrackedSegment.unknownLabel(cluster: options.clusterUnknown ? clusters.assign(o.stats) : nil)
+        }
+        events.append(.segment(TrackedSegment(start: cellStart(o.firstSpeech), end: cellEnd(o.lastSpeech), label: label, decision: d)))
+    }
+
+    /// The 10-ms cell frame `t` stands for (centred on the frame), clamped to the audio received.
+    private func cellStart(_ t: Int) -> Double { min(max(0, Double(t) * frameSeconds + frameOffset), secondsReceived) }
+    private func cellEnd(_ t: Int) -> Double { min(Double(t + 1) * frameSeconds + frameOffset, secondsReceived) }
+}
