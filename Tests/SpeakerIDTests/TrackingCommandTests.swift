@@ -131,6 +131,24 @@ struct TrackingCommandTests {
         #expect(withCal.status == 0 && !calSegments.isEmpty && calSegments.allSatisfy { $0["llr"] is Double }, "\(withCal.stderr)")
     }
 
+    /// Without a UBM (models trained by EM) tracking is closed set: every segment is named.
+    @Test func closedSetWithoutABackgroundModel() throws {
+        let f = try Fixture()
+        defer { f.dir.cleanup() }
+        let em = f.dir.file("em")
+        #expect(try CLI.run(["enroll", "--models", em, "--corpus", f.dir.file("enrol"), "--split", "all", "--components", "8", "-q"]).status == 0)
+        let c = Conversation(turns: [("low", 4), ("high", 3), ("mid", 4), ("low", 3)], seed: 8)
+        try AudioWriter.write(c.samples, sampleRate: Conversation.rate, to: f.dir.file("c.wav"))
+        let r = try CLI.run(["track", "--models", em, "--normalize-break", "0.5", "--json", f.dir.file("c.wav")])
+        let timeline = Self.json(r.stdout).first?["timeline"] as? [[String: Any]] ?? []
+        #expect(r.status == 0 && !timeline.isEmpty, "\(r.stderr)")
+        #expect(timeline.allSatisfy { $0["decision"] as? String == "identified" && $0["speaker"] as? String == $0["label"] as? String && $0["llr"] == nil })
+        #expect(timeline.compactMap { $0["label"] as? String } == ["low", "high", "mid", "low"], "\(timeline)")
+        // An open-set threshold needs log-likelihood ratios.
+        let t = try CLI.run(["track", "--models", em, "--threshold", "0", f.dir.file("c.wav")])
+        #expect(t.status == 64 && t.stderr.contains("--threshold needs --ubm"), "\(t.stderr)")
+    }
+
     static var hasTime: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/time") }
 
     /// Runs the tool with `input` written to its standard input through a pipe.
