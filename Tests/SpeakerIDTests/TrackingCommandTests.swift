@@ -233,7 +233,11 @@ struct TrackingCommandTests {
         let longEnd = Self.json(long.0.stdout).last
         #expect((longEnd?["duration_seconds"] as? Double ?? 0) >= 1200, "\(String(describing: longEnd))")
         print("stream on a pipe: peak memory \(short.1 / 1024) MiB for 2 minutes, \(long.1 / 1024) MiB for 20 minutes")
-        #expect(short.1 > 0 && long.1 < short.1 + 8 * 1024, "\(short.1) kB for 2 minutes, \(long.1) kB for 20")
+        // Sanitizer runtimes keep freed memory in quarantine, so memory is compared in normal
+        // builds only (the README's test command), as in LongRecordingTests.
+        if !Sanitizer.active {
+            #expect(short.1 > 0 && long.1 < short.1 + 8 * 1024, "\(short.1) kB for 2 minutes, \(long.1) kB for 20")
+        }
     }
 
     // MARK: - Bad input
