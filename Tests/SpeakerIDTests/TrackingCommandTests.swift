@@ -162,18 +162,26 @@ struct TrackingCommandTests {
         p.standardOutput = out
         p.standardError = err
         try p.run()
+        // The semaphores order the threads' writes before the reads below (what ThreadSanitizer
+        // checks), where polling `isExecuting` would not.
+        let wrote = DispatchSemaphore(value: 0), read = DispatchSemaphore(value: 0)
         let writer = Thread {
             input(stdin.fileHandleForWriting)
             try? stdin.fileHandleForWriting.close()
+            wrote.signal()
         }
         writer.start()
         final class Box: @unchecked Sendable { var data = Data() }
         let errors = Box()
-        let reader = Thread { errors.data = err.fileHandleForReading.readDataToEndOfFile() }
+        let reader = Thread {
+            errors.data = err.fileHandleForReading.readDataToEndOfFile()
+            read.signal()
+        }
         reader.start()
         let o = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        while reader.isExecuting || writer.isExecuting { usleep(10_000) }
+        wrote.wait()
+        read.wait()
         return CLI.Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: errors.data, as: UTF8.self))
     }
 
