@@ -10,21 +10,21 @@ struct BenchCommand: AsyncParsableCommand {
         subcommands: [BenchFeatures.self, BenchEM.self, BenchScore.self, BenchGEMM.self])
 }
 
-/// The peak single-precision rate this machine could reach: cores x FMA lanes x 2 x clock.
+/// The machine facts every benchmark prints beside its figures: which product kernel ran,
+/// which core OpenBLAS chose, and the peak, measured once per run (ComputeReport).
 enum MachinePeak {
-    /// (GFLOP/s, how it was found)
+    static let report = ComputeReport.measure()
+
+    /// (GFLOP/s for `threads` cores, how it was found)
     static func estimate(threads: Int) -> (Double, String) {
-        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let flags = cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") } ?? ""
-        let avx512 = flags.contains(" avx512f")
-        let fma = flags.contains(" fma")
-        let mhzLine = cpuinfo.split(separator: "\n").first { $0.hasPrefix("cpu MHz") }
-        let mhz = mhzLine.flatMap { $0.split(separator: ":").last.flatMap { Double($0.trimmingCharacters(in: .whitespaces)) } } ?? 2000
-        let lanes = avx512 ? 16.0 : 8.0
-        let fmaUnits = 2.0  // two FMA ports on every x86 core since Haswell
-        let flopsPerCycle = fma ? lanes * 2 * fmaUnits : lanes * 2
-        let peak = Double(threads) * flopsPerCycle * mhz / 1000
-        return (peak, "\(threads) core(s) x \(Int(flopsPerCycle)) flop/cycle (\(avx512 ? "AVX-512" : "AVX2")\(fma ? " FMA x2" : "")) x \(Int(mhz)) MHz from /proc/cpuinfo")
+        (Double(threads) * report.peakGflopsPerCore,
+         "\(threads) core(s) x \(String(format: "%.1f", report.peakGflopsPerCore)) GFLOP/s, measured with FMA chains on the \(report.kernel.rawValue) kernel's vector width")
+    }
+
+    /// The keys every benchmark line carries: kernel, OpenBLAS core, peak and how it was found.
+    static func fields(threads: Int) -> [String: Any] {
+        let (peak, how) = estimate(threads: threads)
+        return ["kernel": report.kernel.rawValue, "openblas_core": report.openBLASCore, "peak_gflops": peak, "peak_method": how]
     }
 }
 
@@ -87,11 +87,11 @@ struct BenchFeatures: AsyncParsableCommand {
         let n = Double(o.framing.fftSize), bins = n / 2 + 1
         let flopsPerFrame = 2.5 * n * log2(n) + 8 * Double(o.framing.frameLength) + 7 * bins
             + 2 * Double(o.filterbank.filters * (o.staticDimension)) + 2 * Double(o.staticDimension * (6 * o.deltas.window + 1))
-        let (peak, how) = MachinePeak.estimate(threads: threads)
-        let common: [String: Any] = ["benchmark": "features", "audio_seconds": audioSeconds, "sample_rate": rate,
-                                     "threads": threads, "frames": frames, "audio_dir": dir,
-                                     "flops_per_frame_estimate": flopsPerFrame, "peak_gflops": peak, "peak_assumed": how,
-                                     "options": "20 ms Hamming, 10 ms hop, FFT \(o.framing.fftSize), 24 mel filters, c0-c20 + deltas + delta-deltas, energy VAD, CMN"]
+        let (peak, _) = MachinePeak.estimate(threads: threads)
+        let common = MachinePeak.fields(threads: threads).merging(
+            ["benchmark": "features", "audio_seconds": audioSeconds, "sample_rate": rate,
+             "threads": threads, "frames": frames, "audio_dir": dir, "flops_per_frame_estimate": flopsPerFrame,
+             "options": "20 ms Hamming, 10 ms hop, FFT \(o.framing.fftSize), 24 mel filters, c0-c20 + deltas + delta-deltas, energy VAD, CMN"]) { $1 }
         var mem = common
         mem["source"] = "decoded"
         mem["run_seconds"] = bestMem
@@ -151,14 +151,13 @@ struct BenchEM: AsyncParsableCommand {
         let per = Date().timeIntervalSince(t0) / Double(iterations)
         // Matrix-product flops per iteration: E step 2 products, M step 2 products, each 2NKD.
         let flops = 4 * 2 * Double(frames) * Double(components) * Double(dim)
-        let (peak, how) = MachinePeak.estimate(threads: threads)
-        print(SpeakerIDCLI.json([
+        let (peak, _) = MachinePeak.estimate(threads: threads)
+        print(SpeakerIDCLI.json(MachinePeak.fields(threads: threads).merging([
             "benchmark": "em", "frames": frames, "dimension": dim, "components": components, "threads": threads,
             "iterations": iterations, "seconds_per_iteration": per,
             "frame_components_per_second": Double(frames) * Double(components) / per,
-            "gflops": flops / per / 1e9, "peak_gflops": peak, "peak_assumed": how,
-            "fraction_of_peak": flops / per / 1e9 / peak,
-        ]))
+            "gflops": flops / per / 1e9, "fraction_of_peak": flops / per / 1e9 / peak,
+        ]) { $1 }))
     }
 }
 
@@ -197,10 +196,10 @@ struct BenchScore: AsyncParsableCommand {
             }
             let sec = Date().timeIntervalSince(t0)
             let checksum = parts.flatMap { $0 }.reduce(0, +)
-            print(SpeakerIDCLI.json([
+            print(SpeakerIDCLI.json(MachinePeak.fields(threads: threads).merging([
                 "benchmark": "score-ubm", "models": models, "components": components, "frames": frames, "dimension": dim,
                 "threads": threads, "top_c": topC, "run_seconds": sec, "score_sum": checksum,
-            ]))
+            ]) { $1 }))
             return
         }
         let gmms: [DiagGMM] = try (0..<models).map { _ in
@@ -219,12 +218,12 @@ struct BenchScore: AsyncParsableCommand {
         let scores = (0..<models).map { m in parts.reduce(0) { $0 + $1[m] } / Double(frames) }
         let sec = Date().timeIntervalSince(t0)
         let flops = 2 * 2 * Double(frames) * Double(components) * Double(dim) * Double(models)
-        let (peak, how) = MachinePeak.estimate(threads: threads)
-        print(SpeakerIDCLI.json([
+        let (peak, _) = MachinePeak.estimate(threads: threads)
+        print(SpeakerIDCLI.json(MachinePeak.fields(threads: threads).merging([
             "benchmark": "score", "models": models, "components": components, "frames": frames, "dimension": dim,
             "threads": threads, "run_seconds": sec, "score_sum": scores.reduce(0, +),
-            "gflops": flops / sec / 1e9, "peak_gflops": peak, "peak_assumed": how, "fraction_of_peak": flops / sec / 1e9 / peak,
-        ]))
+            "gflops": flops / sec / 1e9, "fraction_of_peak": flops / sec / 1e9 / peak,
+        ]) { $1 }))
     }
 }
 
@@ -232,7 +231,7 @@ struct BenchScore: AsyncParsableCommand {
 /// shape (a block of augmented frames times a model's scoring matrix).
 struct BenchGEMM: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "gemm", abstract: "GFLOP/s of OpenBLAS sgemm and of SpeakerID's own C kernel on the scoring shape.")
+        commandName: "gemm", abstract: "GFLOP/s of OpenBLAS sgemm and of SpeakerID's own kernel (the one every product uses) on the scoring shape.")
 
     @Option(help: "Frames per block (rows).") var rows = 256
     @Option(help: "Components (columns).") var components = 64
@@ -256,9 +255,11 @@ struct BenchGEMM: ParsableCommand {
         let blas = time { GEMMKernels.blas(a, b, &c1, rows, inner, components) }
         let own = time { GEMMKernels.own(a, bt, &c2, rows, inner, components) }
         let diff = zip(c1, c2).map { abs($0 - $1) }.max() ?? 0
-        let (peak, how) = MachinePeak.estimate(threads: 1)
-        print(SpeakerIDCLI.json(["benchmark": "gemm", "rows": rows, "components": components, "inner": inner,
-                                 "openblas_gflops": blas, "own_kernel_gflops": own, "max_abs_difference": Double(diff),
-                                 "peak_gflops": peak, "peak_assumed": how, "faster": blas >= own ? "openblas" : "own"]))
+        let (peak, _) = MachinePeak.estimate(threads: 1)
+        print(SpeakerIDCLI.json(MachinePeak.fields(threads: 1).merging(
+            ["benchmark": "gemm", "rows": rows, "components": components, "inner": inner,
+             "openblas_gflops": blas, "own_kernel_gflops": own, "max_abs_difference": Double(diff),
+             "openblas_fraction_of_peak": blas / peak, "own_kernel_fraction_of_peak": own / peak,
+             "faster": blas >= own ? "openblas" : "own"]) { $1 }))
     }
 }

@@ -1,4 +1,5 @@
 import CKernels
+import SpeakerID
 
 @main
 enum Entry {
@@ -11,6 +12,11 @@ enum Entry {
         // 1.9x (README, Speed).
         spk_tune_malloc()
         Interruption.install()
+        // `--version` also says what computes the products and how fast, measured (0.3 s).
+        if Array(CommandLine.arguments.dropFirst()) == ["--version"] {
+            print("speakerid \(SpeakerIDVersion.current)\n\(ComputeReport.measure().text)")
+            return
+        }
         await SpeakerIDCommand.main()
     }
 }

@@ -15,6 +15,12 @@ import Darwin
 /// log-likelihoods of a block of frames X are therefore two matrix products,
 /// X (mu/s)^T + X^2 (-1/(2s))^T, plus the per-component constants.
 public struct DiagGMM: Sendable, Equatable {
+    /// Equal parameters (the derived scoring form follows from them).
+    public static func == (a: DiagGMM, b: DiagGMM) -> Bool {
+        a.components == b.components && a.dimension == b.dimension && a.weights == b.weights
+            && a.means == b.means && a.variances == b.variances
+    }
+
     public let components: Int
     public let dimension: Int
     public let weights: [Float]
@@ -25,14 +31,17 @@ public struct DiagGMM: Sendable, Equatable {
 
     /// Per-component constants g_k.
     public let gconsts: [Float]
-    /// The scoring matrix, K x (2D + 1), row k = [mu_k / s_k, -1 / (2 s_k), g_k]: with a frame
-    /// augmented to [x, x^2, 1], one dot product gives log w_k N(x; mu_k, s_k).
-    let scoringMatrix: [Float]
-    /// The scoring matrix transposed, (2D + 1) x K, for SpeakerID's own product kernel; empty
-    /// when OpenBLAS scores this model (no second copy of a large UBM's matrix).
-    let scoringMatrixTransposed: [Float]
-    /// Which product kernel scores this model, fixed at construction (see `choosesOwnKernel`).
-    let usesOwnKernel: Bool
+    /// The scoring matrix transposed, (2D + 1) x K: column k = [mu_k / s_k, -1 / (2 s_k), g_k],
+    /// so that with a frame augmented to [x, x^2, 1] one dot product gives log w_k N(x; mu_k, s_k),
+    /// and a block of frames times this matrix (`MatrixProduct`) all of them. Built on first
+    /// use: speakers scored against a UBM by `SharedVarianceScoring` never need theirs, which
+    /// keeps 10,000 models of 512 components to their means (and the UBM's shared arrays).
+    var scoringMatrixTransposed: [Float] {
+        scoringForm.value { [weights, means, variances, gconsts, components, dimension] in
+            Self.scoringMatrix(weights: weights, means: means, variances: variances, gconsts: gconsts, K: components, D: dimension)
+        }
+    }
+    private let scoringForm = LazyFloats()
 
     /// A mixture from K weights and K x D means and variances (row-major); refuses shapes that do not match, weights that do not sum to 1, non-finite values and non-positive variances.
     public init(weights: [Float], means: [Float], variances: [Float], dimension: Int) throws(ModelError) {
@@ -52,8 +61,6 @@ public struct DiagGMM: Sendable, Equatable {
         self.means = means
         self.variances = variances
         var g = [Float](repeating: 0, count: K)
-        let W = 2 * D + 1
-        var sm = [Float](repeating: 0, count: K * W)
         let log2pi = log(2 * Double.pi)
         for k in 0..<K {
             var c = weights[k] > 0 ? log(Double(weights[k])) : -Double.greatestFiniteMagnitude
@@ -61,22 +68,43 @@ public struct DiagGMM: Sendable, Equatable {
             for d in 0..<D {
                 let m = Double(means[k * D + d]), v = Double(variances[k * D + d])
                 c -= 0.5 * (log(v) + m * m / v)
-                sm[k * W + d] = Float(m / v)
-                sm[k * W + D + d] = Float(-0.5 / v)
             }
             g[k] = Float(max(c, -1e30))
-            sm[k * W + 2 * D] = g[k]
         }
         gconsts = g
-        scoringMatrix = sm
-        usesOwnKernel = Self.choosesOwnKernel(components: K, dimension: D)
-        if usesOwnKernel {
-            var smt = [Float](repeating: 0, count: K * W)
-            for k in 0..<K { for j in 0..<W { smt[j * K + k] = sm[k * W + j] } }
-            scoringMatrixTransposed = smt
-        } else {
-            scoringMatrixTransposed = []
+    }
+
+    /// The same mixture with `ubm`'s weights and variances arrays when they hold the same
+    /// values (a speaker adapted in its means only): one copy in memory for every such speaker.
+    public func sharingStorage(with ubm: DiagGMM) -> DiagGMM {
+        var g = self
+        if weights == ubm.weights && variances == ubm.variances {
+            g = DiagGMM(components: components, dimension: dimension, weights: ubm.weights, means: means,
+                        variances: ubm.variances, gconsts: gconsts)
         }
+        return g
+    }
+
+    private init(components: Int, dimension: Int, weights: [Float], means: [Float], variances: [Float], gconsts: [Float]) {
+        self.components = components
+        self.dimension = dimension
+        self.weights = weights
+        self.means = means
+        self.variances = variances
+        self.gconsts = gconsts
+    }
+
+    static func scoringMatrix(weights: [Float], means: [Float], variances: [Float], gconsts: [Float], K: Int, D: Int) -> [Float] {
+        var smt = [Float](repeating: 0, count: K * (2 * D + 1))
+        for k in 0..<K {
+            for d in 0..<D {
+                let m = Double(means[k * D + d]), v = Double(variances[k * D + d])
+                smt[d * K + k] = Float(m / v)
+                smt[(D + d) * K + k] = Float(-0.5 / v)
+            }
+            smt[2 * D * K + k] = gconsts[k]
+        }
+        return smt
     }
 
     /// Number of free parameters (for information criteria and "too few frames" warnings).
@@ -98,17 +126,11 @@ public struct DiagGMM: Sendable, Equatable {
     }
 
     /// Writes the n x K matrix of per-component log-likelihoods log(w_k N(x_t)) of `n`
-    /// augmented frames into `out`: one matrix product, augmented x scoringMatrix^T.
+    /// augmented frames into `out`: one matrix product, augmented x scoringMatrixTransposed.
     func componentLogLikelihoods(augmented: UnsafePointer<Float>, count n: Int, out: UnsafeMutablePointer<Float>) {
         let K = components, W = 2 * dimension + 1
-        if usesOwnKernel {
-            scoringMatrixTransposed.withUnsafeBufferPointer { smt in
-                spk_sgemm_tile(augmented, smt.baseAddress, out, Int32(n), Int32(W), Int32(K))
-            }
-            return
-        }
-        scoringMatrix.withUnsafeBufferPointer { sm in
-            BLAS.sgemm(transposeB: true, m: n, n: K, k: W, a: augmented, lda: W, b: sm.baseAddress, ldb: W, c: out, ldc: K)
+        scoringMatrixTransposed.withUnsafeBufferPointer { smt in
+            MatrixProduct.multiply(n: n, k: K, w: W, a: augmented, lda: W, bt: smt.baseAddress!, ldb: K, c: out, ldc: K)
         }
     }
 
@@ -139,21 +161,6 @@ public struct DiagGMM: Sendable, Equatable {
             }
         }
     }
-
-    /// Which product kernel scores a K-component, D-dimensional model. Measured on the scoring shape (`speakerid bench
-    /// gemm`, README): SpeakerID's register-blocked C kernel beats OpenBLAS's sgemm while the
-    /// transposed scoring matrix stays in the core's caches (K x (2D + 1) floats up to 160 KB:
-    /// K <= 256 for 63-dimensional features) and loses beyond. SPEAKERID_GEMM=blas or =own
-    /// forces one, for benchmarks.
-    static func choosesOwnKernel(components: Int, dimension: Int) -> Bool {
-        switch DiagGMM.kernelOverride {
-        case "blas": return false
-        case "own": return true
-        default: return components * (2 * dimension + 1) * 4 <= 160 * 1024
-        }
-    }
-
-    static let kernelOverride = ProcessInfo.processInfo.environment["SPEAKERID_GEMM"]
 
     /// log p(x_t) for each frame, in Double.
     public func frameLogLikelihoods(_ frames: FeatureMatrix) -> [Double] {
@@ -197,6 +204,21 @@ public struct DiagGMM: Sendable, Equatable {
     public func averageLogLikelihood(_ frames: FeatureMatrix) -> Double {
         if frames.rows == 0 { return -.infinity }
         return frameLogLikelihoods(frames).reduce(0, +) / Double(frames.rows)
+    }
+}
+
+/// A value computed once, on first use, by whichever thread asks first.
+final class LazyFloats: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [Float]?
+
+    func value(_ make: () -> [Float]) -> [Float] {
+        lock.lock()
+        defer { lock.unlock() }
+        if let stored { return stored }
+        let v = make()
+        stored = v
+        return v
     }
 }
 

@@ -88,8 +88,9 @@ public struct GMMStatistics: Sendable, Equatable {
         var first = [Double](repeating: 0, count: K * D), second = first
         var occ = [Double](repeating: 0, count: K)
         var ll = 0.0
-        // gamma^T [X, X^2, 1]: first order, second order and occupancy in one product.
-        var blockStats = [Float](repeating: 0, count: K * W)
+        // [X, X^2, 1]^T gamma: first order, second order and occupancy in one product, (2D + 1) x K.
+        var blockStats = [Float](repeating: 0, count: W * K)
+        var augmentedT = [Float](repeating: 0, count: W * GMMWorkspace.blockFrames)
         gmm.forEachBlock(of: data, rows: rows) { _, n, aug, lik in
             // Posteriors in place: gamma_tk = exp(ll_tk - max_t) / sum_k exp(ll_tk - max_t).
             for t in 0..<n {
@@ -100,21 +101,23 @@ public struct GMMStatistics: Sendable, Equatable {
                 let inv = 1 / sum
                 for k in 0..<K { row[k] *= inv }
             }
-            blockStats.withUnsafeMutableBufferPointer { st in
-                BLAS.sgemm(transposeA: true, m: K, n: W, k: n, a: lik, lda: K, b: aug, ldb: W, c: st.baseAddress, ldc: W)
+            augmentedT.withUnsafeMutableBufferPointer { at in
+                for t in 0..<n { for j in 0..<W { at[j * n + t] = aug[t * W + j] } }
+                blockStats.withUnsafeMutableBufferPointer { st in
+                    MatrixProduct.multiply(n: W, k: K, w: n, a: at.baseAddress!, lda: n, bt: lik, ldb: K, c: st.baseAddress!, ldc: K)
+                }
             }
             blockStats.withUnsafeBufferPointer { b in
                 first.withUnsafeMutableBufferPointer { f in
                     second.withUnsafeMutableBufferPointer { q in
                         occ.withUnsafeMutableBufferPointer { o in
-                            for k in 0..<K {
-                                let row = k * W
-                                for d in 0..<D {
-                                    f[k * D + d] += Double(b[row + d])
-                                    q[k * D + d] += Double(b[row + D + d])
+                            for d in 0..<D {
+                                for k in 0..<K {
+                                    f[k * D + d] += Double(b[d * K + k])
+                                    q[k * D + d] += Double(b[(D + d) * K + k])
                                 }
-                                o[k] += Double(b[row + 2 * D])
                             }
+                            for k in 0..<K { o[k] += Double(b[2 * D * K + k]) }
                         }
                     }
                 }

@@ -59,10 +59,13 @@ public struct KMeansInitializer: Sendable {
             for d in 0..<D { centres[k * D + d] = x[chosen * D + d] }
             let cNorm = squaredNorms[chosen]
             var total = 0.0
+            // -2 x.c as x (-2c): scaling by -2 is exact, so this is -2 times the product.
+            let scaled = (0..<D).map { -2 * centres[k * D + $0] }
             x.withUnsafeBufferPointer { xb in
-                centres.withUnsafeBufferPointer { cb in
+                scaled.withUnsafeBufferPointer { cb in
                     distanceCross.withUnsafeMutableBufferPointer { pb in
-                        BLAS.sgemv(m: M, n: D, alpha: -2, a: xb.baseAddress, lda: D, x: cb.baseAddress! + k * D, y: pb.baseAddress)
+                        MatrixProduct.multiply(n: M, k: 1, w: D, a: xb.baseAddress!, lda: D, bt: cb.baseAddress!, ldb: 1,
+                                               c: pb.baseAddress!, ldc: 1)
                     }
                 }
             }
@@ -97,14 +100,17 @@ public struct KMeansInitializer: Sendable {
                 for d in 0..<D { s += centres[k * D + d] * centres[k * D + d] }
                 norms[k] = s
             }
+            // The centres transposed and scaled by -2 (exactly), D x K.
+            var scaledT = [Float](repeating: 0, count: D * K)
+            for k in 0..<K { for d in 0..<D { scaledT[d * K + k] = -2 * centres[k * D + d] } }
             x.withUnsafeBufferPointer { xb in
-                centres.withUnsafeBufferPointer { cb in
+                scaledT.withUnsafeBufferPointer { cb in
                     cross.withUnsafeMutableBufferPointer { pb in
                         var start = 0
                         while start < M {
                             let n = min(block, M - start)
-                            BLAS.sgemm(transposeB: true, m: n, n: K, k: D, alpha: -2, a: xb.baseAddress! + start * D, lda: D,
-                                       b: cb.baseAddress, ldb: D, c: pb.baseAddress, ldc: K)
+                            MatrixProduct.multiply(n: n, k: K, w: D, a: xb.baseAddress! + start * D, lda: D,
+                                                   bt: cb.baseAddress!, ldb: K, c: pb.baseAddress!, ldc: K)
                             for t in 0..<n {
                                 var best = 0, bestD = Float.infinity
                                 let row = pb.baseAddress! + t * K

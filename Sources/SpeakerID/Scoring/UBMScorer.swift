@@ -15,10 +15,20 @@ public struct UBMScorer: Sendable {
     public let topC: Int
     /// Every speaker's scoring row of component k side by side, K x S x (2D + 1): the C
     /// selected components of a frame are then C matrix-vector products over all speakers.
+    /// Empty when `shared` scores (speakers with the UBM's weights and variances).
     let componentMajor: [Float]
+    /// Top-C scoring that reads each speaker's means in place, when every speaker shares the
+    /// UBM's weights and variances (means-only MAP adaptation).
+    let shared: SharedVarianceScoring?
 
     /// A scorer for speaker models of the UBM's shape; `topC` 0 scores exactly.
     public init(ubm: DiagGMM, speakers: [DiagGMM], topC: Int = 5) throws(ModelError) {
+        try self.init(ubm: ubm, speakers: speakers, topC: topC, sharingVariances: true)
+    }
+
+    /// `sharingVariances` false keeps the component-major layout even for speakers that share
+    /// the UBM's variances (for tests comparing the two).
+    init(ubm: DiagGMM, speakers: [DiagGMM], topC: Int, sharingVariances: Bool) throws(ModelError) {
         for s in speakers where s.components != ubm.components || s.dimension != ubm.dimension {
             if s.components != ubm.components { throw .componentMismatch(expected: ubm.components, got: s.components) }
             throw .dimensionMismatch(expected: ubm.dimension, got: s.dimension)
@@ -28,11 +38,12 @@ public struct UBMScorer: Sendable {
         self.speakers = speakers
         self.topC = min(topC, ubm.components)
         let K = ubm.components, S = speakers.count, W = 2 * ubm.dimension + 1
-        var cm = [Float](repeating: 0, count: topC > 0 ? K * S * W : 0)
-        if topC > 0 {
+        shared = sharingVariances ? SharedVarianceScoring(ubm: ubm, speakers: speakers, topC: self.topC) : nil
+        var cm = [Float](repeating: 0, count: topC > 0 && shared == nil ? K * S * W : 0)
+        if topC > 0 && shared == nil {
             for (si, g) in speakers.enumerated() {
                 for k in 0..<K {
-                    for j in 0..<W { cm[(k * S + si) * W + j] = g.scoringMatrix[k * W + j] }
+                    for j in 0..<W { cm[(k * S + si) * W + j] = g.scoringMatrixTransposed[j * K + k] }
                 }
             }
         }
@@ -50,6 +61,10 @@ public struct UBMScorer: Sendable {
         let S = speakers.count, T = frames.rows, K = ubm.components, D = ubm.dimension, W = 2 * D + 1
         var result = [[Double]](repeating: [Double](repeating: 0, count: T), count: S)
         if T == 0 { return result }
+        if let shared {
+            shared.forEachScore(frames) { s, t, v in result[s][t] = v }
+            return result
+        }
         var ubmLL = [Double](repeating: 0, count: GMMWorkspace.blockFrames)
         var best = [Int](repeating: 0, count: topC * GMMWorkspace.blockFrames)
         var selected = [Float](repeating: 0, count: topC * S)
@@ -91,7 +106,13 @@ public struct UBMScorer: Sendable {
 
     /// Average log-likelihood ratio of `frames` for every speaker.
     public func scores(_ frames: FeatureMatrix) -> [Double] {
-        frameScores(frames).map { $0.isEmpty ? -.infinity : $0.reduce(0, +) / Double($0.count) }
+        if let shared, frames.rows > 0 {
+            // Summed as they come, in frame order (as the per-frame path sums): no S x T matrix.
+            var sums = [Double](repeating: 0, count: speakers.count)
+            shared.forEachScore(frames) { s, _, v in sums[s] += v }
+            return sums.map { $0 / Double(frames.rows) }
+        }
+        return frameScores(frames).map { $0.isEmpty ? -.infinity : $0.reduce(0, +) / Double($0.count) }
     }
 
     /// Indices of the `c` largest values of a row, best first, written to `out[at...]`.

@@ -1,7 +1,9 @@
 import COpenBLAS
 
-/// The one place SpeakerID calls BLAS. It keeps OpenBLAS single-threaded, set before the
-/// first call whichever part of the library makes it: SpeakerID parallelises across frames and
+/// The one place SpeakerID calls BLAS: the OpenBLAS side of `speakerid bench gemm`, and the
+/// products on x86-64 CPUs that have neither AVX2+FMA nor AVX-512 (`ProductKernel.openblas`);
+/// everything else runs SpeakerID's own kernel. It keeps OpenBLAS single-threaded, set before
+/// the first call whichever part of the library makes it: SpeakerID parallelises across frames and
 /// files itself, and OpenBLAS's own threads would compete with ours for the same cores (before
 /// this, k-means initialisation called BLAS before any model had set the count, so `enroll
 /// --corpus` ran OpenBLAS threads inside every worker).
@@ -16,11 +18,11 @@ enum BLAS {
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
+}
 
-    /// y (m) = alpha A x + beta y, A row-major m x n.
-    static func sgemv(m: Int, n: Int, alpha: Float, a: UnsafePointer<Float>?, lda: Int, x: UnsafePointer<Float>?,
-                      beta: Float = 0, y: UnsafeMutablePointer<Float>?) {
-        _ = singleThreaded
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
-    }
+extension BLAS {
+    /// OpenBLAS's build and the core kernel it picked for this CPU ("Cooperlake", "Haswell",
+    /// or "Prescott" when it does not know the CPU and falls back to SSE3).
+    static var openBLASCore: String { openblas_get_corename().map { String(cString: $0) } ?? "unknown" }
+    static var openBLASConfig: String { openblas_get_config().map { String(cString: $0) } ?? "unknown" }
 }
