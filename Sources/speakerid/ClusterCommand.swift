@@ -168,31 +168,3 @@ struct ClusterTrainUBMCommand: AsyncParsableCommand {
         return URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
     }
 }
-
-extension FrontEndArguments {
-    /// The options given, as command-line words (the cluster driver passes them to its jobs;
-    /// it re-parses them and refuses to run if they do not give the same front end).
-    var commandLine: [String] {
-        var a: [String] = []
-        func add(_ name: String, _ v: CustomStringConvertible?) { if let v { a += ["--" + name, "\(v)"] } }
-        add("sample-rate", sampleRate)
-        add("frame-length", frameLength)
-        add("frame-shift", frameShift)
-        add("pre-emphasis", preEmphasis)
-        add("filters", filters)
-        add("low-freq", lowFreq)
-        add("high-freq", highFreq)
-        add("ceps", ceps)
-        add("energy", energy?.rawValue)
-        add("lifter", lifter)
-        add("deltas", deltas)
-        add("delta-window", deltaWindow)
-        add("vad-threshold", vadThreshold)
-        add("vad-floor", vadFloor)
-        if noVad { a.append("--no-vad") }
-        add("normalize", normalize?.rawValue)
-        add("warp-window", warpWindow)
-        add("resample-quality", resampleQuality?.rawValue)
-        return a
-    }
-}

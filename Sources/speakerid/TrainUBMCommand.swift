@@ -17,30 +17,14 @@ struct TrainUBMCommand: AsyncParsableCommand {
         UBM, memory independent of the hours).
         """)
 
-    @Option(help: ArgumentHelp("Corpus of background speakers; repeat to pool several, each optionally DIR:SPLIT.", valueName: "dir[:split]"))
-    var corpus: [String]
-    @Option(help: ArgumentHelp("Split of each corpus given without one; 'all' for every file (default: background).", valueName: "name"))
-    var split = "background"
-    @Option(help: ArgumentHelp("Gaussian components (default: 512).", valueName: "K"))
-    var components = 512
-    @Option(help: ArgumentHelp("Maximum EM iterations (default: 10).", valueName: "n"))
-    var iterations = 10
-    @Option(help: ArgumentHelp("Relative change of the average log-likelihood to stop at (default: 1e-3).", valueName: "tol"))
-    var tolerance = 1e-3
-    @Option(help: ArgumentHelp("Variance floor as a fraction of the data's global variance (default: 0.01).", valueName: "fraction"))
-    var varianceFloor = 0.01
+    @OptionGroup var background: BackgroundArguments
+    @OptionGroup var training: UBMTrainingArguments
     @Option(help: ArgumentHelp("Use every N-th frame per EM iteration (default: 1, all).", valueName: "N"))
     var subsample = 1
-    @Option(help: ArgumentHelp("Keep only every N-th speech frame of each recording in memory (default: 1, all).", valueName: "N"))
-    var keepEvery = 1
     @Flag(help: "Keep the frames in a temporary file next to --out (about 90 MB per hour of speech) and stream them in every EM iteration, instead of holding them in memory.")
     var framesOnDisk = false
-    @Option(help: ArgumentHelp("Random seed of the initialisation (default: 0).", valueName: "n"))
-    var seed: UInt64 = 0
     @Option(help: ArgumentHelp("UBM file to write.", valueName: "file"))
     var out: String
-    @Flag(help: "Report unusable audio files and carry on with the rest (default: fail).")
-    var skipBad = false
     @Flag(help: "Print a JSON summary.")
     var json = false
 
@@ -50,30 +34,18 @@ struct TrainUBMCommand: AsyncParsableCommand {
 
     func validate() throws {
         if subsample < 1 { throw ValidationError("--subsample must be at least 1") }
-        if keepEvery < 1 { throw ValidationError("--keep-every must be at least 1") }
-        if iterations < 0 || iterations > 10_000 { throw ValidationError("--iterations must be 0-10000") }
-        if !(tolerance >= 0 && tolerance.isFinite) { throw ValidationError("--tolerance must be a number >= 0") }
-        if !(varianceFloor > 0 && varianceFloor < 1) { throw ValidationError("--variance-floor must be more than 0 and less than 1") }
     }
 
     func run() async throws {
         let start = Date()
         let options = try frontEnd.apply(to: FrontEndOptions())
         let fe = try FrontEnd(options: options)
-        var em = EMOptions()
-        em.components = components
-        em.maxIterations = iterations
-        em.tolerance = tolerance
-        em.varianceFloor = varianceFloor
-        em.seed = seed
-        try em.validate()
+        let em = try training.options()
         try ModelStore.prepareOutput(out)
-        let background = try BackgroundCorpus(specs: corpus, defaultSplit: split)
-        if !(common.quiet || json) { for n in background.notes { Console.warn("note: " + n) } }
-        let entries = background.entries
-        let raw = try rawAudio.format()
         let quiet = common.quiet || json
-        let stride = keepEvery
+        let entries = try background.read(quiet: quiet).entries
+        let raw = try rawAudio.format()
+        let stride = background.keepEvery
         let folder = (out as NSString).deletingLastPathComponent
         let spill = try framesOnDisk ? FrameFile.Writer(directory: folder.isEmpty ? "." : folder, columns: options.dimension) : nil
         var spilled: FrameFile?
@@ -81,17 +53,17 @@ struct TrainUBMCommand: AsyncParsableCommand {
         defer {
             if let spilled { spilled.remove() } else { spill?.discard() }
         }
-        let loaded = try await BackgroundFrames.load(entries, frontEnd: fe, raw: raw, keepEvery: keepEvery, skipBad: skipBad,
+        let loaded = try await BackgroundFrames.load(entries, frontEnd: fe, raw: raw, keepEvery: stride, skipBad: background.skipBad,
                                                      threads: common.threadCount, quiet: quiet, spill: spill)
         let frames = loaded.matrix, usableFiles = loaded.usableFiles
-        if usableFiles == 0 { throw CLIError("\(corpus.joined(separator: ", ")): no usable audio") }
+        if usableFiles == 0 { throw CLIError("\(background.corpus.joined(separator: ", ")): no usable audio") }
         if let spill { spilled = try spill.finish() }
         let frameCount = spilled?.rows ?? frames.rows
-        Console.progress("UBM: \(frameCount) speech frames (\(fmt(Double(frameCount * stride) * options.framing.frameShiftMs / 1000 / 3600, 2)) h\(stride > 1 ? ", every \(stride)th kept" : "")\(spilled != nil ? ", on disk" : "")) from \(usableFiles) files of \(Set(entries.map(\.speaker)).count) speakers; \(components) components", quiet: quiet)
+        Console.progress("UBM: \(frameCount) speech frames (\(fmt(Double(frameCount * stride) * options.framing.frameShiftMs / 1000 / 3600, 2)) h\(stride > 1 ? ", every \(stride)th kept" : "")\(spilled != nil ? ", on disk" : "")) from \(usableFiles) files of \(Set(entries.map(\.speaker)).count) speakers; \(em.components) components", quiet: quiet)
         var trainer = EMTrainer(options: em)
         trainer.subsample = subsample
         let emStart = Date()
-        let total = iterations
+        let total = em.maxIterations
         trainer.progress = { @Sendable it, ll in
             if quiet { return }
             let el = Date().timeIntervalSince(emStart)
@@ -108,18 +80,18 @@ struct TrainUBMCommand: AsyncParsableCommand {
         }
         let info = TrainingInfo(frames: frameCount, speechSeconds: Double(frameCount) * options.framing.frameShiftMs / 1000,
                                 files: usableFiles, iterations: result.iterations, converged: result.converged,
-                                finalLogLikelihood: result.finalLogLikelihood, seed: seed, em: em)
+                                finalLogLikelihood: result.finalLogLikelihood, seed: em.seed, em: em)
         var model = SpeakerModel(speaker: "UBM", gmm: result.model, frontEnd: options, training: info)
         model.kind = .ubm
         try ModelStore.write(model, to: out)
         let written = model
         let seconds = Date().timeIntervalSince(start)
         if json {
-            print(SpeakerIDCLI.json(["file": out, "components": components, "checksum": written.checksumHex,
+            print(SpeakerIDCLI.json(["file": out, "components": em.components, "checksum": written.checksumHex,
                                      "frames": frameCount, "files": usableFiles, "iterations": result.iterations,
                                      "log_likelihood": result.finalLogLikelihood, "history": result.history, "run_seconds": seconds]))
         } else {
-            Console.progress("wrote \(out): \(components) components, checksum \(written.checksumHex), \(result.iterations) iterations, \(fmt(seconds, 1)) s", quiet: quiet)
+            Console.progress("wrote \(out): \(em.components) components, checksum \(written.checksumHex), \(result.iterations) iterations, \(fmt(seconds, 1)) s", quiet: quiet)
         }
     }
 

@@ -174,6 +174,40 @@ struct CommandLineTests {
         #expect(refused.status == 1 && refused.stderr.contains("not adapted from a UBM"), "\(refused.stderr)")
     }
 
+    /// The T-normed `evaluate --scores` run of the UBM scenario, its score file checked: every
+    /// (trial, model) pair with its durations, and the verification and identification figures
+    /// recomputed from the file are the report's. Returns the JSON report and the file's rows
+    /// (without the header).
+    static func tnormScoreFile(_ dir: TempDir, ubm: String, models: String) throws -> (report: [String: Any], rows: [[String]]) {
+        let scoreFile = dir.file("scores.tsv")
+        let evs = try Self.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
+                                "--segment-seconds", "1", "--score-norm", "tnorm", "--cohort", dir.file("background"),
+                                "--scores", scoreFile, "--json"])
+        #expect(evs.status == 0, "\(evs.stderr)")
+        let rs = try #require(try JSONSerialization.jsonObject(with: Data(evs.stdout.utf8)) as? [String: Any])
+        let table = try String(contentsOfFile: scoreFile, encoding: .utf8).split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        #expect(table.first == ["file", "seconds", "start", "model", "speaker", "target", "score", "raw_score", "test_seconds", "enrol_seconds"])
+        let body = table.dropFirst()
+        #expect(body.allSatisfy { $0.count == 10 && ($0[5] == "target") == ($0[3] == $0[4]) })
+        // Durations: a 1-s segment holds 1 s of speech; a model's enrolment speech is the same on every row.
+        #expect(body.filter { $0[1] == "1.0" }.allSatisfy { Double($0[8]) == 1 })
+        #expect(Dictionary(grouping: body, by: { $0[3] }).values.allSatisfy { Set($0.map { $0[9] }).count == 1 })
+        for (length, entry) in [("whole", rs), ("1.0", (rs["segments"] as? [[String: Any]])?.first ?? [:])] {
+            let rows = body.filter { $0[1] == length }
+            let tar = rows.filter { $0[5] == "target" }.compactMap { Double($0[6]) }
+            let non = rows.filter { $0[5] == "nontarget" }.compactMap { Double($0[6]) }
+            let counts = entry["verification_trials"] as? [String: Int]
+            #expect(tar.count == counts?["target"] && non.count == counts?["non_target"] && tar.count * 2 == non.count, "\(length)")
+            let eer = try #require(DetectionMetrics(targets: tar, nonTargets: non)?.eer)
+            #expect(abs(eer - (entry["eer"] as? Double ?? -1)) < 1e-12, "\(length)")
+            // Identification from the raw scores: the best model of each trial.
+            let trials = Dictionary(grouping: rows, by: { $0[0] + "@" + $0[2] }).values
+            let right = trials.filter { t in t.max(by: { Double($0[7]) ?? 0 < Double($1[7]) ?? 0 })?[5] == "target" }.count
+            #expect(right == entry["correct"] as? Int, "\(length)")
+        }
+        return (rs, Array(body))
+    }
+
     @Test func evaluateVerificationOpenSetAndScoreFile() throws {
         let (dir, ubm, models) = try Self.ubmScenario()
         defer { dir.cleanup() }
@@ -190,67 +224,16 @@ struct CommandLineTests {
         #expect(open["genuine_trials"] as? Int == 9)
         #expect((r["narrow_band_files"] as? [String: Int]) == ["test": 0, "impostors": 0])
 
-        // --scores: every (trial, model) pair, and the verification figures recomputed from the
+        // --scores with T-norm: every (trial, model) pair, and the figures recomputed from the
         // file are the report's.
-        let scoreFile = dir.file("scores.tsv")
-        let evs = try Self.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
-                                "--segment-seconds", "1", "--score-norm", "tnorm", "--cohort", dir.file("background"),
-                                "--scores", scoreFile, "--json"])
-        #expect(evs.status == 0, "\(evs.stderr)")
-        let rs = try #require(try JSONSerialization.jsonObject(with: Data(evs.stdout.utf8)) as? [String: Any])
-        let table = try String(contentsOfFile: scoreFile, encoding: .utf8).split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
-        #expect(table.first == ["file", "seconds", "start", "model", "speaker", "target", "score", "raw_score", "test_seconds", "enrol_seconds"])
-        let body = table.dropFirst()
-        #expect(body.allSatisfy { $0.count == 10 && ($0[5] == "target") == ($0[3] == $0[4]) })
-        // Durations: a 1-s segment holds 1 s of speech; a model's enrolment speech is the same on every row.
-        #expect(body.filter { $0[1] == "1.0" }.allSatisfy { Double($0[8]) == 1 })
-        #expect(Dictionary(grouping: body, by: { $0[3] }).values.allSatisfy { Set($0.map { $0[9] }).count == 1 })
-        for (length, entry) in [("whole", rs), ("1.0", (rs["segments"] as? [[String: Any]])?.first ?? [:])] {
-            let rows = body.filter { $0[1] == length }
-            let tar = rows.filter { $0[5] == "target" }.compactMap { Double($0[6]) }
-            let non = rows.filter { $0[5] == "nontarget" }.compactMap { Double($0[6]) }
-            let counts = entry["verification_trials"] as? [String: Int]
-            #expect(tar.count == counts?["target"] && non.count == counts?["non_target"] && tar.count * 2 == non.count, "\(length)")
-            let eer = try #require(DetectionMetrics(targets: tar, nonTargets: non)?.eer)
-            #expect(abs(eer - (entry["eer"] as? Double ?? -1)) < 1e-12, "\(length)")
-            // Identification from the raw scores: the best model of each trial.
-            let trials = Dictionary(grouping: rows, by: { $0[0] + "@" + $0[2] }).values
-            let right = trials.filter { t in t.max(by: { Double($0[7]) ?? 0 < Double($1[7]) ?? 0 })?[5] == "target" }.count
-            #expect(right == entry["correct"] as? Int, "\(length)")
-        }
+        _ = try Self.tnormScoreFile(dir, ubm: ubm, models: models)
     }
 
     @Test func tnormAtDecisionTimeGivesEvaluatesScores() throws {
         let (dir, ubm, models) = try Self.ubmScenario()
         defer { dir.cleanup() }
-        // --scores: every (trial, model) pair, and the verification figures recomputed from the
-        // file are the report's.
-        let scoreFile = dir.file("scores.tsv")
-        let evs = try Self.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
-                                "--segment-seconds", "1", "--score-norm", "tnorm", "--cohort", dir.file("background"),
-                                "--scores", scoreFile, "--json"])
-        #expect(evs.status == 0, "\(evs.stderr)")
-        let rs = try #require(try JSONSerialization.jsonObject(with: Data(evs.stdout.utf8)) as? [String: Any])
-        let table = try String(contentsOfFile: scoreFile, encoding: .utf8).split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
-        #expect(table.first == ["file", "seconds", "start", "model", "speaker", "target", "score", "raw_score", "test_seconds", "enrol_seconds"])
-        let body = table.dropFirst()
-        #expect(body.allSatisfy { $0.count == 10 && ($0[5] == "target") == ($0[3] == $0[4]) })
-        // Durations: a 1-s segment holds 1 s of speech; a model's enrolment speech is the same on every row.
-        #expect(body.filter { $0[1] == "1.0" }.allSatisfy { Double($0[8]) == 1 })
-        #expect(Dictionary(grouping: body, by: { $0[3] }).values.allSatisfy { Set($0.map { $0[9] }).count == 1 })
-        for (length, entry) in [("whole", rs), ("1.0", (rs["segments"] as? [[String: Any]])?.first ?? [:])] {
-            let rows = body.filter { $0[1] == length }
-            let tar = rows.filter { $0[5] == "target" }.compactMap { Double($0[6]) }
-            let non = rows.filter { $0[5] == "nontarget" }.compactMap { Double($0[6]) }
-            let counts = entry["verification_trials"] as? [String: Int]
-            #expect(tar.count == counts?["target"] && non.count == counts?["non_target"] && tar.count * 2 == non.count, "\(length)")
-            let eer = try #require(DetectionMetrics(targets: tar, nonTargets: non)?.eer)
-            #expect(abs(eer - (entry["eer"] as? Double ?? -1)) < 1e-12, "\(length)")
-            // Identification from the raw scores: the best model of each trial.
-            let trials = Dictionary(grouping: rows, by: { $0[0] + "@" + $0[2] }).values
-            let right = trials.filter { t in t.max(by: { Double($0[7]) ?? 0 < Double($1[7]) ?? 0 })?[5] == "target" }.count
-            #expect(right == entry["correct"] as? Int, "\(length)")
-        }
+        // evaluate's T-normed scores of every (trial, model) pair, checked against its report.
+        let (rs, body) = try Self.tnormScoreFile(dir, ubm: ubm, models: models)
         // identify and verify with --tnorm-models: the cohort enrolled from the background
         // corpus with the same UBM and options gives the scores evaluate's T-norm (cohort
         // adapted from that corpus) wrote for the same whole files.

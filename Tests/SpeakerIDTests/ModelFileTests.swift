@@ -116,7 +116,7 @@ struct ModelStoreTests {
             #expect((path as NSString).deletingLastPathComponent == dir.path)
             #expect(dir.contents.count == 1)
             #expect(try store.load(SpeakerName(name)).speaker == name.precomposedStringWithCanonicalMapping)
-        } catch let e as SpeakerNameError {
+        } catch ModelStoreError.invalidName(let e) {
             #expect(["", "a\u{0}b", String(repeating: "x", count: 300)].contains(name), "\(name.debugDescription) refused: \(e)")
             #expect(dir.contents.isEmpty)
         }
@@ -165,7 +165,7 @@ struct ModelStoreTests {
         try Data("notes".utf8).write(to: URL(fileURLWithPath: dir.file("README.txt")))
         #expect(try store.loadAll().map(\.speaker) == ["a"])
         try Data("garbage".utf8).write(to: URL(fileURLWithPath: dir.file("zed.gmm")))
-        #expect(throws: ModelFileError.self) { try store.loadAll() }
+        #expect(throws: ModelStoreError.invalidFile(.tooShort(dir.file("zed.gmm"), bytes: 7))) { try store.loadAll() }
     }
 
     @Test func anEmptyFolderHasNoModels() throws {

@@ -62,14 +62,17 @@ public struct FrontEnd: Sendable {
         self.transform = try CepstralTransform(options: options)
     }
 
-    /// Decodes `source` and computes its speech frames, streaming the audio in blocks.
-    public func features(of source: AudioSource, raw: RawAudioFormat? = nil) throws -> SpeechFeatures {
-        let decoder = try AudioDecoder(source, raw: raw)
+    /// Decodes `source` and computes its speech frames, streaming the audio in blocks. Throws
+    /// `FeatureError.audio` when the recording cannot be read, `tooShort` or `noSpeech` when it
+    /// holds no speech frame; every error names the recording.
+    public func features(of source: AudioSource, raw: RawAudioFormat? = nil) throws(FeatureError) -> SpeechFeatures {
+        let decoder: AudioDecoder
+        do { decoder = try AudioDecoder(source, raw: raw) } catch { throw .audio(error) }
         return try features(from: decoder)
     }
 
     /// Computes the speech frames of everything `decoder` yields.
-    public func features(from decoder: AudioDecoder) throws -> SpeechFeatures {
+    public func features(from decoder: AudioDecoder) throws(FeatureError) -> SpeechFeatures {
         let framer = Framer(transform: transform)
         try stream(decoder) { framer.push($0) }
         return try framer.finish(name: decoder.name, sourceRate: decoder.info.sampleRate,
@@ -77,22 +80,26 @@ public struct FrontEnd: Sendable {
     }
 
     /// Hands `decoder`'s audio, resampled to the front end's rate, to `consume` block by block.
-    private func stream(_ decoder: AudioDecoder, _ consume: ([Float]) throws -> Void) throws {
-        let rate = options.framing.sampleRate
-        let resampler: Resampler? = decoder.info.sampleRate == rate ? nil
-            : try Resampler(from: decoder.info.sampleRate, to: rate, quality: options.resampleQuality, name: decoder.name)
-        var block: [Float] = []
-        var converted: [Float] = []
-        var more = try decoder.readBlock(into: &block)
-        while more {
-            let current = block
-            more = try decoder.readBlock(into: &block)
-            if let resampler {
-                try resampler.process(current, last: !more, into: &converted)
-                try consume(converted)
-            } else {
-                try consume(current)
+    private func stream(_ decoder: AudioDecoder, _ consume: ([Float]) -> Void) throws(FeatureError) {
+        do {
+            let rate = options.framing.sampleRate
+            let resampler: Resampler? = decoder.info.sampleRate == rate ? nil
+                : try Resampler(from: decoder.info.sampleRate, to: rate, quality: options.resampleQuality, name: decoder.name)
+            var block: [Float] = []
+            var converted: [Float] = []
+            var more = try decoder.readBlock(into: &block)
+            while more {
+                let current = block
+                more = try decoder.readBlock(into: &block)
+                if let resampler {
+                    try resampler.process(current, last: !more, into: &converted)
+                    consume(converted)
+                } else {
+                    consume(current)
+                }
             }
+        } catch {
+            throw .audio(error)
         }
     }
 
@@ -104,14 +111,15 @@ public struct FrontEnd: Sendable {
     /// resampling; throws `noSpeech` if no chunk had any speech.
     @discardableResult
     public func forEachChunk(of source: AudioSource, raw: RawAudioFormat? = nil, chunkSeconds: Double,
-                             _ body: (SpeechFeatures) throws -> Void) throws -> (chunks: Int, duration: Double, sourceSampleRate: Int) {
-        let decoder = try AudioDecoder(source, raw: raw)
+                             _ body: (SpeechFeatures) -> Void) throws(FeatureError) -> (chunks: Int, duration: Double, sourceSampleRate: Int) {
+        let decoder: AudioDecoder
+        do { decoder = try AudioDecoder(source, raw: raw) } catch { throw .audio(error) }
         let name = decoder.name
         let rate = options.framing.sampleRate
         let chunkFrames = max(1, Int(chunkSeconds * 1000 / options.framing.frameShiftMs))
         var framer = Framer(transform: transform)
         var chunks = 0, totalSamples = 0, analysed = 0
-        func emit(_ f: Framer) throws {
+        func emit(_ f: Framer) {
             let feats: SpeechFeatures
             do {
                 feats = try f.finish(name: name, sourceRate: decoder.info.sampleRate, sourceChannels: decoder.info.channels)
@@ -120,7 +128,7 @@ public struct FrontEnd: Sendable {
                 return
             }
             chunks += 1
-            try body(feats)
+            body(feats)
         }
         try stream(decoder) { samples in
             totalSamples += samples.count
@@ -128,13 +136,13 @@ public struct FrontEnd: Sendable {
             if framer.frameCount >= chunkFrames {
                 analysed += framer.frameCount
                 let carry = framer.pending
-                try emit(framer)
+                emit(framer)
                 framer = Framer(transform: transform)
                 framer.push(carry)
             }
         }
         analysed += framer.frameCount
-        if framer.frameCount > 0 || chunks == 0 { try emit(framer) }
+        if framer.frameCount > 0 || chunks == 0 { emit(framer) }
         let duration = Double(totalSamples) / Double(rate)
         if chunks == 0 {
             if analysed == 0 {
@@ -148,8 +156,9 @@ public struct FrontEnd: Sendable {
     /// Duration, rates, frames and the frames the VAD would keep, streaming `source` and
     /// keeping only each frame's power (8 bytes per frame), so a 10-hour file needs about
     /// 30 MB. Silent or too-short audio is summarised (no speech frames), not refused.
-    public func summary(of source: AudioSource, raw: RawAudioFormat? = nil) throws -> AudioSummary {
-        let decoder = try AudioDecoder(source, raw: raw)
+    public func summary(of source: AudioSource, raw: RawAudioFormat? = nil) throws(FeatureError) -> AudioSummary {
+        let decoder: AudioDecoder
+        do { decoder = try AudioDecoder(source, raw: raw) } catch { throw .audio(error) }
         let framer = Framer(transform: transform, keepFeatures: false)
         try stream(decoder) { framer.push($0) }
         let kept = VoiceActivity.speechFrames(powerDB: framer.framePowerDB, options: options.vad).count

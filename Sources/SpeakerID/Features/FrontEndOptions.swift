@@ -206,11 +206,14 @@ public struct FrontEndOptions: Codable, Equatable, Sendable {
 /// Why features could not be computed.
 public enum FeatureError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidOptions(String)
+    /// The recording could not be read or decoded (the audio error names it).
+    case audio(AudioError)
     case tooShort(String, seconds: Double, frameSeconds: Double)
     case noSpeech(String, frames: Int)
 
     public var description: String {
         switch self {
+        case .audio(let e): return e.description
         case .invalidOptions(let s): return "invalid front-end options: \(s)"
         case .tooShort(let n, let s, let f):
             return "\(n): too short (\(formatSeconds(s)) s) for one \(formatSeconds(f)) s analysis frame"

@@ -72,10 +72,10 @@ public struct Enrollment: Sendable {
     }
 
     /// Trains one speaker's model from already-extracted features.
-    public func train(speaker: String, features: [SpeechFeatures], threads: Int) async throws -> SpeakerModel {
-        guard let frames = trainingFrames(features) else { throw ModelError.notEnoughFrames(frames: 0, components: em.components) }
+    public func train(speaker: String, features: [SpeechFeatures], threads: Int) async throws(EnrollmentError) -> SpeakerModel {
+        guard let frames = trainingFrames(features) else { throw .model(speaker, .notEnoughFrames(frames: 0, components: em.components)) }
         let em = options(frames: frames.rows)
-        let result = try await EMTrainer(options: em).train(frames, threads: threads)
+        let result = try await Self.runEM(em, on: frames, threads: threads) { .model(speaker, $0) }
         let info = TrainingInfo(frames: frames.rows,
                                 speechSeconds: speechSeconds(frames: frames.rows),
                                 files: features.count, iterations: result.iterations, converged: result.converged,
@@ -88,11 +88,11 @@ public struct Enrollment: Sendable {
     /// frames of many speakers' recordings (the enrolment's EM options otherwise), as
     /// `speakerid train-ubm` trains one; ready to adapt speakers from and score against
     /// without being written to a file.
-    public func trainBackground(features: [SpeechFeatures], components: Int, threads: Int) async throws -> SpeakerModel {
+    public func trainBackground(features: [SpeechFeatures], components: Int, threads: Int) async throws(EnrollmentError) -> SpeakerModel {
         var options = em
         options.components = components
-        guard let frames = trainingFrames(features) else { throw ModelError.notEnoughFrames(frames: 0, components: components) }
-        let result = try await EMTrainer(options: options).train(frames, threads: threads)
+        guard let frames = trainingFrames(features) else { throw .background(.notEnoughFrames(frames: 0, components: components)) }
+        let result = try await Self.runEM(options, on: frames, threads: threads) { .background($0) }
         let info = TrainingInfo(frames: frames.rows, speechSeconds: speechSeconds(frames: frames.rows), files: features.count,
                                 iterations: result.iterations, converged: result.converged,
                                 finalLogLikelihood: result.finalLogLikelihood, seed: options.seed, em: options)
@@ -104,23 +104,47 @@ public struct Enrollment: Sendable {
     /// MAP-adapts `ubm` to one speaker's features (Reynolds 2000). The front end must be the
     /// UBM's.
     public func adapt(speaker: String, features: [SpeechFeatures], ubm: SpeakerModel, map: MAPAdaptation,
-                      threads: Int) async throws -> SpeakerModel {
+                      threads: Int) async throws(EnrollmentError) -> SpeakerModel {
         guard ubm.frontEnd == frontEnd.options else {
-            throw EnrollmentError.otherFrontEnd(speaker, "the UBM's differs: " + FrontEndOptions.differences(ubm.frontEnd, frontEnd.options))
+            throw .otherFrontEnd(speaker, "the UBM's differs: " + FrontEndOptions.differences(ubm.frontEnd, frontEnd.options))
         }
         guard let frames = trainingFrames(features), frames.rows > 0 else {
-            throw ModelError.notEnoughFrames(frames: 0, components: ubm.gmm.components)
+            throw .model(speaker, .notEnoughFrames(frames: 0, components: ubm.gmm.components))
         }
-        let stats = EnrolmentStatistics(try await EMTrainer.statistics(ubm.gmm, frames, threads: threads), frames: frames)
+        let stats = EnrolmentStatistics(try await Self.statistics(ubm, frames, speaker: speaker, threads: threads), frames: frames)
         return try adapted(speaker: speaker, statistics: stats, ubm: ubm, map: map, files: features.count, sources: sources(features))
+    }
+
+    /// EM on frames in memory, its errors as the enrolment's (`failure` says whose model).
+    private static func runEM(_ options: EMOptions, on frames: FeatureMatrix, threads: Int,
+                              failure: (ModelError) -> EnrollmentError) async throws(EnrollmentError) -> TrainingResult {
+        do { return try await EMTrainer(options: options).train(frames, threads: threads) } catch {
+            throw wrap(error, failure)
+        }
+    }
+
+    /// The E-step statistics of `speaker`'s frames (in memory) under `ubm`.
+    private static func statistics(_ ubm: SpeakerModel, _ frames: FeatureMatrix, speaker: String,
+                                   threads: Int) async throws(EnrollmentError) -> GMMStatistics {
+        do { return try await EMTrainer.statistics(ubm.gmm, frames, threads: threads) } catch {
+            throw wrap(error) { .model(speaker, $0) }
+        }
+    }
+
+    /// An error of EM on frames in memory: the model's, or (frames in memory are never read
+    /// from anywhere that can fail) the cancellation of the task.
+    private static func wrap(_ error: any Error, _ failure: (ModelError) -> EnrollmentError) -> EnrollmentError {
+        if let e = error as? ModelError { return failure(e) }
+        return .cancelled
     }
 
     /// The model MAP adaptation of `ubm` gives for `statistics`, recording them for later additions.
     func adapted(speaker: String, statistics stats: EnrolmentStatistics, ubm: SpeakerModel, map: MAPAdaptation,
-                 files: Int, sources: [EnrolledFile]?) throws -> SpeakerModel {
+                 files: Int, sources: [EnrolledFile]?) throws(EnrollmentError) -> SpeakerModel {
         let floor = stats.columnVariances.map { max(Float($0) * Float(em.varianceFloor), 1e-6) }
         let g = stats.gmmStatistics
-        let gmm = try map.adapt(ubm.gmm, statistics: g, varianceFloor: floor)
+        let gmm: DiagGMM
+        do { gmm = try map.adapt(ubm.gmm, statistics: g, varianceFloor: floor) } catch { throw .model(speaker, error) }
         var options = em
         options.components = ubm.gmm.components
         let info = TrainingInfo(frames: stats.frames,
@@ -139,17 +163,17 @@ public struct Enrollment: Sendable {
     /// model keeps and the UBM is adapted again with the model's own MAP options, so the result
     /// is the model enrolling on all the audio at once would give, to rounding. Models trained
     /// by EM, or enrolled before SpeakerID kept statistics, cannot take audio this way.
-    public func add(_ features: [SpeechFeatures], to model: SpeakerModel, ubm: SpeakerModel, threads: Int) async throws -> SpeakerModel {
-        guard let ref = model.ubm else { throw EnrollmentError.trainedByEM(model.speaker) }
-        guard ref.matches(ubm) else { throw EnrollmentError.otherUBM(model.speaker) }
-        guard let old = model.enrolment else { throw EnrollmentError.noStatistics(model.speaker) }
+    public func add(_ features: [SpeechFeatures], to model: SpeakerModel, ubm: SpeakerModel, threads: Int) async throws(EnrollmentError) -> SpeakerModel {
+        guard let ref = model.ubm else { throw .trainedByEM(model.speaker) }
+        guard ref.matches(ubm) else { throw .otherUBM(model.speaker) }
+        guard let old = model.enrolment else { throw .noStatistics(model.speaker) }
         guard ubm.frontEnd == frontEnd.options, model.frontEnd == frontEnd.options else {
-            throw EnrollmentError.otherFrontEnd(model.speaker, FrontEndOptions.differences(model.frontEnd, frontEnd.options))
+            throw .otherFrontEnd(model.speaker, FrontEndOptions.differences(model.frontEnd, frontEnd.options))
         }
         guard let frames = trainingFrames(features), frames.rows > 0 else {
-            throw ModelError.notEnoughFrames(frames: 0, components: ubm.gmm.components)
+            throw .model(model.speaker, .notEnoughFrames(frames: 0, components: ubm.gmm.components))
         }
-        let added = EnrolmentStatistics(try await EMTrainer.statistics(ubm.gmm, frames, threads: threads), frames: frames)
+        let added = EnrolmentStatistics(try await Self.statistics(ubm, frames, speaker: model.speaker, threads: threads), frames: frames)
         return try adapted(speaker: model.speaker, statistics: old.adding(added), ubm: ubm, map: MAPAdaptation(ref),
                            files: model.training.files + features.count,
                            sources: (model.training.sources ?? []) + (sources(features) ?? []))
@@ -165,15 +189,29 @@ public struct Enrollment: Sendable {
     }
 }
 
-/// Why audio cannot be added to an enrolled speaker's model.
+/// Why a speaker (named in every case but the last two) could not be enrolled, or audio
+/// could not be added to their model.
 public enum EnrollmentError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Audio cannot be added exactly to a model trained by EM.
     case trainedByEM(String)
+    /// The model was adapted from another UBM than the one given.
     case otherUBM(String)
+    /// The model keeps no enrolment statistics to add to.
     case noStatistics(String)
+    /// The speaker's features (or model) were made with another front end; the differences.
     case otherFrontEnd(String, String)
+    /// The speaker's model could not be trained or adapted (too little speech, say).
+    case model(String, ModelError)
+    /// The background model could not be trained.
+    case background(ModelError)
+    /// The task was cancelled before the model was made.
+    case cancelled
 
     public var description: String {
         switch self {
+        case .model(let s, let e): return "speaker \(s.debugDescription): \(e)"
+        case .background(let e): return "background model: \(e)"
+        case .cancelled: return "enrolment was cancelled"
         case .trainedByEM(let s):
             return "speaker \(s.debugDescription) was trained by EM, which cannot take more audio exactly; enrol the speaker again with all the recordings (the model lists the ones it has)"
         case .otherUBM(let s): return "speaker \(s.debugDescription) was adapted from another UBM"

@@ -35,7 +35,7 @@ public struct ClipScorer: Sendable {
     }
 
     /// Scores `source`, read in chunks (see `Identifier.scoreStreaming`).
-    public func scores(_ source: AudioSource, raw: RawAudioFormat? = nil, chunkSeconds: Double = 600) throws -> Scores {
+    public func scores(_ source: AudioSource, raw: RawAudioFormat? = nil, chunkSeconds: Double = 600) throws(ScoringError) -> Scores {
         let r = try identifier.scoreStreaming(source, raw: raw, chunkSeconds: chunkSeconds)
         let n = models.count
         let enrolled = Array(r.scores[..<n])

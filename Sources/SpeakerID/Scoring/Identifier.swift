@@ -66,15 +66,15 @@ public struct Identifier: Sendable {
 
     /// The enrolled speakers ranked for a recording, best first (read in chunks, see
     /// `scoreStreaming`).
-    public func identify(_ source: AudioSource, raw: RawAudioFormat? = nil) throws -> [SpeakerScore] {
+    public func identify(_ source: AudioSource, raw: RawAudioFormat? = nil) throws(ScoringError) -> [SpeakerScore] {
         try identifyStreaming(source, raw: raw).ranking
     }
 
     /// One enrolled speaker's score for a recording: with a UBM the average log-likelihood
     /// ratio a verification decides on.
-    public func score(_ source: AudioSource, speaker: String, raw: RawAudioFormat? = nil) throws -> Double {
+    public func score(_ source: AudioSource, speaker: String, raw: RawAudioFormat? = nil) throws(ScoringError) -> Double {
         guard let i = speakers.firstIndex(of: speaker) else {
-            throw ScoringError.unknownSpeaker(speaker, enrolled: speakers)
+            throw .unknownSpeaker(speaker, enrolled: speakers)
         }
         return try scoreStreaming(source, raw: raw).scores[i]
     }
@@ -90,7 +90,7 @@ public struct Identifier: Sendable {
     /// the duration in seconds and the audio's own sample rate (see
     /// `FrontEndOptions.lacksBand`).
     public func identifyStreaming(_ source: AudioSource, raw: RawAudioFormat? = nil,
-                                  chunkSeconds: Double = 600) throws -> (ranking: [SpeakerScore], speechFrames: Int, duration: Double, sourceSampleRate: Int) {
+                                  chunkSeconds: Double = 600) throws(ScoringError) -> (ranking: [SpeakerScore], speechFrames: Int, duration: Double, sourceSampleRate: Int) {
         let r = try scoreStreaming(source, raw: raw, chunkSeconds: chunkSeconds)
         return (Self.rank(speakers: speakers, scores: r.scores), r.speechFrames, r.duration, r.sourceSampleRate)
     }
@@ -98,14 +98,20 @@ public struct Identifier: Sendable {
     /// Every model's score for a recording, in model order, read in chunks as
     /// `identifyStreaming` reads it (the score is the frame-weighted mean over chunks).
     public func scoreStreaming(_ source: AudioSource, raw: RawAudioFormat? = nil,
-                               chunkSeconds: Double = 600) throws -> (scores: [Double], speechFrames: Int, duration: Double, sourceSampleRate: Int) {
+                               chunkSeconds: Double = 600) throws(ScoringError) -> (scores: [Double], speechFrames: Int, duration: Double, sourceSampleRate: Int) {
         var sums = [Double](repeating: 0, count: models.count)
         var frames = 0
-        let (_, duration, sourceRate) = try frontEnd.forEachChunk(of: source, raw: raw, chunkSeconds: chunkSeconds) { chunk in
-            let s = scores(frontEnd.normalized(chunk.frames))
-            for i in sums.indices { sums[i] += s[i] * Double(chunk.frames.rows) }
-            frames += chunk.frames.rows
+        let read: (chunks: Int, duration: Double, sourceSampleRate: Int)
+        do {
+            read = try frontEnd.forEachChunk(of: source, raw: raw, chunkSeconds: chunkSeconds) { chunk in
+                let s = scores(frontEnd.normalized(chunk.frames))
+                for i in sums.indices { sums[i] += s[i] * Double(chunk.frames.rows) }
+                frames += chunk.frames.rows
+            }
+        } catch {
+            throw .recording(error)
         }
+        let (duration, sourceRate) = (read.duration, read.sourceSampleRate)
         return (sums.map { $0 / Double(max(frames, 1)) }, frames, duration, sourceRate)
     }
 
@@ -125,7 +131,10 @@ public enum ScoringError: Error, Equatable, Sendable, CustomStringConvertible {
     case notAdaptedFromUBM(String, String)
     case unknownSpeaker(String, enrolled: [String])
     case model(ModelError)
+    /// The models' front end cannot be set up.
     case frontEnd(FeatureError)
+    /// A recording could not be scored: unreadable, or no speech (the error names it).
+    case recording(FeatureError)
 
     public var description: String {
         switch self {
@@ -138,6 +147,7 @@ public enum ScoringError: Error, Equatable, Sendable, CustomStringConvertible {
             return "speaker \(s.debugDescription) is not among the models (\(e.prefix(10).map(\.debugDescription).joined(separator: ", "))\(e.count > 10 ? ", ..." : ""))"
         case .model(let e): return e.description
         case .frontEnd(let e): return e.description
+        case .recording(let e): return e.description
         }
     }
 }

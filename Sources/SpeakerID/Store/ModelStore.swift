@@ -15,11 +15,20 @@ public enum ModelStoreError: Error, Equatable, Sendable, CustomStringConvertible
     case nameMismatch(String, stored: String)
     case notEnrolled(String, directory: String, enrolled: [String])
     case alreadyEnrolled(String, directory: String)
+    /// The models folder exists but its files cannot be listed.
+    case unlistable(String, reason: String)
+    /// A model file that is not a valid SpeakerID model (the file error names it).
+    case invalidFile(ModelFileError)
+    /// A model whose speaker name cannot be stored.
+    case invalidName(SpeakerNameError)
 
     public var description: String {
         switch self {
         case .noModels(let d): return "\(d): no speaker models (*.gmm) found; enrol speakers first"
         case .notADirectory(let d): return "\(d): not a directory"
+        case .unlistable(let d, let r): return "\(d): the models folder cannot be listed (\(r))"
+        case .invalidFile(let e): return e.description
+        case .invalidName(let e): return e.description
         case .writeFailed(let p, let r): return "\(p): could not write model (\(r))"
         case .readFailed(let p, let r): return "\(p): could not read model (\(r))"
         case .incompatible(let p, let r): return "\(p): \(r)"
@@ -58,15 +67,23 @@ public struct ModelStore: Sendable {
 
     /// Saves `model` under its speaker's name, replacing any previous model atomically.
     @discardableResult
-    public func save(_ model: SpeakerModel) throws -> String {
-        let name = try SpeakerName(model.speaker)
+    public func save(_ model: SpeakerModel) throws(ModelStoreError) -> String {
+        let name: SpeakerName
+        do { name = try SpeakerName(model.speaker) } catch { throw .invalidName(error) }
         var m = model
         m.speaker = name.value
-        let bytes = try ModelFile.encode(m)
-        try prepareDirectory()
         let target = path(for: name)
+        let bytes = try Self.encode(m, for: target)
+        try prepareDirectory()
         try Self.atomicWrite(bytes, to: target, directory: directory)
         return target
+    }
+
+    /// The model file's bytes, to be written to `target`.
+    static func encode(_ model: SpeakerModel, for target: String) throws(ModelStoreError) -> [UInt8] {
+        do { return try ModelFile.encode(model) } catch {
+            throw .writeFailed(target, reason: "the model cannot be encoded: \(error)")
+        }
     }
 
     /// Checks the models folder can be written to, creating it if needed: a path that is a
@@ -102,13 +119,13 @@ public struct ModelStore: Sendable {
 
     /// Loads one speaker's model; a speaker without a model is named as the user spelled it,
     /// with the enrolled names (or the case-insensitive match) to choose from.
-    public func load(_ name: SpeakerName) throws -> SpeakerModel {
+    public func load(_ name: SpeakerName) throws(ModelStoreError) -> SpeakerModel {
         let p = path(for: name)
         if !FileManager.default.fileExists(atPath: p) {
             var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) else { throw ModelStoreError.noModels(directory) }
-            guard isDir.boolValue else { throw ModelStoreError.notADirectory(directory) }
-            throw ModelStoreError.notEnrolled(name.value, directory: directory, enrolled: enrolledNames())
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) else { throw .noModels(directory) }
+            guard isDir.boolValue else { throw .notADirectory(directory) }
+            throw .notEnrolled(name.value, directory: directory, enrolled: enrolledNames())
         }
         return try Self.load(path: p)
     }
@@ -120,28 +137,31 @@ public struct ModelStore: Sendable {
     }
 
     /// Reads and verifies one model file.
-    public static func load(path: String) throws -> SpeakerModel {
+    public static func load(path: String) throws(ModelStoreError) -> SpeakerModel {
         guard let data = FileManager.default.contents(atPath: path) else {
-            if !FileManager.default.fileExists(atPath: path) { throw ModelStoreError.readFailed(path, reason: "no such file") }
-            throw ModelStoreError.readFailed(path, reason: "unreadable")
+            if !FileManager.default.fileExists(atPath: path) { throw .readFailed(path, reason: "no such file") }
+            throw .readFailed(path, reason: "unreadable")
         }
-        return try ModelFile.decode([UInt8](data), name: path)
+        do { return try ModelFile.decode([UInt8](data), name: path) } catch { throw .invalidFile(error) }
     }
 
     /// Paths of every model file in the directory, sorted; other files are ignored.
-    public func modelPaths() throws -> [String] {
+    public func modelPaths() throws(ModelStoreError) -> [String] {
         var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) else { throw ModelStoreError.noModels(directory) }
-        guard isDir.boolValue else { throw ModelStoreError.notADirectory(directory) }
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory)
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) else { throw .noModels(directory) }
+        guard isDir.boolValue else { throw .notADirectory(directory) }
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
+            throw .unlistable(directory, reason: Self.reason(error))
+        }
         return names.filter { $0.hasSuffix("." + SpeakerName.fileExtension) && !$0.hasPrefix(".") }
             .sorted().map { (directory as NSString).appendingPathComponent($0) }
     }
 
     /// Writes one model (a UBM, say) to `path` atomically.
-    public static func write(_ model: SpeakerModel, to path: String) throws {
+    public static func write(_ model: SpeakerModel, to path: String) throws(ModelStoreError) {
         let folder = try prepareOutput(path)
-        try atomicWrite(try ModelFile.encode(model), to: path, directory: folder)
+        try atomicWrite(try encode(model, for: path), to: path, directory: folder)
     }
 
     /// Checks a single-file output (a UBM, say) can be written at `path` before any work:
@@ -165,14 +185,14 @@ public struct ModelStore: Sendable {
     /// Gives `old`'s model the name `new`: the model is written under the new name (atomically),
     /// then the old file is removed. Refuses a new name that is already enrolled.
     @discardableResult
-    public func rename(_ old: SpeakerName, to new: SpeakerName) throws -> String {
+    public func rename(_ old: SpeakerName, to new: SpeakerName) throws(ModelStoreError) -> String {
         var m = try load(old)
         if old.fileName == new.fileName {
             m.speaker = new.value
             return try save(m)
         }
         if FileManager.default.fileExists(atPath: path(for: new)) {
-            throw ModelStoreError.alreadyEnrolled(new.value, directory: directory)
+            throw .alreadyEnrolled(new.value, directory: directory)
         }
         m.speaker = new.value
         let written = try save(m)
@@ -181,10 +201,10 @@ public struct ModelStore: Sendable {
     }
 
     /// Deletes `name`'s model (the folder is synced, so the removal survives a crash).
-    public func remove(_ name: SpeakerName) throws {
+    public func remove(_ name: SpeakerName) throws(ModelStoreError) {
         _ = try load(name)  // refuses a speaker that is not enrolled, naming the enrolled ones
         guard unlink(path(for: name)) == 0 else {
-            throw ModelStoreError.writeFailed(path(for: name), reason: String(cString: strerror(errno)))
+            throw .writeFailed(path(for: name), reason: String(cString: strerror(errno)))
         }
         let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dfd >= 0 {
@@ -196,22 +216,22 @@ public struct ModelStore: Sendable {
     /// Writes any output file (a report, a score list) as models are written: a temporary
     /// file in the same folder, fsync, rename; an interrupted or failed write leaves the old
     /// file or none, never part of one.
-    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws(ModelStoreError) {
         let folder = try prepareOutput(path)
         try atomicWrite(bytes, to: path, directory: folder)
     }
 
     /// Loads a UBM file, refusing a speaker model.
-    public static func loadUBM(path: String) throws -> SpeakerModel {
+    public static func loadUBM(path: String) throws(ModelStoreError) -> SpeakerModel {
         let m = try load(path: path)
-        guard m.kind == .ubm else { throw ModelStoreError.incompatible(path, reason: "is a speaker model, not a UBM (train one with speakerid train-ubm)") }
+        guard m.kind == .ubm else { throw .incompatible(path, reason: "is a speaker model, not a UBM (train one with speakerid train-ubm)") }
         return m
     }
 
     /// Loads every speaker model (UBM files in the folder are skipped) and checks they can be
     /// compared: same front end, and either all trained by EM (`ubm` nil) or all adapted from
     /// `ubm`.
-    public func loadAll(ubm: SpeakerModel? = nil) throws -> [SpeakerModel] {
+    public func loadAll(ubm: SpeakerModel? = nil) throws(ModelStoreError) -> [SpeakerModel] {
         let paths = try modelPaths()
         if paths.isEmpty { throw ModelStoreError.noModels(directory) }
         var models: [SpeakerModel] = []
@@ -259,7 +279,7 @@ public struct ModelStore: Sendable {
         }
     }
 
-    static func atomicWrite(_ bytes: [UInt8], to target: String, directory: String) throws {
+    static func atomicWrite(_ bytes: [UInt8], to target: String, directory: String) throws(ModelStoreError) {
         removeStaleTemporaries(in: directory)
         let tmp = (directory as NSString).appendingPathComponent(".speakerid-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).tmp")
         let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
@@ -269,16 +289,20 @@ public struct ModelStore: Sendable {
         var ok = false
         defer { if !ok { close(fd); unlink(tmp) } }
         var written = 0
-        try bytes.withUnsafeBytes { raw in
+        var failure: ModelStoreError?
+        bytes.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return }
             while written < raw.count {
-                let n = systemWrite(fd, raw.baseAddress! + written, raw.count - written)
+                let n = systemWrite(fd, base + written, raw.count - written)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw ModelStoreError.writeFailed(target, reason: String(cString: strerror(errno)))
+                    failure = .writeFailed(target, reason: String(cString: strerror(errno)))
+                    return
                 }
                 written += n
             }
         }
+        if let failure { throw failure }
         guard fsync(fd) == 0 else { throw ModelStoreError.writeFailed(target, reason: "fsync: " + String(cString: strerror(errno))) }
         guard close(fd) == 0 else {
             ok = true
