@@ -96,6 +96,53 @@ void spk_logsumexp_rows(float *x, int rows, int cols, double *out) {
     }
 }
 
+// Cephes' logf as VectorMath.log in Swift (same operations, same order, no contraction).
+static inline float spk_log(float v) {
+    uint32_t bits;
+    memcpy(&bits, &v, 4);
+    float e = (float)((int32_t)((bits >> 23) & 0xFF) - 126);
+    uint32_t mb = (bits & 0x807FFFFFu) | 0x3F000000u;
+    float x;
+    memcpy(&x, &mb, 4);
+    int small = x < 0.70710678f;
+    e = small ? e - 1 : e;
+    x = small ? x + x - 1 : x - 1;
+    float z = x * x;
+    float y = 7.0376836292e-2f;
+    y = y * x - 1.1514610310e-1f;
+    y = y * x + 1.1676998740e-1f;
+    y = y * x - 1.2420140846e-1f;
+    y = y * x + 1.4249322787e-1f;
+    y = y * x - 1.6668057665e-1f;
+    y = y * x + 2.0000714765e-1f;
+    y = y * x - 2.4999993993e-1f;
+    y = y * x + 3.3333331174e-1f;
+    y = y * x * z;
+    y += -2.12194440e-4f * e;
+    y += -0.5f * z;
+    return x + y + 0.693359375f * e;
+}
+
+SPK_CLONES
+void spk_topc_lse(const float *x, int c, int n, const double *subtract, double *out) {
+    enum { CHUNK = 256 };
+    float m[CHUNK], s[CHUNK];
+    for (int t0 = 0; t0 < n; t0 += CHUNK) {
+        int len = n - t0 < CHUNK ? n - t0 : CHUNK;
+        const float *x0 = x + t0;
+        for (int t = 0; t < len; t++) { m[t] = x0[t]; s[t] = 0; }
+        for (int j = 1; j < c; j++) {
+            const float *xj = x0 + (long)j * n;
+            for (int t = 0; t < len; t++) m[t] = xj[t] > m[t] ? xj[t] : m[t];
+        }
+        for (int j = 0; j < c; j++) {
+            const float *xj = x0 + (long)j * n;
+            for (int t = 0; t < len; t++) s[t] += spk_exp(xj[t] - m[t]);
+        }
+        for (int t = 0; t < len; t++) out[t0 + t] = (double)m[t] + (double)spk_log(s[t]) - subtract[t0 + t];
+    }
+}
+
 SPK_CLONES
 void spk_gemv(const float *m, const float *x, int rows, int cols, float *out) {
     for (int r = 0; r < rows; r++) {

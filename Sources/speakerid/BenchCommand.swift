@@ -108,6 +108,13 @@ struct BenchFeatures: AsyncParsableCommand {
 }
 
 /// Random frames drawn from a random mixture (deterministic from the seed).
+/// The process's peak resident memory so far (Linux reports kilobytes).
+func peakMemoryBytes() -> Int {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    return Int(usage.ru_maxrss) * 1024
+}
+
 func syntheticFrames(rows: Int, dim: Int, seed: UInt64) -> FeatureMatrix {
     var rng = SeededRandom(seed: seed)
     let centres = 16
@@ -187,18 +194,22 @@ struct BenchScore: AsyncParsableCommand {
             let spk = try (0..<models).map { _ in
                 try DiagGMM(weights: w, means: mu.map { $0 + Float(0.3 * rng.nextGaussian()) }, variances: va, dimension: dim)
             }
-            let blocks = max(1, threads * 4)
+            // One part of the frames per thread, each scored as one clip (per clip, a speaker's
+            // means are read once per 20 s of speech: `SharedVarianceScoring`).
+            let blocks = max(1, threads)
             let per = (frames + blocks - 1) / blocks
             let scorer = try UBMScorer(ubm: ubm, speakers: spk, topC: topC)
             let t0 = Date()
             let parts = try await parallelMap(count: blocks, threads: threads) { b in
-                scorer.frameScores(data.slice(min(frames, b * per)..<min(frames, (b + 1) * per))).map { $0.reduce(0, +) }
+                let r = min(frames, b * per)..<min(frames, (b + 1) * per)
+                return scorer.scores(data.slice(r)).map { $0 * Double(r.count) }
             }
             let sec = Date().timeIntervalSince(t0)
             let checksum = parts.flatMap { $0 }.reduce(0, +)
             print(SpeakerIDCLI.json(MachinePeak.fields(threads: threads).merging([
                 "benchmark": "score-ubm", "models": models, "components": components, "frames": frames, "dimension": dim,
                 "threads": threads, "top_c": topC, "run_seconds": sec, "score_sum": checksum,
+                "seconds_per_second_of_speech": sec / (Double(frames) / 100), "peak_memory_bytes": peakMemoryBytes(),
             ]) { $1 }))
             return
         }

@@ -9,6 +9,10 @@ void spk_logsumexp_rows(float *x, int rows, int cols, double *out);
 float spk_exp_shifted(float *x, int n, float shift);
 
 
+/// For t in 0..<n: out[t] = log sum_j exp(x[j][t]) - subtract[t], x being c rows of n
+/// (max-shifted; exp and log as VectorMath's): a speaker's top-C frame scores, vectorised over frames.
+void spk_topc_lse(const float *x, int c, int n, const double *subtract, double *out);
+
 /// out[r] = dot(m[r, 0..<cols], x) for r in 0..<rows (m row-major).
 void spk_gemv(const float *m, const float *x, int rows, int cols, float *out);
 

@@ -84,7 +84,8 @@ public enum ModelFile {
     }
 
     /// Reads a model file's bytes, verifying magic, version, byte order, checksum, sizes and parameters; `name` is used in messages.
-    public static func decode(_ bytes: [UInt8], name: String) throws(ModelFileError) -> SpeakerModel {
+    /// `enrolmentStatistics` false skips the STAT section (still covered by the checksum).
+    public static func decode(_ bytes: [UInt8], name: String, enrolmentStatistics: Bool = true) throws(ModelFileError) -> SpeakerModel {
         guard bytes.count >= 16 + 20 else {
             if bytes.count >= 8 && Array(bytes[0..<8]) != magic { throw .wrongMagic(name) }
             throw .tooShort(name, bytes: bytes.count)
@@ -119,7 +120,7 @@ public enum ModelFile {
             case "GMM\0":
                 gmm = try decodeGMM(payload, name: name)
             case "STAT":
-                stat = payload
+                if enrolmentStatistics { stat = payload }
             default:
                 continue  // unknown sections are skipped: later minor additions stay readable
             }

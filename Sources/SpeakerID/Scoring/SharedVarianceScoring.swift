@@ -18,10 +18,12 @@ struct SharedVarianceScoring: Sendable {
     let topC: Int
     /// 1 / s_kd of the UBM, K x D.
     let inverseVariances: [Float]
+    /// Every speaker's constants g_sk, component-major (K x S): 4 bytes per speaker and component.
+    let constants: [Float]
 
     /// Frames per super-block and speakers per group.
     static let superBlock = 2048
-    static let group = 64
+    static let group = 32
 
     /// nil unless every speaker has the UBM's weights and variances, bit for bit.
     init?(ubm: DiagGMM, speakers: [DiagGMM], topC: Int) {
@@ -31,11 +33,16 @@ struct SharedVarianceScoring: Sendable {
         self.speakers = speakers
         self.topC = topC
         inverseVariances = ubm.variances.map { 1 / $0 }
+        let K = ubm.components, S = speakers.count
+        var g = [Float](repeating: 0, count: K * S)
+        for (s, m) in speakers.enumerated() { for k in 0..<K { g[k * S + s] = m.gconsts[k] } }
+        constants = g
     }
 
-    /// Calls `emit(speaker, frame, llr)` for every speaker and frame (frame indices from 0),
-    /// each frame's log-likelihood ratio on its C best UBM components.
-    func forEachScore(_ frames: FeatureMatrix, _ emit: (Int, Int, Double) -> Void) {
+    /// Calls `emit(speaker, first frame, llrs)` for every speaker and run of consecutive frames
+    /// (in frame order for each speaker): each frame's log-likelihood ratio on its C best UBM
+    /// components.
+    func forEachScore(_ frames: FeatureMatrix, _ emit: (Int, Int, UnsafeBufferPointer<Double>) -> Void) {
         let T = frames.rows, K = ubm.components, D = ubm.dimension, C = topC, S = speakers.count
         let halfInv = ubm.scoringMatrixTransposed  // rows D..<2D hold -1/(2 s_kd), K wide
         var best = [Int](repeating: 0, count: Self.superBlock * C)
@@ -43,10 +50,12 @@ struct SharedVarianceScoring: Sendable {
         var topValues = [Float](repeating: 0, count: C)
         var counts = [Int](repeating: 0, count: K), offsets = [Int](repeating: 0, count: K + 1)
         var pairs = [Int](repeating: 0, count: Self.superBlock * C)        // t * C + j, grouped by component
+        var destination = [Int](repeating: 0, count: Self.superBlock * C)  // j * n + t, the pair's place in [j][t]
         var scaled = [Float](repeating: 0, count: Self.superBlock * C * D)  // per component: D x m_k
         var quadratic = [Float](repeating: 0, count: Self.superBlock * C)  // -1/2 sum x^2 / s, per pair
         var product = [Float](repeating: 0, count: Self.group * Self.superBlock * C)
-        var selected = [Float](repeating: 0, count: Self.group * Self.superBlock * C)  // [s][t][j]
+        var selected = [Float](repeating: 0, count: Self.group * Self.superBlock * C)  // [s][j][t]
+        var llr = [Double](repeating: 0, count: Self.superBlock)
 
         var sb = 0
         while sb < T {
@@ -68,7 +77,12 @@ struct SharedVarianceScoring: Sendable {
             for p in 0..<(n * C) { counts[best[p]] += 1 }
             offsets[0] = 0
             for k in 0..<K { offsets[k + 1] = offsets[k] + counts[k]; counts[k] = 0 }
-            for p in 0..<(n * C) { let k = best[p]; pairs[offsets[k] + counts[k]] = p; counts[k] += 1 }
+            for p in 0..<(n * C) {
+                let k = best[p], at = offsets[k] + counts[k]
+                pairs[at] = p
+                destination[at] = (p % C) * n + p / C
+                counts[k] += 1
+            }
             frames.values.withUnsafeBufferPointer { xs in
                 for k in 0..<K where counts[k] > 0 {
                     let o = offsets[k], m = counts[k]
@@ -100,22 +114,30 @@ struct SharedVarianceScoring: Sendable {
                                 }
                             }
                         }
-                        for s in 0..<gs {
-                            let g = speakers[g0 + s].gconsts[k]
-                            for i in 0..<m {
-                                selected[(s * n * C) + pairs[o + i]] = product[s * m + i] + g + quadratic[o + i]
+                        selected.withUnsafeMutableBufferPointer { sel in
+                            product.withUnsafeBufferPointer { pr in
+                                constants.withUnsafeBufferPointer { gk in
+                                    quadratic.withUnsafeBufferPointer { q in
+                                        destination.withUnsafeBufferPointer { dest in
+                                            for s in 0..<gs {
+                                                let g = gk[k * S + g0 + s], base = s * n * C
+                                                for i in 0..<m { sel[base + dest[o + i]] = pr[s * m + i] + g + q[o + i] }
+                                            }
+                                        }
+                                    }
+                                }
                             }
                         }
                     }
                 }
-                for s in 0..<gs {
-                    for t in 0..<n {
-                        let base = s * n * C + t * C
-                        var mx = -Float.infinity
-                        for j in 0..<C { mx = max(mx, selected[base + j]) }
-                        var sum: Float = 0
-                        for j in 0..<C { sum += VectorMath.exp(selected[base + j] - mx) }
-                        emit(g0 + s, sb + t, Double(mx) + Double(VectorMath.log(sum)) - ubmLL[t])
+                selected.withUnsafeBufferPointer { sel in
+                    ubmLL.withUnsafeBufferPointer { u in
+                        llr.withUnsafeMutableBufferPointer { out in
+                            for s in 0..<gs {
+                                spk_topc_lse(sel.baseAddress! + s * n * C, Int32(C), Int32(n), u.baseAddress, out.baseAddress)
+                                emit(g0 + s, sb, UnsafeBufferPointer(rebasing: out[0..<n]))
+                            }
+                        }
                     }
                 }
                 g0 += gs

@@ -62,7 +62,7 @@ public struct UBMScorer: Sendable {
         var result = [[Double]](repeating: [Double](repeating: 0, count: T), count: S)
         if T == 0 { return result }
         if let shared {
-            shared.forEachScore(frames) { s, t, v in result[s][t] = v }
+            shared.forEachScore(frames) { s, t0, v in for (i, x) in v.enumerated() { result[s][t0 + i] = x } }
             return result
         }
         var ubmLL = [Double](repeating: 0, count: GMMWorkspace.blockFrames)
@@ -109,7 +109,7 @@ public struct UBMScorer: Sendable {
         if let shared, frames.rows > 0 {
             // Summed as they come, in frame order (as the per-frame path sums): no S x T matrix.
             var sums = [Double](repeating: 0, count: speakers.count)
-            shared.forEachScore(frames) { s, _, v in sums[s] += v }
+            shared.forEachScore(frames) { s, _, v in for x in v { sums[s] += x } }
             return sums.map { $0 / Double(frames.rows) }
         }
         return frameScores(frames).map { $0.isEmpty ? -.infinity : $0.reduce(0, +) / Double($0.count) }

@@ -136,13 +136,14 @@ public struct ModelStore: Sendable {
         ((try? modelPaths()) ?? []).compactMap { SpeakerName.decode(fileName: ($0 as NSString).lastPathComponent) }.sorted()
     }
 
-    /// Reads and verifies one model file.
-    public static func load(path: String) throws(ModelStoreError) -> SpeakerModel {
+    /// Reads and verifies one model file; `enrolmentStatistics` false leaves a MAP-adapted
+    /// model's sufficient statistics (needed only to add audio) unread.
+    public static func load(path: String, enrolmentStatistics: Bool = true) throws(ModelStoreError) -> SpeakerModel {
         guard let data = FileManager.default.contents(atPath: path) else {
             if !FileManager.default.fileExists(atPath: path) { throw .readFailed(path, reason: "no such file") }
             throw .readFailed(path, reason: "unreadable")
         }
-        do { return try ModelFile.decode([UInt8](data), name: path) } catch { throw .invalidFile(error) }
+        do { return try ModelFile.decode([UInt8](data), name: path, enrolmentStatistics: enrolmentStatistics) } catch { throw .invalidFile(error) }
     }
 
     /// Paths of every model file in the directory, sorted; other files are ignored.
@@ -230,13 +231,18 @@ public struct ModelStore: Sendable {
 
     /// Loads every speaker model (UBM files in the folder are skipped) and checks they can be
     /// compared: same front end, and either all trained by EM (`ubm` nil) or all adapted from
-    /// `ubm`.
-    public func loadAll(ubm: SpeakerModel? = nil) throws(ModelStoreError) -> [SpeakerModel] {
+    /// `ubm`. Loaded for scoring: the enrolment statistics stay on disk (`enrolmentStatistics`
+    /// true reads them), and speakers adapted in their means only share the UBM's weights and
+    /// variances in memory, so 10,000 models of 512 components take about their means' size.
+    public func loadAll(ubm: SpeakerModel? = nil, enrolmentStatistics: Bool = false) throws(ModelStoreError) -> [SpeakerModel] {
         let paths = try modelPaths()
         if paths.isEmpty { throw ModelStoreError.noModels(directory) }
         var models: [SpeakerModel] = []
         for p in paths {
-            let m = try Self.load(path: p)
+            var m = try Self.load(path: p, enrolmentStatistics: enrolmentStatistics)
+            if let ubm, m.gmm.components == ubm.gmm.components, m.gmm.dimension == ubm.gmm.dimension {
+                m.gmm = m.gmm.sharingStorage(with: ubm.gmm)
+            }
             if m.kind == .ubm { continue }
             // Named by speaker, as the user knows them, not by the encoded file name.
             let who = "\(directory): speaker \(m.speaker.debugDescription)"
