@@ -145,9 +145,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         ev.cost = calibrationOptions.cost
         ev.calibration = try calibrationOptions.load(ubm: ubmModel, frontEnd: loaded[0].frontEnd, normalization: mode, models: models)
 
-        if let ubmModel, let ref = loaded[0].ubm {
-            let map = MAPAdaptation(ref)
-            let enrollment = try Enrollment(frontEnd: id.frontEnd, em: loaded[0].training.em)
+        if let ubmModel {
             if let tnormModels {
                 let c = try ModelStore(directory: tnormModels).loadAll(ubm: ubmModel)
                 ev.cohortModels = try Identifier(models: c, ubm: ubmModel, topC: topC)
@@ -157,9 +155,8 @@ struct EvaluateCommand: AsyncParsableCommand {
                 ev.cohortFiles = c.map { ($0.speaker, $0.source) }
                 if mode.usesTNorm && tnormModels == nil {
                     Console.progress("T-norm: adapting \(Corpus.speakers(c).count) cohort models", quiet: quiet)
-                    let cohortModels = try await Self.models(c, enrollment: enrollment, ubm: ubmModel, map: map,
-                                                            raw: ev.raw, threads: common.threadCount, skipBad: skipBad,
-                                                            role: "T-norm cohort file")
+                    let cohortModels = try await Self.models(c, asEnrolled: loaded, ubm: ubmModel, raw: ev.raw,
+                                                             threads: common.threadCount, skipBad: skipBad, role: "T-norm cohort file")
                     ev.cohortModels = try Identifier(models: cohortModels, ubm: ubmModel, topC: topC)
                 }
             }
@@ -177,9 +174,9 @@ struct EvaluateCommand: AsyncParsableCommand {
                     let index = Dictionary(speakers.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
                     let held = split.heldOut.compactMap { e in index[e.speaker].map { (speaker: $0, source: e.source) } }
                     Console.progress("open set: choosing the threshold on \(held.count) held-out enrolment files", quiet: quiet)
-                    let heldModels = try await Self.models(split.models, enrollment: enrollment, ubm: ubmModel, map: map,
-                                                          raw: ev.raw, threads: common.threadCount, skipBad: skipBad,
-                                                          role: "enrolment file for the open-set threshold")
+                    let heldModels = try await Self.models(split.models, asEnrolled: loaded, ubm: ubmModel, raw: ev.raw,
+                                                           threads: common.threadCount, skipBad: skipBad,
+                                                           role: "enrolment file for the open-set threshold")
                     let order = Dictionary(uniqueKeysWithValues: heldModels.enumerated().map { ($1.speaker, $0) })
                     ev.thresholdIdentifier = try Identifier(models: speakers.compactMap { order[$0].map { heldModels[$0] } }, ubm: ubmModel, topC: topC)
                     ev.thresholdFiles = held
@@ -233,13 +230,15 @@ struct EvaluateCommand: AsyncParsableCommand {
         if !FileManager.default.isWritableFile(atPath: folder) { throw CLIError("\(path): the folder \(folder) is not writable") }
     }
 
-    /// One model per speaker of `entries` (T-norm cohort, held-out threshold models), made as
-    /// the enrolled models were. An unusable file fails the evaluation, or with `skipBad` is
-    /// reported (as `role`) and left out.
-    static func models(_ entries: [CorpusEntry], enrollment: Enrollment, ubm: SpeakerModel?, map: MAPAdaptation,
+    /// One model per speaker of `entries` (T-norm cohort, held-out threshold and development
+    /// models), made as the `enrolled` models were. An unusable file fails the command, or
+    /// with `skipBad` is reported (as `role`) and left out.
+    static func models(_ entries: [CorpusEntry], asEnrolled enrolled: [SpeakerModel], ubm: SpeakerModel?,
                        raw: RawAudioFormat?, threads: Int, skipBad: Bool, role: String) async throws -> [SpeakerModel] {
         let made: (models: [SpeakerModel], failures: [FeatureFailure])
-        do { made = try await enrollment.models(for: entries, ubm: ubm, map: map, raw: raw, threads: threads, skipBad: skipBad) } catch {
+        do {
+            made = try await Enrollment.models(for: entries, asEnrolled: enrolled, ubm: ubm, raw: raw, threads: threads, skipBad: skipBad)
+        } catch {
             throw CLIError("\(error) (\(role))")
         }
         for f in made.failures { Console.warn("skipped (\(role)): \(f.reason)") }
