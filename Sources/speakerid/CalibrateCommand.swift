@@ -131,22 +131,9 @@ struct CalibrateCommand: AsyncParsableCommand {
         let half = split.models, held = split.heldOut
         if held.isEmpty { throw CLIError("\(dir): no enrolled speaker has two or more files in split \(split); calibration needs held-out files") }
         let raw = try rawAudio.format()
-        let frontEnd = try FrontEnd(options: enrolled[0].frontEnd)
         Console.progress("calibrate: models on \(half.count) files, \(held.count) held-out files", quiet: quiet)
-        let enrollment: Enrollment
-        if enrolled[0].ubm != nil {
-            enrollment = try Enrollment(frontEnd: frontEnd, em: enrolled[0].training.em)
-        } else {
-            // Models trained by EM with the enrolled models' options: one order if every
-            // enrolled model has it (a fixed --components), else each speaker's own from its
-            // amount of speech, as the automatic order chose them.
-            var em = enrolled[0].training.em
-            let fixed = Set(enrolled.map(\.gmm.components)).count == 1
-            if !fixed { em.components = EMOptions().components }
-            enrollment = try Enrollment(frontEnd: frontEnd, em: em, order: fixed ? .fromOptions : .automatic)
-        }
-        let halfModels = try await EvaluateCommand.models(half, enrollment: enrollment, ubm: ubm, map: enrolled[0].ubm.map(MAPAdaptation.init) ?? MAPAdaptation(),
-                                                          raw: raw, threads: common.threadCount, skipBad: skipBad, role: "development file")
+        let halfModels = try await EvaluateCommand.models(half, asEnrolled: enrolled, ubm: ubm, raw: raw, threads: common.threadCount,
+                                                          skipBad: skipBad, role: "development file")
         let id = try Identifier(models: halfModels, ubm: ubm, topC: background.topC)
         var ev = Evaluator(identifier: id, segmentSeconds: segmentLengths, threads: common.threadCount, skipBad: skipBad)
         ev.raw = raw

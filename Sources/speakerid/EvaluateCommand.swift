@@ -145,9 +145,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         ev.cost = calibrationOptions.cost
         ev.calibration = try calibrationOptions.load(ubm: ubmModel, frontEnd: loaded[0].frontEnd, normalization: mode, models: models)
 
-        if let ubmModel, let ref = loaded[0].ubm {
-            let map = MAPAdaptation(ref)
-            let enrollment = try Enrollment(frontEnd: id.frontEnd, em: loaded[0].training.em)
+        if let ubmModel {
             if let tnormModels {
                 let c = try ModelStore(directory: tnormModels).loadAll(ubm: ubmModel)
                 ev.cohortModels = try Identifier(models: c, ubm: ubmModel, topC: topC)
@@ -157,9 +155,8 @@ struct EvaluateCommand: AsyncParsableCommand {
                 ev.cohortFiles = c.map { ($0.speaker, $0.source) }
                 if mode.usesTNorm && tnormModels == nil {
                     Console.progress("T-norm: adapting \(Corpus.speakers(c).count) cohort models", quiet: quiet)
-                    let cohortModels = try await Self.models(c, enrollment: enrollment, ubm: ubmModel, map: map,
-                                                            raw: ev.raw, threads: common.threadCount, skipBad: skipBad,
-                                                            role: "T-norm cohort file")
+                    let cohortModels = try await Self.models(c, asEnrolled: loaded, ubm: ubmModel, raw: ev.raw,
+                                                             threads: common.threadCount, skipBad: skipBad, role: "T-norm cohort file")
                     ev.cohortModels = try Identifier(models: cohortModels, ubm: ubmModel, topC: topC)
                 }
             }
@@ -177,12 +174,13 @@ struct EvaluateCommand: AsyncParsableCommand {
                     let index = Dictionary(speakers.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
                     let held = split.heldOut.compactMap { e in index[e.speaker].map { (speaker: $0, source: e.source) } }
                     Console.progress("open set: choosing the threshold on \(held.count) held-out enrolment files", quiet: quiet)
-                    let heldModels = try await Self.models(split.models, enrollment: enrollment, ubm: ubmModel, map: map,
-                                                          raw: ev.raw, threads: common.threadCount, skipBad: skipBad,
-                                                          role: "enrolment file for the open-set threshold")
+                    let heldModels = try await Self.models(split.models, asEnrolled: loaded, ubm: ubmModel, raw: ev.raw,
+                                                           threads: common.threadCount, skipBad: skipBad,
+                                                           role: "enrolment file for the open-set threshold")
                     let order = Dictionary(uniqueKeysWithValues: heldModels.enumerated().map { ($1.speaker, $0) })
-                    ev.thresholdIdentifier = try Identifier(models: speakers.compactMap { order[$0].map { heldModels[$0] } }, ubm: ubmModel, topC: topC)
-                    ev.thresholdFiles = held
+                    ev.heldOut = HeldOutTrials(identifier: try Identifier(models: speakers.compactMap { order[$0].map { heldModels[$0] } },
+                                                                          ubm: ubmModel, topC: topC),
+                                               files: held)
                 }
             }
         }
@@ -192,7 +190,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         for s in r.skipped { Console.warn("skipped: \(s.reason)") }
         for line in Self.narrowBandWarnings(r, options: id.frontEnd.options) where !common.quiet { Console.warn("warning: " + line) }
         if json {
-            print(SpeakerIDCLI.json(Self.jsonReport(r)))
+            print(try SpeakerIDCLI.json(encoding: r))
         } else {
             print(Self.textReport(r))
         }
@@ -233,13 +231,15 @@ struct EvaluateCommand: AsyncParsableCommand {
         if !FileManager.default.isWritableFile(atPath: folder) { throw CLIError("\(path): the folder \(folder) is not writable") }
     }
 
-    /// One model per speaker of `entries` (T-norm cohort, held-out threshold models), made as
-    /// the enrolled models were. An unusable file fails the evaluation, or with `skipBad` is
-    /// reported (as `role`) and left out.
-    static func models(_ entries: [CorpusEntry], enrollment: Enrollment, ubm: SpeakerModel?, map: MAPAdaptation,
+    /// One model per speaker of `entries` (T-norm cohort, held-out threshold and development
+    /// models), made as the `enrolled` models were. An unusable file fails the command, or
+    /// with `skipBad` is reported (as `role`) and left out.
+    static func models(_ entries: [CorpusEntry], asEnrolled enrolled: [SpeakerModel], ubm: SpeakerModel?,
                        raw: RawAudioFormat?, threads: Int, skipBad: Bool, role: String) async throws -> [SpeakerModel] {
         let made: (models: [SpeakerModel], failures: [FeatureFailure])
-        do { made = try await enrollment.models(for: entries, ubm: ubm, map: map, raw: raw, threads: threads, skipBad: skipBad) } catch {
+        do {
+            made = try await Enrollment.models(for: entries, asEnrolled: enrolled, ubm: ubm, raw: raw, threads: threads, skipBad: skipBad)
+        } catch {
             throw CLIError("\(error) (\(role))")
         }
         for f in made.failures { Console.warn("skipped (\(role)): \(f.reason)") }
@@ -273,50 +273,6 @@ struct EvaluateCommand: AsyncParsableCommand {
             let rates = byRate.keys.sorted().map { "\($0) Hz" }.joined(separator: ", ")
             return "\(n) \(role) file\(n == 1 ? "" : "s") (\(rates)) lack the band above their Nyquist frequency that the models analyse (up to \(Int(options.effectiveHighFrequency)) Hz); their scores are not comparable with full-band audio's"
         }
-    }
-
-    static func lengthJSON(_ l: LengthResult) -> [String: Any] {
-        var o: [String: Any] = ["accuracy": l.identification.trials > 0 ? l.identification.accuracy as Any : NSNull(),
-                                "trials": l.identification.trials, "correct": l.identification.correct]
-        if let s = l.seconds { o["segment_seconds"] = s }
-        if let v = l.verification {
-            o["eer"] = v.eer
-            o["min_dcf"] = v.minDCF
-            o["eer_threshold"] = v.eerThreshold
-            o["verification_trials"] = ["target": v.targets, "non_target": v.nonTargets]
-            o["det"] = v.det.map { ["p_fa": $0.falseAlarm, "p_miss": $0.miss, "threshold": $0.threshold] }
-        }
-        if let c = l.calibration {
-            o["cllr"] = jnum(c.cllr)
-            o["min_cllr"] = jnum(c.minCllr)
-            o["act_dcf"] = jnum(c.actualDCF)
-            o["bayes_threshold"] = c.threshold
-            o["act_p_miss"] = c.missRate
-            o["act_p_fa"] = c.falseAlarmRate
-            o["bayes_error"] = c.bayesError.map { ["log_odds": $0.logOdds, "act_dcf": $0.actual, "min_dcf": $0.minimum] }
-        }
-        if let os = l.openSet {
-            o["open_set"] = ["threshold": os.threshold, "genuine_accuracy": os.genuineAccuracy,
-                             "genuine_trials": os.genuineTrials, "genuine_rejected": os.genuineRejected,
-                             "impostor_acceptance": os.impostorAcceptance, "impostor_trials": os.impostorTrials]
-        }
-        return o
-    }
-
-    static func jsonReport(_ r: EvaluationReport) -> [String: Any] {
-        var o = lengthJSON(r.whole)
-        o["segments"] = r.segments.map(lengthJSON)
-        o["per_speaker"] = r.speakers.compactMap { sp in
-            r.perSpeaker[sp].map { ["speaker": sp, "accuracy": $0.accuracy, "trials": $0.trials, "correct": $0.correct] as [String: Any] }
-        }
-        o["confusion"] = ["speakers": r.speakers, "matrix": r.confusion]
-        o["skipped_files"] = r.skipped.map { ["file": $0.path, "error": $0.reason] }
-        o["segment_normalization"] = r.segmentNormalization.rawValue
-        o["narrow_band_files"] = ["test": r.narrowBand.test.values.reduce(0, +), "impostors": r.narrowBand.impostors.values.reduce(0, +)]
-        o["score_normalization"] = r.scoreNormalization.rawValue
-        if let t = r.thresholdSource { o["threshold_source"] = t }
-        o["run_seconds"] = r.seconds
-        return o
     }
 
     static func textReport(_ r: EvaluationReport) -> String {

@@ -40,6 +40,16 @@ struct OutputSink {
 }
 
 
+extension SpeakerIDCLI {
+    /// A library value's JSON, by its own snake_case coding keys, sorted as every other
+    /// command's JSON is.
+    static func json(encoding value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}
+
 /// Numbers for JSON: finite Doubles only (JSON has no NaN).
 func jnum(_ x: Double) -> Any { x.isFinite ? x : NSNull() }
 

@@ -30,13 +30,7 @@ struct ScoreReportCommand: ParsableCommand {
         }
         let r = try ScoreReport.report(scores)
         if json {
-            var o = EvaluateCommand.lengthJSON(r.whole)
-            o["segments"] = r.segments.map(EvaluateCommand.lengthJSON)
-            o["per_speaker"] = r.speakers.compactMap { sp in
-                r.perSpeaker[sp].map { ["speaker": sp, "accuracy": $0.accuracy, "trials": $0.trials, "correct": $0.correct] as [String: Any] }
-            }
-            o["confusion"] = ["speakers": r.speakers, "matrix": r.confusion]
-            print(SpeakerIDCLI.json(o))
+            print(try SpeakerIDCLI.json(encoding: r.figures))
             return
         }
         var s = "\(parts.count) score file\(parts.count == 1 ? "" : "s"), \(r.speakers.count) models\n\ntest length      trials  accuracy     EER  minDCF\n"

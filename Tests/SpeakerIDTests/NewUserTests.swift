@@ -339,13 +339,7 @@ struct NewUserTests {
         ] + (SlurmClusterTests.slurmIsUp ? [["cluster", "train-ubm", "--engine", "slurm", "--corpus", f.dir.file("background") + ":all",
                                               "--components", "4", "--iterations", "1", "--shards", "2", "--work", f.dir.file("work"),
                                               "--out", f.dir.file("cluster.gmm"), "--threads", "1", "--json"]] : [])
-        let readme = try String(contentsOfFile: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("README.md").path, encoding: .utf8)
-        let documented = Set(readme.split(separator: "\n").filter { $0.hasPrefix("| `") }.compactMap { line -> String? in
-            let cell = line.dropFirst(3)
-            guard let end = cell.firstIndex(of: "`") else { return nil }
-            return String(cell[..<end])
-        })
+        let documented = try Readme.jsonKeys()
         var seen = Set<String>()
         func collect(_ v: Any) {
             if let o = v as? [String: Any] {

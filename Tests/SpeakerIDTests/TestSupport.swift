@@ -16,6 +16,24 @@ struct TempDir {
     var contents: [String] { (try? FileManager.default.contentsOfDirectory(atPath: path))?.sorted() ?? [] }
 }
 
+/// The repository's README.
+enum Readme {
+    static func text() throws -> String {
+        try String(contentsOfFile: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("README.md").path, encoding: .utf8)
+    }
+
+    /// The first cells of its tables' rows, where they are code: the keys of the table of JSON
+    /// keys (and the other tables' first words).
+    static func jsonKeys() throws -> Set<String> {
+        Set(try text().split(separator: "\n").filter { $0.hasPrefix("| `") }.compactMap { line -> String? in
+            let cell = line.dropFirst(3)
+            guard let end = cell.firstIndex(of: "`") else { return nil }
+            return String(cell[..<end])
+        })
+    }
+}
+
 /// The shared corpora beside the repository, if present.
 enum SharedCorpora {
     static var root: String? {

@@ -91,11 +91,11 @@ struct UBMTests {
         #expect(DetectionMetrics(targets: [], nonTargets: [1]) == nil)
     }
 
-    @Test func zNormNeverUsesAModelsOwnSpeakerAsImpostor() {
-        let t = { (s: [Double]) in FileTrials(label: -1, trials: [.init(length: -1, scores: s, cohort: nil)], error: nil, path: "") }
+    @Test func zNormNeverUsesAModelsOwnSpeakerAsImpostor() throws {
+        let t = { (s: [Double]) in FileTrials(speaker: .impostor, trials: [.init(length: .wholeFile, scores: s, cohort: nil)], error: nil, path: "") }
         let files = [t([10, 1]), t([12, 3]), t([100, 5])]
         let z = Evaluator.zStatistics(files, speakers: ["x", "y", "a"], models: ["a", "b"], lengths: 0)
-        let m = z[-1]!
+        let m = try #require(z[.wholeFile])
         // Model "a" ignores the third file (speaker "a"): impostor scores 10 and 12.
         #expect(m[0].mean == 11 && m[0].deviation == 1)
         #expect(m[1].mean == 3)

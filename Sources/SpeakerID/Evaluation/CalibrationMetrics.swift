@@ -164,3 +164,20 @@ public enum CalibrationMetrics {
         x > 0 ? x + log1p(exp(-x)) : log1p(exp(x))
     }
 }
+
+/// Encoded as `{log_odds, act_dcf, min_dcf}`; numbers that are not finite as null.
+extension CalibrationMetrics.BayesErrorPoint: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case logOdds = "log_odds"
+        case actual = "act_dcf"
+        case minimum = "min_dcf"
+    }
+
+    /// Writes the point under its JSON keys.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeNumber(logOdds, forKey: .logOdds)
+        try c.encodeNumber(actual, forKey: .actual)
+        try c.encodeNumber(minimum, forKey: .minimum)
+    }
+}

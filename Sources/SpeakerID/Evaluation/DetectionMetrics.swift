@@ -143,3 +143,49 @@ public struct DetectionMetrics: Sendable, Equatable {
         return out
     }
 }
+
+/// Encoded as `eer`, `min_dcf`, `eer_threshold`, `verification_trials` (`{target,
+/// non_target}`) and the thinned `det` points, each `{p_fa, p_miss, threshold}`; numbers that
+/// are not finite as null.
+extension DetectionMetrics: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case eer
+        case minDCF = "min_dcf"
+        case eerThreshold = "eer_threshold"
+        case verificationTrials = "verification_trials"
+        case det
+    }
+
+    enum TrialCountKeys: String, CodingKey {
+        case targets = "target"
+        case nonTargets = "non_target"
+    }
+
+    /// Writes the figures under their JSON keys.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeNumber(eer, forKey: .eer)
+        try c.encodeNumber(minDCF, forKey: .minDCF)
+        try c.encodeNumber(eerThreshold, forKey: .eerThreshold)
+        var counts = c.nestedContainer(keyedBy: TrialCountKeys.self, forKey: .verificationTrials)
+        try counts.encode(targets, forKey: .targets)
+        try counts.encode(nonTargets, forKey: .nonTargets)
+        try c.encode(det, forKey: .det)
+    }
+}
+
+extension DetectionMetrics.DETPoint: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case falseAlarm = "p_fa"
+        case miss = "p_miss"
+        case threshold
+    }
+
+    /// Writes the point under its JSON keys.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeNumber(falseAlarm, forKey: .falseAlarm)
+        try c.encodeNumber(miss, forKey: .miss)
+        try c.encodeNumber(threshold, forKey: .threshold)
+    }
+}

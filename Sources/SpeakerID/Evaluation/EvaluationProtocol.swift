@@ -7,7 +7,7 @@ public enum ThresholdRule: String, Sendable, CaseIterable {
 }
 
 /// Which frames a test segment's normalisation (CMN, warping) is computed over.
-public enum SegmentNormalization: String, Sendable, CaseIterable {
+public enum SegmentNormalization: String, Sendable, CaseIterable, Codable {
     /// The whole test file's speech frames, then cut into segments (the protocol of Reynolds &
     /// Rose and of the scikit-learn peer: features of a test utterance, segmented).
     case file

@@ -1,103 +1,11 @@
-import Foundation
-
-/// Accuracy over one set of trials.
-public struct AccuracyResult: Codable, Sendable, Equatable {
-    public var correct: Int
-    public var trials: Int
-    public var accuracy: Double { trials > 0 ? Double(correct) / Double(trials) : 0 }
-}
-
-/// Open-set identification at one threshold.
-public struct OpenSetResult: Sendable, Equatable {
-    public var threshold: Double
-    /// Genuine trials accepted and attributed to the right speaker.
-    public var genuineCorrect: Int
-    /// Genuine trials rejected (best score under the threshold).
-    public var genuineRejected: Int
-    public var genuineTrials: Int
-    /// Impostor trials accepted as one of the enrolled speakers.
-    public var impostorAccepted: Int
-    public var impostorTrials: Int
-    public var genuineAccuracy: Double { genuineTrials > 0 ? Double(genuineCorrect) / Double(genuineTrials) : 0 }
-    public var impostorAcceptance: Double { impostorTrials > 0 ? Double(impostorAccepted) / Double(impostorTrials) : 0 }
-}
-
-/// Results for one test length (whole files, or segments of `seconds`).
-public struct LengthResult: Sendable {
-    /// nil for whole files.
-    public var seconds: Double?
-    public var identification: AccuracyResult
-    /// Verification over all (trial, enrolled speaker) pairs; with a UBM only.
-    public var verification: DetectionMetrics?
-    /// With impostors only.
-    public var openSet: OpenSetResult?
-    /// Target and non-target score histograms (with a UBM only).
-    public var histogram: ScoreHistogram?
-    /// How well the decision scores serve as LLRs: Cllr, minCllr, actDCF (with a UBM only).
-    public var calibration: CalibrationFigures?
-}
-
-/// Cllr, minCllr and the actual detection cost of one test length's verification trials,
-/// their decision scores (calibrated LLRs when a calibration is given) taken as natural-log
-/// LLRs and decided at the Bayes threshold.
-public struct CalibrationFigures: Sendable, Equatable {
-    public var cllr: Double
-    public var minCllr: Double
-    /// Normalised DCF at `threshold`, with the costs minDCF uses.
-    public var actualDCF: Double
-    /// The Bayes threshold the actual DCF is measured at.
-    public var threshold: Double
-    /// Miss and false-alarm rates at that threshold.
-    public var missRate: Double
-    public var falseAlarmRate: Double
-    /// The normalised Bayes error-rate plot.
-    public var bayesError: [CalibrationMetrics.BayesErrorPoint]
-
-    /// The figures of target and non-target decision scores; nil when either list is empty.
-    public init?(targets: [Double], nonTargets: [Double], cost: DetectionMetrics.CostModel) {
-        guard let c = CalibrationMetrics.cllr(targets: targets, nonTargets: nonTargets),
-              let m = CalibrationMetrics.minCllr(targets: targets, nonTargets: nonTargets) else { return nil }
-        threshold = CalibrationMetrics.bayesThreshold(cost)
-        guard let a = CalibrationMetrics.detectionCost(targets: targets, nonTargets: nonTargets, threshold: threshold, cost: cost) else { return nil }
-        cllr = c
-        minCllr = m
-        actualDCF = a
-        let th = threshold
-        missRate = Double(targets.filter { $0 < th }.count) / Double(targets.count)
-        falseAlarmRate = Double(nonTargets.filter { $0 >= th }.count) / Double(nonTargets.count)
-        bayesError = CalibrationMetrics.bayesErrorCurve(targets: targets, nonTargets: nonTargets)
-    }
-}
-
-/// Counts of target and non-target scores in equal-width bins.
-public struct ScoreHistogram: Sendable, Equatable {
-    public var lower: Double
-    public var binWidth: Double
-    public var targets: [Int]
-    public var nonTargets: [Int]
-
-    /// Histograms of both score lists over the same bins; nil when there are too few distinct scores.
-    public init?(targets tar: [Double], nonTargets non: [Double], bins: Int = 40) {
-        let all = (tar + non).filter(\.isFinite).sorted()
-        guard all.count >= 2, bins > 0 else { return nil }
-        // The 0.5th-99.5th percentiles, so a few outliers do not flatten the picture; scores
-        // outside are not counted.
-        let lo = all[all.count / 200], hi = all[(all.count - 1) - all.count / 200]
-        guard hi > lo else { return nil }
-        lower = lo
-        binWidth = (hi - lo) / Double(bins)
-        func count(_ xs: [Double]) -> [Int] {
-            var c = [Int](repeating: 0, count: bins)
-            for x in xs where x.isFinite && x >= lo && x <= hi { c[min(bins - 1, Int((x - lo) / ((hi - lo) / Double(bins))))] += 1 }
-            return c
-        }
-        targets = count(tar)
-        nonTargets = count(non)
-    }
-}
-
 /// The outcome of an evaluation.
-public struct EvaluationReport: Sendable {
+///
+/// Encoded (as `speakerid evaluate --json` prints it) as one object: the whole-file
+/// `LengthResult`'s keys at the top, then `segments` (each segment length's), `per_speaker`,
+/// `confusion`, `skipped_files`, `segment_normalization`, `narrow_band_files`,
+/// `score_normalization`, `threshold_source` (when there is one) and `run_seconds`. Neither the
+/// histograms nor the kept scores are encoded.
+public struct EvaluationReport: Encodable, Sendable {
     public var speakers: [String]
     /// Whole-file trials.
     public var whole: LengthResult
@@ -107,40 +15,124 @@ public struct EvaluationReport: Sendable {
     /// confusion[true][predicted] counts of whole-file trials, indexed like `speakers`.
     public var confusion: [[Int]]
     /// Files that could not be used, with the reason (only with skip-bad).
-    public var skipped: [(path: String, reason: String)]
+    public var skipped: [SkippedFile]
     public var segmentNormalization: SegmentNormalization
     public var scoreNormalization: ScoreNormalizationMode
     public var thresholdSource: String?
     public var seconds: Double
     /// Test and impostor files whose audio lacks part of the models' band (upsampled
     /// narrow-band audio), with their sample rates: their scores are not comparable.
-    public var narrowBand: (test: [Int: Int], impostors: [Int: Int]) = ([:], [:])
+    public var narrowBand = NarrowBandFiles()
     /// Every verification trial's score, when the evaluator was asked to keep them.
     public var scores: [VerificationScore] = []
 
     public var overall: AccuracyResult { whole.identification }
+
+    /// The trials' figures alone: what `speakerid score-report --json` prints of the report.
+    public var figures: Figures { Figures(report: self) }
+
+    enum CodingKeys: String, CodingKey {
+        case skippedFiles = "skipped_files"
+        case segmentNormalization = "segment_normalization"
+        case narrowBandFiles = "narrow_band_files"
+        case scoreNormalization = "score_normalization"
+        case thresholdSource = "threshold_source"
+        case runSeconds = "run_seconds"
+    }
+
+    /// Writes the report as `evaluate --json` prints it.
+    public func encode(to encoder: any Encoder) throws {
+        try figures.encode(to: encoder)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(skipped, forKey: .skippedFiles)
+        try c.encode(segmentNormalization, forKey: .segmentNormalization)
+        try c.encode(narrowBand, forKey: .narrowBandFiles)
+        try c.encode(scoreNormalization, forKey: .scoreNormalization)
+        try c.encodeIfPresent(thresholdSource, forKey: .thresholdSource)
+        try c.encodeNumber(seconds, forKey: .runSeconds)
+    }
+
+    /// The figures of an evaluation's trials, without the run's settings, unusable files and
+    /// time. Encoded as the whole-file `LengthResult`'s keys, `segments`, `per_speaker` (the
+    /// speakers in model order, each `{speaker, accuracy, trials, correct}`) and `confusion`
+    /// (`{speakers, matrix}`).
+    public struct Figures: Encodable, Sendable {
+        public let report: EvaluationReport
+
+        enum CodingKeys: String, CodingKey {
+            case segments
+            case perSpeaker = "per_speaker"
+            case confusion
+        }
+
+        enum ConfusionKeys: String, CodingKey {
+            case speakers, matrix
+        }
+
+        /// One speaker's whole-file accuracy.
+        struct SpeakerAccuracy: Encodable {
+            var speaker: String
+            var accuracy: AccuracyResult
+
+            enum CodingKeys: String, CodingKey { case speaker }
+
+            func encode(to encoder: any Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(speaker, forKey: .speaker)
+                try accuracy.encode(to: encoder)
+            }
+        }
+
+        /// Writes the figures as `score-report --json` prints them.
+        public func encode(to encoder: any Encoder) throws {
+            let r = report
+            try r.whole.encode(to: encoder)
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(r.segments, forKey: .segments)
+            try c.encode(r.speakers.compactMap { s in r.perSpeaker[s].map { SpeakerAccuracy(speaker: s, accuracy: $0) } }, forKey: .perSpeaker)
+            var confusion = c.nestedContainer(keyedBy: ConfusionKeys.self, forKey: .confusion)
+            try confusion.encode(r.speakers, forKey: .speakers)
+            try confusion.encode(r.confusion, forKey: .matrix)
+        }
+    }
 }
 
-/// One verification trial: a test file or a segment of it, scored against one enrolled model.
-public struct VerificationScore: Sendable, Equatable {
+/// A file an evaluation could not use, and why. Encoded as `{file, error}`.
+public struct SkippedFile: Codable, Sendable, Equatable {
     public var path: String
-    /// Segment length in seconds of speech; nil for the whole file.
-    public var seconds: Double?
-    /// Where the segment starts, in seconds of speech frames (0 for the whole file).
-    public var startSeconds: Double
-    public var model: String
-    /// The test file's true speaker.
-    public var speaker: String
-    /// The score the verification figures use (normalised if score normalisation is on).
-    public var score: Double
-    /// The average log-likelihood ratio before normalisation.
-    public var rawScore: Double
-    /// Seconds of speech in the trial (the file's, or the segment's).
-    public var testSeconds: Double = 0
-    /// Seconds of speech the model was enrolled on.
-    public var enrolSeconds: Double = 0
-    /// The calibrated natural-log LLR, when the evaluation had a calibration.
-    public var llr: Double?
+    public var reason: String
 
-    public var isTarget: Bool { model == speaker }
+    /// The file at `path`, unusable for `reason`.
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case path = "file"
+        case reason = "error"
+    }
+}
+
+/// Test and impostor files whose audio lacks part of the models' band, counted by their
+/// sample rate. Encoded as the numbers of files, `{test, impostors}`.
+public struct NarrowBandFiles: Encodable, Sendable, Equatable {
+    /// Test files per sample rate.
+    public var test: [Int: Int] = [:]
+    /// Impostor files per sample rate.
+    public var impostors: [Int: Int] = [:]
+
+    /// No narrow-band files.
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case test, impostors
+    }
+
+    /// Writes the numbers of files.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(test.values.reduce(0, +), forKey: .test)
+        try c.encode(impostors.values.reduce(0, +), forKey: .impostors)
+    }
 }

@@ -30,6 +30,31 @@ extension Enrollment {
         return (models, failures)
     }
 
+    /// One model per speaker of `entries`, made as the `enrolled` models were: the models a
+    /// development set or a cohort needs beside them (held-out halves for open-set thresholds
+    /// and calibration, T-norm cohort models). With `ubm` (the one `enrolled` were adapted
+    /// from), MAP-adapted with the adaptation and EM options the first enrolled model records;
+    /// without, trained by EM with its options, at its number of components if every enrolled
+    /// model has that many (a fixed order), else at each speaker's own from their amount of
+    /// speech (the automatic order). The front end is the enrolled models'. Unusable
+    /// recordings as in `models(for:ubm:map:raw:threads:skipBad:)`.
+    public static func models(for entries: [CorpusEntry], asEnrolled enrolled: [SpeakerModel], ubm: SpeakerModel?,
+                              raw: RawAudioFormat? = nil, threads: Int, skipBad: Bool) async throws -> (models: [SpeakerModel], failures: [FeatureFailure]) {
+        guard let first = enrolled.first else {
+            throw ModelError.invalidParameters("there are no enrolled models to make more models like")
+        }
+        let frontEnd = try FrontEnd(options: first.frontEnd)
+        var em = first.training.em
+        var order = ModelOrder.fromOptions
+        if ubm == nil && Set(enrolled.map(\.gmm.components)).count > 1 {
+            em.components = EMOptions().components
+            order = .automatic
+        }
+        let enrollment = try Enrollment(frontEnd: frontEnd, em: em, order: order)
+        let map = first.ubm.map(MAPAdaptation.init) ?? MAPAdaptation()
+        return try await enrollment.models(for: entries, ubm: ubm, map: map, raw: raw, threads: threads, skipBad: skipBad)
+    }
+
     /// Held-out halves of enrolment recordings, for development trials (open-set thresholds,
     /// calibration): each of `speakers`' recordings alternate, in corpus order, between the
     /// recordings a model is made from and held-out trials; a speaker with one recording
