@@ -180,7 +180,18 @@ struct BenchScore: AsyncParsableCommand {
     @Option var seed: UInt64 = 1
     @Option(help: "Score log-likelihood ratios of models adapted from one UBM with this top-C (0: exact); default: plain GMM scoring.")
     var topC: Int?
+    @Option(help: ArgumentHelp("With --top-c: also write the synthetic UBM (ubm.gmm) and speaker models to this new folder, for timing identify on that many models (needs --dim 63, the default front end's).", valueName: "dir"))
+    var writeModels: String?
     @Flag var json = false
+
+    func validate() throws {
+        if writeModels != nil {
+            guard topC != nil else { throw ValidationError("--write-models needs --top-c (it writes MAP-style models of one UBM)") }
+            guard dim == FrontEndOptions().dimension else {
+                throw ValidationError("--write-models needs --dim \(FrontEndOptions().dimension), the default front end's dimension, so identify can score the models")
+            }
+        }
+    }
 
     func run() async throws {
         let data = syntheticFrames(rows: frames, dim: dim, seed: seed)
@@ -194,6 +205,7 @@ struct BenchScore: AsyncParsableCommand {
             let spk = try (0..<models).map { _ in
                 try DiagGMM(weights: w, means: mu.map { $0 + Float(0.3 * rng.nextGaussian()) }, variances: va, dimension: dim)
             }
+            if let writeModels { try Self.write(ubm: ubm, speakers: spk, to: writeModels) }
             // One part of the frames per thread, each scored as one clip (per clip, a speaker's
             // means are read once per 20 s of speech: `SharedVarianceScoring`).
             let blocks = max(1, threads)
@@ -240,6 +252,32 @@ struct BenchScore: AsyncParsableCommand {
 
 /// OpenBLAS's sgemm against a hand-written, register-blocked C kernel on the scoring product's
 /// shape (a block of augmented frames times a model's scoring matrix).
+extension BenchScore {
+    /// The synthetic UBM and its speakers as model files: speakers `synthetic-00001`... adapted
+    /// (in their means) from `ubm.gmm`, with the default front end.
+    static func write(ubm: DiagGMM, speakers: [DiagGMM], to folder: String) throws {
+        if FileManager.default.fileExists(atPath: folder) {
+            throw ValidationError("\(folder) already exists; --write-models writes a new folder")
+        }
+        let info = TrainingInfo(frames: 0, speechSeconds: 0, files: 0, iterations: 0, converged: true,
+                                finalLogLikelihood: 0, seed: 0, em: EMOptions())
+        var u = SpeakerModel(speaker: "ubm", gmm: ubm, frontEnd: FrontEndOptions(), training: info)
+        u.kind = .ubm
+        let store = ModelStore(directory: folder)
+        try store.prepareDirectory()
+        try ModelStore.write(u, to: (folder as NSString).appendingPathComponent("ubm.gmm"))
+        let reference = UBMReference(checksum: u.checksumHex, components: ubm.components, relevance: 16, adapted: "m")
+        let width = String(speakers.count).count
+        for (i, g) in speakers.enumerated() {
+            let digits = String(i + 1)
+            var m = SpeakerModel(speaker: "synthetic-" + String(repeating: "0", count: max(0, width - digits.count)) + digits,
+                                 gmm: g, frontEnd: FrontEndOptions(), training: info)
+            m.ubm = reference
+            _ = try store.save(m)
+        }
+    }
+}
+
 struct BenchGEMM: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gemm", abstract: "GFLOP/s of OpenBLAS sgemm and of SpeakerID's own kernel (the one every product uses) on the scoring shape.")

@@ -55,6 +55,14 @@ public struct UBMReference: Codable, Equatable, Sendable {
     /// Which parameters were adapted ("m", "mw", "mv", "mwv").
     public var adapted: String
 
+    /// A reference to the UBM whose content checksum is `checksum` (`SpeakerModel.checksumHex`).
+    public init(checksum: String, components: Int, relevance: Double, adapted: String) {
+        self.checksum = checksum
+        self.components = components
+        self.relevance = relevance
+        self.adapted = adapted
+    }
+
     /// Whether this reference names `ubm`: by its content checksum, or, for models adapted by
     /// SpeakerID before content checksums, by the CRC-64 of the file it was read from.
     public func matches(_ ubm: SpeakerModel) -> Bool {
