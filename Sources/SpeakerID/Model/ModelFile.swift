@@ -139,7 +139,7 @@ public enum ModelFile {
         model.ubm = meta.ubm
         if let stat { model.enrolment = try EnrolmentStatistics.decode(stat, components: gmm.components, dimension: gmm.dimension, name: name) }
         model.emProgress = meta.emProgress
-        model.fileChecksum = CRC64.checksum(bytes[0..<endAt])
+        model.fileChecksum = stored  // verified above
         return model
     }
 
@@ -152,8 +152,13 @@ public enum ModelFile {
         guard p.count == 8 + 4 * (K + 2 * K * D) else {
             throw .malformed(name, reason: "GMM section holds \(p.count) bytes, expected \(8 + 4 * (K + 2 * K * D)) for K=\(K), D=\(D)")
         }
-        func floats(_ n: Int) -> [Float] { (0..<n).map { _ in Float(bitPattern: r.u32()!) } }
-        let w = floats(K), mu = floats(K * D), va = floats(K * D)
+        // Little-endian floats, read as words (the size was checked above).
+        func floats(_ at: Int, _ n: Int) -> [Float] {
+            p.withUnsafeBytes { raw in
+                (0..<n).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at + 4 * $0, as: UInt32.self))) }
+            }
+        }
+        let w = floats(8, K), mu = floats(8 + 4 * K, K * D), va = floats(8 + 4 * (K + K * D), K * D)
         do { return try DiagGMM(weights: w, means: mu, variances: va, dimension: D) }
         catch { throw .invalidModel(name, reason: error.description) }
     }

@@ -66,7 +66,24 @@ public struct UBMReference: Codable, Equatable, Sendable {
     /// Whether this reference names `ubm`: by its content checksum, or, for models adapted by
     /// SpeakerID before content checksums, by the CRC-64 of the file it was read from.
     public func matches(_ ubm: SpeakerModel) -> Bool {
-        checksum == ubm.checksumHex || (ubm.fileChecksum.map { String(format: "%016llx", $0) } == checksum)
+        matches(UBMIdentity(ubm))
+    }
+
+    /// The same test against checksums worked out once, for checking many models.
+    public func matches(_ ubm: UBMIdentity) -> Bool {
+        checksum == ubm.checksumHex || ubm.fileChecksumHex == checksum
+    }
+}
+
+/// A UBM's checksums as `UBMReference` names them, computed once (the content checksum reads
+/// every parameter, so checking 10,000 models against it should not recompute it each time).
+public struct UBMIdentity: Sendable, Equatable {
+    public let checksumHex: String
+    public let fileChecksumHex: String?
+
+    public init(_ ubm: SpeakerModel) {
+        checksumHex = ubm.checksumHex
+        fileChecksumHex = ubm.fileChecksum.map { String(format: "%016llx", $0) }
     }
 }
 

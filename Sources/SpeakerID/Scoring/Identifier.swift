@@ -27,8 +27,9 @@ public struct Identifier: Sendable {
             guard ubm.frontEnd == first.frontEnd else {
                 throw .ubmFrontEnd(FrontEndOptions.differences(ubm.frontEnd, first.frontEnd))
             }
-            for m in models where !(m.ubm?.matches(ubm) ?? false) {
-                throw .notAdaptedFromUBM(m.speaker, ubm.checksumHex)
+            let identity = UBMIdentity(ubm)
+            for m in models where !(m.ubm?.matches(identity) ?? false) {
+                throw .notAdaptedFromUBM(m.speaker, identity.checksumHex)
             }
             do { ubmScorer = try UBMScorer(ubm: ubm.gmm, speakers: models.map(\.gmm), topC: topC) } catch { throw .model(error) }
         } else {

@@ -238,6 +238,7 @@ public struct ModelStore: Sendable {
         let paths = try modelPaths()
         if paths.isEmpty { throw ModelStoreError.noModels(directory) }
         var models: [SpeakerModel] = []
+        let identity = ubm.map(UBMIdentity.init)
         for p in paths {
             var m = try Self.load(path: p, enrolmentStatistics: enrolmentStatistics)
             if let ubm, m.gmm.components == ubm.gmm.components, m.gmm.dimension == ubm.gmm.dimension {
@@ -246,12 +247,12 @@ public struct ModelStore: Sendable {
             if m.kind == .ubm { continue }
             // Named by speaker, as the user knows them, not by the encoded file name.
             let who = "\(directory): speaker \(m.speaker.debugDescription)"
-            if let ubm {
+            if let ubm, let identity {
                 guard let ref = m.ubm else {
                     throw ModelStoreError.incompatible(who, reason: "was trained by EM, not adapted from a UBM; enrol with the UBM, or score without one")
                 }
-                guard ref.matches(ubm) else {
-                    throw ModelStoreError.incompatible(who, reason: "was adapted from another UBM (checksum \(ref.checksum), this UBM is \(ubm.checksumHex)); re-enrol with this UBM")
+                guard ref.matches(identity) else {
+                    throw ModelStoreError.incompatible(who, reason: "was adapted from another UBM (checksum \(ref.checksum), this UBM is \(identity.checksumHex)); re-enrol with this UBM")
                 }
             } else if m.ubm != nil {
                 throw ModelStoreError.incompatible(who, reason: "was MAP-adapted from a UBM; score it with that UBM")
