@@ -35,10 +35,10 @@ minilibri|fsdd|cv-fa)
   m=$(mktemp -d)
   t0=$(date +%s.%N)
   $B enroll --models "$m" --corpus "$c" -q >/dev/null
-  ours=$($B evaluate --models "$m" --corpus "$c" --segment-seconds 1,2 --json -q)
+  ours=$($B evaluate --models "$m" --corpus "$c" --segment-seconds 1,2,5 --json -q)
   t1=$(date +%s.%N)
   rm -rf "$m"
-  peer=$(python3 Tests/Benchmarks/sklearn_gmm.py "$c" --components 32 --segments 1,2)
+  peer=$(python3 Tests/Benchmarks/sklearn_gmm.py "$c" --components 32 --segments 1,2,5)
   python3 - "$ours" "$peer" "$t0" "$t1" <<'PY'
 import json, sys
 o, p = json.loads(sys.argv[1]), json.loads(sys.argv[2])

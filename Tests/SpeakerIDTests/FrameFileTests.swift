@@ -76,3 +76,37 @@ import Testing
         }
     }
 }
+
+/// The frame cache's checksum computed in pieces as the file is read equals the one-shot value.
+struct FastChecksumStreamTests {
+    @Test func piecesGiveTheOneShotChecksum() {
+        var r = SeededRandom(seed: 8)
+        let bytes = (0..<3000).map { _ in UInt8(truncatingIfNeeded: r.next()) }
+        bytes.withUnsafeBytes { all in
+            for count in [0, 1, 31, 32, 33, 64, 100, 2999, 3000] {
+                let whole = UnsafeRawBufferPointer(rebasing: all[0..<count])
+                let oneShot = FastChecksum.checksum(whole)
+                for piece in [32, 64, 96, 1024] {
+                    var s = FastChecksum.Stream()
+                    var done = 0, result: UInt64 = 0
+                    repeat {
+                        let n = min(piece, count - done)
+                        let part = UnsafeRawBufferPointer(rebasing: whole[done..<(done + n)])
+                        if done + n < count { s.feedRounds(part) } else {
+                            let w = 32 * (n / 32)
+                            s.feedRounds(UnsafeRawBufferPointer(rebasing: part[0..<w]))
+                            s.length += n - w
+                            result = s.finish(part, from: w)
+                        }
+                        done += n
+                    } while done < count
+                    #expect(result == oneShot, "\(count) bytes in pieces of \(piece)")
+                }
+            }
+        }
+        // And it is a checksum: one flipped bit changes it.
+        var flipped = bytes
+        flipped[1234] ^= 4
+        #expect(bytes.withUnsafeBytes { FastChecksum.checksum($0) } != flipped.withUnsafeBytes { FastChecksum.checksum($0) })
+    }
+}

@@ -114,12 +114,33 @@ public struct FrameCache: Sendable {
         var shape = ByteReader(bytes: try bytes(16), offset: 0)
         guard let rows64 = shape.u64(), let cols32 = shape.u32(), rows64 < 1 << 40, Int(cols32) == key.frontEnd.dimension,
               meta.recordingRows.reduce(0, +) == Int(rows64) else { throw FrameCacheError.damaged(path, "bad shape") }
-        var frames = FeatureMatrix(rows: Int(rows64), columns: Int(cols32))
-        let start = offset
-        try frames.withUnsafeMutableValues { try readFully(fd, UnsafeMutableRawBufferPointer($0), at: start, path: path) }
-        offset += frames.rows * frames.columns * 4
+        // Read in pieces straight into the matrix's storage (no zero fill first), each piece
+        // checksummed while it is still in cache.
+        let count = Int(rows64) * Int(cols32), start = offset
+        var sum: UInt64 = 0
+        let values = try [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            var stream = FastChecksum.Stream()
+            let piece = 1 << 22  // 4 MB, a whole number of 32-byte rounds
+            var done = 0
+            while done < raw.count {
+                let n = min(piece, raw.count - done)
+                let part = UnsafeMutableRawBufferPointer(rebasing: raw[done..<(done + n)])
+                try readFully(fd, part, at: start + done, path: path)
+                if done + n < raw.count { stream.feedRounds(UnsafeRawBufferPointer(part)) } else {
+                    let whole = 32 * (n / 32)
+                    stream.feedRounds(UnsafeRawBufferPointer(rebasing: part[0..<whole]))
+                    stream.length += n - whole
+                    sum = stream.finish(UnsafeRawBufferPointer(part), from: whole)
+                }
+                done += n
+            }
+            if raw.count == 0 { sum = stream.finish(UnsafeRawBufferPointer(raw), from: 0) }
+            initialized = count
+        }
+        let frames = FeatureMatrix(rows: Int(rows64), columns: Int(cols32), values: values)
+        offset += count * 4
         var tail = ByteReader(bytes: try bytes(8), offset: 0)
-        let sum = frames.values.withUnsafeBytes { FastChecksum.checksum($0) }
         guard tail.u64() == sum else { throw FrameCacheError.damaged(path, "frames checksum mismatch") }
         var extra: UInt8 = 0
         guard pread(fd, &extra, 1, off_t(offset)) == 0 else { throw FrameCacheError.damaged(path, "bytes after the end") }

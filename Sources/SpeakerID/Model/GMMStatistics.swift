@@ -90,6 +90,7 @@ public struct GMMStatistics: Sendable, Equatable {
         var ll = 0.0
         // [X, X^2, 1]^T gamma: first order, second order and occupancy in one product, (2D + 1) x K.
         var blockStats = [Float](repeating: 0, count: W * K)
+        var sums = [Double](repeating: 0, count: W * K)
         var augmentedT = [Float](repeating: 0, count: W * GMMWorkspace.blockFrames)
         gmm.forEachBlock(of: data, rows: rows) { _, n, aug, lik in
             // Posteriors in place: gamma_tk = exp(ll_tk - max_t) / sum_k exp(ll_tk - max_t).
@@ -107,21 +108,19 @@ public struct GMMStatistics: Sendable, Equatable {
                     MatrixProduct.multiply(n: W, k: K, w: n, a: at.baseAddress!, lda: n, bt: lik, ldb: K, c: st.baseAddress!, ldc: K)
                 }
             }
+            // Summed in the product's (2D + 1) x K layout, contiguously; transposed once at the end.
             blockStats.withUnsafeBufferPointer { b in
-                first.withUnsafeMutableBufferPointer { f in
-                    second.withUnsafeMutableBufferPointer { q in
-                        occ.withUnsafeMutableBufferPointer { o in
-                            for d in 0..<D {
-                                for k in 0..<K {
-                                    f[k * D + d] += Double(b[d * K + k])
-                                    q[k * D + d] += Double(b[(D + d) * K + k])
-                                }
-                            }
-                            for k in 0..<K { o[k] += Double(b[2 * D * K + k]) }
-                        }
-                    }
+                sums.withUnsafeMutableBufferPointer { acc in
+                    for i in 0..<(W * K) { acc[i] += Double(b[i]) }
                 }
             }
+        }
+        for k in 0..<K {
+            for d in 0..<D {
+                first[k * D + d] = sums[d * K + k]
+                second[k * D + d] = sums[(D + d) * K + k]
+            }
+            occ[k] = sums[2 * D * K + k]
         }
         var ok = occ.withUnsafeBufferPointer { occupancySums.addExactly($0) }
         ok = first.withUnsafeBufferPointer { firstOrderSums.addExactly($0) } && ok

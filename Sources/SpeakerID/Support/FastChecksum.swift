@@ -12,27 +12,47 @@ public enum FastChecksum {
 
     /// The checksum of `bytes`.
     public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var s = Stream()
+        s.feedRounds(bytes)
+        return s.finish(bytes, from: 32 * (bytes.count / 32))
+    }
+
+    /// The checksum computed piece by piece as the bytes arrive (pieces of whole 32-byte
+    /// rounds, then the rest): the same value as `checksum` of the whole, computed while each
+    /// piece is still in cache.
+    struct Stream {
         var a0 = p1 &+ p2, a1 = p2, a2: UInt64 = 0, a3 = 0 &- p1
-        let words = bytes.count / 8
-        var i = 0
-        while i + 4 <= words {
-            a0 = round(a0, bytes.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))
-            a1 = round(a1, bytes.loadUnaligned(fromByteOffset: 8 * i + 8, as: UInt64.self))
-            a2 = round(a2, bytes.loadUnaligned(fromByteOffset: 8 * i + 16, as: UInt64.self))
-            a3 = round(a3, bytes.loadUnaligned(fromByteOffset: 8 * i + 24, as: UInt64.self))
-            i += 4
+        var length = 0
+
+        /// Feeds whole 32-byte rounds (`bytes.count` must be a multiple of 32 unless it is the
+        /// last piece, whose tail `finish` reads).
+        mutating func feedRounds(_ bytes: UnsafeRawBufferPointer) {
+            let rounds = bytes.count / 32
+            for r in 0..<rounds {
+                let o = 32 * r
+                a0 = round(a0, bytes.loadUnaligned(fromByteOffset: o, as: UInt64.self))
+                a1 = round(a1, bytes.loadUnaligned(fromByteOffset: o + 8, as: UInt64.self))
+                a2 = round(a2, bytes.loadUnaligned(fromByteOffset: o + 16, as: UInt64.self))
+                a3 = round(a3, bytes.loadUnaligned(fromByteOffset: o + 24, as: UInt64.self))
+            }
+            length += bytes.count
         }
-        var h = ((a0 << 1) | (a0 >> 63)) &+ ((a1 << 7) | (a1 >> 57)) &+ ((a2 << 12) | (a2 >> 52)) &+ ((a3 << 18) | (a3 >> 46))
-        h = h &+ UInt64(bytes.count)
-        while i < words {
-            h = round(h, bytes.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))
-            i += 1
+
+        /// The checksum, given the last piece fed (`last`) and where its unfed tail begins.
+        func finish(_ last: UnsafeRawBufferPointer, from tail: Int) -> UInt64 {
+            var h = ((a0 << 1) | (a0 >> 63)) &+ ((a1 << 7) | (a1 >> 57)) &+ ((a2 << 12) | (a2 >> 52)) &+ ((a3 << 18) | (a3 >> 46))
+            h = h &+ UInt64(length)
+            var i = tail
+            while i + 8 <= last.count {
+                h = round(h, last.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                i += 8
+            }
+            while i < last.count { h = round(h, UInt64(last[i])); i += 1 }
+            h ^= h >> 33
+            h = h &* p2
+            h ^= h >> 29
+            h = h &* p3
+            return h ^ (h >> 32)
         }
-        for j in (8 * words)..<bytes.count { h = round(h, UInt64(bytes[j])) }
-        h ^= h >> 33
-        h = h &* p2
-        h ^= h >> 29
-        h = h &* p3
-        return h ^ (h >> 32)
     }
 }
