@@ -109,7 +109,12 @@ extension TrackCommand {
             fflush(nil)
         }
         while let bytes = try input.next() {
-            let samples = try pcm.push(bytes)
+            let samples: [Float]
+            do { samples = try pcm.push(bytes) } catch {
+                // The library names the missing format; the CLI names its option.
+                guard let e = error as? AudioError, case .notAudio(let name, let reason) = e else { throw error }
+                throw CLIError("\(name): \(reason.replacingOccurrences(of: " (RawAudioFormat)", with: "")); give --raw RATE[:ENCODING[:CHANNELS]]")
+            }
             guard let format = pcm.format else { continue }
             if tracker == nil {
                 tracker = try StreamingTracker(identifier: s.identifier, rule: s.rule, options: s.options,

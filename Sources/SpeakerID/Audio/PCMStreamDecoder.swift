@@ -111,7 +111,7 @@ public final class PCMStreamDecoder {
     /// (format, 8-bit unsigned, offset of the first data byte) once the header is complete.
     private func parseHeader() throws(AudioError) -> (RawAudioFormat, Bool, Int)? {
         if header.count >= 4 && (header[0..<4] != [0x52, 0x49, 0x46, 0x46] && header[0..<4] != [0x52, 0x46, 0x36, 0x34]) {
-            throw .notAudio(name, reason: "not a WAV stream; give --raw RATE[:ENCODING[:CHANNELS]] for headerless PCM")
+            throw .notAudio(name, reason: "not a WAV stream; headerless PCM needs its sample rate, encoding and channels given (RawAudioFormat)")
         }
         guard header.count >= 12 else { return nil }
         guard header[8..<12] == [0x57, 0x41, 0x56, 0x45] else { throw .notAudio(name, reason: "a RIFF stream that is not WAVE") }

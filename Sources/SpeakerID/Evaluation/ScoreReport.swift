@@ -7,7 +7,7 @@ public enum ScoreReportError: Error, Equatable, Sendable, CustomStringConvertibl
 
     public var description: String {
         switch self {
-        case .badFile(let f, let l, let r): return "\(f): line \(l): \(r) (expected evaluate --scores output)"
+        case .badFile(let f, let l, let r): return "\(f): line \(l): \(r) (expected a score file as evaluation writes it: file, length, start, model, speaker, label, score, raw score)"
         case .inconsistent(let s): return s
         }
     }

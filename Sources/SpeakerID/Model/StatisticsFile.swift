@@ -100,13 +100,13 @@ public struct StatisticsFile: Sendable, Equatable {
     /// front end, file list or shard count, or a shard counted twice.
     public mutating func merge(_ other: StatisticsFile, name: String, otherName: String) throws(StatisticsFileError) {
         if other.model != model {
-            throw .mismatch("\(otherName): accumulated under another model (checksum \(other.model)) than \(name) (\(model)); accumulate every shard with the same --model")
+            throw .mismatch("\(otherName): accumulated under another model (checksum \(other.model)) than \(name) (\(model)); accumulate every shard under the same model")
         }
         if other.frontEnd != frontEnd {
             throw .mismatch("\(otherName): made with another front end than \(name) (\(FrontEndOptions.differences(frontEnd, other.frontEnd)))")
         }
         if other.listing != listing || other.shardCount != shardCount || other.keepEvery != keepEvery {
-            throw .mismatch("\(otherName): statistics of another file list than \(name) (list \(other.listing) in \(other.shardCount) shards, keep-every \(other.keepEvery), against \(listing) in \(shardCount), keep-every \(keepEvery)); use the same --corpus, --split, --keep-every and shard count for every shard")
+            throw .mismatch("\(otherName): statistics of another file list than \(name) (list \(other.listing) in \(other.shardCount) shards, keep-every \(other.keepEvery), against \(listing) in \(shardCount), keep-every \(keepEvery)); accumulate every shard from the same corpora, splits, frame thinning and shard count")
         }
         let twice = Set(shards).intersection(other.shards).sorted()
         if let s = twice.first {
