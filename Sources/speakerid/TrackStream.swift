@@ -112,7 +112,7 @@ extension TrackCommand {
             let samples: [Float]
             do { samples = try pcm.push(bytes) } catch {
                 // The library names the missing format; the CLI names its option.
-                guard let e = error as? AudioError, case .notAudio(let name, let reason) = e else { throw error }
+                guard case .notAudio(let name, let reason) = error else { throw error }
                 throw CLIError("\(name): \(reason.replacingOccurrences(of: " (RawAudioFormat)", with: "")); give --raw RATE[:ENCODING[:CHANNELS]]")
             }
             guard let format = pcm.format else { continue }

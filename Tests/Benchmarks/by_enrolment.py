@@ -28,7 +28,7 @@ def main():
         speech = {}
         for line in open(f"{run}/models.json"):
             m = json.loads(line)
-            speech[m["speaker"]] = m["training"]["speechSeconds"]
+            speech[m["speaker"]] = m["training"]["speech_seconds"]
         rows = list(csv.DictReader(open(f"{run}/scores.tsv"), delimiter="\t"))
         for length in sorted({r["seconds"] for r in rows}, key=lambda x: (x != "whole", x)):
             for name, lo, hi in BANDS:
