@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+
+/// The library's folders depend one way (README, Layout): Support → Audio → Features → Model →
+/// Scoring → Evaluation → Tracking, with Corpus and Store beside them. Checked from the source:
+/// no file names a type declared in a folder after its own (Support: in any other folder);
+/// Corpus, which lists audio, is named by Model and above; Store, which holds models, by
+/// Scoring and above; and neither names the layers that use it.
+struct LayeringTests {
+    static let order = ["Support", "Audio", "Features", "Model", "Scoring", "Evaluation", "Tracking"]
+    static let beside = ["Corpus", "Store"]
+    static var root: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/SpeakerID")
+    }
+
+    /// Each folder's Swift sources with comments and string literals removed.
+    static func sources(_ folder: String) throws -> [(String, String)] {
+        let dir = root.appendingPathComponent(folder)
+        return try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".swift") }.sorted().map { name in
+            var text = try String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8)
+            text = text.replacingOccurrences(of: #"//[^\n]*"#, with: "", options: .regularExpression)
+            text = text.replacingOccurrences(of: #""(\\.|[^"\\\n])*""#, with: "\"\"", options: .regularExpression)
+            return ("\(folder)/\(name)", text)
+        }
+    }
+
+    /// Names of the types a folder declares at the top level or nested.
+    static func declaredTypes(_ folder: String) throws -> Set<String> {
+        var names: Set<String> = []
+        let re = try NSRegularExpression(pattern: #"\b(?:struct|enum|class|protocol|typealias|actor)\s+([A-Z][A-Za-z0-9_]*)"#)
+        // Generic parameters (`Key` of KeyedEncodingContainer, say) are not declared here.
+        for (_, text) in try sources(folder) {
+            for m in re.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                if let r = Range(m.range(at: 1), in: text) { names.insert(String(text[r])) }
+            }
+        }
+        return names
+    }
+
+    static func uses(_ text: String, of names: Set<String>) -> [String] {
+        names.filter { name in text.range(of: "\\b\(name)\\b", options: .regularExpression) != nil }.sorted()
+    }
+
+    @Test func foldersDependOneWay() throws {
+        let declared = try Dictionary(uniqueKeysWithValues: (Self.order + Self.beside).map { ($0, try Self.declaredTypes($0)) })
+        // A name declared in two folders (a nested `Options`, say) proves nothing either way.
+        var count: [String: Int] = [:]
+        for names in declared.values { for n in names { count[n, default: 0] += 1 } }
+        // Nor does a name the standard library also gives a meaning (a nested `Key` of some
+        // type against KeyedEncodingContainer's associated `Key`).
+        let standard: Set<String> = ["Key", "CodingKeys", "Element", "Index", "Value", "Options", "Result", "Error", "Iterator"]
+        func own(_ folder: String) -> Set<String> { (declared[folder] ?? []).filter { count[$0] == 1 && !standard.contains($0) } }
+        var violations: [String] = []
+        for (i, folder) in Self.order.enumerated() {
+            var forbidden = Set(Self.order[(i + 1)...].flatMap { own($0) })
+            if i <= 2 { forbidden.formUnion(own("Corpus")) }  // Support, Audio, Features
+            if i <= 3 { forbidden.formUnion(own("Store")) }   // ... and Model
+            for (file, text) in try Self.sources(folder) {
+                for name in Self.uses(text, of: forbidden) { violations.append("\(file) uses \(name)") }
+            }
+        }
+        // Corpus stands on Audio, Store on Model: neither uses what comes after.
+        let corpusForbidden = Set((Self.order[2...] + ["Store"]).flatMap { own($0) })
+        let storeForbidden = Set((Self.order[4...] + ["Corpus"]).flatMap { own($0) })
+        for (folder, forbidden) in [("Corpus", corpusForbidden), ("Store", storeForbidden)] {
+            for (file, text) in try Self.sources(folder) {
+                for name in Self.uses(text, of: forbidden) { violations.append("\(file) uses \(name)") }
+            }
+        }
+        #expect(violations.isEmpty, "\(violations.joined(separator: "\n"))")
+        #expect(declared.values.allSatisfy { !$0.isEmpty }, "a folder declared no types: the scan is broken")
+    }
+}
