@@ -28,10 +28,10 @@ struct ModelStoreCrashTests {
         let models = dir.file("models")
         try FileManager.default.createDirectory(atPath: models, withIntermediateDirectories: true)
         let path = (models as NSString).appendingPathComponent("kim.gmm")
-        // How long an undisturbed enrolment takes, to spread the kills over its whole life.
+        // How long an undisturbed enrolment takes: where the first kill is aimed.
         let t0 = Date()
         _ = try CommandLineTests.run(Self.enrolArgs(models, speaker: "kim", seed: 2, audio: audio))
-        let span = max(Date().timeIntervalSince(t0), 0.05)
+        var delay = max(Date().timeIntervalSince(t0), 0.05)
         var rng = SeededRandom(seed: 77)
         var outcomes = [String: Int]()
         for i in 0..<60 {
@@ -42,13 +42,17 @@ struct ModelStoreCrashTests {
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
             try p.run()
-            // Kill at a random moment, weighted towards the end, where the model is written.
-            usleep(UInt32(span * (0.5 + 0.6 * rng.nextUnit()) * 1e6))
+            // The kills home in on the moment the model is replaced, whatever the machine's
+            // load: a kill that found the old model aims the next one later, one that found
+            // the new model earlier, each with some jitter, so they land on both sides of the
+            // write and around it.
+            usleep(UInt32(delay * (0.9 + 0.2 * rng.nextUnit()) * 1e6))
             kill(p.processIdentifier, SIGKILL)
             p.waitUntilExit()
             let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
             let state = bytes == old ? "old" : bytes == new ? "new" : "corrupt"
             outcomes[state, default: 0] += 1
+            delay *= state == "old" ? 1.15 : 0.87
             #expect(state != "corrupt", "kill \(i): the model is neither the old nor the new one")
             #expect(try ModelStore.load(path: path).speaker == "kim")
         }

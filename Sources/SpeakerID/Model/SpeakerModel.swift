@@ -78,9 +78,12 @@ public struct UBMReference: Codable, Equatable, Sendable {
 /// A UBM's checksums as `UBMReference` names them, computed once (the content checksum reads
 /// every parameter, so checking 10,000 models against it should not recompute it each time).
 public struct UBMIdentity: Sendable, Equatable {
+    /// The UBM's content checksum, as `SpeakerModel.checksumHex`.
     public let checksumHex: String
+    /// The CRC-64 of the file it was read from, for models adapted before content checksums.
     public let fileChecksumHex: String?
 
+    /// The checksums of `ubm`, worked out now.
     public init(_ ubm: SpeakerModel) {
         checksumHex = ubm.checksumHex
         fileChecksumHex = ubm.fileChecksum.map { String(format: "%016llx", $0) }

@@ -247,7 +247,7 @@ public struct ModelStore: Sendable {
             if m.kind == .ubm { continue }
             // Named by speaker, as the user knows them, not by the encoded file name.
             let who = "\(directory): speaker \(m.speaker.debugDescription)"
-            if let ubm, let identity {
+            if let identity {
                 guard let ref = m.ubm else {
                     throw ModelStoreError.incompatible(who, reason: "was trained by EM, not adapted from a UBM; enrol with the UBM, or score without one")
                 }
