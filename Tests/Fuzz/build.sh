@@ -12,11 +12,16 @@ module CKernels {
     export *
 }
 MAP
-clang -O2 -fsanitize=fuzzer-no-link,address -c Sources/CKernels/ckernels.c -I Sources/CKernels/include -o "$out/ckernels.o"
+ckernels=()
+for c in Sources/CKernels/*.c; do  # every C kernel file the library links
+  o="$out/$(basename "$c" .c).o"
+  clang -O2 -fsanitize=fuzzer-no-link,address -c "$c" -I Sources/CKernels/include -o "$o"
+  ckernels+=("$o")
+done
 flags=(-O -sanitize=fuzzer,address -parse-as-library -swift-version 6 -module-name SpeakerIDFuzz
        -I Sources/CSndfile -I Sources/CFFTW -I Sources/CSamplerate -I Sources/COpenBLAS -I "$out/modules/CKernels"
        $(pkg-config --cflags-only-I openblas sndfile | sed 's/-I/-Xcc -I/g'))
-libs=("$out/ckernels.o" $(pkg-config --libs sndfile fftw3f samplerate openblas))
+libs=("${ckernels[@]}" $(pkg-config --libs sndfile fftw3f samplerate openblas))
 sources=$(find Sources/SpeakerID -name '*.swift' | sort)
 for target in ModelFile Audio; do
   swiftc "${flags[@]}" $sources Tests/Fuzz/Fuzz$target.swift "${libs[@]}" -o "$out/fuzz-$(echo $target | tr A-Z a-z)"

@@ -64,12 +64,7 @@ struct SharedVarianceScoring: Sendable {
             ubm.forEachBlock(of: frames, rows: sb..<(sb + n)) { start, m, _, ll in
                 for t in 0..<m {
                     let row = ll + t * K, tt = start - sb + t
-                    UBMScorer.selectTop(row, count: K, c: C, values: &topValues, into: &best, at: tt * C)
-                    var mx = -Float.infinity
-                    for j in 0..<C { mx = max(mx, row[best[tt * C + j]]) }
-                    var sum = 0.0
-                    for j in 0..<C { sum += Double(VectorMath.exp(row[best[tt * C + j]] - mx)) }
-                    ubmLL[tt] = Double(mx) + _log(sum)
+                    ubmLL[tt] = UBMScorer.topComponents(row, count: K, c: C, values: &topValues, into: &best, at: tt * C)
                 }
             }
             // Group the (frame, rank) pairs by component and precompute their shared terms.

@@ -72,14 +72,7 @@ public struct UBMScorer: Sendable {
         ubm.forEachBlock(of: frames, rows: 0..<T) { start, n, aug, ll in
             for t in 0..<n {
                 let row = ll + t * K
-                // As Reynolds et al. do, the UBM too is scored on the C components,
-                // so the two truncations cancel in the ratio.
-                Self.selectTop(row, count: K, c: topC, values: &topValues, into: &best, at: t * topC)
-                var m = -Float.infinity
-                for j in 0..<topC { m = max(m, row[best[t * topC + j]]) }
-                var sum = 0.0
-                for j in 0..<topC { sum += Double(VectorMath.exp(row[best[t * topC + j]] - m)) }
-                ubmLL[t] = Double(m) + _log(sum)
+                ubmLL[t] = Self.topComponents(row, count: K, c: topC, values: &topValues, into: &best, at: t * topC)
             }
             componentMajor.withUnsafeBufferPointer { cm in
                 selected.withUnsafeMutableBufferPointer { sel in
@@ -113,6 +106,19 @@ public struct UBMScorer: Sendable {
             return sums.map { $0 / Double(frames.rows) }
         }
         return frameScores(frames).map { $0.isEmpty ? -.infinity : $0.reduce(0, +) / Double($0.count) }
+    }
+
+    /// Selects a frame's `c` best UBM components (`selectTop`) and returns the UBM's
+    /// log-likelihood on them alone: as Reynolds et al. do, the UBM too is scored on the C
+    /// components, so the two truncations cancel in the ratio.
+    @inline(__always)
+    static func topComponents(_ row: UnsafePointer<Float>, count: Int, c: Int, values: inout [Float], into out: inout [Int], at: Int) -> Double {
+        selectTop(row, count: count, c: c, values: &values, into: &out, at: at)
+        var m = -Float.infinity
+        for j in 0..<c { m = max(m, row[out[at + j]]) }
+        var sum = 0.0
+        for j in 0..<c { sum += Double(VectorMath.exp(row[out[at + j]] - m)) }
+        return Double(m) + _log(sum)
     }
 
     /// Indices of the `c` largest values of a row, best first, written to `out[at...]`.
