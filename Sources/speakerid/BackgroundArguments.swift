@@ -8,9 +8,9 @@ import SpeakerID
 struct BackgroundArguments: ParsableArguments {
     @Option(help: ArgumentHelp("Corpus of background speakers; repeat to pool several, each optionally DIR:SPLIT.", valueName: "dir[:split]"))
     var corpus: [String]
-    @Option(help: ArgumentHelp("Split of each corpus given without one; 'all' for every file (default: background).", valueName: "name"))
+    @Option(help: ArgumentHelp("Split of each corpus given without one; 'all' for every file.", valueName: "name"))
     var split = "background"
-    @Option(help: ArgumentHelp("Keep only every N-th speech frame of each recording (default: 1, all).", valueName: "N"))
+    @Option(help: ArgumentHelp("Keep only every N-th speech frame of each recording.", valueName: "N"))
     var keepEvery = 1
     @Flag(help: "Report unusable audio files and carry on with the rest (default: fail).")
     var skipBad = false

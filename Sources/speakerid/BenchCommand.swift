@@ -218,9 +218,15 @@ struct BenchScore: AsyncParsableCommand {
             }
             let sec = Date().timeIntervalSince(t0)
             let checksum = parts.flatMap { $0 }.reduce(0, +)
+            // Per frame: the UBM on every component (a product of 2D + 1), then each speaker on
+            // its C components (top-C) or every component (exact).
+            let scored = topC > 0 ? min(topC, components) : components
+            let flops = Double(frames) * (2 * Double(components * (2 * dim + 1)) + 2 * Double(models * scored * (topC > 0 ? dim : 2 * dim + 1)))
+            let (peak, _) = MachinePeak.estimate(threads: threads)
             print(SpeakerIDCLI.json(MachinePeak.fields(threads: threads).merging([
                 "benchmark": "score-ubm", "models": models, "components": components, "frames": frames, "dimension": dim,
                 "threads": threads, "top_c": topC, "run_seconds": sec, "score_sum": checksum,
+                "gflops": flops / sec / 1e9, "fraction_of_peak": flops / sec / 1e9 / peak,
                 "seconds_per_second_of_speech": sec / (Double(frames) / 100), "peak_memory_bytes": peakMemoryBytes(),
             ]) { $1 }))
             return

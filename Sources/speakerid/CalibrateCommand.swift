@@ -26,19 +26,19 @@ struct CalibrateCommand: AsyncParsableCommand {
     var scores: String?
     @Option(help: ArgumentHelp("Calibration file to write.", valueName: "file"))
     var out: String
-    @Option(help: ArgumentHelp("Quality measures: none, or duration (log speech durations of test and enrolment) (default: none).", valueName: "q"))
+    @Option(help: ArgumentHelp("Quality measures: none, or duration (log speech durations of test and enrolment).", valueName: "q"))
     var quality = CalibrationQuality.none
-    @Option(help: ArgumentHelp("Prior of the target speaker in the application (default: 0.01). With the costs it sets the effective prior the development trials are weighted for.", valueName: "P"))
+    @Option(help: ArgumentHelp("Prior of the target speaker in the application. With the costs it sets the effective prior the development trials are weighted for.", valueName: "P"))
     var prior = 0.01
-    @Option(help: ArgumentHelp("Cost of a miss in the application (default: 10, NIST SRE 2008).", valueName: "C"))
+    @Option(help: ArgumentHelp("Cost of a miss in the application; the default is NIST SRE 2008's.", valueName: "C"))
     var costMiss = 10.0
-    @Option(help: ArgumentHelp("Cost of a false alarm in the application (default: 1).", valueName: "C"))
+    @Option(help: ArgumentHelp("Cost of a false alarm in the application.", valueName: "C"))
     var costFa = 1.0
-    @Option(help: ArgumentHelp("Segment lengths in seconds to score as well as whole files, e.g. 1,2 (default: 1,2).", valueName: "s,..."))
+    @Option(help: ArgumentHelp("Segment lengths in seconds to score as well as whole files, e.g. 1,2 (2).", valueName: "s,..."))
     var segmentSeconds = "1,2"
     @Option(help: ArgumentHelp("With --ubm: T-norm the development scores against this folder of cohort models, as identify and verify --tnorm-models will.", valueName: "dir"))
     var tnormModels: String?
-    @Option(help: ArgumentHelp("With --scores: the score normalisation the file's scores had: none, tnorm, znorm or snorm (default: none).", valueName: "mode"))
+    @Option(help: ArgumentHelp("With --scores: the score normalisation the file's scores had: none, tnorm, znorm or snorm.", valueName: "mode"))
     var scoreNorm = ScoreNormalizationMode.none
     @Flag(help: "Report unusable development files and carry on with the rest (default: fail).")
     var skipBad = false

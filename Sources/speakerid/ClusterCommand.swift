@@ -50,7 +50,7 @@ struct ClusterTrainUBMCommand: AsyncParsableCommand {
     var framesOnDisk = false
     @Flag(help: "Decode the audio in every iteration instead of caching each shard's frames in --work/frames (about 90 MB per hour of speech).")
     var noFramesCache = false
-    @Option(help: ArgumentHelp("Seconds between queue polls while waiting (default: 1).", valueName: "s"))
+    @Option(help: ArgumentHelp("Seconds between queue polls while waiting.", valueName: "s"))
     var poll = 1.0
     @Flag(help: "Print a JSON summary.")
     var json = false

@@ -28,7 +28,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Normalise segments over the whole test file ('file', default) or over the segment only ('segment', as a clip of that length would be).", valueName: "file|segment"))
     var segmentNormalization: SegmentNormalization?
     @OptionGroup var background: UBMArguments
-    @Option(help: ArgumentHelp("With --ubm: none, znorm, tnorm or snorm (the mean of the two) (default: none).", valueName: "mode"))
+    @Option(help: ArgumentHelp("With --ubm: none, znorm, tnorm or snorm (the mean of the two).", valueName: "mode"))
     var scoreNorm = ScoreNormalizationMode.none
     @Option(help: ArgumentHelp("Cohort corpus for Z-norm (impostor utterances) and T-norm (cohort models).", valueName: "dir"))
     var cohort: String?
@@ -36,7 +36,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     var cohortSplit: String?
     @Option(help: ArgumentHelp("T-norm cohort as a folder of models adapted from the same UBM (enroll --ubm), instead of adapting them from --cohort's corpus on every run; the same folder identify and verify take.", valueName: "dir"))
     var tnormModels: String?
-    @Option(help: ArgumentHelp("Corpus of speakers who are not enrolled, for open-set identification; repeat for several, each optionally DIR:SPLIT (default: all files).", valueName: "dir[:split]"))
+    @Option(help: ArgumentHelp("Corpus of speakers who are not enrolled, for open-set identification; repeat for several, each optionally DIR:SPLIT.", valueName: "dir[:split]"))
     var impostors: [String] = []
     @Option(parsing: .unconditional, help: ArgumentHelp("Open-set threshold on the (normalised) score, may be negative; default: chosen on the enrolment split.", valueName: "T"))
     var threshold: Double?

@@ -22,9 +22,9 @@ struct EvaluateTrackingCommand: AsyncParsableCommand {
     var reference: String
     @Option(help: ArgumentHelp("Hypothesis RTTM file (track --rttm), or a folder of them.", valueName: "path"))
     var hypothesis: String
-    @Option(help: ArgumentHelp("Seconds left out of scoring on each side of every reference boundary (default: 0.25).", valueName: "s"))
+    @Option(help: ArgumentHelp("Seconds left out of scoring on each side of every reference boundary.", valueName: "s"))
     var collar = 0.25
-    @Option(help: ArgumentHelp("The reference's label for speakers nobody enrolled (default: unknown).", valueName: "label"))
+    @Option(help: ArgumentHelp("The reference's label for speakers nobody enrolled.", valueName: "label"))
     var unknownLabel = "unknown"
     @Flag(help: "One JSON object with the pooled and per-recording figures.")
     var json = false

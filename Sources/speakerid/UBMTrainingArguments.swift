@@ -3,15 +3,15 @@ import SpeakerID
 
 /// The EM options of a background model, as train-ubm takes them.
 struct UBMTrainingArguments: ParsableArguments {
-    @Option(help: ArgumentHelp("Gaussian components (default: 512).", valueName: "K"))
+    @Option(help: ArgumentHelp("Gaussian components.", valueName: "K"))
     var components = 512
-    @Option(help: ArgumentHelp("Maximum EM iterations (default: 10).", valueName: "n"))
+    @Option(help: ArgumentHelp("Maximum EM iterations.", valueName: "n"))
     var iterations = 10
-    @Option(help: ArgumentHelp("Relative change of the average log-likelihood to stop at (default: 1e-3).", valueName: "tol"))
+    @Option(help: ArgumentHelp("Relative change of the average log-likelihood to stop at.", valueName: "tol"))
     var tolerance = 1e-3
-    @Option(help: ArgumentHelp("Variance floor as a fraction of the data's global variance (default: 0.01).", valueName: "fraction"))
+    @Option(help: ArgumentHelp("Variance floor as a fraction of the data's global variance.", valueName: "fraction"))
     var varianceFloor = 0.01
-    @Option(help: ArgumentHelp("Random seed of the initialisation (default: 0).", valueName: "n"))
+    @Option(help: ArgumentHelp("Random seed of the initialisation.", valueName: "n"))
     var seed: UInt64 = 0
 
     func validate() throws {
