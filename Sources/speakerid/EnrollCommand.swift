@@ -71,16 +71,17 @@ struct EnrollCommand: AsyncParsableCommand {
     static func checkCompatible(store: ModelStore, replacing: Set<String>, frontEnd: FrontEndOptions,
                                 ubm: SpeakerModel?, ubmPath: String?) throws {
         guard let paths = try? store.modelPaths() else { return }
+        let identity = ubm.map(UBMIdentity.init)  // the UBM's checksum, worked out once for every model
         for p in paths {
-            let m = try ModelStore.load(path: p)
+            let m = try ModelStore.load(path: p, enrolmentStatistics: false)
             if m.kind == .ubm || replacing.contains(m.speaker) { continue }
             let folder = store.directory
-            if let ubm {
+            if let identity {
                 guard let ref = m.ubm else {
                     throw CLIError("\(folder): holds speaker \(m.speaker.debugDescription) trained by EM; a model adapted from \(ubmPath ?? "a UBM") could not be scored beside it (use another models folder)")
                 }
-                if !ref.matches(ubm) {
-                    throw CLIError("\(folder): speaker \(m.speaker.debugDescription) was adapted from another UBM (checksum \(ref.checksum)) than \(ubmPath ?? "this one") (\(ubm.checksumHex)); use another models folder or re-enrol everyone with this UBM")
+                if !ref.matches(identity) {
+                    throw CLIError("\(folder): speaker \(m.speaker.debugDescription) was adapted from another UBM (checksum \(ref.checksum)) than \(ubmPath ?? "this one") (\(identity.checksumHex)); use another models folder or re-enrol everyone with this UBM")
                 }
             } else if m.ubm != nil {
                 throw CLIError("\(folder): holds speaker \(m.speaker.debugDescription) MAP-adapted from a UBM; a model trained by EM could not be scored beside it (enrol with --ubm, or use another models folder)")

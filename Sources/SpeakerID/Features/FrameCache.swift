@@ -123,19 +123,13 @@ public struct FrameCache: Sendable {
             var stream = FastChecksum.Stream()
             let piece = 1 << 22  // 4 MB, a whole number of 32-byte rounds
             var done = 0
-            while done < raw.count {
+            repeat {
                 let n = min(piece, raw.count - done)
                 let part = UnsafeMutableRawBufferPointer(rebasing: raw[done..<(done + n)])
                 try readFully(fd, part, at: start + done, path: path)
-                if done + n < raw.count { stream.feedRounds(UnsafeRawBufferPointer(part)) } else {
-                    let whole = 32 * (n / 32)
-                    stream.feedRounds(UnsafeRawBufferPointer(rebasing: part[0..<whole]))
-                    stream.length += n - whole
-                    sum = stream.finish(UnsafeRawBufferPointer(part), from: whole)
-                }
                 done += n
-            }
-            if raw.count == 0 { sum = stream.finish(UnsafeRawBufferPointer(raw), from: 0) }
+                if done < raw.count { stream.feed(UnsafeRawBufferPointer(part)) } else { sum = stream.finish(UnsafeRawBufferPointer(part)) }
+            } while done < raw.count
             initialized = count
         }
         let frames = FeatureMatrix(rows: Int(rows64), columns: Int(cols32), values: values)

@@ -111,16 +111,17 @@ public enum ModelFile {
             guard let tag = r.tag(), let len64 = r.u64() else { throw .malformed(name, reason: "section header cut short") }
             guard len64 <= UInt64(endAt - r.offset) else { throw .malformed(name, reason: "section \(printable(tag)) runs past the end") }
             let len = Int(len64)
-            let payload = Array(bytes[r.offset..<(r.offset + len)])
+            // A view of the section; copied only for the sections decoded (not a skipped STAT).
+            let payload = bytes[r.offset..<(r.offset + len)]
             r.offset += len
             switch tag {
             case "META":
                 do { meta = try JSONDecoder().decode(Metadata.self, from: Data(payload)) }
                 catch { throw .malformed(name, reason: "metadata is not valid: \(error)") }
             case "GMM\0":
-                gmm = try decodeGMM(payload, name: name)
+                gmm = try decodeGMM(Array(payload), name: name)
             case "STAT":
-                if enrolmentStatistics { stat = payload }
+                if enrolmentStatistics { stat = Array(payload) }
             default:
                 continue  // unknown sections are skipped: later minor additions stay readable
             }

@@ -45,17 +45,19 @@ struct SharedVarianceScoring: Sendable {
     func forEachScore(_ frames: FeatureMatrix, _ emit: (Int, Int, UnsafeBufferPointer<Double>) -> Void) {
         let T = frames.rows, K = ubm.components, D = ubm.dimension, C = topC, S = speakers.count
         let halfInv = ubm.scoringMatrixTransposed  // rows D..<2D hold -1/(2 s_kd), K wide
-        var best = [Int](repeating: 0, count: Self.superBlock * C)
-        var ubmLL = [Double](repeating: 0, count: Self.superBlock)
+        // Buffers for the largest block this call sees (a short clip allocates little).
+        let B = min(Self.superBlock, max(T, 1))
+        var best = [Int](repeating: 0, count: B * C)
+        var ubmLL = [Double](repeating: 0, count: B)
         var topValues = [Float](repeating: 0, count: C)
         var counts = [Int](repeating: 0, count: K), offsets = [Int](repeating: 0, count: K + 1)
-        var pairs = [Int](repeating: 0, count: Self.superBlock * C)        // t * C + j, grouped by component
-        var destination = [Int](repeating: 0, count: Self.superBlock * C)  // j * n + t, the pair's place in [j][t]
-        var scaled = [Float](repeating: 0, count: Self.superBlock * C * D)  // per component: D x m_k
-        var quadratic = [Float](repeating: 0, count: Self.superBlock * C)  // -1/2 sum x^2 / s, per pair
-        var product = [Float](repeating: 0, count: Self.group * Self.superBlock * C)
-        var selected = [Float](repeating: 0, count: Self.group * Self.superBlock * C)  // [s][j][t]
-        var llr = [Double](repeating: 0, count: Self.superBlock)
+        var pairs = [Int](repeating: 0, count: B * C)        // t * C + j, grouped by component
+        var destination = [Int](repeating: 0, count: B * C)  // j * n + t, the pair's place in [j][t]
+        var scaled = [Float](repeating: 0, count: B * C * D)  // per component: D x m_k
+        var quadratic = [Float](repeating: 0, count: B * C)  // -1/2 sum x^2 / s, per pair
+        var product = [Float](repeating: 0, count: Self.group * B * C)
+        var selected = [Float](repeating: 0, count: Self.group * B * C)  // [s][j][t]
+        var llr = [Double](repeating: 0, count: B)
 
         var sb = 0
         while sb < T {

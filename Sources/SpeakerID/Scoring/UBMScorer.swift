@@ -42,8 +42,9 @@ public struct UBMScorer: Sendable {
         var cm = [Float](repeating: 0, count: topC > 0 && shared == nil ? K * S * W : 0)
         if topC > 0 && shared == nil {
             for (si, g) in speakers.enumerated() {
+                let smt = g.scoringMatrixTransposed  // built once per speaker, not once per element
                 for k in 0..<K {
-                    for j in 0..<W { cm[(k * S + si) * W + j] = g.scoringMatrixTransposed[j * K + k] }
+                    for j in 0..<W { cm[(k * S + si) * W + j] = smt[j * K + k] }
                 }
             }
         }

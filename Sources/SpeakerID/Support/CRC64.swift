@@ -28,19 +28,14 @@ public struct CRC64: Sendable {
 
     /// Feeds more bytes.
     public mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
-        if let v = bytes.withContiguousStorageIfAvailable({ p in CRC64.update(value, UnsafeRawBufferPointer(p)) }) {
-            value = v
-            return
-        }
-        var crc = ~value
-        let t = CRC64.tables[0]
-        for b in bytes { crc = t[Int((crc ^ UInt64(b)) & 0xFF)] ^ (crc >> 8) }
-        value = ~crc
+        value = bytes.withContiguousStorageIfAvailable({ p in CRC64.update(value, UnsafeRawBufferPointer(p)) })
+            ?? CRC64.bytewise(bytes, from: value)
     }
 
-    /// The byte-wise definition, kept for the tests that check the fast path against it.
-    static func bytewise<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
-        var crc = ~UInt64(0)
+    /// The byte-wise definition: for bytes not stored contiguously, and for the tests that
+    /// check the eight-at-a-time path against it.
+    static func bytewise<C: Collection>(_ bytes: C, from value: UInt64 = 0) -> UInt64 where C.Element == UInt8 {
+        var crc = ~value
         let t = tables[0]
         for b in bytes { crc = t[Int((crc ^ UInt64(b)) & 0xFF)] ^ (crc >> 8) }
         return ~crc
