@@ -108,7 +108,9 @@ public enum ModelFile {
         var gmm: DiagGMM?
         var stat: [UInt8]?
         while r.offset < endAt {
-            guard let tag = r.tag(), let len64 = r.u64() else { throw .malformed(name, reason: "section header cut short") }
+            // The header itself must end before the checksum trailer, or the length check
+            // below would subtract past it.
+            guard let tag = r.tag(), let len64 = r.u64(), r.offset <= endAt else { throw .malformed(name, reason: "section header cut short") }
             guard len64 <= UInt64(endAt - r.offset) else { throw .malformed(name, reason: "section \(printable(tag)) runs past the end") }
             let len = Int(len64)
             // A view of the section; copied only for the sections decoded (not a skipped STAT).
