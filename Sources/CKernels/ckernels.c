@@ -53,14 +53,24 @@ static inline float spk_exp(float v0) {
     return v0 < lowest ? 0.0f : y * scale;
 }
 
-SPK_CLONES
-float spk_exp_shifted(float *x, int n, float shift) {
+// exp(x[i] - shift) summed (and stored back in x when `store`): sixteen partial sums, then the
+// tail. A group of sixteen whose differences all fall below the exponential's underflow
+// threshold contributes exact zeros, so it is skipped (its zeros stored): the same bits as
+// computing it. A NaN difference is never skipped.
+static inline __attribute__((always_inline)) float exp_shifted(float *x, int n, float shift, int store) {
+    const float lowest = -87.33654f;
     float acc[16] = {0};
     int i = 0;
     for (; i + 16 <= n; i += 16) {
+        int live = 0;
+        for (int j = 0; j < 16; j++) live |= !(x[i + j] - shift < lowest);
+        if (!live) {
+            if (store) for (int j = 0; j < 16; j++) x[i + j] = 0.0f;
+            continue;
+        }
         for (int j = 0; j < 16; j++) {
             float e = spk_exp(x[i + j] - shift);
-            x[i + j] = e;
+            if (store) x[i + j] = e;
             acc[j] += e;
         }
     }
@@ -68,10 +78,45 @@ float spk_exp_shifted(float *x, int n, float shift) {
     for (int j = 0; j < 16; j++) s += acc[j];
     for (; i < n; i++) {
         float e = spk_exp(x[i] - shift);
-        x[i] = e;
+        if (store) x[i] = e;
         s += e;
     }
     return s;
+}
+
+SPK_CLONES
+float spk_exp_shifted(float *x, int n, float shift) { return exp_shifted(x, n, shift, 1); }
+
+SPK_CLONES
+void spk_posteriors_rows(float *x, int rows, int cols, double *ll) {
+    for (int r = 0; r < rows; r++) {
+        float *row = x + (long)r * cols;
+        float mx[8];
+        for (int j = 0; j < 8; j++) mx[j] = -INFINITY;
+        int i = 0;
+        for (; i + 8 <= cols; i += 8)
+            for (int j = 0; j < 8; j++) mx[j] = row[i + j] > mx[j] ? row[i + j] : mx[j];
+        float m = -INFINITY;
+        for (int j = 0; j < 8; j++) m = mx[j] > m ? mx[j] : m;
+        for (; i < cols; i++) m = row[i] > m ? row[i] : m;
+        float s = exp_shifted(row, cols, m, 1);
+        *ll += (double)m + log((double)s);
+        float inv = 1.0f / s;
+        for (int k = 0; k < cols; k++) row[k] *= inv;
+    }
+}
+
+SPK_CLONES
+void spk_transpose(const float *a, int rows, int cols, float *out) {
+    enum { B = 16 };
+    for (int r0 = 0; r0 < rows; r0 += B) {
+        int r1 = r0 + B < rows ? r0 + B : rows;
+        for (int c0 = 0; c0 < cols; c0 += B) {
+            int c1 = c0 + B < cols ? c0 + B : cols;
+            for (int c = c0; c < c1; c++)
+                for (int r = r0; r < r1; r++) out[(long)c * rows + r] = a[(long)r * cols + c];
+        }
+    }
 }
 
 SPK_CLONES
@@ -90,7 +135,7 @@ void spk_logsumexp_rows(float *x, int rows, int cols, double *out) {
             out[r] = -INFINITY;
             continue;
         }
-        float s = spk_exp_shifted(row, cols, m);
+        float s = exp_shifted(row, cols, m, 0);
         // s >= 1 (the maximum contributes e^0).
         out[r] = (double)m + (double)logf(s);
     }

@@ -38,21 +38,29 @@ struct AccumulateCommand: AsyncParsableCommand {
         let shard = try sharding.parsed()
         try ModelStore.prepareOutput(out)
         let quiet = common.quiet || json
+        var cachePath: String?
+        if let dir = framesCache {
+            do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+                throw CLIError("\(dir): cannot create the frames cache folder (\(error.localizedDescription))")
+            }
+            cachePath = (dir as NSString).appendingPathComponent("shard-\(shard.index)-of-\(shard.count).frames")
+        }
+        // The frames cache is read while the corpus is listed (in later EM iterations the two
+        // are all a task does besides the E step); its key is compared once the listing is known.
+        async let stored = Self.readCache(cachePath)
         let corpus = try background.read(quiet: quiet)
         let mine = shard.select(corpus.entries)
         // The shard's frames: from the cache when it holds exactly these, else from the audio.
         var cache: (path: String, key: FrameCacheKey)?
         var cached: FrameCache?
-        if let dir = framesCache {
-            do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
-                throw CLIError("\(dir): cannot create the frames cache folder (\(error.localizedDescription))")
-            }
+        if let path = cachePath {
             let key = FrameCacheKey(listing: corpus.listing, shard: shard.index, shardCount: shard.count, keepEvery: background.keepEvery,
                                     frontEnd: options, sources: Self.sourcesChecksum(mine))
-            let path = (dir as NSString).appendingPathComponent("shard-\(shard.index)-of-\(shard.count).frames")
             cache = (path, key)
-            do { cached = try FrameCache.read(path, key: key) } catch {
-                if !quiet { Console.warn("warning: \(error); decoding the audio again") }
+            switch await stored {
+            case .success(let found?) where found.key == key: cached = found.cache
+            case .success: break  // none yet, or made for other frames: rebuilt below
+            case .failure(let error): if !quiet { Console.warn("warning: \(error); decoding the audio again") }
             }
         }
         var frameSource = "off"
@@ -94,14 +102,26 @@ struct AccumulateCommand: AsyncParsableCommand {
         }
     }
 
-    /// A checksum of the recordings' paths, sizes and modification times: a cache made before
-    /// a recording changed is not used.
+    /// The frames cache at `path` with the key it was made for (nil: no path, or no file yet).
+    static func readCache(_ path: String?) async -> Result<(key: FrameCacheKey, cache: FrameCache)?, any Error> {
+        guard let path else { return .success(nil) }
+        return Result { try FrameCache.readWithKey(path) }
+    }
+
+    /// A checksum of the recordings' paths, sizes and modification times (of the files links
+    /// point to): a cache made before a recording changed is not used.
     static func sourcesChecksum(_ entries: [CorpusEntry]) -> String {
         var crc = CRC64()
         for e in entries {
-            let a = try? FileManager.default.attributesOfItem(atPath: e.path)
-            let size = (a?[.size] as? NSNumber)?.int64Value ?? -1
-            let time = (a?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+            var st = stat()
+            let found = stat(e.path, &st) == 0
+            let size = found ? Int64(st.st_size) : -1
+            #if canImport(Darwin)
+            let modified = st.st_mtimespec
+            #else
+            let modified = st.st_mtim
+            #endif
+            let time = found ? "\(modified.tv_sec).\(modified.tv_nsec)" : "-"
             crc.update(Array("\(e.path)\t\(size)\t\(time)\n".utf8))
         }
         return String(format: "%016llx", crc.value)

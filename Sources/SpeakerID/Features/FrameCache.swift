@@ -87,6 +87,19 @@ public struct FrameCache: Sendable {
     /// The cache at `path` if it exists and was made for `key`; nil otherwise. A file that is
     /// damaged (truncated, flipped bits) throws.
     public static func read(_ path: String, key: FrameCacheKey) throws -> FrameCache? {
+        try read(path) { $0 == key }?.cache
+    }
+
+    /// The cache at `path` and the key it was made for, whatever that is (nil if there is no
+    /// such file), for a caller that learns its own key while the cache is being read and
+    /// compares the two afterwards. A damaged file throws.
+    public static func readWithKey(_ path: String) throws -> (key: FrameCacheKey, cache: FrameCache)? {
+        try read(path) { _ in true }
+    }
+
+    /// The cache at `path` with its key, if the file exists and `accept` takes the key (checked
+    /// before the frames are read).
+    private static func read(_ path: String, accept: (FrameCacheKey) -> Bool) throws -> (key: FrameCacheKey, cache: FrameCache)? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             if errno == ENOENT { return nil }
@@ -110,9 +123,9 @@ public struct FrameCache: Sendable {
         guard c.u64() == CRC64.checksum(head) else { throw FrameCacheError.damaged(path, "header checksum mismatch") }
         let meta: Metadata
         do { meta = try JSONDecoder().decode(Metadata.self, from: Data(head[24...])) } catch { throw FrameCacheError.damaged(path, "metadata") }
-        guard meta.key == key else { return nil }  // made for other frames: rebuilt by the caller
+        guard accept(meta.key) else { return nil }  // made for other frames: rebuilt by the caller
         var shape = ByteReader(bytes: try bytes(16), offset: 0)
-        guard let rows64 = shape.u64(), let cols32 = shape.u32(), rows64 < 1 << 40, Int(cols32) == key.frontEnd.dimension,
+        guard let rows64 = shape.u64(), let cols32 = shape.u32(), rows64 < 1 << 40, Int(cols32) == meta.key.frontEnd.dimension,
               meta.recordingRows.reduce(0, +) == Int(rows64) else { throw FrameCacheError.damaged(path, "bad shape") }
         // Read in pieces straight into the matrix's storage (no zero fill first), each piece
         // checksummed while it is still in cache.
@@ -140,9 +153,9 @@ public struct FrameCache: Sendable {
         guard pread(fd, &extra, 1, off_t(offset)) == 0 else { throw FrameCacheError.damaged(path, "bytes after the end") }
         let sums = meta.sums.compactMap(exact), squares = meta.squares.compactMap(exact)
         guard sums.count == frames.columns, squares.count == frames.columns else { throw FrameCacheError.damaged(path, "moments") }
-        return FrameCache(frames: frames, recordingRows: meta.recordingRows, files: meta.files,
-                          moments: MomentAccumulator(columns: frames.columns, rows: frames.rows, allFinite: meta.allFinite,
-                                                     sums: sums, squares: squares))
+        return (meta.key, FrameCache(frames: frames, recordingRows: meta.recordingRows, files: meta.files,
+                                     moments: MomentAccumulator(columns: frames.columns, rows: frames.rows, allFinite: meta.allFinite,
+                                                                sums: sums, squares: squares)))
     }
 
     /// Writes the cache to `path` for `key`, atomically.

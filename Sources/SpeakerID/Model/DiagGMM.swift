@@ -142,9 +142,19 @@ public struct DiagGMM: Sendable, Equatable {
     @inline(__always)
     func forEachBlock(of frames: FeatureMatrix, rows: Range<Int>,
                       _ body: (Int, Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
+        var ws = GMMWorkspace(components: components, dimension: dimension)
+        forEachBlock(of: frames, rows: rows, workspace: &ws, body)
+    }
+
+    /// `forEachBlock(of:rows:_:)` in a workspace the caller keeps (made for this model's shape),
+    /// for callers that walk many short runs of rows.
+    @inline(__always)
+    func forEachBlock(of frames: FeatureMatrix, rows: Range<Int>, workspace ws: inout GMMWorkspace,
+                      _ body: (Int, Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
         precondition(frames.columns == dimension, "dimension mismatch")
+        precondition(ws.loglik.count >= GMMWorkspace.blockFrames * components
+                     && ws.augmented.count >= GMMWorkspace.blockFrames * (2 * dimension + 1), "workspace of another shape")
         let D = dimension
-        var ws = GMMWorkspace(components: components, dimension: D)
         frames.values.withUnsafeBufferPointer { xs in
             ws.augmented.withUnsafeMutableBufferPointer { augb in
                 ws.loglik.withUnsafeMutableBufferPointer { llb in

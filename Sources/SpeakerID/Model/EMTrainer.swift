@@ -151,11 +151,11 @@ public struct EMTrainer: Sendable {
             while let r = queue.next() {
                 let run = pieces[runs[r]]
                 if let memory {
-                    for p in run { st.accumulate(model, memory, rows: p) }
+                    st.accumulate(model, memory, pieces: run)
                 } else {
                     let lo = run.first?.lowerBound ?? 0
                     let block = try data.frames(lo..<(run.last?.upperBound ?? lo))
-                    for p in run { st.accumulate(model, block, rows: (p.lowerBound - lo)..<(p.upperBound - lo)) }
+                    st.accumulate(model, block, pieces: run.lazy.map { ($0.lowerBound - lo)..<($0.upperBound - lo) })
                 }
             }
             return st

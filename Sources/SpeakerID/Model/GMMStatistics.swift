@@ -1,3 +1,4 @@
+import CKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -81,52 +82,62 @@ public struct GMMStatistics: Sendable, Equatable {
     /// Accumulates the E-step statistics of `rows` of `data` under `gmm`: summed in Double in
     /// blocks of `GMMWorkspace.blockFrames` from `rows.lowerBound`, then added exactly.
     public mutating func accumulate(_ gmm: DiagGMM, _ data: FeatureMatrix, rows: Range<Int>) {
+        accumulate(gmm, data, pieces: CollectionOfOne(rows))
+    }
+
+    /// Accumulates each of `pieces` as `accumulate(_:_:rows:)` would, one after the other (the
+    /// same bits), with one set of working buffers for all of them.
+    public mutating func accumulate<Pieces: Collection<Range<Int>>>(_ gmm: DiagGMM, _ data: FeatureMatrix, pieces: Pieces) {
         precondition(data.columns == dimension && gmm.dimension == dimension && gmm.components == components)
-        if rows.isEmpty { return }
         let K = components, D = dimension
         let W = 2 * D + 1
-        var first = [Double](repeating: 0, count: K * D), second = first
-        var occ = [Double](repeating: 0, count: K)
-        var ll = 0.0
         // [X, X^2, 1]^T gamma: first order, second order and occupancy in one product, (2D + 1) x K.
         var blockStats = [Float](repeating: 0, count: W * K)
         var sums = [Double](repeating: 0, count: W * K)
         var augmentedT = [Float](repeating: 0, count: W * GMMWorkspace.blockFrames)
-        gmm.forEachBlock(of: data, rows: rows) { _, n, aug, lik in
-            // Posteriors in place: gamma_tk = exp(ll_tk - max_t) / sum_k exp(ll_tk - max_t).
-            for t in 0..<n {
-                let row = lik + t * K
-                let m = VectorMath.maximum(row, count: K)
-                let sum = VectorMath.expShiftedInPlace(row, count: K, shift: m)
-                ll += Double(m) + log(Double(sum))
-                let inv = 1 / sum
-                for k in 0..<K { row[k] *= inv }
-            }
-            augmentedT.withUnsafeMutableBufferPointer { at in
-                for t in 0..<n { for j in 0..<W { at[j * n + t] = aug[t * W + j] } }
-                blockStats.withUnsafeMutableBufferPointer { st in
-                    MatrixProduct.multiply(n: W, k: K, w: n, a: at.baseAddress!, lda: n, bt: lik, ldb: K, c: st.baseAddress!, ldc: K)
+        var ws = GMMWorkspace(components: K, dimension: D)
+        for rows in pieces where !rows.isEmpty {
+            var ll = 0.0
+            sums.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+            gmm.forEachBlock(of: data, rows: rows, workspace: &ws) { _, n, aug, lik in
+                // Posteriors in place: gamma_tk = exp(ll_tk - max_t) / sum_k exp(ll_tk - max_t).
+                spk_posteriors_rows(lik, Int32(n), Int32(K), &ll)
+                augmentedT.withUnsafeMutableBufferPointer { at in
+                    spk_transpose(aug, Int32(n), Int32(W), at.baseAddress!)
+                    blockStats.withUnsafeMutableBufferPointer { st in
+                        MatrixProduct.multiply(n: W, k: K, w: n, a: at.baseAddress!, lda: n, bt: lik, ldb: K, c: st.baseAddress!, ldc: K)
+                    }
+                }
+                // Summed in the product's (2D + 1) x K layout, contiguously.
+                blockStats.withUnsafeBufferPointer { b in
+                    sums.withUnsafeMutableBufferPointer { acc in
+                        for i in 0..<(W * K) { acc[i] += Double(b[i]) }
+                    }
                 }
             }
-            // Summed in the product's (2D + 1) x K layout, contiguously; transposed once at the end.
-            blockStats.withUnsafeBufferPointer { b in
-                sums.withUnsafeMutableBufferPointer { acc in
-                    for i in 0..<(W * K) { acc[i] += Double(b[i]) }
+            // The piece's Double sums, added exactly (in any order: the result is the same).
+            var ok = true
+            sums.withUnsafeBufferPointer { s in
+                occupancySums.withUnsafeMutableBufferPointer { o in
+                    for k in 0..<K {
+                        if let e = ExactSum(s[2 * D * K + k]) { o[k] += e } else { ok = false }
+                    }
+                }
+                firstOrderSums.withUnsafeMutableBufferPointer { f in
+                    secondOrderSums.withUnsafeMutableBufferPointer { q in
+                        for d in 0..<D {
+                            let first = s.baseAddress! + d * K, second = s.baseAddress! + (D + d) * K
+                            for k in 0..<K {
+                                if let e = ExactSum(first[k]) { f[k * D + d] += e } else { ok = false }
+                                if let e = ExactSum(second[k]) { q[k * D + d] += e } else { ok = false }
+                            }
+                        }
+                    }
                 }
             }
+            if let e = ExactSum(ll) { logLikelihoodSum += e } else { ok = false }
+            frames += rows.count
+            isFinite = isFinite && ok && logLikelihoodSum.inRange
         }
-        for k in 0..<K {
-            for d in 0..<D {
-                first[k * D + d] = sums[d * K + k]
-                second[k * D + d] = sums[(D + d) * K + k]
-            }
-            occ[k] = sums[2 * D * K + k]
-        }
-        var ok = occ.withUnsafeBufferPointer { occupancySums.addExactly($0) }
-        ok = first.withUnsafeBufferPointer { firstOrderSums.addExactly($0) } && ok
-        ok = second.withUnsafeBufferPointer { secondOrderSums.addExactly($0) } && ok
-        if let e = ExactSum(ll) { logLikelihoodSum += e } else { ok = false }
-        frames += rows.count
-        isFinite = isFinite && ok && logLikelihoodSum.inRange
     }
 }

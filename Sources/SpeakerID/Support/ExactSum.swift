@@ -37,7 +37,17 @@ public struct ExactSum: Sendable, Equatable, Hashable {
     @inline(__always)
     public init?(_ x: Double) {
         guard x.magnitude < Self.limit else { return nil }  // also false for NaN
-        let u = (x * Self.scale).rounded(.toNearestOrEven)
+        let y = x * Self.scale
+        if y.magnitude < 0x1p51 {
+            // The nearest integer, ties to even, without a call to rint: y + 1.5 x 2^52 lies in
+            // [2^52, 2^53), where a Double's unit is 1, and 1.5 x 2^52 is even, so the addition
+            // rounds y exactly as rounded(.toNearestOrEven) does (tested against it).
+            let v = Int64((y + 0x1.8p52) - 0x1.8p52)
+            high = v < 0 ? -1 : 0
+            low = UInt64(bitPattern: v)
+            return
+        }
+        let u = y.rounded(.toNearestOrEven)
         if u.magnitude < 0x1p62 {
             let v = Int64(u)
             high = v < 0 ? -1 : 0

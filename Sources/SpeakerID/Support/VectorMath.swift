@@ -67,8 +67,7 @@ public enum VectorMath {
         spk_exp_shifted(x, Int32(n), shift)
     }
 
-    /// Log-sum-exp of each row of a rows x cols block into `out`; the block is overwritten
-    /// with exp(x - row maximum).
+    /// Log-sum-exp of each row of a rows x cols block into `out` (the block is left as it was).
     @inline(__always)
     public static func logSumExpRows(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int, into out: UnsafeMutablePointer<Double>) {
         spk_logsumexp_rows(x, Int32(rows), Int32(columns), out)
