@@ -47,7 +47,7 @@ struct AccumulateCommand: AsyncParsableCommand {
         }
         // The frames cache is read while the corpus is listed (in later EM iterations the two
         // are all a task does besides the E step); its key is compared once the listing is known.
-        async let stored = Self.readCache(cachePath)
+        async let stored = Self.readCache(cachePath, threads: common.threadCount)
         let corpus = try background.read(quiet: quiet)
         let mine = shard.select(corpus.entries)
         // The shard's frames: from the cache when it holds exactly these, else from the audio.
@@ -103,9 +103,9 @@ struct AccumulateCommand: AsyncParsableCommand {
     }
 
     /// The frames cache at `path` with the key it was made for (nil: no path, or no file yet).
-    static func readCache(_ path: String?) async -> Result<(key: FrameCacheKey, cache: FrameCache)?, any Error> {
+    static func readCache(_ path: String?, threads: Int) async -> Result<(key: FrameCacheKey, cache: FrameCache)?, any Error> {
         guard let path else { return .success(nil) }
-        return Result { try FrameCache.readWithKey(path) }
+        return Result { try FrameCache.readWithKey(path, threads: threads) }
     }
 
     /// A checksum of the recordings' paths, sizes and modification times (of the files links

@@ -77,31 +77,55 @@ import Testing
     }
 }
 
-/// The frame cache's checksum computed in pieces as the file is read equals the one-shot value.
-struct FastChecksumStreamTests {
-    @Test func piecesGiveTheOneShotChecksum() {
+/// The frame cache read back on any number of threads: the same frames, and every damage found.
+struct FrameCacheReadTests {
+    static func key(_ listing: String = "abc") -> FrameCacheKey {
+        FrameCacheKey(listing: listing, shard: 0, shardCount: 1, keepEvery: 1, frontEnd: FrontEndOptions(), sources: "0")
+    }
+
+    @Test func readsBackOnAnyThreadCountAndRefusesDamage() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
         var r = SeededRandom(seed: 8)
-        let bytes = (0..<3000).map { _ in UInt8(truncatingIfNeeded: r.next()) }
-        bytes.withUnsafeBytes { all in
-            for count in [0, 1, 31, 32, 33, 64, 100, 2999, 3000] {
-                let whole = UnsafeRawBufferPointer(rebasing: all[0..<count])
-                let oneShot = FastChecksum.checksum(whole)
-                for piece in [32, 64, 96, 1024] {
-                    var s = FastChecksum.Stream()
-                    var done = 0, result: UInt64 = 0
-                    repeat {
-                        let n = min(piece, count - done)
-                        let part = UnsafeRawBufferPointer(rebasing: whole[done..<(done + n)])
-                        done += n
-                        if done < count { s.feed(part) } else { result = s.finish(part) }
-                    } while done < count
-                    #expect(result == oneShot, "\(count) bytes in pieces of \(piece)")
-                }
+        // 21,000 rows of 63: 5.3 MB, two checked pieces, the second a partial one.
+        let frames = FeatureMatrix(rows: 21_000, columns: 63, values: (0..<(21_000 * 63)).map { _ in Float(r.nextGaussian()) })
+        let cache = FrameCache(frames: frames, recordingRows: [20_000, 1_000], files: 2, moments: frames.moments())
+        let path = dir.file("c.frames"), key = Self.key()
+        try cache.write(path, key: key)
+        for threads in [1, 2, 3] {
+            let back = try #require(try FrameCache.read(path, key: key, threads: threads))
+            #expect(back.frames == frames && back.recordingRows == [20_000, 1_000] && back.moments == cache.moments)
+            let found = try #require(try FrameCache.readWithKey(path, threads: threads))
+            #expect(found.key == key && found.cache.frames == frames)
+        }
+        #expect(try FrameCache.read(path, key: Self.key("other")) == nil)
+        #expect(try FrameCache.read(dir.file("none.frames"), key: key) == nil)
+        let good = try #require(FileManager.default.contents(atPath: path))
+        // A flipped bit in either piece of the frames, and a cut file, are damage on every thread count.
+        for offset in [good.count - 5_000_000, good.count - 100] {
+            var bad = good
+            bad[offset] ^= 0x10
+            try bad.write(to: URL(fileURLWithPath: path))
+            for threads in [1, 2] {
+                #expect(throws: FrameCacheError.self) { try FrameCache.read(path, key: key, threads: threads) }
             }
         }
-        // And it is a checksum: one flipped bit changes it.
-        var flipped = bytes
-        flipped[1234] ^= 4
-        #expect(bytes.withUnsafeBytes { FastChecksum.checksum($0) } != flipped.withUnsafeBytes { FastChecksum.checksum($0) })
+        try good.prefix(good.count - 9).write(to: URL(fileURLWithPath: path))
+        #expect(throws: FrameCacheError.self) { try FrameCache.read(path, key: key, threads: 2) }
+        // A cache of the previous version is not used (made again), not called damaged.
+        var old = good
+        old[8] = 1
+        try old.write(to: URL(fileURLWithPath: path))
+        #expect(try FrameCache.read(path, key: key) == nil)
+    }
+
+    @Test func checksumSeesOneFlippedBit() {
+        var r = SeededRandom(seed: 8)
+        let bytes = (0..<3000).map { _ in UInt8(truncatingIfNeeded: r.next()) }
+        for i in [0, 31, 32, 1234, 2999] {
+            var flipped = bytes
+            flipped[i] ^= 4
+            #expect(bytes.withUnsafeBytes { FastChecksum.checksum($0) } != flipped.withUnsafeBytes { FastChecksum.checksum($0) })
+        }
     }
 }

@@ -45,11 +45,14 @@ public enum FrameCacheError: Error, Equatable, Sendable, CustomStringConvertible
 /// --frames-cache DIR`), so only the first iteration decodes audio and computes features,
 /// as Kaldi keeps its features in archives. About 90 MB per hour of speech at 63 dimensions.
 ///
-///     magic "SPKRFRMS" | u32 version 1 | u32 0x01020304 | u64 n | n bytes of JSON (key,
+///     magic "SPKRFRMS" | u32 version 2 | u32 0x01020304 | u64 n | n bytes of JSON (key,
 ///     recording rows, usable files, the frames' exact moments) | u64 CRC-64 of all bytes so far | u64 rows | u32 columns |
-///     u32 0 | rows x columns binary32 (native little-endian) | u64 `FastChecksum` of those
+///     u32 0 | rows x columns binary32 (native little-endian) | u64 body checksum
 ///
-/// Written atomically (temporary file, fsync, rename); a file whose key differs is not used.
+/// The body checksum is the `FastChecksum` of the `FastChecksum`s of the body's 4-MB pieces
+/// (little-endian u64s, in order), so the pieces can be read and checked by several threads at
+/// once. Written atomically (temporary file, fsync, rename); a file whose key or version
+/// differs is not used (the caller makes a new one).
 public struct FrameCache: Sendable {
     public var frames: FeatureMatrix
     public var recordingRows: [Int]
@@ -58,6 +61,24 @@ public struct FrameCache: Sendable {
     public var moments: MomentAccumulator
 
     static let magic: [UInt8] = Array("SPKRFRMS".utf8)
+    static let version: UInt32 = 2
+    /// Bytes of the body per checked piece: a whole number of `FastChecksum` rounds.
+    static let pieceBytes = 1 << 22
+
+    /// The body checksum of `bytes` (see the layout above).
+    static func bodyChecksum(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var sums: [UInt64] = []
+        for lo in stride(from: 0, to: bytes.count, by: pieceBytes) {
+            sums.append(FastChecksum.checksum(UnsafeRawBufferPointer(rebasing: bytes[lo..<min(bytes.count, lo + pieceBytes)])))
+        }
+        return combined(sums)
+    }
+
+    static func combined(_ pieceSums: [UInt64]) -> UInt64 {
+        var b: [UInt8] = []
+        for v in pieceSums { b.appendLE(v) }
+        return b.withUnsafeBytes { FastChecksum.checksum($0) }
+    }
 
     struct Metadata: Codable {
         var key: FrameCacheKey
@@ -84,22 +105,23 @@ public struct FrameCache: Sendable {
         return ExactSum(high: Int64(bitPattern: h), low: l)
     }
 
-    /// The cache at `path` if it exists and was made for `key`; nil otherwise. A file that is
-    /// damaged (truncated, flipped bits) throws.
-    public static func read(_ path: String, key: FrameCacheKey) throws -> FrameCache? {
-        try read(path) { $0 == key }?.cache
+    /// The cache at `path` if it exists and was made for `key`; nil otherwise. The frames are
+    /// read and checked on up to `threads` threads. A file that is damaged (truncated, flipped
+    /// bits) throws.
+    public static func read(_ path: String, key: FrameCacheKey, threads: Int = 1) throws -> FrameCache? {
+        try read(path, threads: threads) { $0 == key }?.cache
     }
 
     /// The cache at `path` and the key it was made for, whatever that is (nil if there is no
-    /// such file), for a caller that learns its own key while the cache is being read and
-    /// compares the two afterwards. A damaged file throws.
-    public static func readWithKey(_ path: String) throws -> (key: FrameCacheKey, cache: FrameCache)? {
-        try read(path) { _ in true }
+    /// such file, or one of another version), for a caller that learns its own key while the
+    /// cache is being read and compares the two afterwards. A damaged file throws.
+    public static func readWithKey(_ path: String, threads: Int = 1) throws -> (key: FrameCacheKey, cache: FrameCache)? {
+        try read(path, threads: threads) { _ in true }
     }
 
     /// The cache at `path` with its key, if the file exists and `accept` takes the key (checked
     /// before the frames are read).
-    private static func read(_ path: String, accept: (FrameCacheKey) -> Bool) throws -> (key: FrameCacheKey, cache: FrameCache)? {
+    private static func read(_ path: String, threads: Int, accept: (FrameCacheKey) -> Bool) throws -> (key: FrameCacheKey, cache: FrameCache)? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             if errno == ENOENT { return nil }
@@ -116,7 +138,9 @@ public struct FrameCache: Sendable {
         var head = try bytes(24)
         guard Array(head[0..<8]) == magic else { throw FrameCacheError.damaged(path, "not a frame cache") }
         var r = ByteReader(bytes: head, offset: 8)
-        guard r.u32() == 1, r.u32() == 0x0102_0304, let n64 = r.u64(), n64 < 1 << 30 else { throw FrameCacheError.damaged(path, "bad header") }
+        guard let version = r.u32(), version >= 1, version <= 0xFFFF else { throw FrameCacheError.damaged(path, "bad header") }
+        if version != Self.version { return nil }  // made by another release: rebuilt by the caller
+        guard r.u32() == 0x0102_0304, let n64 = r.u64(), n64 < 1 << 30 else { throw FrameCacheError.damaged(path, "bad header") }
         head += try bytes(Int(n64))
         let crc = try bytes(8)
         var c = ByteReader(bytes: crc, offset: 0)
@@ -127,24 +151,32 @@ public struct FrameCache: Sendable {
         var shape = ByteReader(bytes: try bytes(16), offset: 0)
         guard let rows64 = shape.u64(), let cols32 = shape.u32(), rows64 < 1 << 40, Int(cols32) == meta.key.frontEnd.dimension,
               meta.recordingRows.reduce(0, +) == Int(rows64) else { throw FrameCacheError.damaged(path, "bad shape") }
-        // Read in pieces straight into the matrix's storage (no zero fill first), each piece
-        // checksummed while it is still in cache.
+        // Read straight into the matrix's storage (no zero fill first), piece by piece on up to
+        // `threads` threads (a blocking fork-join: this is I/O and copying into disjoint ranges),
+        // each piece checksummed while it is still in cache.
         let count = Int(rows64) * Int(cols32), start = offset
-        var sum: UInt64 = 0
-        let values = try [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-            let raw = UnsafeMutableRawBufferPointer(buffer)
-            var stream = FastChecksum.Stream()
-            let piece = 1 << 22  // 4 MB, a whole number of 32-byte rounds
-            var done = 0
-            repeat {
-                let n = min(piece, raw.count - done)
-                let part = UnsafeMutableRawBufferPointer(rebasing: raw[done..<(done + n)])
-                try readFully(fd, part, at: start + done, path: path)
-                done += n
-                if done < raw.count { stream.feed(UnsafeRawBufferPointer(part)) } else { sum = stream.finish(UnsafeRawBufferPointer(part)) }
-            } while done < raw.count
-            initialized = count
+        let byteCount = count * 4, pieceCount = (byteCount + pieceBytes - 1) / pieceBytes
+        let workers = max(1, min(threads, pieceCount))
+        let outcomes = PieceOutcomes(count: pieceCount)
+        let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            let base = SharedBase(pointer: UnsafeMutableRawPointer(buffer.baseAddress))
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                for i in stride(from: w, to: pieceCount, by: workers) {
+                    let lo = i * pieceBytes, n = min(pieceBytes, byteCount - lo)
+                    guard let p = base.pointer else { return }
+                    let part = UnsafeMutableRawBufferPointer(start: p + lo, count: n)
+                    do {
+                        try readFully(fd, part, at: start + lo, path: path)
+                        outcomes.set(i, .success(FastChecksum.checksum(UnsafeRawBufferPointer(part))))
+                    } catch {
+                        outcomes.set(i, .failure(error))
+                        return
+                    }
+                }
+            }
+            initialized = count  // every byte was read, or the read below throws and drops them
         }
+        let sum = combined(try outcomes.values(path: path))
         let frames = FeatureMatrix(rows: Int(rows64), columns: Int(cols32), values: values)
         offset += count * 4
         var tail = ByteReader(bytes: try bytes(8), offset: 0)
@@ -161,7 +193,7 @@ public struct FrameCache: Sendable {
     /// Writes the cache to `path` for `key`, atomically.
     public func write(_ path: String, key: FrameCacheKey) throws {
         var head = Self.magic
-        head.appendLE(UInt32(1))
+        head.appendLE(Self.version)
         head.appendLE(UInt32(0x0102_0304))
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys]
@@ -174,7 +206,7 @@ public struct FrameCache: Sendable {
         head.appendLE(UInt32(frames.columns))
         head.appendLE(UInt32(0))
         var tail: [UInt8] = []
-        tail.appendLE(frames.values.withUnsafeBytes { FastChecksum.checksum($0) })
+        tail.appendLE(frames.values.withUnsafeBytes { Self.bodyChecksum($0) })
         let dir = (path as NSString).deletingLastPathComponent
         let tmp = ((dir.isEmpty ? "." : dir) as NSString).appendingPathComponent(".speakerid-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).tmp")
         let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
@@ -226,5 +258,35 @@ private func readFully(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, at 
         }
         if n == 0 { throw FrameCacheError.damaged(path, "the file ends early") }
         done += n
+    }
+}
+
+/// The base address of storage being filled by several threads, each writing its own disjoint
+/// range (which is what makes sharing it safe).
+private struct SharedBase: @unchecked Sendable {
+    let pointer: UnsafeMutableRawPointer?
+}
+
+/// Each piece's checksum or read error, set by the thread that read it.
+private final class PieceOutcomes: @unchecked Sendable {
+    private var outcomes: [Result<UInt64, any Error>?]
+    private let lock = NSLock()
+
+    init(count: Int) { outcomes = Array(repeating: nil, count: count) }
+
+    func set(_ i: Int, _ r: Result<UInt64, any Error>) {
+        lock.lock()
+        outcomes[i] = r
+        lock.unlock()
+    }
+
+    /// The checksums in piece order; the first piece's error if one failed.
+    func values(path: String) throws -> [UInt64] {
+        lock.lock()
+        defer { lock.unlock() }
+        return try outcomes.map { r in
+            guard let r else { throw FrameCacheError.damaged(path, "a piece was not read") }
+            return try r.get()
+        }
     }
 }

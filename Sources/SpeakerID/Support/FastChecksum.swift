@@ -12,51 +12,27 @@ public enum FastChecksum {
 
     /// The checksum of `bytes`.
     public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var s = Stream()
-        return s.finish(bytes)
-    }
-
-    /// The checksum computed piece by piece as the bytes arrive: `feed` pieces of whole 32-byte
-    /// rounds, then `finish` with the last piece. The same value as `checksum` of the whole,
-    /// computed while each piece is still in cache.
-    struct Stream {
         var a0 = p1 &+ p2, a1 = p2, a2: UInt64 = 0, a3 = 0 &- p1
-        var length = 0
-
-        /// Feeds a piece that is a whole number of 32-byte rounds.
-        mutating func feed(_ bytes: UnsafeRawBufferPointer) {
-            precondition(bytes.count % 32 == 0, "FastChecksum.Stream: only the last piece may end mid-round")
-            rounds(bytes)
+        let rounds = bytes.count / 32
+        for r in 0..<rounds {
+            let o = 32 * r
+            a0 = round(a0, bytes.loadUnaligned(fromByteOffset: o, as: UInt64.self))
+            a1 = round(a1, bytes.loadUnaligned(fromByteOffset: o + 8, as: UInt64.self))
+            a2 = round(a2, bytes.loadUnaligned(fromByteOffset: o + 16, as: UInt64.self))
+            a3 = round(a3, bytes.loadUnaligned(fromByteOffset: o + 24, as: UInt64.self))
         }
-
-        /// The checksum, with `last` the final piece (of any length, possibly empty).
-        mutating func finish(_ last: UnsafeRawBufferPointer) -> UInt64 {
-            rounds(last)
-            var h = ((a0 << 1) | (a0 >> 63)) &+ ((a1 << 7) | (a1 >> 57)) &+ ((a2 << 12) | (a2 >> 52)) &+ ((a3 << 18) | (a3 >> 46))
-            h = h &+ UInt64(length)
-            var i = 32 * (last.count / 32)
-            while i + 8 <= last.count {
-                h = round(h, last.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-                i += 8
-            }
-            while i < last.count { h = round(h, UInt64(last[i])); i += 1 }
-            h ^= h >> 33
-            h = h &* p2
-            h ^= h >> 29
-            h = h &* p3
-            return h ^ (h >> 32)
+        var h = ((a0 << 1) | (a0 >> 63)) &+ ((a1 << 7) | (a1 >> 57)) &+ ((a2 << 12) | (a2 >> 52)) &+ ((a3 << 18) | (a3 >> 46))
+        h = h &+ UInt64(bytes.count)
+        var i = 32 * rounds
+        while i + 8 <= bytes.count {
+            h = round(h, bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            i += 8
         }
-
-        /// The four lanes over the whole 32-byte rounds of `bytes`; counts all of its length.
-        private mutating func rounds(_ bytes: UnsafeRawBufferPointer) {
-            for r in 0..<(bytes.count / 32) {
-                let o = 32 * r
-                a0 = round(a0, bytes.loadUnaligned(fromByteOffset: o, as: UInt64.self))
-                a1 = round(a1, bytes.loadUnaligned(fromByteOffset: o + 8, as: UInt64.self))
-                a2 = round(a2, bytes.loadUnaligned(fromByteOffset: o + 16, as: UInt64.self))
-                a3 = round(a3, bytes.loadUnaligned(fromByteOffset: o + 24, as: UInt64.self))
-            }
-            length += bytes.count
-        }
+        while i < bytes.count { h = round(h, UInt64(bytes[i])); i += 1 }
+        h ^= h >> 33
+        h = h &* p2
+        h ^= h >> 29
+        h = h &* p3
+        return h ^ (h >> 32)
     }
 }
