@@ -7,20 +7,24 @@ struct CalibrateCommand: AsyncParsableCommand {
         commandName: "calibrate",
         abstract: "Fit a calibration: scores to log-likelihood ratios, on development trials.",
         discussion: """
-        Development trials come from held-out halves of --corpus's split (default enroll; never \
-        give the test split): each enrolled speaker's files alternate between a model adapted \
+        Development trials come from held-out halves of --corpus's split (default enroll; the \
+        test split is refused): each enrolled speaker's files alternate between a model adapted \
         (with --ubm) or trained (without) as the enrolled models were, and held-out trials \
         scored against every such model, as whole files and as every --segment-seconds \
-        segment. Or --scores DEV.tsv fits on a trial list that evaluate --scores wrote. The fit \
+        segment. Or --scores DEV.tsv fits on a trial list that evaluate --scores wrote, with the \
+        --models and --ubm it was scored with: the file's header names its system (UBM, models, \
+        score normalisation and cohort), which must match them and --score-norm; a file \
+        without that header is taken on trust, with a warning. The fit \
         is prior-weighted linear logistic regression (BOSARIS, FoCal); with --quality \
         duration, scale and offset also depend on the log speech durations of the test and of \
         the model's enrolment. identify, verify and evaluate take the file as --calibration.
         """)
 
-    @Option(help: ArgumentHelp("Folder of the enrolled speaker models the calibration is for.", valueName: "dir"))
-    var models = "models"
+    @Option(name: .customLong("models"), help: ArgumentHelp("Folder of the enrolled speaker models the calibration is for (default: models; required with --scores: the models the scores were made with).", valueName: "dir"))
+    var modelsGiven: String?
+    var models: String { modelsGiven ?? "models" }
     @OptionGroup var background: UBMArguments
-    @Option(help: ArgumentHelp("Corpus and split to draw development trials from (default split: enroll).", valueName: "dir[:split]"))
+    @Option(help: ArgumentHelp("Corpus and split to draw development trials from (default split: enroll; the test split is refused).", valueName: "dir[:split]"))
     var corpus: String?
     @Option(help: ArgumentHelp("Fit on the trials of this score file (evaluate --scores) instead of --corpus.", valueName: "file"))
     var scores: String?
@@ -54,6 +58,13 @@ struct CalibrateCommand: AsyncParsableCommand {
         if tnormModels != nil && background.ubm == nil { throw ValidationError("--tnorm-models needs --ubm") }
         if tnormModels != nil && scores != nil { throw ValidationError("--tnorm-models goes with --corpus; with --scores, give the file's --score-norm") }
         if scores == nil && scoreNorm != .none { throw ValidationError("--score-norm describes a --scores file; with --corpus use --tnorm-models") }
+        if scores != nil && modelsGiven == nil {
+            throw ValidationError("--scores needs --models DIR (and --ubm FILE for models adapted from a UBM): the models and UBM the scores were made with, which the calibration is for")
+        }
+        // Calibration must never see the test split: its figures would no longer be a test.
+        if let corpus, TrainUBMCommand.corpusAndSplit(corpus, defaultSplit: "enroll").1.trimmingCharacters(in: .whitespaces).lowercased() == "test" {
+            throw ValidationError("--corpus \(corpus): calibration must never see the test split (the figures on it would no longer be a test); give the enrolment split (DIR:enroll, the default) or another development split")
+        }
         _ = try lengths()
     }
 
@@ -70,22 +81,29 @@ struct CalibrateCommand: AsyncParsableCommand {
     func run() async throws {
         let start = Date()
         try EvaluateCommand.checkOutputFile(out, option: "--out")
+        if let scores { try Self.checkScoreFile(scores) }
         let ubmModel = try background.load()
-        let loaded = try ModelStore(directory: models).loadAll(ubm: ubmModel)
+        let loaded = try Self.loadModels(models, ubm: ubmModel, forScores: scores != nil)
         let quiet = common.quiet || json
         let trials: [CalibrationTrial]
         let normalization: ScoreNormalizationMode
         let source: String
         let segmentLengths: [Double]
+        var tnormCohort: String?, znormCohort: String?
         if let scores {
-            trials = try Self.readScoreFile(scores, quality: quality)
+            let file = try Self.readScoreFile(scores, quality: quality)
+            trials = file.trials
             normalization = scoreNorm
+            try Self.checkSystem(file, path: scores, ubm: ubmModel, models: loaded, modelsFolder: models, normalization: scoreNorm, quiet: common.quiet)
+            tnormCohort = file.header?.tnormCohort
+            znormCohort = file.header?.znormCohort
             source = "score file \((scores as NSString).lastPathComponent)"
             segmentLengths = []
         } else {
             let (dir, split) = TrainUBMCommand.corpusAndSplit(corpus ?? "", defaultSplit: "enroll")
             segmentLengths = try lengths()
             normalization = tnormModels != nil ? .tnorm : .none
+            if let tnormModels, let ubmModel { tnormCohort = ScoreSystem.checksum(models: try ModelStore(directory: tnormModels).loadAll(ubm: ubmModel)) }
             trials = try await developmentTrials(corpus: dir, split: split, enrolled: loaded, ubm: ubmModel,
                                                  segmentLengths: segmentLengths, quiet: quiet)
             source = "held-out halves of \((dir as NSString).lastPathComponent) split \(split)"
@@ -93,7 +111,8 @@ struct CalibrateCommand: AsyncParsableCommand {
         let provenance = CalibrationProvenance(ubmChecksum: ubmModel?.checksumHex, scoreNormalization: normalization,
                                                frontEnd: loaded[0].frontEnd, targetTrials: trials.filter(\.isTarget).count,
                                                nonTargetTrials: trials.filter { !$0.isTarget }.count,
-                                               segmentSeconds: [0] + segmentLengths, source: source)
+                                               segmentSeconds: [0] + segmentLengths, source: source,
+                                               tnormCohort: tnormCohort, znormCohort: znormCohort)
         // The fit is weighted for the application's effective prior (BOSARIS): where its Bayes
         // threshold lies, so the LLRs are most accurate around the decisions made with them.
         // Measured on cv-fa (README): actDCF 1.02-1.06 x minDCF weighted for the effective
@@ -153,25 +172,91 @@ struct CalibrateCommand: AsyncParsableCommand {
         return report.scores.map { CalibrationTrial(score: $0.score, testSeconds: $0.testSeconds, enrolSeconds: $0.enrolSeconds, isTarget: $0.isTarget) }
     }
 
+    /// The models; for --scores without --ubm, adapted models say that the UBM is needed.
+    static func loadModels(_ folder: String, ubm: SpeakerModel?, forScores: Bool) throws -> [SpeakerModel] {
+        do { return try ModelStore(directory: folder).loadAll(ubm: ubm) } catch let e as ModelStoreError {
+            if forScores, ubm == nil, case .incompatible(let who, let reason) = e, reason.contains("MAP-adapted") {
+                throw CLIError("\(who): was adapted from a UBM; calibrate --scores needs that UBM as --ubm FILE, the UBM the scores were made with")
+            }
+            throw e
+        }
+    }
+
+    /// A score file's trials, the system its header records (nil without one), and whether its
+    /// columns show normalised scores (score differs from raw_score on some row; nil without a
+    /// raw_score column).
+    struct ScoreFile {
+        var trials: [CalibrationTrial]
+        var header: ScoreFileHeader?
+        var normalized: Bool?
+    }
+
+    /// Refuses a score file that is missing or a folder, before any work.
+    static func checkScoreFile(_ path: String) throws {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw CLIError("\(path): the score file does not exist (write one with speakerid evaluate --scores)")
+        }
+        if isDir.boolValue { throw CLIError("\(path): is a folder; --scores takes a score file (speakerid evaluate --scores writes one)") }
+    }
+
+    /// The scores must come from the system the calibration will be stamped with: what the
+    /// file's header records (UBM, models, score normalisation, cohorts) and what its columns
+    /// show (normalised or raw scores) against --ubm, --models and --score-norm.
+    static func checkSystem(_ file: ScoreFile, path: String, ubm: SpeakerModel?, models: [SpeakerModel], modelsFolder: String,
+                            normalization: ScoreNormalizationMode, quiet: Bool) throws {
+        func name(_ m: ScoreNormalizationMode) -> String { m == .none ? "raw (none)" : m.rawValue }
+        if let normalized = file.normalized {
+            if normalized && normalization == .none {
+                throw CLIError("\(path): its scores are normalised (score differs from raw_score), but --score-norm is none; give the normalisation they had (--score-norm tnorm, znorm or snorm)")
+            }
+            if !normalized && normalization != .none {
+                throw CLIError("\(path): its scores are raw (score equals raw_score on every row), but --score-norm is \(normalization.rawValue); leave --score-norm out")
+            }
+        }
+        guard let h = file.header else {
+            if normalization != .none {
+                throw CLIError("\(path): has no header naming the \(normalization.rawValue) cohort its scores were normalised with, and a calibration that does not record it is refused with every cohort; write the scores with speakerid evaluate --scores")
+            }
+            if !quiet { Console.warn("warning: \(path) does not record the UBM, models and score normalisation it was scored with (evaluate --scores writes them); they could not be checked against --models, --ubm and --score-norm") }
+            return
+        }
+        if h.ubmChecksum != ubm?.checksumHex {
+            throw CLIError("\(path): its scores were made against \(h.ubmChecksum.map { "the UBM with checksum \($0)" } ?? "no UBM"), but --ubm is \(ubm.map { "the UBM with checksum \($0.checksumHex)" } ?? "not given"); give the UBM the scores were made with")
+        }
+        let have = ScoreSystem.checksum(models: models)
+        if h.modelsChecksum != have {
+            throw CLIError("\(path): its scores were made with other models (checksum \(h.modelsChecksum)) than those in \(modelsFolder) (checksum \(have)); give the models folder the scores were made with")
+        }
+        if h.scoreNormalization != normalization {
+            throw CLIError("\(path): its scores were made with score normalisation \(name(h.scoreNormalization)), but --score-norm is \(name(normalization))")
+        }
+    }
+
     /// Trials of a score file written by evaluate --scores: its `score` and `target` columns,
-    /// and for the duration quality measure its `test_seconds` and `enrol_seconds`.
-    static func readScoreFile(_ path: String, quality: CalibrationQuality) throws -> [CalibrationTrial] {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw CLIError("\(path): cannot be read as UTF-8 text")
-        }
-        let lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }).map(String.init)
-        guard let header = lines.first?.split(separator: "\t", omittingEmptySubsequences: false).map({ $0.trimmingCharacters(in: .whitespaces) }) else {
-            throw CLIError("\(path): empty score file")
-        }
+    /// and for the duration quality measure its `test_seconds` and `enrol_seconds`. Leading `#`
+    /// lines are its header (`ScoreFileHeader`) or comments.
+    static func readScoreFile(_ path: String, quality: CalibrationQuality) throws -> ScoreFile {
+        try checkScoreFile(path)
+        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(path): the score file cannot be read") }
+        guard let text = String(data: data, encoding: .utf8) else { throw CLIError("\(path): cannot be read as UTF-8 text") }
+        let all = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
+        let systemHeader: ScoreFileHeader?
+        do { systemHeader = try ScoreFileHeader.parse(all, name: path) } catch { throw CLIError("\(error)") }
+        let skip = ScoreFileHeader.commentLines(all)
+        let numbered = all.enumerated().dropFirst(skip).filter { !$0.element.isEmpty }
+        guard let first = numbered.first else { throw CLIError("\(path): empty score file") }
+        let header = first.element.split(separator: "\t", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         var needed = ["score", "target"]
         if quality == .duration { needed += ["test_seconds", "enrol_seconds"] }
         let missing = needed.filter { !header.contains($0) }
         if !missing.isEmpty {
-            throw CLIError("\(path):1: the header lacks \(missing.joined(separator: ", ")) (write the file with speakerid evaluate --scores)")
+            throw CLIError("\(path):\(first.offset + 1): the header lacks \(missing.joined(separator: ", ")) (write the file with speakerid evaluate --scores)")
         }
         let col = Dictionary(header.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         var out: [CalibrationTrial] = []
-        for (i, line) in lines.enumerated().dropFirst() where !line.isEmpty {
+        var normalized: Bool? = col["raw_score"] == nil ? nil : false
+        for (i, line) in numbered.dropFirst() {
             let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             guard f.count == header.count else { throw CLIError("\(path):\(i + 1): \(f.count) columns, the header has \(header.count)") }
             func number(_ name: String) throws -> Double {
@@ -181,12 +266,13 @@ struct CalibrateCommand: AsyncParsableCommand {
             guard let t = col["target"], f[t] == "target" || f[t] == "nontarget" else {
                 throw CLIError("\(path):\(i + 1): target must be target or nontarget")
             }
-            out.append(CalibrationTrial(score: try number("score"),
+            let score = try number("score")
+            if normalized == false, try number("raw_score") != score { normalized = true }
+            out.append(CalibrationTrial(score: score,
                                         testSeconds: quality == .duration ? try number("test_seconds") : 0,
                                         enrolSeconds: quality == .duration ? try number("enrol_seconds") : 0,
                                         isTarget: f[t] == "target"))
         }
-        return out
+        return ScoreFile(trials: out, header: systemHeader, normalized: normalized)
     }
 }
-

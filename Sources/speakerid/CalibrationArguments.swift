@@ -7,12 +7,30 @@ import SpeakerID
 struct CalibrationArguments: ParsableArguments {
     @Option(help: ArgumentHelp("Calibration file (speakerid calibrate): scores become calibrated natural-log LLRs, decided at the Bayes threshold of --prior and the costs unless --threshold is given.", valueName: "file"))
     var calibration: String?
-    @Option(help: ArgumentHelp("Prior probability of the target speaker, for the Bayes threshold, posteriors and the detection cost.", valueName: "P"))
-    var prior = 0.01
-    @Option(help: ArgumentHelp("Cost of a miss, for the Bayes threshold and the detection cost; the default is NIST SRE 2008's.", valueName: "C"))
-    var costMiss = 10.0
-    @Option(help: ArgumentHelp("Cost of a false alarm, for the Bayes threshold and the detection cost.", valueName: "C"))
-    var costFa = 1.0
+    @Option(name: .customLong("prior"), help: ArgumentHelp("Prior probability of the target speaker, for the Bayes threshold, posteriors and the detection cost (default: 0.01).", valueName: "P"))
+    var priorGiven: Double?
+    @Option(name: .customLong("cost-miss"), help: ArgumentHelp("Cost of a miss, for the Bayes threshold and the detection cost (default: 10, NIST SRE 2008's).", valueName: "C"))
+    var costMissGiven: Double?
+    @Option(name: .customLong("cost-fa"), help: ArgumentHelp("Cost of a false alarm, for the Bayes threshold and the detection cost (default: 1).", valueName: "C"))
+    var costFaGiven: Double?
+
+    var prior: Double { priorGiven ?? 0.01 }
+    var costMiss: Double { costMissGiven ?? 10 }
+    var costFa: Double { costFaGiven ?? 1 }
+
+    /// The decision options given on the command line.
+    var givenDecisionOptions: [String] {
+        [("--prior", priorGiven), ("--cost-miss", costMissGiven), ("--cost-fa", costFaGiven)].compactMap { $0.1 == nil ? nil : $0.0 }
+    }
+
+    /// The prior and costs only set the Bayes threshold (and posteriors) of a calibration in
+    /// identify, verify and track: without --calibration they would do nothing, so they are refused.
+    func refuseDecisionOptionsWithoutCalibration() throws {
+        let given = givenDecisionOptions
+        if calibration == nil && !given.isEmpty {
+            throw ValidationError("\(given.count == 1 ? given[0] : given.dropLast().joined(separator: ", ") + " and " + given[given.count - 1]) set\(given.count == 1 ? "s" : "") the Bayes threshold of a calibration: give --calibration FILE, or leave \(given.count == 1 ? "it" : "them") out (without a calibration \(given.count == 1 ? "it does" : "they do") nothing)")
+        }
+    }
 
     func validate() throws {
         if !(prior > 0 && prior < 1) { throw ValidationError("--prior must be between 0 and 1 (exclusive)") }
@@ -31,12 +49,14 @@ struct CalibrationArguments: ParsableArguments {
     var bayesThreshold: Double { CalibrationMetrics.bayesThreshold(cost) }
 
     /// The calibration, checked against the scores it will map: the UBM (nil for EM models),
-    /// the models' front end and the score normalisation.
-    func load(ubm: SpeakerModel?, frontEnd: FrontEndOptions, normalization: ScoreNormalizationMode, models: String) throws -> Calibration? {
+    /// the models' front end, the score normalisation and its cohorts (`ScoreSystem` checksums).
+    func load(ubm: SpeakerModel?, frontEnd: FrontEndOptions, normalization: ScoreNormalizationMode, models: String,
+              tnormCohort: String? = nil, znormCohort: String? = nil) throws -> Calibration? {
         guard let calibration else { return nil }
         let c = try Calibration.load(path: calibration)
         do {
-            try c.check(ubmChecksum: ubm?.checksumHex, frontEnd: frontEnd, scoreNormalization: normalization, what: "the models in \(models)")
+            try c.check(ubmChecksum: ubm?.checksumHex, frontEnd: frontEnd, scoreNormalization: normalization,
+                        tnormCohort: tnormCohort, znormCohort: znormCohort, what: "the models in \(models)")
         } catch { throw CLIError("\(calibration): \(error)") }
         return c
     }

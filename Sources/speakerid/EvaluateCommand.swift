@@ -92,6 +92,12 @@ struct EvaluateCommand: AsyncParsableCommand {
         if tnormModels != nil && !mode.usesTNorm { throw ValidationError("--tnorm-models goes with --score-norm tnorm or snorm") }
         if background.ubm == nil && (mode != .none || !impostors.isEmpty) { throw ValidationError("--score-norm and --impostors need --ubm") }
         if let t = threshold, !t.isFinite { throw ValidationError("--threshold must be a number") }
+        // The prior and costs set the detection cost (minDCF, actDCF) of verification, with or
+        // without a calibration; without --ubm there is no verification.
+        let decision = calibrationOptions.givenDecisionOptions
+        if background.ubm == nil && !decision.isEmpty {
+            throw ValidationError("\(decision.count == 1 ? decision[0] : decision.dropLast().joined(separator: ", ") + " and " + decision[decision.count - 1]) set\(decision.count == 1 ? "s" : "") the detection cost of verification (minDCF, actDCF): give --ubm, or leave \(decision.count == 1 ? "it" : "them") out (without --ubm \(decision.count == 1 ? "it does" : "they do") nothing)")
+        }
         if scores != nil && background.ubm == nil { throw ValidationError("--scores needs --ubm (verification scores are log-likelihood ratios)") }
         // Issue #17: a shard's figures are only a part; the whole report comes from score-report.
         if sharding.shard != nil {
@@ -143,21 +149,26 @@ struct EvaluateCommand: AsyncParsableCommand {
             ev.trialList = list
         }
         ev.cost = calibrationOptions.cost
-        ev.calibration = try calibrationOptions.load(ubm: ubmModel, frontEnd: loaded[0].frontEnd, normalization: mode, models: models)
+        // The cohorts' checksums: a calibration must have been trained with the same, and the
+        // score file records them.
+        var tnormCohort: String?, znormCohort: String?
 
         if let ubmModel {
             if let tnormModels {
                 let c = try ModelStore(directory: tnormModels).loadAll(ubm: ubmModel)
                 ev.cohortModels = try Identifier(models: c, ubm: ubmModel, topC: topC)
+                tnormCohort = ScoreSystem.checksum(models: c)
             }
             if let cohort {
                 let c = try Corpus(root: cohort).entries(split: cohortSplit ?? "background")
                 ev.cohortFiles = c.map { ($0.speaker, $0.source) }
+                if mode.usesZNorm { znormCohort = try ScoreSystem.checksum(utterances: c.map(\.source)) }
                 if mode.usesTNorm && tnormModels == nil {
                     Console.progress("T-norm: adapting \(Corpus.speakers(c).count) cohort models", quiet: quiet)
                     let cohortModels = try await Self.models(c, asEnrolled: loaded, ubm: ubmModel, raw: ev.raw,
                                                              threads: common.threadCount, skipBad: skipBad, role: "T-norm cohort file")
                     ev.cohortModels = try Identifier(models: cohortModels, ubm: ubmModel, topC: topC)
+                    tnormCohort = ScoreSystem.checksum(models: cohortModels)
                 }
             }
             if !impostors.isEmpty {
@@ -184,6 +195,9 @@ struct EvaluateCommand: AsyncParsableCommand {
                 }
             }
         }
+        if !mode.usesTNorm { tnormCohort = nil }
+        ev.calibration = try calibrationOptions.load(ubm: ubmModel, frontEnd: loaded[0].frontEnd, normalization: mode, models: models,
+                                                     tnormCohort: tnormCohort, znormCohort: znormCohort)
         let progress = Progress(total: entries.count, label: "evaluated", quiet: quiet)
         ev.progress = progress.callback
         let r = try await ev.evaluate(entries)
@@ -196,7 +210,9 @@ struct EvaluateCommand: AsyncParsableCommand {
         }
         if let scores {
             var sink = OutputSink(path: scores)
-            sink.write(Self.scoreFile(r.scores, calibrated: ev.calibration != nil))
+            let header = ScoreFileHeader(ubmChecksum: ubmModel?.checksumHex, modelsChecksum: ScoreSystem.checksum(models: loaded),
+                                         scoreNormalization: mode, tnormCohort: tnormCohort, znormCohort: znormCohort)
+            sink.write(header.text + Self.scoreFile(r.scores, calibrated: ev.calibration != nil))
             try sink.finish()
             Console.progress("scores: \(scores) (\(r.scores.count) trials)", quiet: common.quiet)
         }
@@ -246,7 +262,8 @@ struct EvaluateCommand: AsyncParsableCommand {
         return made.models
     }
 
-    /// The score file: a header, then one line per (trial, model) pair. Scores are printed
+    /// The score file's column header, then one line per (trial, model) pair (the `#` lines of
+    /// `ScoreFileHeader` go before it). Scores are printed
     /// in full (shortest round-trip form), so figures recomputed from the file match.
     static func scoreFile(_ scores: [VerificationScore], calibrated: Bool) -> String {
         var out = "file\tseconds\tstart\tmodel\tspeaker\ttarget\tscore\traw_score\ttest_seconds\tenrol_seconds" + (calibrated ? "\tllr" : "") + "\n"

@@ -39,6 +39,7 @@ struct IdentifyCommand: AsyncParsableCommand {
             throw ValidationError("--threshold needs --ubm (log-likelihood-ratio scores) or --calibration")
         }
         if normalization.tnormModels != nil && background.ubm == nil { throw ValidationError("--tnorm-models needs --ubm") }
+        try calibrationOptions.refuseDecisionOptionsWithoutCalibration()
     }
 
     /// One clip's answer: the ranking (with T-normed scores when asked) and the decision.
@@ -55,16 +56,20 @@ struct IdentifyCommand: AsyncParsableCommand {
         let ubmModel = try background.load()
         let loaded = try ModelStore(directory: models).loadAll(ubm: ubmModel)
         _ = try frontEnd.check(against: loaded[0].frontEnd)
-        let scorer = try normalization.scorer(models: loaded, ubm: ubmModel, topC: background.topC)
+        let (scorer, cohort) = try normalization.scorer(models: loaded, ubm: ubmModel, topC: background.topC)
         let normalized = normalization.tnormModels != nil
         let calibration = try calibrationOptions.load(ubm: ubmModel, frontEnd: loaded[0].frontEnd,
-                                                      normalization: normalized ? .tnorm : .none, models: models)
+                                                      normalization: normalized ? .tnorm : .none, models: models,
+                                                      tnormCohort: cohort)
         let enrolSeconds = Dictionary(uniqueKeysWithValues: loaded.map { ($0.speaker, $0.training.speechSeconds) })
         // The decision threshold: given, else the Bayes threshold of calibrated LLRs, else
         // none (closed set: the best speaker is always named).
         let threshold = self.threshold ?? (calibration != nil ? calibrationOptions.bayesThreshold : nil)
         let prior = calibrationOptions.prior
         let enrolled = loaded.map(\.speaker)
+        if enrolled.count == 1 && threshold == nil && !common.quiet {
+            Console.warn("warning: \(models) holds one speaker, \(enrolled[0].debugDescription), and without --threshold or --calibration every clip is named them (closed set); give --ubm with --threshold or --calibration to reject other voices")
+        }
         let sources = try input.sources(quiet: common.quiet)
         let n = top
         let raw = try rawAudio.format()

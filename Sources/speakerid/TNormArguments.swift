@@ -13,10 +13,13 @@ struct TNormArguments: ParsableArguments {
         return try ModelStore(directory: tnormModels).loadAll(ubm: ubm)
     }
 
-    /// A scorer of `models`, T-normed by the cohort when one is given.
-    func scorer(models: [SpeakerModel], ubm: SpeakerModel?, topC: Int) throws -> ClipScorer {
+    /// A scorer of `models`, T-normed by the cohort when one is given, and the cohort's
+    /// checksum (`ScoreSystem.checksum(models:)`, which a calibration must have been trained with).
+    func scorer(models: [SpeakerModel], ubm: SpeakerModel?, topC: Int) throws -> (scorer: ClipScorer, cohort: String?) {
         let cohort = try load(ubm: ubm)
-        do { return try ClipScorer(models: models, ubm: ubm, cohort: cohort, topC: topC) } catch let e as ScoreNormalizationError {
+        do {
+            return (try ClipScorer(models: models, ubm: ubm, cohort: cohort, topC: topC), cohort.map { ScoreSystem.checksum(models: $0) })
+        } catch let e as ScoreNormalizationError {
             throw CLIError("\(tnormModels ?? ""): \(e)")
         }
     }

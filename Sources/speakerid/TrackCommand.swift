@@ -13,7 +13,7 @@ struct TrackCommand: AsyncParsableCommand {
         (--calibration; at the Bayes threshold of --prior and the costs unless --threshold) or \
         its average score (--threshold without --calibration) reaches the threshold, else \
         'unknown' (--cluster-unknown: unknown-1, unknown-2, ...). Without either, every \
-        segment is named (closed set). Output: a text timeline, --json (one object per \
+        segment is named (closed set; refused for a models folder of one speaker). Output: a text timeline, --json (one object per \
         recording), --rttm DIR (DIR/<recording>.rttm, NIST RTTM). Memory does not grow with \
         a recording's length. --stream reads one stream (standard input with '-', or a file as \
         it grows) and prints a live decision every --hop seconds and segments as they close. \
@@ -58,6 +58,7 @@ struct TrackCommand: AsyncParsableCommand {
             if audio.contains("-") { throw ValidationError("standard input ('-') is read with --stream") }
             if live.hop != nil || live.liveWindow != nil || live.idleTimeout != nil { throw ValidationError("--hop, --live-window and --idle-timeout go with --stream") }
         }
+        try calibrationOptions.refuseDecisionOptionsWithoutCalibration()
         _ = try tracking.options()
     }
 
@@ -94,6 +95,11 @@ struct TrackCommand: AsyncParsableCommand {
             if let other = seen.updateValue(s, forKey: RTTM.field(s)) {
                 throw CLIError("\(models): speakers \(other.debugDescription) and \(s.debugDescription) would both be written \(RTTM.field(s).debugDescription) in RTTM; rename one")
             }
+        }
+        // One enrolled speaker and no open-set decision: every speech segment would be named
+        // that speaker, which decides nothing.
+        if case .closedSet = rule, loaded.count == 1 {
+            throw usageError("\(models) holds one speaker, \(loaded[0].speaker.debugDescription): without --calibration or --threshold every speech segment would be named them; give --calibration FILE or --threshold T (with --ubm) so other voices are 'unknown'")
         }
         return Setup(identifier: id, rule: rule, options: options)
     }

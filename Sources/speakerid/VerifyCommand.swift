@@ -37,6 +37,7 @@ struct VerifyCommand: AsyncParsableCommand {
         if normalization.tnormModels != nil && threshold == nil && calibrationOptions.calibration == nil {
             throw ValidationError("--tnorm-models needs --threshold or --calibration: T-normed scores have another scale than the default threshold 0 is meant for (evaluate --score-norm tnorm reports the EER threshold; a calibration gives the Bayes threshold)")
         }
+        try calibrationOptions.refuseDecisionOptionsWithoutCalibration()
     }
 
     struct Answer: Sendable {
@@ -57,14 +58,15 @@ struct VerifyCommand: AsyncParsableCommand {
             throw CLIError("\(models): speaker \(model.speaker.debugDescription) was not adapted from \(ubm) (enrol with --ubm \(ubm))")
         }
         _ = try frontEnd.check(against: model.frontEnd)
-        let scorer = try normalization.scorer(models: [model], ubm: ubmModel, topC: background.topC)
+        let (scorer, cohort) = try normalization.scorer(models: [model], ubm: ubmModel, topC: background.topC)
         let normalized = normalization.tnormModels != nil
         let sources = try input.sources(quiet: common.quiet)
         let raw = try rawAudio.format()
         let chunk = input.chunkSeconds
         let options = scorer.frontEnd.options
         let calibration = try calibrationOptions.load(ubm: ubmModel, frontEnd: model.frontEnd,
-                                                      normalization: normalized ? .tnorm : .none, models: models)
+                                                      normalization: normalized ? .tnorm : .none, models: models,
+                                                      tnormCohort: cohort)
         // Given, else the Bayes threshold of calibrated LLRs, else 0 for raw ratios.
         let threshold = self.threshold ?? (calibration != nil ? calibrationOptions.bayesThreshold : 0)
         let prior = calibrationOptions.prior

@@ -29,7 +29,8 @@ def main():
         for line in open(f"{run}/models.json"):
             m = json.loads(line)
             speech[m["speaker"]] = m["training"]["speech_seconds"]
-        rows = list(csv.DictReader(open(f"{run}/scores.tsv"), delimiter="\t"))
+        # Lines starting with "#" before the column header name the system the scores came from.
+        rows = list(csv.DictReader((l for l in open(f"{run}/scores.tsv") if not l.startswith("#")), delimiter="\t"))
         for length in sorted({r["seconds"] for r in rows}, key=lambda x: (x != "whole", x)):
             for name, lo, hi in BANDS:
                 models = {s for s, v in speech.items() if lo <= v < hi}

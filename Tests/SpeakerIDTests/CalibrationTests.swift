@@ -108,6 +108,7 @@ struct CalibrationTests {
         var p = Self.provenance(12, 300)
         p.frontEnd = fe
         p.scoreNormalization = .tnorm
+        p.tnormCohort = "00000000000000cc"
         let c = Calibration(quality: .duration, weights: [1.5, 0.1, -0.2, -3, 0.4, 0.05], trainingPrior: 0.01, provenance: p, toolVersion: "x")
         let bytes = try c.encoded()
         #expect(try Calibration.decode(bytes, name: "c") == c)
@@ -126,7 +127,145 @@ struct CalibrationTests {
         #expect(throws: CalibrationError.self) { try c.check(ubmChecksum: "00000000000000bb", frontEnd: fe, scoreNormalization: .tnorm, what: "m") }
         #expect(throws: CalibrationError.self) { try c.check(ubmChecksum: p.ubmChecksum, frontEnd: FrontEndOptions(), scoreNormalization: .tnorm, what: "m") }
         #expect(throws: CalibrationError.self) { try c.check(ubmChecksum: p.ubmChecksum, frontEnd: fe, scoreNormalization: .none, what: "m") }
-        try c.check(ubmChecksum: p.ubmChecksum, frontEnd: fe, scoreNormalization: .tnorm, what: "m")
+        // Another T-norm cohort, or none named, is refused too (audit P4).
+        #expect(throws: CalibrationError.self) { try c.check(ubmChecksum: p.ubmChecksum, frontEnd: fe, scoreNormalization: .tnorm, tnormCohort: "00000000000000dd", what: "m") }
+        #expect(throws: CalibrationError.self) { try c.check(ubmChecksum: p.ubmChecksum, frontEnd: fe, scoreNormalization: .tnorm, what: "m") }
+        try c.check(ubmChecksum: p.ubmChecksum, frontEnd: fe, scoreNormalization: .tnorm, tnormCohort: p.tnormCohort, what: "m")
+    }
+
+    /// A file of format version 1 (before cohorts were recorded) still loads: usable on raw
+    /// scores as before, refused with a score normalisation, whose cohort it does not name.
+    @Test func versionOneFilesLoadButNameNoCohort() throws {
+        func versionOne(_ c: Calibration) throws -> [UInt8] {
+            var text = String(decoding: try c.encoded(), as: UTF8.self)
+            text = String(text[..<text.range(of: "crc64 ")!.lowerBound])
+            text = text.replacingOccurrences(of: "speakerid-calibration \(Calibration.formatVersion)\n", with: "speakerid-calibration 1\n")
+            return Array(text.utf8) + Array(String(format: "crc64 %016llx\n", CRC64.checksum(Array(text.utf8))).utf8)
+        }
+        let raw = Calibration(quality: .none, weights: [1, 0], trainingPrior: 0.01, provenance: Self.provenance(10, 10), toolVersion: "x")
+        let old = try Calibration.decode(try versionOne(raw), name: "old.cal")
+        #expect(old.fileVersion == 1 && old.weights == raw.weights)
+        try old.check(ubmChecksum: "00000000000000aa", frontEnd: FrontEndOptions(), scoreNormalization: .none, what: "m")
+        var p = Self.provenance(10, 10)
+        p.scoreNormalization = .tnorm
+        let normed = try Calibration.decode(try versionOne(Calibration(quality: .none, weights: [1, 0], trainingPrior: 0.01, provenance: p, toolVersion: "x")), name: "old.cal")
+        do {
+            try normed.check(ubmChecksum: "00000000000000aa", frontEnd: FrontEndOptions(), scoreNormalization: .tnorm, tnormCohort: "00000000000000cc", what: "m")
+            Issue.record("a version-1 T-norm calibration was accepted with a cohort")
+        } catch {
+            #expect(error.description.contains("format-1") && error.description.contains("T-norm cohort"), "\(error)")
+        }
+    }
+
+    /// Audit P4 and P5: a calibration records the T-norm cohort it was trained with and is
+    /// refused with another; evaluate --scores files record their system in "#" lines, and
+    /// calibrate --scores refuses a file made with another UBM, other models or another
+    /// normalisation, and warns (once) about a file that does not say.
+    @Test func calibrationsKnowTheirCohortAndScoreFilesTheirSystem() throws {
+        let f = try NewUserTests.Fixture()
+        defer { f.dir.cleanup() }
+        typealias CLI = CommandLineTests
+        func oneLine(_ r: CommandLineTests.Run, _ status: Int32, _ mentions: [String], _ what: String) {
+            #expect(r.status == status && r.stderr.split(separator: "\n").count == 1 && mentions.allSatisfy(r.stderr.contains), "\(what): \(r.status) \(r.stderr)")
+        }
+        let cohort = f.dir.file("cohort"), cohort2 = f.dir.file("cohort2")
+        #expect(try CLI.run(["enroll", "--models", cohort, "--corpus", f.dir.file("background"), "--split", "all", "--ubm", f.ubm, "-q"]).status == 0)
+        try FileManager.default.copyItem(atPath: cohort, toPath: cohort2)
+        #expect(try CLI.run(["enroll", "--models", cohort2, "--speaker", "extra", "--ubm", f.ubm, f.clip("high", 0), "-q"]).status == 0)
+        // P4: fitted on held-out trials T-normed by one cohort, refused with another.
+        let tn = f.dir.file("tn.cal")
+        let c = try CLI.run(["calibrate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus") + ":all",
+                             "--tnorm-models", cohort, "--segment-seconds", "0.5", "--out", tn, "-q"])
+        #expect(c.status == 0, "\(c.stderr)")
+        let verify = ["verify", "--models", f.adapted, "--ubm", f.ubm, "--speaker", "low", "--calibration", tn, f.clip("low", 1)]
+        #expect(try CLI.run(verify + ["--tnorm-models", cohort]).status == 0)
+        oneLine(try CLI.run(verify + ["--tnorm-models", cohort2]), 1, ["another cohort", tn], "verify with another cohort")
+        oneLine(try CLI.run(["identify", "--models", f.adapted, "--ubm", f.ubm, "--calibration", tn, "--tnorm-models", cohort2, f.clip("low", 1)]),
+                1, ["another cohort"], "identify with another cohort")
+        oneLine(try CLI.run(["evaluate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus"), "--split", "all",
+                             "--score-norm", "tnorm", "--tnorm-models", cohort2, "--calibration", tn]), 1, ["another cohort"], "evaluate with another cohort")
+
+        // P5: score files name their system.
+        let evaluate = ["evaluate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus"), "--split", "all",
+                        "--segment-seconds", "0.5", "-q"]
+        let raw = f.dir.file("raw.tsv"), normed = f.dir.file("tn.tsv")
+        #expect(try CLI.run(evaluate + ["--scores", raw]).status == 0)
+        #expect(try CLI.run(evaluate + ["--score-norm", "tnorm", "--tnorm-models", cohort, "--scores", normed]).status == 0)
+        let calibrate = ["calibrate", "--models", f.adapted, "--ubm", f.ubm, "--out", f.dir.file("s.cal")]
+        let ok = try CLI.run(calibrate + ["--scores", raw])
+        #expect(ok.status == 0 && ok.stderr.isEmpty, "\(ok.stderr)")
+        // The normalisation: what the columns show, what the header says.
+        oneLine(try CLI.run(calibrate + ["--scores", normed]), 1, ["normalised", "--score-norm"], "T-normed scores taken for raw")
+        oneLine(try CLI.run(calibrate + ["--scores", raw, "--score-norm", "tnorm"]), 1, ["raw"], "raw scores taken for T-normed")
+        oneLine(try CLI.run(calibrate + ["--scores", normed, "--score-norm", "znorm"]), 1, ["tnorm", "znorm"], "another normalisation")
+        // A T-normed file's calibration carries the file's cohort.
+        let fromFile = f.dir.file("s.cal")
+        #expect(try CLI.run(calibrate + ["--scores", normed, "--score-norm", "tnorm"]).status == 0)
+        let fileVerify = ["verify", "--models", f.adapted, "--ubm", f.ubm, "--speaker", "low", "--calibration", fromFile, f.clip("low", 1)]
+        #expect(try CLI.run(fileVerify + ["--tnorm-models", cohort]).status == 0)
+        oneLine(try CLI.run(fileVerify + ["--tnorm-models", cohort2]), 1, ["another cohort"], "score-file calibration with another cohort")
+        // Other models (same UBM), another UBM: refused naming both.
+        oneLine(try CLI.run(["calibrate", "--models", cohort, "--ubm", f.ubm, "--scores", raw, "--out", f.dir.file("x.cal")]),
+                1, ["other models", cohort], "other models")
+        let ubm2 = f.dir.file("ubm2.gmm"), m2 = f.dir.file("m2")
+        #expect(try CLI.run(["train-ubm", "--corpus", f.dir.file("background") + ":all", "--components", "8", "--out", ubm2, "-q"]).status == 0)
+        #expect(try CLI.run(["enroll", "--models", m2, "--corpus", f.dir.file("corpus"), "--split", "all", "--ubm", ubm2, "-q"]).status == 0)
+        oneLine(try CLI.run(["calibrate", "--models", m2, "--ubm", ubm2, "--scores", raw, "--out", f.dir.file("x.cal")]),
+                1, ["UBM with checksum", "--ubm is"], "another UBM")
+        #expect(!FileManager.default.fileExists(atPath: f.dir.file("x.cal")))
+        // A file without the header (a user's own): accepted with one warning line; normalised
+        // scores without it are refused, since their cohort is unknown.
+        func stripped(_ path: String) throws -> String {
+            let text = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }.joined(separator: "\n") + "\n"
+            let out = path + ".plain.tsv"
+            try Data(text.utf8).write(to: URL(fileURLWithPath: out))
+            return out
+        }
+        let own = try CLI.run(["calibrate", "--models", m2, "--ubm", ubm2, "--scores", try stripped(raw), "--out", f.dir.file("own.cal")])
+        #expect(own.status == 0 && own.stderr.split(separator: "\n").count == 1 && own.stderr.contains("could not be checked"), "\(own.stderr)")
+        oneLine(try CLI.run(calibrate + ["--scores", try stripped(normed), "--score-norm", "tnorm"]), 1, ["cohort"], "normalised scores without a header")
+        // score-report still reads the files.
+        #expect(try CLI.run(["score-report", raw]).status == 0)
+    }
+
+    /// Audit P6 and P14a: calibrate --scores says what it needs and what is wrong with the
+    /// file; the test split is refused.
+    @Test func calibrateSaysWhatItNeeds() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        typealias CLI = CommandLineTests
+        try FileManager.default.createDirectory(atPath: dir.file("folder.tsv"), withIntermediateDirectories: true)
+        try AudioWriter.write(SyntheticSpeech.generate(seconds: 3, sampleRate: 16000, seed: 1), sampleRate: 16000, to: dir.file("a.wav"))
+        #expect(try CLI.run(["enroll", "--models", dir.file("m"), "--speaker", "a", "--components", "4", dir.file("a.wav"), "-q"]).status == 0)
+        let noModels = try CLI.run(["calibrate", "--scores", dir.file("dev.tsv"), "--out", dir.file("x.cal")])
+        #expect(noModels.status == 64 && noModels.stderr.contains("--scores needs --models DIR") && noModels.stderr.contains("--ubm"), "\(noModels.stderr)")
+        let missing = try CLI.run(["calibrate", "--models", dir.file("m"), "--scores", dir.file("nothing.tsv"), "--out", dir.file("x.cal")])
+        #expect(missing.status == 1 && missing.stderr.contains("nothing.tsv: the score file does not exist"), "\(missing.stderr)")
+        let folder = try CLI.run(["calibrate", "--models", dir.file("m"), "--scores", dir.file("folder.tsv"), "--out", dir.file("x.cal")])
+        #expect(folder.status == 1 && folder.stderr.contains("folder.tsv: is a folder"), "\(folder.stderr)")
+        for spec in [":test", ":Test "] {
+            let test = try CLI.run(["calibrate", "--models", dir.file("m"), "--corpus", dir.path + spec, "--out", dir.file("x.cal")])
+            #expect(test.status == 64 && test.stderr.contains("never see the test split"), "\(spec): \(test.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.file("x.cal")))
+    }
+
+    /// Audit P8: --prior and the costs without a calibration do nothing in identify, verify
+    /// and track, and in evaluate without --ubm: refused. evaluate --ubm uses them for minDCF.
+    @Test func decisionOptionsWithoutACalibrationAreRefused() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        typealias CLI = CommandLineTests
+        let clip = dir.file("a.wav")
+        try AudioWriter.write(SyntheticSpeech.generate(seconds: 3, sampleRate: 16000, seed: 1), sampleRate: 16000, to: clip)
+        for (args, option) in [(["identify", clip, "--prior", "0.5"], "--prior"),
+                               (["verify", "--ubm", dir.file("u.gmm"), "--speaker", "a", clip, "--cost-fa", "3"], "--cost-fa"),
+                               (["verify", "--ubm", dir.file("u.gmm"), "--speaker", "a", clip, "--prior", "0.5", "--cost-miss", "3"], "--prior and --cost-miss"),
+                               (["track", clip, "--cost-miss", "2"], "--cost-miss"),
+                               (["evaluate", "--corpus", dir.path, "--prior", "0.2"], "--prior sets the detection cost")] {
+            let r = try CLI.run(args + ["--models", dir.file("m")])
+            #expect(r.status == 64 && r.stderr.contains(option) && r.stderr.hasPrefix("Error: "), "\(args): \(r.status) \(r.stderr)")
+        }
     }
 
     static var lirAvailable: Bool {

@@ -185,7 +185,12 @@ struct CommandLineTests {
                                 "--scores", scoreFile, "--json"])
         #expect(evs.status == 0, "\(evs.stderr)")
         let rs = try #require(try JSONSerialization.jsonObject(with: Data(evs.stdout.utf8)) as? [String: Any])
-        let table = try String(contentsOfFile: scoreFile, encoding: .utf8).split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        let lines = try String(contentsOfFile: scoreFile, encoding: .utf8).split(separator: "\n")
+        // The system the scores came from, in "#" lines before the column header.
+        let header = lines.prefix { $0.hasPrefix("#") }
+        #expect(header.first == "# speakerid score file" && header.contains("# score_normalization tnorm")
+                && header.contains { $0.hasPrefix("# tnorm_cohort ") } && header.contains { $0.hasPrefix("# ubm ") }, "\(header)")
+        let table = lines.dropFirst(header.count).map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
         #expect(table.first == ["file", "seconds", "start", "model", "speaker", "target", "score", "raw_score", "test_seconds", "enrol_seconds"])
         let body = table.dropFirst()
         #expect(body.allSatisfy { $0.count == 10 && ($0[5] == "target") == ($0[3] == $0[4]) })
@@ -290,7 +295,7 @@ struct CommandLineTests {
         let odd = dir.file("odd\tcorpus")
         try FileManager.default.copyItem(atPath: dir.file("corpus"), toPath: odd)
         let evo = try Self.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", odd, "--split", "all", "--scores", scoreFile, "-q"])
-        let oddRows = try String(contentsOfFile: scoreFile, encoding: .utf8).split(separator: "\n").dropFirst()
+        let oddRows = try String(contentsOfFile: scoreFile, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }.dropFirst()
         #expect(evo.status == 0 && oddRows.count == 27 && oddRows.allSatisfy { $0.split(separator: "\t").count == 10 && $0.hasPrefix(dir.file("odd\\tcorpus")) }, "\(evo.stderr)")
         // Refused before any work: without a UBM, or into a folder that does not exist.
         let noUBM = try Self.run(["evaluate", "--models", models, "--corpus", dir.file("corpus"), "--split", "all", "--scores", dir.file("s2.tsv")])

@@ -72,7 +72,7 @@ struct KaldiDataTests {
         let j = try #require(NewUserTests.jsonLines(r.stdout).first, "\(r.stderr)")
         #expect((j["verification_trials"] as? [String: Int]) == ["target": 2, "non_target": 3], "\(j)")
         #expect(j["trials"] as? Int == 6, "identification still uses every test file")
-        let rows = try String(contentsOfFile: scores, encoding: .utf8).split(separator: "\n").dropFirst()
+        let rows = try String(contentsOfFile: scores, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }.dropFirst()
         #expect(rows.count == 5, "the score file holds the listed trials")
         // Bad lists: an unknown model, a contradicting label; one line naming the list's line.
         for (text, what) in [("nobody low-test-r0 target\n", "trials:1: model nobody is not enrolled"),

@@ -4,6 +4,7 @@ import Glibc
 #endif
 import Testing
 @testable import SpeakerID
+import SpeakerIDDemo
 
 /// `speakerid track` and `evaluate-tracking` as a user runs them: timelines in RTTM, JSON and
 /// text, a stream on a pipe in constant memory, the metrics against closed forms and against
@@ -18,6 +19,22 @@ struct TrackingCommandTests {
     static func write(_ segments: [(Double, Double, String)], id: String, to path: String) throws {
         let text = segments.map { RTTM.line(file: id, start: $0.0, duration: $0.1 - $0.0, label: $0.2) + "\n" }.joined()
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+    }
+
+    /// Audit P7: with one enrolled speaker and no open-set decision every segment would be
+    /// theirs: track refuses (usage error), identify warns in one line.
+    @Test func oneEnrolledSpeakerNeedsAnOpenSetDecision() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let clip = dir.file("a.wav")
+        try AudioWriter.write(SyntheticSpeech.generate(seconds: 3, sampleRate: 16000, seed: 1), sampleRate: 16000, to: clip)
+        #expect(try CLI.run(["enroll", "--models", dir.file("one"), "--speaker", "solo", "--components", "4", clip, "-q"]).status == 0)
+        let t = try CLI.run(["track", "--models", dir.file("one"), clip])
+        #expect(t.status == 64 && t.stdout.isEmpty && t.stderr.split(separator: "\n").count == 1
+                && t.stderr.contains("holds one speaker") && t.stderr.contains("--calibration") && t.stderr.contains("--threshold"), "\(t.status) \(t.stderr)")
+        let i = try CLI.run(["identify", "--models", dir.file("one"), clip])
+        #expect(i.status == 0 && i.stderr.split(separator: "\n").count == 1 && i.stderr.contains("holds one speaker"), "\(i.stderr)")
+        #expect(try CLI.run(["identify", "--models", dir.file("one"), clip, "-q"]).stderr.isEmpty)
     }
 
     // MARK: - evaluate-tracking

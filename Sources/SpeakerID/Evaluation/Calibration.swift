@@ -43,10 +43,18 @@ public struct CalibrationProvenance: Codable, Sendable, Equatable {
     public var segmentSeconds: [Double]
     /// Where the trials came from (a corpus split or a score file).
     public var source: String
+    /// With T-norm or S-norm: `ScoreSystem.checksum(models:)` of the cohort models the scores
+    /// were normalised against (format version 2; nil in version-1 files, which did not record it).
+    public var tnormCohort: String?
+    /// With Z-norm or S-norm: `ScoreSystem.checksum(utterances:)` of the cohort utterances.
+    public var znormCohort: String?
 
     /// Provenance of a calibration.
     public init(ubmChecksum: String?, scoreNormalization: ScoreNormalizationMode, frontEnd: FrontEndOptions,
-                targetTrials: Int, nonTargetTrials: Int, segmentSeconds: [Double], source: String) {
+                targetTrials: Int, nonTargetTrials: Int, segmentSeconds: [Double], source: String,
+                tnormCohort: String? = nil, znormCohort: String? = nil) {
+        self.tnormCohort = tnormCohort
+        self.znormCohort = znormCohort
         self.ubmChecksum = ubmChecksum
         self.scoreNormalization = scoreNormalization
         self.frontEnd = frontEnd
@@ -62,7 +70,10 @@ public struct CalibrationProvenance: Codable, Sendable, Equatable {
 /// prior-weighted cross-entropy of the development trials, so LLRs can be decided with the
 /// Bayes threshold of any prior and costs.
 public struct Calibration: Codable, Sendable, Equatable {
-    public static let formatVersion = 1
+    /// 2 records the score normalisation's cohorts (`CalibrationProvenance.tnormCohort`,
+    /// `znormCohort`). Version-1 files still load: used on raw scores as before, refused with a
+    /// normalisation, whose cohort they do not name.
+    public static let formatVersion = 2
     /// Fewer development target (or non-target) trials than this are refused.
     public static let minimumTrials = 10
 
@@ -73,6 +84,10 @@ public struct Calibration: Codable, Sendable, Equatable {
     public var trainingPrior: Double
     public var provenance: CalibrationProvenance
     public var toolVersion: String
+    /// The format version of the file it was read from (`formatVersion` for a new one).
+    public internal(set) var fileVersion = Calibration.formatVersion
+
+    enum CodingKeys: String, CodingKey { case quality, weights, trainingPrior, provenance, toolVersion }
 
     /// The calibrated natural-log LLR of `score`.
     public func llr(score: Double, testSeconds: Double, enrolSeconds: Double) -> Double {
@@ -181,10 +196,12 @@ public struct Calibration: Codable, Sendable, Equatable {
         return x.allSatisfy(\.isFinite) ? x : nil
     }
 
-    /// Refuses scores this calibration was not trained for: another UBM, front end or score
-    /// normalisation (`what` names the models or scores in the message).
+    /// Refuses scores this calibration was not trained for: another UBM, front end, score
+    /// normalisation or normalisation cohort (`what` names the models or scores in the
+    /// message). `tnormCohort` and `znormCohort` are the cohorts' `ScoreSystem` checksums,
+    /// given when the normalisation uses them.
     public func check(ubmChecksum: String?, frontEnd: FrontEndOptions, scoreNormalization: ScoreNormalizationMode,
-                      what: String) throws(CalibrationError) {
+                      tnormCohort: String? = nil, znormCohort: String? = nil, what: String) throws(CalibrationError) {
         let p = provenance
         if p.ubmChecksum != ubmChecksum {
             throw .mismatch("was trained on scores against \(p.ubmChecksum.map { "the UBM with checksum \($0)" } ?? "no UBM (models trained by EM)"), but \(what) \(ubmChecksum.map { "are scored against the UBM with checksum \($0)" } ?? "have no UBM")")
@@ -194,6 +211,15 @@ public struct Calibration: Codable, Sendable, Equatable {
         }
         if p.scoreNormalization != scoreNormalization {
             throw .mismatch("was trained on \(p.scoreNormalization == .none ? "raw" : p.scoreNormalization.rawValue + "-normalised") scores, but \(what) are scored with \(scoreNormalization == .none ? "no normalisation" : scoreNormalization.rawValue)")
+        }
+        for (kind, uses, trained, given) in [("T-norm", scoreNormalization.usesTNorm, p.tnormCohort, tnormCohort),
+                                             ("Z-norm", scoreNormalization.usesZNorm, p.znormCohort, znormCohort)] where uses {
+            guard let trained else {
+                throw .mismatch("does not record which \(kind) cohort its scores were normalised with (\(fileVersion < 2 ? "a format-\(fileVersion) file, made before cohorts were recorded" : "none was recorded")), so it cannot be used with \(kind); fit it again")
+            }
+            if trained != given {
+                throw .mismatch("was trained on scores normalised (\(kind)) against another cohort (checksum \(trained)) than \(what) are normalised against (\(given.map { "cohort checksum \($0)" } ?? "no cohort"))")
+            }
         }
     }
 }
@@ -250,14 +276,16 @@ extension Calibration {
         let json = body[(text.utf8.distance(from: text.startIndex, to: newline) + 1)...]
         let d = JSONDecoder()
         d.keyDecodingStrategy = .custom { path in SnakeCaseKey(camelCaseOf: path[path.count - 1].stringValue) }
-        let c: Calibration
-        do { c = try d.decode(Calibration.self, from: Data(json)) } catch {
+        let decoded: Calibration
+        do { decoded = try d.decode(Calibration.self, from: Data(json)) } catch {
             var what = ""
             if case .keyNotFound(let k, _) = error as? DecodingError { what = ": \(k.stringValue) is missing" }
             if case .typeMismatch(_, let ctx) = error as? DecodingError { what = ": \(ctx.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type" }
             if case .dataCorrupted(let ctx) = error as? DecodingError { what = ": \(ctx.codingPath.map(\.stringValue).joined(separator: ".")) \(ctx.debugDescription)" }
             throw bad("its contents do not describe a calibration\(what)")
         }
+        var c = decoded
+        c.fileVersion = version
         let expected = c.quality == .none ? 2 : 6
         guard c.weights.count == expected, c.weights.allSatisfy(\.isFinite), c.trainingPrior > 0, c.trainingPrior < 1 else {
             throw bad("its weights do not fit its quality measure")

@@ -27,13 +27,16 @@ public enum ScoreReport {
         // when the evaluation had a calibration (its figures are the LLRs').
         let base = "file\tseconds\tstart\tmodel\tspeaker\ttarget\tscore\traw_score"
         let known = [base, base + "\ttest_seconds\tenrol_seconds", base + "\ttest_seconds\tenrol_seconds\tllr"]
-        guard let header = lines.first, let layout = known.firstIndex(of: header) else {
-            throw .badFile(name, line: 1, reason: "not the score file header")
+        // Leading "#" lines record the system the scores came from (`ScoreFileHeader`).
+        let comments = ScoreFileHeader.commentLines(lines)
+        _ = try ScoreFileHeader.parse(lines, name: name)
+        guard comments < lines.count, let layout = known.firstIndex(of: lines[comments]) else {
+            throw .badFile(name, line: comments + 1, reason: "not the score file header")
         }
         let columns = [8, 10, 11][layout]
         var out: [VerificationScore] = []
         out.reserveCapacity(lines.count - 1)
-        for (i, line) in lines.enumerated().dropFirst() {
+        for (i, line) in lines.enumerated().dropFirst(comments + 1) {
             let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             guard f.count == columns else { throw .badFile(name, line: i + 1, reason: "\(f.count) columns, not \(columns)") }
             let seconds: Double?

@@ -1,0 +1,96 @@
+import Foundation
+
+/// Content checksums that say which system made a set of scores: the models scored against,
+/// a T-norm cohort (models), a Z-norm cohort (utterances). A calibration records its cohorts'
+/// checksums, and a score file the whole system, so neither is used with scores made otherwise.
+public enum ScoreSystem {
+    /// The checksum of a set of models (enrolled speakers or a T-norm cohort): CRC-64 over
+    /// their names and content checksums (`SpeakerModel.checksumHex`), sorted, so it does not
+    /// depend on the order they were listed in nor on the files' names or dates.
+    public static func checksum(models: [SpeakerModel]) -> String {
+        combined(models.map { "\($0.speaker)\t\($0.checksumHex)" })
+    }
+
+    /// The checksum of a Z-norm cohort: CRC-64 over the sorted CRC-64s of the utterances'
+    /// bytes (and, for a part of a file, its start and end).
+    public static func checksum(utterances: [AudioSource]) throws -> String {
+        try combined(utterances.map { source -> String in
+            switch source {
+            case .file(let path): return String(format: "%016llx", try contentChecksum(path))
+            case .memory(let data, _): return String(format: "%016llx", CRC64.checksum(data))
+            case .segment(let path, let start, let end, _): return String(format: "%016llx %.6f %.6f", try contentChecksum(path), start, end)
+            }
+        })
+    }
+
+    static func contentChecksum(_ path: String) throws -> UInt64 {
+        guard let data = FileManager.default.contents(atPath: path) else { throw AudioError.unreadable(path, reason: "cannot be read") }
+        return CRC64.checksum(data)
+    }
+
+    static func combined(_ items: [String]) -> String {
+        String(format: "%016llx", CRC64.checksum(Array(items.sorted().joined(separator: "\n").utf8)))
+    }
+}
+
+/// What a score file (`evaluate --scores`) records about the system its scores came from, as
+/// `# key value` lines before its column header. Readers skip lines starting with `#` there.
+public struct ScoreFileHeader: Sendable, Equatable {
+    /// The UBM's content checksum; nil for models trained by EM.
+    public var ubmChecksum: String?
+    /// `ScoreSystem.checksum(models:)` of the enrolled models scored against.
+    public var modelsChecksum: String
+    public var scoreNormalization: ScoreNormalizationMode
+    /// `ScoreSystem.checksum(models:)` of the T-norm cohort, with T-norm or S-norm.
+    public var tnormCohort: String?
+    /// `ScoreSystem.checksum(utterances:)` of the Z-norm cohort, with Z-norm or S-norm.
+    public var znormCohort: String?
+
+    /// The header's first line, which tells it from other comments.
+    public static let firstLine = "# speakerid score file"
+
+    /// A header naming the system; the cohorts only with the normalisations that use them.
+    public init(ubmChecksum: String?, modelsChecksum: String, scoreNormalization: ScoreNormalizationMode,
+                tnormCohort: String? = nil, znormCohort: String? = nil) {
+        self.ubmChecksum = ubmChecksum
+        self.modelsChecksum = modelsChecksum
+        self.scoreNormalization = scoreNormalization
+        self.tnormCohort = tnormCohort
+        self.znormCohort = znormCohort
+    }
+
+    /// The header lines, each ending in a newline.
+    public var text: String {
+        var s = Self.firstLine + "\n"
+        s += "# ubm \(ubmChecksum ?? "none")\n"
+        s += "# models \(modelsChecksum)\n"
+        s += "# score_normalization \(scoreNormalization.rawValue)\n"
+        if let tnormCohort { s += "# tnorm_cohort \(tnormCohort)\n" }
+        if let znormCohort { s += "# znorm_cohort \(znormCohort)\n" }
+        return s
+    }
+
+    /// How many lines at the start of `lines` are comments (`#`), the header's or a user's.
+    public static func commentLines<S: StringProtocol>(_ lines: [S]) -> Int {
+        lines.prefix { $0.hasPrefix("#") }.count
+    }
+
+    /// The header recorded in a score file's leading comment lines; nil when they do not start
+    /// with `firstLine` (a score file written before it, or by other tools). Throws
+    /// `ScoreReportError.badFile` for a header that is there but cannot be read.
+    public static func parse<S: StringProtocol>(_ lines: [S], name: String) throws(ScoreReportError) -> ScoreFileHeader? {
+        let comments = lines.prefix { $0.hasPrefix("#") }.map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) }
+        guard comments.first == firstLine else { return nil }
+        var values: [String: String] = [:]
+        for (i, c) in comments.enumerated().dropFirst() {
+            let parts = c.dropFirst().trimmingCharacters(in: .whitespaces).split(separator: " ", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw .badFile(name, line: i + 1, reason: "a header line is not \"# key value\"") }
+            values[parts[0]] = parts[1]
+        }
+        guard let models = values["models"], let ubm = values["ubm"], let norm = values["score_normalization"].flatMap(ScoreNormalizationMode.init(rawValue:)) else {
+            throw .badFile(name, line: 1, reason: "the header lacks the ubm, models or score_normalization line")
+        }
+        return ScoreFileHeader(ubmChecksum: ubm == "none" ? nil : ubm, modelsChecksum: models, scoreNormalization: norm,
+                               tnormCohort: values["tnorm_cohort"], znormCohort: values["znorm_cohort"])
+    }
+}
