@@ -289,9 +289,8 @@ public struct ModelStore: Sendable {
     static func atomicWrite(_ bytes: [UInt8], to target: String, directory: String) throws(ModelStoreError) {
         removeStaleTemporaries(in: directory)
         let tmp = (directory as NSString).appendingPathComponent(".speakerid-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).tmp")
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        let fd = TemporaryFiles.create(tmp, mode: 0o644)
         guard fd >= 0 else { throw ModelStoreError.writeFailed(target, reason: String(cString: strerror(errno))) }
-        TemporaryFiles.register(tmp)
         defer { TemporaryFiles.unregister(tmp) }
         var ok = false
         defer { if !ok { close(fd); unlink(tmp) } }
