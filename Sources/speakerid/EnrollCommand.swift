@@ -36,6 +36,8 @@ struct EnrollCommand: AsyncParsableCommand {
     var adapt: MAPAdaptation.Parameters?
     @Flag(help: "With --speaker and --ubm: add the audio to the speaker's existing model (its enrolment statistics plus the new audio's, adapted again: the model enrolling on all of it at once gives). Files the model already holds are counted once.")
     var add = false
+    @Option(parsing: .unconditional, help: ArgumentHelp("Refuse to enrol a speaker with less speech than this, in seconds after the speech-activity detection (0-3600).", valueName: "s"))
+    var minSpeech = Enrollment.defaultMinimumSpeechSeconds
     @Argument(help: "Audio files or folders of the speaker (with --speaker).")
     var audio: [String] = []
     /// Sharded enrolment (issue #17): with --corpus, only the speakers of shard I of N.
@@ -53,6 +55,7 @@ struct EnrollCommand: AsyncParsableCommand {
         if add && (speaker == nil || ubm == nil) { throw ValidationError("--add goes with --speaker NAME and --ubm FILE (audio is added to a MAP-adapted model)") }
         if add && (relevance != nil || adapt != nil) { throw ValidationError("--add keeps the model's own --relevance and --adapt") }
         if sharding.shard != nil && corpus == nil { throw ValidationError("--shard splits a corpus's speakers: give --corpus DIR") }
+        if !(minSpeech >= 0 && minSpeech <= 3600) { throw ValidationError("--min-speech must be 0-3600 seconds") }
         if let r = relevance, !(r > 0 && r <= 1e6) { throw ValidationError("--relevance must be more than 0 and at most 1e6") }
         if ubm == nil {
             let mapOnly = [("--relevance", relevance != nil), ("--adapt", adapt != nil)].filter(\.1).map(\.0)
@@ -170,6 +173,12 @@ struct EnrollCommand: AsyncParsableCommand {
         }
         var warnings: [String] = notes
         var short: [(String, Double)] = []
+        // Audio added to a model (--add) joins the speech the model already holds.
+        for (s, _) in jobs where existing == nil {
+            let frames = perSpeaker[s]?.reduce(0) { $0 + $1.frames.rows } ?? 0
+            do { try enrollment.checkSpeech(speaker: s, frames: frames, minimumSeconds: minSpeech) }
+            catch { throw CLIError("\(error) (or lower --min-speech, now \(fmt(minSpeech, 2)) s)") }
+        }
         for (s, _) in jobs {
             let frames = perSpeaker[s]?.reduce(0) { $0 + $1.frames.rows } ?? 0
             let seconds = enrollment.speechSeconds(frames: frames)
@@ -177,7 +186,9 @@ struct EnrollCommand: AsyncParsableCommand {
             // component its 25 frames by construction (and measured better than smaller orders).
             if ubmModel == nil && !em.automaticOrder && enrollment.tooFewFrames(frames) {
                 let k = enrollment.options(frames: frames).components
-                warnings.append("speaker \(s.debugDescription) has only \(frames) speech frames (\(fmt(seconds, 1)) s) for \(k) components, fewer than \(Enrollment.framesPerComponent) per component; consider --components auto (\(Enrollment.automaticComponents(frames: frames)) for this speaker)")
+                let auto = Enrollment.automaticComponents(frames: frames)
+                let advice = auto < k ? "consider --components auto (\(auto) for this speaker)" : "add audio of the speaker"
+                warnings.append("speaker \(s.debugDescription) has only \(frames) speech frames (\(fmt(seconds, 1)) s) for \(k) components, \(frames / max(k, 1)) per component, fewer than \(Enrollment.framesPerComponent); " + advice)
             }
             if ubmModel != nil && seconds < Enrollment.recommendedSpeechSeconds { short.append((s, seconds)) }
         }
