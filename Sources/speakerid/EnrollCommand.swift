@@ -129,7 +129,9 @@ struct EnrollCommand: AsyncParsableCommand {
             // the same as in an enrolment of the whole corpus).
             jobs = try sharding.parsed().select(jobs)
         }
-        try store.prepareDirectory()
+        // Checked now, made when the first model is written: a failed enrolment leaves no
+        // empty models folder behind.
+        try store.checkDirectory()
         // --add: the speaker's model, and the files it already holds left out.
         var existing: SpeakerModel?
         if add, let s = jobs.first {
