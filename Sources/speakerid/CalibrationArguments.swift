@@ -7,11 +7,11 @@ import SpeakerID
 struct CalibrationArguments: ParsableArguments {
     @Option(help: ArgumentHelp("Calibration file (speakerid calibrate): scores become calibrated natural-log LLRs, decided at the Bayes threshold of --prior and the costs unless --threshold is given.", valueName: "file"))
     var calibration: String?
-    @Option(help: ArgumentHelp("Prior probability of the target speaker, for the Bayes threshold, posteriors and the detection cost.", valueName: "P"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Prior probability of the target speaker, for the Bayes threshold, posteriors and the detection cost.", valueName: "P"))
     var prior = 0.01
-    @Option(help: ArgumentHelp("Cost of a miss, for the Bayes threshold and the detection cost; the default is NIST SRE 2008's.", valueName: "C"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Cost of a miss, for the Bayes threshold and the detection cost; the default is NIST SRE 2008's.", valueName: "C"))
     var costMiss = 10.0
-    @Option(help: ArgumentHelp("Cost of a false alarm, for the Bayes threshold and the detection cost.", valueName: "C"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Cost of a false alarm, for the Bayes threshold and the detection cost.", valueName: "C"))
     var costFa = 1.0
 
     func validate() throws {

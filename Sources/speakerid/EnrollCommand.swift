@@ -30,7 +30,7 @@ struct EnrollCommand: AsyncParsableCommand {
     var json = false
     @Option(help: ArgumentHelp("MAP-adapt each speaker from this UBM (train-ubm) instead of training by EM; the front end is the UBM's.", valueName: "file"))
     var ubm: String?
-    @Option(help: ArgumentHelp("With --ubm: MAP relevance factor r (default: 16).", valueName: "r"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("With --ubm: MAP relevance factor r (default: 16).", valueName: "r"))
     var relevance: Double?
     @Option(help: ArgumentHelp("With --ubm: what MAP adapts, any of m (means), w (weights), v (variances) (default: m).", valueName: "mwv"))
     var adapt: MAPAdaptation.Parameters?
@@ -103,7 +103,7 @@ struct EnrollCommand: AsyncParsableCommand {
         var map = MAPAdaptation()
         map.relevance = relevance ?? 16
         map.parameters = adapt ?? .means
-        try map.validate()
+        do { try map.validate() } catch { throw ValidationError("\(error)") }
         let emOptions = try em.options()
         let enrollment = try Enrollment(frontEnd: fe, em: emOptions, order: em.automaticOrder ? .automatic : .fromOptions)
         let store = ModelStore(directory: models)

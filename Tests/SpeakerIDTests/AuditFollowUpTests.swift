@@ -98,4 +98,35 @@ struct AuditFollowUpTests {
         #expect(failed.status == 1, "\(failed.stderr)")
         #expect(!FileManager.default.fileExists(atPath: f.dir.file("fresh")), "\(failed.stderr)")
     }
+
+    // P9, P10. A negative number reaches the range check on every numeric option (never
+    // "Missing value"), and every out-of-range value is a usage error, exit 64, before any work.
+    @Test func everyRangeErrorIsAUsageErrorAndNegativesAreValues() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        try CLI.syntheticCorpus(dir)
+        let clip = dir.file("corpus/low/0.wav"), m = dir.file("m")
+        let cases: [([String], String)] = [
+            (["features", "--low-freq", "-5", clip], "band -5.0"),
+            (["features", "--vad-threshold", "-3", clip], "VAD threshold"),
+            (["features", "--frame-length", "-20", clip], "frame length -20"),
+            (["features", "--threads", "-2", clip], "--threads must be 1-1024"),
+            (["features", "--sample-rate", "0", clip], "sample rate 0"),
+            (["enroll", "--models", m, "--speaker", "x", "--components", "-4", clip], "components must be"),
+            (["enroll", "--models", m, "--speaker", "x", "--components", "1000000000", clip], "components must be"),
+            (["enroll", "--models", m, "--speaker", "x", "--seed", "-1", clip], "'-1'"),
+            (["enroll", "--models", m, "--speaker", "x", "--min-speech", "-1", clip], "--min-speech must be"),
+            (["train-ubm", "--corpus", dir.file("corpus") + ":all", "--components", "1000000000", "--out", dir.file("u.gmm")], "components must be"),
+            (["train-ubm", "--corpus", dir.file("corpus") + ":all", "--components", "-3", "--out", dir.file("u.gmm")], "components must be"),
+            (["identify", "--models", m, "--min-speech", "-1", clip], "--min-speech must be"),
+            (["identify", "--models", m, "--top", "-1", clip], "--top must be"),
+            (["evaluate-tracking", "--collar", "-1", "--reference", clip, "--hypothesis", clip], "--collar must be"),
+        ]
+        for (args, says) in cases {
+            let r = try CLI.run(args)
+            #expect(r.status == 64 && r.stderr.contains(says) && !r.stderr.contains("Missing value"), "\(args): \(r.status) \(r.stderr)")
+            #expect(r.stdout.isEmpty, "\(args): work was done: \(r.stdout)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: m) && !FileManager.default.fileExists(atPath: dir.file("u.gmm")))
+    }
 }
