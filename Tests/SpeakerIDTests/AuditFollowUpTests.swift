@@ -129,4 +129,42 @@ struct AuditFollowUpTests {
         }
         #expect(!FileManager.default.fileExists(atPath: m) && !FileManager.default.fileExists(atPath: dir.file("u.gmm")))
     }
+
+    // P11. The unclear messages, each now saying what is wrong in the user's terms.
+    @Test func unclearMessagesSayWhatIsWrong() throws {
+        let f = try NewUserTests.Fixture()
+        defer { f.dir.cleanup() }
+        let clip = f.clip("low", 0)
+        // A folder where a model file is expected.
+        let folderUBM = try CLI.run(["identify", "--models", f.adapted, "--ubm", f.dir.file("corpus"), clip])
+        #expect(folderUBM.status == 1 && folderUBM.stderr.contains("is a folder") && !folderUBM.stderr.contains("unreadable"), "\(folderUBM.stderr)")
+        try FileManager.default.createDirectory(atPath: f.adapted + "/odd.gmm", withIntermediateDirectories: true)
+        let folderModel = try CLI.run(["identify", "--models", f.adapted, "--ubm", f.ubm, clip])
+        #expect(folderModel.status == 1 && folderModel.stderr.contains("odd.gmm") && folderModel.stderr.contains("is a folder"), "\(folderModel.stderr)")
+        try FileManager.default.removeItem(atPath: f.adapted + "/odd.gmm")
+        // A models folder that does not exist.
+        let none = try CLI.run(["identify", "--models", f.dir.file("nosuchdir"), clip])
+        #expect(none.status == 1 && none.stderr.contains("no such models folder") && !none.stderr.contains("enrol speakers first"), "\(none.stderr)")
+        // A trial list that does not exist, or is a folder.
+        let eval = ["evaluate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus"), "--split", "all"]
+        let noTrials = try CLI.run(eval + ["--trials", f.dir.file("nosuch.txt")])
+        #expect(noTrials.status == 1 && noTrials.stderr.contains("no such file") && !noTrials.stderr.contains("(cannot be read)"), "\(noTrials.stderr)")
+        let dirTrials = try CLI.run(eval + ["--trials", f.dir.file("corpus")])
+        #expect(dirTrials.status == 1 && dirTrials.stderr.contains("is a folder") && !dirTrials.stderr.contains("(cannot be read)"), "\(dirTrials.stderr)")
+        // A WAV whose header gives sample rate 0.
+        var wav = try Data(contentsOf: URL(fileURLWithPath: clip))
+        wav.replaceSubrange(24..<28, with: Data([0, 0, 0, 0]))
+        try wav.write(to: URL(fileURLWithPath: f.dir.file("rate0.wav")))
+        let rate0 = try CLI.run(["features", "--summary", f.dir.file("rate0.wav")])
+        #expect(rate0.status == 1 && rate0.stderr.contains("rate0.wav") && rate0.stderr.contains("no sample rate")
+                && !rate0.stderr.contains("SF_INFO"), "\(rate0.stderr)")
+        // A protocol with only its header.
+        try FileManager.default.createDirectory(atPath: f.dir.file("hdr"), withIntermediateDirectories: true)
+        try Data("speaker\tpath\tsplit\n".utf8).write(to: URL(fileURLWithPath: f.dir.file("hdr/protocol.tsv")))
+        let hdr = try CLI.run(["enroll", "--models", f.dir.file("hm"), "--corpus", f.dir.file("hdr")])
+        #expect(hdr.status == 1 && hdr.stderr.contains("the protocol lists no files") && !hdr.stderr.contains("no audio files found"), "\(hdr.stderr)")
+        // Front-end differences in the names the JSON and the README use.
+        let rate = try CLI.run(["identify", "--models", f.adapted, "--ubm", f.ubm, "--sample-rate", "8000", clip])
+        #expect(rate.status != 0 && rate.stderr.contains("framing.sample_rate") && !rate.stderr.contains("sampleRate"), "\(rate.stderr)")
+    }
 }

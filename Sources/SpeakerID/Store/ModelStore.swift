@@ -8,6 +8,8 @@ import Darwin
 /// Why a models folder or model file cannot be used.
 public enum ModelStoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case noModels(String)
+    /// The models folder does not exist.
+    case noFolder(String)
     case notADirectory(String)
     case writeFailed(String, reason: String)
     case readFailed(String, reason: String)
@@ -24,6 +26,7 @@ public enum ModelStoreError: Error, Equatable, Sendable, CustomStringConvertible
 
     public var description: String {
         switch self {
+        case .noFolder(let d): return "\(d): no such models folder (enrol speakers into it first, or check the path)"
         case .noModels(let d): return "\(d): no speaker models (*.gmm) found; enrol speakers first"
         case .notADirectory(let d): return "\(d): is a file, not a folder"
         case .unlistable(let d, let r): return "\(d): the models folder cannot be listed (\(r))"
@@ -171,7 +174,7 @@ public struct ModelStore: Sendable {
         let p = path(for: name)
         if !FileManager.default.fileExists(atPath: p) {
             var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) else { throw .noModels(directory) }
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) else { throw .noFolder(directory) }
             guard isDir.boolValue else { throw .notADirectory(directory) }
             throw .notEnrolled(name.value, directory: directory, enrolled: enrolledNames())
         }
@@ -187,9 +190,16 @@ public struct ModelStore: Sendable {
     /// Reads and verifies one model file; `enrolmentStatistics` false leaves a MAP-adapted
     /// model's sufficient statistics (needed only to add audio) unread.
     public static func load(path: String, enrolmentStatistics: Bool = true) throws(ModelStoreError) -> SpeakerModel {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+            throw .readFailed(path, reason: "it is a folder, not a model file")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             if !FileManager.default.fileExists(atPath: path) { throw .readFailed(path, reason: "no such file") }
-            throw .readFailed(path, reason: "unreadable")
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            let why = fd < 0 ? describe(errno: errno) : "reading it failed"
+            if fd >= 0 { close(fd) }
+            throw .readFailed(path, reason: why)
         }
         do { return try ModelFile.decode([UInt8](data), name: path, enrolmentStatistics: enrolmentStatistics) } catch { throw .invalidFile(error) }
     }
@@ -197,7 +207,7 @@ public struct ModelStore: Sendable {
     /// Paths of every model file in the directory, sorted; other files are ignored.
     public func modelPaths() throws(ModelStoreError) -> [String] {
         var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) else { throw .noModels(directory) }
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) else { throw .noFolder(directory) }
         guard isDir.boolValue else { throw .notADirectory(directory) }
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
