@@ -618,7 +618,7 @@ func standardized(_ path: String) -> String { URL(fileURLWithPath: path).standar
 /// The system's reason why the file at `path` cannot be opened for reading.
 func systemReason(_ path: String) -> String {
     let fd = open(path, O_RDONLY)
-    if fd < 0 { return ModelStore.describe(errno: errno) }
+    if fd < 0 { return SystemErrors.describe(errno) }
     close(fd)
     return "reading it failed"
 }

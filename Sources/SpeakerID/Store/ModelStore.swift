@@ -138,20 +138,7 @@ public struct ModelStore: Sendable {
     }
 
     /// A system error number in the user's terms.
-    public static func describe(errno e: Int32) -> String {
-        switch e {
-        case EACCES, EPERM: return "permission denied"
-        case EROFS: return "read-only file system"
-        case ENOSPC: return "no space left on the device"
-        case EDQUOT: return "disk quota exceeded"
-        case ENOENT: return "no such file or folder"
-        case ENOTDIR: return "part of the path is a file, not a folder"
-        case EISDIR: return "is a folder"
-        default:
-            let s = String(cString: strerror(e))
-            return s.prefix(1).lowercased() + s.dropFirst()
-        }
-    }
+    public static func describe(errno e: Int32) -> String { SystemErrors.describe(e) }
 
     /// A system error's reason without Foundation's domain and code.
     static func reason(_ error: Error) -> String {
