@@ -8,6 +8,7 @@ import Darwin
 /// System error numbers in the user's terms, for messages about their files and folders
 /// (never Foundation's domains and codes).
 public enum SystemErrors {
+    /// `e` (an `errno` value) as a short phrase: "permission denied", "read-only file system".
     public static func describe(_ e: Int32) -> String {
         switch e {
         case EACCES, EPERM: return "permission denied"
