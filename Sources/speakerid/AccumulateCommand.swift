@@ -40,8 +40,9 @@ struct AccumulateCommand: AsyncParsableCommand {
         let quiet = common.quiet || json
         var cachePath: String?
         if let dir = framesCache {
-            do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
-                throw CLIError("\(dir): cannot create the frames cache folder (\(error.localizedDescription))")
+            if let problem = ModelStore.folderProblem(dir) { throw CLIError("\(dir): cannot write the frames cache (\(problem))") }
+            do { try ModelStore(directory: dir).prepareDirectory() } catch {
+                throw CLIError("\(dir): cannot create the frames cache folder (\(error))")
             }
             cachePath = (dir as NSString).appendingPathComponent("shard-\(shard.index)-of-\(shard.count).frames")
         }

@@ -10,7 +10,7 @@ struct BackgroundArguments: ParsableArguments {
     var corpus: [String]
     @Option(help: ArgumentHelp("Split of each corpus given without one; 'all' for every file.", valueName: "name"))
     var split = "background"
-    @Option(help: ArgumentHelp("Keep only every N-th speech frame of each recording.", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Keep only every N-th speech frame of each recording.", valueName: "N"))
     var keepEvery = 1
     @Flag(help: "Report unusable audio files and carry on with the rest (default: fail).")
     var skipBad = false

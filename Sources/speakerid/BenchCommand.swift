@@ -39,12 +39,12 @@ struct BenchFeatures: AsyncParsableCommand {
         commandName: "features",
         abstract: "Real-time factor of the MFCC front end, from decoded audio and from files on disk.")
 
-    @Option(help: "Seconds of audio (cut into 60-s files).") var seconds: Double = 600
-    @Option(help: "Sample rate in Hz.") var rate = 16000
-    @Option(help: "Worker threads.") var threads = 1
-    @Option(help: "Repetitions; the fastest is reported.") var repeats = 3
+    @Option(parsing: .unconditional, help: "Seconds of audio (cut into 60-s files).") var seconds: Double = 600
+    @Option(parsing: .unconditional, help: "Sample rate in Hz.") var rate = 16000
+    @Option(parsing: .unconditional, help: "Worker threads.") var threads = 1
+    @Option(parsing: .unconditional, help: "Repetitions; the fastest is reported.") var repeats = 3
     @Option(help: "Folder to write (or reuse) the benchmark WAV files in.") var audioDir: String?
-    @Option(help: "Random seed of the synthetic audio.") var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "Random seed of the synthetic audio.") var seed: UInt64 = 1
     @Flag(help: "JSON lines (the default; kept for symmetry with the other commands).") var json = false
 
     func run() async throws {
@@ -182,7 +182,7 @@ struct BenchScore: AsyncParsableCommand {
     @Option var dim = 39
     @Option var threads = 1
     @Option var seed: UInt64 = 1
-    @Option(help: "Score log-likelihood ratios of models adapted from one UBM with this top-C (0: exact); default: plain GMM scoring.")
+    @Option(parsing: .unconditional, help: "Score log-likelihood ratios of models adapted from one UBM with this top-C (0: exact); default: plain GMM scoring.")
     var topC: Int?
     @Option(help: ArgumentHelp("With --top-c: also write the synthetic UBM (ubm.gmm) and speaker models to this new folder, for timing identify on that many models (needs --dim 63, the default front end's).", valueName: "dir"))
     var writeModels: String?
@@ -288,10 +288,10 @@ struct BenchGEMM: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gemm", abstract: "GFLOP/s of OpenBLAS sgemm and of SpeakerID's own kernel (the one every product uses) on the scoring shape.")
 
-    @Option(help: "Frames per block (rows).") var rows = 256
-    @Option(help: "Components (columns).") var components = 64
-    @Option(help: "Inner dimension: 2D + 1 for D-dimensional features.") var inner = 79
-    @Option(help: "Seconds to run each.") var seconds = 1.0
+    @Option(parsing: .unconditional, help: "Frames per block (rows).") var rows = 256
+    @Option(parsing: .unconditional, help: "Components (columns).") var components = 64
+    @Option(parsing: .unconditional, help: "Inner dimension: 2D + 1 for D-dimensional features.") var inner = 79
+    @Option(parsing: .unconditional, help: "Seconds to run each.") var seconds = 1.0
 
     func run() throws {
         var rng = SeededRandom(seed: 3)

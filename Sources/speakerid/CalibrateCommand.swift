@@ -32,11 +32,11 @@ struct CalibrateCommand: AsyncParsableCommand {
     var out: String
     @Option(help: ArgumentHelp("Quality measures: none, or duration (log speech durations of test and enrolment).", valueName: "q"))
     var quality = CalibrationQuality.none
-    @Option(help: ArgumentHelp("Prior of the target speaker in the application. With the costs it sets the effective prior the development trials are weighted for.", valueName: "P"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Prior of the target speaker in the application. With the costs it sets the effective prior the development trials are weighted for.", valueName: "P"))
     var prior = 0.01
-    @Option(help: ArgumentHelp("Cost of a miss in the application; the default is NIST SRE 2008's.", valueName: "C"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Cost of a miss in the application; the default is NIST SRE 2008's.", valueName: "C"))
     var costMiss = 10.0
-    @Option(help: ArgumentHelp("Cost of a false alarm in the application.", valueName: "C"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Cost of a false alarm in the application.", valueName: "C"))
     var costFa = 1.0
     @Option(help: ArgumentHelp("Segment lengths in seconds to score as well as whole files, e.g. 1,2 (2).", valueName: "s,..."))
     var segmentSeconds = "1,2"

@@ -7,11 +7,11 @@ import SpeakerID
 struct CalibrationArguments: ParsableArguments {
     @Option(help: ArgumentHelp("Calibration file (speakerid calibrate): scores become calibrated natural-log LLRs, decided at the Bayes threshold of --prior and the costs unless --threshold is given.", valueName: "file"))
     var calibration: String?
-    @Option(name: .customLong("prior"), help: ArgumentHelp("Prior probability of the target speaker, for the Bayes threshold, posteriors and the detection cost (default: 0.01).", valueName: "P"))
+    @Option(name: .customLong("prior"), parsing: .unconditional, help: ArgumentHelp("Prior probability of the target speaker, for the Bayes threshold, posteriors and the detection cost (default: 0.01).", valueName: "P"))
     var priorGiven: Double?
-    @Option(name: .customLong("cost-miss"), help: ArgumentHelp("Cost of a miss, for the Bayes threshold and the detection cost (default: 10, NIST SRE 2008's).", valueName: "C"))
+    @Option(name: .customLong("cost-miss"), parsing: .unconditional, help: ArgumentHelp("Cost of a miss, for the Bayes threshold and the detection cost (default: 10, NIST SRE 2008's).", valueName: "C"))
     var costMissGiven: Double?
-    @Option(name: .customLong("cost-fa"), help: ArgumentHelp("Cost of a false alarm, for the Bayes threshold and the detection cost (default: 1).", valueName: "C"))
+    @Option(name: .customLong("cost-fa"), parsing: .unconditional, help: ArgumentHelp("Cost of a false alarm, for the Bayes threshold and the detection cost (default: 1).", valueName: "C"))
     var costFaGiven: Double?
 
     var prior: Double { priorGiven ?? 0.01 }

@@ -30,7 +30,7 @@ struct ClusterTrainUBMCommand: AsyncParsableCommand {
     var engine = "slurm"
     @OptionGroup var background: BackgroundArguments
     @OptionGroup var training: UBMTrainingArguments
-    @Option(help: ArgumentHelp("Shards of the corpus list: accumulate tasks per EM iteration.", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Shards of the corpus list: accumulate tasks per EM iteration.", valueName: "N"))
     var shards: Int
     @Option(help: ArgumentHelp("Work folder for job scripts, logs, models in training and statistics (kept for resuming).", valueName: "dir"))
     var work: String
@@ -50,7 +50,7 @@ struct ClusterTrainUBMCommand: AsyncParsableCommand {
     var framesOnDisk = false
     @Flag(help: "Decode the audio in every iteration instead of caching each shard's frames in --work/frames (about 90 MB per hour of speech).")
     var noFramesCache = false
-    @Option(help: ArgumentHelp("Seconds between queue polls while waiting.", valueName: "s"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seconds between queue polls while waiting.", valueName: "s"))
     var poll = 1.0
     @Flag(help: "Print a JSON summary.")
     var json = false

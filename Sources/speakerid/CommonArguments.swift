@@ -3,7 +3,7 @@ import SpeakerID
 
 /// The worker-thread count and quietness every command takes.
 struct CommonArguments: ParsableArguments {
-    @Option(help: ArgumentHelp("Worker threads (default: one per core).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Worker threads (default: one per core).", valueName: "n"))
     var threads: Int?
     @Flag(name: .shortAndLong, help: "No progress or warnings on standard error.")
     var quiet = false

@@ -11,9 +11,9 @@ struct DemoCorpusCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Corpus folder to write.", valueName: "dir"))
     var out = "corpora/demo"
-    @Option(help: ArgumentHelp("Seconds of enrolment audio per voice.", valueName: "s"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seconds of enrolment audio per voice.", valueName: "s"))
     var enrollSeconds: Double = 60
-    @Option(help: ArgumentHelp("Seconds of test audio per voice.", valueName: "s"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seconds of test audio per voice.", valueName: "s"))
     var testSeconds: Double = 180
     @Flag(help: "Print the package names and exit.")
     var packages = false

@@ -4,15 +4,15 @@ import SpeakerID
 /// The EM options of a speaker model trained without a UBM (enroll), each overriding the
 /// documented default.
 struct EMArguments: ParsableArguments {
-    @Option(help: ArgumentHelp("Gaussian components per speaker, or 'auto': the largest power of two with 25 speech frames per component, 4-128 (default: auto).", valueName: "K"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Gaussian components per speaker, or 'auto': the largest power of two with 25 speech frames per component, 4-128 (default: auto).", valueName: "K"))
     var components: ComponentsArgument?
-    @Option(help: ArgumentHelp("Maximum EM iterations (default: 10).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Maximum EM iterations (default: 10).", valueName: "n"))
     var iterations: Int?
-    @Option(help: ArgumentHelp("Stop when the average log-likelihood changes by less than this fraction (default: 1e-3).", valueName: "tol"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Stop when the average log-likelihood changes by less than this fraction (default: 1e-3).", valueName: "tol"))
     var tolerance: Double?
-    @Option(help: ArgumentHelp("Variance floor as a fraction of the data's global variance (default: 0.01).", valueName: "fraction"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Variance floor as a fraction of the data's global variance (default: 0.01).", valueName: "fraction"))
     var varianceFloor: Double?
-    @Option(help: ArgumentHelp("Random seed of the initialisation (default: 0).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Random seed of the initialisation (default: 0).", valueName: "n"))
     var seed: UInt64?
 
     var automaticOrder: Bool { components == nil || components == .automatic }
@@ -24,6 +24,9 @@ struct EMArguments: ParsableArguments {
          ("--seed", seed != nil)].filter(\.1).map(\.0)
     }
 
+    /// Checked when the command line is parsed, before any work.
+    func validate() throws { _ = try options() }
+
     func options() throws -> EMOptions {
         var o = EMOptions()
         if case .fixed(let k) = components { o.components = k }
@@ -31,7 +34,8 @@ struct EMArguments: ParsableArguments {
         if let v = tolerance { o.tolerance = v }
         if let v = varianceFloor { o.varianceFloor = v }
         if let v = seed { o.seed = v }
-        try o.validate()
+        // A value out of range is a usage error (exit 64), as the parser's own are.
+        do { try o.validate() } catch { throw ValidationError("\(error)") }
         return o
     }
 }

@@ -30,12 +30,14 @@ struct EnrollCommand: AsyncParsableCommand {
     var json = false
     @Option(help: ArgumentHelp("MAP-adapt each speaker from this UBM (train-ubm) instead of training by EM; the front end is the UBM's.", valueName: "file"))
     var ubm: String?
-    @Option(help: ArgumentHelp("With --ubm: MAP relevance factor r (default: 16).", valueName: "r"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("With --ubm: MAP relevance factor r (default: 16).", valueName: "r"))
     var relevance: Double?
     @Option(help: ArgumentHelp("With --ubm: what MAP adapts, any of m (means), w (weights), v (variances) (default: m).", valueName: "mwv"))
     var adapt: MAPAdaptation.Parameters?
     @Flag(help: "With --speaker and --ubm: add the audio to the speaker's existing model (its enrolment statistics plus the new audio's, adapted again: the model enrolling on all of it at once gives). Files the model already holds are counted once.")
     var add = false
+    @Option(parsing: .unconditional, help: ArgumentHelp("Refuse to enrol a speaker with less speech than this, in seconds after the speech-activity detection (0-3600).", valueName: "s"))
+    var minSpeech = Enrollment.defaultMinimumSpeechSeconds
     @Argument(help: "Audio files or folders of the speaker (with --speaker).")
     var audio: [String] = []
     /// Sharded enrolment (issue #17): with --corpus, only the speakers of shard I of N.
@@ -53,6 +55,7 @@ struct EnrollCommand: AsyncParsableCommand {
         if add && (speaker == nil || ubm == nil) { throw ValidationError("--add goes with --speaker NAME and --ubm FILE (audio is added to a MAP-adapted model)") }
         if add && (relevance != nil || adapt != nil) { throw ValidationError("--add keeps the model's own --relevance and --adapt") }
         if sharding.shard != nil && corpus == nil { throw ValidationError("--shard splits a corpus's speakers: give --corpus DIR") }
+        if !(minSpeech >= 0 && minSpeech <= 3600) { throw ValidationError("--min-speech must be 0-3600 seconds") }
         if let r = relevance, !(r > 0 && r <= 1e6) { throw ValidationError("--relevance must be more than 0 and at most 1e6") }
         if ubm == nil {
             let mapOnly = [("--relevance", relevance != nil), ("--adapt", adapt != nil)].filter(\.1).map(\.0)
@@ -100,7 +103,7 @@ struct EnrollCommand: AsyncParsableCommand {
         var map = MAPAdaptation()
         map.relevance = relevance ?? 16
         map.parameters = adapt ?? .means
-        try map.validate()
+        do { try map.validate() } catch { throw ValidationError("\(error)") }
         let emOptions = try em.options()
         let enrollment = try Enrollment(frontEnd: fe, em: emOptions, order: em.automaticOrder ? .automatic : .fromOptions)
         let store = ModelStore(directory: models)
@@ -126,7 +129,9 @@ struct EnrollCommand: AsyncParsableCommand {
             // the same as in an enrolment of the whole corpus).
             jobs = try sharding.parsed().select(jobs)
         }
-        try store.prepareDirectory()
+        // Checked now, made when the first model is written: a failed enrolment leaves no
+        // empty models folder behind.
+        try store.checkDirectory()
         // --add: the speaker's model, and the files it already holds left out.
         var existing: SpeakerModel?
         if add, let s = jobs.first {
@@ -170,6 +175,12 @@ struct EnrollCommand: AsyncParsableCommand {
         }
         var warnings: [String] = notes
         var short: [(String, Double)] = []
+        // Audio added to a model (--add) joins the speech the model already holds.
+        for (s, _) in jobs where existing == nil {
+            let frames = perSpeaker[s]?.reduce(0) { $0 + $1.frames.rows } ?? 0
+            do { try enrollment.checkSpeech(speaker: s, frames: frames, minimumSeconds: minSpeech) }
+            catch { throw CLIError("\(error) (or lower --min-speech, now \(fmt(minSpeech, 2)) s)") }
+        }
         for (s, _) in jobs {
             let frames = perSpeaker[s]?.reduce(0) { $0 + $1.frames.rows } ?? 0
             let seconds = enrollment.speechSeconds(frames: frames)
@@ -177,7 +188,9 @@ struct EnrollCommand: AsyncParsableCommand {
             // component its 25 frames by construction (and measured better than smaller orders).
             if ubmModel == nil && !em.automaticOrder && enrollment.tooFewFrames(frames) {
                 let k = enrollment.options(frames: frames).components
-                warnings.append("speaker \(s.debugDescription) has only \(frames) speech frames (\(fmt(seconds, 1)) s) for \(k) components, fewer than \(Enrollment.framesPerComponent) per component; consider --components auto (\(Enrollment.automaticComponents(frames: frames)) for this speaker)")
+                let auto = Enrollment.automaticComponents(frames: frames)
+                let advice = auto < k ? "consider --components auto (\(auto) for this speaker)" : "add audio of the speaker"
+                warnings.append("speaker \(s.debugDescription) has only \(frames) speech frames (\(fmt(seconds, 1)) s) for \(k) components, \(frames / max(k, 1)) per component, fewer than \(Enrollment.framesPerComponent); " + advice)
             }
             if ubmModel != nil && seconds < Enrollment.recommendedSpeechSeconds { short.append((s, seconds)) }
         }

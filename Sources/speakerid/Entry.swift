@@ -1,3 +1,4 @@
+import ArgumentParser
 import CKernels
 import SpeakerID
 
@@ -17,6 +18,21 @@ enum Entry {
             print("speakerid \(SpeakerIDVersion.current)\n\(ComputeReport.measure().text)")
             return
         }
-        await SpeakerIDCommand.main()
+        // As `SpeakerIDCommand.main()`, except that an error met once an interruption's
+        // cleanup has begun (the command's own temporary file removed under it) is the
+        // interruption's: the signal thread reports it and exits 128 + the signal, never
+        // "Error: ...", exit 1.
+        do {
+            var command = try SpeakerIDCommand.parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            Interruption.waitIfUnderWay()
+            SpeakerIDCommand.exit(withError: error)
+        }
+        Interruption.waitIfUnderWay()
     }
 }

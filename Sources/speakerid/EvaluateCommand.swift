@@ -111,16 +111,16 @@ struct EvaluateCommand: AsyncParsableCommand {
         if let scores { try Self.checkOutputFile(scores, option: "--scores") }
         if let report {
             var isDir: ObjCBool = false
-            if FileManager.default.fileExists(atPath: report, isDirectory: &isDir) {
-                if !isDir.boolValue { throw CLIError("\(report): is a file; --report takes a folder (report.html is written into it)") }
-                if !FileManager.default.isWritableFile(atPath: report) { throw CLIError("\(report): the report folder is not writable") }
-                let page = (report as NSString).appendingPathComponent("report.html")
-                if FileManager.default.fileExists(atPath: page, isDirectory: &isDir), isDir.boolValue {
-                    throw CLIError("\(page): is a folder; the report cannot be written")
-                }
-            } else {
-                try Self.checkOutputFile(report, option: "--report")
+            if FileManager.default.fileExists(atPath: report, isDirectory: &isDir), !isDir.boolValue {
+                throw CLIError("\(report): is a file; --report takes a folder (report.html is written into it)")
             }
+            let page = (report as NSString).appendingPathComponent("report.html")
+            if FileManager.default.fileExists(atPath: page, isDirectory: &isDir), isDir.boolValue {
+                throw CLIError("\(page): is a folder; the report cannot be written")
+            }
+            // The report's folder is made when the report is written; whether it can be is
+            // known now.
+            if let problem = ModelStore.folderProblem(report) { throw CLIError("\(report): cannot write the report (\(problem))") }
         }
     }
 
@@ -224,27 +224,28 @@ struct EvaluateCommand: AsyncParsableCommand {
             details.append(("segment normalisation", r.segmentNormalization.rawValue))
             let html = HTMLReport.render(r, title: "SpeakerID evaluation: \((corpus as NSString).lastPathComponent)", details: details)
             let path = (report as NSString).appendingPathComponent("report.html")
-            do { try ModelStore.writeAtomically(Array(html.utf8), to: path) }
+            do {
+                try ModelStore(directory: report).prepareDirectory()
+                try ModelStore.writeAtomically(Array(html.utf8), to: path)
+            }
             catch { throw CLIError("\(path): cannot write the report (\(error))") }
             Console.progress("report: \(path)", quiet: common.quiet)
         }
     }
 
     /// Refuses an output file that cannot be written, before any work: a folder of that name,
-    /// or a folder to write into that does not exist or is not writable.
+    /// a folder to write into that does not exist (it is not created: a typing error would
+    /// make a folder tree unseen), is a file, or does not take files.
     static func checkOutputFile(_ path: String, option: String) throws {
+        let what = ["--scores": "the scores file", "--report": "the report", "--out": "the output file", "--output": "the output file"][option] ?? "the output"
         var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
-            if isDir.boolValue { throw CLIError("\(path): is a folder; \(option) takes a file name") }
-            if !FileManager.default.isWritableFile(atPath: path) { throw CLIError("\(path): the file is not writable") }
-            return
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+            throw CLIError("\(path): is a folder; \(option) takes a file name")
         }
-        let dir = (path as NSString).deletingLastPathComponent
-        let folder = dir.isEmpty ? "." : dir
-        if !FileManager.default.fileExists(atPath: folder, isDirectory: &isDir) || !isDir.boolValue {
-            throw CLIError("\(path): the folder \(folder) does not exist")
+        do { _ = try ModelStore.prepareOutput(path) } catch {
+            if case .writeFailed(_, let reason) = error { throw CLIError("\(path): cannot write \(what) (\(reason))") }
+            throw CLIError("\(error)")
         }
-        if !FileManager.default.isWritableFile(atPath: folder) { throw CLIError("\(path): the folder \(folder) is not writable") }
     }
 
     /// One model per speaker of `entries` (T-norm cohort, held-out threshold and development

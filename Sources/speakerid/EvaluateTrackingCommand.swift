@@ -22,7 +22,7 @@ struct EvaluateTrackingCommand: AsyncParsableCommand {
     var reference: String
     @Option(help: ArgumentHelp("Hypothesis RTTM file (track --rttm), or a folder of them.", valueName: "path"))
     var hypothesis: String
-    @Option(help: ArgumentHelp("Seconds left out of scoring on each side of every reference boundary.", valueName: "s"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seconds left out of scoring on each side of every reference boundary.", valueName: "s"))
     var collar = 0.25
     @Option(help: ArgumentHelp("The reference's label for speakers nobody enrolled.", valueName: "label"))
     var unknownLabel = "unknown"

@@ -5,31 +5,31 @@ import SpeakerID
 /// Every MFCC front-end option, each overriding the documented default (or, for identify and
 /// evaluate, checked against the models' configuration).
 struct FrontEndArguments: ParsableArguments {
-    @Option(help: ArgumentHelp("Front-end sample rate in Hz; other rates are resampled (default: 16000).", valueName: "Hz"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Front-end sample rate in Hz; other rates are resampled (default: 16000).", valueName: "Hz"))
     var sampleRate: Int?
-    @Option(help: ArgumentHelp("Analysis window length in ms (default: 20).", valueName: "ms"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Analysis window length in ms (default: 20).", valueName: "ms"))
     var frameLength: Double?
-    @Option(help: ArgumentHelp("Frame hop in ms (default: 10).", valueName: "ms"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Frame hop in ms (default: 10).", valueName: "ms"))
     var frameShift: Double?
-    @Option(help: ArgumentHelp("Pre-emphasis coefficient, 0 to disable (default: 0.97).", valueName: "coef"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Pre-emphasis coefficient, 0 to disable (default: 0.97).", valueName: "coef"))
     var preEmphasis: Double?
-    @Option(help: ArgumentHelp("Number of triangular mel filters (default: 24).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Number of triangular mel filters (default: 24).", valueName: "n"))
     var filters: Int?
-    @Option(help: ArgumentHelp("Lower band edge in Hz, e.g. 300 for telephone speech (default: 20).", valueName: "Hz"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Lower band edge in Hz, e.g. 300 for telephone speech (default: 20).", valueName: "Hz"))
     var lowFreq: Double?
-    @Option(help: ArgumentHelp("Upper band edge in Hz, 0 for Nyquist, e.g. 3400 for telephone speech (default: 0).", valueName: "Hz"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Upper band edge in Hz, 0 for Nyquist, e.g. 3400 for telephone speech (default: 0).", valueName: "Hz"))
     var highFreq: Double?
-    @Option(help: ArgumentHelp("Cepstral coefficients c1..cN kept (default: 20).", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Cepstral coefficients c1..cN kept (default: 20).", valueName: "N"))
     var ceps: Int?
     @Option(help: ArgumentHelp("Energy term before c1: none, c0 or log-energy (default: c0).", valueName: "term"))
     var energy: EnergyTerm?
-    @Option(help: ArgumentHelp("Sinusoidal lifter parameter, 0 to disable (default: 0).", valueName: "Q"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Sinusoidal lifter parameter, 0 to disable (default: 0).", valueName: "Q"))
     var lifter: Double?
-    @Option(help: ArgumentHelp("0: statics; 1: + deltas; 2: + delta-deltas (default: 2).", valueName: "order"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("0: statics; 1: + deltas; 2: + delta-deltas (default: 2).", valueName: "order"))
     var deltas: Int?
-    @Option(help: ArgumentHelp("Delta regression half-window in frames (default: 2).", valueName: "frames"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Delta regression half-window in frames (default: 2).", valueName: "frames"))
     var deltaWindow: Int?
-    @Option(help: ArgumentHelp("Keep frames within this many dB of the loudest frame (default: 40).", valueName: "dB"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Keep frames within this many dB of the loudest frame (default: 40).", valueName: "dB"))
     var vadThreshold: Double?
     @Option(parsing: .unconditional, help: ArgumentHelp("Never keep frames below this mean power in dBFS (default: -90).", valueName: "dBFS"))
     var vadFloor: Double?
@@ -37,7 +37,7 @@ struct FrontEndArguments: ParsableArguments {
     var noVad = false
     @Option(help: ArgumentHelp("Per-utterance normalisation: none, mean, mean-variance or warp (default: mean).", valueName: "mode"))
     var normalize: NormalizationMode?
-    @Option(help: ArgumentHelp("Feature-warping window in seconds (default: 3).", valueName: "s"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Feature-warping window in seconds (default: 3).", valueName: "s"))
     var warpWindow: Double?
     @Option(help: ArgumentHelp("Resampler quality: best, medium or fastest (default: medium).", valueName: "q"))
     var resampleQuality: Resampler.Quality?
@@ -70,7 +70,8 @@ struct FrontEndArguments: ParsableArguments {
         if let v = normalize { o.normalization.mode = v }
         if let v = warpWindow { o.normalization.warpWindowSeconds = v }
         if let v = resampleQuality { o.resampleQuality = v }
-        try o.validate()
+        // A value out of range is a usage error (exit 64), as the parser's own are.
+        do { try o.validate() } catch { throw ValidationError("\(error)") }
         return o
     }
 

@@ -23,7 +23,7 @@ struct IdentifyCommand: AsyncParsableCommand {
     @OptionGroup var background: UBMArguments
     @Option(parsing: .unconditional, help: ArgumentHelp("With --ubm: answer '<unknown>' when the best (T-normed, with --tnorm-models) score is below this; may be negative.", valueName: "T"))
     var threshold: Double?
-    @Option(help: ArgumentHelp("Speakers listed per clip, best first.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Speakers listed per clip, best first.", valueName: "n"))
     var top = 5
     @OptionGroup var normalization: TNormArguments
     @OptionGroup var calibrationOptions: CalibrationArguments

@@ -46,6 +46,13 @@ enum Interruption {
     }
     nonisolated(unsafe) private static var stopper: (@Sendable (Int32) -> Void)?
 
+    /// Once an interruption's cleanup has begun, never returns: the signal thread is about to
+    /// say so and exit.
+    static func waitIfUnderWay() {
+        guard TemporaryFiles.cleanupBegun else { return }
+        while true { sleep(60) }
+    }
+
     private static func handle(_ sig: Int32) {
         lock.lock()
         let stop = stopper

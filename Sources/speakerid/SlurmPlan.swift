@@ -58,8 +58,9 @@ struct SlurmPlan {
             let p = path(d)
             var isDir: ObjCBool = false
             if FileManager.default.fileExists(atPath: p, isDirectory: &isDir), !isDir.boolValue { throw CLIError("\(p): is a file; --work needs a folder of its own") }
-            do { try FileManager.default.createDirectory(atPath: p, withIntermediateDirectories: true) } catch {
-                throw CLIError("\(self.work): cannot create the work folder (\(error.localizedDescription))")
+            if let problem = ModelStore.folderProblem(p) { throw CLIError("\(self.work): cannot write the work folder (\(problem))") }
+            do { try ModelStore(directory: p).prepareDirectory() } catch {
+                throw CLIError("\(self.work): cannot create the work folder (\(error))")
             }
         }
         guard FileManager.default.isWritableFile(atPath: self.work) else { throw CLIError("\(self.work): the work folder is not writable") }

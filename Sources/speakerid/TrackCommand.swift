@@ -159,11 +159,9 @@ struct TrackCommand: AsyncParsableCommand {
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) {
             if !isDir.boolValue { throw CLIError("--rttm \(dir): is a file; give a folder") }
-            return
         }
-        do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
-            throw CLIError("--rttm \(dir): cannot create the folder (\((error as NSError).localizedDescription))")
-        }
+        if let problem = ModelStore.folderProblem(dir) { throw CLIError("--rttm \(dir): cannot write the RTTM files (\(problem))") }
+        do { try ModelStore(directory: dir).prepareDirectory() } catch { throw CLIError("--rttm \(dir): cannot create the folder (\(error))") }
     }
 
     /// A segment as JSON.

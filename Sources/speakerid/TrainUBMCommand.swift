@@ -19,7 +19,7 @@ struct TrainUBMCommand: AsyncParsableCommand {
 
     @OptionGroup var background: BackgroundArguments
     @OptionGroup var training: UBMTrainingArguments
-    @Option(help: ArgumentHelp("Use every N-th frame per EM iteration.", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Use every N-th frame per EM iteration.", valueName: "N"))
     var subsample = 1
     @Flag(help: "Keep the frames in a temporary file next to --out (about 90 MB per hour of speech) and stream them in every EM iteration, instead of holding them in memory.")
     var framesOnDisk = false

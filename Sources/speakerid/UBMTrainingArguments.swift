@@ -3,21 +3,22 @@ import SpeakerID
 
 /// The EM options of a background model, as train-ubm takes them.
 struct UBMTrainingArguments: ParsableArguments {
-    @Option(help: ArgumentHelp("Gaussian components.", valueName: "K"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Gaussian components.", valueName: "K"))
     var components = 512
-    @Option(help: ArgumentHelp("Maximum EM iterations.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Maximum EM iterations.", valueName: "n"))
     var iterations = 10
-    @Option(help: ArgumentHelp("Relative change of the average log-likelihood to stop at.", valueName: "tol"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Relative change of the average log-likelihood to stop at.", valueName: "tol"))
     var tolerance = 1e-3
-    @Option(help: ArgumentHelp("Variance floor as a fraction of the data's global variance.", valueName: "fraction"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Variance floor as a fraction of the data's global variance.", valueName: "fraction"))
     var varianceFloor = 0.01
-    @Option(help: ArgumentHelp("Random seed of the initialisation.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Random seed of the initialisation.", valueName: "n"))
     var seed: UInt64 = 0
 
     func validate() throws {
         if iterations < 0 || iterations > 10_000 { throw ValidationError("--iterations must be 0-10000") }
         if !(tolerance >= 0 && tolerance.isFinite) { throw ValidationError("--tolerance must be a number >= 0") }
         if !(varianceFloor > 0 && varianceFloor < 1) { throw ValidationError("--variance-floor must be more than 0 and less than 1") }
+        _ = try options()
     }
 
     /// The EM options, checked.
@@ -28,7 +29,7 @@ struct UBMTrainingArguments: ParsableArguments {
         em.tolerance = tolerance
         em.varianceFloor = varianceFloor
         em.seed = seed
-        try em.validate()
+        do { try em.validate() } catch { throw ValidationError("\(error)") }
         return em
     }
 }

@@ -131,7 +131,7 @@ struct LibraryErrorTests {
             _ = try store.load(frank)
         } catch {
             let e: ModelStoreError = error
-            #expect(e == .noModels(dir.file("models")))
+            #expect(e == .noFolder(dir.file("models")))
         }
         let written = try store.save(model)
         #expect(written == store.path(for: try SpeakerName("dave")))

@@ -211,6 +211,10 @@ public final class AudioDecoder {
 
     private static func openError(_ name: String, message: String) -> AudioError {
         let lower = message.lowercased()
+        // libsndfile's words for a header that gives no sample rate or channel count.
+        if lower.contains("sf_info struct incomplete") {
+            return .notAudio(name, reason: "its header gives no sample rate or no channel count")
+        }
         if lower.contains("format") || lower.contains("recogni") || lower.contains("not supported") {
             return .notAudio(name, reason: message)
         }

@@ -126,6 +126,7 @@ public struct Corpus: Sendable {
             entries = try Self.parseProtocol(proto, root: root)
             notes = []
             hasProtocol = true
+            if entries.isEmpty { throw CorpusError.badRow(proto, line: 1, reason: "the protocol lists no files (only its header)") }
         } else {
             if let other = try Self.protocolLookalike(in: root) { throw CorpusError.misnamedProtocol(root, found: other) }
             let scan = try Self.scanFolders(root)
@@ -617,7 +618,7 @@ func standardized(_ path: String) -> String { URL(fileURLWithPath: path).standar
 /// The system's reason why the file at `path` cannot be opened for reading.
 func systemReason(_ path: String) -> String {
     let fd = open(path, O_RDONLY)
-    if fd < 0 { return String(cString: strerror(errno)) }
+    if fd < 0 { return SystemErrors.describe(errno) }
     close(fd)
     return "reading it failed"
 }

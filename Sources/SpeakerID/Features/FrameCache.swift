@@ -209,9 +209,8 @@ public struct FrameCache: Sendable {
         tail.appendLE(frames.values.withUnsafeBytes { Self.bodyChecksum($0) })
         let dir = (path as NSString).deletingLastPathComponent
         let tmp = ((dir.isEmpty ? "." : dir) as NSString).appendingPathComponent(".speakerid-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).tmp")
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        let fd = TemporaryFiles.create(tmp, mode: 0o644)
         guard fd >= 0 else { throw FrameCacheError.io(path, "create: " + String(cString: strerror(errno))) }
-        TemporaryFiles.register(tmp)
         defer { TemporaryFiles.unregister(tmp) }
         var ok = false
         defer { if !ok { close(fd); unlink(tmp) } }

@@ -95,9 +95,8 @@ public struct FrameFile: FrameSource {
             self.columns = columns
             accumulator = ColumnAccumulator(columns: columns)
             exact = MomentAccumulator(columns: columns)
-            fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            fd = TemporaryFiles.create(path, mode: 0o600)
             guard fd >= 0 else { throw FrameFileError.io(path, "create: " + String(cString: strerror(errno))) }
-            TemporaryFiles.register(path)
         }
 
         /// Appends the rows of `m`.

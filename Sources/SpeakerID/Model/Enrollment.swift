@@ -62,9 +62,21 @@ public struct Enrollment: Sendable {
     /// Seconds of speech in `frames` speech frames.
     public func speechSeconds(frames: Int) -> Double { Double(frames) * frontEnd.options.framing.frameShiftMs / 1000 }
 
-    /// Frames per component below which a warning is due: a diagonal Gaussian in D dimensions
-    /// has 2D + 1 parameters, and each wants a few frames.
-    public func tooFewFrames(_ frames: Int) -> Bool { frames < options(frames: frames).components * 2 * frontEnd.options.dimension }
+    /// Whether `frames` speech frames give the model's order fewer than `framesPerComponent`
+    /// frames per component (the minimum the automatic order keeps to).
+    public func tooFewFrames(_ frames: Int) -> Bool { frames < options(frames: frames).components * Self.framesPerComponent }
+
+    /// Seconds of speech below which no speaker is enrolled, unless the caller sets another
+    /// minimum: 100 frames at the default 10-ms hop, the `framesPerComponent` frames of each
+    /// of the smallest automatic order's 4 components. A 50-ms clip (4 frames) was enrolled
+    /// before there was a minimum.
+    public static let defaultMinimumSpeechSeconds = 1.0
+
+    /// Refuses `speaker` when `frames` speech frames hold less than `minimumSeconds` of speech.
+    public func checkSpeech(speaker: String, frames: Int, minimumSeconds: Double) throws(EnrollmentError) {
+        let seconds = speechSeconds(frames: frames)
+        if seconds < minimumSeconds { throw .tooLittleSpeech(speaker, seconds: seconds, minimum: minimumSeconds) }
+    }
 
     /// Normalised speech frames of each file, pooled in file order.
     public func trainingFrames(_ features: [SpeechFeatures]) -> FeatureMatrix? {
@@ -206,12 +218,17 @@ public enum EnrollmentError: Error, Equatable, Sendable, CustomStringConvertible
     case background(ModelError)
     /// The task was cancelled before the model was made.
     case cancelled
+    /// The speaker's audio holds less speech (seconds, after the speech-activity detection)
+    /// than the minimum.
+    case tooLittleSpeech(String, seconds: Double, minimum: Double)
 
     public var description: String {
         switch self {
         case .model(let s, let e): return "speaker \(s.debugDescription): \(e)"
         case .background(let e): return "background model: \(e)"
         case .cancelled: return "enrolment was cancelled"
+        case .tooLittleSpeech(let s, let seconds, let minimum):
+            return "speaker \(s.debugDescription) has only \(String(format: "%.2f", seconds)) s of speech (after the speech-activity detection), less than the \(String(format: "%g", minimum)) s needed to enrol; add audio of the speaker"
         case .trainedByEM(let s):
             return "speaker \(s.debugDescription) was trained by EM, which cannot take more audio exactly; enrol the speaker again with all the recordings (the model lists the ones it has)"
         case .otherUBM(let s): return "speaker \(s.debugDescription) was adapted from another UBM"

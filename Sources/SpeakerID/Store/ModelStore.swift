@@ -8,6 +8,8 @@ import Darwin
 /// Why a models folder or model file cannot be used.
 public enum ModelStoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case noModels(String)
+    /// The models folder does not exist.
+    case noFolder(String)
     case notADirectory(String)
     case writeFailed(String, reason: String)
     case readFailed(String, reason: String)
@@ -24,12 +26,13 @@ public enum ModelStoreError: Error, Equatable, Sendable, CustomStringConvertible
 
     public var description: String {
         switch self {
+        case .noFolder(let d): return "\(d): no such models folder (enrol speakers into it first, or check the path)"
         case .noModels(let d): return "\(d): no speaker models (*.gmm) found; enrol speakers first"
-        case .notADirectory(let d): return "\(d): not a directory"
+        case .notADirectory(let d): return "\(d): is a file, not a folder"
         case .unlistable(let d, let r): return "\(d): the models folder cannot be listed (\(r))"
         case .invalidFile(let e): return e.description
         case .invalidName(let e): return e.description
-        case .writeFailed(let p, let r): return "\(p): could not write model (\(r))"
+        case .writeFailed(let p, let r): return "\(p): cannot be written (\(r))"
         case .readFailed(let p, let r): return "\(p): could not read model (\(r))"
         case .incompatible(let p, let r): return "\(p): \(r)"
         case .nameMismatch(let p, let s): return "\(p): file name does not match the speaker it holds (\(s.debugDescription)); was it renamed?"
@@ -86,21 +89,56 @@ public struct ModelStore: Sendable {
         }
     }
 
-    /// Checks the models folder can be written to, creating it if needed: a path that is a
-    /// file, or a folder that cannot be created or written, is refused before any work.
+    /// Checks the models folder can be written to, creating it (and the folders above it) if
+    /// needed: a path that is a file, or a folder that cannot be created or written, is refused
+    /// before any work.
     public func prepareDirectory() throws(ModelStoreError) {
+        try checkDirectory()
         var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) {
-            guard isDir.boolValue else { throw .notADirectory(directory) }
-        } else {
+        if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) {
             do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-                throw .writeFailed(directory, reason: "cannot create the models folder: " + Self.reason(error))
+                throw .writeFailed(directory, reason: "cannot create the folder: " + Self.reason(error))
             }
         }
-        guard FileManager.default.isWritableFile(atPath: directory) else {
-            throw .writeFailed(directory, reason: "the models folder is not writable")
-        }
     }
+
+    /// As `prepareDirectory()`, but creates nothing: a folder that does not exist yet passes
+    /// when it could be created (its nearest existing parent is a folder that can be written).
+    public func checkDirectory() throws(ModelStoreError) {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), !isDir.boolValue { throw .notADirectory(directory) }
+        if let problem = Self.folderProblem(directory) { throw .writeFailed(directory, reason: problem) }
+    }
+
+    /// Why files cannot be written into `folder` (or `folder` be created, when it does not
+    /// exist), in the user's terms, or nil when they can. Creates nothing that stays: whether
+    /// the folder (or its nearest existing parent) takes files is tried with a file that is
+    /// removed at once, since permission bits say nothing for root or on read-only mounts.
+    public static func folderProblem(_ folder: String) -> String? {
+        var isDir: ObjCBool = false
+        var existing = folder.isEmpty ? "." : folder
+        while !FileManager.default.fileExists(atPath: existing, isDirectory: &isDir) {
+            let up = (existing as NSString).deletingLastPathComponent
+            if up == existing || up.isEmpty { existing = up.isEmpty ? "." : up; _ = FileManager.default.fileExists(atPath: existing, isDirectory: &isDir); break }
+            existing = up
+        }
+        if !isDir.boolValue { return "\(existing) is a file, not a folder" }
+        let probe = (existing as NSString).appendingPathComponent(".speakerid-\(getpid())-\(UInt64.random(in: 0...UInt64.max))-probe.tmp")
+        let fd = TemporaryFiles.create(probe, mode: 0o600)
+        guard fd >= 0 else {
+            let e = errno
+            if e == EINTR { return nil }  // being interrupted: the signal says so
+            if e == ENOENT { return "the folder \(existing) does not take new files" }
+            return "cannot write in the folder \(existing): " + describe(errno: e)
+        }
+        close(fd)
+        unlink(probe)
+        TemporaryFiles.unregister(probe)
+        return nil
+    }
+
+    /// A system error number in the user's terms.
+    public static func describe(errno e: Int32) -> String { SystemErrors.describe(e) }
 
     /// A system error's reason without Foundation's domain and code.
     static func reason(_ error: Error) -> String {
@@ -123,7 +161,7 @@ public struct ModelStore: Sendable {
         let p = path(for: name)
         if !FileManager.default.fileExists(atPath: p) {
             var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) else { throw .noModels(directory) }
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) else { throw .noFolder(directory) }
             guard isDir.boolValue else { throw .notADirectory(directory) }
             throw .notEnrolled(name.value, directory: directory, enrolled: enrolledNames())
         }
@@ -139,9 +177,16 @@ public struct ModelStore: Sendable {
     /// Reads and verifies one model file; `enrolmentStatistics` false leaves a MAP-adapted
     /// model's sufficient statistics (needed only to add audio) unread.
     public static func load(path: String, enrolmentStatistics: Bool = true) throws(ModelStoreError) -> SpeakerModel {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+            throw .readFailed(path, reason: "it is a folder, not a model file")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             if !FileManager.default.fileExists(atPath: path) { throw .readFailed(path, reason: "no such file") }
-            throw .readFailed(path, reason: "unreadable")
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            let why = fd < 0 ? describe(errno: errno) : "reading it failed"
+            if fd >= 0 { close(fd) }
+            throw .readFailed(path, reason: why)
         }
         do { return try ModelFile.decode([UInt8](data), name: path, enrolmentStatistics: enrolmentStatistics) } catch { throw .invalidFile(error) }
     }
@@ -149,7 +194,7 @@ public struct ModelStore: Sendable {
     /// Paths of every model file in the directory, sorted; other files are ignored.
     public func modelPaths() throws(ModelStoreError) -> [String] {
         var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) else { throw .noModels(directory) }
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) else { throw .noFolder(directory) }
         guard isDir.boolValue else { throw .notADirectory(directory) }
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
@@ -175,11 +220,13 @@ public struct ModelStore: Sendable {
         }
         let dir = (path as NSString).deletingLastPathComponent
         let folder = dir.isEmpty ? "." : dir
-        let store = ModelStore(directory: folder)
-        do { try store.prepareDirectory() } catch {
-            if case .notADirectory = error { throw .writeFailed(path, reason: "\(folder) is a file, not a folder") }
-            throw error
+        if !FileManager.default.fileExists(atPath: folder, isDirectory: &isDir) {
+            // A file's folder is not created: a typing error would make a folder tree unseen.
+            if let problem = folderProblem(folder), problem.hasSuffix("is a file, not a folder") { throw .writeFailed(path, reason: problem) }
+            throw .writeFailed(path, reason: "the folder \(folder) does not exist")
         }
+        if !isDir.boolValue { throw .writeFailed(path, reason: "\(folder) is a file, not a folder") }
+        if let problem = folderProblem(folder) { throw .writeFailed(path, reason: problem) }
         return folder
     }
 
@@ -289,9 +336,8 @@ public struct ModelStore: Sendable {
     static func atomicWrite(_ bytes: [UInt8], to target: String, directory: String) throws(ModelStoreError) {
         removeStaleTemporaries(in: directory)
         let tmp = (directory as NSString).appendingPathComponent(".speakerid-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).tmp")
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        let fd = TemporaryFiles.create(tmp, mode: 0o644)
         guard fd >= 0 else { throw ModelStoreError.writeFailed(target, reason: String(cString: strerror(errno))) }
-        TemporaryFiles.register(tmp)
         defer { TemporaryFiles.unregister(tmp) }
         var ok = false
         defer { if !ok { close(fd); unlink(tmp) } }
