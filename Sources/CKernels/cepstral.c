@@ -76,8 +76,7 @@ typedef float v16u __attribute__((ext_vector_type(16), aligned(4), may_alias));
 #define STORE16(p, v) (*(v16u *)(p) = (v))
 
 SPK_CLONES
-void spk_cep_prepare(const spk_cep_tables *t, const float *samples, long shift, int n, float *fft_in,
-                     float *energy) {
+void spk_cep_prepare(const spk_cep_tables *t, const float *const *frames, int n, float *fft_in, float *energy) {
     const int L = t->frame_length;
     const float pre = t->pre_emphasis;
     const float *w = t->window;
@@ -87,7 +86,7 @@ void spk_cep_prepare(const spk_cep_tables *t, const float *samples, long shift, 
     for (int f0 = 0; f0 < n; f0 += G) {
         const int g = n - f0 < G ? n - f0 : G;
         const float *x[G];
-        for (int q = 0; q < G; q++) x[q] = samples + (long)(f0 + (q < g ? q : 0)) * shift;  // past n: repeat
+        for (int q = 0; q < G; q++) x[q] = frames[f0 + (q < g ? q : 0)];  // past n: repeat
         float mean[G] = {0};
         if (t->remove_dc) {
             // Eight partial sums, ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)), then the tail.
@@ -201,6 +200,40 @@ void spk_cep_finish(const spk_cep_tables *t, const float *spectra, int n, float 
             float c[LANES];
             STORE16(c, t->lifter ? acc[q] * t->lifter[r0 + q] : acc[q]);
             for (int f = 0; f < n; f++) out[f * ld + r0 + q] = c[f];
+        }
+    }
+}
+
+SPK_CLONES
+void spk_deltas(const float *in, long T, long S, long order, long W, float scale, float *out) {
+    const long C = S * (order + 1);
+    for (long t = 0; t < T; t++) memcpy(out + t * C, in + t * S, sizeof(float) * (size_t)S);
+    for (long level = 1; level <= order; level++) {
+        const long inOff = (level - 1) * S, outOff = level * S;
+        for (long t = 0; t < T; t++) {
+            float *row = out + t * C + outOff;
+            // Rows t + n and t - n, the first and last rows repeated at the edges; each
+            // column's sum runs over n = 1...W in order from zero, then is scaled.
+            long j = 0;
+            for (; j + 16 <= S; j += 16) {
+                float acc[16] = {0};
+                for (long n = 1; n <= W; n++) {
+                    const float *a = out + (t + n < T - 1 ? t + n : T - 1) * C + inOff + j;
+                    const float *b = out + (t - n > 0 ? t - n : 0) * C + inOff + j;
+                    const float fn = (float)n;
+                    for (int q = 0; q < 16; q++) acc[q] += fn * (a[q] - b[q]);
+                }
+                for (int q = 0; q < 16; q++) row[j + q] = acc[q] * scale;
+            }
+            for (; j < S; j++) {
+                float acc = 0;
+                for (long n = 1; n <= W; n++) {
+                    const float a = out[(t + n < T - 1 ? t + n : T - 1) * C + inOff + j];
+                    const float b = out[(t - n > 0 ? t - n : 0) * C + inOff + j];
+                    acc += (float)n * (a - b);
+                }
+                row[j] = acc * scale;
+            }
         }
     }
 }

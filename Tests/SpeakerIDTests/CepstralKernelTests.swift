@@ -300,3 +300,78 @@ final class SwiftCepstralReference {
         return energy > 0 ? 10 * log10(energy / Double(L)) : -.infinity
     }
 }
+
+/// Deltas (`spk_deltas`) and the framer's handling of blocks, against what they replaced.
+struct DeltasAndFramingTests {
+    /// The Swift loops Deltas.append ran before `spk_deltas` (commit 4a259b3).
+    static func swiftDeltas(_ input: FeatureMatrix, order: Int, window: Int) -> FeatureMatrix {
+        if order == 0 { return input }
+        let T = input.rows, S = input.columns, C = S * (order + 1)
+        var out = [Float](repeating: 0, count: T * C)
+        let denom = Float(2 * (1...window).reduce(0) { $0 + $1 * $1 })
+        for t in 0..<T { for j in 0..<S { out[t * C + j] = input.values[t * S + j] } }
+        for level in 1...order {
+            let inOff = (level - 1) * S, outOff = level * S
+            let scale = 1 / denom
+            for t in 0..<T {
+                let row = t * C + outOff
+                for j in 0..<S { out[row + j] = 0 }
+                for n in 1...window {
+                    let a = min(t + n, T - 1) * C + inOff, b = max(t - n, 0) * C + inOff
+                    let fn = Float(n)
+                    for j in 0..<S { out[row + j] += fn * (out[a + j] - out[b + j]) }
+                }
+                for j in 0..<S { out[row + j] *= scale }
+            }
+        }
+        return FeatureMatrix(rows: T, columns: C, values: out)
+    }
+
+    /// Bit for bit the previous loops, for column counts below, at and above 16 lanes, short
+    /// inputs (fewer rows than the window) and every order and several windows.
+    @Test func deltasGiveTheBitsOfThePreviousSwiftLoops() {
+        var r = SeededRandom(seed: 21)
+        for (T, S) in [(0, 21), (1, 21), (3, 5), (40, 16), (57, 21), (33, 17), (20, 40), (9, 1)] {
+            var m = FeatureMatrix(rows: T, columns: S)
+            for t in 0..<T { for j in 0..<S { m[t, j] = Float(r.nextGaussian() * 10) } }
+            for order in 0...3 {
+                for window in [1, 2, 3, 10] {
+                    let new = Deltas.append(to: m, order: order, window: window)
+                    let old = Self.swiftDeltas(m, order: order, window: window)
+                    #expect(new.rows == old.rows && new.columns == old.columns)
+                    #expect(new.values.map(\.bitPattern) == old.values.map(\.bitPattern), "T \(T) S \(S) order \(order) window \(window)")
+                }
+            }
+        }
+    }
+
+    /// Audio pushed in blocks of any size (one sample, less than a hop, between a hop and a
+    /// frame, several frames) gives the frames and powers of the whole signal pushed at once,
+    /// and keeps the same samples for the next frame.
+    @Test func blocksOfAnySizeGiveTheFramesOfOneBlock() throws {
+        var o = FrontEndOptions()
+        o.cepstral.energy = .logEnergy
+        let t = try CepstralTransform(options: o)
+        let x = CepstralKernelTests.signal(rate: o.framing.sampleRate, seed: 8)
+        let whole = Framer(transform: t)
+        whole.push(x)
+        let (wholeFrames, wholePower) = whole.takeNewFrames()
+        #expect(wholeFrames.rows == (x.count - o.framing.frameLength) / o.framing.frameShift + 1)
+        var r = SeededRandom(seed: 3)
+        for sizes in [[1], [7, 159, 160, 161], [319, 320, 321], [8192], [1, 2000, 3, 40000]] {
+            let framer = Framer(transform: t)
+            var at = 0, i = 0
+            while at < x.count {
+                let n = min(x.count - at, sizes[i % sizes.count] + (sizes.count > 1 ? Int(r.next() % 3) : 0))
+                framer.push(Array(x[at..<(at + n)]))
+                at += n
+                i += 1
+            }
+            let (frames, power) = framer.takeNewFrames()
+            #expect(frames.rows == wholeFrames.rows, "blocks \(sizes)")
+            #expect(frames.values.map(\.bitPattern) == wholeFrames.values.map(\.bitPattern), "blocks \(sizes): features differ")
+            #expect(power.map(\.bitPattern) == wholePower.map(\.bitPattern), "blocks \(sizes): powers differ")
+            #expect(framer.pending == whole.pending, "blocks \(sizes): kept samples differ")
+        }
+    }
+}

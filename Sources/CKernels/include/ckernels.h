@@ -75,11 +75,10 @@ typedef struct spk_cep_tables {
     const float *lifter;       ///< R weights, or NULL for none
 } spk_cep_tables;
 
-/// For f in 0..<n, the frame of L samples at samples + f * shift: its energy after DC removal
-/// (sum of squares, four partial sums) to energy[f], and its DC-removed, pre-emphasised,
-/// windowed samples to fft_in + f * fft_size (the first L floats; the rest is left alone).
-void spk_cep_prepare(const spk_cep_tables *t, const float *samples, long shift, int n, float *fft_in,
-                     float *energy);
+/// For f in 0..<n, the frame of L samples at frames[f]: its energy after DC removal (sum of
+/// squares, four partial sums) to energy[f], and its DC-removed, pre-emphasised, windowed
+/// samples to fft_in + f * fft_size (the first L floats; the rest is left alone).
+void spk_cep_prepare(const spk_cep_tables *t, const float *const *frames, int n, float *fft_in, float *energy);
 
 /// For f in 0..<n (n <= SPK_CEP_LANES), from the f-th spectrum of `spectra` (bins interleaved
 /// complex values each): power spectrum, mel energies (two partial sums, floored), their logs
@@ -88,4 +87,9 @@ void spk_cep_prepare(const spk_cep_tables *t, const float *samples, long shift, 
 /// (filters * SPK_CEP_LANES floats) receives the log mel energies, logmel[m * SPK_CEP_LANES + f].
 void spk_cep_finish(const spk_cep_tables *t, const float *spectra, int n, float *power, float *logmel,
                     float *out, long ld);
+
+/// Regression deltas (Deltas.append): out (T x S(order + 1), row-major) gets the T x S statics
+/// `in`, then `order` levels of d_t = scale * sum_{n=1..W} n (c_{t+n} - c_{t-n}) of the level
+/// before, the first and last rows repeated at the edges; each sum in order of n from zero.
+void spk_deltas(const float *in, long T, long S, long order, long W, float scale, float *out);
 #endif

@@ -88,6 +88,8 @@ final class CepstralAnalyzer {
     /// The batch's log mel energies, filter-major (filters x batch).
     private let logMel: UnsafeMutableBufferPointer<Float>
     private let energies: UnsafeMutableBufferPointer<Float>
+    /// The first sample of each frame of a batch.
+    private let frameStarts: UnsafeMutableBufferPointer<UnsafePointer<Float>?>
     /// The lane of the last frame analysed, for `mel`.
     private var lastSlot = 0
 
@@ -119,6 +121,7 @@ final class CepstralAnalyzer {
         power = Self.copy([Float](repeating: 0, count: bins * Self.batch))
         logMel = Self.copy([Float](repeating: 0, count: M * Self.batch))
         energies = Self.copy([Float](repeating: 0, count: Self.batch))
+        frameStarts = Self.copy([UnsafePointer<Float>?](repeating: nil, count: Self.batch))
         tables = .allocate(capacity: 1)
         tables.initialize(to: spk_cep_tables(
             frame_length: Int32(L), fft_size: Int32(fftSize), bins: Int32(bins), filters: Int32(M),
@@ -135,6 +138,7 @@ final class CepstralAnalyzer {
         for p in [window, melWeights, dct, lifter, power, logMel, energies] { p.deallocate() }
         melFirstBin.deallocate()
         melOffset.deallocate()
+        frameStarts.deallocate()
     }
 
     /// Analyses `count` frames starting every `shift` samples from `samples`, writing each
@@ -142,14 +146,27 @@ final class CepstralAnalyzer {
     /// to `powerDB`.
     func analyze(_ samples: UnsafePointer<Float>, count: Int, shift: Int,
                  out: UnsafeMutablePointer<Float>, powerDB: UnsafeMutablePointer<Double>) {
+        analyze(head: samples, headCount: 0, samples, count: count, shift: shift, out: out, powerDB: powerDB)
+    }
+
+    /// Analyses `headCount` frames starting every `shift` samples from `head`, then `count`
+    /// frames every `shift` samples from `samples`, in one run of batches (so that frames from
+    /// two buffers share FFT batches), writing rows of `out` and `powerDB` in that order.
+    func analyze(head: UnsafePointer<Float>, headCount: Int, _ samples: UnsafePointer<Float>, count: Int, shift: Int,
+                 out: UnsafeMutablePointer<Float>, powerDB: UnsafeMutablePointer<Double>) {
         let dim = t.options.staticDimension
         let first = energyTerm == .logEnergy ? 1 : 0
         let spectra = UnsafeRawPointer(fft.output).assumingMemoryBound(to: Float.self)
-        let e = energies.baseAddress!
+        let e = energies.baseAddress!, starts = frameStarts.baseAddress!
+        let total = headCount + count
         var start = 0
-        while start < count {
-            let n = min(Self.batch, count - start)
-            spk_cep_prepare(tables, samples + start * shift, shift, Int32(n), fft.input, e)
+        while start < total {
+            let n = min(Self.batch, total - start)
+            for i in 0..<n {
+                let f = start + i
+                starts[i] = f < headCount ? head + f * shift : samples + (f - headCount) * shift
+            }
+            spk_cep_prepare(tables, starts, Int32(n), fft.input, e)
             fft.execute()
             let rows = out + start * dim
             spk_cep_finish(tables, spectra, Int32(n), power.baseAddress!, logMel.baseAddress!, rows + first, dim)
