@@ -375,3 +375,29 @@ struct DeltasAndFramingTests {
         }
     }
 }
+
+/// The decoder's mono path (one copy and a bitwise finiteness check per block).
+struct DecoderBlockTests {
+    /// Infinities and NaNs anywhere in a block are refused; the largest, smallest and subnormal
+    /// finite values and negative zero come back unchanged.
+    @Test func nonFiniteValuesAreRefusedAndExtremeFiniteOnesKept() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let extremes: [Float] = [.greatestFiniteMagnitude, -.greatestFiniteMagnitude, .leastNormalMagnitude,
+                                 .leastNonzeroMagnitude, -.leastNonzeroMagnitude, -0.0, 1, -1]
+        var ok = sine(200, seconds: 1, rate: 16000)
+        for (i, v) in extremes.enumerated() { ok[AudioDecoder.blockFrames - 4 + i] = v }
+        try AudioWriter.write(ok, sampleRate: 16000, to: dir.file("ok.wav"), format: .wavFloat)
+        let back = try AudioDecoder(path: dir.file("ok.wav")).readAll()
+        #expect(back.map(\.bitPattern) == ok.map(\.bitPattern))
+        for (k, bad) in [Float.infinity, -.infinity, .nan, -.nan].enumerated() {
+            for at in [0, 9000, ok.count - 1] {
+                var x = ok
+                x[at] = bad
+                let path = dir.file("bad\(k)-\(at).wav")
+                try AudioWriter.write(x, sampleRate: 16000, to: path, format: .wavFloat)
+                #expect(throws: AudioError.nonFiniteSamples(path), "\(bad) at \(at)") { try AudioDecoder(path: path).readAll() }
+            }
+        }
+    }
+}
