@@ -189,6 +189,41 @@ struct CepstralKernelTests {
     }
 }
 
+/// Every build of the kernels, not only this CPU's: Tests/Kernels/same_bits.sh compiles
+/// cepstral.c once per x86-64 instruction set this CPU can run (and at -O0, and with its
+/// target_clones) and runs the same driver against each build.
+struct CepstralKernelBuildTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    static var clang: String? {
+        #if arch(x86_64) && os(Linux)
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        return path.split(separator: ":").map { "\($0)/clang" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        #else
+        return nil
+        #endif
+    }
+
+    @Test(.enabled(if: clang != nil, "needs clang on an x86-64 Linux machine"))
+    func everyInstructionSetBuildGivesTheSameBits() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = [Self.repository.appendingPathComponent("Tests/Kernels/same_bits.sh").path]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(p.terminationStatus == 0, "same_bits.sh failed: \(text)")
+        let hashes = text.split(separator: "\n").compactMap { $0.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) }
+        print("cepstral kernels, per build:\n\(text)", terminator: "")
+        #expect(hashes.count >= 4, "builds run: \(text)")
+        #expect(Set(hashes).count == 1, "the builds disagree:\n\(text)")
+    }
+}
+
 /// The Swift loops CepstralAnalyzer ran before its arithmetic moved to C (commit 4a259b3), kept
 /// verbatim as the reference the kernels must reproduce bit for bit.
 final class SwiftCepstralReference {
