@@ -57,4 +57,47 @@ double spk_fma_loop(int path, long iterations, float *sink);
 /// Makes glibc serve large blocks from the heap and keep freed memory for reuse (see
 /// Sources/speakerid/main.swift for why). No-op elsewhere.
 void spk_tune_malloc(void);
+
+// ---------------------------------------------------------------------------------------------
+// MFCC front end (cepstral.c): the per-frame arithmetic around FFTW, for batches of up to
+// SPK_CEP_LANES frames. The same bits on every CPU path, and the same as one frame at a time.
+
+/// Frames per batch of `spk_cep_finish` (the FFT batch of CepstralAnalyzer).
+enum { SPK_CEP_LANES = 16 };
+
+/// A front end's precomputed tables and settings (CepstralTransform), borrowed, not owned.
+typedef struct spk_cep_tables {
+    int frame_length;          ///< L, samples a frame
+    int fft_size;              ///< floats between frames in the FFT input
+    int bins;                  ///< fft_size / 2 + 1: complex values between frames in the FFT output
+    int filters;               ///< M mel filters
+    int rows;                  ///< R cepstral coefficients computed (c0 first when requested)
+    int remove_dc;             ///< nonzero: subtract each frame's mean first
+    float pre_emphasis;
+    float log_floor;           ///< mel energies below it are raised to it before the log
+    const float *window;       ///< L weights
+    const float *mel_weights;  ///< every filter's weights, end to end
+    const int *mel_first_bin;  ///< M: each filter's first FFT bin
+    const int *mel_offset;     ///< M + 1: each filter's first weight in mel_weights; [M] = total
+    const float *dct;          ///< M x R, row m: filter m's weight in each coefficient
+    const float *lifter;       ///< R weights, or NULL for none
+} spk_cep_tables;
+
+/// For f in 0..<n, the frame of L samples at frames[f]: its energy after DC removal (sum of
+/// squares, four partial sums) to energy[f], and its DC-removed, pre-emphasised, windowed
+/// samples to fft_in + f * fft_size (the first L floats; the rest is left alone).
+void spk_cep_prepare(const spk_cep_tables *t, const float *const *frames, int n, float *fft_in, float *energy);
+
+/// For f in 0..<n (n <= SPK_CEP_LANES), from the f-th spectrum of `spectra` (bins interleaved
+/// complex values each): power spectrum, mel energies (two partial sums, floored), their logs
+/// (Cephes' logf, as VectorMath.log), DCT-II (summed over the filters in order) and lifter; the
+/// R coefficients to out + f * ld. `power` is scratch of bins * SPK_CEP_LANES floats; `logmel`
+/// (filters * SPK_CEP_LANES floats) receives the log mel energies, logmel[m * SPK_CEP_LANES + f].
+void spk_cep_finish(const spk_cep_tables *t, const float *spectra, int n, float *power, float *logmel,
+                    float *out, long ld);
+
+/// Regression deltas (Deltas.append): out (T x S(order + 1), row-major) gets the T x S statics
+/// `in`, then `order` levels of d_t = scale * sum_{n=1..W} n (c_{t+n} - c_{t-n}) of the level
+/// before, the first and last rows repeated at the edges; each sum in order of n from zero.
+void spk_deltas(const float *in, long T, long S, long order, long W, float scale, float *out);
 #endif

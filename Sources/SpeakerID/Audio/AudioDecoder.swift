@@ -139,11 +139,12 @@ public final class AudioDecoder {
         var finite = true
         interleaved.withUnsafeBufferPointer { src in
             if channels == 1 {
-                for i in 0..<n {
-                    let v = src[i]
-                    if !v.isFinite { finite = false }
-                    out.append(v)
-                }
+                // One copy, and a branch-free check that vectorises: adding 1 to an exponent
+                // field of all ones (infinity, NaN) carries into the top bit.
+                out.append(contentsOf: src[0..<n])
+                var carry: UInt32 = 0
+                for i in 0..<n { carry |= (src[i].bitPattern & 0x7F80_0000) &+ 0x0080_0000 }
+                finite = carry & 0x8000_0000 == 0
             } else {
                 let scale = 1 / Float(channels)
                 for i in 0..<n {

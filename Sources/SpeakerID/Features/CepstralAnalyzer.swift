@@ -1,3 +1,4 @@
+import CKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -62,29 +63,38 @@ public struct CepstralTransform: Sendable {
 /// One thread's working state for computing static cepstra frame by frame, with no
 /// allocation per frame.
 ///
-/// The transform's tables are copied into raw buffers owned by the analyzer: reading them
-/// through Swift arrays of a shared value would retain and release each array on every frame,
-/// which costs more than the arithmetic of the smaller steps.
+/// The arithmetic is the C kernels of `Sources/CKernels/cepstral.c` (compiled for AVX-512, AVX2
+/// and baseline, the same bits on each): `spk_cep_prepare` removes the DC, measures the energy,
+/// pre-emphasises and windows a batch of frames into the FFT input, FFTW transforms the batch,
+/// and `spk_cep_finish` turns the spectra into cepstra, 16 frames a vector. The transform's
+/// tables are copied into raw buffers owned by the analyzer, which the kernels borrow.
 final class CepstralAnalyzer {
     let t: CepstralTransform
-    /// Frames transformed per FFT call.
-    static let batch = 16
+    /// Frames transformed per FFT call (the lanes of `spk_cep_finish`).
+    static let batch = Int(SPK_CEP_LANES)
 
     private let fft: FFTBuffers
-    private let L: Int, bins: Int, M: Int, rows: Int, fftSize: Int
-    private let preEmphasis: Float, removeDC: Bool, logFloor: Float, logFloorD: Double
-    private let energyTerm: EnergyTerm, useLifter: Bool
+    private let L: Int, M: Int, logFloorD: Double
+    private let energyTerm: EnergyTerm
+    private let tables: UnsafeMutablePointer<spk_cep_tables>
     private let window: UnsafeMutableBufferPointer<Float>
     private let melWeights: UnsafeMutableBufferPointer<Float>
-    private let melFirstBin: UnsafeMutableBufferPointer<Int>
-    private let melOffset: UnsafeMutableBufferPointer<Int>
+    private let melFirstBin: UnsafeMutableBufferPointer<Int32>
+    private let melOffset: UnsafeMutableBufferPointer<Int32>
     private let dct: UnsafeMutableBufferPointer<Float>
     private let lifter: UnsafeMutableBufferPointer<Float>
+    /// Scratch: the batch's power spectra, bin-major (bins x batch).
     private let power: UnsafeMutableBufferPointer<Float>
+    /// The batch's log mel energies, filter-major (filters x batch).
     private let logMel: UnsafeMutableBufferPointer<Float>
+    private let energies: UnsafeMutableBufferPointer<Float>
+    /// The first sample of each frame of a batch.
+    private let frameStarts: UnsafeMutableBufferPointer<UnsafePointer<Float>?>
+    /// The lane of the last frame analysed, for `mel`.
+    private var lastSlot = 0
 
     /// Log mel energies of the last analysed frame (read by tests).
-    var mel: [Float] { Array(logMel) }
+    var mel: [Float] { (0..<M).map { logMel[$0 * Self.batch + lastSlot] } }
 
     private static func copy<T>(_ a: [T]) -> UnsafeMutableBufferPointer<T> {
         let p = UnsafeMutableBufferPointer<T>.allocate(capacity: max(a.count, 1))
@@ -97,30 +107,38 @@ final class CepstralAnalyzer {
         let o = transform.options
         fft = FFTBuffers(plan: transform.plan)
         L = o.framing.frameLength
-        fftSize = o.framing.fftSize
-        bins = fftSize / 2 + 1
+        let fftSize = o.framing.fftSize, bins = fftSize / 2 + 1
         M = o.filterbank.filters
-        rows = transform.dctRows
-        preEmphasis = Float(o.framing.preEmphasis)
-        removeDC = o.framing.removeDCOffset
-        logFloor = Float(o.filterbank.logFloor)
         logFloorD = o.filterbank.logFloor
         energyTerm = o.cepstral.energy
-        useLifter = o.cepstral.lifter > 0
         window = Self.copy(transform.window)
         melWeights = Self.copy(transform.melWeights)
-        melFirstBin = Self.copy(transform.melFirstBin)
-        melOffset = Self.copy(transform.melOffset)
+        // Bins and offsets are below fftSize x filters: FrontEndOptions.validate bounds both.
+        melFirstBin = Self.copy(transform.melFirstBin.map { Int32($0) })
+        melOffset = Self.copy(transform.melOffset.map { Int32($0) })
         dct = Self.copy(transform.dctTransposed)
         lifter = Self.copy(transform.lifter)
-        power = Self.copy([Float](repeating: 0, count: bins))
-        logMel = Self.copy([Float](repeating: 0, count: M))
+        power = Self.copy([Float](repeating: 0, count: bins * Self.batch))
+        logMel = Self.copy([Float](repeating: 0, count: M * Self.batch))
+        energies = Self.copy([Float](repeating: 0, count: Self.batch))
+        frameStarts = Self.copy([UnsafePointer<Float>?](repeating: nil, count: Self.batch))
+        tables = .allocate(capacity: 1)
+        tables.initialize(to: spk_cep_tables(
+            frame_length: Int32(L), fft_size: Int32(fftSize), bins: Int32(bins), filters: Int32(M),
+            rows: Int32(transform.dctRows), remove_dc: o.framing.removeDCOffset ? 1 : 0,
+            pre_emphasis: Float(o.framing.preEmphasis), log_floor: Float(o.filterbank.logFloor),
+            window: window.baseAddress, mel_weights: melWeights.baseAddress,
+            mel_first_bin: melFirstBin.baseAddress, mel_offset: melOffset.baseAddress,
+            dct: dct.baseAddress, lifter: o.cepstral.lifter > 0 ? lifter.baseAddress : nil))
     }
 
     deinit {
-        for p in [window, melWeights, dct, lifter, power, logMel] { p.deallocate() }
+        tables.deinitialize(count: 1)
+        tables.deallocate()
+        for p in [window, melWeights, dct, lifter, power, logMel, energies] { p.deallocate() }
         melFirstBin.deallocate()
         melOffset.deallocate()
+        frameStarts.deallocate()
     }
 
     /// Analyses `count` frames starting every `shift` samples from `samples`, writing each
@@ -128,93 +146,44 @@ final class CepstralAnalyzer {
     /// to `powerDB`.
     func analyze(_ samples: UnsafePointer<Float>, count: Int, shift: Int,
                  out: UnsafeMutablePointer<Float>, powerDB: UnsafeMutablePointer<Double>) {
+        analyze(head: samples, headCount: 0, samples, count: count, shift: shift, out: out, powerDB: powerDB)
+    }
+
+    /// Analyses `headCount` frames starting every `shift` samples from `head`, then `count`
+    /// frames every `shift` samples from `samples`, in one run of batches (so that frames from
+    /// two buffers share FFT batches), writing rows of `out` and `powerDB` in that order.
+    func analyze(head: UnsafePointer<Float>, headCount: Int, _ samples: UnsafePointer<Float>, count: Int, shift: Int,
+                 out: UnsafeMutablePointer<Float>, powerDB: UnsafeMutablePointer<Double>) {
         let dim = t.options.staticDimension
-        var energies = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
-        withUnsafeMutableBytes(of: &energies) { raw in
-            let e = raw.baseAddress!.assumingMemoryBound(to: Double.self)
-            var start = 0
-            while start < count {
-                let n = min(Self.batch, count - start)
-                for i in 0..<n { e[i] = prepare(frame: samples + (start + i) * shift, slot: i) }
-                fft.execute()
-                for i in 0..<n { powerDB[start + i] = finish(slot: i, energy: e[i], out: out + (start + i) * dim) }
-                start += n
+        let first = energyTerm == .logEnergy ? 1 : 0
+        let spectra = UnsafeRawPointer(fft.output).assumingMemoryBound(to: Float.self)
+        let e = energies.baseAddress!, starts = frameStarts.baseAddress!
+        let total = headCount + count
+        var start = 0
+        while start < total {
+            let n = min(Self.batch, total - start)
+            for i in 0..<n {
+                let f = start + i
+                starts[i] = f < headCount ? head + f * shift : samples + (f - headCount) * shift
             }
+            spk_cep_prepare(tables, starts, Int32(n), fft.input, e)
+            fft.execute()
+            let rows = out + start * dim
+            spk_cep_finish(tables, spectra, Int32(n), power.baseAddress!, logMel.baseAddress!, rows + first, dim)
+            for i in 0..<n {
+                let energy = Double(e[i])
+                if first == 1 { rows[i * dim] = Float(log(max(energy, logFloorD))) }
+                powerDB[start + i] = energy > 0 ? 10 * log10(energy / Double(L)) : -.infinity
+            }
+            lastSlot = n - 1
+            start += n
         }
     }
 
-    /// Analyses the single frame at `frame` (for tests).
+    /// Analyses the single frame at `frame` (for tests); returns its mean power in dBFS.
     func analyze(frame: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) -> Double {
-        let e = prepare(frame: frame, slot: 0)
-        fft.execute()
-        return finish(slot: 0, energy: e, out: out)
-    }
-
-    /// Removes the DC offset, pre-emphasises and windows one frame into FFT input `slot`;
-    /// returns the frame's energy (after DC removal, before pre-emphasis).
-    ///
-    /// Every loop is written to vectorise: partial sums instead of one running sum, the
-    /// pre-emphasis read from memory rather than carried.
-    @inline(__always)
-    private func prepare(frame: UnsafePointer<Float>, slot: Int) -> Double {
-        let mean: Float = removeDC ? VectorMath.sum(frame, count: L) / Float(L) : 0
-        var e0: Float = 0, e1: Float = 0, e2: Float = 0, e3: Float = 0
-        var n = 0
-        while n + 4 <= L {
-            let a = frame[n] - mean, b = frame[n + 1] - mean, c = frame[n + 2] - mean, d = frame[n + 3] - mean
-            e0 += a * a; e1 += b * b; e2 += c * c; e3 += d * d
-            n += 4
-        }
-        while n < L {
-            let a = frame[n] - mean
-            e0 += a * a
-            n += 1
-        }
-        // y[n] = (x[n] - m) - pre (x[n-1] - m) = x[n] - pre x[n-1] - m (1 - pre); the first
-        // sample is pre-emphasised against itself.
-        let pre = preEmphasis, bias = mean * (1 - pre)
-        let inp = fft.input + slot * fftSize, w = window.baseAddress!
-        inp[0] = (frame[0] * (1 - pre) - bias) * w[0]
-        for n in 1..<L { inp[n] = (frame[n] - pre * frame[n - 1] - bias) * w[n] }
-        return Double((e0 + e1) + (e2 + e3))
-    }
-
-    /// Power spectrum, log mel energies and cepstra of transformed `slot` into `out`; returns
-    /// the frame's mean power in dBFS (-inf for digital silence).
-    @inline(__always)
-    private func finish(slot: Int, energy: Double, out: UnsafeMutablePointer<Float>) -> Double {
-        let c = UnsafeMutableRawPointer(fft.output + slot * bins).assumingMemoryBound(to: Float.self)
-        let p = power.baseAddress!
-        for k in 0..<bins { p[k] = c[2 * k] * c[2 * k] + c[2 * k + 1] * c[2 * k + 1] }
-        let e = logMel.baseAddress!, w = melWeights.baseAddress!
-        for m in 0..<M {
-            let wp = w + melOffset[m], pp = p + melFirstBin[m]
-            let count = melOffset[m + 1] - melOffset[m]
-            var s0: Float = 0, s1: Float = 0
-            var j = 0
-            while j + 2 <= count {
-                s0 += wp[j] * pp[j]
-                s1 += wp[j + 1] * pp[j + 1]
-                j += 2
-            }
-            if j < count { s0 += wp[j] * pp[j] }
-            e[m] = max(s0 + s1, logFloor)
-        }
-        for m in 0..<M { e[m] = VectorMath.log(e[m]) }
-        var dst = out
-        if energyTerm == .logEnergy {
-            out[0] = Float(log(max(energy, logFloorD)))
-            dst = out + 1
-        }
-        let R = rows, d = dct.baseAddress!
-        for r in 0..<R { dst[r] = 0 }
-        for m in 0..<M {
-            let em = e[m], col = d + m * R
-            for r in 0..<R { dst[r] += col[r] * em }
-        }
-        if useLifter {
-            for r in 0..<R { dst[r] *= lifter[r] }
-        }
-        return energy > 0 ? 10 * log10(energy / Double(L)) : -.infinity
+        var db = 0.0
+        analyze(frame, count: 1, shift: L, out: out, powerDB: &db)
+        return db
     }
 }

@@ -195,6 +195,8 @@ final class Framer {
     private let length: Int, shift: Int, staticDim: Int
     /// Samples received but not yet consumed by a frame (fewer than one frame's worth plus a hop).
     private(set) var pending: [Float] = []
+    /// `pending` and the first samples of a block, for the frames that straddle the two.
+    private var stitch: [Float] = []
     private var statics: FeatureMatrix
     private var power: [Double] = []
     private var samples = 0
@@ -217,25 +219,54 @@ final class Framer {
         precondition(shift <= length, "Framer: frame shift longer than the frame (FrontEndOptions.validate refuses it)")
     }
 
+    /// Analyses every frame that `block` completes. Frames that start in `pending` are read from
+    /// a copy of it followed by the block's first samples (less than two frames' worth); the rest
+    /// straight from the block, which is not copied. What the next frames need is kept.
     func push(_ block: [Float]) {
         samples += block.count
-        pending.append(contentsOf: block)
-        let available = pending.count >= length ? (pending.count - length) / shift + 1 : 0
-        if available == 0 { return }
+        let held = pending.count, total = held + block.count
+        let available = total >= length ? (total - length) / shift + 1 : 0
+        if available == 0 {
+            pending.append(contentsOf: block)
+            return
+        }
         let firstPower = power.count
         power.append(contentsOf: repeatElement(0, count: available))
         if !keepFeatures && scratch.rows < available { _ = scratch.appendZeroRows(available - scratch.rows) }
         let first = keepFeatures ? statics.appendZeroRows(available) : 0
+        // Frames 0..<straddling start in `pending` (frame i starts at i * shift, counted from its first sample).
+        let straddling = min(available, (held + shift - 1) / shift)
+        if straddling > 0 {
+            let reach = max(0, min(block.count, (straddling - 1) * shift + length - held))
+            stitch.removeAll(keepingCapacity: true)
+            stitch.append(contentsOf: pending)
+            stitch.append(contentsOf: block[0..<reach])
+        }
         func run(_ out: UnsafeMutableBufferPointer<Float>) {
-            pending.withUnsafeBufferPointer { p in
-                power.withUnsafeMutableBufferPointer { db in
-                    analyzer.analyze(p.baseAddress!, count: available, shift: shift,
-                                     out: out.baseAddress! + first * staticDim, powerDB: db.baseAddress! + firstPower)
+            guard let o = out.baseAddress else { return }
+            power.withUnsafeMutableBufferPointer { db in
+                guard let p = db.baseAddress else { return }
+                stitch.withUnsafeBufferPointer { st in
+                    block.withUnsafeBufferPointer { b in
+                        // Either buffer may be empty only when none of its frames is read.
+                        guard let s = st.baseAddress ?? b.baseAddress, let bs = b.baseAddress ?? st.baseAddress else { return }
+                        let rest = available - straddling
+                        analyzer.analyze(head: s, headCount: straddling, rest > 0 ? bs + (straddling * shift - held) : bs,
+                                         count: rest, shift: shift, out: o + first * staticDim, powerDB: p + firstPower)
+                    }
                 }
             }
         }
         if keepFeatures { statics.withUnsafeMutableValues(run) } else { scratch.withUnsafeMutableValues(run) }
-        pending.removeFirst(available * shift)
+        // Keep the samples from the next frame's start on (fewer than one frame's worth).
+        let next = available * shift
+        if next >= held {
+            pending.removeAll(keepingCapacity: true)
+            pending.append(contentsOf: block[(next - held)...])
+        } else {
+            pending.removeFirst(next)
+            pending.append(contentsOf: block)
+        }
     }
 
     /// Samples received so far.
