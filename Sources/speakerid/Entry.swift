@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import CKernels
 import SpeakerID
 
@@ -22,6 +23,9 @@ enum Entry {
         // cleanup has begun (the command's own temporary file removed under it) is the
         // interruption's: the signal thread reports it and exits 128 + the signal, never
         // "Error: ...", exit 1.
+        // The error is turned into its message and exit status and released before the process
+        // exits, so nothing the parser allocated is still held at exit (LeakSanitizer).
+        var failure: (message: String, status: ExitCode)?
         do {
             var command = try SpeakerIDCommand.parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {
@@ -31,8 +35,15 @@ enum Entry {
             }
         } catch {
             Interruption.waitIfUnderWay()
-            SpeakerIDCommand.exit(withError: error)
+            failure = (SpeakerIDCommand.fullMessage(for: error), SpeakerIDCommand.exitCode(for: error))
         }
         Interruption.waitIfUnderWay()
+        if let (message, status) = failure {
+            // As `exit(withError:)`: help and version to standard output, errors to standard error.
+            if !message.isEmpty {
+                if status.isSuccess { print(message) } else { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            }
+            SpeakerIDCommand.exit(withError: status.isSuccess ? nil : status)
+        }
     }
 }
