@@ -46,24 +46,7 @@ struct AccumulateCommand: AsyncParsableCommand {
             }
             cachePath = (dir as NSString).appendingPathComponent("shard-\(shard.index)-of-\(shard.count).frames")
         }
-        // The frames cache is read while the corpus is listed (in later EM iterations the two
-        // are all a task does besides the E step); its key is compared once the listing is known.
-        async let stored = Self.readCache(cachePath, threads: common.threadCount)
-        let corpus = try background.read(quiet: quiet)
-        let mine = shard.select(corpus.entries)
-        // The shard's frames: from the cache when it holds exactly these, else from the audio.
-        var cache: (path: String, key: FrameCacheKey)?
-        var cached: FrameCache?
-        if let path = cachePath {
-            let key = FrameCacheKey(listing: corpus.listing, shard: shard.index, shardCount: shard.count, keepEvery: background.keepEvery,
-                                    frontEnd: options, sources: Self.sourcesChecksum(mine))
-            cache = (path, key)
-            switch await stored {
-            case .success(let found?) where found.key == key: cached = found.cache
-            case .success: break  // none yet, or made for other frames: rebuilt below
-            case .failure(let error): if !quiet { Console.warn("warning: \(error); decoding the audio again") }
-            }
-        }
+        let (corpus, mine, cache, cached) = try await listingAndCache(cachePath, shard: shard, options: options, quiet: quiet)
         var frameSource = "off"
         let loaded: BackgroundFrames
         let moments: MomentAccumulator
@@ -100,6 +83,28 @@ struct AccumulateCommand: AsyncParsableCommand {
                                      "run_seconds": seconds]))
         } else {
             Console.progress("wrote \(out): shard \(shard) of \(corpus.entries.count) files: \(loaded.usableFiles) files, \(stats.frames) frames, average log-likelihood \(fmt(stats.averageLogLikelihood, 4)), statistics \(fmt(emSeconds, 2)) s of \(fmt(seconds, 2)) s", quiet: quiet)
+        }
+    }
+
+    /// The corpus listing, this shard's recordings, where its frames cache goes with the key it
+    /// must carry, and the cache when it holds exactly these frames. The cache is read while the
+    /// corpus is listed (in later EM iterations the two are all a task does besides the E step)
+    /// and its key compared once the listing is known; a cache made for other frames is released
+    /// here, before the audio is decoded again.
+    func listingAndCache(_ cachePath: String?, shard: Shard, options: FrontEndOptions, quiet: Bool) async throws
+        -> (corpus: BackgroundCorpus, mine: [CorpusEntry], cache: (path: String, key: FrameCacheKey)?, cached: FrameCache?) {
+        async let stored = Self.readCache(cachePath, threads: common.threadCount)
+        let corpus = try background.read(quiet: quiet)
+        let mine = shard.select(corpus.entries)
+        guard let path = cachePath else { return (corpus, mine, nil, nil) }
+        let key = FrameCacheKey(listing: corpus.listing, shard: shard.index, shardCount: shard.count, keepEvery: background.keepEvery,
+                                frontEnd: options, sources: Self.sourcesChecksum(mine))
+        switch await stored {
+        case .success(let found?) where found.key == key: return (corpus, mine, (path, key), found.cache)
+        case .success: return (corpus, mine, (path, key), nil)  // none yet, or made for other frames: rebuilt by the caller
+        case .failure(let error):
+            if !quiet { Console.warn("warning: \(error); decoding the audio again") }
+            return (corpus, mine, (path, key), nil)
         }
     }
 

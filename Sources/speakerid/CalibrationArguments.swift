@@ -51,13 +51,21 @@ struct CalibrationArguments: ParsableArguments {
     /// The calibration, checked against the scores it will map: the UBM (nil for EM models),
     /// the models' front end, the score normalisation and its cohorts (`ScoreSystem` checksums).
     func load(ubm: SpeakerModel?, frontEnd: FrontEndOptions, normalization: ScoreNormalizationMode, models: String,
-              tnormCohort: String? = nil, znormCohort: String? = nil) throws -> Calibration? {
+              tnormCohort: String? = nil, znormCohort: String? = nil, checkingCohorts: Bool = true) throws -> Calibration? {
         guard let calibration else { return nil }
         let c = try Calibration.load(path: calibration)
+        try check(c, ubm: ubm, frontEnd: frontEnd, normalization: normalization, models: models,
+                  tnormCohort: tnormCohort, znormCohort: znormCohort, checkingCohorts: checkingCohorts)
+        return c
+    }
+
+    /// Refuses a loaded calibration made for other scores, in one line naming its file.
+    func check(_ c: Calibration, ubm: SpeakerModel?, frontEnd: FrontEndOptions, normalization: ScoreNormalizationMode, models: String,
+               tnormCohort: String? = nil, znormCohort: String? = nil, checkingCohorts: Bool = true) throws {
         do {
             try c.check(ubmChecksum: ubm?.checksumHex, frontEnd: frontEnd, scoreNormalization: normalization,
-                        tnormCohort: tnormCohort, znormCohort: znormCohort, what: "the models in \(models)")
-        } catch { throw CLIError("\(calibration): \(error)") }
-        return c
+                        tnormCohort: tnormCohort, znormCohort: znormCohort, checkingCohorts: checkingCohorts,
+                        what: "the models in \(models)")
+        } catch { throw CLIError("\(calibration ?? "calibration"): \(error)") }
     }
 }

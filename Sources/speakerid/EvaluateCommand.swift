@@ -152,6 +152,10 @@ struct EvaluateCommand: AsyncParsableCommand {
         // The cohorts' checksums: a calibration must have been trained with the same, and the
         // score file records them.
         var tnormCohort: String?, znormCohort: String?
+        // Checked before the slow work (cohort adaptation, held-out models); its cohort once the
+        // cohort is known.
+        let calibration = try calibrationOptions.load(ubm: ubmModel, frontEnd: loaded[0].frontEnd, normalization: mode, models: models,
+                                                      checkingCohorts: false)
 
         if let ubmModel {
             if let tnormModels {
@@ -196,8 +200,11 @@ struct EvaluateCommand: AsyncParsableCommand {
             }
         }
         if !mode.usesTNorm { tnormCohort = nil }
-        ev.calibration = try calibrationOptions.load(ubm: ubmModel, frontEnd: loaded[0].frontEnd, normalization: mode, models: models,
-                                                     tnormCohort: tnormCohort, znormCohort: znormCohort)
+        if let calibration {
+            try calibrationOptions.check(calibration, ubm: ubmModel, frontEnd: loaded[0].frontEnd, normalization: mode, models: models,
+                                         tnormCohort: tnormCohort, znormCohort: znormCohort)
+        }
+        ev.calibration = calibration
         let progress = Progress(total: entries.count, label: "evaluated", quiet: quiet)
         ev.progress = progress.callback
         let r = try await ev.evaluate(entries)

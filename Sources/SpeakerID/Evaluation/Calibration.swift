@@ -199,9 +199,11 @@ public struct Calibration: Codable, Sendable, Equatable {
     /// Refuses scores this calibration was not trained for: another UBM, front end, score
     /// normalisation or normalisation cohort (`what` names the models or scores in the
     /// message). `tnormCohort` and `znormCohort` are the cohorts' `ScoreSystem` checksums,
-    /// given when the normalisation uses them.
+    /// given when the normalisation uses them; with `checkingCohorts` false they are left for a
+    /// later call, once the cohorts are known.
     public func check(ubmChecksum: String?, frontEnd: FrontEndOptions, scoreNormalization: ScoreNormalizationMode,
-                      tnormCohort: String? = nil, znormCohort: String? = nil, what: String) throws(CalibrationError) {
+                      tnormCohort: String? = nil, znormCohort: String? = nil, checkingCohorts: Bool = true,
+                      what: String) throws(CalibrationError) {
         let p = provenance
         if p.ubmChecksum != ubmChecksum {
             throw .mismatch("was trained on scores against \(p.ubmChecksum.map { "the UBM with checksum \($0)" } ?? "no UBM (models trained by EM)"), but \(what) \(ubmChecksum.map { "are scored against the UBM with checksum \($0)" } ?? "have no UBM")")
@@ -213,7 +215,7 @@ public struct Calibration: Codable, Sendable, Equatable {
             throw .mismatch("was trained on \(p.scoreNormalization == .none ? "raw" : p.scoreNormalization.rawValue + "-normalised") scores, but \(what) are scored with \(scoreNormalization == .none ? "no normalisation" : scoreNormalization.rawValue)")
         }
         for (kind, uses, trained, given) in [("T-norm", scoreNormalization.usesTNorm, p.tnormCohort, tnormCohort),
-                                             ("Z-norm", scoreNormalization.usesZNorm, p.znormCohort, znormCohort)] where uses {
+                                             ("Z-norm", scoreNormalization.usesZNorm, p.znormCohort, znormCohort)] where uses && checkingCohorts {
             guard let trained else {
                 throw .mismatch("does not record which \(kind) cohort its scores were normalised with (\(fileVersion < 2 ? "a format-\(fileVersion) file, made before cohorts were recorded" : "none was recorded")), so it cannot be used with \(kind); fit it again")
             }

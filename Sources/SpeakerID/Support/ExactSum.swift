@@ -82,20 +82,6 @@ public struct ExactSum: Sendable, Equatable, Hashable {
 }
 
 extension Array where Element == ExactSum {
-    /// Adds `terms` element by element; false if a term was not finite or out of range (it is
-    /// then left out).
-    @inline(__always)
-    mutating func addExactly(_ terms: UnsafeBufferPointer<Double>) -> Bool {
-        precondition(terms.count == count)
-        var ok = true
-        withUnsafeMutableBufferPointer { s in
-            for i in 0..<terms.count {
-                if let e = ExactSum(terms[i]) { s[i] += e } else { ok = false }
-            }
-        }
-        return ok
-    }
-
     /// Adds another array of sums element by element.
     mutating func addExactly(_ other: [ExactSum]) {
         precondition(other.count == count)

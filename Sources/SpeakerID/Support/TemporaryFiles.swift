@@ -34,14 +34,6 @@ public enum TemporaryFiles {
         return fd
     }
 
-    /// Records `path` as a temporary file of this process (prefer `create`, which cannot race
-    /// with the cleanup). If the cleanup has already run, the file is removed at once.
-    public static func register(_ path: String) {
-        lock.lock()
-        defer { lock.unlock() }
-        if closed { unlink(path) } else { paths.insert(path) }
-    }
-
     /// Forgets `path` (renamed into place or deleted).
     public static func unregister(_ path: String) {
         lock.lock()

@@ -60,13 +60,6 @@ public enum VectorMath {
         return x + y + 0.693_359_375 * e
     }
 
-    /// x[i] = exp(x[i] - shift) for i in 0..<n; returns the sum of the results. Runs the C
-    /// kernel built for the CPU's widest vectors (AVX-512, AVX2 or baseline).
-    @inline(__always)
-    public static func expShiftedInPlace(_ x: UnsafeMutablePointer<Float>, count n: Int, shift: Float) -> Float {
-        spk_exp_shifted(x, Int32(n), shift)
-    }
-
     /// Log-sum-exp of each row of a rows x cols block into `out` (the block is left as it was).
     @inline(__always)
     public static func logSumExpRows(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int, into out: UnsafeMutablePointer<Double>) {
@@ -92,27 +85,4 @@ public enum VectorMath {
         return s
     }
 
-    /// The largest of n values (eight partial maxima).
-    @inline(__always)
-    public static func maximum(_ x: UnsafePointer<Float>, count n: Int) -> Float {
-        var m0 = -Float.infinity, m1 = m0, m2 = m0, m3 = m0, m4 = m0, m5 = m0, m6 = m0, m7 = m0
-        var i = 0
-        while i + 8 <= n {
-            m0 = x[i] > m0 ? x[i] : m0
-            m1 = x[i + 1] > m1 ? x[i + 1] : m1
-            m2 = x[i + 2] > m2 ? x[i + 2] : m2
-            m3 = x[i + 3] > m3 ? x[i + 3] : m3
-            m4 = x[i + 4] > m4 ? x[i + 4] : m4
-            m5 = x[i + 5] > m5 ? x[i + 5] : m5
-            m6 = x[i + 6] > m6 ? x[i + 6] : m6
-            m7 = x[i + 7] > m7 ? x[i + 7] : m7
-            i += 8
-        }
-        var m = Swift.max(Swift.max(Swift.max(m0, m1), Swift.max(m2, m3)), Swift.max(Swift.max(m4, m5), Swift.max(m6, m7)))
-        while i < n {
-            m = x[i] > m ? x[i] : m
-            i += 1
-        }
-        return m
-    }
 }
