@@ -15,18 +15,7 @@
 // the baseline does, so an exponential is the same bits on every CPU.
 #pragma clang fp contract(off)
 
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
-#define SPK_SANITIZED 1
-#endif
-#endif
-// ifunc resolvers run before a sanitizer's runtime is up, so sanitized builds use one
-// baseline version of each kernel.
-#if defined(__x86_64__) && defined(__linux__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__) && !defined(SPK_SANITIZED)
-#define SPK_CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default")))
-#else
-#define SPK_CLONES
-#endif
+#include "kernel_common.h"
 
 static inline float spk_exp(float v0) {
     const float lowest = -87.33654f, magic = 12582912.0f;
@@ -84,21 +73,24 @@ static inline __attribute__((always_inline)) float exp_shifted(float *x, int n, 
     return s;
 }
 
-SPK_CLONES
-float spk_exp_shifted(float *x, int n, float shift) { return exp_shifted(x, n, shift, 1); }
+// The largest of a row's values (NaNs never win; -inf for none): sixteen partial maxima.
+static inline __attribute__((always_inline)) float row_max(const float *row, int cols) {
+    float mx[16];
+    for (int j = 0; j < 16; j++) mx[j] = -INFINITY;
+    int i = 0;
+    for (; i + 16 <= cols; i += 16)
+        for (int j = 0; j < 16; j++) mx[j] = row[i + j] > mx[j] ? row[i + j] : mx[j];
+    float m = -INFINITY;
+    for (int j = 0; j < 16; j++) m = mx[j] > m ? mx[j] : m;
+    for (; i < cols; i++) m = row[i] > m ? row[i] : m;
+    return m;
+}
 
 SPK_CLONES
 void spk_posteriors_rows(float *x, int rows, int cols, double *ll) {
     for (int r = 0; r < rows; r++) {
         float *row = x + (long)r * cols;
-        float mx[8];
-        for (int j = 0; j < 8; j++) mx[j] = -INFINITY;
-        int i = 0;
-        for (; i + 8 <= cols; i += 8)
-            for (int j = 0; j < 8; j++) mx[j] = row[i + j] > mx[j] ? row[i + j] : mx[j];
-        float m = -INFINITY;
-        for (int j = 0; j < 8; j++) m = mx[j] > m ? mx[j] : m;
-        for (; i < cols; i++) m = row[i] > m ? row[i] : m;
+        float m = row_max(row, cols);
         float s = exp_shifted(row, cols, m, 1);
         *ll += (double)m + log((double)s);
         float inv = 1.0f / s;
@@ -123,14 +115,7 @@ SPK_CLONES
 void spk_logsumexp_rows(float *x, int rows, int cols, double *out) {
     for (int r = 0; r < rows; r++) {
         float *row = x + (long)r * cols;
-        float mx[16];
-        for (int j = 0; j < 16; j++) mx[j] = -INFINITY;
-        int i = 0;
-        for (; i + 16 <= cols; i += 16)
-            for (int j = 0; j < 16; j++) mx[j] = row[i + j] > mx[j] ? row[i + j] : mx[j];
-        float m = -INFINITY;
-        for (int j = 0; j < 16; j++) m = mx[j] > m ? mx[j] : m;
-        for (; i < cols; i++) m = row[i] > m ? row[i] : m;
+        float m = row_max(row, cols);
         if (m == -INFINITY) {
             out[r] = -INFINITY;
             continue;
@@ -139,33 +124,6 @@ void spk_logsumexp_rows(float *x, int rows, int cols, double *out) {
         // s >= 1 (the maximum contributes e^0).
         out[r] = (double)m + (double)logf(s);
     }
-}
-
-// Cephes' logf as VectorMath.log in Swift (same operations, same order, no contraction).
-static inline float spk_log(float v) {
-    uint32_t bits;
-    memcpy(&bits, &v, 4);
-    float e = (float)((int32_t)((bits >> 23) & 0xFF) - 126);
-    uint32_t mb = (bits & 0x807FFFFFu) | 0x3F000000u;
-    float x;
-    memcpy(&x, &mb, 4);
-    int small = x < 0.70710678f;
-    e = small ? e - 1 : e;
-    x = small ? x + x - 1 : x - 1;
-    float z = x * x;
-    float y = 7.0376836292e-2f;
-    y = y * x - 1.1514610310e-1f;
-    y = y * x + 1.1676998740e-1f;
-    y = y * x - 1.2420140846e-1f;
-    y = y * x + 1.4249322787e-1f;
-    y = y * x - 1.6668057665e-1f;
-    y = y * x + 2.0000714765e-1f;
-    y = y * x - 2.4999993993e-1f;
-    y = y * x + 3.3333331174e-1f;
-    y = y * x * z;
-    y += -2.12194440e-4f * e;
-    y += -0.5f * z;
-    return x + y + 0.693359375f * e;
 }
 
 SPK_CLONES

@@ -40,10 +40,7 @@ struct AccumulateCommand: AsyncParsableCommand {
         let quiet = common.quiet || json
         var cachePath: String?
         if let dir = framesCache {
-            if let problem = ModelStore.folderProblem(dir) { throw CLIError("\(dir): cannot write the frames cache (\(problem))") }
-            do { try ModelStore(directory: dir).prepareDirectory() } catch {
-                throw CLIError("\(dir): cannot create the frames cache folder (\(error))")
-            }
+            if let problem = ModelStore.prepareFolder(dir) { throw CLIError("\(dir): cannot write the frames cache (\(problem))") }
             cachePath = (dir as NSString).appendingPathComponent("shard-\(shard.index)-of-\(shard.count).frames")
         }
         let (corpus, mine, cache, cached) = try await listingAndCache(cachePath, shard: shard, options: options, quiet: quiet)

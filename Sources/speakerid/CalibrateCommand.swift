@@ -103,8 +103,13 @@ struct CalibrateCommand: AsyncParsableCommand {
             let (dir, split) = TrainUBMCommand.corpusAndSplit(corpus ?? "", defaultSplit: "enroll")
             segmentLengths = try lengths()
             normalization = tnormModels != nil ? .tnorm : .none
-            if let tnormModels, let ubmModel { tnormCohort = ScoreSystem.checksum(models: try ModelStore(directory: tnormModels).loadAll(ubm: ubmModel)) }
-            trials = try await developmentTrials(corpus: dir, split: split, enrolled: loaded, ubm: ubmModel,
+            var cohort: [SpeakerModel]?
+            if let tnormModels, let ubmModel {
+                let c = try ModelStore(directory: tnormModels).loadAll(ubm: ubmModel)
+                cohort = c
+                tnormCohort = ScoreSystem.checksum(models: c)
+            }
+            trials = try await developmentTrials(corpus: dir, split: split, enrolled: loaded, ubm: ubmModel, cohort: cohort,
                                                  segmentLengths: segmentLengths, quiet: quiet)
             source = "held-out halves of \((dir as NSString).lastPathComponent) split \(split)"
         }
@@ -141,7 +146,7 @@ struct CalibrateCommand: AsyncParsableCommand {
     /// Held-out development trials from the enrolment split: each enrolled speaker's files
     /// alternate between a model made as the enrolled ones were and held-out test files, every
     /// held-out file (and segment) scored against every such model.
-    func developmentTrials(corpus dir: String, split: String, enrolled: [SpeakerModel], ubm: SpeakerModel?,
+    func developmentTrials(corpus dir: String, split: String, enrolled: [SpeakerModel], ubm: SpeakerModel?, cohort: [SpeakerModel]?,
                            segmentLengths: [Double], quiet: Bool) async throws -> [CalibrationTrial] {
         let c = try Corpus(root: dir)
         if !quiet { for n in c.notes { Console.warn("note: " + n) } }
@@ -157,14 +162,14 @@ struct CalibrateCommand: AsyncParsableCommand {
         var ev = Evaluator(identifier: id, segmentSeconds: segmentLengths, threads: common.threadCount, skipBad: skipBad)
         ev.raw = raw
         ev.keepScores = true
-        if let tnormModels, let ubm {
+        if let tnormModels, let cohort, let ubm {
             ev.scoreNormalization = .tnorm
             // When the enrolled models are their own cohort (as in the benchmarks), the held-out
             // models are too: the enrolled models were trained on the held-out files, and as
             // cohort they would score those files as no test file is ever scored.
             let same = URL(fileURLWithPath: tnormModels).resolvingSymlinksInPath().standardizedFileURL
                 == URL(fileURLWithPath: models).resolvingSymlinksInPath().standardizedFileURL
-            ev.cohortModels = same ? id : try Identifier(models: try ModelStore(directory: tnormModels).loadAll(ubm: ubm), ubm: ubm, topC: background.topC)
+            ev.cohortModels = same ? id : try Identifier(models: cohort, ubm: ubm, topC: background.topC)
         }
         let have = Set(halfModels.map(\.speaker))
         let report = try await ev.evaluate(held.filter { have.contains($0.speaker) })
@@ -174,11 +179,11 @@ struct CalibrateCommand: AsyncParsableCommand {
 
     /// The models; for --scores without --ubm, adapted models say that the UBM is needed.
     static func loadModels(_ folder: String, ubm: SpeakerModel?, forScores: Bool) throws -> [SpeakerModel] {
-        do { return try ModelStore(directory: folder).loadAll(ubm: ubm) } catch let e as ModelStoreError {
-            if forScores, ubm == nil, case .incompatible(let who, let reason) = e, reason.contains("MAP-adapted") {
+        do { return try ModelStore(directory: folder).loadAll(ubm: ubm) } catch {
+            if forScores, ubm == nil, case .incompatible(let who, let reason) = error, reason.contains("MAP-adapted") {
                 throw CLIError("\(who): was adapted from a UBM; calibrate --scores needs that UBM as --ubm FILE, the UBM the scores were made with")
             }
-            throw e
+            throw error
         }
     }
 

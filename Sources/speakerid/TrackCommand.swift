@@ -160,8 +160,7 @@ struct TrackCommand: AsyncParsableCommand {
         if FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) {
             if !isDir.boolValue { throw CLIError("--rttm \(dir): is a file; give a folder") }
         }
-        if let problem = ModelStore.folderProblem(dir) { throw CLIError("--rttm \(dir): cannot write the RTTM files (\(problem))") }
-        do { try ModelStore(directory: dir).prepareDirectory() } catch { throw CLIError("--rttm \(dir): cannot create the folder (\(error))") }
+        if let problem = ModelStore.prepareFolder(dir) { throw CLIError("--rttm \(dir): cannot write the RTTM files (\(problem))") }
     }
 
     /// A segment as JSON.

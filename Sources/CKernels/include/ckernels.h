@@ -5,12 +5,10 @@
 /// written to `out` in double. The rows are left as they were.
 void spk_logsumexp_rows(float *x, int rows, int cols, double *out);
 
-/// x[i] = exp(x[i] - shift); returns the sum of the results.
-float spk_exp_shifted(float *x, int n, float shift);
 
 /// EM posteriors in place: each of `rows` rows of `cols` log-likelihoods becomes
 /// exp(x - row maximum) / (sum of those), and *ll grows by row maximum + log(sum), row by row in
-/// order (the same operations as the maximum, `spk_exp_shifted` and a scaling by 1 / sum).
+/// order (the maximum, exp(x - maximum) summed in sixteen partial sums, a scaling by 1 / sum).
 void spk_posteriors_rows(float *x, int rows, int cols, double *ll);
 
 /// out (cols x rows) = a (rows x cols) transposed, both row-major and dense.

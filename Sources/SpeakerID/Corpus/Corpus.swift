@@ -211,7 +211,7 @@ public struct Corpus: Sendable {
         let kind = fileKind(path)
         if case .brokenLink(let target) = kind { throw CorpusError.unreadable(path, reason: "it is a broken symbolic link, to \(target)") }
         guard kind != .directory, let data = FileManager.default.contents(atPath: path) else {
-            throw CorpusError.unreadable(path, reason: kind == .directory ? "it is a folder" : systemReason(path))
+            throw CorpusError.unreadable(path, reason: kind == .directory ? "it is a folder" : SystemErrors.whyUnreadable(path))
         }
         let lines = try ProtocolText.lines(of: [UInt8](data), file: path)
         var k = 0
@@ -614,14 +614,6 @@ func canonicalPath(_ path: String) -> String? {
 
 /// The absolute, lexically normalised path (for files that do not exist).
 func standardized(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
-
-/// The system's reason why the file at `path` cannot be opened for reading.
-func systemReason(_ path: String) -> String {
-    let fd = open(path, O_RDONLY)
-    if fd < 0 { return SystemErrors.describe(errno) }
-    close(fd)
-    return "reading it failed"
-}
 
 /// Names in a folder (without `.` and `..`); throws `CorpusError.unreadable` with the system's
 /// reason when the folder cannot be read.

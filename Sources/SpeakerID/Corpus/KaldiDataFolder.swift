@@ -71,7 +71,7 @@ enum KaldiDataFolder {
         var isDir: ObjCBool = false
         if !FileManager.default.fileExists(atPath: path, isDirectory: &isDir) { throw CorpusError.unreadable(path, reason: "no such file") }
         if isDir.boolValue { throw CorpusError.unreadable(path, reason: "it is a folder, not a list") }
-        guard let data = FileManager.default.contents(atPath: path) else { throw CorpusError.unreadable(path, reason: systemReason(path)) }
+        guard let data = FileManager.default.contents(atPath: path) else { throw CorpusError.unreadable(path, reason: SystemErrors.whyUnreadable(path)) }
         guard var text = String(data: data, encoding: .utf8) else {
             throw CorpusError.badRow(path, line: 1, reason: "not UTF-8 text")
         }

@@ -93,13 +93,22 @@ public struct ModelStore: Sendable {
     /// needed: a path that is a file, or a folder that cannot be created or written, is refused
     /// before any work.
     public func prepareDirectory() throws(ModelStoreError) {
-        try checkDirectory()
         var isDir: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) {
-            do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-                throw .writeFailed(directory, reason: "cannot create the folder: " + Self.reason(error))
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), !isDir.boolValue { throw .notADirectory(directory) }
+        if let problem = Self.prepareFolder(directory) { throw .writeFailed(directory, reason: problem) }
+    }
+
+    /// Creates `folder` (and the folders above it) when files can be written there, or says why
+    /// not in the user's terms (`folderProblem`, or why it could not be created); nil when done.
+    public static func prepareFolder(_ folder: String) -> String? {
+        if let problem = folderProblem(folder) { return problem }
+        var isDir: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: folder, isDirectory: &isDir) {
+            do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+                return "cannot create the folder: " + reason(error)
             }
         }
+        return nil
     }
 
     /// As `prepareDirectory()`, but creates nothing: a folder that does not exist yet passes
@@ -129,16 +138,13 @@ public struct ModelStore: Sendable {
             let e = errno
             if e == EINTR { return nil }  // being interrupted: the signal says so
             if e == ENOENT { return "the folder \(existing) does not take new files" }
-            return "cannot write in the folder \(existing): " + describe(errno: e)
+            return "cannot write in the folder \(existing): " + SystemErrors.describe(e)
         }
         close(fd)
         unlink(probe)
         TemporaryFiles.unregister(probe)
         return nil
     }
-
-    /// A system error number in the user's terms.
-    public static func describe(errno e: Int32) -> String { SystemErrors.describe(e) }
 
     /// A system error's reason without Foundation's domain and code.
     static func reason(_ error: Error) -> String {
@@ -183,9 +189,7 @@ public struct ModelStore: Sendable {
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             if !FileManager.default.fileExists(atPath: path) { throw .readFailed(path, reason: "no such file") }
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
-            let why = fd < 0 ? describe(errno: errno) : "reading it failed"
-            if fd >= 0 { close(fd) }
+            let why = SystemErrors.whyUnreadable(path)
             throw .readFailed(path, reason: why)
         }
         do { return try ModelFile.decode([UInt8](data), name: path, enrolmentStatistics: enrolmentStatistics) } catch { throw .invalidFile(error) }

@@ -12,9 +12,7 @@ extension ModelStore {
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             if !FileManager.default.fileExists(atPath: path) { throw ModelStoreError.readFailed(path, reason: "no such file") }
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
-            let why = fd < 0 ? describe(errno: errno) : "reading it failed"
-            if fd >= 0 { close(fd) }
+            let why = SystemErrors.whyUnreadable(path)
             throw ModelStoreError.readFailed(path, reason: why)
         }
         return try StatisticsFile.decode([UInt8](data), name: path)

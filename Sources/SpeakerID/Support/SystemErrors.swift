@@ -23,4 +23,13 @@ public enum SystemErrors {
             return s.prefix(1).lowercased() + s.dropFirst()
         }
     }
+
+    /// Why the file at `path` cannot be read: the system's reason for refusing to open it, or
+    /// "reading it failed" when it opens.
+    static func whyUnreadable(_ path: String) -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { return describe(errno) }
+        close(fd)
+        return "reading it failed"
+    }
 }
