@@ -147,6 +147,30 @@ void spk_topc_lse(const float *x, int c, int n, const double *subtract, double *
 }
 
 SPK_CLONES
+void spk_topc_lse_rows(const float *selected, const long *position, int c, int n, int speakers,
+                       const double *subtract, double *out) {
+    enum { L = SPK_SPEAKER_GROUP };
+    if (speakers <= 0 || speakers > L || c <= 0) return;
+    for (int t = 0; t < n; t++) {
+        float m[L], s[L];
+        const float *x0 = selected + position[(long)t * c] * L;
+        for (int l = 0; l < L; l++) { m[l] = x0[l]; s[l] = 0; }
+        for (int j = 1; j < c; j++) {
+            const float *xj = selected + position[(long)t * c + j] * L;
+            for (int l = 0; l < L; l++) m[l] = xj[l] > m[l] ? xj[l] : m[l];
+        }
+        for (int j = 0; j < c; j++) {
+            const float *xj = selected + position[(long)t * c + j] * L;
+            for (int l = 0; l < L; l++) s[l] += spk_exp(xj[l] - m[l]);
+        }
+        const double u = subtract[t];
+        double r[L];  // all lanes, so the logs run as vectors; then one store per speaker
+        for (int l = 0; l < L; l++) r[l] = (double)m[l] + (double)spk_log(s[l]) - u;
+        for (int l = 0; l < speakers; l++) out[(long)l * n + t] = r[l];
+    }
+}
+
+SPK_CLONES
 void spk_gemv(const float *m, const float *x, int rows, int cols, float *out) {
     for (int r = 0; r < rows; r++) {
         const float *row = m + (long)r * cols;

@@ -14,6 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+
+enum { LANES = SPK_SPEAKER_GROUP, LANE_CHUNK = 12, LANE_MAX_W = 128 };
+
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define SPK_X86 1
 #include <immintrin.h>
@@ -221,6 +225,193 @@ void spk_gemm(int n, int k, int w, const float *a, long lda, const float *bt, lo
 
 void spk_gemm_rows(int n, int k, int w, const float *const *rows, const float *bt, long ldb, float *c, long ldc) {
     spk_gemm_rows_path(spk_kernel_path(), n, k, w, rows, bt, ldb, c, ldc);
+}
+
+static inline void prefetch_rows(int n, int w, const float *const *rows, long at) {
+    const long bytes = (long)w * (long)sizeof(float);
+    for (int s = 0; s < n; s++) {
+        const char *p = (const char *)(rows[s] + at);
+        for (long b = 0; b < bytes; b += 64) __builtin_prefetch(p + b, 0, 1);
+        __builtin_prefetch(p + bytes - 1, 0, 1);
+    }
+}
+
+#if SPK_X86
+// Speaker lanes: for a component that few frames chose, the frame-lane tiles above would be
+// mostly empty, so the group's (up to 32) mean rows are transposed into lanes once and each
+// frame's column is one chain per lane: out[f * 32 + s] = sum_p rows[s][p] * bt[p][f], the
+// same fused chain, in the same order, as the tiles (fma is symmetric in its factors).
+
+__attribute__((target("avx512f"), always_inline))
+static inline void lane_chunk512(const int frames, int w, const float *t, const float *b, long ldb, float *out,
+                                 const char *const *prefetch, int prefetches) {
+    __m512 lo[LANE_CHUNK], hi[LANE_CHUNK];
+#pragma clang loop unroll(full)
+    for (int f = 0; f < frames; f++) { lo[f] = _mm512_setzero_ps(); hi[f] = _mm512_setzero_ps(); }
+    for (int p = 0; p < w; p++) {
+        const __m512 t0 = _mm512_load_ps(t + p * LANES), t1 = _mm512_load_ps(t + p * LANES + 16);
+        const float *bp = b + (long)p * ldb;
+        // The next component's rows, three lines a step, so no burst fills the miss buffers, and
+        // into L2 (prefetcht1): prefetched into L1 they cost 15-20% more on Zen 4, measured.
+        if (3 * p < prefetches) {
+            __builtin_prefetch(prefetch[3 * p], 0, 1);
+            if (3 * p + 1 < prefetches) __builtin_prefetch(prefetch[3 * p + 1], 0, 1);
+            if (3 * p + 2 < prefetches) __builtin_prefetch(prefetch[3 * p + 2], 0, 1);
+        }
+#pragma clang loop unroll(full)
+        for (int f = 0; f < frames; f++) {
+            const __m512 y = _mm512_set1_ps(bp[f]);
+            lo[f] = _mm512_fmadd_ps(t0, y, lo[f]);
+            hi[f] = _mm512_fmadd_ps(t1, y, hi[f]);
+        }
+    }
+#pragma clang loop unroll(full)
+    for (int f = 0; f < frames; f++) {
+        _mm512_storeu_ps(out + f * LANES, lo[f]);
+        _mm512_storeu_ps(out + f * LANES + 16, hi[f]);
+    }
+}
+
+// A 16 x 16 transpose in registers (unpack, in-lane shuffle, two 128-bit lane shuffles).
+__attribute__((target("avx512f"), always_inline))
+static inline void transpose16(__m512 r[16]) {
+    __m512 t[16];
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 8; i++) {
+        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 4; i++) {
+        r[4 * i] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        r[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        r[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        r[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 4; i++) {
+        t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
+        t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xdd);
+        t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
+        t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xdd);
+    }
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 8; i++) {
+        r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+        r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
+    }
+}
+
+__attribute__((target("avx512f")))
+static void lanes512(int n, int m, int w, const float *const *rows, const float *bt, long ldb, float *out,
+                     const char *const *prefetch, int prefetches) {
+    _Alignas(64) float t[LANE_MAX_W * LANES];
+    for (int s0 = 0; s0 < LANES; s0 += 16) {
+        for (int p0 = 0; p0 < w; p0 += 16) {
+            const __mmask16 cols = w - p0 >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (w - p0)) - 1);
+            __m512 r[16];
+#pragma clang loop unroll(full)
+            for (int i = 0; i < 16; i++)
+                r[i] = s0 + i < n ? _mm512_maskz_loadu_ps(cols, rows[s0 + i] + p0) : _mm512_setzero_ps();
+            transpose16(r);
+#pragma clang loop unroll(full)
+            for (int j = 0; j < 16; j++) _mm512_store_ps(t + (p0 + j) * LANES + s0, r[j]);
+        }
+    }
+    // Chunks of equal size (13 frames: 7 + 6, not 12 + 1, whose single chains would wait on
+    // the FMA latency).
+    const int chunks = (m + LANE_CHUNK - 1) / LANE_CHUNK, size = (m + chunks - 1) / chunks;
+    for (int f0 = 0; f0 < m; f0 += size) {
+        const float *b = bt + f0;
+        float *o = out + (long)f0 * LANES;
+        if (f0 > 0) prefetches = 0;
+        switch (m - f0 < size ? m - f0 : size) {
+        case 1: lane_chunk512(1, w, t, b, ldb, o, prefetch, prefetches); break;
+        case 2: lane_chunk512(2, w, t, b, ldb, o, prefetch, prefetches); break;
+        case 3: lane_chunk512(3, w, t, b, ldb, o, prefetch, prefetches); break;
+        case 4: lane_chunk512(4, w, t, b, ldb, o, prefetch, prefetches); break;
+        case 5: lane_chunk512(5, w, t, b, ldb, o, prefetch, prefetches); break;
+        case 6: lane_chunk512(6, w, t, b, ldb, o, prefetch, prefetches); break;
+        case 7: lane_chunk512(7, w, t, b, ldb, o, prefetch, prefetches); break;
+        case 8: lane_chunk512(8, w, t, b, ldb, o, prefetch, prefetches); break;
+        case 9: lane_chunk512(9, w, t, b, ldb, o, prefetch, prefetches); break;
+        case 10: lane_chunk512(10, w, t, b, ldb, o, prefetch, prefetches); break;
+        case 11: lane_chunk512(11, w, t, b, ldb, o, prefetch, prefetches); break;
+        default: lane_chunk512(12, w, t, b, ldb, o, prefetch, prefetches); break;
+        }
+    }
+}
+#endif
+
+// Which layout a component's product takes: speaker lanes whenever they need fewer FMAs than
+// the frame-lane tiles (8 rows x 16 frames each). The transposition is not counted: charging
+// it any FMAs made the 10,000-speaker benchmark slower, measured.
+static int use_lanes(int path, int n, int m, int w) {
+#if SPK_X86
+    if (path != SPK_KERNEL_AVX512 || w > LANE_MAX_W || n > LANES) return 0;
+    const long tiles = (long)((n + 7) / 8) * 8 * ((m + 15) / 16);
+    return 2L * m < tiles;
+#else
+    (void)path; (void)n; (void)m; (void)w;
+    return 0;
+#endif
+}
+
+void spk_shared_variance_group(int n, int components, int w, const float *const *rows, const long *offsets,
+                               const float *scaled, const float *constants, long stride, const float *quadratic,
+                               float *product, float *selected) {
+    enum { SLICE = 32 };
+    if (n <= 0 || n > SLICE || w <= 0) return;
+    const float *at[SLICE];
+    const int path = spk_kernel_path();
+#if SPK_X86
+    const long lines = ((long)w * (long)sizeof(float) + 63) / 64 + 1;  // each row's lines and its last byte
+    const char *ahead[SLICE * (LANE_MAX_W * 4 / 64 + 1)];
+#endif
+    int k = 0;
+    while (k < components && offsets[k + 1] == offsets[k]) k++;
+    if (k < components) prefetch_rows(n, w, rows, (long)k * w);
+    if (k + 1 < components) prefetch_rows(n, w, rows, (long)(k + 1) * w);
+    while (k < components) {
+        int next = k + 1;
+        while (next < components && offsets[next + 1] == offsets[next]) next++;
+        const long o = offsets[k];
+        const int m = (int)(offsets[k + 1] - o);
+        for (int s = 0; s < n; s++) at[s] = rows[s] + (long)k * w;
+        long speakerStride = m, frameStride = 1;
+#if SPK_X86
+        if (use_lanes(path, n, m, w)) {
+            int count = 0;
+            if (next < components) {
+                __builtin_prefetch(constants + (long)next * stride, 0, 3);
+                for (int s = 0; s < n; s++) {
+                    const char *r = (const char *)(rows[s] + (long)next * w);
+                    for (long l = 0; l < lines - 1; l++) ahead[count++] = r + 64 * l;
+                    ahead[count++] = r + (long)w * (long)sizeof(float) - 1;
+                }
+            }
+            lanes512(n, m, w, at, scaled + (long)w * o, m, product, ahead, count);
+            speakerStride = 1;
+            frameStride = LANES;
+        } else
+#endif
+        {
+            if (next < components) {
+                prefetch_rows(n, w, rows, (long)next * w);
+                __builtin_prefetch(constants + (long)next * stride, 0, 3);
+            }
+            spk_gemm_rows_path(path, n, m, w, at, scaled + (long)w * o, m, product, m);
+        }
+        // Pair rows of the group's speakers: selected[pair][s] = (product + constant) + quadratic.
+        const float *g = constants + (long)k * stride;
+        for (int i = 0; i < m; i++) {
+            float *row = selected + (o + i) * LANES;
+            const float *pr = product + (long)i * frameStride;
+            const float q = quadratic[o + i];
+            for (int s = 0; s < n; s++) row[s] = pr[(long)s * speakerStride] + g[s] + q;
+        }
+        k = next;
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

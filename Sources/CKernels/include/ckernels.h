@@ -42,6 +42,25 @@ void spk_gemm_rows_path(int path, int n, int k, int w, const float *const *rows,
                         float *c, long ldc);
 
 /// The path `spk_gemm` takes on this CPU.
+/// Speakers per group of top-C scoring with shared variances: the lanes of the pair rows.
+enum { SPK_SPEAKER_GROUP = 32 };
+
+/// One group of `n` (at most SPK_SPEAKER_GROUP) speakers that share the UBM's variances: for
+/// every component k with pairs offsets[k]..<offsets[k+1], the product of the speakers' mean
+/// rows (rows[s] + k * w) with the pairs' scaled frames (scaled + w * offsets[k], w x m), plus
+/// the speaker's constant (constants[k * stride + s]) and the pair's quadratic term, written
+/// as pair rows: selected[pair * SPK_SPEAKER_GROUP + s] = (product + constant) + quadratic.
+/// Every product is one fused chain over the dimensions in order, whichever layout a component
+/// takes (frames or speakers in the vector lanes). `product` holds SPK_SPEAKER_GROUP x the
+/// largest m floats.
+void spk_shared_variance_group(int n, int components, int w, const float *const *rows, const long *offsets,
+                               const float *scaled, const float *constants, long stride, const float *quadratic,
+                               float *product, float *selected);
+/// `spk_topc_lse` on pair rows: for `speakers` lanes and n frames, frame t's C values are the
+/// rows position[t * c + j] of `selected` (SPK_SPEAKER_GROUP wide); out[s * n + t] gets
+/// m + log sum_j exp(x_j - m) - subtract[t], the same operations as `spk_topc_lse`.
+void spk_topc_lse_rows(const float *selected, const long *position, int c, int n, int speakers,
+                       const double *subtract, double *out);
 int spk_kernel_path(void);
 
 /// Whether this CPU can run `path`.

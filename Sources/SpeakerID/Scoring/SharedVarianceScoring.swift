@@ -23,7 +23,7 @@ struct SharedVarianceScoring: Sendable {
 
     /// Frames per super-block and speakers per group.
     static let superBlock = 2048
-    static let group = 32
+    static let group = Int(SPK_SPEAKER_GROUP)
 
     /// nil unless every speaker has the UBM's weights and variances, bit for bit.
     init?(ubm: DiagGMM, speakers: [DiagGMM], topC: Int) {
@@ -52,12 +52,12 @@ struct SharedVarianceScoring: Sendable {
         var topValues = [Float](repeating: 0, count: C)
         var counts = [Int](repeating: 0, count: K), offsets = [Int](repeating: 0, count: K + 1)
         var pairs = [Int](repeating: 0, count: B * C)        // t * C + j, grouped by component
-        var destination = [Int](repeating: 0, count: B * C)  // j * n + t, the pair's place in [j][t]
+        var position = [Int](repeating: 0, count: B * C)     // the place of pair t * C + j among the grouped
         var scaled = [Float](repeating: 0, count: B * C * D)  // per component: D x m_k
         var quadratic = [Float](repeating: 0, count: B * C)  // -1/2 sum x^2 / s, per pair
         var product = [Float](repeating: 0, count: Self.group * B * C)
-        var selected = [Float](repeating: 0, count: Self.group * B * C)  // [s][j][t]
-        var llr = [Double](repeating: 0, count: B)
+        var selected = [Float](repeating: 0, count: Self.group * B * C)  // [grouped pair][speaker of the group]
+        var llr = [Double](repeating: 0, count: Self.group * B)         // [speaker of the group][t]
 
         var sb = 0
         while sb < T {
@@ -77,7 +77,7 @@ struct SharedVarianceScoring: Sendable {
             for p in 0..<(n * C) {
                 let k = best[p], at = offsets[k] + counts[k]
                 pairs[at] = p
-                destination[at] = (p % C) * n + p / C
+                position[p] = at
                 counts[k] += 1
             }
             frames.values.withUnsafeBufferPointer { xs in
@@ -99,43 +99,19 @@ struct SharedVarianceScoring: Sendable {
             while g0 < S {
                 let gs = min(Self.group, S - g0)
                 withMeans(of: g0..<(g0 + gs)) { means in
-                    var rows = [UnsafePointer<Float>?](repeating: nil, count: gs)
-                    for k in 0..<K where counts[k] > 0 {
-                        let o = offsets[k], m = counts[k]
-                        for s in 0..<gs { rows[s] = means[s] + k * D }
-                        scaled.withUnsafeBufferPointer { y in
-                            product.withUnsafeMutableBufferPointer { c in
-                                rows.withUnsafeBufferPointer { r in
-                                    spk_gemm_rows(Int32(gs), Int32(m), Int32(D), r.baseAddress, y.baseAddress! + D * o, m,
-                                                  c.baseAddress, m)
-                                }
-                            }
-                        }
-                        selected.withUnsafeMutableBufferPointer { sel in
-                            product.withUnsafeBufferPointer { pr in
-                                constants.withUnsafeBufferPointer { gk in
-                                    quadratic.withUnsafeBufferPointer { q in
-                                        destination.withUnsafeBufferPointer { dest in
-                                            for s in 0..<gs {
-                                                let g = gk[k * S + g0 + s], base = s * n * C
-                                                for i in 0..<m { sel[base + dest[o + i]] = pr[s * m + i] + g + q[o + i] }
-                                            }
-                                        }
-                                    }
-                                }
+                    let rows: [UnsafePointer<Float>?] = means
+                    constants.withUnsafeBufferPointer { g in
+                        product.withUnsafeMutableBufferPointer { pr in
+                            selected.withUnsafeMutableBufferPointer { sel in
+                                spk_shared_variance_group(Int32(gs), Int32(K), Int32(D), rows, offsets, scaled,
+                                                          g.baseAddress! + g0, S, quadratic, pr.baseAddress, sel.baseAddress)
                             }
                         }
                     }
                 }
-                selected.withUnsafeBufferPointer { sel in
-                    ubmLL.withUnsafeBufferPointer { u in
-                        llr.withUnsafeMutableBufferPointer { out in
-                            for s in 0..<gs {
-                                spk_topc_lse(sel.baseAddress! + s * n * C, Int32(C), Int32(n), u.baseAddress, out.baseAddress)
-                                emit(g0 + s, sb, UnsafeBufferPointer(rebasing: out[0..<n]))
-                            }
-                        }
-                    }
+                llr.withUnsafeMutableBufferPointer { out in
+                    spk_topc_lse_rows(selected, position, Int32(C), Int32(n), Int32(gs), ubmLL, out.baseAddress)
+                    for s in 0..<gs { emit(g0 + s, sb, UnsafeBufferPointer(rebasing: out[(s * n)..<(s * n + n)])) }
                 }
                 g0 += gs
             }

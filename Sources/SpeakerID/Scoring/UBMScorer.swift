@@ -103,7 +103,11 @@ public struct UBMScorer: Sendable {
         if let shared, frames.rows > 0 {
             // Summed as they come, in frame order (as the per-frame path sums): no S x T matrix.
             var sums = [Double](repeating: 0, count: speakers.count)
-            shared.forEachScore(frames) { s, _, v in for x in v { sums[s] += x } }
+            shared.forEachScore(frames) { s, _, v in
+                var sum = sums[s]
+                for x in v { sum += x }
+                sums[s] = sum
+            }
             return sums.map { $0 / Double(frames.rows) }
         }
         return frameScores(frames).map { $0.isEmpty ? -.infinity : $0.reduce(0, +) / Double($0.count) }
