@@ -170,17 +170,29 @@ struct EnrollCommand: AsyncParsableCommand {
                 Console.warn("skipped: \(e.reason)")
             }
         }
-        for (s, _) in jobs where perSpeaker[s] == nil {
-            throw CLIError("speaker \(s.debugDescription): no usable audio")
+        // A speaker with no usable audio, or less speech than --min-speech, stops the enrolment;
+        // with --skip-bad and a corpus, it is reported (one line each) and the others enrolled.
+        var skippedSpeakers: [(speaker: String, error: String)] = []
+        for (s, _) in jobs {
+            let reason: String
+            if perSpeaker[s] == nil {
+                reason = "speaker \(s.debugDescription): no usable audio"
+            } else if existing == nil {  // audio added to a model (--add) joins the speech it holds
+                let frames = perSpeaker[s]?.reduce(0) { $0 + $1.frames.rows } ?? 0
+                do { try enrollment.checkSpeech(speaker: s, frames: frames, minimumSeconds: minSpeech); continue }
+                catch { reason = "\(error) (or lower --min-speech, now \(fmt(minSpeech, 2)) s)" }
+            } else { continue }
+            guard skipBad && corpus != nil else { throw CLIError(reason) }
+            skippedSpeakers.append((s, reason))
+            Console.warn("skipped: " + reason)
+        }
+        if !skippedSpeakers.isEmpty {
+            let left = Set(skippedSpeakers.map(\.speaker))
+            jobs.removeAll { left.contains($0.0) }
+            if jobs.isEmpty { throw CLIError("\(corpus ?? models): no speaker could be enrolled (\(skippedSpeakers.count) skipped)") }
         }
         var warnings: [String] = notes
         var short: [(String, Double)] = []
-        // Audio added to a model (--add) joins the speech the model already holds.
-        for (s, _) in jobs where existing == nil {
-            let frames = perSpeaker[s]?.reduce(0) { $0 + $1.frames.rows } ?? 0
-            do { try enrollment.checkSpeech(speaker: s, frames: frames, minimumSeconds: minSpeech) }
-            catch { throw CLIError("\(error) (or lower --min-speech, now \(fmt(minSpeech, 2)) s)") }
-        }
         for (s, _) in jobs {
             let frames = perSpeaker[s]?.reduce(0) { $0 + $1.frames.rows } ?? 0
             let seconds = enrollment.speechSeconds(frames: frames)
@@ -234,12 +246,14 @@ struct EnrollCommand: AsyncParsableCommand {
                 "models": trained.map { ["speaker": $0.1.speaker, "file": $0.0, "frames": $0.1.training.frames,
                                           "speech_seconds": $0.1.training.speechSeconds,
                                           "iterations": $0.1.training.iterations, "log_likelihood": $0.1.training.finalLogLikelihood] },
-                "warnings": warnings, "skipped_files": skipped.map { ["file": $0.file, "error": $0.error] }, "run_seconds": elapsed]))
+                "warnings": warnings, "skipped_files": skipped.map { ["file": $0.file, "error": $0.error] },
+                "skipped_speakers": skippedSpeakers.map { ["speaker": $0.speaker, "error": $0.error] }, "run_seconds": elapsed]))
         } else {
             for (path, m) in trained {
                 print("\(m.speaker)\t\(path)\t\(m.training.frames) frames\t\(m.training.iterations) iterations\tavg log-likelihood \(fmt(m.training.finalLogLikelihood, 3))")
             }
-            Console.progress("enrolled \(trained.count) speaker(s) in \(fmt(elapsed, 2)) s\(skipped.isEmpty ? "" : "; skipped \(skipped.count) bad file(s)")", quiet: quiet)
+            let left = (skipped.isEmpty ? [] : ["\(skipped.count) bad file(s)"]) + (skippedSpeakers.isEmpty ? [] : ["\(skippedSpeakers.count) speaker(s)"])
+            Console.progress("enrolled \(trained.count) speaker(s) in \(fmt(elapsed, 2)) s\(left.isEmpty ? "" : "; skipped " + left.joined(separator: " and "))", quiet: quiet)
         }
     }
 }

@@ -59,6 +59,39 @@ struct AuditFollowUpTests {
         #expect(help.stdout.contains("--min-speech") && help.stdout.contains("(default: 1.0)"), "\(help.stdout)")
     }
 
+    // A batch reports every item: with --skip-bad, a corpus speaker with too little speech or
+    // no usable audio is one line (and one `skipped_speakers` entry), the rest are enrolled;
+    // without it, the enrolment stops and names the speaker, writing nothing.
+    @Test func corpusSpeakersWithTooLittleSpeechAreSkippedAndReported() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        try CLI.syntheticCorpus(dir)
+        try FileManager.default.createDirectory(atPath: dir.file("corpus/tiny"), withIntermediateDirectories: true)
+        try AudioWriter.write(Array(SyntheticSpeech.generate(seconds: 1, sampleRate: 16000, seed: 9, pitch: 150).prefix(800)),
+                              sampleRate: 16000, to: dir.file("corpus/tiny/0.wav"))
+        try FileManager.default.createDirectory(atPath: dir.file("corpus/broken"), withIntermediateDirectories: true)
+        try Data("not audio".utf8).write(to: URL(fileURLWithPath: dir.file("corpus/broken/0.wav")))
+        let corpus = ["--corpus", dir.file("corpus"), "--split", "all", "--components", "4"]
+        let strict = try CLI.run(["enroll", "--models", dir.file("strict")] + corpus + ["-q"])
+        #expect(strict.status == 1 && !FileManager.default.fileExists(atPath: dir.file("strict")), "\(strict.status) \(strict.stderr)")
+        let r = try CLI.run(["enroll", "--models", dir.file("models"), "--skip-bad", "--json"] + corpus)
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stdout)")
+        let enrolled = ((obj["models"] as? [[String: Any]]) ?? []).compactMap { $0["speaker"] as? String }.sorted()
+        #expect(enrolled == ["high", "low", "mid"], "\(enrolled)")
+        let skipped = (obj["skipped_speakers"] as? [[String: Any]]) ?? []
+        #expect(skipped.compactMap { $0["speaker"] as? String }.sorted() == ["broken", "tiny"], "\(skipped)")
+        let tinyEntry: [String: Any]? = skipped.first { ($0["speaker"] as? String) == "tiny" }
+        let tiny: String = (tinyEntry?["error"] as? String) ?? ""
+        #expect(tiny.contains("s of speech") && tiny.contains("--min-speech"), "\(tiny)")
+        let lines = r.stderr.split(separator: "\n").filter { $0.contains("skipped: speaker") }
+        #expect(lines.count == 2, "\(r.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.file("models")).sorted() == ["high.gmm", "low.gmm", "mid.gmm"])
+        // Nobody left: an error, not an empty success.
+        let none = try CLI.run(["enroll", "--models", dir.file("none"), "--skip-bad", "--min-speech", "3600"] + corpus + ["-q"])
+        #expect(none.status == 1 && none.stderr.contains("no speaker could be enrolled (5 skipped)"), "\(none.status) \(none.stderr)")
+    }
+
     // P3, P13, P14b. Outputs are checked before the work, in the user's terms (never
     // NSCocoaErrorDomain); an output file's missing folder is refused, not created; a folder
     // output is still made; a failed enrolment leaves no empty models folder.
