@@ -341,6 +341,99 @@ static void lanes512(int n, int m, int w, const float *const *rows, const float 
         }
     }
 }
+
+// AVX2 + FMA: the same speaker lanes in 8-wide vectors (an 8 x 8 register transpose), half a
+// group (16 speakers) at a time with up to 6 frames: 12 accumulators of the 16 registers.
+enum { LANE_CHUNK256 = 6 };
+
+__attribute__((target("avx2,fma"), always_inline))
+static inline void transpose8(__m256 r[8]) {
+    __m256 t[8];
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 4; i++) {
+        t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 2; i++) {
+        r[4 * i] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        r[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        r[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        r[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 4; i++) {
+        t[i] = _mm256_permute2f128_ps(r[i], r[i + 4], 0x20);
+        t[i + 4] = _mm256_permute2f128_ps(r[i], r[i + 4], 0x31);
+    }
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 8; i++) r[i] = t[i];
+}
+
+__attribute__((target("avx2,fma"), always_inline))
+static inline void lane_chunk256(const int frames, int w, const float *t, const float *b, long ldb, float *out,
+                                 const char *const *prefetch, int prefetches) {
+    __m256 lo[LANE_CHUNK256], hi[LANE_CHUNK256];
+#pragma clang loop unroll(full)
+    for (int f = 0; f < frames; f++) { lo[f] = _mm256_setzero_ps(); hi[f] = _mm256_setzero_ps(); }
+    for (int p = 0; p < w; p++) {
+        const __m256 t0 = _mm256_load_ps(t + p * LANES), t1 = _mm256_load_ps(t + p * LANES + 8);
+        const float *bp = b + (long)p * ldb;
+        if (3 * p < prefetches) {
+            __builtin_prefetch(prefetch[3 * p], 0, 1);
+            if (3 * p + 1 < prefetches) __builtin_prefetch(prefetch[3 * p + 1], 0, 1);
+            if (3 * p + 2 < prefetches) __builtin_prefetch(prefetch[3 * p + 2], 0, 1);
+        }
+#pragma clang loop unroll(full)
+        for (int f = 0; f < frames; f++) {
+            const __m256 y = _mm256_broadcast_ss(bp + f);
+            lo[f] = _mm256_fmadd_ps(t0, y, lo[f]);
+            hi[f] = _mm256_fmadd_ps(t1, y, hi[f]);
+        }
+    }
+#pragma clang loop unroll(full)
+    for (int f = 0; f < frames; f++) {
+        _mm256_storeu_ps(out + f * LANES, lo[f]);
+        _mm256_storeu_ps(out + f * LANES + 8, hi[f]);
+    }
+}
+
+__attribute__((target("avx2,fma")))
+static void lanes256(int n, int m, int w, const float *const *rows, const float *bt, long ldb, float *out,
+                     const char *const *prefetch, int prefetches) {
+    _Alignas(64) float t[LANE_MAX_W * LANES];
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    for (int s0 = 0; s0 < LANES; s0 += 8) {
+        for (int p0 = 0; p0 < w; p0 += 8) {
+            const __m256i cols = _mm256_cmpgt_epi32(_mm256_set1_epi32(w - p0), lane);
+            __m256 r[8];
+#pragma clang loop unroll(full)
+            for (int i = 0; i < 8; i++)
+                r[i] = s0 + i < n ? _mm256_maskload_ps(rows[s0 + i] + p0, cols) : _mm256_setzero_ps();
+            transpose8(r);
+#pragma clang loop unroll(full)
+            for (int j = 0; j < 8; j++) _mm256_store_ps(t + (p0 + j) * LANES + s0, r[j]);
+        }
+    }
+    const int halves = n > 16 ? 2 : 1;
+    const int chunks = (m + LANE_CHUNK256 - 1) / LANE_CHUNK256, size = (m + chunks - 1) / chunks;
+    for (int h = 0; h < halves; h++) {
+        for (int f0 = 0; f0 < m; f0 += size) {
+            const float *b = bt + f0;
+            float *o = out + (long)f0 * LANES + 16 * h;
+            const float *th = t + 16 * h;
+            if (f0 > 0 || h > 0) prefetches = 0;
+            switch (m - f0 < size ? m - f0 : size) {
+            case 1: lane_chunk256(1, w, th, b, ldb, o, prefetch, prefetches); break;
+            case 2: lane_chunk256(2, w, th, b, ldb, o, prefetch, prefetches); break;
+            case 3: lane_chunk256(3, w, th, b, ldb, o, prefetch, prefetches); break;
+            case 4: lane_chunk256(4, w, th, b, ldb, o, prefetch, prefetches); break;
+            case 5: lane_chunk256(5, w, th, b, ldb, o, prefetch, prefetches); break;
+            default: lane_chunk256(6, w, th, b, ldb, o, prefetch, prefetches); break;
+            }
+        }
+    }
+}
 #endif
 
 // Which layout a component's product takes: speaker lanes whenever they need fewer FMAs than
@@ -348,22 +441,23 @@ static void lanes512(int n, int m, int w, const float *const *rows, const float 
 // it any FMAs made the 10,000-speaker benchmark slower, measured.
 static int use_lanes(int path, int n, int m, int w) {
 #if SPK_X86
-    if (path != SPK_KERNEL_AVX512 || w > LANE_MAX_W || n > LANES) return 0;
-    const long tiles = (long)((n + 7) / 8) * 8 * ((m + 15) / 16);
-    return 2L * m < tiles;
+    if (w > LANE_MAX_W || n > LANES) return 0;
+    if (path == SPK_KERNEL_AVX512) return 2L * m < (long)((n + 7) / 8) * 8 * ((m + 15) / 16);
+    // 6-row tiles of two 8-wide vectors; lanes: 2 (or 4 past 16 speakers) vectors per frame.
+    if (path == SPK_KERNEL_AVX2) return (n > 16 ? 4L : 2L) * m < (long)((n + 5) / 6) * 6 * 2 * ((m + 15) / 16);
+    return 0;
 #else
     (void)path; (void)n; (void)m; (void)w;
     return 0;
 #endif
 }
 
-void spk_shared_variance_group(int n, int components, int w, const float *const *rows, const long *offsets,
-                               const float *scaled, const float *constants, long stride, const float *quadratic,
-                               float *product, float *selected) {
+void spk_shared_variance_group_path(int path, int n, int components, int w, const float *const *rows,
+                                    const long *offsets, const float *scaled, const float *constants, long stride,
+                                    const float *quadratic, float *product, float *selected) {
     enum { SLICE = 32 };
     if (n <= 0 || n > SLICE || w <= 0) return;
     const float *at[SLICE];
-    const int path = spk_kernel_path();
 #if SPK_X86
     const long lines = ((long)w * (long)sizeof(float) + 63) / 64 + 1;  // each row's lines and its last byte
     const char *ahead[SLICE * (LANE_MAX_W * 4 / 64 + 1)];
@@ -390,7 +484,8 @@ void spk_shared_variance_group(int n, int components, int w, const float *const 
                     ahead[count++] = r + (long)w * (long)sizeof(float) - 1;
                 }
             }
-            lanes512(n, m, w, at, scaled + (long)w * o, m, product, ahead, count);
+            if (path == SPK_KERNEL_AVX512) lanes512(n, m, w, at, scaled + (long)w * o, m, product, ahead, count);
+            else lanes256(n, m, w, at, scaled + (long)w * o, m, product, ahead, count);
             speakerStride = 1;
             frameStride = LANES;
         } else
@@ -412,6 +507,13 @@ void spk_shared_variance_group(int n, int components, int w, const float *const 
         }
         k = next;
     }
+}
+
+void spk_shared_variance_group(int n, int components, int w, const float *const *rows, const long *offsets,
+                               const float *scaled, const float *constants, long stride, const float *quadratic,
+                               float *product, float *selected) {
+    spk_shared_variance_group_path(spk_kernel_path(), n, components, w, rows, offsets, scaled, constants, stride,
+                                   quadratic, product, selected);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -27,9 +27,9 @@ for kern in avx2 portable; do
 done
 OPENBLAS_CORETYPE=Prescott $B bench em --frames 200000 --dim 39 --components 256 --iterations 3 --threads 1 | sed 's/^{/{"forced":"openblas-prescott",/' | tee -a "$out"
 for m in 100 1000 10000; do
-  $B bench score --models $m --components 512 --frames 1000 --dim 63 --threads 1 --top-c 5 | tee -a "$out"
+  $B bench score --models $m --components 512 --frames 1000 --dim 63 --threads 1 --top-c 5 --repeats 3 | tee -a "$out"
 done
-$B bench score --models 10000 --components 512 --frames 1000 --dim 63 --threads 2 --top-c 5 | tee -a "$out"
+$B bench score --models 10000 --components 512 --frames 1000 --dim 63 --threads 2 --top-c 5 --repeats 3 | tee -a "$out"
 if [ "${IDENTIFY_10K:-0}" = 1 ]; then
   clip=${SPEAKERID_CORPORA:-../shared/corpora}/minilibri/3526/3526-176653-0001.flac
   for m in 100 1000 10000; do

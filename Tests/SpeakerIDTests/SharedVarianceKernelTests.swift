@@ -5,11 +5,12 @@ import Testing
 
 /// The kernels of top-C scoring with shared variances (`spk_shared_variance_group`,
 /// `spk_topc_lse_rows`) against the same arithmetic written out in Swift, bit for bit. Components
-/// chosen by 1 to 40 frames put the products on both layouts the AVX-512 path picks between
-/// (speakers in the lanes for most counts, frame tiles for 16 and 32); a dimension above the
-/// lane layout's limit and a group of fewer than 32 speakers are included.
+/// chosen by 1 to 40 frames put the products on both layouts the AVX-512 and AVX2 paths pick
+/// between (speakers in the lanes for most counts, frame tiles for others); every path this CPU
+/// runs is checked, and a dimension above the lane layout's limit and groups of fewer than 32
+/// (and fewer than 16) speakers are included.
 struct SharedVarianceKernelTests {
-    @Test(arguments: [(32, 63), (13, 63), (32, 7), (5, 130)])
+    @Test(arguments: [(32, 63), (13, 63), (20, 63), (32, 7), (5, 130)])
     func groupProductsAreTheFusedChainInOrder(speakers n: Int, dimension w: Int) {
         var rng = SeededRandom(seed: UInt64(n * 1000 + w))
         let counts = [0, 1, 2, 3, 0, 5, 7, 11, 12, 13, 16, 17, 23, 24, 25, 31, 32, 33, 40, 0]
@@ -24,10 +25,13 @@ struct SharedVarianceKernelTests {
         let quadratic = (0..<pairs).map { _ in Float(-50 * rng.nextUnit()) }
         let L = Int(SPK_SPEAKER_GROUP)
         var product = [Float](repeating: 0, count: L * max(1, counts.max()!))
+        let paths = [SPK_KERNEL_AVX512, SPK_KERNEL_AVX2, SPK_KERNEL_PORTABLE].map { Int32($0) }.filter { spk_kernel_supported($0) != 0 }
+        #expect(paths.contains(Int32(SPK_KERNEL_PORTABLE)))
+        for path in paths {
         var selected = [Float](repeating: .nan, count: L * pairs)
         means.withUnsafeBufferPointers { rows in
-            spk_shared_variance_group(Int32(n), Int32(K), Int32(w), rows, offsets, scaled, constants, S, quadratic,
-                                      &product, &selected)
+            spk_shared_variance_group_path(path, Int32(n), Int32(K), Int32(w), rows, offsets, scaled, constants, S, quadratic,
+                                           &product, &selected)
         }
         var wrong = 0
         for k in 0..<K {
@@ -41,7 +45,8 @@ struct SharedVarianceKernelTests {
                 }
             }
         }
-        #expect(wrong == 0, "\(wrong) of \(pairs * n) values differ (kernel path \(spk_kernel_path()))")
+        #expect(wrong == 0, "\(wrong) of \(pairs * n) values differ (kernel path \(path))")
+        }
     }
 
     /// The row-wise log-sum-exp equals `spk_topc_lse` on the same values laid out [j][t].

@@ -56,6 +56,10 @@ enum { SPK_SPEAKER_GROUP = 32 };
 void spk_shared_variance_group(int n, int components, int w, const float *const *rows, const long *offsets,
                                const float *scaled, const float *constants, long stride, const float *quadratic,
                                float *product, float *selected);
+/// `spk_shared_variance_group` on a given kernel path (one this CPU supports), for tests.
+void spk_shared_variance_group_path(int path, int n, int components, int w, const float *const *rows,
+                                    const long *offsets, const float *scaled, const float *constants, long stride,
+                                    const float *quadratic, float *product, float *selected);
 /// `spk_topc_lse` on pair rows: for `speakers` lanes and n frames, frame t's C values are the
 /// rows position[t * c + j] of `selected` (SPK_SPEAKER_GROUP wide); out[s * n + t] gets
 /// m + log sum_j exp(x_j - m) - subtract[t], the same operations as `spk_topc_lse`.
