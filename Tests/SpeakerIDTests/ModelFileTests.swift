@@ -168,6 +168,21 @@ struct ModelStoreTests {
         #expect(throws: ModelStoreError.invalidFile(.tooShort(dir.file("zed.gmm"), bytes: 7))) { try store.loadAll() }
     }
 
+    /// Models are read on every core, but the models come back in folder order and the first
+    /// bad file in that order is the one named, whichever thread reached a bad file first.
+    @Test func aFolderReadInParallelKeepsItsOrderAndNamesTheFirstBadFile() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let store = ModelStore(directory: dir.path)
+        let names = (0..<40).map { String(format: "s%02d", $0) }
+        for n in names { try store.save(ModelFileTests.model(speaker: n)) }
+        #expect(try store.loadAll().map(\.speaker) == names)
+        for bad in ["s37", "s11", "s23"] { try Data("garbage".utf8).write(to: URL(fileURLWithPath: dir.file(bad + ".gmm"))) }
+        for _ in 0..<5 {
+            #expect(throws: ModelStoreError.invalidFile(.tooShort(dir.file("s11.gmm"), bytes: 7))) { try store.loadAll() }
+        }
+    }
+
     @Test func anEmptyFolderHasNoModels() throws {
         let dir = TempDir()
         defer { dir.cleanup() }

@@ -157,26 +157,19 @@ public struct FrameCache: Sendable {
         let count = Int(rows64) * Int(cols32), start = offset
         let byteCount = count * 4, pieceCount = (byteCount + pieceBytes - 1) / pieceBytes
         let workers = max(1, min(threads, pieceCount))
-        let outcomes = PieceOutcomes(count: pieceCount)
+        var outcomes: [Result<UInt64, any Error>] = []
         let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
             let base = SharedBase(pointer: UnsafeMutableRawPointer(buffer.baseAddress))
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                for i in stride(from: w, to: pieceCount, by: workers) {
-                    let lo = i * pieceBytes, n = min(pieceBytes, byteCount - lo)
-                    guard let p = base.pointer else { return }
-                    let part = UnsafeMutableRawBufferPointer(start: p + lo, count: n)
-                    do {
-                        try readFully(fd, part, at: start + lo, path: path)
-                        outcomes.set(i, .success(FastChecksum.checksum(UnsafeRawBufferPointer(part))))
-                    } catch {
-                        outcomes.set(i, .failure(error))
-                        return
-                    }
-                }
+            outcomes = blockingParallelMap(count: pieceCount, threads: workers) { i throws(any Error) -> UInt64 in
+                let lo = i * pieceBytes, n = min(pieceBytes, byteCount - lo)
+                guard let p = base.pointer else { throw FrameCacheError.damaged(path, "no storage for the frames") }
+                let part = UnsafeMutableRawBufferPointer(start: p + lo, count: n)
+                try readFully(fd, part, at: start + lo, path: path)
+                return FastChecksum.checksum(UnsafeRawBufferPointer(part))
             }
             initialized = count  // every byte was read, or the read below throws and drops them
         }
-        let sum = combined(try outcomes.values(path: path))
+        let sum = combined(try outcomes.map { try $0.get() })
         let frames = FeatureMatrix(rows: Int(rows64), columns: Int(cols32), values: values)
         offset += count * 4
         var tail = ByteReader(bytes: try bytes(8), offset: 0)
@@ -264,28 +257,4 @@ private func readFully(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, at 
 /// range (which is what makes sharing it safe).
 private struct SharedBase: @unchecked Sendable {
     let pointer: UnsafeMutableRawPointer?
-}
-
-/// Each piece's checksum or read error, set by the thread that read it.
-private final class PieceOutcomes: @unchecked Sendable {
-    private var outcomes: [Result<UInt64, any Error>?]
-    private let lock = NSLock()
-
-    init(count: Int) { outcomes = Array(repeating: nil, count: count) }
-
-    func set(_ i: Int, _ r: Result<UInt64, any Error>) {
-        lock.lock()
-        outcomes[i] = r
-        lock.unlock()
-    }
-
-    /// The checksums in piece order; the first piece's error if one failed.
-    func values(path: String) throws -> [UInt64] {
-        lock.lock()
-        defer { lock.unlock() }
-        return try outcomes.map { r in
-            guard let r else { throw FrameCacheError.damaged(path, "a piece was not read") }
-            return try r.get()
-        }
-    }
 }

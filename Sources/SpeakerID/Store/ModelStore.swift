@@ -290,11 +290,19 @@ public struct ModelStore: Sendable {
         if paths.isEmpty { throw ModelStoreError.noModels(directory) }
         var models: [SpeakerModel] = []
         let identity = ubm.map(UBMIdentity.init)
-        for p in paths {
-            var m = try Self.load(path: p, enrolmentStatistics: enrolmentStatistics)
+        // Read, checked and decoded on every core (10,000 files of 512 x 63 are 2.5 GB), each
+        // sharing the UBM's arrays as soon as it is decoded, so the peak stays at the means'
+        // size; then checked against each other in folder order, so the first bad file named
+        // is the same whatever the core count.
+        let loaded = blockingParallelMap(count: paths.count, threads: defaultThreadCount()) { i throws(ModelStoreError) -> SpeakerModel in
+            var m = try Self.load(path: paths[i], enrolmentStatistics: enrolmentStatistics)
             if let ubm, m.gmm.components == ubm.gmm.components, m.gmm.dimension == ubm.gmm.dimension {
                 m.gmm = m.gmm.sharingStorage(with: ubm.gmm)
             }
+            return m
+        }
+        for (p, outcome) in zip(paths, loaded) {
+            let m = try outcome.get()
             if m.kind == .ubm { continue }
             // Named by speaker, as the user knows them, not by the encoded file name.
             let who = "\(directory): speaker \(m.speaker.debugDescription)"

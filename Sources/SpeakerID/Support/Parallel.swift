@@ -43,3 +43,43 @@ public func parallelMap<T: Sendable>(
         return results.map { $0! }
     }
 }
+
+/// Runs `body` for each index in `0..<count` on up to `threads` threads and blocks until all
+/// are done; the outcomes come back in index order. For synchronous callers whose work is
+/// reading and decoding files into separate results (a fork-join with nothing to cancel), where
+/// `parallelMap` would make every caller `async`.
+func blockingParallelMap<T: Sendable, E: Error>(
+    count: Int, threads: Int, _ body: @Sendable (Int) throws(E) -> T
+) -> [Result<T, E>] {
+    let workers = max(1, min(threads, count))
+    if workers == 1 { return (0..<count).map { i in Result { () throws(E) -> T in try body(i) } } }
+    let outcomes = IndexedOutcomes<T, E>(count: count)
+    DispatchQueue.concurrentPerform(iterations: workers) { w in
+        for i in stride(from: w, to: count, by: workers) {
+            outcomes.set(i, Result { () throws(E) -> T in try body(i) })
+        }
+    }
+    return outcomes.all()
+}
+
+/// Each index's outcome, set by the thread that produced it.
+private final class IndexedOutcomes<T: Sendable, E: Error>: @unchecked Sendable {
+    // @unchecked: `outcomes` is only touched under `lock`.
+    private var outcomes: [Result<T, E>?]
+    private let lock = NSLock()
+
+    init(count: Int) { outcomes = Array(repeating: nil, count: count) }
+
+    func set(_ i: Int, _ r: Result<T, E>) {
+        lock.lock()
+        outcomes[i] = r
+        lock.unlock()
+    }
+
+    /// Every outcome; concurrentPerform has returned, so each index was set.
+    func all() -> [Result<T, E>] {
+        lock.lock()
+        defer { lock.unlock() }
+        return outcomes.compactMap { $0 }
+    }
+}
