@@ -273,7 +273,7 @@ struct CorpusReadingTests {
         try Self.touch(dir.file("a/1.wav"))
         try Self.touch(dir.file("b/1.wav"))
         try FileManager.default.setAttributes([.posixPermissions: 0], ofItemAtPath: dir.file("b"))
-        #expect(Self.error { try Corpus(root: dir.path) } == .unreadable(dir.file("b"), reason: "Permission denied"))
+        #expect(Self.error { try Corpus(root: dir.path) } == .unreadable(dir.file("b"), reason: "permission denied"))
     }
 
     // MARK: Command-line inputs

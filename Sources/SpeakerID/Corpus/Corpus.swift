@@ -618,13 +618,13 @@ func standardized(_ path: String) -> String { URL(fileURLWithPath: path).standar
 /// Names in a folder (without `.` and `..`); throws `CorpusError.unreadable` with the system's
 /// reason when the folder cannot be read.
 func listDirectory(_ dir: String) throws -> [String] {
-    guard let d = opendir(dir) else { throw CorpusError.unreadable(dir, reason: String(cString: strerror(errno))) }
+    guard let d = opendir(dir) else { throw CorpusError.unreadable(dir, reason: SystemErrors.describe(errno)) }
     defer { closedir(d) }
     var names: [String] = []
     while true {
         errno = 0
         guard let entry = readdir(d) else {
-            if errno != 0 { throw CorpusError.unreadable(dir, reason: String(cString: strerror(errno))) }
+            if errno != 0 { throw CorpusError.unreadable(dir, reason: SystemErrors.describe(errno)) }
             break
         }
         let name = withUnsafePointer(to: entry.pointee.d_name) { p in

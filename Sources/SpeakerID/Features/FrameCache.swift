@@ -125,7 +125,7 @@ public struct FrameCache: Sendable {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             if errno == ENOENT { return nil }
-            throw FrameCacheError.io(path, "open: " + String(cString: strerror(errno)))
+            throw FrameCacheError.io(path, "open: " + SystemErrors.describe(errno))
         }
         defer { close(fd) }
         var offset = 0
@@ -203,7 +203,7 @@ public struct FrameCache: Sendable {
         let dir = (path as NSString).deletingLastPathComponent
         let tmp = ((dir.isEmpty ? "." : dir) as NSString).appendingPathComponent(".speakerid-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).tmp")
         let fd = TemporaryFiles.create(tmp, mode: 0o644)
-        guard fd >= 0 else { throw FrameCacheError.io(path, "create: " + String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw FrameCacheError.io(path, "create: " + SystemErrors.describe(errno)) }
         defer { TemporaryFiles.unregister(tmp) }
         var ok = false
         defer { if !ok { close(fd); unlink(tmp) } }
@@ -213,11 +213,11 @@ public struct FrameCache: Sendable {
         guard fsync(fd) == 0, close(fd) == 0 else {
             ok = true
             unlink(tmp)
-            throw FrameCacheError.io(path, "write: " + String(cString: strerror(errno)))
+            throw FrameCacheError.io(path, "write: " + SystemErrors.describe(errno))
         }
         ok = true
         guard rename(tmp, path) == 0 else {
-            let why = String(cString: strerror(errno))
+            let why = SystemErrors.describe(errno)
             unlink(tmp)
             throw FrameCacheError.io(path, "rename: " + why)
         }
@@ -233,7 +233,7 @@ public struct FrameCache: Sendable {
             #endif
             if n < 0 {
                 if errno == EINTR { continue }
-                throw FrameCacheError.io(path, "write: " + String(cString: strerror(errno)))
+                throw FrameCacheError.io(path, "write: " + SystemErrors.describe(errno))
             }
             done += n
         }
@@ -246,7 +246,7 @@ private func readFully(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, at 
         let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
         if n < 0 {
             if errno == EINTR { continue }
-            throw FrameCacheError.io(path, "read: " + String(cString: strerror(errno)))
+            throw FrameCacheError.io(path, "read: " + SystemErrors.describe(errno))
         }
         if n == 0 { throw FrameCacheError.damaged(path, "the file ends early") }
         done += n

@@ -77,7 +77,11 @@ public struct ModelStore: Sendable {
         m.speaker = name.value
         let target = path(for: name)
         let bytes = try Self.encode(m, for: target)
-        try prepareDirectory()
+        // The folder is probed only when it has to be made: a folder that exists but takes no
+        // files fails in the write itself, with the system's reason (10,000 saves into one
+        // folder made 10,000 probe files).
+        var isDir: ObjCBool = false
+        if !(FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) && isDir.boolValue) { try prepareDirectory() }
         try Self.atomicWrite(bytes, to: target, directory: directory)
         return target
     }
@@ -150,9 +154,9 @@ public struct ModelStore: Sendable {
     static func reason(_ error: Error) -> String {
         let ns = error as NSError
         if let u = ns.userInfo[NSUnderlyingErrorKey] as? NSError, u.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(u.code)))
+            return SystemErrors.describe(Int32(u.code))
         }
-        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+        if ns.domain == NSPOSIXErrorDomain { return SystemErrors.describe(Int32(ns.code)) }
         switch ns.code {
         case NSFileWriteFileExistsError: return "a file of that name exists"
         case NSFileWriteNoPermissionError, NSFileReadNoPermissionError: return "permission denied"
@@ -256,7 +260,7 @@ public struct ModelStore: Sendable {
     public func remove(_ name: SpeakerName) throws(ModelStoreError) {
         _ = try load(name)  // refuses a speaker that is not enrolled, naming the enrolled ones
         guard unlink(path(for: name)) == 0 else {
-            throw .writeFailed(path(for: name), reason: String(cString: strerror(errno)))
+            throw .writeFailed(path(for: name), reason: SystemErrors.describe(errno))
         }
         let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dfd >= 0 {
@@ -349,7 +353,7 @@ public struct ModelStore: Sendable {
         removeStaleTemporaries(in: directory)
         let tmp = (directory as NSString).appendingPathComponent(".speakerid-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).tmp")
         let fd = TemporaryFiles.create(tmp, mode: 0o644)
-        guard fd >= 0 else { throw ModelStoreError.writeFailed(target, reason: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw ModelStoreError.writeFailed(target, reason: SystemErrors.describe(errno)) }
         defer { TemporaryFiles.unregister(tmp) }
         var ok = false
         defer { if !ok { close(fd); unlink(tmp) } }
@@ -361,22 +365,22 @@ public struct ModelStore: Sendable {
                 let n = systemWrite(fd, base + written, raw.count - written)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    failure = .writeFailed(target, reason: String(cString: strerror(errno)))
+                    failure = .writeFailed(target, reason: SystemErrors.describe(errno))
                     return
                 }
                 written += n
             }
         }
         if let failure { throw failure }
-        guard fsync(fd) == 0 else { throw ModelStoreError.writeFailed(target, reason: "fsync: " + String(cString: strerror(errno))) }
+        guard fsync(fd) == 0 else { throw ModelStoreError.writeFailed(target, reason: "fsync: " + SystemErrors.describe(errno)) }
         guard close(fd) == 0 else {
             ok = true
             unlink(tmp)
-            throw ModelStoreError.writeFailed(target, reason: "close: " + String(cString: strerror(errno)))
+            throw ModelStoreError.writeFailed(target, reason: "close: " + SystemErrors.describe(errno))
         }
         ok = true
         guard systemRename(tmp, target) == 0 else {
-            let reason = String(cString: strerror(errno))
+            let reason = SystemErrors.describe(errno)
             unlink(tmp)
             throw ModelStoreError.writeFailed(target, reason: reason)
         }
