@@ -81,11 +81,16 @@ public struct ScoreFileHeader: Sendable, Equatable {
     public static func parse<S: StringProtocol>(_ lines: [S], name: String) throws(ScoreReportError) -> ScoreFileHeader? {
         let comments = lines.prefix { $0.hasPrefix("#") }.map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) }
         guard comments.first == firstLine else { return nil }
+        // The header's own keys, each once; any other comment line is the user's and is kept
+        // out of the way (a one-word note, or prose that starts like a key we do not use).
+        let keys: Set<String> = ["ubm", "models", "score_normalization", "tnorm_cohort", "znorm_cohort"]
         var values: [String: String] = [:]
         for (i, c) in comments.enumerated().dropFirst() {
             let parts = c.dropFirst().trimmingCharacters(in: .whitespaces).split(separator: " ", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else { throw .badFile(name, line: i + 1, reason: "a header line is not \"# key value\"") }
-            values[parts[0]] = parts[1]
+            guard let key = parts.first, keys.contains(key) else { continue }
+            guard parts.count == 2 else { throw .badFile(name, line: i + 1, reason: "the header's \(key) line has no value") }
+            guard values[key] == nil else { throw .badFile(name, line: i + 1, reason: "the header gives \(key) twice") }
+            values[key] = parts[1]
         }
         guard let models = values["models"], let ubm = values["ubm"], let norm = values["score_normalization"].flatMap(ScoreNormalizationMode.init(rawValue:)) else {
             throw .badFile(name, line: 1, reason: "the header lacks the ubm, models or score_normalization line")
