@@ -242,11 +242,13 @@ static inline void prefetch_rows(int n, int w, const float *const *rows, long at
 // frame's column is one chain per lane: out[f * 32 + s] = sum_p rows[s][p] * bt[p][f], the
 // same fused chain, in the same order, as the tiles (fma is symmetric in its factors).
 
-// Step p of a lane product prefetches the next component's rows, three lines a step, so no
+// Step p of a lane product prefetches the next component's rows, three lines a step (more when
+// the rows are short and many), so no
 // burst fills the miss buffers, and into L2 (prefetcht1): into L1 they cost 15-20% more on
 // Zen 4, measured.
-static inline __attribute__((always_inline)) void prefetch_step(const char *const *prefetch, int prefetches, int p) {
-    for (int i = 3 * p; i < 3 * p + 3 && i < prefetches; i++) __builtin_prefetch(prefetch[i], 0, 1);
+static inline __attribute__((always_inline)) void prefetch_step(const char *const *prefetch, int prefetches, int p, int w) {
+    const int per = prefetches > 3 * w ? (prefetches + w - 1) / w : 3;  // all of them within the w steps
+    for (int i = per * p; i < per * p + per && i < prefetches; i++) __builtin_prefetch(prefetch[i], 0, 1);
 }
 
 __attribute__((target("avx512f"), always_inline))
@@ -258,7 +260,7 @@ static inline void lane_chunk512(const int frames, int w, const float *t, const 
     for (int p = 0; p < w; p++) {
         const __m512 t0 = _mm512_load_ps(t + p * LANES), t1 = _mm512_load_ps(t + p * LANES + 16);
         const float *bp = b + (long)p * ldb;
-        prefetch_step(prefetch, prefetches, p);
+        prefetch_step(prefetch, prefetches, p, w);
 #pragma clang loop unroll(full)
         for (int f = 0; f < frames; f++) {
             const __m512 y = _mm512_set1_ps(bp[f]);
@@ -380,7 +382,7 @@ static inline void lane_chunk256(const int frames, int w, const float *t, const 
     for (int p = 0; p < w; p++) {
         const __m256 t0 = _mm256_load_ps(t + p * LANES), t1 = _mm256_load_ps(t + p * LANES + 8);
         const float *bp = b + (long)p * ldb;
-        prefetch_step(prefetch, prefetches, p);
+        prefetch_step(prefetch, prefetches, p, w);
 #pragma clang loop unroll(full)
         for (int f = 0; f < frames; f++) {
             const __m256 y = _mm256_broadcast_ss(bp + f);
@@ -436,7 +438,7 @@ static void lanes256(int n, int m, int w, const float *const *rows, const float 
 // Which layout a component's product takes: speaker lanes whenever they need fewer FMAs than
 // the frame-lane tiles (8 rows x 16 frames each). The transposition is not counted: charging
 // it any FMAs made the 10,000-speaker benchmark slower, measured.
-static int use_lanes(int path, int n, int m, int w) {
+__attribute__((unused)) static int use_lanes(int path, int n, int m, int w) {
 #if SPK_X86
     if (w > LANE_MAX_W || n > LANES) return 0;
     if (path == SPK_KERNEL_AVX512) return 2L * m < (long)((n + 7) / 8) * 8 * ((m + 15) / 16);

@@ -195,6 +195,7 @@ struct BenchScore: AsyncParsableCommand {
             throw ValidationError("\(name) must be at least 1 (got \(value))")
         }
         if let topC, topC < 0 { throw ValidationError("--top-c must be 0 (exact) or more (got \(topC))") }
+        if repeats != 1 && topC == nil { throw ValidationError("--repeats needs --top-c (plain scoring runs once, as its peer does)") }
         if writeModels != nil {
             guard topC != nil else { throw ValidationError("--write-models needs --top-c (it writes MAP-style models of one UBM)") }
             guard dim == FrontEndOptions().dimension else {
@@ -218,7 +219,7 @@ struct BenchScore: AsyncParsableCommand {
             if let writeModels { try Self.write(ubm: ubm, speakers: spk, to: writeModels) }
             // One part of the frames per thread, each scored as one clip (per clip, a speaker's
             // means are read once per 20 s of speech: `SharedVarianceScoring`).
-            let blocks = max(1, threads)
+            let blocks = max(1, min(threads, frames))  // no thread gets an empty part
             let per = (frames + blocks - 1) / blocks
             let scorer = try UBMScorer(ubm: ubm, speakers: spk, topC: topC)
             var sec = Double.infinity

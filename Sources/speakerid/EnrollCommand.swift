@@ -24,7 +24,7 @@ struct EnrollCommand: AsyncParsableCommand {
     var corpus: String?
     @Option(help: ArgumentHelp("Split of the corpus to enrol from.", valueName: "name"))
     var split = "enroll"
-    @Flag(help: "Report unusable audio files and carry on with the rest (default: fail).")
+    @Flag(help: "Report unusable audio files, and (with --corpus) speakers left with no usable audio or less speech than --min-speech, and carry on with the rest (default: fail).")
     var skipBad = false
     @Flag(help: "Print a JSON summary.")
     var json = false
@@ -190,6 +190,9 @@ struct EnrollCommand: AsyncParsableCommand {
             let left = Set(skippedSpeakers.map(\.speaker))
             jobs.removeAll { left.contains($0.0) }
             if jobs.isEmpty { throw CLIError("\(corpus ?? models): no speaker could be enrolled (\(skippedSpeakers.count) skipped)") }
+            // A skipped speaker's model already in the folder stays: it was taken as replaced
+            // when the folder was checked, so the folder is checked again without it.
+            try Self.checkCompatible(store: store, replacing: Set(jobs.map(\.0)), frontEnd: options, ubm: ubmModel, ubmPath: ubm)
         }
         var warnings: [String] = notes
         var short: [(String, Double)] = []

@@ -87,9 +87,41 @@ struct AuditFollowUpTests {
         let lines = r.stderr.split(separator: "\n").filter { $0.contains("skipped: speaker") }
         #expect(lines.count == 2, "\(r.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.file("models")).sorted() == ["high.gmm", "low.gmm", "mid.gmm"])
+        // Without --skip-bad, the speaker with too little speech stops the enrolment, named.
+        try FileManager.default.removeItem(atPath: dir.file("corpus/broken"))
+        let named = try CLI.run(["enroll", "--models", dir.file("named")] + corpus + ["-q"])
+        #expect(named.status == 1 && named.stderr.contains("\"tiny\"") && named.stderr.contains("--min-speech")
+                && !FileManager.default.fileExists(atPath: dir.file("named")), "\(named.status) \(named.stderr)")
         // Nobody left: an error, not an empty success.
         let none = try CLI.run(["enroll", "--models", dir.file("none"), "--skip-bad", "--min-speech", "3600"] + corpus + ["-q"])
-        #expect(none.status == 1 && none.stderr.contains("no speaker could be enrolled (5 skipped)"), "\(none.status) \(none.stderr)")
+        #expect(none.status == 1 && none.stderr.contains("no speaker could be enrolled (4 skipped)"), "\(none.status) \(none.stderr)")
+    }
+
+    /// A speaker skipped under --skip-bad keeps the model already in the folder, which was
+    /// taken as replaced when the folder was first checked: re-enrolling with another UBM is
+    /// refused before anything is written, instead of leaving models of two UBMs side by side.
+    @Test func aSkippedSpeakersOldModelIsStillCheckedAgainstTheNewOnes() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        try CLI.syntheticCorpus(dir)
+        let corpus = ["--corpus", dir.file("corpus"), "--split", "all"]
+        for (name, seed) in [("a.gmm", "1"), ("b.gmm", "2")] {
+            let u = try CLI.run(["train-ubm", "--out", dir.file(name), "--components", "4", "--seed", seed, "-q"] + corpus)
+            try #require(u.status == 0, "\(u.stderr)")
+        }
+        let models = dir.file("models")
+        let first = try CLI.run(["enroll", "--models", models, "--ubm", dir.file("a.gmm"), "-q"] + corpus)
+        try #require(first.status == 0, "\(first.stderr)")
+        let before = try FileManager.default.contentsOfDirectory(atPath: models).sorted()
+        let bytes = try before.map { try Data(contentsOf: URL(fileURLWithPath: models + "/" + $0)) }
+        // "low" now has no usable audio, so it is skipped and its UBM-a model stays.
+        for f in try FileManager.default.contentsOfDirectory(atPath: dir.file("corpus/low")) {
+            try Data("not audio".utf8).write(to: URL(fileURLWithPath: dir.file("corpus/low/" + f)))
+        }
+        let again = try CLI.run(["enroll", "--models", models, "--ubm", dir.file("b.gmm"), "--skip-bad", "-q"] + corpus)
+        #expect(again.status != 0 && again.stderr.contains("low"), "\(again.status) \(again.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: models).sorted() == before)
+        #expect(try before.map { try Data(contentsOf: URL(fileURLWithPath: models + "/" + $0)) } == bytes, "a model was rewritten")
     }
 
     // P3, P13, P14b. Outputs are checked before the work, in the user's terms (never

@@ -41,7 +41,6 @@ void spk_gemm_rows(int n, int k, int w, const float *const *rows, const float *b
 void spk_gemm_rows_path(int path, int n, int k, int w, const float *const *rows, const float *bt, long ldb,
                         float *c, long ldc);
 
-/// The path `spk_gemm` takes on this CPU.
 /// Speakers per group of top-C scoring with shared variances: the lanes of the pair rows.
 enum { SPK_SPEAKER_GROUP = 32 };
 
@@ -65,6 +64,7 @@ void spk_shared_variance_group_path(int path, int n, int components, int w, cons
 /// m + log sum_j exp(x_j - m) - subtract[t], the same operations as `spk_topc_lse`.
 void spk_topc_lse_rows(const float *selected, const long *position, int c, int n, int speakers,
                        const double *subtract, double *out);
+/// The path `spk_gemm` takes on this CPU.
 int spk_kernel_path(void);
 
 /// Whether this CPU can run `path`.

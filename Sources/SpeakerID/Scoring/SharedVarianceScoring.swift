@@ -10,8 +10,9 @@ import CKernels
 /// are computed once per (frame, selected component); what remains per speaker is one dot
 /// product with its own means, read in place from its model (no copy of 10,000 models' means).
 /// Frames are taken in super-blocks and grouped by selected component, so each speaker's means
-/// are read once per super-block, and the dot products are matrix products (`spk_gemm_rows`)
-/// of a group of speakers' mean rows with the frames that selected the component.
+/// are read once per super-block, and the dot products are matrix products of a group of
+/// speakers' mean rows with the frames that selected the component (`spk_shared_variance_group`:
+/// speakers or frames in the vector lanes, whichever fills them better; the same bits).
 struct SharedVarianceScoring: Sendable {
     let ubm: DiagGMM
     let speakers: [DiagGMM]

@@ -76,10 +76,13 @@ private final class IndexedOutcomes<T: Sendable, E: Error>: @unchecked Sendable 
         lock.unlock()
     }
 
-    /// Every outcome; concurrentPerform has returned, so each index was set.
+    /// Every outcome, in index order; concurrentPerform has returned, so each index was set.
     func all() -> [Result<T, E>] {
         lock.lock()
         defer { lock.unlock() }
-        return outcomes.compactMap { $0 }
+        return outcomes.map { r in
+            guard let r else { preconditionFailure("blockingParallelMap: an index was not run") }
+            return r
+        }
     }
 }
