@@ -127,26 +127,6 @@ void spk_logsumexp_rows(float *x, int rows, int cols, double *out) {
 }
 
 SPK_CLONES
-void spk_topc_lse(const float *x, int c, int n, const double *subtract, double *out) {
-    enum { CHUNK = 256 };
-    float m[CHUNK], s[CHUNK];
-    for (int t0 = 0; t0 < n; t0 += CHUNK) {
-        int len = n - t0 < CHUNK ? n - t0 : CHUNK;
-        const float *x0 = x + t0;
-        for (int t = 0; t < len; t++) { m[t] = x0[t]; s[t] = 0; }
-        for (int j = 1; j < c; j++) {
-            const float *xj = x0 + (long)j * n;
-            for (int t = 0; t < len; t++) m[t] = xj[t] > m[t] ? xj[t] : m[t];
-        }
-        for (int j = 0; j < c; j++) {
-            const float *xj = x0 + (long)j * n;
-            for (int t = 0; t < len; t++) s[t] += spk_exp(xj[t] - m[t]);
-        }
-        for (int t = 0; t < len; t++) out[t0 + t] = (double)m[t] + (double)spk_log(s[t]) - subtract[t0 + t];
-    }
-}
-
-SPK_CLONES
 void spk_topc_lse_rows(const float *selected, const long *position, int c, int n, int speakers,
                        const double *subtract, double *out) {
     enum { L = SPK_SPEAKER_GROUP };

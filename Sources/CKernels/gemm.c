@@ -14,9 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 enum { LANES = SPK_SPEAKER_GROUP, LANE_CHUNK = 12, LANE_MAX_W = 128 };
-
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define SPK_X86 1
@@ -227,13 +225,23 @@ void spk_gemm_rows(int n, int k, int w, const float *const *rows, const float *b
     spk_gemm_rows_path(spk_kernel_path(), n, k, w, rows, bt, ldb, c, ldc);
 }
 
-static inline void prefetch_rows(int n, int w, const float *const *rows, long at) {
+// The addresses that cover rows[s][at..<at + w] for s < n: each 64-byte line from the row's
+// start, and its last byte; at most n x (LANE_MAX_W * 4 / 64 + 1) when w <= LANE_MAX_W.
+static int row_lines(int n, int w, const float *const *rows, long at, const char **out) {
     const long bytes = (long)w * (long)sizeof(float);
+    int count = 0;
     for (int s = 0; s < n; s++) {
         const char *p = (const char *)(rows[s] + at);
-        for (long b = 0; b < bytes; b += 64) __builtin_prefetch(p + b, 0, 1);
-        __builtin_prefetch(p + bytes - 1, 0, 1);
+        for (long b = 0; b < bytes; b += 64) out[count++] = p + b;
+        out[count++] = p + bytes - 1;
     }
+    return count;
+}
+
+// The first component at or after k that some pair chose (`components` when none is left).
+static inline int chosen_component(const long *offsets, int components, int k) {
+    while (k < components && offsets[k + 1] == offsets[k]) k++;
+    return k;
 }
 
 #if SPK_X86
@@ -243,9 +251,8 @@ static inline void prefetch_rows(int n, int w, const float *const *rows, long at
 // same fused chain, in the same order, as the tiles (fma is symmetric in its factors).
 
 // Step p of a lane product prefetches the next component's rows, three lines a step (more when
-// the rows are short and many), so no
-// burst fills the miss buffers, and into L2 (prefetcht1): into L1 they cost 15-20% more on
-// Zen 4, measured.
+// the rows are short and many), so no burst fills the miss buffers, and into L2 (prefetcht1):
+// into L1 they cost 15-20% more on Zen 4, measured.
 static inline __attribute__((always_inline)) void prefetch_step(const char *const *prefetch, int prefetches, int p, int w) {
     const int per = prefetches > 3 * w ? (prefetches + w - 1) / w : 3;  // all of them within the w steps
     for (int i = per * p; i < per * p + per && i < prefetches; i++) __builtin_prefetch(prefetch[i], 0, 1);
@@ -454,35 +461,27 @@ __attribute__((unused)) static int use_lanes(int path, int n, int m, int w) {
 void spk_shared_variance_group_path(int path, int n, int components, int w, const float *const *rows,
                                     const long *offsets, const float *scaled, const float *constants, long stride,
                                     const float *quadratic, float *product, float *selected) {
-    enum { SLICE = 32 };
+    enum { SLICE = 32, LINES = SLICE * (LANE_MAX_W * 4 / 64 + 1) };
     if (n <= 0 || n > SLICE || w <= 0) return;
     const float *at[SLICE];
-#if SPK_X86
-    const long lines = ((long)w * (long)sizeof(float) + 63) / 64 + 1;  // each row's lines and its last byte
-    const char *ahead[SLICE * (LANE_MAX_W * 4 / 64 + 1)];
-#endif
-    int k = 0;
-    while (k < components && offsets[k + 1] == offsets[k]) k++;
-    if (k < components) prefetch_rows(n, w, rows, (long)k * w);
-    if (k + 1 < components) prefetch_rows(n, w, rows, (long)(k + 1) * w);
+    // The next component's rows: prefetched a few lines per step by the lane products, all at
+    // once before the frame tiles (rows longer than LANE_MAX_W only ever take the tiles).
+    const char *ahead[LINES];
+    int k = chosen_component(offsets, components, 0);
+    if (k < components && w <= LANE_MAX_W) {
+        const int count = row_lines(n, w, rows, (long)k * w, ahead);
+        for (int i = 0; i < count; i++) __builtin_prefetch(ahead[i], 0, 1);
+    }
     while (k < components) {
-        int next = k + 1;
-        while (next < components && offsets[next + 1] == offsets[next]) next++;
+        const int next = chosen_component(offsets, components, k + 1);
         const long o = offsets[k];
         const int m = (int)(offsets[k + 1] - o);
         for (int s = 0; s < n; s++) at[s] = rows[s] + (long)k * w;
+        const int count = next < components && w <= LANE_MAX_W ? row_lines(n, w, rows, (long)next * w, ahead) : 0;
+        if (next < components) __builtin_prefetch(constants + (long)next * stride, 0, 3);
         long speakerStride = m, frameStride = 1;
 #if SPK_X86
         if (use_lanes(path, n, m, w)) {
-            int count = 0;
-            if (next < components) {
-                __builtin_prefetch(constants + (long)next * stride, 0, 3);
-                for (int s = 0; s < n; s++) {
-                    const char *r = (const char *)(rows[s] + (long)next * w);
-                    for (long l = 0; l < lines - 1; l++) ahead[count++] = r + 64 * l;
-                    ahead[count++] = r + (long)w * (long)sizeof(float) - 1;
-                }
-            }
             if (path == SPK_KERNEL_AVX512) lanes512(n, m, w, at, scaled + (long)w * o, m, product, ahead, count);
             else lanes256(n, m, w, at, scaled + (long)w * o, m, product, ahead, count);
             speakerStride = 1;
@@ -490,10 +489,7 @@ void spk_shared_variance_group_path(int path, int n, int components, int w, cons
         } else
 #endif
         {
-            if (next < components) {
-                prefetch_rows(n, w, rows, (long)next * w);
-                __builtin_prefetch(constants + (long)next * stride, 0, 3);
-            }
+            for (int i = 0; i < count; i++) __builtin_prefetch(ahead[i], 0, 1);
             spk_gemm_rows_path(path, n, m, w, at, scaled + (long)w * o, m, product, m);
         }
         // Pair rows of the group's speakers: selected[pair][s] = (product + constant) + quadratic.

@@ -15,10 +15,6 @@ void spk_posteriors_rows(float *x, int rows, int cols, double *ll);
 void spk_transpose(const float *a, int rows, int cols, float *out);
 
 
-/// For t in 0..<n: out[t] = log sum_j exp(x[j][t]) - subtract[t], x being c rows of n
-/// (max-shifted; exp and log as VectorMath's): a speaker's top-C frame scores, vectorised over frames.
-void spk_topc_lse(const float *x, int c, int n, const double *subtract, double *out);
-
 /// out[r] = dot(m[r, 0..<cols], x) for r in 0..<rows (m row-major).
 void spk_gemv(const float *m, const float *x, int rows, int cols, float *out);
 
@@ -59,9 +55,10 @@ void spk_shared_variance_group(int n, int components, int w, const float *const 
 void spk_shared_variance_group_path(int path, int n, int components, int w, const float *const *rows,
                                     const long *offsets, const float *scaled, const float *constants, long stride,
                                     const float *quadratic, float *product, float *selected);
-/// `spk_topc_lse` on pair rows: for `speakers` lanes and n frames, frame t's C values are the
-/// rows position[t * c + j] of `selected` (SPK_SPEAKER_GROUP wide); out[s * n + t] gets
-/// m + log sum_j exp(x_j - m) - subtract[t], the same operations as `spk_topc_lse`.
+/// Top-C frame scores of a group of speakers, vectorised over the speakers: for `speakers` lanes
+/// and n frames, frame t's C values x_j are the rows position[t * c + j] of `selected`
+/// (SPK_SPEAKER_GROUP wide); out[s * n + t] = m + log sum_j exp(x_j - m) - subtract[t], with m
+/// the largest x_j (max-shifted; exp and log as VectorMath's, the sum in j order).
 void spk_topc_lse_rows(const float *selected, const long *position, int c, int n, int speakers,
                        const double *subtract, double *out);
 /// The path `spk_gemm` takes on this CPU.

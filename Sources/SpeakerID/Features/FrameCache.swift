@@ -156,11 +156,10 @@ public struct FrameCache: Sendable {
         // each piece checksummed while it is still in cache.
         let count = Int(rows64) * Int(cols32), start = offset
         let byteCount = count * 4, pieceCount = (byteCount + pieceBytes - 1) / pieceBytes
-        let workers = max(1, min(threads, pieceCount))
         var outcomes: [Result<UInt64, any Error>] = []
         let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
             let base = SharedBase(pointer: UnsafeMutableRawPointer(buffer.baseAddress))
-            outcomes = blockingParallelMap(count: pieceCount, threads: workers) { i throws(any Error) -> UInt64 in
+            outcomes = blockingParallelMap(count: pieceCount, threads: threads) { i throws(any Error) -> UInt64 in
                 let lo = i * pieceBytes, n = min(pieceBytes, byteCount - lo)
                 guard let p = base.pointer else { throw FrameCacheError.damaged(path, "no storage for the frames") }
                 let part = UnsafeMutableRawBufferPointer(start: p + lo, count: n)
