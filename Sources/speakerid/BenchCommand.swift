@@ -97,6 +97,7 @@ struct BenchFeatures: AsyncParsableCommand {
         let common = MachinePeak.fields(threads: threads).merging(
             ["benchmark": "features", "audio_seconds": audioSeconds, "sample_rate": rate,
              "threads": threads, "frames": frames, "audio_dir": dir, "flops_per_frame_estimate": flopsPerFrame,
+             "fft_plan": fe.fftPlanSource.rawValue,
              "options": "20 ms Hamming, 10 ms hop, FFT \(o.framing.fftSize), 24 mel filters, c0-c20 + deltas + delta-deltas, energy VAD, CMN"]) { $1 }
         var mem = common
         mem["source"] = "decoded"

@@ -17,6 +17,8 @@ enum Entry {
         // `--version` also says what computes the products and how fast, measured (0.3 s).
         if Array(CommandLine.arguments.dropFirst()) == ["--version"] {
             print("speakerid \(SpeakerIDVersion.current)\n\(ComputeReport.measure().text)")
+            let fft = (try? FrontEnd())?.fftPlanSource
+            print("fft: \(fft == .wisdom ? "plans from SpeakerID's committed FFTW wisdom" : "FFTW_ESTIMATE's plans (this FFTW or CPU cannot use SpeakerID's wisdom: the front end is slower, and its last bits may differ from other machines')")")
             return
         }
         // As `SpeakerIDCommand.main()`, except that an error met once an interruption's

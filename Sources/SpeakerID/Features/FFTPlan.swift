@@ -5,9 +5,14 @@ import Foundation
 ///
 /// FFTW's planner is not thread-safe, so plans are made once per size under a lock and cached
 /// for the life of the process; executing a plan on new arrays (`fftwf_execute_dft_r2c`) is
-/// thread-safe, so each worker runs the shared plan on buffers of its own. Plans use
-/// FFTW_ESTIMATE: FFTW_MEASURE may pick a different algorithm from run to run, and the
-/// results would then differ in the last bits between runs.
+/// thread-safe, so each worker runs the shared plan on buffers of its own.
+///
+/// Plans never time anything (FFTW_MEASURE may pick a different algorithm from run to run,
+/// and the results would then differ in the last bits between runs). They come from the
+/// wisdom committed in `FFTWisdom` (plans found once with FFTW_PATIENT, 1.4-1.9x faster than
+/// FFTW_ESTIMATE's on the front end's sizes), imported before the first plan is made; a size
+/// it does not cover, or an FFTW or CPU that cannot use it, gets FFTW_ESTIMATE's plan, and
+/// `source` says which.
 ///
 /// A plan transforms `batch` frames at once (FFTW's "many" interface): FFTW then vectorises
 /// across transforms, which is faster per frame than one transform at a time.
@@ -16,22 +21,59 @@ public final class FFTPlan: @unchecked Sendable {
     // execution of one plan from several threads as safe.
     public let size: Int
     public let batch: Int
+    /// Where the plan came from.
+    public let source: Source
     let plan: OpaquePointer
+
+    /// Where a plan came from.
+    public enum Source: String, Sendable {
+        /// SpeakerID's committed wisdom: the same plan on every machine that can run it.
+        case wisdom
+        /// FFTW_ESTIMATE's choice: no wisdom for this size, or this FFTW or CPU could not use it.
+        case estimate
+    }
 
     private static let lock = NSLock()
     nonisolated(unsafe) private static var cache: [[Int]: FFTPlan] = [:]
+    nonisolated(unsafe) private static var wisdomImported: Bool?
 
-    private init(size: Int, batch: Int) {
+    /// Whether FFTW accepted the committed wisdom (under `lock`; imported on first call).
+    private static func importWisdom() -> Bool {
+        if let wisdomImported { return wisdomImported }
+        let ok = fftwf_import_wisdom_from_string(FFTWisdom.text) != 0
+        wisdomImported = ok
+        return ok
+    }
+
+    private init(size: Int, batch: Int, useWisdom: Bool) {
         self.size = size
         self.batch = batch
         let bins = size / 2 + 1
         let input = fftwf_alloc_real(size * batch)!
         let output = fftwf_alloc_complex(bins * batch)!
+        defer {
+            fftwf_free(input)
+            fftwf_free(output)
+        }
         var n = Int32(size)
-        plan = fftwf_plan_many_dft_r2c(1, &n, Int32(batch), input, nil, 1, Int32(size),
-                                       output, nil, 1, Int32(bins), UInt32(FFTW_ESTIMATE))!
-        fftwf_free(input)
-        fftwf_free(output)
+        func make(_ flags: UInt32) -> OpaquePointer? {
+            fftwf_plan_many_dft_r2c(1, &n, Int32(batch), input, nil, 1, Int32(size),
+                                    output, nil, 1, Int32(bins), flags)
+        }
+        // FFTW_WISDOM_ONLY: a plan only if the wisdom covers this problem and this machine can
+        // run the plan it names; no plan otherwise.
+        if useWisdom, let p = make(UInt32(FFTW_ESTIMATE) | UInt32(FFTW_WISDOM_ONLY)) {
+            plan = p
+            source = .wisdom
+        } else {
+            plan = make(UInt32(FFTW_ESTIMATE))!
+            source = .estimate
+        }
+    }
+
+    /// The FFTW library's version and SIMD ("fftw-3.3.10-sse2-avx" on Debian bookworm).
+    public static var libraryVersion: String {
+        String(cString: spk_fftwf_version())
     }
 
     /// The cached plan for `batch` transforms of `size` points, created on first use.
@@ -39,7 +81,7 @@ public final class FFTPlan: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if let p = cache[[size, batch]] { return p }
-        let p = FFTPlan(size: size, batch: batch)
+        let p = FFTPlan(size: size, batch: batch, useWisdom: importWisdom())
         cache[[size, batch]] = p
         return p
     }

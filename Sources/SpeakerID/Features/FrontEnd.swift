@@ -62,6 +62,11 @@ public struct FrontEnd: Sendable {
         self.transform = try CepstralTransform(options: options)
     }
 
+    /// Where this front end's FFT plan came from: SpeakerID's committed wisdom (the same plan,
+    /// and the same features, on every machine that can run it), or FFTW_ESTIMATE's choice
+    /// where this FFTW or CPU cannot use the wisdom.
+    public var fftPlanSource: FFTPlan.Source { transform.plan.source }
+
     /// Decodes `source` and computes its speech frames, streaming the audio in blocks. Throws
     /// `FeatureError.audio` when the recording cannot be read, `tooShort` or `noSpeech` when it
     /// holds no speech frame; every error names the recording.
