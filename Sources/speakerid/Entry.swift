@@ -18,7 +18,10 @@ enum Entry {
         if Array(CommandLine.arguments.dropFirst()) == ["--version"] {
             print("speakerid \(SpeakerIDVersion.current)\n\(ComputeReport.measure().text)")
             let fft = (try? FrontEnd())?.fftPlanSource
-            print("fft: \(fft == .wisdom ? "plans from SpeakerID's committed FFTW wisdom" : "FFTW_ESTIMATE's plans (this FFTW or CPU cannot use SpeakerID's wisdom: the front end is slower, and its last bits may differ from other machines')")")
+            let forced = ProcessInfo.processInfo.environment["SPEAKERID_FFT_PLAN"] == "estimate"
+            print("fft: " + (fft == .wisdom ? "plans from SpeakerID's committed FFTW wisdom"
+                : forced ? "FFTW_ESTIMATE's plans, as SPEAKERID_FFT_PLAN=estimate asks (the features of SpeakerID before its FFTW wisdom)"
+                : "FFTW_ESTIMATE's plans (this FFTW or CPU cannot use SpeakerID's wisdom: the front end is slower, and its last bits may differ from other machines')"))
             return
         }
         // As `SpeakerIDCommand.main()`, except that an error met once an interruption's

@@ -38,9 +38,12 @@ public final class FFTPlan: @unchecked Sendable {
     nonisolated(unsafe) private static var wisdomImported: Bool?
 
     /// Whether FFTW accepted the committed wisdom (under `lock`; imported on first call).
+    /// SPEAKERID_FFT_PLAN=estimate leaves it out, for FFTW_ESTIMATE's plans: the features of
+    /// SpeakerID before the wisdom, bit for bit, and the way to compare the two in one build.
     private static func importWisdom() -> Bool {
         if let wisdomImported { return wisdomImported }
-        let ok = fftwf_import_wisdom_from_string(FFTWisdom.text) != 0
+        let ok = ProcessInfo.processInfo.environment["SPEAKERID_FFT_PLAN"] != "estimate"
+            && fftwf_import_wisdom_from_string(FFTWisdom.text) != 0
         wisdomImported = ok
         return ok
     }
