@@ -17,11 +17,12 @@ enum Entry {
         // `--version` also says what computes the products and how fast, measured (0.3 s).
         if Array(CommandLine.arguments.dropFirst()) == ["--version"] {
             print("speakerid \(SpeakerIDVersion.current)\n\(ComputeReport.measure().text)")
-            let fft = (try? FrontEnd())?.fftPlanSource
+            // The default front end's plan (512 points): where its plans come from.
+            let fft = FFTPlan.forSize(FrontEndOptions().framing.fftSize, batch: FrontEnd.framesPerTransform).source
             let forced = ProcessInfo.processInfo.environment["SPEAKERID_FFT_PLAN"] == "estimate"
-            print("fft: " + (fft == .wisdom ? "plans from SpeakerID's committed FFTW wisdom"
+            print("fft: \(FFTPlan.libraryVersion); " + (fft == .wisdom ? "plans from SpeakerID's committed FFTW wisdom"
                 : forced ? "FFTW_ESTIMATE's plans, as SPEAKERID_FFT_PLAN=estimate asks (the features of SpeakerID before its FFTW wisdom)"
-                : "FFTW_ESTIMATE's plans (this FFTW or CPU cannot use SpeakerID's wisdom: the front end is slower, and its last bits may differ from other machines')"))
+                : "FFTW_ESTIMATE's plans (this FFTW or CPU cannot use SpeakerID's wisdom, made with \(FFTPlan.wisdomLibrary) on AVX: the front end is slower, and its last bits may differ from other machines')"))
             return
         }
         // As `SpeakerIDCommand.main()`, except that an error met once an interruption's

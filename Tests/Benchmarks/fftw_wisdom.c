@@ -23,6 +23,7 @@ static double ns_per_transform(fftwf_plan p, float *in, fftwf_complex *out, int 
 }
 int main(int argc, char **argv) {
     int count = sizeof sizes / sizeof *sizes;
+    if (argc > 1 && strcmp(argv[1], "--version") == 0) { puts(fftwf_version); return 0; }
     if (argc < 2) {
         for (int i = 0; i < count; i++) {
             int n = sizes[i];
@@ -41,7 +42,11 @@ int main(int argc, char **argv) {
         fftwf_plan e = make(n, FFTW_ESTIMATE, in, out);
         if (!fftwf_import_wisdom_from_filename(argv[1])) { fprintf(stderr, "cannot import %s\n", argv[1]); return 1; }
         fftwf_plan w = make(n, FFTW_ESTIMATE | FFTW_WISDOM_ONLY, in, out);
-        if (!w) { printf("%d: no wisdom\n", n); continue; }
+        if (!w) {
+            printf("%5d points: no plan from the wisdom\n", n);
+            fftwf_destroy_plan(e); fftwf_free(in); fftwf_free(out);
+            continue;
+        }
         double te = ns_per_transform(e, in, out, n), tw = ns_per_transform(w, in, out, n);
         printf("%5d points: estimate %6.1f ns, wisdom %6.1f ns per transform (%.2fx)\n", n, te, tw, te / tw);
         fftwf_destroy_plan(e); fftwf_destroy_plan(w); fftwf_free(in); fftwf_free(out);

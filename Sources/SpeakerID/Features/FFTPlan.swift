@@ -10,9 +10,12 @@ import Foundation
 /// Plans never time anything (FFTW_MEASURE may pick a different algorithm from run to run,
 /// and the results would then differ in the last bits between runs). They come from the
 /// wisdom committed in `FFTWisdom` (plans found once with FFTW_PATIENT, 1.4-1.9x faster than
-/// FFTW_ESTIMATE's on the front end's sizes), imported before the first plan is made; a size
-/// it does not cover, or an FFTW or CPU that cannot use it, gets FFTW_ESTIMATE's plan, and
-/// `source` says which.
+/// FFTW_ESTIMATE's on the front end's sizes), imported before the first plan is made. A size
+/// it does not cover, an FFTW or CPU that cannot use it (FFTW then refuses the whole import),
+/// or SPEAKERID_FFT_PLAN=estimate, gets an FFTW_ESTIMATE plan instead, and `source` says
+/// which. (Once the wisdom is imported, FFTW_ESTIMATE may still take a wisdom entry for a
+/// sub-problem of an uncovered size; strides and batch counts are part of each entry, so the
+/// front end's sizes do not share any.)
 ///
 /// A plan transforms `batch` frames at once (FFTW's "many" interface): FFTW then vectorises
 /// across transforms, which is faster per frame than one transform at a time.
@@ -64,7 +67,10 @@ public final class FFTPlan: @unchecked Sendable {
                                     output, nil, 1, Int32(bins), flags)
         }
         // FFTW_WISDOM_ONLY: a plan only if the wisdom covers this problem and this machine can
-        // run the plan it names; no plan otherwise.
+        // run the plan it names; no plan otherwise. (If a wisdom-only attempt failed part-way,
+        // FFTW would forget all wisdom before the fallback, and later sizes would be estimated:
+        // `source` would say so for each. The committed wisdom covers each of its sizes whole,
+        // which FFTPlanTests checks.)
         if useWisdom, let p = make(UInt32(FFTW_ESTIMATE) | UInt32(FFTW_WISDOM_ONLY)) {
             plan = p
             source = .wisdom
@@ -78,6 +84,9 @@ public final class FFTPlan: @unchecked Sendable {
     public static var libraryVersion: String {
         String(cString: spk_fftwf_version())
     }
+
+    /// The FFTW build SpeakerID's wisdom was made with; other builds refuse it.
+    public static var wisdomLibrary: String { FFTWisdom.library }
 
     /// The cached plan for `batch` transforms of `size` points, created on first use.
     public static func forSize(_ size: Int, batch: Int = 1) -> FFTPlan {

@@ -67,6 +67,9 @@ public struct FrontEnd: Sendable {
     /// where this FFTW or CPU cannot use the wisdom.
     public var fftPlanSource: FFTPlan.Source { transform.plan.source }
 
+    /// Frames per FFT call (`FFTPlan.batch` of every front end's plan).
+    public static var framesPerTransform: Int { CepstralAnalyzer.batch }
+
     /// Decodes `source` and computes its speech frames, streaming the audio in blocks. Throws
     /// `FeatureError.audio` when the recording cannot be read, `tooShort` or `noSpeech` when it
     /// holds no speech frame; every error names the recording.
