@@ -19,9 +19,8 @@ enum Entry {
             print("speakerid \(SpeakerIDVersion.current)\n\(ComputeReport.measure().text)")
             // The default front end's plan (512 points): where its plans come from.
             let fft = FFTPlan.forSize(FrontEndOptions().framing.fftSize, batch: FrontEnd.framesPerTransform).source
-            let forced = ProcessInfo.processInfo.environment["SPEAKERID_FFT_PLAN"] == "estimate"
             print("fft: \(FFTPlan.libraryVersion); " + (fft == .wisdom ? "plans from SpeakerID's committed FFTW wisdom"
-                : forced ? "FFTW_ESTIMATE's plans, as SPEAKERID_FFT_PLAN=estimate asks (the features of SpeakerID before its FFTW wisdom)"
+                : FFTPlan.estimateRequested ? "FFTW_ESTIMATE's plans, as SPEAKERID_FFT_PLAN=estimate asks (the features of SpeakerID before its FFTW wisdom)"
                 : "FFTW_ESTIMATE's plans (this FFTW or CPU cannot use SpeakerID's wisdom, made with \(FFTPlan.wisdomLibrary) on AVX: the front end is slower, and its last bits may differ from other machines')"))
             return
         }

@@ -18,10 +18,8 @@ struct FFTPlanTests {
     /// codelets are FFTW's AVX ones), and SPEAKERID_FFT_PLAN=estimate not set. Elsewhere the
     /// plans are FFTW_ESTIMATE's, which `bench features` and `--version` then say.
     static var wisdomApplies: Bool {
-        let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
-            .split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").map(String.init) ?? []
-        return flags.contains("avx") && FFTPlan.libraryVersion == FFTWisdom.library
-            && ProcessInfo.processInfo.environment["SPEAKERID_FFT_PLAN"] != "estimate"
+        ComputeReport.cpuInfo().flags.contains("avx") && FFTPlan.libraryVersion == FFTWisdom.library
+            && !FFTPlan.estimateRequested
     }
 
     @Test(.enabled(if: wisdomApplies, "needs the FFTW build the wisdom names, an AVX CPU, and SPEAKERID_FFT_PLAN unset"))

@@ -40,13 +40,18 @@ public final class FFTPlan: @unchecked Sendable {
     nonisolated(unsafe) private static var cache: [[Int]: FFTPlan] = [:]
     nonisolated(unsafe) private static var wisdomImported: Bool?
 
-    /// Whether FFTW accepted the committed wisdom (under `lock`; imported on first call).
-    /// SPEAKERID_FFT_PLAN=estimate leaves it out, for FFTW_ESTIMATE's plans: the features of
-    /// SpeakerID before the wisdom, bit for bit, and the way to compare the two in one build.
+    /// Whether SPEAKERID_FFT_PLAN=estimate asks for FFTW_ESTIMATE's plans, leaving the wisdom
+    /// out: the features of SpeakerID before the wisdom, bit for bit, and the way to compare the
+    /// two in one build.
+    public static var estimateRequested: Bool {
+        ProcessInfo.processInfo.environment["SPEAKERID_FFT_PLAN"] == "estimate"
+    }
+
+    /// Whether FFTW accepted the committed wisdom (under `lock`; imported on first call, unless
+    /// `estimateRequested`).
     private static func importWisdom() -> Bool {
         if let wisdomImported { return wisdomImported }
-        let ok = ProcessInfo.processInfo.environment["SPEAKERID_FFT_PLAN"] != "estimate"
-            && fftwf_import_wisdom_from_string(FFTWisdom.text) != 0
+        let ok = !estimateRequested && fftwf_import_wisdom_from_string(FFTWisdom.text) != 0
         wisdomImported = ok
         return ok
     }

@@ -25,15 +25,22 @@ public struct ComputeReport: Sendable {
 
     /// Measures (about 0.3 s; the best of several short runs, so a busy machine lowers it less).
     public static func measure() -> ComputeReport {
+        let (model, flags) = cpuInfo()
+        let features = ["avx512f", "avx2", "fma"].filter(flags.contains)
+        return ComputeReport(kernel: .current, cpu: model, cpuFeatures: features,
+                             openBLASConfig: BLAS.openBLASConfig, openBLASCore: BLAS.openBLASCore,
+                             peakGflopsPerCore: measurePeak(), productGflops: measureProduct())
+    }
+
+    /// The CPU's model name and feature flags, as /proc/cpuinfo lists them ("unknown CPU" and
+    /// no flags where it cannot be read).
+    static func cpuInfo() -> (model: String, flags: Set<String>) {
         let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
         let lines = info.split(separator: "\n")
         let model = lines.first { $0.hasPrefix("model name") }.flatMap { $0.split(separator: ":", maxSplits: 1).last }
             .map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
         let flags = Set((lines.first { $0.hasPrefix("flags") }?.split(separator: ":").last ?? "").split(separator: " ").map(String.init))
-        let features = ["avx512f", "avx2", "fma"].filter(flags.contains)
-        return ComputeReport(kernel: .current, cpu: model, cpuFeatures: features,
-                             openBLASConfig: BLAS.openBLASConfig, openBLASCore: BLAS.openBLASCore,
-                             peakGflopsPerCore: measurePeak(), productGflops: measureProduct())
+        return (model, flags)
     }
 
     /// The best of several short runs of FMA chains on the kernel's vector width.
