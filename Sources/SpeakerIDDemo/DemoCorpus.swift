@@ -65,13 +65,13 @@ public enum DemoCorpus {
         let frontEnd = try FrontEnd(options: o)
         var summaries: [Summary] = []
         for v in voices {
-            try fm.createSymbolicLink(atPath: (tmp as NSString).appendingPathComponent(v.speaker), withDestinationPath: v.folder)
+            try fm.createSymbolicLink(atPath: PathName.join(tmp, v.speaker), withDestinationPath: v.folder)
             let files = Corpus.audioFiles(in: v.folder).map { String($0.dropFirst(v.folder.count + 1)) }
                 .sorted { (fnv1a($0), $0) < (fnv1a($1), $1) }
             var s = Summary(speaker: v.speaker, enrollFiles: 0, enrollSeconds: 0, testFiles: 0, testSeconds: 0)
             for rel in files {
                 // Prompts with no speech (the packages' silence/ files) are left out.
-                guard let f = try? frontEnd.features(of: .file((v.folder as NSString).appendingPathComponent(rel))),
+                guard let f = try? frontEnd.features(of: .file(PathName.join(v.folder, rel))),
                       f.frames.rows >= 20 else { continue }
                 let seconds = f.duration
                 if s.enrollSeconds < enrollSeconds {
@@ -86,7 +86,7 @@ public enum DemoCorpus {
             }
             summaries.append(s)
         }
-        try Data(rows.utf8).write(to: URL(fileURLWithPath: (tmp as NSString).appendingPathComponent("protocol.tsv")))
+        try Data(rows.utf8).write(to: URL(fileURLWithPath: PathName.join(tmp, "protocol.tsv")))
         try? fm.removeItem(atPath: root)
         try fm.moveItem(atPath: tmp, toPath: root)
         return summaries

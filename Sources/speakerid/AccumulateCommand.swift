@@ -41,7 +41,7 @@ struct AccumulateCommand: AsyncParsableCommand {
         var cachePath: String?
         if let dir = framesCache {
             if let problem = ModelStore.prepareFolder(dir) { throw CLIError("\(dir): cannot write the frames cache (\(problem))") }
-            cachePath = (dir as NSString).appendingPathComponent("shard-\(shard.index)-of-\(shard.count).frames")
+            cachePath = PathName.join(dir, "shard-\(shard.index)-of-\(shard.count).frames")
         }
         let (corpus, mine, cache, cached) = try await listingAndCache(cachePath, shard: shard, options: options, quiet: quiet)
         var frameSource = "off"

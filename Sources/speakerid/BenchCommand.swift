@@ -50,13 +50,13 @@ struct BenchFeatures: AsyncParsableCommand {
     func run() async throws {
         let chunk = 60.0
         let files = max(1, Int((seconds / chunk).rounded(.up)))
-        let dir = audioDir ?? (NSTemporaryDirectory() as NSString).appendingPathComponent("speakerid-bench-\(rate)-\(Int(seconds))-\(seed)")
+        let dir = audioDir ?? PathName.join(NSTemporaryDirectory(), "speakerid-bench-\(rate)-\(Int(seconds))-\(seed)")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         var audio: [[Float]] = []
         var paths: [String] = []
         for i in 0..<files {
             let len = min(chunk, seconds - Double(i) * chunk)
-            let path = (dir as NSString).appendingPathComponent(String(format: "bench-%03d.wav", i))
+            let path = PathName.join(dir, String(format: "bench-%03d.wav", i))
             if FileManager.default.fileExists(atPath: path) {
                 audio.append(try AudioDecoder(path: path).readAll())
             } else {
@@ -283,7 +283,7 @@ extension BenchScore {
         u.kind = .ubm
         let store = ModelStore(directory: folder)
         try store.prepareDirectory()
-        try ModelStore.write(u, to: (folder as NSString).appendingPathComponent("ubm.gmm"))
+        try ModelStore.write(u, to: PathName.join(folder, "ubm.gmm"))
         let reference = UBMReference(checksum: u.checksumHex, components: ubm.components, relevance: 16, adapted: "m")
         let width = String(speakers.count).count
         for (i, g) in speakers.enumerated() {

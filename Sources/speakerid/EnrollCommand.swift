@@ -116,13 +116,13 @@ struct EnrollCommand: AsyncParsableCommand {
             let files = Corpus.expandInputs(audio)
             notes += files.notes
             if files.files.isEmpty { throw CLIError("no audio files found in \(audio.joined(separator: ", "))") }
-            jobs = [(try SpeakerName(speaker).value, files.files.map { AudioSource.file($0) })]
+            jobs = [(try SpeakerName(newSpeaker: speaker).value, files.files.map { AudioSource.file($0) })]
         } else if let corpus {
             let c = try Corpus(root: corpus)
             notes += c.notes
             let entries = try c.entries(split: split)
             for s in Corpus.speakers(entries) {
-                do { _ = try SpeakerName(s) } catch { throw CLIError("\(corpus): \(error)") }
+                do { _ = try SpeakerName(newSpeaker: s) } catch { throw CLIError("\(corpus): \(error)") }
                 jobs.append((s, entries.filter { $0.speaker == s }.map(\.source)))
             }
             // Sharded enrolment: the speakers at positions p with p mod N = I (each model is
@@ -132,10 +132,18 @@ struct EnrollCommand: AsyncParsableCommand {
         // Checked now, made when the first model is written: a failed enrolment leaves no
         // empty models folder behind.
         try store.checkDirectory()
+        // The folder stays locked from the first read (--add, the compatibility check) to the
+        // last model written, so a rename, a removal or another enrolment cannot interleave
+        // (a folder made by this enrolment is locked by each save).
+        let folderLock = try store.lockIfPresent(.exclusive)
+        defer { withExtendedLifetime(folderLock) {} }
         // --add: the speaker's model, and the files it already holds left out.
         var existing: SpeakerModel?
         if add, let s = jobs.first {
             let m = try store.load(try SpeakerName(s.0))
+            if m.ubm == nil {
+                throw CLIError("\(models): speaker \(m.speaker.debugDescription) was trained by EM without a UBM, and audio can only be added to a MAP-adapted model; enrol them again with --ubm and all their audio")
+            }
             guard let u = ubmModel, m.ubm?.matches(u) ?? false else {
                 throw CLIError("\(models): speaker \(m.speaker.debugDescription) was not adapted from \(ubm ?? "this UBM"); audio can only be added with the model's own UBM")
             }

@@ -37,7 +37,7 @@ struct InitUBMCommand: AsyncParsableCommand {
         try ModelStore.prepareOutput(out)
         let quiet = common.quiet || json
         let corpus = try background.read(quiet: quiet)
-        let folder = (out as NSString).deletingLastPathComponent
+        let folder = PathName.parent(of: out)
         let spill = try framesOnDisk ? FrameFile.Writer(directory: folder.isEmpty ? "." : folder, columns: options.dimension) : nil
         var spilled: FrameFile?
         defer {

@@ -63,7 +63,7 @@ struct SlurmPlan {
         guard FileManager.default.isWritableFile(atPath: self.work) else { throw CLIError("\(self.work): the work folder is not writable") }
     }
 
-    func path(_ name: String) -> String { (work as NSString).appendingPathComponent(name) }
+    func path(_ name: String) -> String { PathName.join(work, name) }
     func model(_ round: Int) -> String { path("models/model-\(round).gmm") }
     func statsFolder(_ round: Int) -> String { path("stats/round-\(round)") }
     func shardStats(_ round: Int, _ shard: Int) -> String { statsFolder(round) + "/shard-\(shard).stats" }

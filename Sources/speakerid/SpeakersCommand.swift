@@ -23,6 +23,8 @@ struct SpeakersList: ParsableCommand {
 
     func run() throws {
         let store = ModelStore(directory: models)
+        let lock = try store.lockIfPresent(.shared)  // no rename half done in the list
+        defer { withExtendedLifetime(lock) {} }
         let paths = try store.modelPaths()
         if paths.isEmpty { throw CLIError("\(models): no speaker models (*.gmm) found; enrol speakers first") }
         var failed = 0
@@ -72,7 +74,7 @@ struct SpeakersRename: ParsableCommand {
 
     func run() throws {
         let store = ModelStore(directory: models)
-        let path = try store.rename(try SpeakerName(old), to: try SpeakerName(new))
+        let path = try store.rename(try SpeakerName(old), to: try SpeakerName(newSpeaker: new))
         Console.progress("renamed \(old.debugDescription) to \(new.debugDescription): \(path)", quiet: false)
     }
 }

@@ -46,7 +46,7 @@ struct TrainUBMCommand: AsyncParsableCommand {
         let entries = try background.read(quiet: quiet).entries
         let raw = try rawAudio.format()
         let stride = background.keepEvery
-        let folder = (out as NSString).deletingLastPathComponent
+        let folder = PathName.parent(of: out)
         let spill = try framesOnDisk ? FrameFile.Writer(directory: folder.isEmpty ? "." : folder, columns: options.dimension) : nil
         var spilled: FrameFile?
         // The frame file never outlives the run, whether training succeeds or fails.

@@ -117,7 +117,7 @@ public struct Corpus: Sendable {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue else { throw CorpusError.notFound(root) }
         self.root = root
-        let proto = (root as NSString).appendingPathComponent("protocol.tsv")
+        let proto = PathName.join(root, "protocol.tsv")
         if fileKind(proto) == .missing && KaldiDataFolder.isOne(root) {
             entries = try KaldiDataFolder.entries(root)
             notes = []
@@ -256,7 +256,8 @@ public struct Corpus: Sendable {
 
         var out: [CorpusEntry] = []
         var seen = Set<String>()
-        let rootURL = URL(fileURLWithPath: root).standardizedFileURL
+        let absoluteRoot = PathName.absolute(root)
+        let inside = absoluteRoot == "/" ? "/" : absoluteRoot + "/"
         while k < lines.count {
             let line = lines[k], n = line.number
             k += 1
@@ -289,11 +290,11 @@ public struct Corpus: Sendable {
                 throw CorpusError.badRow(path, line: n, reason: "the line repeats the header of line \(headerLine) (were two files joined?): remove it")
             }
             if rel.hasPrefix("/") { throw CorpusError.escapingPath(path, line: n, path: rel) }
-            let full = rootURL.appendingPathComponent(rel).standardizedFileURL
-            guard full.path.hasPrefix(rootURL.path + "/") else { throw CorpusError.escapingPath(path, line: n, path: rel) }
+            let full = PathName.absolute(PathName.join(absoluteRoot, rel))
+            guard full.hasPrefix(inside), full != absoluteRoot else { throw CorpusError.escapingPath(path, line: n, path: rel) }
             // The same file twice, however spelled (through symbolic links too, where it exists).
-            guard seen.insert(canonicalPath(full.path) ?? full.path).inserted else { throw CorpusError.duplicateRow(path, line: n, path: rel) }
-            out.append(CorpusEntry(speaker: speaker, path: full.path, split: split))
+            guard seen.insert(canonicalPath(full) ?? full).inserted else { throw CorpusError.duplicateRow(path, line: n, path: rel) }
+            out.append(CorpusEntry(speaker: speaker, path: full, split: split))
         }
         return out
     }
@@ -303,7 +304,7 @@ public struct Corpus: Sendable {
     static func protocolLookalike(in dir: String) throws -> String? {
         try listDirectory(dir).sorted().first { name in
             let l = name.lowercased()
-            return name != "protocol.tsv" && (l == "protocol" || l.hasPrefix("protocol.")) && !isDirectory((dir as NSString).appendingPathComponent(name))
+            return name != "protocol.tsv" && (l == "protocol" || l.hasPrefix("protocol.")) && !isDirectory(PathName.join(dir, name))
         }
     }
 
@@ -315,7 +316,7 @@ public struct Corpus: Sendable {
         var speakerDirs: [(name: String, path: String)] = []
         walker.claim(root)
         for name in try listDirectory(root).sorted() where !name.hasPrefix(".") {
-            let p = (root as NSString).appendingPathComponent(name)
+            let p = PathName.join(root, name)
             switch fileKind(p) {
             case .directory:
                 if let first = walker.claim(p) {
@@ -603,7 +604,7 @@ func fileKind(_ path: String) -> FileKind {
 
 func isDirectory(_ path: String) -> Bool { fileKind(path) == .directory }
 
-func isAudioName(_ name: String) -> Bool { Corpus.audioExtensions.contains((name as NSString).pathExtension.lowercased()) }
+func isAudioName(_ name: String) -> Bool { Corpus.audioExtensions.contains(PathName.pathExtension(name).lowercased()) }
 
 /// The absolute path with symbolic links, `.` and `..` resolved, if the file exists.
 func canonicalPath(_ path: String) -> String? {
@@ -613,7 +614,7 @@ func canonicalPath(_ path: String) -> String? {
 }
 
 /// The absolute, lexically normalised path (for files that do not exist).
-func standardized(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
+func standardized(_ path: String) -> String { PathName.absolute(path) }
 
 /// Names in a folder (without `.` and `..`); throws `CorpusError.unreadable` with the system's
 /// reason when the folder cannot be read.
@@ -683,7 +684,7 @@ struct AudioWalker {
             return
         }
         for name in names.sorted() where !name.hasPrefix(".") {
-            let p = (dir as NSString).appendingPathComponent(name)
+            let p = PathName.join(dir, name)
             switch fileKind(p) {
             case .directory:
                 if let first = claim(p) {

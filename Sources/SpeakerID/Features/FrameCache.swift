@@ -199,8 +199,8 @@ public struct FrameCache: Sendable {
         head.appendLE(UInt32(0))
         var tail: [UInt8] = []
         tail.appendLE(frames.values.withUnsafeBytes { Self.bodyChecksum($0) })
-        let dir = (path as NSString).deletingLastPathComponent
-        let tmp = ((dir.isEmpty ? "." : dir) as NSString).appendingPathComponent(".speakerid-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).tmp")
+        let dir = PathName.parent(of: path)
+        let tmp = PathName.join(dir, ".speakerid-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).tmp")
         let fd = TemporaryFiles.create(tmp, mode: 0o644)
         guard fd >= 0 else { throw FrameCacheError.io(path, "create: " + SystemErrors.describe(errno)) }
         defer { TemporaryFiles.unregister(tmp) }

@@ -91,7 +91,7 @@ public struct FrameFile: FrameSource {
         /// A new, empty frame file in `directory`.
         public init(directory: String, columns: Int) throws {
             let name = ".speakerid-\(getpid())-\(UInt64.random(in: 0...UInt64.max))-frames.tmp"
-            path = (directory as NSString).appendingPathComponent(name)
+            path = PathName.join(directory, name)
             self.columns = columns
             accumulator = ColumnAccumulator(columns: columns)
             exact = MomentAccumulator(columns: columns)

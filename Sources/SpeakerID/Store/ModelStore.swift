@@ -23,6 +23,9 @@ public enum ModelStoreError: Error, Equatable, Sendable, CustomStringConvertible
     case invalidFile(ModelFileError)
     /// A model whose speaker name cannot be stored.
     case invalidName(SpeakerNameError)
+    /// Another process kept the models folder locked (`ModelFolderLock`) for longer than a
+    /// command waits; the process id of the last writer, when known.
+    case busy(String, holder: Int32?)
 
     public var description: String {
         switch self {
@@ -32,7 +35,10 @@ public enum ModelStoreError: Error, Equatable, Sendable, CustomStringConvertible
         case .unlistable(let d, let r): return "\(d): the models folder cannot be listed (\(r))"
         case .invalidFile(let e): return e.description
         case .invalidName(let e): return e.description
-        case .writeFailed(let p, let r): return "\(p): cannot be written (\(r))"
+        case .busy(let d, let pid):
+            let who = pid.map { "another speakerid (process \($0))" } ?? "another speakerid"
+            return "\(d): the models folder is in use by \(who) and stayed locked for \(ModelStore.seconds(ModelFolderLock.defaultWait)) s; try again when it has finished"
+        case .writeFailed(let p, let r): return p.isEmpty ? "an empty path was given where a file or folder is to be written" : "\(p): cannot be written (\(r))"
         case .readFailed(let p, let r): return "\(p): could not read model (\(r))"
         case .incompatible(let p, let r): return "\(p): \(r)"
         case .nameMismatch(let p, let s): return "\(p): file name does not match the speaker it holds (\(s.debugDescription)); was it renamed?"
@@ -65,7 +71,7 @@ public struct ModelStore: Sendable {
 
     /// Where `name`'s model is stored.
     public func path(for name: SpeakerName) -> String {
-        (directory as NSString).appendingPathComponent(name.fileName)
+        PathName.join(directory, name.fileName)
     }
 
     /// Saves `model` under its speaker's name, replacing any previous model atomically.
@@ -76,13 +82,20 @@ public struct ModelStore: Sendable {
         var m = model
         m.speaker = name.value
         let target = path(for: name)
+        // A new speaker may not take a label of unknown speech (one enrolled so before the
+        // rule keeps their model, and audio can still be added to it).
+        if SpeakerName.isUnknownLabel(name.value), !FileManager.default.fileExists(atPath: target) {
+            throw .invalidName(.unknownLabel(name.value))
+        }
         let bytes = try Self.encode(m, for: target)
         // The folder is probed only when it has to be made: a folder that exists but takes no
         // files fails in the write itself, with the system's reason (10,000 saves into one
         // folder made 10,000 probe files).
         var isDir: ObjCBool = false
         if !(FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) && isDir.boolValue) { try prepareDirectory() }
+        let lock = try ModelFolderLock(directory: directory, mode: .exclusive)
         try Self.atomicWrite(bytes, to: target, directory: directory)
+        withExtendedLifetime(lock) {}
         return target
     }
 
@@ -97,6 +110,7 @@ public struct ModelStore: Sendable {
     /// needed: a path that is a file, or a folder that cannot be created or written, is refused
     /// before any work.
     public func prepareDirectory() throws(ModelStoreError) {
+        if directory.isEmpty { throw .writeFailed("", reason: "empty path") }
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), !isDir.boolValue { throw .notADirectory(directory) }
         if let problem = Self.prepareFolder(directory) { throw .writeFailed(directory, reason: problem) }
@@ -108,16 +122,26 @@ public struct ModelStore: Sendable {
         if let problem = folderProblem(folder) { return problem }
         var isDir: ObjCBool = false
         if !FileManager.default.fileExists(atPath: folder, isDirectory: &isDir) {
-            do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
-                return "cannot create the folder: " + reason(error)
-            }
+            if let e = makeFolders(folder) { return "cannot create the folder: " + SystemErrors.describe(e) }
         }
+        return nil
+    }
+
+    /// `mkdir -p`: `folder` and the folders above it; the system's errno when one cannot be
+    /// made (Foundation's createDirectory words ENAMETOOLONG as "the file doesn't exist").
+    static func makeFolders(_ folder: String) -> Int32? {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: folder, isDirectory: &isDir) { return isDir.boolValue ? nil : ENOTDIR }
+        let parent = PathName.parent(of: folder)
+        if parent != folder, parent != ".", parent != "/", let e = makeFolders(parent) { return e }
+        if mkdir(folder, 0o755) != 0, errno != EEXIST { return errno }
         return nil
     }
 
     /// As `prepareDirectory()`, but creates nothing: a folder that does not exist yet passes
     /// when it could be created (its nearest existing parent is a folder that can be written).
     public func checkDirectory() throws(ModelStoreError) {
+        if directory.isEmpty { throw .writeFailed("", reason: "empty path") }
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), !isDir.boolValue { throw .notADirectory(directory) }
         if let problem = Self.folderProblem(directory) { throw .writeFailed(directory, reason: problem) }
@@ -131,12 +155,12 @@ public struct ModelStore: Sendable {
         var isDir: ObjCBool = false
         var existing = folder.isEmpty ? "." : folder
         while !FileManager.default.fileExists(atPath: existing, isDirectory: &isDir) {
-            let up = (existing as NSString).deletingLastPathComponent
+            let up = PathName.parent(of: existing)
             if up == existing || up.isEmpty { existing = up.isEmpty ? "." : up; _ = FileManager.default.fileExists(atPath: existing, isDirectory: &isDir); break }
             existing = up
         }
         if !isDir.boolValue { return "\(existing) is a file, not a folder" }
-        let probe = (existing as NSString).appendingPathComponent(".speakerid-\(getpid())-\(UInt64.random(in: 0...UInt64.max))-probe.tmp")
+        let probe = PathName.join(existing, ".speakerid-\(getpid())-\(UInt64.random(in: 0...UInt64.max))-probe.tmp")
         let fd = TemporaryFiles.create(probe, mode: 0o600)
         guard fd >= 0 else {
             let e = errno
@@ -148,6 +172,12 @@ public struct ModelStore: Sendable {
         unlink(probe)
         TemporaryFiles.unregister(probe)
         return nil
+    }
+
+    /// A wait in seconds for a message ("30", "0.5").
+    static func seconds(_ d: Duration) -> String {
+        let s = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        return s == s.rounded() ? String(Int(s)) : String(format: "%.1f", s)
     }
 
     /// A system error's reason without Foundation's domain and code.
@@ -163,6 +193,14 @@ public struct ModelStore: Sendable {
         case NSFileWriteOutOfSpaceError: return "no space left on the device"
         default: return ns.localizedDescription
         }
+    }
+
+    /// The folder's lock (`ModelFolderLock`) when the folder exists; nil when it does not
+    /// (the caller's own check then names the missing folder).
+    public func lockIfPresent(_ mode: ModelFolderLock.Mode) throws(ModelStoreError) -> ModelFolderLock? {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else { return nil }
+        return try ModelFolderLock(directory: directory, mode: mode)
     }
 
     /// Loads one speaker's model; a speaker without a model is named as the user spelled it,
@@ -181,7 +219,7 @@ public struct ModelStore: Sendable {
     /// The speaker names of the model files in the folder, decoded from their file names
     /// (models are not read).
     public func enrolledNames() -> [String] {
-        ((try? modelPaths()) ?? []).compactMap { SpeakerName.decode(fileName: ($0 as NSString).lastPathComponent) }.sorted()
+        ((try? modelPaths()) ?? []).compactMap { SpeakerName.decode(fileName: PathName.lastComponent($0)) }.sorted()
     }
 
     /// Reads and verifies one model file; `enrolmentStatistics` false leaves a MAP-adapted
@@ -209,7 +247,7 @@ public struct ModelStore: Sendable {
             throw .unlistable(directory, reason: Self.reason(error))
         }
         return names.filter { $0.hasSuffix("." + SpeakerName.fileExtension) && !$0.hasPrefix(".") }
-            .sorted().map { (directory as NSString).appendingPathComponent($0) }
+            .sorted().map { PathName.join(directory, $0) }
     }
 
     /// Writes one model (a UBM, say) to `path` atomically.
@@ -222,11 +260,12 @@ public struct ModelStore: Sendable {
     /// not a folder, its folder creatable and writable. Returns that folder.
     @discardableResult
     public static func prepareOutput(_ path: String) throws(ModelStoreError) -> String {
+        if path.isEmpty { throw .writeFailed("", reason: "empty path") }
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
             throw .writeFailed(path, reason: "is a folder; give a file name")
         }
-        let dir = (path as NSString).deletingLastPathComponent
+        let dir = PathName.parent(of: path)
         let folder = dir.isEmpty ? "." : dir
         if !FileManager.default.fileExists(atPath: folder, isDirectory: &isDir) {
             // A file's folder is not created: a typing error would make a folder tree unseen.
@@ -242,6 +281,9 @@ public struct ModelStore: Sendable {
     /// then the old file is removed. Refuses a new name that is already enrolled.
     @discardableResult
     public func rename(_ old: SpeakerName, to new: SpeakerName) throws(ModelStoreError) -> String {
+        let lock = try lockIfPresent(.exclusive)
+        defer { withExtendedLifetime(lock) {} }
+        if SpeakerName.isUnknownLabel(new.value) { throw .invalidName(.unknownLabel(new.value)) }
         var m = try load(old)
         if old.fileName == new.fileName {
             m.speaker = new.value
@@ -258,6 +300,8 @@ public struct ModelStore: Sendable {
 
     /// Deletes `name`'s model (the folder is synced, so the removal survives a crash).
     public func remove(_ name: SpeakerName) throws(ModelStoreError) {
+        let lock = try lockIfPresent(.exclusive)
+        defer { withExtendedLifetime(lock) {} }
         _ = try load(name)  // refuses a speaker that is not enrolled, naming the enrolled ones
         guard unlink(path(for: name)) == 0 else {
             throw .writeFailed(path(for: name), reason: SystemErrors.describe(errno))
@@ -290,6 +334,8 @@ public struct ModelStore: Sendable {
     /// true reads them), and speakers adapted in their means only share the UBM's weights and
     /// variances in memory, so 10,000 models of 512 components take about their means' size.
     public func loadAll(ubm: SpeakerModel? = nil, enrolmentStatistics: Bool = false) throws(ModelStoreError) -> [SpeakerModel] {
+        let lock = try lockIfPresent(.shared)
+        defer { withExtendedLifetime(lock) {} }
         let paths = try modelPaths()
         if paths.isEmpty { throw ModelStoreError.noModels(directory) }
         var models: [SpeakerModel] = []
@@ -320,7 +366,7 @@ public struct ModelStore: Sendable {
             } else if m.ubm != nil {
                 throw ModelStoreError.incompatible(who, reason: "was MAP-adapted from a UBM; score it with that UBM")
             }
-            if let n = try? SpeakerName(m.speaker), n.fileName != (p as NSString).lastPathComponent {
+            if let n = try? SpeakerName(m.speaker), n.fileName != PathName.lastComponent(p) {
                 throw ModelStoreError.nameMismatch(p, stored: m.speaker)
             }
             if let first = models.first, first.frontEnd != m.frontEnd {
@@ -344,14 +390,14 @@ public struct ModelStore: Sendable {
             let parts = name.dropFirst(".speakerid-".count).split(separator: "-")
             guard let pid = parts.first.flatMap({ Int32($0) }), pid > 0 else { continue }
             if kill(pid, 0) != 0 && errno == ESRCH {
-                unlink((directory as NSString).appendingPathComponent(name))
+                unlink(PathName.join(directory, name))
             }
         }
     }
 
     static func atomicWrite(_ bytes: [UInt8], to target: String, directory: String) throws(ModelStoreError) {
         removeStaleTemporaries(in: directory)
-        let tmp = (directory as NSString).appendingPathComponent(".speakerid-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).tmp")
+        let tmp = PathName.join(directory, ".speakerid-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).tmp")
         let fd = TemporaryFiles.create(tmp, mode: 0o644)
         guard fd >= 0 else { throw ModelStoreError.writeFailed(target, reason: SystemErrors.describe(errno)) }
         defer { TemporaryFiles.unregister(tmp) }

@@ -7,6 +7,8 @@ public enum SpeakerNameError: Error, Equatable, Sendable, CustomStringConvertibl
     case tooLong(String, bytes: Int)
     case surroundingSpace(String)
     case reserved(String)
+    /// A name a timeline gives unknown speech ("unknown", "unknown-2"), refused for new speakers.
+    case unknownLabel(String)
 
     public var description: String {
         switch self {
@@ -15,6 +17,8 @@ public enum SpeakerNameError: Error, Equatable, Sendable, CustomStringConvertibl
         case .tooLong(let n, let b): return "speaker name \(String(n.prefix(40)).debugDescription)... is \(b) bytes of UTF-8; the limit is \(SpeakerName.maximumBytes)"
         case .surroundingSpace(let n):
             return "speaker name \(n.debugDescription) begins or ends with white space (\"bob \" and \"bob\" would look alike); remove it"
+        case .unknownLabel(let n):
+            return "speaker name \(n.debugDescription) is how who-spoke-when labels speech of nobody enrolled (\"unknown\", \"unknown-1\", ...); choose another name"
         case .reserved(let n):
             return "speaker name \(n.debugDescription) begins with '<', which SpeakerID reserves for decisions such as <unknown> and <too short>"
         }
@@ -61,6 +65,23 @@ public struct SpeakerName: Hashable, Sendable, CustomStringConvertible {
         }
         value = name
         fileName = file + "." + Self.fileExtension
+    }
+
+    /// A name for a speaker about to be enrolled, or renamed to: as `init(_:)`, and refusing
+    /// the labels of unknown speech (`isUnknownLabel`), which a timeline could not tell apart.
+    /// Names already in a folder are looked up with `init(_:)`, so such a speaker enrolled
+    /// before this rule can still be renamed or removed.
+    public init(newSpeaker raw: String) throws(SpeakerNameError) {
+        try self.init(raw)
+        if Self.isUnknownLabel(value) { throw .unknownLabel(value) }
+    }
+
+    /// Whether `name` is a label of unknown speech: `unknown`, or `unknown-N` for a cluster N.
+    public static func isUnknownLabel(_ name: String) -> Bool {
+        if name == "unknown" { return true }
+        guard name.hasPrefix("unknown-") else { return false }
+        let rest = name.dropFirst("unknown-".count)
+        return !rest.isEmpty && rest.allSatisfy(\.isNumber)
     }
 
     public var description: String { value }

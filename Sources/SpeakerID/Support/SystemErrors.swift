@@ -18,6 +18,7 @@ public enum SystemErrors {
         case ENOENT: return "no such file or folder"
         case ENOTDIR: return "part of the path is a file, not a folder"
         case EISDIR: return "is a folder"
+        case ENAMETOOLONG: return "a name in the path is longer than the file system allows"
         default:
             let s = String(cString: strerror(e))
             return s.prefix(1).lowercased() + s.dropFirst()

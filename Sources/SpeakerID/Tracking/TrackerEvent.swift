@@ -21,12 +21,7 @@ public struct TrackedSegment: Sendable, Equatable {
     public static func unknownLabel(cluster: Int?) -> String { cluster.map { "unknown-\($0)" } ?? "unknown" }
 
     /// Whether `name` reads like a label of unknown speech, which an enrolled name must not.
-    public static func isReservedLabel(_ name: String) -> Bool {
-        if name == "unknown" { return true }
-        guard name.hasPrefix("unknown-") else { return false }
-        let rest = name.dropFirst("unknown-".count)
-        return !rest.isEmpty && rest.allSatisfy(\.isNumber)
-    }
+    public static func isReservedLabel(_ name: String) -> Bool { SpeakerName.isUnknownLabel(name) }
 }
 
 /// A live decision about the newest stretch of a stream.
