@@ -114,7 +114,7 @@ struct EvaluateCommand: AsyncParsableCommand {
             if FileManager.default.fileExists(atPath: report, isDirectory: &isDir), !isDir.boolValue {
                 throw CLIError("\(report): is a file; --report takes a folder (report.html is written into it)")
             }
-            let page = (report as NSString).appendingPathComponent("report.html")
+            let page = PathName.join(report, "report.html")
             if FileManager.default.fileExists(atPath: page, isDirectory: &isDir), isDir.boolValue {
                 throw CLIError("\(page): is a folder; the report cannot be written")
             }
@@ -132,7 +132,8 @@ struct EvaluateCommand: AsyncParsableCommand {
         _ = try frontEnd.check(against: loaded[0].frontEnd)
         let id = try Identifier(models: loaded, ubm: ubmModel, topC: topC)
         let testCorpus = try Corpus(root: corpus)
-        let entries = try sharding.parsed().select(try testCorpus.entries(split: split))  // issue #17: --shard
+        let allEntries = try testCorpus.entries(split: split)
+        let entries = try sharding.parsed().select(allEntries)  // issue #17: --shard
         let mode = scoreNorm
         let quiet = common.quiet || json
         var ev = Evaluator(identifier: id, segmentSeconds: try parsedSegments(), threads: common.threadCount, skipBad: skipBad)
@@ -145,8 +146,9 @@ struct EvaluateCommand: AsyncParsableCommand {
         if let trials {
             guard ubmModel != nil else { throw ValidationError("--trials needs --ubm (verification scores are log-likelihood ratios)") }
             let list = try TrialList(path: trials)
-            _ = try list.pairs(entries: entries, models: id.speakers)  // refused before any scoring
-            ev.trialList = list
+            _ = try list.pairs(entries: allEntries, models: id.speakers)  // refused before any scoring
+            // A shard scores the listed trials of its own test files.
+            ev.trialList = sharding.shard == nil ? list : list.restricted(to: entries)
         }
         ev.cost = calibrationOptions.cost
         // The cohorts' checksums: a calibration must have been trained with the same, and the
@@ -209,6 +211,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         ev.progress = progress.callback
         let r = try await ev.evaluate(entries)
         for s in r.skipped { Console.warn("skipped: \(s.reason)") }
+        if json, let note = r.verificationNote, !common.quiet { Console.warn("warning: " + note) }
         for line in Self.narrowBandWarnings(r, options: id.frontEnd.options) where !common.quiet { Console.warn("warning: " + line) }
         if json {
             print(try SpeakerIDCLI.json(encoding: r))
@@ -229,8 +232,8 @@ struct EvaluateCommand: AsyncParsableCommand {
             if mode != .none { details.append(("score normalisation", "\(mode.rawValue), cohort \(tnormModels.map { "models in \($0)" } ?? cohort ?? "-")")) }
             if let t = r.thresholdSource { details.append(("open-set threshold", t)) }
             details.append(("segment normalisation", r.segmentNormalization.rawValue))
-            let html = HTMLReport.render(r, title: "SpeakerID evaluation: \((corpus as NSString).lastPathComponent)", details: details)
-            let path = (report as NSString).appendingPathComponent("report.html")
+            let html = HTMLReport.render(r, title: "SpeakerID evaluation: \(PathName.lastComponent(corpus))", details: details)
+            let path = PathName.join(report, "report.html")
             do {
                 try ModelStore(directory: report).prepareDirectory()
                 try ModelStore.writeAtomically(Array(html.utf8), to: path)
@@ -303,8 +306,9 @@ struct EvaluateCommand: AsyncParsableCommand {
     static func textReport(_ r: EvaluationReport) -> String {
         let verification = r.whole.verification != nil
         let openSet = r.whole.openSet != nil
-        var s = "\(verification ? "GMM-UBM" : "Closed-set") identification, \(r.speakers.count) enrolled speakers"
+        var s = "\(r.verificationAsked ? "GMM-UBM" : "Closed-set") identification, \(r.speakers.count) enrolled speakers"
         if r.scoreNormalization != .none { s += ", \(r.scoreNormalization.rawValue)" }
+        if let note = r.verificationNote { s += "\n" + note }
         s += "\n\ntest length      trials  accuracy"
         if verification { s += "     EER  minDCF  actDCF    Cllr  minCllr" }
         if openSet { s += "   threshold  genuine acc  impostors accepted" }

@@ -14,7 +14,9 @@ struct EvaluateTrackingCommand: AsyncParsableCommand {
         side of every reference boundary (pyannote's collar=2x this), and pooled over \
         recordings: summed error durations over summed reference speech, not a mean of \
         per-recording rates. Recordings are matched by the RTTM file id; a reference recording \
-        without a hypothesis counts as all missed, with a note. Also: how much of the \
+        without a hypothesis counts as all missed (the headline and --json give how many; \
+        --only-with-hypothesis leaves them out). RTTM lines are checked: NIST's 10 fields \
+        (8 to 10 accepted), times from 0 to a week. Also: how much of the \
         reference's unknown speech (--unknown-label) the hypothesis labels unknown.
         """)
 
@@ -26,6 +28,8 @@ struct EvaluateTrackingCommand: AsyncParsableCommand {
     var collar = 0.25
     @Option(help: ArgumentHelp("The reference's label for speakers nobody enrolled.", valueName: "label"))
     var unknownLabel = "unknown"
+    @Flag(help: "Score only the reference recordings that have a hypothesis (default: one without counts as all missed).")
+    var onlyWithHypothesis = false
     @Flag(help: "One JSON object with the pooled and per-recording figures.")
     var json = false
     @Flag(name: .shortAndLong, help: "No notes on standard error.")
@@ -33,34 +37,48 @@ struct EvaluateTrackingCommand: AsyncParsableCommand {
 
     func validate() throws {
         if !(collar >= 0 && collar <= 60) { throw ValidationError("--collar must be 0-60 seconds") }
+        if unknownLabel.isEmpty || unknownLabel.contains(where: \.isWhitespace) {
+            throw ValidationError("--unknown-label must be one RTTM name: not empty, without spaces")
+        }
     }
 
-    /// Every SPEAKER line of a file or of the .rttm files of a folder, by recording.
-    static func load(_ path: String, option: String) throws -> [String: [RTTMSegment]] {
+    /// Every SPEAKER line of a file or of the .rttm files of a folder, by recording. With
+    /// `emptyFiles`, a file without SPEAKER lines is the (empty) timeline of the recording its
+    /// name gives, as `track --rttm` writes a recording without speech.
+    static func load(_ path: String, option: String, emptyFiles: Bool = false) throws -> [String: [RTTMSegment]] {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { throw CLIError("\(option) \(path): no such file or folder") }
         var files = [path]
         if isDir.boolValue {
             let names: [String]
             do { names = try FileManager.default.contentsOfDirectory(atPath: path) } catch { throw CLIError("\(option) \(path): cannot be listed") }
-            files = names.filter { $0.lowercased().hasSuffix(".rttm") }.sorted().map { (path as NSString).appendingPathComponent($0) }
+            files = names.filter { $0.lowercased().hasSuffix(".rttm") }.sorted().map { PathName.join(path, $0) }
             if files.isEmpty { throw CLIError("\(option) \(path): no .rttm files in the folder") }
         }
         var out: [String: [RTTMSegment]] = [:]
         for f in files {
-            for s in try RTTM.read(path: f) { out[s.file, default: []].append(s) }
+            let segments = try RTTM.read(path: f)
+            if segments.isEmpty && emptyFiles { out[RTTM.fileID(f), default: []] += [] }
+            for s in segments { out[s.file, default: []].append(s) }
         }
         return out
     }
 
     func run() async throws {
         let ref = try Self.load(reference, option: "--reference")
-        let hyp = try Self.load(hypothesis, option: "--hypothesis")
+        let hyp = try Self.load(hypothesis, option: "--hypothesis", emptyFiles: true)
         if ref.isEmpty { throw CLIError("--reference \(reference): no SPEAKER lines") }
         var notes: [String] = []
         let missing = ref.keys.filter { hyp[$0] == nil }.sorted()
         if !missing.isEmpty {
-            notes.append("\(missing.count) reference recording\(missing.count == 1 ? " has" : "s have") no hypothesis (all their speech counts as missed): \(missing.prefix(5).joined(separator: ", "))\(missing.count > 5 ? ", ..." : "")")
+            let fate = onlyWithHypothesis ? "left out (--only-with-hypothesis)" : "all their speech counts as missed; --only-with-hypothesis leaves them out"
+            notes.append("\(missing.count) reference recording\(missing.count == 1 ? " has" : "s have") no hypothesis (\(fate)): \(missing.prefix(5).joined(separator: ", "))\(missing.count > 5 ? ", ..." : "")")
+        }
+        if missing.count == ref.count {
+            let refIDs = ref.keys.sorted().prefix(3).joined(separator: ", "), hypIDs = hyp.keys.sorted().prefix(3).joined(separator: ", ")
+            let why = "no reference recording has a hypothesis: recordings are matched by the RTTM file id (second field); the reference has \(refIDs)\(ref.count > 3 ? ", ..." : ""), the hypothesis \(hyp.isEmpty ? "no SPEAKER lines" : hypIDs + (hyp.count > 3 ? ", ..." : ""))"
+            if onlyWithHypothesis { throw CLIError(why) }
+            notes.append(why)
         }
         let extra = hyp.keys.filter { ref[$0] == nil }.sorted()
         if !extra.isEmpty {
@@ -69,7 +87,7 @@ struct EvaluateTrackingCommand: AsyncParsableCommand {
         if !quiet { for n in notes { Console.warn("note: " + n) } }
         var pooled = TrackingScore()
         var per: [(String, TrackingScore)] = []
-        for id in ref.keys.sorted() {
+        for id in ref.keys.sorted() where !onlyWithHypothesis || hyp[id] != nil {
             let s = TrackingMetrics.score(reference: ref[id] ?? [], hypothesis: hyp[id] ?? [], collar: collar, unknownLabel: unknownLabel)
             pooled += s
             per.append((id, s))
@@ -78,6 +96,9 @@ struct EvaluateTrackingCommand: AsyncParsableCommand {
             var o = Self.json(pooled)
             o["collar_seconds"] = collar
             o["recordings"] = per.count
+            o["references_without_hypothesis"] = missing.count
+            o["only_with_hypothesis"] = onlyWithHypothesis
+            o["hypotheses_without_reference"] = extra.count
             o["per_recording"] = per.map { id, s -> [String: Any] in
                 var r = Self.json(s)
                 r["recording"] = id
@@ -88,7 +109,10 @@ struct EvaluateTrackingCommand: AsyncParsableCommand {
             return
         }
         let d = pooled.diarization, i = pooled.identification
-        print("\(per.count) recording\(per.count == 1 ? "" : "s"), \(fmt(d.total, 1)) s of reference speech scored (collar \(fmt(collar, 2)) s each side, overlap scored, pooled)")
+        let without = missing.isEmpty ? ""
+            : onlyWithHypothesis ? " (\(missing.count) more without a hypothesis left out)"
+            : " (\(missing.count) without a hypothesis, scored as all missed)"
+        print("\(per.count) recording\(per.count == 1 ? "" : "s")\(without), \(fmt(d.total, 1)) s of reference speech scored (collar \(fmt(collar, 2)) s each side, overlap scored, pooled)")
         for (name, c) in [("DER", d), ("IER", i)] {
             print("\(name) \(fmt(c.errorRate, 4))  (missed \(fmt(c.missed / max(c.total, 1e-12), 4)), false alarm \(fmt(c.falseAlarm / max(c.total, 1e-12), 4)), confusion \(fmt(c.confusion / max(c.total, 1e-12), 4)))")
         }
@@ -103,14 +127,14 @@ struct EvaluateTrackingCommand: AsyncParsableCommand {
 
     static func json(_ s: TrackingScore) -> [String: Any] {
         func c(_ e: ErrorComponents) -> [String: Any] {
-            ["error_rate": e.errorRate, "missed_seconds": e.missed, "false_alarm_seconds": e.falseAlarm,
-             "confusion_seconds": e.confusion, "correct_seconds": e.correct]
+            ["error_rate": jnum(e.errorRate), "missed_seconds": jnum(e.missed), "false_alarm_seconds": jnum(e.falseAlarm),
+             "confusion_seconds": jnum(e.confusion), "correct_seconds": jnum(e.correct)]
         }
-        var o: [String: Any] = ["der": c(s.diarization), "ier": c(s.identification), "reference_seconds": s.diarization.total,
-                                "unknown_seconds": s.unknownSeconds]
+        var o: [String: Any] = ["der": c(s.diarization), "ier": c(s.identification), "reference_seconds": jnum(s.diarization.total),
+                                "unknown_seconds": jnum(s.unknownSeconds)]
         if s.unknownSeconds > 0 {
-            o["unknown_labelled_unknown"] = s.unknownLabelledUnknown / s.unknownSeconds
-            o["unknown_labelled_enrolled"] = s.unknownLabelledEnrolled / s.unknownSeconds
+            o["unknown_labelled_unknown"] = jnum(s.unknownLabelledUnknown / s.unknownSeconds)
+            o["unknown_labelled_enrolled"] = jnum(s.unknownLabelledEnrolled / s.unknownSeconds)
         }
         return o
     }

@@ -136,12 +136,12 @@ struct TrackCommand: AsyncParsableCommand {
             let warning = s.identifier.frontEnd.options.narrowBandWarning(r.name, sourceRate: r.sourceSampleRate)
             if let warning, !common.quiet { Console.warn("warning: " + warning) }
             if let rttm {
-                let path = (rttm as NSString).appendingPathComponent(RTTM.fileID(r.name) + ".rttm")
+                let path = PathName.join(rttm, RTTM.fileID(r.name) + ".rttm")
                 let text = r.segments.map { RTTM.line(file: RTTM.fileID(r.name), start: $0.start, duration: $0.end - $0.start, label: $0.label) + "\n" }.joined()
                 do { try ModelStore.writeAtomically(Array(text.utf8), to: path) } catch { throw CLIError("\(path): cannot write (\(error))") }
             }
             if json {
-                var o: [String: Any] = ["file": r.name, "duration_seconds": r.duration, "speech_seconds": r.speechSeconds,
+                var o: [String: Any] = ["file": r.name, "duration_seconds": Self.seconds(r.duration), "speech_seconds": Self.seconds(r.speechSeconds),
                                         "timeline": r.segments.map(Self.json)]
                 if let warning { o["warning"] = warning }
                 print(SpeakerIDCLI.json(o))
@@ -165,12 +165,21 @@ struct TrackCommand: AsyncParsableCommand {
 
     /// A segment as JSON.
     static func json(_ s: TrackedSegment) -> [String: Any] {
-        var o: [String: Any] = ["start_seconds": s.start, "end_seconds": s.end, "label": s.label,
+        var o: [String: Any] = ["start_seconds": seconds(s.start), "end_seconds": seconds(s.end), "label": s.label,
                                 "speaker": s.decision.speaker ?? NSNull(), "decision": s.decision.outcome.rawValue,
-                                "speech_seconds": s.decision.speechSeconds]
+                                "speech_seconds": seconds(s.decision.speechSeconds)]
         if let v = s.decision.score { o["score"] = jnum(v) }
         if let v = s.decision.llr { o["llr"] = jnum(v) }
         return o
+    }
+
+    /// A time or duration for JSON: to the millisecond (the RTTM's microseconds carry no
+    /// more information: times fall on 10-ms frames), so 1.455 is not 1.4549999999999998;
+    /// null if it is not finite (JSON has no NaN).
+    static func seconds(_ t: Double) -> Any {
+        guard t.isFinite else { return NSNull() }
+        let ms = (t * 1000).rounded()
+        return ms.magnitude < 9e15 ? ms / 1000 : t
     }
 
     /// A segment as a line of the text timeline: start, end, label, and the score behind it.

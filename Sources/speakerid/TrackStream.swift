@@ -133,7 +133,7 @@ extension TrackCommand {
         guard let t = tracker, let format = pcm.format else { throw CLIError("\(input.name): the stream ended before any audio") }
         emit(try t.finish(), rate: format.sampleRate)
         if json {
-            print(SpeakerIDCLI.json(["event": "end", "file": input.name, "duration_seconds": t.secondsReceived, "speech_seconds": t.speechSeconds]))
+            print(SpeakerIDCLI.json(["event": "end", "file": input.name, "duration_seconds": Self.seconds(t.secondsReceived), "speech_seconds": Self.seconds(t.speechSeconds)]))
         } else {
             print("end\t\(input.name)\t\(fmt(t.secondsReceived, 2)) s, \(fmt(t.speechSeconds, 2)) s of speech")
         }
@@ -141,7 +141,7 @@ extension TrackCommand {
         if let rttm {
             try Self.prepareRTTMFolder(rttm)
             let id = RTTM.fileID(input.name)
-            let path = (rttm as NSString).appendingPathComponent(id + ".rttm")
+            let path = PathName.join(rttm, id + ".rttm")
             let text = segments.map { RTTM.line(file: id, start: $0.start, duration: $0.end - $0.start, label: $0.label) + "\n" }.joined()
             do { try ModelStore.writeAtomically(Array(text.utf8), to: path) } catch { throw CLIError("\(path): cannot write (\(error))") }
         }
@@ -154,9 +154,9 @@ extension TrackCommand {
     private func printLive(_ d: LiveDecision, latency: Double) {
         let dec = d.decision
         if json {
-            var o: [String: Any] = ["event": "window", "start_seconds": d.start, "end_seconds": d.end, "label": d.label ?? NSNull(),
+            var o: [String: Any] = ["event": "window", "start_seconds": Self.seconds(d.start), "end_seconds": Self.seconds(d.end), "label": d.label ?? NSNull(),
                                     "speaker": dec.speaker ?? NSNull(), "decision": dec.outcome.rawValue,
-                                    "speech_seconds": dec.speechSeconds, "latency_seconds": latency]
+                                    "speech_seconds": Self.seconds(dec.speechSeconds), "latency_seconds": Self.seconds(latency)]
             if let v = dec.score { o["score"] = jnum(v) }
             if let v = dec.llr { o["llr"] = jnum(v) }
             print(SpeakerIDCLI.json(o))

@@ -1,66 +1,153 @@
 import Foundation
 
 /// A Kaldi-style data folder as a corpus: `wav.scp` (utterance or recording id, then the audio
-/// file's path), `utt2spk` (utterance id, speaker id), and optionally `segments` (utterance id,
-/// recording id, start and end in seconds). The folder is the split: every utterance in it is
-/// used, whatever split is asked for. `wav.scp` lines that are commands (ending in `|`) are
-/// refused: SpeakerID reads audio files, not pipelines. Relative paths are taken relative to the
-/// data folder, then to the current directory (where Kaldi recipes run).
+/// file's path), `utt2spk` (utterance id, speaker id) or, without it, `spk2utt` (speaker id,
+/// then its utterance ids; what utils/spk2utt_to_utt2spk.pl would turn into utt2spk), and
+/// optionally `segments` (utterance id, recording id, start and end in seconds). The folder is
+/// the split: every utterance in it is used, whatever split is asked for. `wav.scp` lines that
+/// are commands (ending in `|`) are refused: SpeakerID reads audio files, not pipelines.
+/// Relative paths are taken relative to the data folder, then to the current directory (where
+/// Kaldi recipes run).
+///
+/// As Kaldi's utils/validate_data_dir.sh does, every line must be used: an id in `wav.scp`
+/// that no utterance uses, or a segment whose utterance has no speaker, is refused with its
+/// line (nothing is dropped without a word). A segment may end up to 0.5 s past its
+/// recording's end, where it is cut at the end (extract-segments' --max-overshoot 0.5);
+/// further is refused, naming the line and the recording's real duration.
 enum KaldiDataFolder {
-    /// Whether `root` holds `wav.scp` and `utt2spk`.
+    /// How far a segment may end past its recording's end and be trimmed to it, in seconds
+    /// (Kaldi's extract-segments --max-overshoot default).
+    static let maximumOvershoot = 0.5
+
+    /// Whether `root` is a Kaldi data folder: it has `wav.scp` (with neither utt2spk nor
+    /// spk2utt, `entries` then says that utt2spk is missing, rather than the folder being read
+    /// as speaker folders).
     static func isOne(_ root: String) -> Bool {
-        let fm = FileManager.default
-        return fm.fileExists(atPath: (root as NSString).appendingPathComponent("wav.scp"))
-            && fm.fileExists(atPath: (root as NSString).appendingPathComponent("utt2spk"))
+        FileManager.default.fileExists(atPath: PathName.join(root, "wav.scp"))
     }
 
-    /// Every utterance of the folder, in `utt2spk` order.
+    /// The speaker of each utterance, in file order, with the file and line that says so: from
+    /// `utt2spk`, else from `spk2utt`.
+    static func speakers(_ root: String) throws -> (file: String, rows: [(line: Int, utterance: String, speaker: String)]) {
+        let u2s = PathName.join(root, "utt2spk"), s2u = PathName.join(root, "spk2utt")
+        var rows: [(line: Int, utterance: String, speaker: String)] = []
+        var seen: [String: Int] = [:]
+        if FileManager.default.fileExists(atPath: u2s) || !FileManager.default.fileExists(atPath: s2u) {
+            if !FileManager.default.fileExists(atPath: u2s) {
+                throw CorpusError.unreadable(u2s, reason: "no such file; a Kaldi data folder needs utt2spk (utterance speaker, one a line) or spk2utt (speaker and its utterances), which utils/spk2utt_to_utt2spk.pl turns into utt2spk")
+            }
+            for (n, f, line) in try table(u2s) {
+                guard f.count == 2 else { throw CorpusError.badRow(u2s, line: n, reason: "expected: utterance speaker, found \(line.debugDescription)") }
+                if let first = seen.updateValue(n, forKey: f[0]) {
+                    throw CorpusError.badRow(u2s, line: n, reason: "utterance \(f[0]) is listed twice (also on line \(first))")
+                }
+                rows.append((n, f[0], f[1]))
+            }
+            return (u2s, rows)
+        }
+        // spk2utt without utt2spk: what utils/spk2utt_to_utt2spk.pl would have written.
+        for (n, f, line) in try table(s2u) {
+            guard f.count >= 2 else { throw CorpusError.badRow(s2u, line: n, reason: "expected: speaker utterance [utterance ...], found \(line.debugDescription)") }
+            for utt in f.dropFirst() {
+                if let first = seen.updateValue(n, forKey: utt) {
+                    throw CorpusError.badRow(s2u, line: n, reason: "utterance \(utt) is listed twice (also on line \(first))")
+                }
+                rows.append((n, utt, f[0]))
+            }
+        }
+        return (s2u, rows)
+    }
+
+    /// Every utterance of the folder, in `utt2spk` (else `spk2utt`) order.
     static func entries(_ root: String) throws -> [CorpusEntry] {
-        let scp = (root as NSString).appendingPathComponent("wav.scp")
-        let u2s = (root as NSString).appendingPathComponent("utt2spk")
-        let seg = (root as NSString).appendingPathComponent("segments")
+        let scp = PathName.join(root, "wav.scp")
+        let seg = PathName.join(root, "segments")
         let split = (URL(fileURLWithPath: root).standardizedFileURL.lastPathComponent)
-        var audio: [String: String] = [:]
+        var audio: [String: (path: String, line: Int)] = [:]
+        var order: [String] = []
         for (n, fields, line) in try table(scp) {
             guard fields.count >= 2 else { throw CorpusError.badRow(scp, line: n, reason: "expected an id and a path, found \(line.debugDescription)") }
             let rest = line.drop(while: { !$0.isWhitespace }).trimmingCharacters(in: .whitespaces)
             if rest.hasSuffix("|") {
                 throw CorpusError.badRow(scp, line: n, reason: "\(fields[0]) is a command (it ends in '|'); SpeakerID reads audio files: run the command into a file and list the file")
             }
-            guard audio[fields[0]] == nil else { throw CorpusError.badRow(scp, line: n, reason: "id \(fields[0]) is listed twice") }
-            audio[fields[0]] = resolve(rest, root: root)
+            if let first = audio[fields[0]] { throw CorpusError.badRow(scp, line: n, reason: "id \(fields[0]) is listed twice (also on line \(first.line))") }
+            audio[fields[0]] = (resolve(rest, root: root), n)
+            order.append(fields[0])
         }
-        var ranges: [String: (String, CorpusEntry.TimeRange)] = [:]
+        let (speakerFile, speakerRows) = try speakers(root)
+        let speakerOf = Dictionary(speakerRows.map { ($0.utterance, $0.speaker) }, uniquingKeysWith: { a, _ in a })
+        var ranges: [String: (recording: String, range: CorpusEntry.TimeRange)] = [:]
+        var segmented = Set<String>()
         if FileManager.default.fileExists(atPath: seg) {
-            for (n, f, _) in try table(seg) {
-                guard f.count == 4, let a = Double(f[2]), let b = Double(f[3]), a >= 0, b > a, b.isFinite else {
-                    throw CorpusError.badRow(seg, line: n, reason: "expected: utterance recording start end (seconds, start < end)")
+            var durations: [String: Double?] = [:]
+            var lines: [String: Int] = [:]
+            for (n, f, line) in try table(seg) {
+                guard f.count == 4, let a = Double(f[2]), let b = Double(f[3]), a.isFinite, b.isFinite, a >= 0, b > a else {
+                    throw CorpusError.badRow(seg, line: n, reason: "expected: utterance recording start end (seconds, 0 <= start < end), found \(line.debugDescription)")
                 }
-                guard audio[f[1]] != nil else { throw CorpusError.badRow(seg, line: n, reason: "recording \(f[1]) is not in wav.scp") }
-                ranges[f[0]] = (f[1], CorpusEntry.TimeRange(start: a, end: b))
+                guard let reco = audio[f[1]] else { throw CorpusError.badRow(seg, line: n, reason: "recording \(f[1]) is not in wav.scp") }
+                if let first = lines.updateValue(n, forKey: f[0]) {
+                    throw CorpusError.badRow(seg, line: n, reason: "utterance \(f[0]) is listed twice (also on line \(first))")
+                }
+                guard speakerOf[f[0]] != nil else {
+                    throw CorpusError.badRow(seg, line: n, reason: "utterance \(f[0]) has no speaker: it is not in \(PathName.lastComponent(speakerFile))")
+                }
+                var end = b
+                if durations[f[1]] == nil { durations[f[1]] = recordingDuration(reco.path) }
+                if let d = durations[f[1]] ?? nil, b > d {
+                    let past = b - d
+                    guard a < d, past <= maximumOvershoot else {
+                        throw CorpusError.badRow(seg, line: n, reason: "utterance \(f[0]) \(a < d ? "ends at \(seconds(b)) s" : "starts at \(seconds(a)) s"), \(seconds(a < d ? past : a - d)) s past the end of recording \(f[1]) (\(reco.path), \(seconds(d)) s long); a segment may end at most \(maximumOvershoot) s past its recording, where it is cut (as Kaldi's extract-segments does)")
+                    }
+                    end = d
+                }
+                ranges[f[0]] = (f[1], CorpusEntry.TimeRange(start: a, end: end))
+                segmented.insert(f[1])
             }
         }
         var out: [CorpusEntry] = []
-        var seen = Set<String>()
-        for (n, f, _) in try table(u2s) {
-            guard f.count == 2 else { throw CorpusError.badRow(u2s, line: n, reason: "expected: utterance speaker") }
-            let utt = f[0]
-            guard seen.insert(utt).inserted else { throw CorpusError.badRow(u2s, line: n, reason: "utterance \(utt) is listed twice") }
-            if let (reco, range) = ranges[utt], let path = audio[reco] {
-                out.append(CorpusEntry(speaker: f[1], path: path, split: split, utterance: utt, range: range))
-            } else if let path = audio[utt] {
-                out.append(CorpusEntry(speaker: f[1], path: path, split: split, utterance: utt))
+        var used = segmented
+        for row in speakerRows {
+            if let (reco, range) = ranges[row.utterance], let a = audio[reco] {
+                out.append(CorpusEntry(speaker: row.speaker, path: a.path, split: split, utterance: row.utterance, range: range))
+            } else if let a = audio[row.utterance] {
+                out.append(CorpusEntry(speaker: row.speaker, path: a.path, split: split, utterance: row.utterance))
+                used.insert(row.utterance)
             } else {
-                throw CorpusError.badRow(u2s, line: n, reason: "utterance \(utt) is in neither wav.scp nor segments")
+                throw CorpusError.badRow(speakerFile, line: row.line, reason: "utterance \(row.utterance) is in neither wav.scp nor segments")
             }
         }
+        // Nothing dropped without a word: every wav.scp line is an utterance with a speaker or
+        // a recording that segments cut (utils/validate_data_dir.sh refuses the rest too).
+        if let unused = order.first(where: { !used.contains($0) }), let a = audio[unused] {
+            let why = ranges.isEmpty
+                ? "utterance \(unused) has no speaker: it is not in \(PathName.lastComponent(speakerFile))"
+                : "\(unused) is neither an utterance in \(PathName.lastComponent(speakerFile)) nor a recording in segments"
+            throw CorpusError.badRow(scp, line: a.line, reason: why + " (every line of wav.scp must be used, as Kaldi's utils/validate_data_dir.sh requires; remove the line or give the utterance a speaker)")
+        }
         return out
+    }
+
+    /// The duration of an audio file from its header, or nil when it cannot be opened (the
+    /// error is then reported where the audio is read).
+    static func recordingDuration(_ path: String) -> Double? {
+        guard let d = try? AudioDecoder(path: path), d.info.frames != Int64.max, d.info.sampleRate > 0 else { return nil }
+        return d.info.duration
+    }
+
+    /// Seconds as a message writes them: to the millisecond, without trailing zeros.
+    static func seconds(_ x: Double) -> String {
+        var s = String(format: "%.3f", x)
+        while s.hasSuffix("0") { s.removeLast() }
+        if s.hasSuffix(".") { s.removeLast() }
+        return s
     }
 
     /// A relative path against the data folder, else against the current directory.
     static func resolve(_ path: String, root: String) -> String {
         if path.hasPrefix("/") { return path }
-        let inFolder = (root as NSString).appendingPathComponent(path)
+        let inFolder = PathName.join(root, path)
         if FileManager.default.fileExists(atPath: inFolder) { return inFolder }
         return FileManager.default.fileExists(atPath: path) ? path : inFolder
     }

@@ -35,9 +35,20 @@ public struct TrialList: Sendable, Equatable {
         trials = out
     }
 
+    /// The list's trials of the utterances of `entries` only (a shard of the test files).
+    public func restricted(to entries: [CorpusEntry]) -> TrialList {
+        let keys = Set(entries.map(Self.key))
+        return TrialList(path: path, trials: trials.filter { keys.contains($0.utterance) })
+    }
+
+    private init(path: String, trials: [Trial]) {
+        self.path = path
+        self.trials = trials
+    }
+
     /// How a list names an entry: its Kaldi utterance id, else its file name without extension.
     public static func key(_ e: CorpusEntry) -> String {
-        e.utterance ?? ((e.path as NSString).lastPathComponent as NSString).deletingPathExtension
+        e.utterance ?? PathName.stem(e.path)
     }
 
     /// For each entry, the listed models (index into `models`) and whether each is a target

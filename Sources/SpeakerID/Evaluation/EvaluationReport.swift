@@ -3,7 +3,8 @@
 /// Encoded (as `speakerid evaluate --json` prints it) as one object: the whole-file
 /// `LengthResult`'s keys at the top, then `segments` (each segment length's), `per_speaker`,
 /// `confusion`, `skipped_files`, `segment_normalization`, `narrow_band_files`,
-/// `score_normalization`, `threshold_source` (when there is one) and `run_seconds`. Neither the
+/// `score_normalization`, `threshold_source` (when there is one), `verification_note` (when
+/// verification was asked for but could not be measured) and `run_seconds`. Neither the
 /// histograms nor the kept scores are encoded.
 public struct EvaluationReport: Encodable, Sendable {
     public var speakers: [String]
@@ -25,6 +26,12 @@ public struct EvaluationReport: Encodable, Sendable {
     public var narrowBand = NarrowBandFiles()
     /// Every verification trial's score, when the evaluator was asked to keep them.
     public var scores: [VerificationScore] = []
+    /// Why verification figures are missing although there is a UBM (no non-target or no
+    /// target trials, e.g. a trial list of target trials only); nil when they are there or
+    /// were not asked for.
+    public var verificationNote: String?
+    /// Whether verification was asked for (a UBM scores log-likelihood ratios), measured or not.
+    public var verificationAsked: Bool { whole.verification != nil || verificationNote != nil }
 
     public var overall: AccuracyResult { whole.identification }
 
@@ -37,6 +44,7 @@ public struct EvaluationReport: Encodable, Sendable {
         case narrowBandFiles = "narrow_band_files"
         case scoreNormalization = "score_normalization"
         case thresholdSource = "threshold_source"
+        case verificationNote = "verification_note"
         case runSeconds = "run_seconds"
     }
 
@@ -49,6 +57,7 @@ public struct EvaluationReport: Encodable, Sendable {
         try c.encode(narrowBand, forKey: .narrowBandFiles)
         try c.encode(scoreNormalization, forKey: .scoreNormalization)
         try c.encodeIfPresent(thresholdSource, forKey: .thresholdSource)
+        try c.encodeIfPresent(verificationNote, forKey: .verificationNote)
         try c.encodeNumber(seconds, forKey: .runSeconds)
     }
 

@@ -134,9 +134,25 @@ public struct Evaluator: Sendable {
                                            frameSeconds: identifier.frontEnd.options.framing.frameShiftMs / 1000,
                                            normalize: normalize, decide: llrs)
         }
+        if withUBM && report.whole.verification == nil {
+            let (tar, non) = Self.verificationScores(test, length: .wholeFile, normalize: decide)
+            report.verificationNote = Self.verificationNote(targets: tar.count, nonTargets: non.count, list: trialList?.path)
+        }
         for f in test { if let r = f.narrowBandRate { report.narrowBand.test[r, default: 0] += 1 } }
         for f in impostors { if let r = f.narrowBandRate { report.narrowBand.impostors[r, default: 0] += 1 } }
         return report
+    }
+
+    /// Why verification (EER, minDCF, Cllr) could not be measured on `targets` target and
+    /// `nonTargets` non-target trials of whole files, from the trial list `list` if there is one.
+    static func verificationNote(targets: Int, nonTargets: Int, list: String?) -> String {
+        let counts = "\(targets) target and \(nonTargets) non-target trial\(nonTargets == 1 ? "" : "s")"
+        let need = "verification (EER, minDCF, Cllr) needs both target and non-target trials"
+        guard let list else {
+            return "verification not measured: \(counts); \(need)\(nonTargets == 0 ? " (enrol more than one speaker)" : "")"
+        }
+        let missing = nonTargets == 0 && targets == 0 ? "trials" : nonTargets == 0 ? "nontarget lines" : "target lines"
+        return "verification not measured: the trial list \(list) has \(counts); \(need): add \(missing)"
     }
 
     /// The files of `files` that could not be used, with the reason and, for files other than

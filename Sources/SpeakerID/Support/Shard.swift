@@ -50,7 +50,13 @@ public enum ShardError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalid(let s):
-            return "shard \"\(s)\" is not I/N with 0 <= I < N <= \(Shard.maximumCount) (e.g. 0/4 for the first of 4 shards)"
+            let form = "give INDEX/COUNT with 0 <= INDEX < COUNT <= \(Shard.maximumCount), e.g. 0/4 for the first of 4 shards"
+            let parts = s.split(separator: "/", omittingEmptySubsequences: false)
+            if parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]) {
+                if n < 1 || n > Shard.maximumCount { return "shard \"\(s)\": the count \(n) is not 1 to \(Shard.maximumCount); \(form)" }
+                return "shard \"\(s)\": the index \(i) is not 0 to \(n - 1); \(form)"
+            }
+            return "shard \"\(s)\" is not INDEX/COUNT; \(form)"
         }
     }
 }

@@ -45,27 +45,47 @@ public enum RTTM {
 
     /// The recording id of an audio file: its name without folder and extension.
     public static func fileID(_ path: String) -> String {
-        field(((path as NSString).lastPathComponent as NSString).deletingPathExtension)
+        field(PathName.stem(path))
     }
 
-    /// Reads the SPEAKER lines of RTTM text (other line types and `;;` or `#` comments are
-    /// skipped), refusing a malformed one with its line number.
+    /// The line types of NIST RTTM (RT-09 evaluation plan, appendix A); lines of these types
+    /// other than SPEAKER are skipped.
+    public static let lineTypes: Set<String> = ["SEGMENT", "NOSCORE", "NO_RT_METADATA", "LEXEME", "NON-LEX", "NON-SPEECH",
+                                                 "FILLER", "EDIT", "IP", "SU", "CB", "A/P", "SPEAKER", "SPKR-INFO"]
+
+    /// The latest time an RTTM line may reach, in seconds: a week. Later times are typing or
+    /// unit errors (milliseconds, samples), not recordings.
+    public static let maximumSeconds = 604_800.0
+
+    /// Reads the SPEAKER lines of RTTM text (other RTTM line types, blank lines and `;;` or `#`
+    /// comments are skipped), refusing a malformed one with its line number: a line type RTTM
+    /// does not have, a SPEAKER line of fewer than 8 or more than 10 fields (NIST's is
+    /// `SPEAKER file channel start duration <NA> <NA> name <NA> <NA>`; an eleventh field
+    /// usually means a file id or a name with a space, which shifts the times), or a start
+    /// or duration that is not a number of seconds from 0 to `maximumSeconds`.
     public static func parse(_ text: String, name: String) throws(TrackingError) -> [RTTMSegment] {
         var out: [RTTMSegment] = []
         var number = 0
+        var text = Substring(text)
+        if text.hasPrefix("\u{FEFF}") { text = text.dropFirst() }
         for raw in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
             number += 1
             let fields = raw.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
             guard let type = fields.first, !type.hasPrefix(";;"), !type.hasPrefix("#") else { continue }
-            guard type == "SPEAKER" else { continue }
-            guard fields.count >= 8 else {
-                throw .badRTTM(name, line: number, reason: "a SPEAKER line needs at least 8 fields (SPEAKER file channel start duration <NA> <NA> name); this one has \(fields.count)")
+            guard type == "SPEAKER" else {
+                if lineTypes.contains(type) { continue }
+                let hint = lineTypes.contains(type.uppercased()) ? " (line types are upper case: \(type.uppercased()))" : ""
+                throw .badRTTM(name, line: number, reason: "\(String(type.prefix(40)).debugDescription) is not an RTTM line type\(hint); a speaker turn is: SPEAKER file channel start duration <NA> <NA> name <NA> <NA>")
             }
-            guard let start = Double(fields[3]), start.isFinite, start >= 0 else {
-                throw .badRTTM(name, line: number, reason: "the start time \(fields[3].debugDescription) is not a number of seconds at or after 0")
+            guard fields.count >= 8 && fields.count <= 10 else {
+                let more = fields.count > 10 ? "; a file id or speaker name with a space in it shifts the fields (write it with '_')" : ""
+                throw .badRTTM(name, line: number, reason: "a SPEAKER line has 10 fields (SPEAKER file channel start duration <NA> <NA> name <NA> <NA>; the last two or three may be left out); this one has \(fields.count)\(more)")
             }
-            guard let duration = Double(fields[4]), duration.isFinite, duration >= 0 else {
-                throw .badRTTM(name, line: number, reason: "the duration \(fields[4].debugDescription) is not a number of seconds at or above 0")
+            guard let start = Double(fields[3]), start.isFinite, start >= 0, start <= maximumSeconds else {
+                throw .badRTTM(name, line: number, reason: "the start time \(fields[3].debugDescription) is not a number of seconds from 0 to a week (\(Int(maximumSeconds)) s)")
+            }
+            guard let duration = Double(fields[4]), duration.isFinite, duration >= 0, start + duration <= maximumSeconds else {
+                throw .badRTTM(name, line: number, reason: "the duration \(fields[4].debugDescription) is not a number of seconds from 0 with the turn ending within a week (\(Int(maximumSeconds)) s)")
             }
             out.append(RTTMSegment(file: fields[1], start: start, duration: duration, label: fields[7]))
         }
