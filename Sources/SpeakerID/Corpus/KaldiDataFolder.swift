@@ -34,7 +34,7 @@ enum KaldiDataFolder {
         var seen: [String: Int] = [:]
         if FileManager.default.fileExists(atPath: u2s) || !FileManager.default.fileExists(atPath: s2u) {
             if !FileManager.default.fileExists(atPath: u2s) {
-                throw CorpusError.unreadable(u2s, reason: "no such file; a Kaldi data folder needs utt2spk (utterance speaker, one a line) or spk2utt (speaker and its utterances), which utils/spk2utt_to_utt2spk.pl turns into utt2spk")
+                throw CorpusError.unreadable(u2s, reason: "no such file: the folder has wav.scp, so it is a Kaldi data folder, which needs utt2spk, one 'utterance speaker' a line, or spk2utt, from which Kaldi's utils/spk2utt_to_utt2spk.pl makes it")
             }
             for (n, f, line) in try table(u2s) {
                 guard f.count == 2 else { throw CorpusError.badRow(u2s, line: n, reason: "expected: utterance speaker, found \(line.debugDescription)") }
@@ -91,7 +91,7 @@ enum KaldiDataFolder {
                     throw CorpusError.badRow(seg, line: n, reason: "utterance \(f[0]) is listed twice (also on line \(first))")
                 }
                 guard speakerOf[f[0]] != nil else {
-                    throw CorpusError.badRow(seg, line: n, reason: "utterance \(f[0]) has no speaker: it is not in \(PathName.lastComponent(speakerFile))")
+                    throw CorpusError.badRow(seg, line: n, reason: "utterance \(f[0]) has no speaker: it is not in \(PathName.lastComponent(speakerFile)) (give it one, or remove the line: Kaldi's utils/fix_data_dir.sh does)")
                 }
                 var end = b
                 if durations[f[1]] == nil { durations[f[1]] = recordingDuration(reco.path) }
@@ -124,7 +124,7 @@ enum KaldiDataFolder {
             let why = ranges.isEmpty
                 ? "utterance \(unused) has no speaker: it is not in \(PathName.lastComponent(speakerFile))"
                 : "\(unused) is neither an utterance in \(PathName.lastComponent(speakerFile)) nor a recording in segments"
-            throw CorpusError.badRow(scp, line: a.line, reason: why + " (every line of wav.scp must be used, as Kaldi's utils/validate_data_dir.sh requires; remove the line or give the utterance a speaker)")
+            throw CorpusError.badRow(scp, line: a.line, reason: why + " (every line of wav.scp must be used, as Kaldi's utils/validate_data_dir.sh requires; give it a speaker, or remove the line: utils/fix_data_dir.sh does)")
         }
         return out
     }
