@@ -62,7 +62,7 @@ enum KaldiDataFolder {
     static func entries(_ root: String) throws -> [CorpusEntry] {
         let scp = PathName.join(root, "wav.scp")
         let seg = PathName.join(root, "segments")
-        let split = (URL(fileURLWithPath: root).standardizedFileURL.lastPathComponent)
+        let split = PathName.lastComponent(PathName.absolute(root))
         var audio: [String: (path: String, line: Int)] = [:]
         var order: [String] = []
         for (n, fields, line) in try table(scp) {

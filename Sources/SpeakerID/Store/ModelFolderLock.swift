@@ -11,16 +11,14 @@ import Darwin
 /// and every reader holds it shared while it lists and loads the models, so no reader sees a
 /// rename half done and no two writers interleave.
 ///
-/// The lock is `flock(2)` on `.speakerid.lock` inside the folder (the file stays; removing a
-/// lock file races). It is released when the value is released, or when the process ends,
-/// however it ends (SIGKILL included). Within one process a folder's lock is held once: a
-/// second request for it while it is held (a `loadAll` inside a command holding the exclusive
-/// lock) shares the holder's lock instead of waiting for itself.
+/// The lock is `flock(2)` on the folder itself (opened read-only), so it leaves no file behind
+/// and works in a folder that cannot be written. It is released when the value is released,
+/// or when the process ends, however it ends (SIGKILL included). Within one process a folder's
+/// lock is held once: a second request for it while it is held (a `loadAll` inside a command
+/// holding the exclusive lock) shares the holder's lock instead of waiting for itself.
 public final class ModelFolderLock: Sendable {
+    /// Shared for commands that read the folder, exclusive for those that change it.
     public enum Mode: Sendable { case shared, exclusive }
-
-    /// The lock file's name inside the models folder.
-    public static let fileName = ".speakerid.lock"
 
     /// How long a command waits for another one to finish with the folder before it gives up:
     /// 30 s, or `SPEAKERID_LOCK_WAIT` seconds (0-3600) from the environment, for scripts that
@@ -37,10 +35,8 @@ public final class ModelFolderLock: Sendable {
     let counted: Bool
 
     /// Locks the models folder `directory` (which must exist), waiting up to `wait` for other
-    /// processes to release it. A folder where the lock file cannot be made (a read-only
-    /// folder, say) is read unlocked; nothing can change it there either.
+    /// processes to release it.
     public init(directory: String, mode: Mode, wait: Duration = ModelFolderLock.defaultWait) throws(ModelStoreError) {
-        let path = PathName.join(directory, Self.fileName)
         let key = Self.canonical(directory)
         self.key = key
         if Self.withTable({ table in
@@ -51,11 +47,10 @@ public final class ModelFolderLock: Sendable {
             counted = true
             return
         }
-        var descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        if descriptor < 0 { descriptor = open(path, O_RDONLY | O_CLOEXEC) }
+        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if descriptor < 0 {
             let e = errno
-            if mode == .shared || e == EROFS {
+            if mode == .shared {  // the reader's own check names the missing or unreadable folder
                 counted = false
                 return
             }
@@ -72,13 +67,11 @@ public final class ModelFolderLock: Sendable {
                 throw .writeFailed(directory, reason: "cannot lock the models folder: " + SystemErrors.describe(e))
             }
             if clock.now >= deadline {
-                let holder = Self.holder(descriptor)
                 close(descriptor)
-                throw .busy(directory, holder: holder)
+                throw .busy(directory)
             }
             usleep(20_000)
         }
-        if mode == .exclusive { Self.record(getpid(), in: descriptor) }
         counted = true
         Self.withTable { $0[key] = (descriptor, 1) }
     }
@@ -115,19 +108,5 @@ public final class ModelFolderLock: Sendable {
         var st = stat()
         if stat(directory, &st) == 0 { return "\(st.st_dev):\(st.st_ino)" }
         return directory
-    }
-
-    /// The writer's process id in the lock file, for the message of a command that waited.
-    private static func record(_ pid: pid_t, in fd: Int32) {
-        let text = Array("\(pid)\n".utf8)
-        _ = ftruncate(fd, 0)
-        _ = text.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
-    }
-
-    private static func holder(_ fd: Int32) -> Int32? {
-        var buffer = [UInt8](repeating: 0, count: 16)
-        let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 15, 0) }
-        guard n > 0 else { return nil }
-        return Int32(String(decoding: buffer[..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 }

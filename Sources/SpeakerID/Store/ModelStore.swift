@@ -24,8 +24,8 @@ public enum ModelStoreError: Error, Equatable, Sendable, CustomStringConvertible
     /// A model whose speaker name cannot be stored.
     case invalidName(SpeakerNameError)
     /// Another process kept the models folder locked (`ModelFolderLock`) for longer than a
-    /// command waits; the process id of the last writer, when known.
-    case busy(String, holder: Int32?)
+    /// command waits.
+    case busy(String)
 
     public var description: String {
         switch self {
@@ -35,9 +35,8 @@ public enum ModelStoreError: Error, Equatable, Sendable, CustomStringConvertible
         case .unlistable(let d, let r): return "\(d): the models folder cannot be listed (\(r))"
         case .invalidFile(let e): return e.description
         case .invalidName(let e): return e.description
-        case .busy(let d, let pid):
-            let who = pid.map { "another speakerid (process \($0))" } ?? "another speakerid"
-            return "\(d): the models folder is in use by \(who) and stayed locked for \(ModelStore.seconds(ModelFolderLock.defaultWait)) s; try again when it has finished"
+        case .busy(let d):
+            return "\(d): the models folder is in use by another speakerid command and stayed locked for \(ModelStore.seconds(ModelFolderLock.defaultWait)) s; try again when it has finished"
         case .writeFailed(let p, let r): return p.isEmpty ? "an empty path was given where a file or folder is to be written" : "\(p): cannot be written (\(r))"
         case .readFailed(let p, let r): return "\(p): could not read model (\(r))"
         case .incompatible(let p, let r): return "\(p): \(r)"
