@@ -16,17 +16,26 @@ struct TempDir {
     var contents: [String] { (try? FileManager.default.contentsOfDirectory(atPath: path))?.sorted() ?? [] }
 }
 
-/// The repository's README.
+/// The repository's README and its reference pages in `docs/`.
 enum Readme {
-    static func text() throws -> String {
-        try String(contentsOfFile: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("README.md").path, encoding: .utf8)
+    /// The repository's root folder.
+    static var root: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    /// The first cells of its tables' rows, where they are code: the keys of the table of JSON
-    /// keys (and the other tables' first words).
+    static func text() throws -> String {
+        try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+    }
+
+    /// The JSON reference, `docs/json.md`.
+    static func jsonReference() throws -> String {
+        try String(contentsOf: root.appendingPathComponent("docs/json.md"), encoding: .utf8)
+    }
+
+    /// The first cells of the JSON reference's table rows, where they are code: the keys of
+    /// the table of JSON keys (and the other tables' first words).
     static func jsonKeys() throws -> Set<String> {
-        Set(try text().split(separator: "\n").filter { $0.hasPrefix("| `") }.compactMap { line -> String? in
+        Set(try jsonReference().split(separator: "\n").filter { $0.hasPrefix("| `") }.compactMap { line -> String? in
             let cell = line.dropFirst(3)
             guard let end = cell.firstIndex(of: "`") else { return nil }
             return String(cell[..<end])
