@@ -16,8 +16,11 @@ struct CalibrateCommand: AsyncParsableCommand {
         score normalisation and cohort), which must match them and --score-norm; a file \
         without that header is taken on trust, with a warning. The fit \
         is prior-weighted linear logistic regression (BOSARIS, FoCal); with --quality \
-        duration, scale and offset also depend on the log speech durations of the test and of \
-        the model's enrolment. identify, verify and evaluate take the file as --calibration.
+        duration (the default), scale and offset also depend on the log speech durations of the \
+        test and of the model's enrolment, the scale kept positive over the durations the \
+        development trials covered; identify, verify, evaluate and track clamp durations to \
+        that range, which calibrate prints (its threshold holds for those test durations). \
+        identify, verify and evaluate take the file as --calibration.
         """)
 
     @Option(name: .customLong("models"), help: ArgumentHelp("Folder of the enrolled speaker models the calibration is for (default: models; required with --scores: the models the scores were made with).", valueName: "dir"))
@@ -30,8 +33,9 @@ struct CalibrateCommand: AsyncParsableCommand {
     var scores: String?
     @Option(help: ArgumentHelp("Calibration file to write.", valueName: "file"))
     var out: String
-    @Option(help: ArgumentHelp("Quality measures: none, or duration (log speech durations of test and enrolment).", valueName: "q"))
-    var quality = CalibrationQuality.none
+    @Option(name: .customLong("quality"), help: ArgumentHelp("Quality measures: duration (log speech durations of test and enrolment; the default), or none (one scale and offset for every duration).", valueName: "q"))
+    var qualityGiven: CalibrationQuality?
+    var quality: CalibrationQuality { qualityGiven ?? .duration }
     @Option(parsing: .unconditional, help: ArgumentHelp("Prior of the target speaker in the application. With the costs it sets the effective prior the development trials are weighted for.", valueName: "P"))
     var prior = 0.01
     @Option(parsing: .unconditional, help: ArgumentHelp("Cost of a miss in the application; the default is NIST SRE 2008's.", valueName: "C"))
@@ -53,8 +57,7 @@ struct CalibrateCommand: AsyncParsableCommand {
 
     func validate() throws {
         if (corpus == nil) == (scores == nil) { throw ValidationError("give either --corpus DIR[:SPLIT] (development trials from held-out files) or --scores FILE") }
-        if !(prior > 0 && prior < 1) { throw ValidationError("--prior must be between 0 and 1 (exclusive)") }
-        if !(costMiss > 0 && costMiss.isFinite) || !(costFa > 0 && costFa.isFinite) { throw ValidationError("--cost-miss and --cost-fa must be positive numbers") }
+        try CalibrationArguments.checkDecisionOptions(prior: prior, costMiss: costMiss, costFa: costFa)
         if tnormModels != nil && background.ubm == nil { throw ValidationError("--tnorm-models needs --ubm") }
         if tnormModels != nil && scores != nil { throw ValidationError("--tnorm-models goes with --corpus; with --scores, give the file's --score-norm") }
         if scores == nil && scoreNorm != .none { throw ValidationError("--score-norm describes a --scores file; with --corpus use --tnorm-models") }
@@ -85,19 +88,22 @@ struct CalibrateCommand: AsyncParsableCommand {
         let ubmModel = try background.load()
         let loaded = try Self.loadModels(models, ubm: ubmModel, forScores: scores != nil)
         let quiet = common.quiet || json
+        var quality = self.quality
         let trials: [CalibrationTrial]
         let normalization: ScoreNormalizationMode
         let source: String
         let segmentLengths: [Double]
         var tnormCohort: String?, znormCohort: String?
         if let scores {
-            let file = try Self.readScoreFile(scores, quality: quality)
+            let file = try Self.readScoreFile(scores, quality: qualityGiven, models: Set(loaded.map(\.speaker)), quiet: common.quiet)
+            quality = file.quality
             trials = file.trials
             normalization = scoreNorm
             try Self.checkSystem(file, path: scores, ubm: ubmModel, models: loaded, modelsFolder: models, normalization: scoreNorm, quiet: common.quiet)
+            if let unknown = file.unknownModel { throw CLIError(unknown) }
             tnormCohort = file.header?.tnormCohort
             znormCohort = file.header?.znormCohort
-            source = "score file \((scores as NSString).lastPathComponent)"
+            source = "score file \(PathName.lastComponent(scores))"
             segmentLengths = []
         } else {
             let (dir, split) = TrainUBMCommand.corpusAndSplit(corpus ?? "", defaultSplit: "enroll")
@@ -111,7 +117,7 @@ struct CalibrateCommand: AsyncParsableCommand {
             }
             trials = try await developmentTrials(corpus: dir, split: split, enrolled: loaded, ubm: ubmModel, cohort: cohort,
                                                  segmentLengths: segmentLengths, quiet: quiet)
-            source = "held-out halves of \((dir as NSString).lastPathComponent) split \(split)"
+            source = "held-out halves of \(PathName.lastComponent(dir)) split \(split)"
         }
         let provenance = CalibrationProvenance(ubmChecksum: ubmModel?.checksumHex, scoreNormalization: normalization,
                                                frontEnd: loaded[0].frontEnd, targetTrials: trials.filter(\.isTarget).count,
@@ -122,9 +128,11 @@ struct CalibrateCommand: AsyncParsableCommand {
         // threshold lies, so the LLRs are most accurate around the decisions made with them.
         // Measured on cv-fa (README): actDCF 1.02-1.06 x minDCF weighted for the effective
         // prior 0.092 of SRE 2008's costs, 1.14-1.18 x weighted for 0.01.
-        let effective = costMiss * prior / (costMiss * prior + costFa * (1 - prior))
-        let cal = try Calibration.fit(trials, prior: effective, quality: quality, provenance: provenance)
-        try cal.save(to: out)
+        let effective = Self.effectivePrior(prior: prior, costMiss: costMiss, costFa: costFa)
+        let cal: Calibration
+        do { cal = try Calibration.fit(trials, prior: effective, quality: quality, provenance: provenance) } catch {
+            throw CLIError("\(scores ?? corpus ?? ""): \(error)")
+        }
         // How the development trials fare, before and after.
         let rawTar = trials.filter(\.isTarget).map(\.score), rawNon = trials.filter { !$0.isTarget }.map(\.score)
         let llr = trials.map { cal.llr(score: $0.score, testSeconds: $0.testSeconds, enrolSeconds: $0.enrolSeconds) }
@@ -132,14 +140,38 @@ struct CalibrateCommand: AsyncParsableCommand {
         let before = CalibrationMetrics.cllr(targets: rawTar, nonTargets: rawNon) ?? .nan
         let after = CalibrationMetrics.cllr(targets: tar, nonTargets: non) ?? .nan
         let minimum = CalibrationMetrics.minCllr(targets: tar, nonTargets: non) ?? .nan
+        // A calibration that tells less than saying nothing (LLR 0, 1 bit) is refused; one that
+        // is worse than the raw scores at Cllr's even prior is kept (it is fitted for the
+        // effective prior) but said.
+        if !(after < 1) {
+            throw CLIError("\(out): not written: the calibration weighted for the effective prior \(fmt(effective, 6)) has development Cllr \(fmt(after, 4)) bits, no better than LLR 0 for every trial (1 bit); choose a prior and costs nearer to each other")
+        }
+        var warning: String?
+        if before.isFinite && after > before {
+            warning = "the calibration (weighted for the effective prior \(fmt(effective, 4))) has development Cllr \(fmt(after, 4)), worse than the raw scores' \(fmt(before, 4)): the scores are already nearly LLRs at other priors"
+            if !common.quiet { Console.warn("warning: " + warning!) }
+        }
+        try cal.save(to: out)
+        let durations = cal.testSecondsRange.map { "\(fmt($0.lowerBound, 2))-\(fmt($0.upperBound, 2)) s" }
         if json {
-            print(SpeakerIDCLI.json(["file": out, "quality": quality.rawValue, "weights": cal.weights, "prior": prior, "effective_prior": effective,
-                                     "target_trials": provenance.targetTrials, "non_target_trials": provenance.nonTargetTrials,
-                                     "score_normalization": normalization.rawValue, "raw_cllr": jnum(before), "cllr": jnum(after),
-                                     "min_cllr": jnum(minimum), "run_seconds": Date().timeIntervalSince(start)]))
+            var o: [String: Any] = ["file": out, "quality": quality.rawValue, "weights": cal.weights, "prior": prior, "effective_prior": effective,
+                                    "target_trials": provenance.targetTrials, "non_target_trials": provenance.nonTargetTrials,
+                                    "score_normalization": normalization.rawValue, "raw_cllr": jnum(before), "cllr": jnum(after),
+                                    "min_cllr": jnum(minimum), "run_seconds": Date().timeIntervalSince(start)]
+            if let t = cal.testSecondsRange { o["min_test_seconds"] = t.lowerBound; o["max_test_seconds"] = t.upperBound }
+            if let e = cal.enrolSecondsRange { o["min_enrol_seconds"] = e.lowerBound; o["max_enrol_seconds"] = e.upperBound }
+            if let warning { o["warning"] = warning }
+            print(SpeakerIDCLI.json(o))
         } else {
             print("\(out): \(provenance.targetTrials) target and \(provenance.nonTargetTrials) non-target development trials (\(source)); quality \(quality.rawValue); weights \(cal.weights.map { fmt($0, 4) }.joined(separator: ", "))")
             print("development Cllr \(fmt(before, 4)) as scores, \(fmt(after, 4)) calibrated (minCllr \(fmt(minimum, 4)))")
+            if let durations {
+                if quality == .duration, let e = cal.enrolSecondsRange {
+                    print("trained on \(durations) of test speech and \(fmt(e.lowerBound, 1))-\(fmt(e.upperBound, 1)) s of enrolment: its threshold holds for test clips of \(durations) of speech; longer ones are scored as \(fmt(cal.testSecondsRange!.upperBound, 2)) s, shorter ones get the LLR of \(fmt(cal.testSecondsRange!.lowerBound, 2)) s scaled down in proportion to their speech")
+                } else {
+                    print("trained on \(durations) of test speech: its threshold holds for test clips of about those durations (one scale and offset for all; --quality duration adapts them to each); shorter ones get LLRs scaled down in proportion to their speech")
+                }
+            }
         }
     }
 
@@ -151,9 +183,16 @@ struct CalibrateCommand: AsyncParsableCommand {
         let c = try Corpus(root: dir)
         if !quiet { for n in c.notes { Console.warn("note: " + n) } }
         let entries = try c.entries(split: split)
-        let split = Enrollment.heldOutHalves(entries, speakers: Corpus.speakers(entries).filter(Set(enrolled.map(\.speaker)).contains))
-        let half = split.models, held = split.heldOut
-        if held.isEmpty { throw CLIError("\(dir): no enrolled speaker has two or more files in split \(split); calibration needs held-out files") }
+        let enrolledNames = Set(enrolled.map(\.speaker))
+        let shared = Corpus.speakers(entries).filter(enrolledNames.contains)
+        let halves = Enrollment.heldOutHalves(entries, speakers: shared)
+        let half = halves.models, held = halves.heldOut
+        if shared.isEmpty {
+            throw CLIError("\(dir): none of the \(Corpus.speakers(entries).count) speakers of split \(split) is enrolled in \(models); calibration holds out files of enrolled speakers (give the corpus they were enrolled from)")
+        }
+        if held.isEmpty {
+            throw CLIError("\(dir): none of the \(shared.count) enrolled speakers in split \(split) has two or more files there; calibration needs held-out files (each speaker's files alternate between a model and held-out trials)")
+        }
         let raw = try rawAudio.format()
         Console.progress("calibrate: models on \(half.count) files, \(held.count) held-out files", quiet: quiet)
         let halfModels = try await EvaluateCommand.models(half, asEnrolled: enrolled, ubm: ubm, raw: raw, threads: common.threadCount,
@@ -194,6 +233,11 @@ struct CalibrateCommand: AsyncParsableCommand {
         var trials: [CalibrationTrial]
         var header: ScoreFileHeader?
         var normalized: Bool?
+        /// The quality measure to fit with: the one given, or duration when the file has durations.
+        var quality: CalibrationQuality = .none
+        /// The first row naming a model not among the models given (refused after the header's
+        /// check, which names the models folder when the header is there).
+        var unknownModel: String?
     }
 
     /// Refuses a score file that is missing or a folder, before any work.
@@ -238,46 +282,88 @@ struct CalibrateCommand: AsyncParsableCommand {
         }
     }
 
+    /// The prior the fit is weighted for: C_miss P / (C_miss P + C_fa (1 - P)).
+    static func effectivePrior(prior: Double, costMiss: Double, costFa: Double) -> Double {
+        costMiss * prior / (costMiss * prior + costFa * (1 - prior))
+    }
+
+    /// A score file's lines, split at LF or CRLF (a CRLF is one Character to Swift, so
+    /// splitting at "\n" alone would leave a CRLF file one line), without a trailing CR.
+    static func lines(_ text: String) -> [String] {
+        text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+            .map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
+    }
+
     /// Trials of a score file written by evaluate --scores: its `score` and `target` columns,
-    /// and for the duration quality measure its `test_seconds` and `enrol_seconds`. Leading `#`
-    /// lines are its header (`ScoreFileHeader`) or comments.
-    static func readScoreFile(_ path: String, quality: CalibrationQuality) throws -> ScoreFile {
+    /// and its `test_seconds` and `enrol_seconds` when it has them (needed for the duration
+    /// quality measure, which is used when `quality` is nil and they are there). Leading `#`
+    /// lines are its header (`ScoreFileHeader`) or comments. Refused, naming the line: a
+    /// duration that is not positive, a trial (model, file, segment) given twice; a model not
+    /// among `models` is left in `unknownModel` for the caller to refuse.
+    static func readScoreFile(_ path: String, quality given: CalibrationQuality?, models: Set<String>, quiet: Bool) throws -> ScoreFile {
         try checkScoreFile(path)
         guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(path): the score file cannot be read") }
         guard let text = String(data: data, encoding: .utf8) else { throw CLIError("\(path): cannot be read as UTF-8 text") }
-        let all = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
+        let all = lines(text)
         let systemHeader: ScoreFileHeader?
         do { systemHeader = try ScoreFileHeader.parse(all, name: path) } catch { throw CLIError("\(error)") }
         let skip = ScoreFileHeader.commentLines(all)
-        let numbered = all.enumerated().dropFirst(skip).filter { !$0.element.isEmpty }
+        let numbered = all.enumerated().dropFirst(skip).filter { !$0.element.trimmingCharacters(in: .whitespaces).isEmpty }
         guard let first = numbered.first else { throw CLIError("\(path): empty score file") }
         let header = first.element.split(separator: "\t", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let timed = header.contains("test_seconds") && header.contains("enrol_seconds")
+        let quality: CalibrationQuality
+        if let given { quality = given } else {
+            quality = timed ? .duration : .none
+            if !timed && !quiet {
+                Console.warn("warning: \(path) has no test_seconds and enrol_seconds columns, so the calibration cannot follow test durations (--quality none); write the scores with a current speakerid evaluate --scores")
+            }
+        }
         var needed = ["score", "target"]
         if quality == .duration { needed += ["test_seconds", "enrol_seconds"] }
         let missing = needed.filter { !header.contains($0) }
         if !missing.isEmpty {
-            throw CLIError("\(path):\(first.offset + 1): the header lacks \(missing.joined(separator: ", ")) (write the file with speakerid evaluate --scores)")
+            throw CLIError("\(path):\(first.offset + 1): the header lacks \(missing.joined(separator: ", "))\(quality == .duration ? " (which --quality duration needs; give --quality none for a file without durations)" : "") (write the file with speakerid evaluate --scores)")
         }
         let col = Dictionary(header.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         var out: [CalibrationTrial] = []
         var normalized: Bool? = col["raw_score"] == nil ? nil : false
+        // A trial is its model and its test (file, segment length, start): each once.
+        var seen: [[String]: Int] = [:]
+        var unknownModel: String?
+        let keyColumns = ["model", "file", "seconds", "start"].compactMap { col[$0] }
         for (i, line) in numbered.dropFirst() {
             let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             guard f.count == header.count else { throw CLIError("\(path):\(i + 1): \(f.count) columns, the header has \(header.count)") }
             func number(_ name: String) throws -> Double {
-                guard let k = col[name], let v = Double(f[k]), v.isFinite else { throw CLIError("\(path):\(i + 1): \(name) is not a finite number") }
+                guard let k = col[name], let v = Double(f[k].trimmingCharacters(in: .whitespaces)), v.isFinite else { throw CLIError("\(path):\(i + 1): \(name) is not a finite number") }
+                return v
+            }
+            func duration(_ name: String) throws -> Double {
+                let v = try number(name)
+                guard v > 0 else { throw CLIError("\(path):\(i + 1): \(name) is \(f[col[name]!]); a trial's durations must be above 0 s (a test with no speech has no score)") }
                 return v
             }
             guard let t = col["target"], f[t] == "target" || f[t] == "nontarget" else {
                 throw CLIError("\(path):\(i + 1): target must be target or nontarget")
             }
+            if let m = col["model"], !models.contains(f[m]), unknownModel == nil {
+                unknownModel = "\(path):\(i + 1): model \(f[m].debugDescription) is not in --models (\(models.count) models); the scores were made with other models"
+            }
+            if !keyColumns.isEmpty {
+                let key = keyColumns.map { f[$0] }
+                if let earlier = seen[key] {
+                    throw CLIError("\(path):\(i + 1): the same trial as line \(earlier) (model \(col["model"].map { f[$0] } ?? "?"), test \(col["file"].map { f[$0] } ?? "?")); each trial must appear once (was a row or a file pasted twice?)")
+                }
+                seen[key] = i + 1
+            }
             let score = try number("score")
             if normalized == false, try number("raw_score") != score { normalized = true }
             out.append(CalibrationTrial(score: score,
-                                        testSeconds: quality == .duration ? try number("test_seconds") : 0,
-                                        enrolSeconds: quality == .duration ? try number("enrol_seconds") : 0,
+                                        testSeconds: timed ? try duration("test_seconds") : 0,
+                                        enrolSeconds: timed ? try duration("enrol_seconds") : 0,
                                         isTarget: f[t] == "target"))
         }
-        return ScoreFile(trials: out, header: systemHeader, normalized: normalized)
+        return ScoreFile(trials: out, header: systemHeader, normalized: normalized, quality: quality, unknownModel: unknownModel)
     }
 }

@@ -33,8 +33,25 @@ struct CalibrationArguments: ParsableArguments {
     }
 
     func validate() throws {
-        if !(prior > 0 && prior < 1) { throw ValidationError("--prior must be between 0 and 1 (exclusive)") }
-        if !(costMiss > 0 && costMiss.isFinite) || !(costFa > 0 && costFa.isFinite) { throw ValidationError("--cost-miss and --cost-fa must be positive numbers") }
+        try Self.checkDecisionOptions(prior: prior, costMiss: costMiss, costFa: costFa)
+    }
+
+    /// The costs a decision may weigh: from 1e-6 to 1e6 (their ratio sets the threshold).
+    static let costRange = 1e-6...1e6
+
+    /// Refuses a prior outside `Calibration.priorRange`, costs outside `costRange`, and a prior
+    /// and costs whose effective prior C_miss P / (C_miss P + C_fa (1 - P)) leaves that range:
+    /// there one class of trials carries no weight, thresholds and posteriors saturate.
+    static func checkDecisionOptions(prior: Double, costMiss: Double, costFa: Double) throws {
+        let p = Calibration.priorRange
+        if !p.contains(prior) { throw ValidationError("--prior must be between \(p.lowerBound) and 1 - \(p.lowerBound) (got \(prior))") }
+        for (name, c) in [("--cost-miss", costMiss), ("--cost-fa", costFa)] where !costRange.contains(c) {
+            throw ValidationError("\(name) must be a number from \(costRange.lowerBound) to \(Int(costRange.upperBound)) (got \(c))")
+        }
+        let effective = costMiss * prior / (costMiss * prior + costFa * (1 - prior))
+        if !p.contains(effective) {
+            throw ValidationError("--prior \(prior) with --cost-miss \(costMiss) and --cost-fa \(costFa) gives the effective prior \(effective), outside \(p.lowerBound) to 1 - \(p.lowerBound): decisions would ignore one kind of error; choose a prior and costs nearer to each other")
+        }
     }
 
     var cost: DetectionMetrics.CostModel {

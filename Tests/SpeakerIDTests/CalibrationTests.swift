@@ -109,7 +109,8 @@ struct CalibrationTests {
         p.frontEnd = fe
         p.scoreNormalization = .tnorm
         p.tnormCohort = "00000000000000cc"
-        let c = Calibration(quality: .duration, weights: [1.5, 0.1, -0.2, -3, 0.4, 0.05], trainingPrior: 0.01, provenance: p, toolVersion: "x")
+        let c = Calibration(quality: .duration, weights: [1.5, 0.1, -0.2, -3, 0.4, 0.05], trainingPrior: 0.01, provenance: p, toolVersion: "x",
+                            testSeconds: 0.5...8, enrolSeconds: 10...60)
         let bytes = try c.encoded()
         #expect(try Calibration.decode(bytes, name: "c") == c)
         for i in stride(from: 0, to: bytes.count, by: 7) {

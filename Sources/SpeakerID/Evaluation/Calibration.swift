@@ -69,13 +69,29 @@ public struct CalibrationProvenance: Codable, Sendable, Equatable {
 /// (Brümmer & du Preez 2006; BOSARIS `train_llr_fusion`, FoCal): the weights minimise the
 /// prior-weighted cross-entropy of the development trials, so LLRs can be decided with the
 /// Bayes threshold of any prior and costs.
+///
+/// With the duration quality measure the LLR's slope in the score depends on the durations;
+/// the fit keeps it positive over the test and enrolment durations of the development trials,
+/// and `llr` clamps durations to that range, so the LLR rises with the score for every
+/// duration a decision can meet.
 public struct Calibration: Codable, Sendable, Equatable {
-    /// 2 records the score normalisation's cohorts (`CalibrationProvenance.tnormCohort`,
-    /// `znormCohort`). Version-1 files still load: used on raw scores as before, refused with a
-    /// normalisation, whose cohort they do not name.
-    public static let formatVersion = 2
+    /// 3 records the durations the development trials covered (`minTestSeconds` ...), which a
+    /// duration calibration is clamped to; 2 records the score normalisation's cohorts
+    /// (`CalibrationProvenance.tnormCohort`, `znormCohort`). Version-1 and -2 files still load
+    /// without the quality measure (used on raw scores as before, refused with a normalisation
+    /// in version 1, whose cohort it does not name); with it they are refused, since they do not
+    /// say which durations their slopes hold for.
+    public static let formatVersion = 3
+    /// The format versions this SpeakerID reads.
+    public static let supportedVersions = 1...formatVersion
     /// Fewer development target (or non-target) trials than this are refused.
     public static let minimumTrials = 10
+    /// The priors a calibration is fitted for (the effective prior): further out, the weights
+    /// of one class underflow the fit and the Bayes threshold leaves every trial on one side.
+    public static let priorRange = 1e-6...(1 - 1e-6)
+    /// The smallest slope of the LLR in the score at any duration of a duration calibration,
+    /// as a fraction of the slope of the plain calibration (without the quality measure).
+    public static let minimumSlopeFraction = 0.05
 
     public var quality: CalibrationQuality
     /// The weights: [a, b] for `.none`; [a, a_t, a_e, b, b_t, b_e] for `.duration`.
@@ -84,14 +100,69 @@ public struct Calibration: Codable, Sendable, Equatable {
     public var trainingPrior: Double
     public var provenance: CalibrationProvenance
     public var toolVersion: String
+    /// Seconds of test speech of the shortest and longest development trial (format version 3;
+    /// nil when the trials did not say). A duration calibration clamps the test duration to them.
+    public var minTestSeconds: Double?
+    public var maxTestSeconds: Double?
+    /// Seconds of enrolment of the development models (format version 3), likewise.
+    public var minEnrolSeconds: Double?
+    public var maxEnrolSeconds: Double?
     /// The format version of the file it was read from (`formatVersion` for a new one).
     public internal(set) var fileVersion = Calibration.formatVersion
 
-    enum CodingKeys: String, CodingKey { case quality, weights, trainingPrior, provenance, toolVersion }
+    enum CodingKeys: String, CodingKey {
+        case quality, weights, trainingPrior, provenance, toolVersion, minTestSeconds, maxTestSeconds, minEnrolSeconds, maxEnrolSeconds
+    }
 
-    /// The calibrated natural-log LLR of `score`.
+    /// A calibration with its weights; the duration ranges are those of its development trials.
+    public init(quality: CalibrationQuality, weights: [Double], trainingPrior: Double, provenance: CalibrationProvenance,
+                toolVersion: String, testSeconds: ClosedRange<Double>? = nil, enrolSeconds: ClosedRange<Double>? = nil) {
+        self.quality = quality
+        self.weights = weights
+        self.trainingPrior = trainingPrior
+        self.provenance = provenance
+        self.toolVersion = toolVersion
+        minTestSeconds = testSeconds?.lowerBound
+        maxTestSeconds = testSeconds?.upperBound
+        minEnrolSeconds = enrolSeconds?.lowerBound
+        maxEnrolSeconds = enrolSeconds?.upperBound
+    }
+
+    /// The test durations (seconds of speech) of the development trials, when recorded.
+    public var testSecondsRange: ClosedRange<Double>? {
+        guard let lo = minTestSeconds, let hi = maxTestSeconds, lo <= hi else { return nil }
+        return lo...hi
+    }
+
+    /// The enrolment durations of the development models, when recorded.
+    public var enrolSecondsRange: ClosedRange<Double>? {
+        guard let lo = minEnrolSeconds, let hi = maxEnrolSeconds, lo <= hi else { return nil }
+        return lo...hi
+    }
+
+    /// The calibrated natural-log LLR of `score`. The durations are first clamped to those of
+    /// the development trials (`testSecondsRange`, `enrolSecondsRange`), where the fit keeps the
+    /// slope positive; a test shorter than the shortest development trial gets that trial
+    /// duration's LLR scaled by the ratio of the durations (evidence in proportion to speech, and
+    /// none without speech), since no development trial says how such a clip's scores behave.
+    /// The LLR rises with the score at every duration.
     public func llr(score: Double, testSeconds: Double, enrolSeconds: Double) -> Double {
-        Self.dot(weights, Self.features(score: score, testSeconds: testSeconds, enrolSeconds: enrolSeconds, quality: quality))
+        let e = Self.clamp(enrolSeconds, enrolSecondsRange)
+        if let r = testSecondsRange, testSeconds < r.lowerBound {
+            let at = Self.dot(weights, Self.features(score: score, testSeconds: r.lowerBound, enrolSeconds: e, quality: quality))
+            return at * max(testSeconds, 0) / r.lowerBound
+        }
+        return Self.dot(weights, Self.features(score: score, testSeconds: Self.clamp(testSeconds, testSecondsRange), enrolSeconds: e, quality: quality))
+    }
+
+    /// The slope of the LLR in the score at these durations (clamped as `llr` clamps them).
+    public func slope(testSeconds: Double, enrolSeconds: Double) -> Double {
+        llr(score: 1, testSeconds: testSeconds, enrolSeconds: enrolSeconds) - llr(score: 0, testSeconds: testSeconds, enrolSeconds: enrolSeconds)
+    }
+
+    static func clamp(_ x: Double, _ r: ClosedRange<Double>?) -> Double {
+        guard let r, !x.isNaN else { return x }
+        return min(max(x, r.lowerBound), r.upperBound)
     }
 
     /// The regression's inputs for one trial.
@@ -106,26 +177,95 @@ public struct Calibration: Codable, Sendable, Equatable {
 
     static func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
 
+    /// The slope's coefficients at a (test, enrolment) duration: slope = w . row.
+    static func slopeRow(testSeconds: Double, enrolSeconds: Double) -> [Double] {
+        [1, log(max(testSeconds, 0.01)), log(max(enrolSeconds, 0.01)), 0, 0, 0]
+    }
+
+    /// The corners of the duration rectangle: the slope is linear in the log durations, so it is
+    /// positive over the rectangle when it is at its corners.
+    static func corners(test: ClosedRange<Double>, enrol: ClosedRange<Double>) -> [(Double, Double)] {
+        var out: [(Double, Double)] = []
+        for t in Set([test.lowerBound, test.upperBound]).sorted() {
+            for e in Set([enrol.lowerBound, enrol.upperBound]).sorted() { out.append((t, e)) }
+        }
+        return out
+    }
+
     /// Fits a calibration to development trials by prior-weighted logistic regression
     /// (Newton's method with a line search; a tiny ridge keeps it defined when a quality
-    /// measure does not vary). Refuses fewer than `minimumTrials` targets or non-targets, and
-    /// non-finite scores.
+    /// measure does not vary). Refuses a prior outside `priorRange`, fewer than `minimumTrials`
+    /// targets or non-targets, non-finite scores, durations that are not positive (with the
+    /// duration measure), and development scores that do not rise with the target hypothesis.
+    /// With the duration measure the slope is kept at least `minimumSlopeFraction` of the plain
+    /// fit's over the durations of the trials (the convex problem solved exactly over the
+    /// active sets of those constraints), and the durations are recorded for `llr` to clamp to.
     public static func fit(_ trials: [CalibrationTrial], prior: Double = 0.01, quality: CalibrationQuality = .none,
                            provenance: CalibrationProvenance) throws(CalibrationError) -> Calibration {
         guard prior > 0 && prior < 1 else { throw .invalid("the prior must be between 0 and 1 (exclusive); got \(prior)") }
+        guard priorRange.contains(prior) else {
+            throw .invalid("the prior the trials are weighted for is \(prior), outside \(priorRange.lowerBound) to 1 - \(priorRange.lowerBound): one class's trials would carry no weight and the Bayes threshold would leave every trial on one side (choose a prior and costs nearer to each other)")
+        }
         let targets = trials.filter(\.isTarget).count, nonTargets = trials.count - targets
         if targets < minimumTrials || nonTargets < minimumTrials {
             throw .tooFewTrials(targets: targets, nonTargets: nonTargets, needed: minimumTrials)
         }
         if let bad = trials.first(where: { !$0.score.isFinite }) { throw .invalid("a development score is not a finite number (\(bad.score))") }
-        let x = trials.map { features(score: $0.score, testSeconds: $0.testSeconds, enrolSeconds: $0.enrolSeconds, quality: quality) }
+        let timed = trials.allSatisfy { $0.testSeconds > 0 && $0.testSeconds.isFinite && $0.enrolSeconds > 0 && $0.enrolSeconds.isFinite }
+        if quality == .duration && !timed {
+            let bad = trials.first { !($0.testSeconds > 0 && $0.testSeconds.isFinite) } .map { "test duration \($0.testSeconds)" }
+                ?? trials.first { !($0.enrolSeconds > 0 && $0.enrolSeconds.isFinite) }.map { "enrolment duration \($0.enrolSeconds)" } ?? ""
+            throw .invalid("a development trial has a \(bad) s; the duration quality measure needs positive durations")
+        }
+        let testRange = timed ? trials.map(\.testSeconds).min()!...trials.map(\.testSeconds).max()! : nil
+        let enrolRange = timed ? trials.map(\.enrolSeconds).min()!...trials.map(\.enrolSeconds).max()! : nil
         let y = trials.map(\.isTarget)
         let offset = log(prior / (1 - prior))
         let wt = prior / Double(targets), wn = (1 - prior) / Double(nonTargets)
-        let d = x[0].count
-        let ridge = 1e-8
+        let plainX = trials.map { features(score: $0.score, testSeconds: 0, enrolSeconds: 0, quality: .none) }
+        let plain = newton(x: plainX, y: y, wt: wt, wn: wn, offset: offset, start: [1, 0])
+        guard plain.w.allSatisfy(\.isFinite) else { throw .invalid("the fit did not converge (are targets and non-targets separable?)") }
+        guard plain.w[0] > 0 else {
+            throw .invalid("the development scores do not rise with the target hypothesis (fitted slope \(plain.w[0])): target trials do not score above non-target ones, so no calibration can map them to LLRs that rise with the score")
+        }
+        var w = plain.w
+        if quality == .duration, let testRange, let enrolRange {
+            let x = trials.map { features(score: $0.score, testSeconds: $0.testSeconds, enrolSeconds: $0.enrolSeconds, quality: .duration) }
+            let floor = minimumSlopeFraction * plain.w[0]
+            let rows = corners(test: testRange, enrol: enrolRange).map { slopeRow(testSeconds: $0.0, enrolSeconds: $0.1) }
+            func feasible(_ v: [Double]) -> Bool { v.allSatisfy(\.isFinite) && rows.allSatisfy { dot(v, $0) >= floor * (1 - 1e-9) } }
+            // The plain fit, as a duration fit: a feasible start.
+            let start = [plain.w[0], 0, 0, plain.w[1], 0, 0]
+            var best: (w: [Double], f: Double)?
+            let free = newton(x: x, y: y, wt: wt, wn: wn, offset: offset, start: start)
+            if feasible(free.w) { best = free } else {
+                // The constrained optimum has some corners' slopes at the floor: try every set of
+                // at most three (the slope has three coefficients), keep the best feasible one.
+                let n = rows.count
+                for mask in 1..<(1 << n) where mask.nonzeroBitCount <= 3 {
+                    let active = (0..<n).filter { mask & (1 << $0) != 0 }.map { rows[$0] }
+                    let r = newton(x: x, y: y, wt: wt, wn: wn, offset: offset, start: start, equal: active, to: floor)
+                    if feasible(r.w), best.map({ r.f < $0.f }) ?? true { best = r }
+                }
+            }
+            guard let best else {
+                throw .invalid("the duration calibration cannot keep the LLR rising with the score over the development trials' durations (\(testRange.lowerBound)-\(testRange.upperBound) s of test speech); use --quality none")
+            }
+            w = best.w
+        }
+        guard w.allSatisfy(\.isFinite) else { throw .invalid("the fit did not converge (are targets and non-targets separable?)") }
+        return Calibration(quality: quality, weights: w, trainingPrior: prior, provenance: provenance,
+                           toolVersion: SpeakerIDVersion.current, testSeconds: testRange, enrolSeconds: enrolRange)
+    }
 
-        // Objective, gradient and Hessian of sum_i c_i softplus(-+(w.x_i + offset)).
+    /// Newton's method with a line search for sum_i c_i softplus(-+(w.x_i + offset)) plus a
+    /// tiny ridge, optionally subject to `equal` . w = `to` for each row (the step solves the
+    /// KKT system from a start projected onto the constraints). Returns the weights and the
+    /// objective.
+    static func newton(x: [[Double]], y: [Bool], wt: Double, wn: Double, offset: Double, start: [Double],
+                       equal: [[Double]] = [], to target: Double = 0) -> (w: [Double], f: Double) {
+        let d = start.count, m = equal.count
+        let ridge = 1e-8
         func objective(_ w: [Double]) -> Double {
             var f = 0.0
             for (xi, yi) in zip(x, y) {
@@ -134,12 +274,17 @@ public struct Calibration: Codable, Sendable, Equatable {
             }
             return f + ridge * w.reduce(0) { $0 + $1 * $1 }
         }
-        var w = [Double](repeating: 0, count: d)
-        w[0] = 1
+        var w = start
+        if m > 0 {
+            // Project the start: w + C^T (C C^T)^-1 (target - C w).
+            let cct = equal.map { a in equal.map { b in dot(a, b) } }
+            guard let lambda = solve(cct, equal.map { target - dot($0, w) }) else { return (w.map { _ in .nan }, .infinity) }
+            for (row, l) in zip(equal, lambda) { for k in 0..<d { w[k] += l * row[k] } }
+        }
         var f = objective(w)
         for _ in 0..<100 {
             var g = w.map { 2 * ridge * $0 }
-            var h = [[Double]](repeating: [Double](repeating: 0, count: d), count: d)
+            var h = [[Double]](repeating: [Double](repeating: 0, count: d + m), count: d + m)
             for k in 0..<d { h[k][k] = 2 * ridge }
             for (xi, yi) in zip(x, y) {
                 let z = dot(w, xi) + offset
@@ -152,7 +297,14 @@ public struct Calibration: Codable, Sendable, Equatable {
                 }
             }
             for a in 0..<d { for b in (a + 1)..<d { h[a][b] = h[b][a] } }
-            guard let step = solve(h, g) else { break }
+            for (j, row) in equal.enumerated() {
+                for k in 0..<d {
+                    h[d + j][k] = row[k]
+                    h[k][d + j] = row[k]
+                }
+            }
+            guard let full = solve(h, g + [Double](repeating: 0, count: m)) else { break }
+            let step = Array(full.prefix(d))
             var t = 1.0, improved = false
             while t > 1e-10 {
                 let candidate = zip(w, step).map { $0 - t * $1 }
@@ -167,9 +319,7 @@ public struct Calibration: Codable, Sendable, Equatable {
             }
             if !improved { break }
         }
-        guard w.allSatisfy(\.isFinite) else { throw .invalid("the fit did not converge (are targets and non-targets separable?)") }
-        return Calibration(quality: quality, weights: w, trainingPrior: prior, provenance: provenance,
-                           toolVersion: SpeakerIDVersion.current)
+        return (w, f)
     }
 
     /// Solves H x = g by Gaussian elimination with partial pivoting; nil if singular.
@@ -266,6 +416,9 @@ extension Calibration {
             throw bad("no format version on the first line")
         }
         guard version <= formatVersion else { throw bad("format version \(version) is newer than this SpeakerID reads (\(formatVersion)); update SpeakerID") }
+        guard supportedVersions.contains(version) else {
+            throw bad("format version \(version) was never written by SpeakerID (it reads versions \(supportedVersions.lowerBound) to \(supportedVersions.upperBound))")
+        }
         let trimmed = text.hasSuffix("\n") ? String(text.dropLast()) : text
         guard let last = trimmed.lastIndex(of: "\n") else { throw bad("no checksum line") }
         let checkLine = trimmed[trimmed.index(after: last)...]
@@ -289,8 +442,30 @@ extension Calibration {
         var c = decoded
         c.fileVersion = version
         let expected = c.quality == .none ? 2 : 6
-        guard c.weights.count == expected, c.weights.allSatisfy(\.isFinite), c.trainingPrior > 0, c.trainingPrior < 1 else {
-            throw bad("its weights do not fit its quality measure")
+        guard c.weights.count == expected else {
+            throw bad("\(c.weights.count) weights, but quality \(c.quality.rawValue) takes \(expected)")
+        }
+        guard c.weights.allSatisfy(\.isFinite) else { throw bad("a weight is not a finite number") }
+        guard c.trainingPrior > 0 && c.trainingPrior < 1 else {
+            throw bad("training_prior \(c.trainingPrior) is not a probability strictly between 0 and 1")
+        }
+        for (what, lo, hi) in [("test", c.minTestSeconds, c.maxTestSeconds), ("enrol", c.minEnrolSeconds, c.maxEnrolSeconds)] {
+            guard (lo == nil) == (hi == nil) else { throw bad("min_\(what)_seconds and max_\(what)_seconds come together") }
+            if let lo, let hi, !(lo > 0 && lo <= hi && hi.isFinite) {
+                throw bad("min_\(what)_seconds \(lo) and max_\(what)_seconds \(hi) are not a range of positive durations")
+            }
+        }
+        switch c.quality {
+        case .none:
+            guard c.weights[0] > 0 else { throw bad("its LLRs fall as scores rise (slope \(c.weights[0]))") }
+        case .duration:
+            guard let test = c.testSecondsRange, let enrol = c.enrolSecondsRange else {
+                throw bad(version < 3 ? "a format-\(version) duration calibration does not record the durations it was trained on, outside which its LLRs can fall as scores rise; fit it again with speakerid calibrate"
+                          : "a duration calibration needs min_test_seconds, max_test_seconds, min_enrol_seconds and max_enrol_seconds")
+            }
+            for (t, e) in corners(test: test, enrol: enrol) where !(dot(c.weights, slopeRow(testSeconds: t, enrolSeconds: e)) > 0) {
+                throw bad("its LLRs fall as scores rise at \(t) s of test speech and \(e) s of enrolment")
+            }
         }
         return c
     }

@@ -21,7 +21,9 @@ public enum ScoreReportError: Error, Equatable, Sendable, CustomStringConvertibl
 public enum ScoreReport {
     /// The rows of one score file (header checked; paths unescaped).
     public static func read(_ text: String, name: String) throws(ScoreReportError) -> [VerificationScore] {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // LF or CRLF line ends (a CRLF is one Character, so it is matched as such).
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+            .map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
         if lines.last == "" { lines.removeLast() }
         // The eight columns of every score file, then the durations, then the calibrated LLR
         // when the evaluation had a calibration (its figures are the LLRs').
@@ -47,16 +49,21 @@ public enum ScoreReport {
             guard let start = Double(f[2]), let score = Double(f[6]), let raw = Double(f[7]), f[5] == "target" || f[5] == "nontarget" else {
                 throw .badFile(name, line: i + 1, reason: "a start, score or target column cannot be read")
             }
+            guard start.isFinite, start >= 0, score.isFinite, raw.isFinite else {
+                throw .badFile(name, line: i + 1, reason: "a start, score or raw score is not a finite number (start at least 0)")
+            }
             guard (f[5] == "target") == (f[3] == f[4]) else { throw .badFile(name, line: i + 1, reason: "target column contradicts model and speaker") }
             var v = VerificationScore(path: unescape(f[0]), seconds: seconds, startSeconds: start, model: f[3], speaker: f[4],
                                       score: score, rawScore: raw)
             if columns >= 10 {
-                guard let t = Double(f[8]), let e = Double(f[9]) else { throw .badFile(name, line: i + 1, reason: "a duration column cannot be read") }
+                guard let t = Double(f[8]), let e = Double(f[9]), t.isFinite, e.isFinite, t >= 0, e >= 0 else {
+                    throw .badFile(name, line: i + 1, reason: "a duration column is not a finite number of seconds")
+                }
                 v.testSeconds = t
                 v.enrolSeconds = e
             }
             if columns == 11 {
-                guard let l = Double(f[10]) else { throw .badFile(name, line: i + 1, reason: "the llr column cannot be read") }
+                guard let l = Double(f[10]), l.isFinite else { throw .badFile(name, line: i + 1, reason: "the llr column cannot be read") }
                 v.llr = l
             }
             out.append(v)
