@@ -36,11 +36,11 @@ struct AccumulateCommand: AsyncParsableCommand {
         let options = try frontEnd.check(against: m.frontEnd)
         let fe = try FrontEnd(options: options)
         let shard = try sharding.parsed()
-        try ModelStore.prepareOutput(out)
+        try OutputLocation.prepareFile(out)
         let quiet = common.quiet || json
         var cachePath: String?
         if let dir = framesCache {
-            if let problem = ModelStore.prepareFolder(dir) { throw CLIError("\(dir): cannot write the frames cache (\(problem))") }
+            if let problem = OutputLocation.prepareFolder(dir) { throw CLIError("\(dir): cannot write the frames cache (\(problem))") }
             cachePath = PathName.join(dir, "shard-\(shard.index)-of-\(shard.count).frames")
         }
         let (corpus, mine, cache, cached) = try await listingAndCache(cachePath, shard: shard, options: options, quiet: quiet)

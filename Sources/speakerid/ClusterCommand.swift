@@ -74,7 +74,7 @@ struct ClusterTrainUBMCommand: AsyncParsableCommand {
         let em = try training.options()
         _ = try rawAudio.format()
         let queue = try SlurmQueue()
-        try ModelStore.prepareOutput(out)
+        try OutputLocation.prepareFile(out)
         let corpus = try background.read(quiet: quiet)
         if corpus.entries.isEmpty { throw CLIError("\(background.corpus.joined(separator: ", ")): no recordings") }
         let plan = try SlurmPlan(work: work, out: out, shards: shards, rounds: em.maxIterations + 1,

@@ -120,7 +120,7 @@ struct EvaluateCommand: AsyncParsableCommand {
             }
             // The report's folder is made when the report is written; whether it can be is
             // known now.
-            if let problem = ModelStore.folderProblem(report) { throw CLIError("\(report): cannot write the report (\(problem))") }
+            if let problem = OutputLocation.folderProblem(report) { throw CLIError("\(report): cannot write the report (\(problem))") }
         }
     }
 
@@ -236,7 +236,7 @@ struct EvaluateCommand: AsyncParsableCommand {
             let path = PathName.join(report, "report.html")
             do {
                 try ModelStore(directory: report).prepareDirectory()
-                try ModelStore.writeAtomically(Array(html.utf8), to: path)
+                try AtomicFile.write(Array(html.utf8), to: path)
             }
             catch { throw CLIError("\(path): cannot write the report (\(error))") }
             Console.progress("report: \(path)", quiet: common.quiet)
@@ -252,7 +252,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
             throw CLIError("\(path): is a folder; \(option) takes a file name")
         }
-        do { _ = try ModelStore.prepareOutput(path) } catch {
+        do { _ = try OutputLocation.prepareFile(path) } catch {
             if case .writeFailed(_, let reason) = error { throw CLIError("\(path): cannot write \(what) (\(reason))") }
             throw CLIError("\(error)")
         }

@@ -34,7 +34,7 @@ struct InitUBMCommand: AsyncParsableCommand {
         let options = try frontEnd.apply(to: FrontEndOptions())
         let fe = try FrontEnd(options: options)
         let em = try training.options()
-        try ModelStore.prepareOutput(out)
+        try OutputLocation.prepareFile(out)
         let quiet = common.quiet || json
         let corpus = try background.read(quiet: quiet)
         let folder = PathName.parent(of: out)

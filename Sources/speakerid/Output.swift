@@ -34,7 +34,7 @@ struct OutputSink {
 
     func finish() throws {
         guard let path else { return }
-        do { try ModelStore.writeAtomically(Array(buffer.utf8), to: path) }
+        do { try AtomicFile.write(Array(buffer.utf8), to: path) }
         catch { throw CLIError("\(path): cannot write output (\(error))") }
     }
 }

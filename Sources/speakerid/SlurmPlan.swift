@@ -58,7 +58,7 @@ struct SlurmPlan {
             let p = path(d)
             var isDir: ObjCBool = false
             if FileManager.default.fileExists(atPath: p, isDirectory: &isDir), !isDir.boolValue { throw CLIError("\(p): is a file; --work needs a folder of its own") }
-            if let problem = ModelStore.prepareFolder(p) { throw CLIError("\(self.work): cannot write the work folder (\(problem))") }
+            if let problem = OutputLocation.prepareFolder(p) { throw CLIError("\(self.work): cannot write the work folder (\(problem))") }
         }
         guard FileManager.default.isWritableFile(atPath: self.work) else { throw CLIError("\(self.work): the work folder is not writable") }
     }

@@ -26,7 +26,7 @@ struct SumStatsCommand: ParsableCommand {
     }
 
     func run() throws {
-        try ModelStore.prepareOutput(out)
+        try OutputLocation.prepareFile(out)
         var total = try ModelStore.loadStatistics(path: inputs[0])
         for path in inputs.dropFirst() {
             try total.merge(try ModelStore.loadStatistics(path: path), name: inputs[0], otherName: path)

@@ -138,7 +138,7 @@ struct TrackCommand: AsyncParsableCommand {
             if let rttm {
                 let path = PathName.join(rttm, RTTM.fileID(r.name) + ".rttm")
                 let text = r.segments.map { RTTM.line(file: RTTM.fileID(r.name), start: $0.start, duration: $0.end - $0.start, label: $0.label) + "\n" }.joined()
-                do { try ModelStore.writeAtomically(Array(text.utf8), to: path) } catch { throw CLIError("\(path): cannot write (\(error))") }
+                do { try AtomicFile.write(Array(text.utf8), to: path) } catch { throw CLIError("\(path): cannot write (\(error))") }
             }
             if json {
                 var o: [String: Any] = ["file": r.name, "duration_seconds": Self.seconds(r.duration), "speech_seconds": Self.seconds(r.speechSeconds),
@@ -160,7 +160,7 @@ struct TrackCommand: AsyncParsableCommand {
         if FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) {
             if !isDir.boolValue { throw CLIError("--rttm \(dir): is a file; give a folder") }
         }
-        if let problem = ModelStore.prepareFolder(dir) { throw CLIError("--rttm \(dir): cannot write the RTTM files (\(problem))") }
+        if let problem = OutputLocation.prepareFolder(dir) { throw CLIError("--rttm \(dir): cannot write the RTTM files (\(problem))") }
     }
 
     /// A segment as JSON.

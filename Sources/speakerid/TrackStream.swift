@@ -143,7 +143,7 @@ extension TrackCommand {
             let id = RTTM.fileID(input.name)
             let path = PathName.join(rttm, id + ".rttm")
             let text = segments.map { RTTM.line(file: id, start: $0.start, duration: $0.end - $0.start, label: $0.label) + "\n" }.joined()
-            do { try ModelStore.writeAtomically(Array(text.utf8), to: path) } catch { throw CLIError("\(path): cannot write (\(error))") }
+            do { try AtomicFile.write(Array(text.utf8), to: path) } catch { throw CLIError("\(path): cannot write (\(error))") }
         }
         if let sig = stop.value {
             Console.warn("interrupted by \(sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP"); the stream's last segments were written")

@@ -41,7 +41,7 @@ struct TrainUBMCommand: AsyncParsableCommand {
         let options = try frontEnd.apply(to: FrontEndOptions())
         let fe = try FrontEnd(options: options)
         let em = try training.options()
-        try ModelStore.prepareOutput(out)
+        try OutputLocation.prepareFile(out)
         let quiet = common.quiet || json
         let entries = try background.read(quiet: quiet).entries
         let raw = try rawAudio.format()

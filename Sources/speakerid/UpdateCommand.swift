@@ -29,8 +29,8 @@ struct UpdateCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
-        try ModelStore.prepareOutput(out)
-        if let finalOut { try ModelStore.prepareOutput(finalOut) }
+        try OutputLocation.prepareFile(out)
+        if let finalOut { try OutputLocation.prepareFile(finalOut) }
         let m = try ModelStore.loadUBM(path: model)
         guard var progress = m.emProgress else {
             throw CLIError("\(model): a finished UBM (no EM in progress); update continues a model written by init-ubm or update")

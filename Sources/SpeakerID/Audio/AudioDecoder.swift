@@ -51,11 +51,8 @@ public final class AudioDecoder {
 
     /// Opens an audio file, refusing missing, empty, unreadable and non-audio files with a typed error.
     public init(path: String, raw: RawAudioFormat? = nil) throws(AudioError) {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-            throw .fileNotFound(path)
-        }
-        if isDir.boolValue { throw .isDirectory(path) }
+        guard FileSystem.exists(path) else { throw .fileNotFound(path) }
+        if FileSystem.isDirectory(path) { throw .isDirectory(path) }
         // stat follows symbolic links: a link to a pipe is a pipe.
         var st = stat()
         if stat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG {

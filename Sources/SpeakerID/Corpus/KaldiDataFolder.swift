@@ -155,9 +155,8 @@ enum KaldiDataFolder {
     /// (line number, whitespace-separated fields, the line) of every non-empty line, CRLF and
     /// a byte-order mark tolerated as in protocol files.
     static func table(_ path: String) throws -> [(Int, [String], String)] {
-        var isDir: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: path, isDirectory: &isDir) { throw CorpusError.unreadable(path, reason: "no such file") }
-        if isDir.boolValue { throw CorpusError.unreadable(path, reason: "it is a folder, not a list") }
+        if !FileSystem.exists(path) { throw CorpusError.unreadable(path, reason: "no such file") }
+        if FileSystem.isDirectory(path) { throw CorpusError.unreadable(path, reason: "it is a folder, not a list") }
         guard let data = FileManager.default.contents(atPath: path) else { throw CorpusError.unreadable(path, reason: SystemErrors.whyUnreadable(path)) }
         guard var text = String(data: data, encoding: .utf8) else {
             throw CorpusError.badRow(path, line: 1, reason: "not UTF-8 text")

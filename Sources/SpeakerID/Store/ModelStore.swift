@@ -90,10 +90,9 @@ public struct ModelStore: Sendable {
         // The folder is probed only when it has to be made: a folder that exists but takes no
         // files fails in the write itself, with the system's reason (10,000 saves into one
         // folder made 10,000 probe files).
-        var isDir: ObjCBool = false
-        if !(FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) && isDir.boolValue) { try prepareDirectory() }
+        if !FileSystem.isDirectory(directory) { try prepareDirectory() }
         let lock = try ModelFolderLock(directory: directory, mode: .exclusive)
-        try Self.atomicWrite(bytes, to: target, directory: directory)
+        try Self.writeFile(bytes, to: target, directory: directory)
         withExtendedLifetime(lock) {}
         return target
     }
@@ -110,67 +109,21 @@ public struct ModelStore: Sendable {
     /// before any work.
     public func prepareDirectory() throws(ModelStoreError) {
         if directory.isEmpty { throw .writeFailed("", reason: "empty path") }
-        var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), !isDir.boolValue { throw .notADirectory(directory) }
-        if let problem = Self.prepareFolder(directory) { throw .writeFailed(directory, reason: problem) }
-    }
-
-    /// Creates `folder` (and the folders above it) when files can be written there, or says why
-    /// not in the user's terms (`folderProblem`, or why it could not be created); nil when done.
-    public static func prepareFolder(_ folder: String) -> String? {
-        if let problem = folderProblem(folder) { return problem }
-        var isDir: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: folder, isDirectory: &isDir) {
-            if let e = makeFolders(folder) { return "cannot create the folder: " + SystemErrors.describe(e) }
-        }
-        return nil
-    }
-
-    /// `mkdir -p`: `folder` and the folders above it; the system's errno when one cannot be
-    /// made (Foundation's createDirectory words ENAMETOOLONG as "the file doesn't exist").
-    static func makeFolders(_ folder: String) -> Int32? {
-        var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: folder, isDirectory: &isDir) { return isDir.boolValue ? nil : ENOTDIR }
-        let parent = PathName.parent(of: folder)
-        if parent != folder, parent != ".", parent != "/", let e = makeFolders(parent) { return e }
-        if mkdir(folder, 0o755) != 0, errno != EEXIST { return errno }
-        return nil
+        if FileSystem.exists(directory), !FileSystem.isDirectory(directory) { throw .notADirectory(directory) }
+        if let problem = OutputLocation.prepareFolder(directory) { throw .writeFailed(directory, reason: problem) }
     }
 
     /// As `prepareDirectory()`, but creates nothing: a folder that does not exist yet passes
     /// when it could be created (its nearest existing parent is a folder that can be written).
     public func checkDirectory() throws(ModelStoreError) {
         if directory.isEmpty { throw .writeFailed("", reason: "empty path") }
-        var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), !isDir.boolValue { throw .notADirectory(directory) }
-        if let problem = Self.folderProblem(directory) { throw .writeFailed(directory, reason: problem) }
+        if FileSystem.exists(directory), !FileSystem.isDirectory(directory) { throw .notADirectory(directory) }
+        if let problem = OutputLocation.folderProblem(directory) { throw .writeFailed(directory, reason: problem) }
     }
 
-    /// Why files cannot be written into `folder` (or `folder` be created, when it does not
-    /// exist), in the user's terms, or nil when they can. Creates nothing that stays: whether
-    /// the folder (or its nearest existing parent) takes files is tried with a file that is
-    /// removed at once, since permission bits say nothing for root or on read-only mounts.
-    public static func folderProblem(_ folder: String) -> String? {
-        var isDir: ObjCBool = false
-        var existing = folder.isEmpty ? "." : folder
-        while !FileManager.default.fileExists(atPath: existing, isDirectory: &isDir) {
-            let up = PathName.parent(of: existing)
-            if up == existing || up.isEmpty { existing = up.isEmpty ? "." : up; _ = FileManager.default.fileExists(atPath: existing, isDirectory: &isDir); break }
-            existing = up
-        }
-        if !isDir.boolValue { return "\(existing) is a file, not a folder" }
-        let probe = PathName.join(existing, ".speakerid-\(getpid())-\(UInt64.random(in: 0...UInt64.max))-probe.tmp")
-        let fd = TemporaryFiles.create(probe, mode: 0o600)
-        guard fd >= 0 else {
-            let e = errno
-            if e == EINTR { return nil }  // being interrupted: the signal says so
-            if e == ENOENT { return "the folder \(existing) does not take new files" }
-            return "cannot write in the folder \(existing): " + SystemErrors.describe(e)
-        }
-        close(fd)
-        unlink(probe)
-        TemporaryFiles.unregister(probe)
-        return nil
+    /// `AtomicFile.write`, in the store's terms.
+    static func writeFile(_ bytes: [UInt8], to target: String, directory: String) throws(ModelStoreError) {
+        do { try AtomicFile.write(bytes, to: target, directory: directory) } catch { throw .writeFailed(error.path, reason: error.reason) }
     }
 
     /// A wait in seconds for a message ("30", "0.5").
@@ -197,8 +150,7 @@ public struct ModelStore: Sendable {
     /// The folder's lock (`ModelFolderLock`) when the folder exists; nil when it does not
     /// (the caller's own check then names the missing folder).
     public func lockIfPresent(_ mode: ModelFolderLock.Mode) throws(ModelStoreError) -> ModelFolderLock? {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else { return nil }
+        guard FileSystem.isDirectory(directory) else { return nil }
         return try ModelFolderLock(directory: directory, mode: mode)
     }
 
@@ -207,9 +159,8 @@ public struct ModelStore: Sendable {
     public func load(_ name: SpeakerName) throws(ModelStoreError) -> SpeakerModel {
         let p = path(for: name)
         if !FileManager.default.fileExists(atPath: p) {
-            var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) else { throw .noFolder(directory) }
-            guard isDir.boolValue else { throw .notADirectory(directory) }
+            guard FileSystem.exists(directory) else { throw .noFolder(directory) }
+            guard FileSystem.isDirectory(directory) else { throw .notADirectory(directory) }
             throw .notEnrolled(name.value, directory: directory, enrolled: enrolledNames())
         }
         return try Self.load(path: p)
@@ -224,8 +175,7 @@ public struct ModelStore: Sendable {
     /// Reads and verifies one model file; `enrolmentStatistics` false leaves a MAP-adapted
     /// model's sufficient statistics (needed only to add audio) unread.
     public static func load(path: String, enrolmentStatistics: Bool = true) throws(ModelStoreError) -> SpeakerModel {
-        var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+        if FileSystem.isDirectory(path) {
             throw .readFailed(path, reason: "it is a folder, not a model file")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -238,9 +188,8 @@ public struct ModelStore: Sendable {
 
     /// Paths of every model file in the directory, sorted; other files are ignored.
     public func modelPaths() throws(ModelStoreError) -> [String] {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) else { throw .noFolder(directory) }
-        guard isDir.boolValue else { throw .notADirectory(directory) }
+        guard FileSystem.exists(directory) else { throw .noFolder(directory) }
+        guard FileSystem.isDirectory(directory) else { throw .notADirectory(directory) }
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
             throw .unlistable(directory, reason: Self.reason(error))
@@ -251,29 +200,9 @@ public struct ModelStore: Sendable {
 
     /// Writes one model (a UBM, say) to `path` atomically.
     public static func write(_ model: SpeakerModel, to path: String) throws(ModelStoreError) {
-        let folder = try prepareOutput(path)
-        try atomicWrite(try encode(model, for: path), to: path, directory: folder)
-    }
-
-    /// Checks a single-file output (a UBM, say) can be written at `path` before any work:
-    /// not a folder, its folder creatable and writable. Returns that folder.
-    @discardableResult
-    public static func prepareOutput(_ path: String) throws(ModelStoreError) -> String {
-        if path.isEmpty { throw .writeFailed("", reason: "empty path") }
-        var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
-            throw .writeFailed(path, reason: "is a folder; give a file name")
-        }
-        let dir = PathName.parent(of: path)
-        let folder = dir.isEmpty ? "." : dir
-        if !FileManager.default.fileExists(atPath: folder, isDirectory: &isDir) {
-            // A file's folder is not created: a typing error would make a folder tree unseen.
-            if let problem = folderProblem(folder), problem.hasSuffix("is a file, not a folder") { throw .writeFailed(path, reason: problem) }
-            throw .writeFailed(path, reason: "the folder \(folder) does not exist")
-        }
-        if !isDir.boolValue { throw .writeFailed(path, reason: "\(folder) is a file, not a folder") }
-        if let problem = folderProblem(folder) { throw .writeFailed(path, reason: problem) }
-        return folder
+        let folder: String
+        do { folder = try OutputLocation.prepareFile(path) } catch { throw .writeFailed(error.path, reason: error.reason) }
+        try writeFile(try encode(model, for: path), to: path, directory: folder)
     }
 
     /// Gives `old`'s model the name `new`: the model is written under the new name (atomically),
@@ -310,14 +239,6 @@ public struct ModelStore: Sendable {
             _ = fsync(dfd)
             close(dfd)
         }
-    }
-
-    /// Writes any output file (a report, a score list) as models are written: a temporary
-    /// file in the same folder, fsync, rename; an interrupted or failed write leaves the old
-    /// file or none, never part of one.
-    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws(ModelStoreError) {
-        let folder = try prepareOutput(path)
-        try atomicWrite(bytes, to: path, directory: folder)
     }
 
     /// Loads a UBM file, refusing a speaker model.
@@ -379,78 +300,4 @@ public struct ModelStore: Sendable {
         }
         return models
     }
-
-    /// Temporary files are named `.speakerid-PID-RANDOM.tmp`: a writer killed mid-write leaves
-    /// one behind, and the next write into the folder removes those whose process is gone
-    /// (never another live writer's).
-    static func removeStaleTemporaries(in directory: String) {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
-        for name in names where name.hasPrefix(".speakerid-") && name.hasSuffix(".tmp") {
-            let parts = name.dropFirst(".speakerid-".count).split(separator: "-")
-            guard let pid = parts.first.flatMap({ Int32($0) }), pid > 0 else { continue }
-            if kill(pid, 0) != 0 && errno == ESRCH {
-                unlink(PathName.join(directory, name))
-            }
-        }
-    }
-
-    static func atomicWrite(_ bytes: [UInt8], to target: String, directory: String) throws(ModelStoreError) {
-        removeStaleTemporaries(in: directory)
-        let tmp = PathName.join(directory, ".speakerid-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).tmp")
-        let fd = TemporaryFiles.create(tmp, mode: 0o644)
-        guard fd >= 0 else { throw ModelStoreError.writeFailed(target, reason: SystemErrors.describe(errno)) }
-        defer { TemporaryFiles.unregister(tmp) }
-        var ok = false
-        defer { if !ok { close(fd); unlink(tmp) } }
-        var written = 0
-        var failure: ModelStoreError?
-        bytes.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress else { return }
-            while written < raw.count {
-                let n = systemWrite(fd, base + written, raw.count - written)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = .writeFailed(target, reason: SystemErrors.describe(errno))
-                    return
-                }
-                written += n
-            }
-        }
-        if let failure { throw failure }
-        guard fsync(fd) == 0 else { throw ModelStoreError.writeFailed(target, reason: "fsync: " + SystemErrors.describe(errno)) }
-        guard close(fd) == 0 else {
-            ok = true
-            unlink(tmp)
-            throw ModelStoreError.writeFailed(target, reason: "close: " + SystemErrors.describe(errno))
-        }
-        ok = true
-        guard systemRename(tmp, target) == 0 else {
-            let reason = SystemErrors.describe(errno)
-            unlink(tmp)
-            throw ModelStoreError.writeFailed(target, reason: reason)
-        }
-        let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dfd >= 0 {
-            _ = fsync(dfd)
-            close(dfd)
-        }
-    }
-}
-
-/// `rename(2)`, which `ModelStore.rename(_:to:)` would otherwise shadow.
-private func systemRename(_ from: String, _ to: String) -> Int32 {
-    #if canImport(Glibc)
-    return Glibc.rename(from, to)
-    #else
-    return Darwin.rename(from, to)
-    #endif
-}
-
-/// `write(2)` under the C library's own module name on every platform.
-private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-    #if canImport(Glibc)
-    return Glibc.write(fd, buffer, count)
-    #else
-    return Darwin.write(fd, buffer, count)
-    #endif
 }

@@ -6,8 +6,7 @@ import Foundation
 extension ModelStore {
     /// Reads and verifies one statistics file.
     public static func loadStatistics(path: String) throws -> StatisticsFile {
-        var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+        if FileSystem.isDirectory(path) {
             throw ModelStoreError.readFailed(path, reason: "is a folder, not a statistics file")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -20,7 +19,7 @@ extension ModelStore {
 
     /// Writes `statistics` to `path` atomically.
     public static func write(_ statistics: StatisticsFile, to path: String) throws {
-        let folder = try prepareOutput(path)
-        try atomicWrite(try statistics.encode(), to: path, directory: folder)
+        let folder = try OutputLocation.prepareFile(path)
+        try AtomicFile.write(try statistics.encode(), to: path, directory: folder)
     }
 }
