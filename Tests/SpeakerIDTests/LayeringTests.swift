@@ -3,7 +3,8 @@ import Testing
 
 /// The library's folders depend one way (README, Layout): Support → Audio → Features → Model →
 /// Scoring → Evaluation → Tracking, with Corpus and Store beside them. Checked from the source:
-/// no file names a type declared in a folder after its own (Support: in any other folder);
+/// no file names a type, a free function or an extension's static member declared in a folder
+/// after its own (Support: in any other folder);
 /// Corpus, which lists audio, is named by Model and above; Store, which holds models, by
 /// Scoring and above; and neither names the layers that use it.
 struct LayeringTests {
@@ -38,12 +39,45 @@ struct LayeringTests {
         return names
     }
 
+    /// Names of a folder's free functions (not private), and of the static members its
+    /// extensions add to a type of any folder, written as `Type.member` (how they are used).
+    static func declaredFunctions(_ folder: String) throws -> Set<String> {
+        var names: Set<String> = []
+        let free = try NSRegularExpression(pattern: #"(?m)^(?:public |internal |package )?func\s+([a-zA-Z_][A-Za-z0-9_]*)"#)
+        let ext = try NSRegularExpression(pattern: #"(?m)^(?:public )?extension\s+([A-Z][A-Za-z0-9_]*)[^{]*\{"#)
+        let member = try NSRegularExpression(pattern: #"(?m)^    (?:@[A-Za-z]+ )*(?:public |internal |package )?static (?:func|let|var)\s+([a-zA-Z_][A-Za-z0-9_]*)"#)
+        for (_, text) in try sources(folder) {
+            let all = NSRange(text.startIndex..., in: text)
+            for m in free.matches(in: text, range: all) {
+                if let r = Range(m.range(at: 1), in: text) { names.insert(String(text[r])) }
+            }
+            // Each extension's body runs to the next line that is a lone closing brace.
+            for m in ext.matches(in: text, range: all) {
+                guard let t = Range(m.range(at: 1), in: text), let open = Range(m.range, in: text) else { continue }
+                let rest = text[open.upperBound...]
+                let body = rest.range(of: "\n}").map { rest[..<$0.lowerBound] } ?? rest
+                let b = String(body)
+                for mm in member.matches(in: b, range: NSRange(b.startIndex..., in: b)) {
+                    if let r = Range(mm.range(at: 1), in: b) { names.insert("\(text[t]).\(b[r])") }
+                }
+            }
+        }
+        return names
+    }
+
     static func uses(_ text: String, of names: Set<String>) -> [String] {
-        names.filter { name in text.range(of: "\\b\(name)\\b", options: .regularExpression) != nil }.sorted()
+        names.filter { name in
+            // A free function is used where it is called; `Type.member` where it is named.
+            let pattern = name.contains(".") ? "\\b\(name.replacingOccurrences(of: ".", with: "\\."))\\b"
+                : name.first?.isLowercase == true ? "(?<![.\\w])\(name)\\(" : "\\b\(name)\\b"
+            return text.range(of: pattern, options: .regularExpression) != nil
+        }.sorted()
     }
 
     @Test func foldersDependOneWay() throws {
-        let declared = try Dictionary(uniqueKeysWithValues: (Self.order + Self.beside).map { ($0, try Self.declaredTypes($0)) })
+        let declared = try Dictionary(uniqueKeysWithValues: (Self.order + Self.beside).map {
+            ($0, try Self.declaredTypes($0).union(try Self.declaredFunctions($0)))
+        })
         // A name declared in two folders (a nested `Options`, say) proves nothing either way.
         var count: [String: Int] = [:]
         for names in declared.values { for n in names { count[n, default: 0] += 1 } }
@@ -70,5 +104,8 @@ struct LayeringTests {
         }
         #expect(violations.isEmpty, "\(violations.joined(separator: "\n"))")
         #expect(declared.values.allSatisfy { !$0.isEmpty }, "a folder declared no types: the scan is broken")
+        // The scan sees free functions and extensions' static members, not only types.
+        #expect(try Self.declaredFunctions("Corpus").contains("isAudioName"), "free functions are not seen")
+        #expect(try Self.declaredFunctions("Store").contains("ModelStore.loadStatistics"), "extension members are not seen")
     }
 }
