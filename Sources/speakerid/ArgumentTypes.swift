@@ -55,21 +55,7 @@ extension RawAudioFormat: ExpressibleByArgument {
     }
 }
 
-/// `DIR[:SPLIT]`: a corpus folder and, after a colon, one of its splits. A folder that exists
-/// as given wins, so folders with a colon in their name still work.
-struct CorpusSpec: ExpressibleByArgument, Sendable {
-    var folder: String
-    var split: String?
-
-    init(argument: String) {
-        if FileManager.default.fileExists(atPath: argument) || !argument.contains(":") {
-            folder = argument
-            split = nil
-        } else {
-            let i = argument.lastIndex(of: ":") ?? argument.endIndex
-            folder = String(argument[..<i])
-            let s = String(argument[argument.index(after: i)...])
-            split = s.isEmpty ? nil : s
-        }
-    }
+/// `DIR[:SPLIT]` (`CorpusSpec`) as an option's value.
+extension CorpusSpec: ExpressibleByArgument {
+    public init(argument: String) { self.init(parsing: argument) }
 }

@@ -21,7 +21,7 @@ struct BackgroundArguments: ParsableArguments {
 
     /// The recordings, with the corpora's notes printed unless `quiet`.
     func read(quiet: Bool) throws -> BackgroundCorpus {
-        let c = try BackgroundCorpus(specs: corpus, defaultSplit: split)
+        let c = try BackgroundCorpus(corpus.map(CorpusSpec.init(parsing:)), defaultSplit: split)
         if !quiet { for n in c.notes { Console.warn("note: " + n) } }
         return c
     }

@@ -68,30 +68,21 @@ struct EnrollCommand: AsyncParsableCommand {
         }
     }
 
-    /// Refuses a model the folder's other speakers could not be scored with: every model in a
-    /// folder must share one front end and be either trained by EM or adapted from one UBM.
-    /// Models of the speakers being enrolled are about to be replaced and do not count.
+    /// Refuses a model the folder's other speakers could not be scored with (the library's
+    /// rule, `ModelMismatch`), in the words of someone enrolling.
     static func checkCompatible(store: ModelStore, replacing: Set<String>, frontEnd: FrontEndOptions,
                                 ubm: SpeakerModel?, ubmPath: String?) throws {
-        guard let paths = try? store.modelPaths() else { return }
-        let identity = ubm.map(UBMIdentity.init)  // the UBM's checksum, worked out once for every model
-        for p in paths {
-            let m = try ModelStore.load(path: p, enrolmentStatistics: false)
-            if m.kind == .ubm || replacing.contains(m.speaker) { continue }
-            let folder = store.directory
-            if let identity {
-                guard let ref = m.ubm else {
-                    throw CLIError("\(folder): holds speaker \(m.speaker.debugDescription) trained by EM; a model adapted from \(ubmPath ?? "a UBM") could not be scored beside it (use another models folder)")
-                }
-                if !ref.matches(identity) {
-                    throw CLIError("\(folder): speaker \(m.speaker.debugDescription) was adapted from another UBM (checksum \(ref.checksum)) than \(ubmPath ?? "this one") (\(identity.checksumHex)); use another models folder or re-enrol everyone with this UBM")
-                }
-            } else if m.ubm != nil {
-                throw CLIError("\(folder): holds speaker \(m.speaker.debugDescription) MAP-adapted from a UBM; a model trained by EM could not be scored beside it (enrol with --ubm, or use another models folder)")
-            }
-            if m.frontEnd != frontEnd {
-                throw CLIError("\(folder): speaker \(m.speaker.debugDescription) was enrolled with another front end (\(FrontEndOptions.differences(m.frontEnd, frontEnd))); use the same front-end options or another models folder")
-            }
+        guard let (speaker, mismatch) = try store.firstIncompatibility(frontEnd: frontEnd, ubm: ubm, replacing: replacing) else { return }
+        let folder = store.directory
+        switch mismatch {
+        case .trainedByEM:
+            throw CLIError("\(folder): holds speaker \(speaker.debugDescription) trained by EM; a model adapted from \(ubmPath ?? "a UBM") could not be scored beside it (use another models folder)")
+        case .otherUBM(let checksum):
+            throw CLIError("\(folder): speaker \(speaker.debugDescription) was adapted from another UBM (checksum \(checksum)) than \(ubmPath ?? "this one") (\(ubm?.checksumHex ?? "")); use another models folder or re-enrol everyone with this UBM")
+        case .adaptedFromUBM:
+            throw CLIError("\(folder): holds speaker \(speaker.debugDescription) MAP-adapted from a UBM; a model trained by EM could not be scored beside it (enrol with --ubm, or use another models folder)")
+        case .otherFrontEnd(let differences):
+            throw CLIError("\(folder): speaker \(speaker.debugDescription) was enrolled with another front end (\(differences)); use the same front-end options or another models folder")
         }
     }
 

@@ -276,20 +276,19 @@ public struct ModelStore: Sendable {
             if m.kind == .ubm { continue }
             // Named by speaker, as the user knows them, not by the encoded file name.
             let who = "\(directory): speaker \(m.speaker.debugDescription)"
-            if let identity {
-                guard let ref = m.ubm else {
-                    throw ModelStoreError.incompatible(who, reason: "was trained by EM, not adapted from a UBM; enrol with the UBM, or score without one")
-                }
-                guard ref.matches(identity) else {
-                    throw ModelStoreError.incompatible(who, reason: "was adapted from another UBM (checksum \(ref.checksum), this UBM is \(identity.checksumHex)); re-enrol with this UBM")
-                }
-            } else if m.ubm != nil {
+            switch ModelMismatch.of(m, ubm: identity, frontEnd: nil) {
+            case .trainedByEM:
+                throw ModelStoreError.incompatible(who, reason: "was trained by EM, not adapted from a UBM; enrol with the UBM, or score without one")
+            case .otherUBM(let checksum):
+                throw ModelStoreError.incompatible(who, reason: "was adapted from another UBM (checksum \(checksum), this UBM is \(identity?.checksumHex ?? "")); re-enrol with this UBM")
+            case .adaptedFromUBM:
                 throw ModelStoreError.incompatible(who, reason: "was MAP-adapted from a UBM; score it with that UBM")
+            case .otherFrontEnd, nil: break
             }
             if let n = try? SpeakerName(m.speaker), n.fileName != PathName.lastComponent(p) {
                 throw ModelStoreError.nameMismatch(p, stored: m.speaker)
             }
-            if let first = models.first, first.frontEnd != m.frontEnd {
+            if let first = models.first, case .otherFrontEnd = ModelMismatch.of(m, ubm: identity, frontEnd: first.frontEnd) {
                 throw ModelStoreError.incompatible(who, reason: "made with a different front-end configuration from \(first.speaker.debugDescription)'s model (\(FrontEndOptions.differences(first.frontEnd, m.frontEnd))); models can only be compared when their features are made the same way")
             }
             models.append(m)
