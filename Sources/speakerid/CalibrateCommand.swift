@@ -287,11 +287,10 @@ struct CalibrateCommand: AsyncParsableCommand {
         costMiss * prior / (costMiss * prior + costFa * (1 - prior))
     }
 
-    /// A score file's lines, split at LF or CRLF (a CRLF is one Character to Swift, so
-    /// splitting at "\n" alone would leave a CRLF file one line), without a trailing CR.
+    /// A score file's lines, split at LF, CRLF or a lone CR (a CRLF is one Character to Swift,
+    /// so splitting at "\n" alone would leave a CRLF file one line).
     static func lines(_ text: String) -> [String] {
-        text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
-            .map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
+        text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }).map(String.init)
     }
 
     /// Trials of a score file written by evaluate --scores: its `score` and `target` columns,

@@ -21,9 +21,9 @@ public enum ScoreReportError: Error, Equatable, Sendable, CustomStringConvertibl
 public enum ScoreReport {
     /// The rows of one score file (header checked; paths unescaped).
     public static func read(_ text: String, name: String) throws(ScoreReportError) -> [VerificationScore] {
-        // LF or CRLF line ends (a CRLF is one Character, so it is matched as such).
-        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
-            .map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
+        // LF, CRLF or lone CR line ends (a CRLF is one Character, so it is matched as such;
+        // paths escape their CRs, so none is inside a field).
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }).map(String.init)
         if lines.last == "" { lines.removeLast() }
         // The eight columns of every score file, then the durations, then the calibrated LLR
         // when the evaluation had a calibration (its figures are the LLRs').
