@@ -18,9 +18,11 @@ struct CalibrateCommand: AsyncParsableCommand {
         is prior-weighted linear logistic regression (BOSARIS, FoCal); with --quality \
         duration (the default), scale and offset also depend on the log speech durations of the \
         test and of the model's enrolment, the scale kept positive over the durations the \
-        development trials covered; identify, verify, evaluate and track clamp durations to \
-        that range, which calibrate prints (its threshold holds for those test durations). \
-        identify, verify and evaluate take the file as --calibration.
+        development trials covered. calibrate prints that range of test durations: its \
+        threshold holds there; a longer test is scored as the longest, a shorter one gets the \
+        shortest's LLR scaled down in proportion to its speech. --prior, --cost-miss and \
+        --cost-fa must give an effective prior from 1e-6 to 1 - 1e-6. identify, verify, \
+        evaluate and track take the file as --calibration.
         """)
 
     @Option(name: .customLong("models"), help: ArgumentHelp("Folder of the enrolled speaker models the calibration is for (default: models; required with --scores: the models the scores were made with).", valueName: "dir"))
