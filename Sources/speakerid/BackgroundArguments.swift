@@ -19,6 +19,13 @@ struct BackgroundArguments: ParsableArguments {
         if keepEvery < 1 { throw ValidationError("--keep-every must be at least 1") }
     }
 
+    /// What the corpora's reading used (their protocol files and recordings), which no output
+    /// may overwrite.
+    static func inputs(_ corpus: BackgroundCorpus, specs: [String]) -> [(what: String, path: String)] {
+        specs.map { ("a corpus protocol", PathName.join(CorpusSpec(parsing: $0).folder, "protocol.tsv")) }
+            + corpus.entries.map { ("a recording of the corpus", $0.path) }
+    }
+
     /// The recordings, with the corpora's notes printed unless `quiet`.
     func read(quiet: Bool) throws -> BackgroundCorpus {
         let c = try BackgroundCorpus(corpus.map(CorpusSpec.init(parsing:)), defaultSplit: split)

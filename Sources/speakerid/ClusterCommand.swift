@@ -65,6 +65,14 @@ struct ClusterTrainUBMCommand: AsyncParsableCommand {
         }
         if shards < 1 || shards > Shard.maximumCount { throw ValidationError("--shards must be 1-\(Shard.maximumCount)") }
         if !(poll > 0 && poll <= 600) { throw ValidationError("--poll must be more than 0 and at most 600 seconds") }
+        if work.isEmpty { throw ValidationError("--work is empty; give a folder of its own for the run") }
+        if PathName.absolute(work) == PathName.absolute(out) { throw ValidationError("--out and --work name the same path; the UBM is a file, the work folder a folder") }
+        // sbatch's own option values: one word each, as Slurm reads them.
+        for (option, value) in [("--partition", partition), ("--time", time), ("--mem", mem)] {
+            if let value, value.isEmpty || value.contains(where: { $0.isWhitespace || $0.isNewline || $0.asciiValue.map { $0 < 32 } ?? false }) {
+                throw ValidationError("\(option) \(value.debugDescription): Slurm takes one word here (e.g. --time 30:00, --mem 2G)")
+            }
+        }
     }
 
     func run() async throws {
@@ -73,10 +81,14 @@ struct ClusterTrainUBMCommand: AsyncParsableCommand {
         let options = try frontEnd.apply(to: FrontEndOptions())
         let em = try training.options()
         _ = try rawAudio.format()
-        let queue = try SlurmQueue()
         try OutputLocation.prepareFile(out)
         let corpus = try background.read(quiet: quiet)
         if corpus.entries.isEmpty { throw CLIError("\(background.corpus.joined(separator: ", ")): no recordings") }
+        if shards > corpus.entries.count {
+            throw CLIError("--shards \(shards) is more than the \(corpus.entries.count) recordings of the corpora: \(shards - corpus.entries.count) tasks would have nothing to do; give at most \(corpus.entries.count)")
+        }
+        // The queue is asked for last: every mistake in the arguments is named first.
+        let queue = try SlurmQueue()
         let plan = try SlurmPlan(work: work, out: out, shards: shards, rounds: em.maxIterations + 1,
                                  binary: speakerid ?? Self.ownExecutable(), threads: common.threadCount)
         let arguments = try taskArguments(options: options)

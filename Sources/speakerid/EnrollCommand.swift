@@ -226,6 +226,14 @@ struct EnrollCommand: AsyncParsableCommand {
         let counter = Progress(total: jobs.count, label: "trained", quiet: quiet)
         let speakerJobs = jobs, features = perSpeaker, mapOptions = map, addingTo = existing
         let written = WrittenModels(total: jobs.map(\.0))
+        // A folder this enrolment makes is locked at its first model, and checked again under
+        // the lock: another enrolment may have made it, with another UBM, in the meantime.
+        let firstSave = FirstSave(alreadyLocked: folderLock != nil) { [replacing = Set(jobs.map(\.0)), ubm] in
+            try store.prepareDirectory()
+            let lock = try ModelFolderLock(directory: store.directory, mode: .exclusive)
+            try Self.checkCompatible(store: store, replacing: replacing, frontEnd: options, ubm: ubmModel, ubmPath: ubm)
+            return lock
+        }
         Interruption.report { written.summary() }
         let trained = try await parallelMap(count: jobs.count, threads: jobs.count == 1 ? 1 : threads) { i -> (String, SpeakerModel) in
             let s = speakerJobs[i].0
@@ -237,6 +245,7 @@ struct EnrollCommand: AsyncParsableCommand {
             } else {
                 model = try await enrollment.train(speaker: s, features: features[s] ?? [], threads: emThreads)
             }
+            try firstSave.run()
             let path = try store.save(model)
             written.add(s)
             counter.tick()
@@ -288,5 +297,26 @@ final class WrittenModels: @unchecked Sendable {
         }
         if missing.isEmpty { return "every model was written" }
         return "models of \(d.count) of \(total.count) speakers were written\(d.isEmpty ? "" : " (\(list(d)))"); not written: \(list(missing)). Run the same command again to enrol them all (written models are replaced atomically)"
+    }
+}
+
+/// Runs `prepare` once, before the first model is written, and keeps the lock it returns until
+/// the enrolment ends; every later call waits for it and fails as it failed.
+final class FirstSave: @unchecked Sendable {
+    // @unchecked: every property is touched under `lock` only.
+    private let lock = NSLock()
+    private var state: Result<ModelFolderLock?, Error>?
+    private let prepare: @Sendable () throws -> ModelFolderLock
+
+    init(alreadyLocked: Bool, prepare: @escaping @Sendable () throws -> ModelFolderLock) {
+        self.prepare = prepare
+        if alreadyLocked { state = .success(nil) }
+    }
+
+    func run() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        if state == nil { state = Result { try prepare() } }
+        if case .failure(let e) = state { throw e }
     }
 }

@@ -14,6 +14,13 @@ enum Entry {
         // 1.9x (README, Speed).
         spk_tune_malloc()
         Interruption.install()
+        // Swift decodes arguments that are not UTF-8 with U+FFFD in place of the bad bytes, so
+        // such a path names another file (or a new one): refused here, before anything.
+        for i in 1..<Int(CommandLine.argc) {
+            guard let arg = CommandLine.unsafeArgv[i], String(validatingCString: arg) == nil else { continue }
+            FileHandle.standardError.write(Data("Error: argument \(i) (\(String(cString: arg).debugDescription)) is not valid UTF-8; SpeakerID reads paths and names as UTF-8: rename the file, or run it with a UTF-8 name\n".utf8))
+            SpeakerIDCommand.exit(withError: ExitCode.validationFailure)
+        }
         // `--version` also says what computes the products and how fast, measured (0.3 s).
         if Array(CommandLine.arguments.dropFirst()) == ["--version"] {
             print("speakerid \(SpeakerIDVersion.current)\n\(ComputeReport.measure().text)")

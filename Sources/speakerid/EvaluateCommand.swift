@@ -23,7 +23,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     var corpus: String
     @Option(help: ArgumentHelp("Split to test on.", valueName: "name"))
     var split = "test"
-    @Option(help: ArgumentHelp("Comma-separated segment lengths in seconds, e.g. 1,2,5 (may be fractional).", valueName: "s,..."))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Comma-separated segment lengths in seconds of speech, e.g. 1,2,5 (may be fractional; at least 0.2, the least speech a decision takes).", valueName: "s,..."))
     var segmentSeconds: String?
     @Option(help: ArgumentHelp("Normalise segments over the whole test file ('file', default) or over the segment only ('segment', as a clip of that length would be).", valueName: "file|segment"))
     var segmentNormalization: SegmentNormalization?
@@ -65,12 +65,22 @@ struct EvaluateCommand: AsyncParsableCommand {
 
     func parsedSegments() throws -> [Double] {
         guard let segmentSeconds else { return [] }
-        return try segmentSeconds.split(separator: ",").map { s in
-            guard let v = Double(s.trimmingCharacters(in: .whitespaces)), v > 0, v <= 86_400 else {
-                throw ValidationError("--segment-seconds takes numbers above 0 and at most 86400, separated by commas, e.g. 1,2,5")
-            }
-            return v
+        return try Self.segmentLengths(segmentSeconds, option: "--segment-seconds")
+    }
+
+    /// "1,2,5": each a number of seconds of speech from `ClipDecision.defaultMinimumSpeech`
+    /// (shorter segments are what identify calls too short) to a day, each once.
+    static func segmentLengths(_ text: String, option: String) throws -> [Double] {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let form = "\(option) takes lengths in seconds from \(ClipDecision.defaultMinimumSpeech) to 86400, separated by commas, e.g. 1,2,5"
+        var out: [Double] = []
+        for p in parts {
+            guard let v = Double(p), v.isFinite else { throw ValidationError("\(form); \(p.isEmpty ? "an empty item" : p.debugDescription) is not a number") }
+            guard v >= ClipDecision.defaultMinimumSpeech, v <= 86_400 else { throw ValidationError("\(form); \(p) is out of that range") }
+            guard !out.contains(v) else { throw ValidationError("\(form); \(p) is given twice") }
+            out.append(v)
         }
+        return out
     }
 
     func validate() throws {
@@ -108,7 +118,11 @@ struct EvaluateCommand: AsyncParsableCommand {
 
     /// The output files can be written: checked before the evaluation runs, not after.
     func checkOutputs() throws {
-        if let scores { try Self.checkOutputFile(scores, option: "--scores") }
+        if let scores {
+            try Self.checkOutputFile(scores, option: "--scores")
+            try OutputLocation.refuseOverwriting(scores, inputs: [("the UBM", background.ubm), ("the calibration", calibrationOptions.calibration),
+                                                                  ("the trial list", trials)].compactMap { w, p in p.map { (w, $0) } })
+        }
         if let report {
             var isDir: ObjCBool = false
             if FileManager.default.fileExists(atPath: report, isDirectory: &isDir), !isDir.boolValue {

@@ -92,6 +92,9 @@ struct EvaluateTrackingCommand: AsyncParsableCommand {
             pooled += s
             per.append((id, s))
         }
+        if pooled.diarization.total <= 0 {
+            throw CLIError("no reference speech is left to score: the collar of \(fmt(collar, 2)) s each side of every reference boundary covers \(per.count == 1 ? "the recording's turns" : "the turns of all \(per.count) recordings") (lower --collar)")
+        }
         if json {
             var o = Self.json(pooled)
             o["collar_seconds"] = collar

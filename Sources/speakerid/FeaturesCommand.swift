@@ -39,7 +39,10 @@ struct FeaturesCommand: AsyncParsableCommand {
         let files = inputs.files
         if files.isEmpty { throw CLIError("no audio files found in \(audio.joined(separator: ", "))") }
         if !common.quiet { for n in inputs.notes { Console.warn("note: " + n) } }
-        if let output { try EvaluateCommand.checkOutputFile(output, option: "--output") }
+        if let output {
+            try EvaluateCommand.checkOutputFile(output, option: "--output")
+            try OutputLocation.refuseOverwriting(output, inputs: files.map { ("an input", $0) })
+        }
         let raw = try rawAudio.format()
         var out = OutputSink(path: output)
         var failed = 0

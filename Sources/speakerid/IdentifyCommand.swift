@@ -78,12 +78,23 @@ struct IdentifyCommand: AsyncParsableCommand {
         let results = try await batchMap(count: sources.count, threads: common.threadCount) { i -> Answer in
             let r = try scorer.scores(sources[i], raw: raw, chunkSeconds: chunk)
             let byName = Dictionary(uniqueKeysWithValues: zip(enrolled, r.decision))
-            let ranking = Identifier.rank(speakers: enrolled, scores: r.raw).prefix(n).map { ($0, r.normalized == nil ? nil : byName[$0.speaker]) }
             let name = sources[i].description
             let speech = Double(r.speechFrames) * options.framing.frameShiftMs / 1000
-            let llrs = calibration.map { c in
-                ranking.map { c.llr(score: $0.1 ?? $0.0.score, testSeconds: speech, enrolSeconds: enrolSeconds[$0.0.speaker] ?? 0) }
+            // Ranked by what the decision compares with its threshold: the calibrated LLR (which
+            // depends on each speaker's enrolment too), else the normalised score, else the raw
+            // one; ties keep the raw order. The first is the speaker named.
+            let entries = Identifier.rank(speakers: enrolled, scores: r.raw).map { e -> (entry: (SpeakerScore, Double?), llr: Double?) in
+                let normalized = r.normalized == nil ? nil : byName[e.speaker]
+                let llr = calibration.map { $0.llr(score: normalized ?? e.score, testSeconds: speech, enrolSeconds: enrolSeconds[e.speaker] ?? 0) }
+                return ((e, normalized), llr)
             }
+            let ordered = entries.enumerated().sorted { a, b in
+                let x = a.element.llr ?? a.element.entry.1 ?? a.element.entry.0.score
+                let y = b.element.llr ?? b.element.entry.1 ?? b.element.entry.0.score
+                return x != y ? x > y : a.offset < b.offset
+            }.prefix(n).map(\.element)
+            let ranking = ordered.map(\.entry)
+            let llrs = calibration == nil ? nil : ordered.map { $0.llr ?? 0 }
             return Answer(file: name, speechFrames: r.speechFrames, ranking: ranking,
                           warning: options.narrowBandWarning(name, sourceRate: r.sourceSampleRate), llrs: llrs)
         }

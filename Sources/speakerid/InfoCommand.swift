@@ -97,7 +97,7 @@ struct InfoCommand: ParsableCommand {
         lines.append("  weights:     \(c.weights.map { String(format: "%.6g", $0) }.joined(separator: ", ")) (training prior \(String(format: "%.4g", c.trainingPrior)))")
         lines.append("  trained on:  \(p.targetTrials) target and \(p.nonTargetTrials) non-target trials from \(p.source)")
         if let r = c.testSecondsRange {
-            lines.append("  test speech: \(fmt(r.lowerBound, 2))-\(fmt(r.upperBound, 2)) s in the development trials (decisions outside it use the nearest end)")
+            lines.append("  test speech: \(fmt(r.lowerBound, 2))-\(fmt(r.upperBound, 2)) s in the development trials (a longer test is scored as the longest; a shorter one gets the shortest's LLR scaled by its share of speech)")
         }
         lines.append("  scores:      \(p.ubmChecksum.map { "log-likelihood ratios against the UBM with checksum \($0)" } ?? "models trained by EM"), normalisation \(p.scoreNormalization)")
         lines.append("  written by:  SpeakerID \(c.toolVersion)")

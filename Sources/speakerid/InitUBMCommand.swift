@@ -35,8 +35,10 @@ struct InitUBMCommand: AsyncParsableCommand {
         let fe = try FrontEnd(options: options)
         let em = try training.options()
         try OutputLocation.prepareFile(out)
+        try ModelStore.refuseReplacingSpeaker(at: out)
         let quiet = common.quiet || json
         let corpus = try background.read(quiet: quiet)
+        try OutputLocation.refuseOverwriting(out, inputs: BackgroundArguments.inputs(corpus, specs: background.corpus))
         let folder = PathName.parent(of: out)
         let spill = try framesOnDisk ? FrameFile.Writer(directory: folder.isEmpty ? "." : folder, columns: options.dimension) : nil
         var spilled: FrameFile?

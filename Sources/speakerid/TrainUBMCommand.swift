@@ -42,8 +42,11 @@ struct TrainUBMCommand: AsyncParsableCommand {
         let fe = try FrontEnd(options: options)
         let em = try training.options()
         try OutputLocation.prepareFile(out)
+        try ModelStore.refuseReplacingSpeaker(at: out)
         let quiet = common.quiet || json
-        let entries = try background.read(quiet: quiet).entries
+        let corpus = try background.read(quiet: quiet)
+        try OutputLocation.refuseOverwriting(out, inputs: BackgroundArguments.inputs(corpus, specs: background.corpus))
+        let entries = corpus.entries
         let raw = try rawAudio.format()
         let stride = background.keepEvery
         let folder = PathName.parent(of: out)

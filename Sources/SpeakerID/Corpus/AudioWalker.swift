@@ -12,7 +12,11 @@ func standardized(_ path: String) -> String { PathName.absolute(path) }
 
 /// Names in a folder (without `.` and `..`); throws `CorpusError.unreadable` with the system's
 /// reason when the folder cannot be read.
-func listDirectory(_ dir: String) throws -> [String] {
+///
+/// A name that is not valid UTF-8 cannot be given to the file system again once Swift has
+/// decoded it (the bytes become U+FFFD), so it is left out with a note in `notes`, never
+/// silently.
+func listDirectory(_ dir: String, notes: inout [String]) throws -> [String] {
     guard let d = opendir(dir) else { throw CorpusError.unreadable(dir, reason: SystemErrors.describe(errno)) }
     defer { closedir(d) }
     var names: [String] = []
@@ -22,8 +26,14 @@ func listDirectory(_ dir: String) throws -> [String] {
             if errno != 0 { throw CorpusError.unreadable(dir, reason: SystemErrors.describe(errno)) }
             break
         }
-        let name = withUnsafePointer(to: entry.pointee.d_name) { p in
-            p.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: entry.pointee.d_name)) { String(cString: $0) }
+        let decoded = withUnsafePointer(to: entry.pointee.d_name) { p in
+            p.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: entry.pointee.d_name)) {
+                (String(validatingCString: $0), String(cString: $0))
+            }
+        }
+        guard let name = decoded.0 else {
+            notes.append("\(PathName.join(dir, decoded.1)): the name is not valid UTF-8, so it cannot be opened by name; skipped (rename it)")
+            continue
         }
         if name != "." && name != ".." { names.append(name) }
     }
@@ -71,7 +81,7 @@ struct AudioWalker {
     private mutating func walk(_ dir: String, into out: inout [String]) throws {
         let names: [String]
         do {
-            names = try listDirectory(dir)
+            names = try listDirectory(dir, notes: &notes)
         } catch let e as CorpusError {
             if strict { throw e }
             notes.append("\(e); skipped")

@@ -102,7 +102,8 @@ extension Corpus {
     /// A file in `dir` that looks meant as the protocol but is not named `protocol.tsv`
     /// exactly: `protocol.csv`, `protocol.tsv.txt` (Windows hides the `.txt`), `Protocol.TSV`.
     static func protocolLookalike(in dir: String) throws -> String? {
-        try listDirectory(dir).sorted().first { name in
+        var ignored: [String] = []
+        return try listDirectory(dir, notes: &ignored).sorted().first { name in
             let l = name.lowercased()
             return name != "protocol.tsv" && (l == "protocol" || l.hasPrefix("protocol.")) && !FileSystem.isDirectory(PathName.join(dir, name))
         }

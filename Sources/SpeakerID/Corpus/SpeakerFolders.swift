@@ -12,7 +12,7 @@ extension Corpus {
         var out: [CorpusEntry] = []
         var speakerDirs: [(name: String, path: String)] = []
         walker.claim(root)
-        for name in try listDirectory(root).sorted() where !name.hasPrefix(".") {
+        for name in try listDirectory(root, notes: &walker.notes).sorted() where !name.hasPrefix(".") {
             let p = PathName.join(root, name)
             switch FileSystem.kind(p) {
             case .directory:

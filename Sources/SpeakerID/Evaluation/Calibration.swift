@@ -472,7 +472,7 @@ extension Calibration {
 
     /// Writes the calibration file atomically, as models are written.
     public func save(to path: String) throws {
-        try ModelStore.writeAtomically(try encoded(), to: path)
+        try AtomicFile.write(try encoded(), to: path)
     }
 
     /// Reads a calibration file from disk.

@@ -202,7 +202,16 @@ public struct ModelStore: Sendable {
     public static func write(_ model: SpeakerModel, to path: String) throws(ModelStoreError) {
         let folder: String
         do { folder = try OutputLocation.prepareFile(path) } catch { throw .writeFailed(error.path, reason: error.reason) }
+        if model.kind == .ubm { try refuseReplacingSpeaker(at: path) }
         try writeFile(try encode(model, for: path), to: path, directory: folder)
+    }
+
+    /// Refuses to write a background model over an enrolled speaker's model, which would take
+    /// that speaker out of their folder without a word (folders skip UBM files): checked before
+    /// training (`train-ubm --out`) and again when writing.
+    public static func refuseReplacingSpeaker(at path: String) throws(ModelStoreError) {
+        guard FileSystem.exists(path), let old = try? load(path: path, enrolmentStatistics: false), old.kind == .speaker else { return }
+        throw .writeFailed(path, reason: "it holds speaker \(old.speaker.debugDescription)'s model; give the background model another file name")
     }
 
     /// Gives `old`'s model the name `new`: the model is written under the new name (atomically),

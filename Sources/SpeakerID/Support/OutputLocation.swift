@@ -62,6 +62,7 @@ public enum OutputLocation {
     /// not a folder, its folder creatable and writable. Returns that folder.
     @discardableResult
     public static func prepareFile(_ path: String) throws(FileWriteError) -> String {
+        if path.hasSuffix("/") { throw .writeFailed(path, reason: "it ends with '/', which names a folder; give a file name") }
         if path.isEmpty { throw .writeFailed("", reason: "empty path") }
         if FileSystem.isDirectory(path) {
             throw .writeFailed(path, reason: "is a folder; give a file name")
@@ -76,5 +77,19 @@ public enum OutputLocation {
         if !FileSystem.isDirectory(folder) { throw .writeFailed(path, reason: "\(folder) is a file, not a folder") }
         if let problem = folderProblem(folder) { throw .writeFailed(path, reason: problem) }
         return folder
+    }
+
+    /// Refuses an output that is one of the command's own inputs (the same file, however
+    /// spelled or linked): writing it would destroy what the command reads. `inputs` are
+    /// (what, path) pairs, "the UBM" and "ubm.gmm", say; those that do not exist are ignored.
+    public static func refuseOverwriting(_ output: String, inputs: [(what: String, path: String)]) throws(FileWriteError) {
+        var out = stat()
+        guard stat(output, &out) == 0 else { return }
+        for input in inputs {
+            var st = stat()
+            if stat(input.path, &st) == 0, st.st_dev == out.st_dev, st.st_ino == out.st_ino {
+                throw .writeFailed(output, reason: "it is \(input.what) (\(input.path)), which this command reads; give another output file")
+            }
+        }
     }
 }

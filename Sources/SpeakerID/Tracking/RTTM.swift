@@ -66,6 +66,8 @@ public enum RTTM {
     public static func parse(_ text: String, name: String) throws(TrackingError) -> [RTTMSegment] {
         var out: [RTTMSegment] = []
         var number = 0
+        // A turn written twice would count its speech (or its false alarm) twice.
+        var seen: [String: Int] = [:]
         var text = Substring(text)
         if text.hasPrefix("\u{FEFF}") { text = text.dropFirst() }
         for raw in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
@@ -87,6 +89,11 @@ public enum RTTM {
             guard let duration = Double(fields[4]), duration.isFinite, duration >= 0, start + duration <= maximumSeconds else {
                 throw .badRTTM(name, line: number, reason: "the duration \(fields[4].debugDescription) is not a number of seconds from 0 with the turn ending within a week (\(Int(maximumSeconds)) s)")
             }
+            let key = "\(fields[1])\t\(fields[2])\t\(start)\t\(duration)\t\(fields[7])"
+            if let first = seen[key] {
+                throw .badRTTM(name, line: number, reason: "the same turn as line \(first) (file, channel, start, duration and speaker); remove one")
+            }
+            seen[key] = number
             out.append(RTTMSegment(file: fields[1], start: start, duration: duration, label: fields[7]))
         }
         return out
