@@ -338,6 +338,11 @@ struct CalibrateCommand: AsyncParsableCommand {
             guard f.count == header.count else { throw CLIError("\(path):\(i + 1): \(f.count) columns, the header has \(header.count)") }
             func number(_ name: String) throws -> Double {
                 guard let k = col[name], let v = Double(f[k].trimmingCharacters(in: .whitespaces)), v.isFinite else { throw CLIError("\(path):\(i + 1): \(name) is not a finite number") }
+                // Scores are average log-likelihood ratios (or normalised ones): tens, not
+                // millions; one absurd row would wreck the fit (1e308 exhausted memory).
+                if name == "score" || name == "raw_score", abs(v) > Calibration.maximumScore {
+                    throw CLIError("\(path):\(i + 1): \(name) \(f[k].prefix(24)) is outside the ±\(Int(Calibration.maximumScore)) a score can plausibly take; the file is damaged or not SpeakerID's scores")
+                }
                 return v
             }
             func duration(_ name: String) throws -> Double {

@@ -107,4 +107,23 @@ struct CommandContractTests {
         let bad = try CLI.run(["info", dir.file("bad.cal")])
         #expect(bad.status == 1 && bad.stderr.split(separator: "\n").count == 1, "\(bad.stderr)")
     }
+
+    /// One absurd score in a score file (1e308) made calibrate allocate without bound; it is
+    /// refused naming its line, and nothing is written.
+    @Test func anAbsurdScoreIsRefusedByItsLine() throws {
+        let (dir, ubm, models) = try CLI.ubmScenario()
+        defer { dir.cleanup() }
+        let scores = dir.file("s.tsv")
+        #expect(try CLI.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
+                             "--segment-seconds", "1", "--scores", scores, "-q"]).status == 0)
+        var lines = try String(contentsOfFile: scores, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let header = try #require(lines.firstIndex { $0.hasPrefix("file\t") })
+        var fields = lines[header + 1].split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        fields[6] = "1e308"
+        lines[header + 1] = fields.joined(separator: "\t")
+        try Data(lines.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: dir.file("big.tsv")))
+        let r = try CLI.run(["calibrate", "--models", models, "--ubm", ubm, "--scores", dir.file("big.tsv"), "--out", dir.file("big.cal")])
+        #expect(r.status == 1 && r.stderr.contains("big.tsv:\(header + 2)") && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.file("big.cal")))
+    }
 }

@@ -92,6 +92,9 @@ public struct Calibration: Codable, Sendable, Equatable {
     /// The smallest slope of the LLR in the score at any duration of a duration calibration,
     /// as a fraction of the slope of the plain calibration (without the quality measure).
     public static let minimumSlopeFraction = 0.05
+    /// The largest score magnitude a fit takes: scores are average log-likelihood ratios per
+    /// frame, or normalised ones, tens at most; a score of 1e308 made the fit exhaust memory.
+    public static let maximumScore = 10_000.0
 
     public var quality: CalibrationQuality
     /// The weights: [a, b] for `.none`; [a, a_t, a_e, b, b_t, b_e] for `.duration`.
@@ -211,6 +214,9 @@ public struct Calibration: Codable, Sendable, Equatable {
             throw .tooFewTrials(targets: targets, nonTargets: nonTargets, needed: minimumTrials)
         }
         if let bad = trials.first(where: { !$0.score.isFinite }) { throw .invalid("a development score is not a finite number (\(bad.score))") }
+        if let bad = trials.first(where: { abs($0.score) > maximumScore }) {
+            throw .invalid("a development score (\(String(format: "%.3g", bad.score))) is outside the ±\(Int(maximumScore)) a score can plausibly take")
+        }
         let timed = trials.allSatisfy { $0.testSeconds > 0 && $0.testSeconds.isFinite && $0.enrolSeconds > 0 && $0.enrolSeconds.isFinite }
         if quality == .duration && !timed {
             let bad = trials.first { !($0.testSeconds > 0 && $0.testSeconds.isFinite) } .map { "test duration \($0.testSeconds)" }
