@@ -160,7 +160,7 @@ struct ClusterTrainUBMCommand: AsyncParsableCommand {
         var b: [String] = []
         for spec in background.corpus {
             let (dir, sp) = TrainUBMCommand.corpusAndSplit(spec, defaultSplit: background.split)
-            b += ["--corpus", URL(fileURLWithPath: dir).standardizedFileURL.path + ":" + sp]
+            b += ["--corpus", PathName.absolute(dir) + ":" + sp]
         }
         b += ["--keep-every", "\(background.keepEvery)"]
         if background.skipBad { b.append("--skip-bad") }
@@ -177,6 +177,6 @@ struct ClusterTrainUBMCommand: AsyncParsableCommand {
     /// This process's executable, by absolute path.
     static func ownExecutable() -> String {
         if let p = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return p }
-        return URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
+        return PathName.absolute(CommandLine.arguments[0])
     }
 }

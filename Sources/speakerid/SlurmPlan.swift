@@ -47,8 +47,8 @@ struct SlurmPlan {
     }
 
     init(work: String, out: String, shards: Int, rounds: Int, binary: String, threads: Int) throws {
-        self.work = URL(fileURLWithPath: work).standardizedFileURL.path
-        self.out = URL(fileURLWithPath: out).standardizedFileURL.path
+        self.work = PathName.absolute(work)
+        self.out = PathName.absolute(out)
         self.shards = shards
         self.rounds = rounds
         self.binary = binary

@@ -386,10 +386,11 @@ struct CommandLineTests {
         #expect(size > 20_000, "screenshot of \(size) bytes")
     }
 
-    static func runTool(_ path: String, _ args: [String], stdin: String? = nil) throws -> Run {
+    static func runTool(_ path: String, _ args: [String], stdin: String? = nil, in cwd: String? = nil) throws -> Run {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: path)
         p.arguments = args
+        if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd, isDirectory: true) }
         if let stdin { p.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: stdin)) }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out

@@ -53,26 +53,9 @@ struct OutputPathTests {
         #expect(offenders.isEmpty, "NSString/URL path calls on strings: \(offenders)")
     }
 
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
     /// The tool run with `cwd` as its working folder.
-    static func run(_ args: [String], in cwd: String) throws -> Run {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
-        p.arguments = args
-        p.currentDirectoryURL = URL(fileURLWithPath: cwd, isDirectory: true)
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    static func run(_ args: [String], in cwd: String) throws -> CommandLineTests.Run {
+        try CommandLineTests.runTool(CommandLineTests.binary, args, in: cwd)
     }
 
     /// Every command that writes, with one-letter output names (and a one-letter corpus

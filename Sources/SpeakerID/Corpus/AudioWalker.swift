@@ -7,9 +7,6 @@ import Darwin
 
 func isAudioName(_ name: String) -> Bool { Corpus.audioExtensions.contains(PathName.pathExtension(name).lowercased()) }
 
-/// The absolute, lexically normalised path (for files that do not exist).
-func standardized(_ path: String) -> String { PathName.absolute(path) }
-
 /// Names in a folder (without `.` and `..`); throws `CorpusError.unreadable` with the system's
 /// reason when the folder cannot be read.
 ///

@@ -43,7 +43,7 @@ extension Corpus {
                 found = [input]
             }
             for f in found {
-                let key = FileSystem.canonicalPath(f) ?? standardized(f)
+                let key = FileSystem.canonicalPath(f) ?? PathName.absolute(f)
                 if let first = firstSpelling[key] {
                     notes.append(first == f ? "\(f) is listed twice; counted once" : "\(f) is listed twice (also as \(first)); counted once")
                 } else {
