@@ -8,9 +8,12 @@ public struct CorpusSpec: Sendable, Equatable {
     public var folder: String
     /// The split named after the colon; nil when none was.
     public var split: String?
+    /// The text it was read from, as given (what messages quote).
+    public var text: String
 
     /// Reads "DIR" or "DIR:SPLIT".
     public init(parsing text: String) {
+        self.text = text
         if FileSystem.exists(text) || !text.contains(":") {
             folder = text
             split = nil
@@ -24,6 +27,11 @@ public struct CorpusSpec: Sendable, Equatable {
 
     /// The split to read: the one named, else `defaultSplit`.
     public func split(or defaultSplit: String) -> String { split ?? defaultSplit }
+}
+
+extension CorpusSpec: CustomStringConvertible {
+    /// The text it was read from.
+    public var description: String { text }
 }
 
 /// The recordings a background model is trained on (`--corpus DIR[:SPLIT]`, repeatable): one

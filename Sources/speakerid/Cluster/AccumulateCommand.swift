@@ -52,8 +52,8 @@ struct AccumulateCommand: AsyncParsableCommand {
             moments = cached.moments
             frameSource = "read"
         } else {
-            loaded = try await BackgroundFrames.load(mine, frontEnd: fe, raw: try rawAudio.format(), keepEvery: background.keepEvery,
-                                                     skipBad: background.skipBad, threads: common.threadCount, quiet: quiet, spill: nil)
+            loaded = try await background.loadFrames(mine, frontEnd: fe, raw: try rawAudio.format(), threads: common.threadCount, quiet: quiet,
+                                                     spill: nil)
             moments = loaded.matrix.moments()
             if let cache {
                 do {

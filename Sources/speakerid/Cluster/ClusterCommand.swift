@@ -83,7 +83,7 @@ struct ClusterTrainUBMCommand: AsyncParsableCommand {
         _ = try rawAudio.format()
         try OutputLocation.prepareFile(out)
         let corpus = try background.read(quiet: quiet)
-        if corpus.entries.isEmpty { throw CLIError("\(background.corpus.joined(separator: ", ")): no recordings") }
+        if corpus.entries.isEmpty { throw CLIError("\(background.corpusNames): no recordings") }
         if shards > corpus.entries.count {
             throw CLIError("--shards \(shards) is more than the \(corpus.entries.count) recordings of the corpora: \(shards - corpus.entries.count) tasks would have nothing to do; give at most \(corpus.entries.count)")
         }
@@ -159,8 +159,7 @@ struct ClusterTrainUBMCommand: AsyncParsableCommand {
     func taskArguments(options: FrontEndOptions) throws -> ClusterArguments {
         var b: [String] = []
         for spec in background.corpus {
-            let (dir, sp) = TrainUBMCommand.corpusAndSplit(spec, defaultSplit: background.split)
-            b += ["--corpus", PathName.absolute(dir) + ":" + sp]
+            b += ["--corpus", PathName.absolute(spec.folder) + ":" + spec.split(or: background.split)]
         }
         b += ["--keep-every", "\(background.keepEvery)"]
         if background.skipBad { b.append("--skip-bad") }

@@ -38,16 +38,16 @@ struct InitUBMCommand: AsyncParsableCommand {
         try ModelStore.refuseReplacingSpeaker(at: out)
         let quiet = common.quiet || json
         let corpus = try background.read(quiet: quiet)
-        try OutputLocation.refuseOverwriting(out, inputs: BackgroundArguments.inputs(corpus, specs: background.corpus))
+        try OutputLocation.refuseOverwriting(out, inputs: background.inputs(corpus))
         let folder = PathName.parent(of: out)
         let spill = try framesOnDisk ? FrameFile.Writer(directory: folder.isEmpty ? "." : folder, columns: options.dimension) : nil
         var spilled: FrameFile?
         defer {
             if let spilled { spilled.remove() } else { spill?.discard() }
         }
-        let loaded = try await BackgroundFrames.load(corpus.entries, frontEnd: fe, raw: try rawAudio.format(), keepEvery: background.keepEvery,
-                                                     skipBad: background.skipBad, threads: common.threadCount, quiet: quiet, spill: spill)
-        if loaded.usableFiles == 0 { throw CLIError("\(background.corpus.joined(separator: ", ")): no usable audio") }
+        let loaded = try await background.loadFrames(corpus.entries, frontEnd: fe, raw: try rawAudio.format(), threads: common.threadCount,
+                                                     quiet: quiet, spill: spill)
+        if loaded.usableFiles == 0 { throw CLIError("\(background.corpusNames): no usable audio") }
         if let spill { spilled = try spill.finish() }
         let trainer = EMTrainer(options: em)
         let initial: DiagGMM

@@ -30,7 +30,7 @@ struct CalibrateCommand: AsyncParsableCommand {
     var models: String { modelsGiven ?? "models" }
     @OptionGroup var background: UBMArguments
     @Option(help: ArgumentHelp("Corpus and split to draw development trials from (default split: enroll; the test split is refused).", valueName: "dir[:split]"))
-    var corpus: String?
+    var corpus: CorpusSpec?
     @Option(help: ArgumentHelp("Fit on the trials of this score file (evaluate --scores) instead of --corpus.", valueName: "file"))
     var scores: String?
     @Option(help: ArgumentHelp("Calibration file to write.", valueName: "file"))
@@ -67,7 +67,7 @@ struct CalibrateCommand: AsyncParsableCommand {
             throw ValidationError("--scores needs --models DIR (and --ubm FILE for models adapted from a UBM): the models and UBM the scores were made with, which the calibration is for")
         }
         // Calibration must never see the test split: its figures would no longer be a test.
-        if let corpus, TrainUBMCommand.corpusAndSplit(corpus, defaultSplit: "enroll").1.trimmingCharacters(in: .whitespaces).lowercased() == "test" {
+        if let corpus, corpus.split(or: "enroll").trimmingCharacters(in: .whitespaces).lowercased() == "test" {
             throw ValidationError("--corpus \(corpus): calibration must never see the test split (the figures on it would no longer be a test); give the enrolment split (DIR:enroll, the default) or another development split")
         }
         _ = try lengths()
@@ -85,7 +85,7 @@ struct CalibrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let start = Date()
-        try EvaluateCommand.checkOutputFile(out, option: "--out")
+        try checkOutputFile(out, option: "--out")
         if let scores { try Self.checkScoreFile(scores) }
         let ubmModel = try background.load()
         let loaded = try Self.loadModels(models, ubm: ubmModel, forScores: scores != nil)
@@ -108,7 +108,7 @@ struct CalibrateCommand: AsyncParsableCommand {
             source = "score file \(PathName.lastComponent(scores))"
             segmentLengths = []
         } else {
-            let (dir, split) = TrainUBMCommand.corpusAndSplit(corpus ?? "", defaultSplit: "enroll")
+            let dir = corpus?.folder ?? "", split = corpus?.split(or: "enroll") ?? "enroll"
             segmentLengths = try lengths()
             normalization = tnormModels != nil ? .tnorm : .none
             var cohort: [SpeakerModel]?
@@ -133,7 +133,7 @@ struct CalibrateCommand: AsyncParsableCommand {
         let effective = Self.effectivePrior(prior: prior, costMiss: costMiss, costFa: costFa)
         let cal: Calibration
         do { cal = try Calibration.fit(trials, prior: effective, quality: quality, provenance: provenance) } catch {
-            throw CLIError("\(scores ?? corpus ?? ""): \(error)")
+            throw CLIError("\(scores ?? corpus?.text ?? ""): \(error)")
         }
         // How the development trials fare, before and after.
         let rawTar = trials.filter(\.isTarget).map(\.score), rawNon = trials.filter { !$0.isTarget }.map(\.score)
@@ -197,8 +197,8 @@ struct CalibrateCommand: AsyncParsableCommand {
         }
         let raw = try rawAudio.format()
         Console.progress("calibrate: models on \(half.count) files, \(held.count) held-out files", quiet: quiet)
-        let halfModels = try await EvaluateCommand.models(half, asEnrolled: enrolled, ubm: ubm, raw: raw, threads: common.threadCount,
-                                                          skipBad: skipBad, role: "development file")
+        let halfModels = try await modelsMadeAsEnrolled(half, asEnrolled: enrolled, ubm: ubm, raw: raw, threads: common.threadCount,
+                                                        skipBad: skipBad, role: "development file")
         let id = try Identifier(models: halfModels, ubm: ubm, topC: background.topC)
         var ev = Evaluator(identifier: id, segmentSeconds: segmentLengths, threads: common.threadCount, skipBad: skipBad)
         ev.raw = raw

@@ -37,7 +37,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("T-norm cohort as a folder of models adapted from the same UBM (enroll --ubm), instead of adapting them from --cohort's corpus on every run; the same folder identify and verify take.", valueName: "dir"))
     var tnormModels: String?
     @Option(help: ArgumentHelp("Corpus of speakers who are not enrolled, for open-set identification; repeat for several, each optionally DIR:SPLIT.", valueName: "dir[:split]"))
-    var impostors: [String] = []
+    var impostors: [CorpusSpec] = []
     @Option(parsing: .unconditional, help: ArgumentHelp("Open-set threshold on the (normalised) score, may be negative; default: chosen on the enrolment split.", valueName: "T"))
     var threshold: Double?
     @Option(help: ArgumentHelp("Operating point of the held-out trials that sets the open-set threshold: min-dcf or eer (default: min-dcf).", valueName: "rule"))
@@ -119,7 +119,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     /// The output files can be written: checked before the evaluation runs, not after.
     func checkOutputs() throws {
         if let scores {
-            try Self.checkOutputFile(scores, option: "--scores")
+            try checkOutputFile(scores, option: "--scores")
             try OutputLocation.refuseOverwriting(scores, inputs: [("the UBM", background.ubm), ("the calibration", calibrationOptions.calibration),
                                                                   ("the trial list", trials)].compactMap { w, p in p.map { (w, $0) } })
         }
@@ -185,16 +185,16 @@ struct EvaluateCommand: AsyncParsableCommand {
                 if mode.usesZNorm { znormCohort = try ScoreSystem.checksum(utterances: c.map(\.source)) }
                 if mode.usesTNorm && tnormModels == nil {
                     Console.progress("T-norm: adapting \(Corpus.speakers(c).count) cohort models", quiet: quiet)
-                    let cohortModels = try await Self.models(c, asEnrolled: loaded, ubm: ubmModel, raw: ev.raw,
-                                                             threads: common.threadCount, skipBad: skipBad, role: "T-norm cohort file")
+                    let cohortModels = try await modelsMadeAsEnrolled(c, asEnrolled: loaded, ubm: ubmModel, raw: ev.raw,
+                                                                      threads: common.threadCount, skipBad: skipBad, role: "T-norm cohort file")
                     ev.cohortModels = try Identifier(models: cohortModels, ubm: ubmModel, topC: topC)
                     tnormCohort = ScoreSystem.checksum(models: cohortModels)
                 }
             }
             if !impostors.isEmpty {
                 ev.impostorFiles = try impostors.flatMap { spec in
-                    let (dir, sp) = TrainUBMCommand.corpusAndSplit(spec, defaultSplit: "all")
-                    return try Corpus(root: dir).entries(split: sp == "all" ? nil : sp).map(\.source)
+                    let sp = spec.split(or: "all")
+                    return try Corpus(root: spec.folder).entries(split: sp == "all" ? nil : sp).map(\.source)
                 }
                 if threshold == nil {
                     // Held-out threshold: adapt on the even-numbered enrolment files of each
@@ -205,9 +205,9 @@ struct EvaluateCommand: AsyncParsableCommand {
                     let index = Dictionary(speakers.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
                     let held = split.heldOut.compactMap { e in index[e.speaker].map { (speaker: $0, source: e.source) } }
                     Console.progress("open set: choosing the threshold on \(held.count) held-out enrolment files", quiet: quiet)
-                    let heldModels = try await Self.models(split.models, asEnrolled: loaded, ubm: ubmModel, raw: ev.raw,
-                                                           threads: common.threadCount, skipBad: skipBad,
-                                                           role: "enrolment file for the open-set threshold")
+                    let heldModels = try await modelsMadeAsEnrolled(split.models, asEnrolled: loaded, ubm: ubmModel, raw: ev.raw,
+                                                                    threads: common.threadCount, skipBad: skipBad,
+                                                                    role: "enrolment file for the open-set threshold")
                     let order = Dictionary(uniqueKeysWithValues: heldModels.enumerated().map { ($1.speaker, $0) })
                     ev.heldOut = HeldOutTrials(identifier: try Identifier(models: speakers.compactMap { order[$0].map { heldModels[$0] } },
                                                                           ubm: ubmModel, topC: topC),
@@ -255,36 +255,6 @@ struct EvaluateCommand: AsyncParsableCommand {
             catch { throw CLIError("\(path): cannot write the report (\(error))") }
             Console.progress("report: \(path)", quiet: common.quiet)
         }
-    }
-
-    /// Refuses an output file that cannot be written, before any work: a folder of that name,
-    /// a folder to write into that does not exist (it is not created: a typing error would
-    /// make a folder tree unseen), is a file, or does not take files.
-    static func checkOutputFile(_ path: String, option: String) throws {
-        let what = ["--scores": "the scores file", "--report": "the report", "--out": "the output file", "--output": "the output file"][option] ?? "the output"
-        var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
-            throw CLIError("\(path): is a folder; \(option) takes a file name")
-        }
-        do { _ = try OutputLocation.prepareFile(path) } catch {
-            if case .writeFailed(_, let reason) = error { throw CLIError("\(path): cannot write \(what) (\(reason))") }
-            throw CLIError("\(error)")
-        }
-    }
-
-    /// One model per speaker of `entries` (T-norm cohort, held-out threshold and development
-    /// models), made as the `enrolled` models were. An unusable file fails the command, or
-    /// with `skipBad` is reported (as `role`) and left out.
-    static func models(_ entries: [CorpusEntry], asEnrolled enrolled: [SpeakerModel], ubm: SpeakerModel?,
-                       raw: RawAudioFormat?, threads: Int, skipBad: Bool, role: String) async throws -> [SpeakerModel] {
-        let made: (models: [SpeakerModel], failures: [FeatureFailure])
-        do {
-            made = try await Enrollment.models(for: entries, asEnrolled: enrolled, ubm: ubm, raw: raw, threads: threads, skipBad: skipBad)
-        } catch {
-            throw CLIError("\(error) (\(role))")
-        }
-        for f in made.failures { Console.warn("skipped (\(role)): \(f.reason)") }
-        return made.models
     }
 
     /// The score file's column header, then one line per (trial, model) pair (the `#` lines of

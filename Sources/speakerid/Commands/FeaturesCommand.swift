@@ -40,7 +40,7 @@ struct FeaturesCommand: AsyncParsableCommand {
         if files.isEmpty { throw CLIError("no audio files found in \(audio.joined(separator: ", "))") }
         if !common.quiet { for n in inputs.notes { Console.warn("note: " + n) } }
         if let output {
-            try EvaluateCommand.checkOutputFile(output, option: "--output")
+            try checkOutputFile(output, option: "--output")
             try OutputLocation.refuseOverwriting(output, inputs: files.map { ("an input", $0) })
         }
         let raw = try rawAudio.format()
@@ -129,47 +129,5 @@ struct FeaturesCommand: AsyncParsableCommand {
         if o.deltas.order >= 1 { all += s.map { "d_" + $0 } }
         if o.deltas.order >= 2 { all += s.map { "dd_" + $0 } }
         return all
-    }
-}
-
-enum SpeakerIDCLI {
-    /// JSON of library values for the CLI's output: keys in snake_case like every other key.
-    static func snakeCaseEncoder() -> JSONEncoder {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        e.keyEncodingStrategy = .convertToSnakeCase
-        return e
-    }
-
-    /// `v` as one line of JSON. A value JSON cannot hold (a NaN or an infinity that no option
-    /// range kept out) ends the command with one line naming its key, never `{}` or part of
-    /// an object; values meant to be absent are `NSNull` (`jnum`).
-    static func json(_ v: Any) -> String {
-        if let bad = firstUnencodable(v, at: "") {
-            SpeakerIDCommand.exit(withError: CLIError("the result cannot be written as JSON: \(bad.isEmpty ? "a value" : bad) is not a finite number; please report this with the command that gave it"))
-        }
-        guard let d = try? JSONSerialization.data(withJSONObject: v, options: [.sortedKeys]) else {
-            SpeakerIDCommand.exit(withError: CLIError("the result cannot be written as JSON; please report this with the command that gave it"))
-        }
-        return String(decoding: d, as: UTF8.self)
-    }
-
-    /// The key path of the first number JSON cannot hold in `v`, or nil.
-    static func firstUnencodable(_ v: Any, at path: String) -> String? {
-        switch v {
-        case let d as Double: return d.isFinite ? nil : path
-        case let f as Float: return f.isFinite ? nil : path
-        case let o as [String: Any]:
-            for k in o.keys.sorted() {
-                if let bad = firstUnencodable(o[k] as Any, at: path.isEmpty ? k : path + "." + k) { return bad }
-            }
-            return nil
-        case let a as [Any]:
-            for (i, x) in a.enumerated() {
-                if let bad = firstUnencodable(x, at: path + "[\(i)]") { return bad }
-            }
-            return nil
-        default: return nil
-        }
     }
 }

@@ -103,7 +103,7 @@ struct IdentifyCommand: AsyncParsableCommand {
         for (i, outcome) in results.enumerated() {
             guard case .done(let a) = outcome else {
                 if case .failed(let message) = outcome { Console.warn(message) }
-                if input.json { print(SpeakerIDCLI.json(["file": sources[i].description, "error": Self.errorText(results[i])])) }
+                if input.json { print(SpeakerIDCLI.json(["file": sources[i].description, "error": outcome.failureMessage])) }
                 failed += 1
                 continue
             }
@@ -150,10 +150,5 @@ struct IdentifyCommand: AsyncParsableCommand {
             }
         }
         try finishBatch(failed: failed, total: sources.count, skipBad: input.skipBad, noun: "clip")
-    }
-
-    static func errorText<T>(_ o: Outcome<T>) -> String {
-        if case .failed(let m) = o { return m }
-        return ""
     }
 }

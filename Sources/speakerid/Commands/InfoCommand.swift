@@ -43,7 +43,7 @@ struct InfoCommand: ParsableCommand {
                 if m.kind == .speaker { o["speaker"] = m.speaker }
                 if let u = m.ubm {
                     o["ubm"] = ["checksum": u.checksum, "components": u.components, "relevance": u.relevance,
-                                "adapted": Self.adaptedNames(u.adapted)]
+                                "adapted": u.adaptedNames]
                 }
                 print(SpeakerIDCLI.json(o))
             } else {
@@ -57,7 +57,7 @@ struct InfoCommand: ParsableCommand {
                 lines.append("  checksum:    \(m.checksumHex)")
                 lines.append("  trained on:  \(t.files) file(s), \(t.frames) speech frames (\(fmt(t.speechSeconds, 1)) s)")
                 if let u = m.ubm {
-                    lines.append("  MAP-adapted: from the UBM with checksum \(u.checksum) (\(u.components) components), relevance \(fmt(u.relevance, 3)), adapted \(Self.adaptedNames(u.adapted).joined(separator: ", "))")
+                    lines.append("  MAP-adapted: from the UBM with checksum \(u.checksum) (\(u.components) components), relevance \(fmt(u.relevance, 3)), adapted \(u.adaptedNames.joined(separator: ", "))")
                 } else if let p = m.emProgress {
                     lines.append("  in training: after \(p.history.count) of at most \(t.em.maxIterations) EM iterations (init-ubm, update); not a finished UBM")
                 } else {
@@ -117,10 +117,5 @@ struct InfoCommand: ParsableCommand {
                "  under:       the model with checksum \(s.model) (\(s.statistics.components) components, dimension \(s.statistics.dimension))",
                "  frames:      \(String(format: "%.0f", frames)) from \(s.files) file(s), shard(s) \(s.shards.map(String.init).joined(separator: ", ")) of \(s.shardCount), every \(s.keepEvery == 1 ? "" : "\(s.keepEvery)-th ")frame",
                "  file list:   \(s.listing)"].joined(separator: "\n"))
-    }
-
-    /// "mw" -> ["means", "weights"].
-    static func adaptedNames(_ code: String) -> [String] {
-        [("m", "means"), ("w", "weights"), ("v", "variances")].filter { code.contains($0.0) }.map(\.1)
     }
 }

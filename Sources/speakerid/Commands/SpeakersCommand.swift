@@ -46,7 +46,7 @@ struct SpeakersList: ParsableCommand {
                                         "kind": m.ubm != nil ? "map_adapted" : "em", "enrolled_at": date,
                                         "can_add_audio": m.enrolment != nil]
                 if let u = m.ubm { o["ubm"] = ["checksum": u.checksum, "components": u.components, "relevance": u.relevance,
-                                               "adapted": InfoCommand.adaptedNames(u.adapted)] }
+                                               "adapted": u.adaptedNames] }
                 if let s = t.sources {
                     o["sources"] = s.map { ["path": $0.path, "checksum": $0.checksum ?? NSNull(), "speech_seconds": $0.speechSeconds] as [String: Any] }
                 }

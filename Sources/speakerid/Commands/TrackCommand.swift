@@ -127,7 +127,7 @@ struct TrackCommand: AsyncParsableCommand {
         var failed = 0
         for (i, outcome) in results.enumerated() {
             guard case .done(let r) = outcome else {
-                let message = IdentifyCommand.errorText(outcome)
+                let message = outcome.failureMessage
                 Console.warn(message)
                 if json { print(SpeakerIDCLI.json(["file": sources[i], "error": message])) }
                 failed += 1

@@ -45,7 +45,7 @@ struct TrainUBMCommand: AsyncParsableCommand {
         try ModelStore.refuseReplacingSpeaker(at: out)
         let quiet = common.quiet || json
         let corpus = try background.read(quiet: quiet)
-        try OutputLocation.refuseOverwriting(out, inputs: BackgroundArguments.inputs(corpus, specs: background.corpus))
+        try OutputLocation.refuseOverwriting(out, inputs: background.inputs(corpus))
         let entries = corpus.entries
         let raw = try rawAudio.format()
         let stride = background.keepEvery
@@ -56,10 +56,9 @@ struct TrainUBMCommand: AsyncParsableCommand {
         defer {
             if let spilled { spilled.remove() } else { spill?.discard() }
         }
-        let loaded = try await BackgroundFrames.load(entries, frontEnd: fe, raw: raw, keepEvery: stride, skipBad: background.skipBad,
-                                                     threads: common.threadCount, quiet: quiet, spill: spill)
+        let loaded = try await background.loadFrames(entries, frontEnd: fe, raw: raw, threads: common.threadCount, quiet: quiet, spill: spill)
         let frames = loaded.matrix, usableFiles = loaded.usableFiles
-        if usableFiles == 0 { throw CLIError("\(background.corpus.joined(separator: ", ")): no usable audio") }
+        if usableFiles == 0 { throw CLIError("\(background.corpusNames): no usable audio") }
         if let spill { spilled = try spill.finish() }
         let frameCount = spilled?.rows ?? frames.rows
         Console.progress("UBM: \(frameCount) speech frames (\(fmt(Double(frameCount * stride) * options.framing.frameShiftMs / 1000 / 3600, 2)) h\(stride > 1 ? ", every \(stride)th kept" : "")\(spilled != nil ? ", on disk" : "")) from \(usableFiles) files of \(Set(entries.map(\.speaker)).count) speakers; \(em.components) components", quiet: quiet)
@@ -96,11 +95,5 @@ struct TrainUBMCommand: AsyncParsableCommand {
         } else {
             Console.progress("wrote \(out): \(em.components) components, checksum \(written.checksumHex), \(result.iterations) iterations, \(fmt(seconds, 1)) s", quiet: quiet)
         }
-    }
-
-    /// "DIR:SPLIT" or "DIR" (with the default split), as `CorpusSpec` reads it.
-    static func corpusAndSplit(_ spec: String, defaultSplit: String) -> (String, String) {
-        let c = CorpusSpec(argument: spec)
-        return (c.folder, c.split ?? defaultSplit)
     }
 }

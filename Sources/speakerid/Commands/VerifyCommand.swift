@@ -85,7 +85,7 @@ struct VerifyCommand: AsyncParsableCommand {
         for (i, outcome) in results.enumerated() {
             guard case .done(let a) = outcome else {
                 if case .failed(let message) = outcome { Console.warn(message) }
-                if input.json { print(SpeakerIDCLI.json(["file": sources[i].description, "error": IdentifyCommand.errorText(outcome)])) }
+                if input.json { print(SpeakerIDCLI.json(["file": sources[i].description, "error": outcome.failureMessage])) }
                 failed += 1
                 continue
             }

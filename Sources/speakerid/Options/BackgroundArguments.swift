@@ -7,7 +7,7 @@ import SpeakerID
 /// meaning), so the same arguments always mean the same frames.
 struct BackgroundArguments: ParsableArguments {
     @Option(help: ArgumentHelp("Corpus of background speakers; repeat to pool several, each optionally DIR:SPLIT.", valueName: "dir[:split]"))
-    var corpus: [String]
+    var corpus: [CorpusSpec]
     @Option(help: ArgumentHelp("Split of each corpus given without one; 'all' for every file.", valueName: "name"))
     var split = "background"
     @Option(parsing: .unconditional, help: ArgumentHelp("Keep only every N-th speech frame of each recording.", valueName: "N"))
@@ -19,16 +19,19 @@ struct BackgroundArguments: ParsableArguments {
         if keepEvery < 1 { throw ValidationError("--keep-every must be at least 1") }
     }
 
+    /// The corpora as given, for messages: "DIR, DIR:SPLIT".
+    var corpusNames: String { corpus.map(\.text).joined(separator: ", ") }
+
     /// What the corpora's reading used (their protocol files and recordings), which no output
     /// may overwrite.
-    static func inputs(_ corpus: BackgroundCorpus, specs: [String]) -> [(what: String, path: String)] {
-        specs.map { ("a corpus protocol", PathName.join(CorpusSpec(parsing: $0).folder, "protocol.tsv")) }
-            + corpus.entries.map { ("a recording of the corpus", $0.path) }
+    func inputs(_ read: BackgroundCorpus) -> [(what: String, path: String)] {
+        corpus.map { ("a corpus protocol", PathName.join($0.folder, "protocol.tsv")) }
+            + read.entries.map { ("a recording of the corpus", $0.path) }
     }
 
     /// The recordings, with the corpora's notes printed unless `quiet`.
     func read(quiet: Bool) throws -> BackgroundCorpus {
-        let c = try BackgroundCorpus(corpus.map(CorpusSpec.init(parsing:)), defaultSplit: split)
+        let c = try BackgroundCorpus(corpus, defaultSplit: split)
         if !quiet { for n in c.notes { Console.warn("note: " + n) } }
         return c
     }

@@ -6,6 +6,12 @@ import SpeakerID
 enum Outcome<T: Sendable>: Sendable {
     case done(T)
     case failed(String)
+
+    /// The line that says why the item failed; empty for an item that did not.
+    var failureMessage: String {
+        if case .failed(let m) = self { return m }
+        return ""
+    }
 }
 
 /// Runs `body` for every item on `threads` workers; an item that throws becomes `.failed` with
