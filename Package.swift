@@ -11,6 +11,8 @@ let package = Package(
     products: [
         .library(name: "SpeakerID", targets: ["SpeakerID"]),
         .executable(name: "speakerid", targets: ["speakerid"]),
+        // The developers' tool: benchmarks and the demo corpus builder (SpeakerIDDemo).
+        .executable(name: "speakerid-dev", targets: ["speakerid-dev"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,22 +39,32 @@ let package = Package(
             swiftSettings: strict
         ),
         // Synthetic voices and the demo corpus builder: for the tests, benchmarks and the demo,
-        // kept out of the library app developers link.
+        // kept out of the library app developers link and out of the user's tool.
         .target(name: "SpeakerIDDemo", dependencies: ["SpeakerID"], swiftSettings: strict),
         .executableTarget(
             name: "speakerid",
             dependencies: [
                 "SpeakerID",
-                "SpeakerIDDemo",
                 "CKernels",
                 "CSignals",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
+        // `bench` and `demo-corpus`.
+        .executableTarget(
+            name: "speakerid-dev",
+            dependencies: [
+                "SpeakerID",
+                "SpeakerIDDemo",
+                "CKernels",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "SpeakerIDTests",
-            dependencies: ["SpeakerID", "SpeakerIDDemo", "speakerid"],
+            dependencies: ["SpeakerID", "SpeakerIDDemo", "speakerid", "speakerid-dev"],
             resources: [.copy("Golden")],
             swiftSettings: strict
         ),

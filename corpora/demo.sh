@@ -21,8 +21,11 @@ fi
 
 swift build -c release --product speakerid
 speakerid=.build/release/speakerid
-
-[ -f corpora/demo/protocol.tsv ] || $speakerid demo-corpus --out corpora/demo
+if [ ! -f corpora/demo/protocol.tsv ]; then
+  # The corpus builder is in the developers' tool, beside the user's.
+  swift build -c release --product speakerid-dev
+  .build/release/speakerid-dev demo-corpus --out corpora/demo
+fi
 if ! ls models/demo/*.gmm >/dev/null 2>&1; then
   $speakerid enroll --models models/demo --corpus corpora/demo --sample-rate 8000
 fi

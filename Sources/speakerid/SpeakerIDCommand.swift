@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import SpeakerID
-import SpeakerIDDemo
 
 
 struct SpeakerIDCommand: AsyncParsableCommand {
@@ -15,7 +14,7 @@ struct SpeakerIDCommand: AsyncParsableCommand {
         version: SpeakerIDVersion.current,
         subcommands: [FeaturesCommand.self, EnrollCommand.self, IdentifyCommand.self, VerifyCommand.self, EvaluateCommand.self, CalibrateCommand.self,
                       TrackCommand.self, EvaluateTrackingCommand.self,
-                      InfoCommand.self, SpeakersCommand.self, TrainUBMCommand.self, DemoCorpusCommand.self, BenchCommand.self,
+                      InfoCommand.self, SpeakersCommand.self, TrainUBMCommand.self,
                       InitUBMCommand.self, AccumulateCommand.self, SumStatsCommand.self, UpdateCommand.self, ClusterCommand.self, ScoreReportCommand.self]
     )
 

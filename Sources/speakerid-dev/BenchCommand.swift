@@ -104,13 +104,13 @@ struct BenchFeatures: AsyncParsableCommand {
         mem["run_seconds"] = bestMem
         mem["realtime_factor"] = audioSeconds / bestMem
         mem["fraction_of_peak"] = Double(frames) * flopsPerFrame / bestMem / 1e9 / peak
-        print(SpeakerIDCLI.json(mem))
+        print(jsonLine(mem))
         var disk = common
         disk["source"] = "wav files through libsndfile"
         disk["run_seconds"] = bestDisk
         disk["realtime_factor"] = audioSeconds / bestDisk
         disk["fraction_of_peak"] = Double(frames) * flopsPerFrame / bestDisk / 1e9 / peak
-        print(SpeakerIDCLI.json(disk))
+        print(jsonLine(disk))
     }
 }
 
@@ -165,7 +165,7 @@ struct BenchEM: AsyncParsableCommand {
         let per = Date().timeIntervalSince(t0) / Double(iterations)
         // Matrix-product flops per iteration: E step 2 products, M step 2 products, each 2NKD.
         let flops = 4 * 2 * Double(frames) * Double(components) * Double(dim)
-        print(SpeakerIDCLI.json(MachinePeak.fields(threads: threads, gflops: flops / per / 1e9).merging([
+        print(jsonLine(MachinePeak.fields(threads: threads, gflops: flops / per / 1e9).merging([
             "benchmark": "em", "frames": frames, "dimension": dim, "components": components, "threads": threads,
             "iterations": iterations, "seconds_per_iteration": per,
             "frame_components_per_second": Double(frames) * Double(components) / per,
@@ -238,7 +238,7 @@ struct BenchScore: AsyncParsableCommand {
             // its C components (top-C) or every component (exact).
             let scored = topC > 0 ? min(topC, components) : components
             let flops = Double(frames) * (2 * Double(components * (2 * dim + 1)) + 2 * Double(models * scored * (topC > 0 ? dim : 2 * dim + 1)))
-            print(SpeakerIDCLI.json(MachinePeak.fields(threads: threads, gflops: flops / sec / 1e9).merging([
+            print(jsonLine(MachinePeak.fields(threads: threads, gflops: flops / sec / 1e9).merging([
                 "benchmark": "score-ubm", "models": models, "components": components, "frames": frames, "dimension": dim,
                 "threads": threads, "top_c": topC, "run_seconds": sec, "score_sum": checksum,
                 "seconds_per_second_of_speech": sec / (Double(frames) / 100), "peak_memory_bytes": peakMemoryBytes(),
@@ -261,7 +261,7 @@ struct BenchScore: AsyncParsableCommand {
         let scores = (0..<models).map { m in parts.reduce(0) { $0 + $1[m] } / Double(frames) }
         let sec = Date().timeIntervalSince(t0)
         let flops = 2 * 2 * Double(frames) * Double(components) * Double(dim) * Double(models)
-        print(SpeakerIDCLI.json(MachinePeak.fields(threads: threads, gflops: flops / sec / 1e9).merging([
+        print(jsonLine(MachinePeak.fields(threads: threads, gflops: flops / sec / 1e9).merging([
             "benchmark": "score", "models": models, "components": components, "frames": frames, "dimension": dim,
             "threads": threads, "run_seconds": sec, "score_sum": scores.reduce(0, +),
         ]) { $1 }))
@@ -323,7 +323,7 @@ struct BenchGEMM: ParsableCommand {
         let own = time { GEMMKernels.own(a, bt, &c2, rows, inner, components) }
         let diff = zip(c1, c2).map { abs($0 - $1) }.max() ?? 0
         let (peak, _) = MachinePeak.estimate(threads: 1)
-        print(SpeakerIDCLI.json(MachinePeak.fields(threads: 1).merging(
+        print(jsonLine(MachinePeak.fields(threads: 1).merging(
             ["benchmark": "gemm", "rows": rows, "components": components, "inner": inner,
              "openblas_gflops": blas, "own_kernel_gflops": own, "max_abs_difference": Double(diff),
              "openblas_fraction_of_peak": blas / peak, "own_kernel_fraction_of_peak": own / peak,
