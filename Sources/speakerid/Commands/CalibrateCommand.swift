@@ -97,14 +97,14 @@ struct CalibrateCommand: AsyncParsableCommand {
         let segmentLengths: [Double]
         var tnormCohort: String?, znormCohort: String?
         if let scores {
-            let file = try Self.readScoreFile(scores, quality: qualityGiven, models: Set(loaded.map(\.speaker)), quiet: common.quiet)
-            quality = file.quality
-            trials = file.trials
+            let dev = try Self.readScoreFile(scores, quality: qualityGiven, models: Set(loaded.map(\.speaker)), quiet: common.quiet)
+            quality = dev.quality
+            trials = dev.trials
             normalization = scoreNorm
-            try Self.checkSystem(file, path: scores, ubm: ubmModel, models: loaded, modelsFolder: models, normalization: scoreNorm, quiet: common.quiet)
-            if let unknown = file.unknownModel { throw CLIError(unknown) }
-            tnormCohort = file.header?.tnormCohort
-            znormCohort = file.header?.znormCohort
+            try Self.checkSystem(dev, path: scores, ubm: ubmModel, models: loaded, modelsFolder: models, normalization: scoreNorm, quiet: common.quiet)
+            if let unknown = dev.unknownModel { throw CLIError(unknown) }
+            tnormCohort = dev.file.header?.tnormCohort
+            znormCohort = dev.file.header?.znormCohort
             source = "score file \(PathName.lastComponent(scores))"
             segmentLengths = []
         } else {
@@ -228,15 +228,15 @@ struct CalibrateCommand: AsyncParsableCommand {
         }
     }
 
-    /// A score file's trials, the system its header records (nil without one), and whether its
-    /// columns show normalised scores (score differs from raw_score on some row; nil without a
-    /// raw_score column).
-    struct ScoreFile {
+    /// A score file (`ScoreFile`: its rows and the system its header records, nil without one)
+    /// as development trials.
+    struct DevelopmentScores {
+        var file: ScoreFile
         var trials: [CalibrationTrial]
-        var header: ScoreFileHeader?
-        var normalized: Bool?
+        /// Whether the scores are normalised: score differs from raw_score on some row.
+        var normalized: Bool
         /// The quality measure to fit with: the one given, or duration when the file has durations.
-        var quality: CalibrationQuality = .none
+        var quality: CalibrationQuality
         /// The first row naming a model not among the models given (refused after the header's
         /// check, which names the models folder when the header is there).
         var unknownModel: String?
@@ -254,18 +254,16 @@ struct CalibrateCommand: AsyncParsableCommand {
     /// The scores must come from the system the calibration will be stamped with: what the
     /// file's header records (UBM, models, score normalisation, cohorts) and what its columns
     /// show (normalised or raw scores) against --ubm, --models and --score-norm.
-    static func checkSystem(_ file: ScoreFile, path: String, ubm: SpeakerModel?, models: [SpeakerModel], modelsFolder: String,
+    static func checkSystem(_ file: DevelopmentScores, path: String, ubm: SpeakerModel?, models: [SpeakerModel], modelsFolder: String,
                             normalization: ScoreNormalizationMode, quiet: Bool) throws {
         func name(_ m: ScoreNormalizationMode) -> String { m == .none ? "raw (none)" : m.rawValue }
-        if let normalized = file.normalized {
-            if normalized && normalization == .none {
-                throw CLIError("\(path): its scores are normalised (score differs from raw_score), but --score-norm is none; give the normalisation they had (--score-norm tnorm, znorm or snorm)")
-            }
-            if !normalized && normalization != .none {
-                throw CLIError("\(path): its scores are raw (score equals raw_score on every row), but --score-norm is \(normalization.rawValue); leave --score-norm out")
-            }
+        if file.normalized && normalization == .none {
+            throw CLIError("\(path): its scores are normalised (score differs from raw_score), but --score-norm is none; give the normalisation they had (--score-norm tnorm, znorm or snorm)")
         }
-        guard let h = file.header else {
+        if !file.normalized && normalization != .none {
+            throw CLIError("\(path): its scores are raw (score equals raw_score on every row), but --score-norm is \(normalization.rawValue); leave --score-norm out")
+        }
+        guard let h = file.file.header else {
             if normalization != .none {
                 throw CLIError("\(path): has no header naming the \(normalization.rawValue) cohort its scores were normalised with, and a calibration that does not record it is refused with every cohort; write the scores with speakerid evaluate --scores")
             }
@@ -289,30 +287,15 @@ struct CalibrateCommand: AsyncParsableCommand {
         costMiss * prior / (costMiss * prior + costFa * (1 - prior))
     }
 
-    /// A score file's lines, split at LF, CRLF or a lone CR (a CRLF is one Character to Swift,
-    /// so splitting at "\n" alone would leave a CRLF file one line).
-    static func lines(_ text: String) -> [String] {
-        text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }).map(String.init)
-    }
-
-    /// Trials of a score file written by evaluate --scores: its `score` and `target` columns,
-    /// and its `test_seconds` and `enrol_seconds` when it has them (needed for the duration
-    /// quality measure, which is used when `quality` is nil and they are there). Leading `#`
-    /// lines are its header (`ScoreFileHeader`) or comments. Refused, naming the line: a
-    /// duration that is not positive, a trial (model, file, segment) given twice; a model not
-    /// among `models` is left in `unknownModel` for the caller to refuse.
-    static func readScoreFile(_ path: String, quality given: CalibrationQuality?, models: Set<String>, quiet: Bool) throws -> ScoreFile {
+    /// The trials of a score file written by evaluate --scores (`ScoreFile`, which refuses a
+    /// damaged file naming its line), with its `test_seconds` and `enrol_seconds` when it has
+    /// them (needed for the duration quality measure, which is used when `quality` is nil and
+    /// they are there). A model not among `models` is left in `unknownModel` for the caller to
+    /// refuse.
+    static func readScoreFile(_ path: String, quality given: CalibrationQuality?, models: Set<String>, quiet: Bool) throws -> DevelopmentScores {
         try checkScoreFile(path)
-        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(path): the score file cannot be read") }
-        guard let text = String(data: data, encoding: .utf8) else { throw CLIError("\(path): cannot be read as UTF-8 text") }
-        let all = lines(text)
-        let systemHeader: ScoreFileHeader?
-        do { systemHeader = try ScoreFileHeader.parse(all, name: path) } catch { throw CLIError("\(error)") }
-        let skip = ScoreFileHeader.commentLines(all)
-        let numbered = all.enumerated().dropFirst(skip).filter { !$0.element.trimmingCharacters(in: .whitespaces).isEmpty }
-        guard let first = numbered.first else { throw CLIError("\(path): empty score file") }
-        let header = first.element.split(separator: "\t", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-        let timed = header.contains("test_seconds") && header.contains("enrol_seconds")
+        let file = try ScoreFile.read(path: path)
+        let timed = file.columns.hasDurations
         let quality: CalibrationQuality
         if let given { quality = given } else {
             quality = timed ? .duration : .none
@@ -320,56 +303,15 @@ struct CalibrateCommand: AsyncParsableCommand {
                 Console.warn("warning: \(path) has no test_seconds and enrol_seconds columns, so the calibration cannot follow test durations (--quality none); write the scores with a current speakerid evaluate --scores")
             }
         }
-        var needed = ["score", "target"]
-        if quality == .duration { needed += ["test_seconds", "enrol_seconds"] }
-        let missing = needed.filter { !header.contains($0) }
-        if !missing.isEmpty {
-            throw CLIError("\(path):\(first.offset + 1): the header lacks \(missing.joined(separator: ", "))\(quality == .duration ? " (which --quality duration needs; give --quality none for a file without durations)" : "") (write the file with speakerid evaluate --scores)")
+        if quality == .duration && !timed {
+            throw CLIError("\(path):\(file.columnHeaderLine): the header lacks test_seconds, enrol_seconds (which --quality duration needs; give --quality none for a file without durations) (write the file with speakerid evaluate --scores)")
         }
-        let col = Dictionary(header.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-        var out: [CalibrationTrial] = []
-        var normalized: Bool? = col["raw_score"] == nil ? nil : false
-        // A trial is its model and its test (file, segment length, start): each once.
-        var seen: [[String]: Int] = [:]
-        var unknownModel: String?
-        let keyColumns = ["model", "file", "seconds", "start"].compactMap { col[$0] }
-        for (i, line) in numbered.dropFirst() {
-            let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            guard f.count == header.count else { throw CLIError("\(path):\(i + 1): \(f.count) columns, the header has \(header.count)") }
-            func number(_ name: String) throws -> Double {
-                guard let k = col[name], let v = Double(f[k].trimmingCharacters(in: .whitespaces)), v.isFinite else { throw CLIError("\(path):\(i + 1): \(name) is not a finite number") }
-                // Scores are average log-likelihood ratios (or normalised ones): tens, not
-                // millions; one absurd row would wreck the fit (1e308 exhausted memory).
-                if name == "score" || name == "raw_score", abs(v) > Calibration.maximumScore {
-                    throw CLIError("\(path):\(i + 1): \(name) \(f[k].prefix(24)) is outside the ±\(Int(Calibration.maximumScore)) a score can plausibly take; the file is damaged or not SpeakerID's scores")
-                }
-                return v
-            }
-            func duration(_ name: String) throws -> Double {
-                let v = try number(name)
-                guard v > 0 else { throw CLIError("\(path):\(i + 1): \(name) is \(f[col[name]!]); a trial's durations must be above 0 s (a test with no speech has no score)") }
-                return v
-            }
-            guard let t = col["target"], f[t] == "target" || f[t] == "nontarget" else {
-                throw CLIError("\(path):\(i + 1): target must be target or nontarget")
-            }
-            if let m = col["model"], !models.contains(f[m]), unknownModel == nil {
-                unknownModel = "\(path):\(i + 1): model \(f[m].debugDescription) is not in --models (\(models.count) models); the scores were made with other models"
-            }
-            if !keyColumns.isEmpty {
-                let key = keyColumns.map { f[$0] }
-                if let earlier = seen[key] {
-                    throw CLIError("\(path):\(i + 1): the same trial as line \(earlier) (model \(col["model"].map { f[$0] } ?? "?"), test \(col["file"].map { f[$0] } ?? "?")); each trial must appear once (was a row or a file pasted twice?)")
-                }
-                seen[key] = i + 1
-            }
-            let score = try number("score")
-            if normalized == false, try number("raw_score") != score { normalized = true }
-            out.append(CalibrationTrial(score: score,
-                                        testSeconds: timed ? try duration("test_seconds") : 0,
-                                        enrolSeconds: timed ? try duration("enrol_seconds") : 0,
-                                        isTarget: f[t] == "target"))
+        // Rows follow the column header line by line.
+        let unknownModel = file.scores.firstIndex { !models.contains($0.model) }.map { k in
+            "\(path):\(file.columnHeaderLine + 1 + k): model \(file.scores[k].model.debugDescription) is not in --models (\(models.count) models); the scores were made with other models"
         }
-        return ScoreFile(trials: out, header: systemHeader, normalized: normalized, quality: quality, unknownModel: unknownModel)
+        let trials = file.scores.map { CalibrationTrial(score: $0.score, testSeconds: $0.testSeconds, enrolSeconds: $0.enrolSeconds, isTarget: $0.isTarget) }
+        return DevelopmentScores(file: file, trials: trials, normalized: file.scores.contains { $0.score != $0.rawScore }, quality: quality,
+                                 unknownModel: unknownModel)
     }
 }

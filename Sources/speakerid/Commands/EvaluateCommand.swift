@@ -236,7 +236,7 @@ struct EvaluateCommand: AsyncParsableCommand {
             var sink = OutputSink(path: scores)
             let header = ScoreFileHeader(ubmChecksum: ubmModel?.checksumHex, modelsChecksum: ScoreSystem.checksum(models: loaded),
                                          scoreNormalization: mode, tnormCohort: tnormCohort, znormCohort: znormCohort)
-            sink.write(header.text + Self.scoreFile(r.scores, calibrated: ev.calibration != nil))
+            sink.write(ScoreFile(header: header, columns: ev.calibration != nil ? .calibrated : .timed, scores: r.scores).text)
             try sink.finish()
             Console.progress("scores: \(scores) (\(r.scores.count) trials)", quiet: common.quiet)
         }
@@ -255,26 +255,6 @@ struct EvaluateCommand: AsyncParsableCommand {
             catch { throw CLIError("\(path): cannot write the report (\(error))") }
             Console.progress("report: \(path)", quiet: common.quiet)
         }
-    }
-
-    /// The score file's column header, then one line per (trial, model) pair (the `#` lines of
-    /// `ScoreFileHeader` go before it). Scores are printed
-    /// in full (shortest round-trip form), so figures recomputed from the file match.
-    static func scoreFile(_ scores: [VerificationScore], calibrated: Bool) -> String {
-        var out = "file\tseconds\tstart\tmodel\tspeaker\ttarget\tscore\traw_score\ttest_seconds\tenrol_seconds" + (calibrated ? "\tllr" : "") + "\n"
-        for s in scores {
-            out += "\(Self.tsvField(s.path))\t\(s.seconds.map { "\($0)" } ?? "whole")\t\(s.startSeconds)\t\(s.model)\t\(s.speaker)\t"
-            out += "\(s.isTarget ? "target" : "nontarget")\t\(s.score)\t\(s.rawScore)\t\(s.testSeconds)\t\(s.enrolSeconds)"
-            out += (calibrated ? "\t\(s.llr ?? .nan)" : "") + "\n"
-        }
-        return out
-    }
-
-    /// A path as one TSV field: backslash, tab and line breaks escaped as \\, \t, \n, \r.
-    static func tsvField(_ s: String) -> String {
-        guard s.unicodeScalars.contains(where: { $0 == "\\" || $0 == "\t" || $0 == "\n" || $0 == "\r" }) else { return s }
-        return s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\t", with: "\\t")
-            .replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\r", with: "\\r")
     }
 
     /// One line per kind of file (test, impostor) with audio narrower than the models' band.

@@ -24,10 +24,7 @@ struct ScoreReportCommand: ParsableCommand {
 
     func run() throws {
         var scores: [VerificationScore] = []
-        for p in parts {
-            guard let data = FileManager.default.contents(atPath: p) else { throw CLIError("\(p): cannot read the score file") }
-            scores += try ScoreReport.read(String(decoding: data, as: UTF8.self), name: p)
-        }
+        for p in parts { scores += try ScoreFile.read(path: p).scores }
         let r = try ScoreReport.report(scores)
         if json {
             print(try SpeakerIDCLI.json(encoding: r.figures))
