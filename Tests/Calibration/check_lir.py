@@ -4,7 +4,7 @@
     python3 Tests/Calibration/check_lir.py SPEAKERID MODELS_DIR WORK_DIR
 
 Writes a score file in the format `speakerid evaluate --scores` writes (Gaussian target and
-non-target scores, seeded), fits it with `speakerid calibrate --scores ... --prior 0.5 --json`,
+non-target scores, seeded), fits it with `speakerid calibrate --scores ... --quality none --prior 0.5 --json`,
 and compares with lir (the forensic likelihood-ratio toolkit):
   - the fitted map: lir's LogitCalibrator (scikit-learn logistic regression, balanced classes,
     no penalty), whose natural-log LR is intercept + coef * score, against SpeakerID's a s + b
@@ -34,7 +34,8 @@ with open(path, "w") as f:
         f.write(f"t{i}.wav\twhole\t0\ta\ta\ttarget\t{float(s)!r}\t{float(s)!r}\t3\t30\n")
     for i, s in enumerate(non):
         f.write(f"n{i}.wav\twhole\t0\ta\tb\tnontarget\t{float(s)!r}\t{float(s)!r}\t3\t30\n")
-out = subprocess.run([speakerid, "calibrate", "--models", models, "--scores", path, "--prior", "0.5", "--cost-miss", "1",
+# --quality none: one scale and offset, the map lir fits (the default adds duration terms).
+out = subprocess.run([speakerid, "calibrate", "--models", models, "--scores", path, "--quality", "none", "--prior", "0.5", "--cost-miss", "1",
                       "--out", f"{work}/dev.cal", "--json"], capture_output=True, text=True)
 if out.returncode != 0:
     sys.exit(f"speakerid calibrate failed: {out.stderr}")

@@ -6,7 +6,6 @@ import SpeakerIDDemo
 /// What every command owes its user whatever the input: JSON that is whole or an error,
 /// names a timeline can tell apart, files described by `info`, messages about the right cause.
 struct CommandContractTests {
-    typealias CLI = CommandLineTests
 
     /// Standard output of a `--json` run: one or more whole JSON objects, never `{}`; or an
     /// error of one line with nothing on standard output.
@@ -30,7 +29,7 @@ struct CommandContractTests {
     /// printed `{}` with exit 0; every command with --json, given the extremes of its decision
     /// options, prints whole JSON or one error line.
     @Test func jsonIsWholeOrAnError() throws {
-        let (dir, ubm, models) = try CLI.ubmScenario()
+        let (dir, ubm, models) = try Fixtures.ubmScenario()
         defer { dir.cleanup() }
         let clip = dir.file("corpus/mid/1.wav")
         let extremes: [[String]] = [
@@ -75,7 +74,7 @@ struct CommandContractTests {
 
     /// `enroll --add` on a model trained by EM blamed the UBM; it now says what the model is.
     @Test func addingToAnEMModelSaysWhy() throws {
-        let (dir, ubm, _) = try CLI.ubmScenario()
+        let (dir, ubm, _) = try Fixtures.ubmScenario()
         defer { dir.cleanup() }
         let em = dir.file("em")
         #expect(try CLI.run(["enroll", "--models", em, "--speaker", "low", "--components", "4", dir.file("corpus/low/0.wav"), "-q"]).status == 0)
@@ -87,7 +86,7 @@ struct CommandContractTests {
     /// `info` read only models ("wrong magic number" for the rest); it describes calibrations
     /// and statistics files too, in text and JSON.
     @Test func infoDescribesEveryFileTheToolWrites() throws {
-        let (dir, ubm, models) = try CLI.ubmScenario()
+        let (dir, ubm, models) = try Fixtures.ubmScenario()
         defer { dir.cleanup() }
         let cal = dir.file("c.cal"), stats = dir.file("s.stats")
         #expect(try CLI.run(["calibrate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus") + ":all", "--segment-seconds", "1",
@@ -111,7 +110,7 @@ struct CommandContractTests {
     /// One absurd score in a score file (1e308) made calibrate allocate without bound; it is
     /// refused naming its line, and nothing is written.
     @Test func anAbsurdScoreIsRefusedByItsLine() throws {
-        let (dir, ubm, models) = try CLI.ubmScenario()
+        let (dir, ubm, models) = try Fixtures.ubmScenario()
         defer { dir.cleanup() }
         let scores = dir.file("s.tsv")
         #expect(try CLI.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
@@ -125,5 +124,85 @@ struct CommandContractTests {
         let r = try CLI.run(["calibrate", "--models", models, "--ubm", ubm, "--scores", dir.file("big.tsv"), "--out", dir.file("big.cal")])
         #expect(r.status == 1 && r.stderr.contains("big.tsv:\(header + 2)") && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir.file("big.cal")))
+    }
+
+    // One naming convention: every key of every command's JSON is snake_case and listed in
+    // the README's table of JSON keys; score means the decision score everywhere.
+    @Test func everyJSONKeyIsSnakeCaseAndDocumented() throws {
+        let f = try UBMFixture()
+        defer { f.dir.cleanup() }
+        try FileManager.default.createDirectory(atPath: f.dir.file("impostors/imp"), withIntermediateDirectories: true)
+        try AudioWriter.write(SyntheticSpeech.generate(seconds: 3, sampleRate: 16000, seed: 77, pitch: 400), sampleRate: 16000, to: f.dir.file("impostors/imp/0.wav"))
+        let plain = f.dir.file("plain"), cohort = f.dir.file("cohort")
+        #expect(try CLI.run(["enroll", "--models", cohort, "--corpus", f.dir.file("background"), "--split", "all", "--ubm", f.ubm, "-q"]).status == 0)
+        let cal = f.dir.file("dev.cal")
+        let bad = f.dir.file("bad.wav")
+        try Data("no".utf8).write(to: URL(fileURLWithPath: bad))
+        let runs: [[String]] = [
+            ["features", "--json", f.clip("low", 0)],
+            ["features", "--summary", "--json", f.clip("low", 0)],
+            ["enroll", "--models", plain, "--corpus", f.dir.file("corpus"), "--split", "all", "--components", "4", "--json"],
+            ["identify", "--models", plain, "--json", f.clip("low", 0), bad],
+            ["identify", "--models", f.adapted, "--ubm", f.ubm, "--tnorm-models", cohort, "--threshold", "0", "--json", f.clip("low", 0)],
+            ["verify", "--models", f.adapted, "--ubm", f.ubm, "--speaker", "low", "--tnorm-models", cohort, "--threshold", "0", "--json", f.clip("low", 0)],
+            ["evaluate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus"), "--split", "all", "--segment-seconds", "1",
+             "--impostors", f.dir.file("impostors"), "--threshold", "0", "--json"],
+            ["info", "--json", f.ubm, f.dir.file("adapted/low.gmm"), f.dir.file("plain/low.gmm")],
+            ["speakers", "list", "--models", f.adapted, "--json"],
+            ["train-ubm", "--corpus", f.dir.file("background") + ":all", "--components", "4", "--out", f.dir.file("u4.gmm"), "--json"],
+            ["bench", "score", "--models", "3", "--components", "8", "--frames", "200", "--dim", "4", "--json"],
+            ["calibrate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus") + ":all", "--segment-seconds", "0.5",
+             "--out", cal, "--json"],
+            ["identify", "--models", f.adapted, "--ubm", f.ubm, "--calibration", cal, "--json", f.clip("low", 0)],
+            ["verify", "--models", f.adapted, "--ubm", f.ubm, "--speaker", "low", "--calibration", cal, "--json", f.clip("low", 0)],
+            ["evaluate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus"), "--split", "all", "--calibration", cal, "--json"],
+            ["bench", "score", "--models", "3", "--components", "8", "--frames", "200", "--dim", "4", "--top-c", "2", "--json"],
+            ["bench", "em", "--frames", "500", "--components", "4", "--dim", "3", "--iterations", "1", "--json"],
+            ["bench", "features", "--seconds", "1", "--repeats", "1", "--audio-dir", f.dir.file("bench-audio")],
+            ["bench", "gemm", "--components", "8", "--inner", "9", "--seconds", "0.01"],
+            ["track", "--models", f.adapted, "--ubm", f.ubm, "--calibration", cal, "--rttm", f.dir.file("rttm"), "--json", f.clip("low", 0), bad],
+            ["track", "--models", f.adapted, "--ubm", f.ubm, "--calibration", cal, "--stream", "--idle-timeout", "0.2", "--json", f.clip("mid", 0)],
+            ["evaluate-tracking", "--reference", f.dir.file("rttm"), "--hypothesis", f.dir.file("rttm"), "--json"],
+            // Sharded training and evaluation (issue #17), in order: each step reads the last one's file.
+            ["init-ubm", "--corpus", f.dir.file("background") + ":all", "--components", "4", "--out", f.dir.file("m0.gmm"), "--json"],
+            ["accumulate", "--model", f.dir.file("m0.gmm"), "--corpus", f.dir.file("background") + ":all", "--shard", "0/1",
+             "--out", f.dir.file("s0.stats"), "--json"],
+            ["sum-stats", "--out", f.dir.file("all.stats"), f.dir.file("s0.stats"), "--json"],
+            ["update", "--model", f.dir.file("m0.gmm"), "--stats", f.dir.file("all.stats"), "--out", f.dir.file("m1.gmm"), "--json"],
+            ["evaluate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus"), "--split", "all", "--shard", "1/2",
+             "--scores", f.dir.file("part.tsv"), "--json"],
+            ["score-report", "--json", f.dir.file("part.tsv")],
+        ] + (SlurmClusterTests.slurmIsUp ? [["cluster", "train-ubm", "--engine", "slurm", "--corpus", f.dir.file("background") + ":all",
+                                              "--components", "4", "--iterations", "1", "--shards", "2", "--work", f.dir.file("work"),
+                                              "--out", f.dir.file("cluster.gmm"), "--threads", "1", "--json"]] : [])
+        let documented = try Readme.jsonKeys()
+        var seen = Set<String>()
+        func collect(_ v: Any) {
+            if let o = v as? [String: Any] {
+                for (k, x) in o { seen.insert(k); collect(x) }
+            } else if let a = v as? [Any] { a.forEach(collect) }
+        }
+        for args in runs {
+            let r = try CLI.run(args)
+            let lines = CLI.jsonLines(r.stdout)
+            #expect(!lines.isEmpty, "\(args): \(r.stderr)")
+            lines.forEach(collect)
+        }
+        let notSnake = seen.filter { $0.range(of: "^[a-z][a-z0-9]*(_[a-z0-9]+)*$", options: .regularExpression) == nil }
+        #expect(notSnake.isEmpty, "not snake_case: \(notSnake.sorted())")
+        let undocumented = seen.subtracting(documented)
+        #expect(undocumented.isEmpty, "keys missing from the README's JSON table: \(undocumented.sorted())")
+        // info tells a UBM from an adapted model and names the adapted model's UBM.
+        let info = CLI.jsonLines(try CLI.run(["info", "--json", f.ubm, f.dir.file("adapted/low.gmm")]).stdout)
+        #expect(info.first?["kind"] as? String == "ubm" && (info.first?["checksum"] as? String)?.count == 16)
+        let ref = info.last?["ubm"] as? [String: Any]
+        #expect(info.last?["kind"] as? String == "map_adapted" && ref?["checksum"] as? String == info.first?["checksum"] as? String
+                && ref?["adapted"] as? [String] == ["means"] && ref?["relevance"] as? Double == 16, "\(info)")
+        // With T-norm, "score" is the T-normed score in identify as in verify; "raw_score" the ratio.
+        let i = CLI.jsonLines(try CLI.run(runs[4]).stdout).first
+        let v = CLI.jsonLines(try CLI.run(runs[5]).stdout).first
+        let top = (i?["ranking"] as? [[String: Any]])?.first { $0["speaker"] as? String == "low" }
+        #expect(abs((top?["score"] as? Double ?? .nan) - (v?["score"] as? Double ?? 0)) < 1e-9, "\(String(describing: top)) \(String(describing: v))")
+        #expect(abs((top?["raw_score"] as? Double ?? .nan) - (v?["raw_score"] as? Double ?? 0)) < 1e-9)
     }
 }

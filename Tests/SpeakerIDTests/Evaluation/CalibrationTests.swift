@@ -163,10 +163,9 @@ struct CalibrationTests {
     /// calibrate --scores refuses a file made with another UBM, other models or another
     /// normalisation, and warns (once) about a file that does not say.
     @Test func calibrationsKnowTheirCohortAndScoreFilesTheirSystem() throws {
-        let f = try NewUserTests.Fixture()
+        let f = try UBMFixture()
         defer { f.dir.cleanup() }
-        typealias CLI = CommandLineTests
-        func oneLine(_ r: CommandLineTests.Run, _ status: Int32, _ mentions: [String], _ what: String) {
+        func oneLine(_ r: CLI.Run, _ status: Int32, _ mentions: [String], _ what: String) {
             #expect(r.status == status && r.stderr.split(separator: "\n").count == 1 && mentions.allSatisfy(r.stderr.contains), "\(what): \(r.status) \(r.stderr)")
         }
         let cohort = f.dir.file("cohort"), cohort2 = f.dir.file("cohort2")
@@ -234,7 +233,6 @@ struct CalibrationTests {
     @Test func calibrateSaysWhatItNeeds() throws {
         let dir = TempDir()
         defer { dir.cleanup() }
-        typealias CLI = CommandLineTests
         try FileManager.default.createDirectory(atPath: dir.file("folder.tsv"), withIntermediateDirectories: true)
         try AudioWriter.write(SyntheticSpeech.generate(seconds: 3, sampleRate: 16000, seed: 1), sampleRate: 16000, to: dir.file("a.wav"))
         #expect(try CLI.run(["enroll", "--models", dir.file("m"), "--speaker", "a", "--components", "4", dir.file("a.wav"), "-q"]).status == 0)
@@ -256,7 +254,6 @@ struct CalibrationTests {
     @Test func decisionOptionsWithoutACalibrationAreRefused() throws {
         let dir = TempDir()
         defer { dir.cleanup() }
-        typealias CLI = CommandLineTests
         let clip = dir.file("a.wav")
         try AudioWriter.write(SyntheticSpeech.generate(seconds: 3, sampleRate: 16000, seed: 1), sampleRate: 16000, to: clip)
         for (args, option) in [(["identify", clip, "--prior", "0.5"], "--prior"),
@@ -270,7 +267,7 @@ struct CalibrationTests {
     }
 
     static var lirAvailable: Bool {
-        (try? CommandLineTests.runTool("/usr/bin/env", ["python3", "-c", "import lir.metrics, lir.algorithms.logistic_regression"]).status) == 0
+        (try? CLI.runTool("/usr/bin/env", ["python3", "-c", "import lir.metrics, lir.algorithms.logistic_regression"]).status) == 0
     }
 
     /// The fit and the metrics against lir (PyPI), on the same score file.
@@ -279,29 +276,27 @@ struct CalibrationTests {
         let dir = TempDir()
         defer { dir.cleanup() }
         try AudioWriter.write(SyntheticSpeech.generate(seconds: 3, sampleRate: 16000, seed: 1), sampleRate: 16000, to: dir.file("a.wav"))
-        #expect(try CommandLineTests.run(["enroll", "--models", dir.file("m"), "--speaker", "a", "--components", "4", dir.file("a.wav"), "-q"]).status == 0)
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Calibration/check_lir.py").path
-        let r = try CommandLineTests.runTool("/usr/bin/env", ["python3", script, CommandLineTests.binary, dir.file("m"), dir.path])
+        #expect(try CLI.run(["enroll", "--models", dir.file("m"), "--speaker", "a", "--components", "4", dir.file("a.wav"), "-q"]).status == 0)
+        let script = Repository.root.appendingPathComponent("Tests/Calibration/check_lir.py").path
+        let r = try CLI.runTool("/usr/bin/env", ["python3", script, CLI.binary, dir.file("m"), dir.path])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.components(separatedBy: " ok").count - 1 == 5, "\(r.stdout)")
     }
 
     /// calibrate, then identify, verify and evaluate with --calibration, through the CLI.
     @Test func commandsEndToEnd() throws {
-        let f = try NewUserTests.Fixture()
+        let f = try UBMFixture()
         defer { f.dir.cleanup() }
-        typealias CLI = CommandLineTests
         let cal = f.dir.file("dev.cal")
         let c = try CLI.run(["calibrate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus") + ":all",
                              "--segment-seconds", "0.5", "--out", cal, "--json"])
         #expect(c.status == 0, "\(c.stderr)")
-        let cj = try #require(NewUserTests.jsonLines(c.stdout).first)
+        let cj = try #require(CLI.jsonLines(c.stdout).first)
         #expect((cj["target_trials"] as? Int ?? 0) >= 10 && (cj["cllr"] as? Double ?? 1) < (cj["raw_cllr"] as? Double ?? 0), "\(cj)")
         // verify: LLR and posterior; the default threshold is the Bayes threshold; --threshold wins.
         let v = try CLI.run(["verify", "--models", f.adapted, "--ubm", f.ubm, "--speaker", "low", "--calibration", cal, "--json",
                              f.clip("low", 1), f.clip("high", 1)])
-        let vj = NewUserTests.jsonLines(v.stdout)
+        let vj = CLI.jsonLines(v.stdout)
         #expect(v.status == 0 && vj.count == 2, "\(v.stderr)")
         let bayes = log(0.99 / 0.1)
         for o in vj {
@@ -313,15 +308,15 @@ struct CalibrationTests {
         #expect(vj[0]["decision"] as? String == "accepted" && vj[1]["decision"] as? String == "rejected", "\(vj)")
         let forced = try CLI.run(["verify", "--models", f.adapted, "--ubm", f.ubm, "--speaker", "low", "--calibration", cal,
                                   "--threshold", "1000", "--json", f.clip("low", 1)])
-        #expect(NewUserTests.jsonLines(forced.stdout).first?["decision"] as? String == "rejected")
+        #expect(CLI.jsonLines(forced.stdout).first?["decision"] as? String == "rejected")
         // identify: open set at the Bayes threshold.
         let i = try CLI.run(["identify", "--models", f.adapted, "--ubm", f.ubm, "--calibration", cal, "--json", f.clip("mid", 1)])
-        let ij = try #require(NewUserTests.jsonLines(i.stdout).first, "\(i.stderr)")
+        let ij = try #require(CLI.jsonLines(i.stdout).first, "\(i.stderr)")
         #expect(ij["decision"] as? String == "accepted" && ij["speaker"] as? String == "mid" && ij["llr"] is Double, "\(ij)")
         // evaluate: Cllr, minCllr, actDCF at the top level and per segment length.
         let e = try CLI.run(["evaluate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus"), "--split", "all",
                              "--segment-seconds", "1", "--calibration", cal, "--json"])
-        let ej = try #require(NewUserTests.jsonLines(e.stdout).first, "\(e.stderr)")
+        let ej = try #require(CLI.jsonLines(e.stdout).first, "\(e.stderr)")
         for o in [ej] + (ej["segments"] as? [[String: Any]] ?? []) {
             #expect(o["cllr"] is Double && o["min_cllr"] is Double && o["act_dcf"] is Double, "\(o.keys.sorted())")
             #expect((o["min_cllr"] as? Double ?? 2) <= (o["cllr"] as? Double ?? 0) + 1e-12)

@@ -11,8 +11,7 @@ struct LayeringTests {
     static let order = ["Support", "Audio", "Features", "Model", "Scoring", "Evaluation", "Tracking"]
     static let beside = ["Corpus", "Store"]
     static var root: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Sources/SpeakerID")
+        Repository.root.appendingPathComponent("Sources/SpeakerID")
     }
 
     /// Each folder's Swift sources with comments and string literals removed.

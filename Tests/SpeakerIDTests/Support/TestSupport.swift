@@ -16,12 +16,19 @@ struct TempDir {
     var contents: [String] { (try? FileManager.default.contentsOfDirectory(atPath: path))?.sorted() ?? [] }
 }
 
+/// The repository's checkout.
+enum Repository {
+    /// The repository's root folder (this file is Tests/SpeakerIDTests/Support/TestSupport.swift).
+    static var root: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+    }
+}
+
 /// The repository's README and its reference pages in `docs/`.
 enum Readme {
     /// The repository's root folder.
-    static var root: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    }
+    static var root: URL { Repository.root }
 
     static func text() throws -> String {
         try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
@@ -46,9 +53,7 @@ enum Readme {
 /// The shared corpora beside the repository, if present.
 enum SharedCorpora {
     static var root: String? {
-        let here = URL(fileURLWithPath: #filePath)
-        let candidate = here.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("shared/corpora").path
+        let candidate = Repository.root.deletingLastPathComponent().appendingPathComponent("shared/corpora").path
         if let env = ProcessInfo.processInfo.environment["SPEAKERID_CORPORA"] { return env }
         return FileManager.default.fileExists(atPath: candidate) ? candidate : nil
     }

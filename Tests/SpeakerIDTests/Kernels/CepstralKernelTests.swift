@@ -193,8 +193,7 @@ struct CepstralKernelTests {
 /// cepstral.c once per x86-64 instruction set this CPU can run (and at -O0, and with its
 /// target_clones) and runs the same driver against each build.
 struct CepstralKernelBuildTests {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let repository = Repository.root
 
     static var clang: String? {
         #if arch(x86_64) && os(Linux)

@@ -12,7 +12,7 @@ struct ModelStoreCrashTests {
     /// Enrols `speaker` with `seed` in a scratch folder and returns the model file's bytes.
     static func reference(_ dir: TempDir, speaker: String, seed: Int, audio: String) throws -> Data {
         let scratch = dir.file("ref-\(seed)")
-        let r = try CommandLineTests.run(enrolArgs(scratch, speaker: speaker, seed: seed, audio: audio))
+        let r = try CLI.run(enrolArgs(scratch, speaker: speaker, seed: seed, audio: audio))
         #expect(r.status == 0, "\(r.stderr)")
         return try Data(contentsOf: URL(fileURLWithPath: (scratch as NSString).appendingPathComponent(try SpeakerName(speaker).fileName)))
     }
@@ -30,14 +30,14 @@ struct ModelStoreCrashTests {
         let path = (models as NSString).appendingPathComponent("kim.gmm")
         // How long an undisturbed enrolment takes: where the first kill is aimed.
         let t0 = Date()
-        _ = try CommandLineTests.run(Self.enrolArgs(models, speaker: "kim", seed: 2, audio: audio))
+        _ = try CLI.run(Self.enrolArgs(models, speaker: "kim", seed: 2, audio: audio))
         var delay = max(Date().timeIntervalSince(t0), 0.05)
         var rng = SeededRandom(seed: 77)
         var outcomes = [String: Int]()
         for i in 0..<60 {
             try old.write(to: URL(fileURLWithPath: path))
             let p = Process()
-            p.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
+            p.executableURL = URL(fileURLWithPath: CLI.binary)
             p.arguments = Self.enrolArgs(models, speaker: "kim", seed: 2, audio: audio)
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
@@ -64,7 +64,7 @@ struct ModelStoreCrashTests {
         }
         print("kill test: \(outcomes) after 60 SIGKILLs")
         // The next writer removes whatever temporary files the killed ones left.
-        _ = try CommandLineTests.run(Self.enrolArgs(models, speaker: "kim", seed: 2, audio: audio))
+        _ = try CLI.run(Self.enrolArgs(models, speaker: "kim", seed: 2, audio: audio))
         let left = try FileManager.default.contentsOfDirectory(atPath: models)
         #expect(left == ["kim.gmm"], "left behind: \(left)")
     }
@@ -80,7 +80,7 @@ struct ModelStoreCrashTests {
         var procs: [Process] = []
         for (speaker, seed) in [("ann", 1), ("ben", 1), ("cat", 1), ("same", 1), ("same", 2), ("same", 3)] {
             let p = Process()
-            p.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
+            p.executableURL = URL(fileURLWithPath: CLI.binary)
             p.arguments = Self.enrolArgs(models, speaker: speaker, seed: seed, audio: audio)
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice

@@ -7,7 +7,6 @@ import SpeakerIDDemo
 /// of speaker 19 while `speakers rename 19 19b` ran left both `19` (with the new audio) and
 /// `19b` (without) in 2 of 6 tries, and lost the added audio in 1.
 struct ModelFolderLockTests {
-    typealias CLI = CommandLineTests
 
     /// A child process of the tool, started now and waited for later.
     final class Child: @unchecked Sendable {
@@ -33,7 +32,7 @@ struct ModelFolderLockTests {
     /// finishes. A writer that waits longer than its limit fails with one line naming the
     /// folder and the holder, and the folder is as it was.
     @Test func aWriterWaitsForTheLockAndGivesUpWithOneLine() throws {
-        let (dir, _, models) = try CLI.ubmScenario()
+        let (dir, _, models) = try Fixtures.ubmScenario()
         defer { dir.cleanup() }
         let before = dir.contents
         var lock: ModelFolderLock? = try ModelFolderLock(directory: models, mode: .exclusive)
@@ -73,7 +72,7 @@ struct ModelFolderLockTests {
     /// nobody is enrolled under two names, and audio added is in the model that holds the
     /// speaker in the end.
     @Test func concurrentCommandsLoseNothing() throws {
-        let (dir, ubm, models) = try CLI.ubmScenario()
+        let (dir, ubm, models) = try Fixtures.ubmScenario()
         defer { dir.cleanup() }
         let extra = dir.file("extra.wav")
         try AudioWriter.write(SyntheticSpeech.generate(seconds: 4, sampleRate: 16000, seed: 777, pitch: 90), sampleRate: 16000, to: extra)

@@ -8,7 +8,6 @@ import SpeakerIDDemo
 /// CRLF score files are read, and calibration files of an unknown version or a prior that is
 /// not a probability are refused for that reason.
 struct CalibrationReliabilityTests {
-    typealias CLI = CommandLineTests
 
     /// Development trials at 0.3, 1, 3 and 10 s whose separation grows steeply with the
     /// duration (LLR slopes 0.02, 0.1, 1, 4, sd 1): a slope linear in the log duration fits the
@@ -120,7 +119,7 @@ struct CalibrationReliabilityTests {
                 try AudioWriter.write(SyntheticSpeech.generate(seconds: 3, sampleRate: 16000, seed: UInt64(i + 1), pitch: 100 + 80 * Double(i)),
                                       sampleRate: 16000, to: clip)
                 let e = try CLI.run(["enroll", "--models", models, "--speaker", name, "--components", "4", clip, "-q"])
-                guard e.status == 0 else { throw NewUserTests.CLIFailure(e.stderr) }
+                guard e.status == 0 else { throw CLIFailure(e.stderr) }
             }
         }
 
@@ -150,12 +149,12 @@ struct CalibrationReliabilityTests {
             return path
         }
 
-        func calibrate(_ scores: String, _ extra: [String] = []) throws -> CommandLineTests.Run {
+        func calibrate(_ scores: String, _ extra: [String] = []) throws -> CLI.Run {
             try CLI.run(["calibrate", "--models", models, "--scores", scores, "--out", dir.file("out.cal"), "-q"] + extra)
         }
     }
 
-    static func oneLine(_ r: CommandLineTests.Run, _ status: Int32, _ mentions: [String], _ what: String) {
+    static func oneLine(_ r: CLI.Run, _ status: Int32, _ mentions: [String], _ what: String) {
         #expect(r.status == status && r.stderr.split(separator: "\n").count == 1 && mentions.allSatisfy(r.stderr.contains),
                 "\(what): \(r.status) \(r.stderr)")
     }
@@ -169,7 +168,7 @@ struct CalibrationReliabilityTests {
         let good = try f.write("good.tsv", rows)
         let ok = try CLI.run(["calibrate", "--models", f.models, "--scores", good, "--out", out, "-q", "--json"])
         #expect(ok.status == 0, "\(ok.stderr)")
-        let j = try #require(NewUserTests.jsonLines(ok.stdout).first)
+        let j = try #require(CLI.jsonLines(ok.stdout).first)
         #expect(j["quality"] as? String == "duration" && j["min_test_seconds"] as? Double == 0.5 && j["max_test_seconds"] as? Double == 8, "\(j)")
         let text = try CLI.run(["calibrate", "--models", f.models, "--scores", good, "--out", out, "-q"])
         #expect(text.stdout.contains("0.50-8.00 s of test speech"), "\(text.stdout)")

@@ -7,7 +7,6 @@ import Testing
 /// elsewhere these tests show as skipped. A 64-component UBM on libri-background in 4 array
 /// tasks x 3 iterations must be train-ubm's byte for byte, also after a killed task is resumed.
 @Suite(.serialized) struct SlurmClusterTests {
-    typealias CLI = CommandLineTests
 
     static var slurmIsUp: Bool {
         guard let conf = ProcessInfo.processInfo.environment["SLURM_CONF"], FileManager.default.fileExists(atPath: conf) else { return false }
@@ -34,9 +33,7 @@ import Testing
         return .success(d)
     }()
 
-    struct CLIFailure: Error { let message: String; init(_ m: String) { message = m } }
-
-    static func json(_ r: CommandLineTests.Run) -> [String: Any] {
+    static func json(_ r: CLI.Run) -> [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]) ?? [:]
     }
 

@@ -38,8 +38,7 @@ struct OutputPathTests {
 
     /// No source file calls Foundation's NSString path API on a user's path again.
     @Test func noNSStringPathCalls() throws {
-        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Sources").path
+        let sources = Repository.root.appendingPathComponent("Sources").path
         let banned = ["deletingLastPathComponent", "appendingPathComponent(", "lastPathComponent", "deletingPathExtension", "as NSString).pathExtension"]
         var offenders: [String] = []
         let files = try #require(FileManager.default.enumerator(atPath: sources))
@@ -54,8 +53,8 @@ struct OutputPathTests {
     }
 
     /// The tool run with `cwd` as its working folder.
-    static func run(_ args: [String], in cwd: String) throws -> CommandLineTests.Run {
-        try CommandLineTests.runTool(CommandLineTests.binary, args, in: cwd)
+    static func run(_ args: [String], in cwd: String) throws -> CLI.Run {
+        try CLI.runTool(CLI.binary, args, in: cwd)
     }
 
     /// Every command that writes, with one-letter output names (and a one-letter corpus
@@ -65,7 +64,7 @@ struct OutputPathTests {
     func everyWritingCommandTakesOneLetterNames(form: String) throws {
         let dir = TempDir()
         defer { dir.cleanup() }
-        try CommandLineTests.syntheticCorpus(dir)
+        try Fixtures.syntheticCorpus(dir)
         let work = dir.file("w")
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         try FileManager.default.moveItem(atPath: dir.file("corpus"), toPath: dir.file("w/c"))
@@ -122,5 +121,45 @@ struct OutputPathTests {
                 }
             }
         }
+    }
+
+    // Outputs are checked before the work, in the user's terms (never
+    // NSCocoaErrorDomain); an output file's missing folder is refused, not created; a folder
+    // output is still made; a failed enrolment leaves no empty models folder.
+    @Test func outputsInTheUsersTermsAndNoFolderTreeCreatedSilently() throws {
+        let f = try UBMFixture()
+        defer { f.dir.cleanup() }
+        let file = f.dir.file("existing.html")
+        try Data("x".utf8).write(to: URL(fileURLWithPath: file))
+        let under = try CLI.run(["enroll", "--models", file + "/m", "--speaker", "x", "--components", "4", f.clip("low", 0)])
+        #expect(under.status == 1 && under.stderr.contains("existing.html is a file, not a folder") && !under.stderr.contains("NSCocoaErrorDomain")
+                && !under.stderr.contains("model"), "\(under.stderr)")
+        let eval = ["evaluate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus"), "--split", "all"]
+        let sub = try CLI.run(eval + ["--report", file + "/sub"])
+        #expect(sub.status == 1 && sub.stderr.contains("cannot write the report") && sub.stderr.contains("existing.html is a file, not a folder")
+                && sub.stdout.isEmpty, "\(sub.stderr)")
+        if FileManager.default.fileExists(atPath: "/proc/self") {
+            let proc = try CLI.run(eval + ["--report", "/proc/x"])
+            #expect(proc.status == 1 && proc.stdout.isEmpty && proc.stderr.contains("cannot write the report")
+                    && !proc.stderr.contains("model") && !proc.stderr.contains("NSCocoaErrorDomain"), "\(proc.stderr)")
+        }
+        let missing = f.dir.file("nonexistent/dir")
+        let scores = try CLI.run(eval + ["--scores", missing + "/s.tsv"])
+        #expect(scores.status == 1 && scores.stdout.isEmpty && scores.stderr.contains("cannot write the scores file")
+                && scores.stderr.contains("does not exist"), "\(scores.stderr)")
+        let ubm = try CLI.run(["train-ubm", "--corpus", f.dir.file("background") + ":all", "--components", "4", "--out", missing + "/u.gmm", "-q"])
+        #expect(ubm.status == 1 && ubm.stderr.contains("does not exist"), "\(ubm.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: f.dir.file("nonexistent")), "a folder tree was created")
+        // Folder outputs are still made, parents and all.
+        let rep = try CLI.run(eval + ["--report", f.dir.file("reports/today"), "-q"])
+        #expect(rep.status == 0 && FileManager.default.fileExists(atPath: f.dir.file("reports/today/report.html")), "\(rep.stderr)")
+        let made = try CLI.run(["enroll", "--models", f.dir.file("new/models"), "--speaker", "x", "--components", "4", "-q", f.clip("low", 0)])
+        #expect(made.status == 0 && FileManager.default.fileExists(atPath: f.dir.file("new/models/x.gmm")), "\(made.stderr)")
+        // A failed corpus enrolment leaves no models folder.
+        try FileManager.default.createDirectory(atPath: f.dir.file("silent/a"), withIntermediateDirectories: true)
+        try AudioWriter.write([Float](repeating: 0, count: 16000), sampleRate: 16000, to: f.dir.file("silent/a/0.wav"))
+        let failed = try CLI.run(["enroll", "--models", f.dir.file("fresh"), "--corpus", f.dir.file("silent"), "--split", "all"])
+        #expect(failed.status == 1, "\(failed.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: f.dir.file("fresh")), "\(failed.stderr)")
     }
 }

@@ -5,51 +5,20 @@ import SpeakerIDDemo
 
 /// The `speakerid` tool end to end, as a user runs it.
 struct CommandLineTests {
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    static var binary: String {
-        // Another build of the tool, to show that a test fails on it (e.g. the previous release).
-        if let other = ProcessInfo.processInfo.environment["SPEAKERID_BINARY"] { return other }
-        // The test bundle sits in the build folder next to the executable.
-        var url = Bundle.module.bundleURL.deletingLastPathComponent()
-        for _ in 0..<3 where !FileManager.default.fileExists(atPath: url.appendingPathComponent("speakerid").path) {
-            url = url.deletingLastPathComponent()
-        }
-        return url.appendingPathComponent("speakerid").path
-    }
-
-    @discardableResult
-    static func run(_ args: [String], stdin: String? = nil) throws -> Run { try runTool(binary, args, stdin: stdin) }
-
-    /// Three synthetic "speakers" with different pitch, as a folder-per-speaker corpus.
-    static func syntheticCorpus(_ dir: TempDir) throws {
-        for (i, (name, pitch)) in [("low", 90.0), ("mid", 160.0), ("high", 260.0)].enumerated() {
-            try FileManager.default.createDirectory(atPath: dir.file("corpus/\(name)"), withIntermediateDirectories: true)
-            for j in 0..<3 {
-                let x = SyntheticSpeech.generate(seconds: 4, sampleRate: 16000, seed: UInt64(i * 10 + j), pitch: pitch)
-                try AudioWriter.write(x, sampleRate: 16000, to: dir.file("corpus/\(name)/\(j).wav"))
-            }
-        }
-    }
-
     @Test func enrollIdentifyEvaluateInfo() throws {
         let dir = TempDir()
         defer { dir.cleanup() }
-        try Self.syntheticCorpus(dir)
+        try Fixtures.syntheticCorpus(dir)
         let models = dir.file("models")
-        let e = try Self.run(["enroll", "--models", models, "--corpus", dir.file("corpus"), "--split", "all", "--components", "8", "-q"])
+        let e = try CLI.run(["enroll", "--models", models, "--corpus", dir.file("corpus"), "--split", "all", "--components", "8", "-q"])
         #expect(e.status == 0, "\(e.stderr)")
         #expect(FileManager.default.fileExists(atPath: dir.file("models/low.gmm")))
-        let i = try Self.run(["identify", "--models", models, "--json", dir.file("corpus/high/2.wav")])
+        let i = try CLI.run(["identify", "--models", models, "--json", dir.file("corpus/high/2.wav")])
         #expect(i.status == 0, "\(i.stderr)")
         let obj = try JSONSerialization.jsonObject(with: Data(i.stdout.utf8)) as? [String: Any]
         #expect(obj?["speaker"] as? String == "high")
         #expect((obj?["ranking"] as? [[String: Any]])?.count == 3)
-        let v = try Self.run(["evaluate", "--models", models, "--corpus", dir.file("corpus"), "--split", "all", "--segment-seconds", "0.5,1", "--json"])
+        let v = try CLI.run(["evaluate", "--models", models, "--corpus", dir.file("corpus"), "--split", "all", "--segment-seconds", "0.5,1", "--json"])
         #expect(v.status == 0, "\(v.stderr)")
         let r = try #require(try JSONSerialization.jsonObject(with: Data(v.stdout.utf8)) as? [String: Any])
         #expect(r["trials"] as? Int == 9)
@@ -57,53 +26,31 @@ struct CommandLineTests {
         let segs = try #require(r["segments"] as? [[String: Any]])
         #expect(segs.map { $0["segment_seconds"] as? Double } == [0.5, 1])
         #expect(segs.allSatisfy { ($0["trials"] as? Int ?? 0) > 9 && $0["accuracy"] is Double })
-        let info = try Self.run(["info", dir.file("models/mid.gmm")])
+        let info = try CLI.run(["info", dir.file("models/mid.gmm")])
         #expect(info.status == 0 && info.stdout.contains("speaker:     mid") && info.stdout.contains("8 components"))
 
         // 8-kHz audio scored by 16-kHz models: a warning on standard error (not with -q) and in
         // the JSON; full-band audio gets none.
         let narrow = dir.file("narrow.wav")
         try AudioWriter.write(SyntheticSpeech.generate(seconds: 2, sampleRate: 8000, seed: 7, pitch: 160), sampleRate: 8000, to: narrow)
-        let w = try Self.run(["identify", "--models", models, "--json", narrow])
+        let w = try CLI.run(["identify", "--models", models, "--json", narrow])
         #expect(w.status == 0, "\(w.stderr)")
         let expected = "warning: " + narrow + ": 8000-Hz audio has no content above 4000 Hz"
         #expect(w.stderr.contains(expected), "\(w.stderr)")
         let wj = try JSONSerialization.jsonObject(with: Data(w.stdout.utf8)) as? [String: Any]
         let jsonWarning = wj?["warning"] as? String ?? ""
         #expect(jsonWarning.contains("with a front end at 8000 Hz"))
-        let quiet = try Self.run(["identify", "--models", models, "-q", narrow])
+        let quiet = try CLI.run(["identify", "--models", models, "-q", narrow])
         #expect(quiet.status == 0 && quiet.stderr.isEmpty, "\(quiet.stderr)")
-        let full = try Self.run(["identify", "--models", models, "--json", dir.file("corpus/high/2.wav")])
+        let full = try CLI.run(["identify", "--models", models, "--json", dir.file("corpus/high/2.wav")])
         #expect(!full.stderr.contains("warning") && !full.stdout.contains("warning"), "\(full.stderr)")
     }
 
-    /// A synthetic corpus of three voices, background voices, impostor voices, a 16-component
-    /// UBM trained on the background and the corpus, and the corpus's voices adapted from it.
-    static func ubmScenario() throws -> (TempDir, String, String) {
-        let dir = TempDir()
-        try Self.syntheticCorpus(dir)
-        // Background: other "speakers" at other pitches; impostors: yet others.
-        for (name, pitch) in [("bg1", 120.0), ("bg2", 200.0), ("bg3", 320.0), ("imp", 400.0)] {
-            let folder = name == "imp" ? "impostors/\(name)" : "background/\(name)"
-            try FileManager.default.createDirectory(atPath: dir.file(folder), withIntermediateDirectories: true)
-            for j in 0..<2 {
-                try AudioWriter.write(SyntheticSpeech.generate(seconds: 4, sampleRate: 16000, seed: UInt64(100 + j) &* UInt64(pitch), pitch: pitch),
-                                      sampleRate: 16000, to: dir.file("\(folder)/\(j).wav"))
-            }
-        }
-        let ubm = dir.file("ubm.gmm"), models = dir.file("models")
-        let t = try Self.run(["train-ubm", "--corpus", dir.file("background") + ":all", "--corpus", dir.file("corpus") + ":all",
-                              "--components", "16", "--out", ubm, "-q"])
-        let e = try Self.run(["enroll", "--models", models, "--corpus", dir.file("corpus"), "--split", "all", "--ubm", ubm, "-q"])
-        guard t.status == 0, e.status == 0 else { throw NewUserTests.CLIFailure(t.stderr + e.stderr) }
-        return (dir, ubm, models)
-    }
-
     @Test func trainUBMOptionsGiveTheSameModel() throws {
-        let (dir, ubm, _) = try Self.ubmScenario()
+        let (dir, ubm, _) = try Fixtures.ubmScenario()
         defer { dir.cleanup() }
-        let t = try Self.run(["train-ubm", "--corpus", dir.file("background") + ":all", "--corpus", dir.file("corpus") + ":all",
-                              "--components", "16", "--out", ubm, "--json"])
+        let t = try CLI.run(["train-ubm", "--corpus", dir.file("background") + ":all", "--corpus", dir.file("corpus") + ":all",
+                             "--components", "16", "--out", ubm, "--json"])
         #expect(t.status == 0, "\(t.stderr)")
         let tj = try JSONSerialization.jsonObject(with: Data(t.stdout.utf8)) as? [String: Any]
         #expect(tj?["files"] as? Int == 15 && (tj?["checksum"] as? String)?.count == 16)
@@ -112,31 +59,31 @@ struct CommandLineTests {
         #expect(history.count > 2 && zip(history, history.dropFirst()).allSatisfy { $1 >= $0 - 1e-4 * abs($0) })
         // --keep-every 2 keeps ceil(n/2) frames of each file's n: between half the frames and
         // half plus one per file.
-        let thin = try Self.run(["train-ubm", "--corpus", dir.file("background") + ":all", "--corpus", dir.file("corpus") + ":all",
-                                 "--components", "16", "--keep-every", "2", "--out", dir.file("thin.gmm"), "--json"])
+        let thin = try CLI.run(["train-ubm", "--corpus", dir.file("background") + ":all", "--corpus", dir.file("corpus") + ":all",
+                                "--components", "16", "--keep-every", "2", "--out", dir.file("thin.gmm"), "--json"])
         let all = tj?["frames"] as? Int ?? 0
         let kept = (try JSONSerialization.jsonObject(with: Data(thin.stdout.utf8)) as? [String: Any])?["frames"] as? Int ?? -1
         #expect(thin.status == 0 && kept >= all / 2 && kept <= all / 2 + 15, "\(kept) of \(all): \(thin.stderr)")
-        #expect(try Self.run(["train-ubm", "--corpus", dir.file("corpus"), "--keep-every", "0", "--out", dir.file("x.gmm")]).status != 0)
+        #expect(try CLI.run(["train-ubm", "--corpus", dir.file("corpus"), "--keep-every", "0", "--out", dir.file("x.gmm")]).status != 0)
         // Frames on disk: the same UBM, and the frame file is gone afterwards, also when the
         // run fails.
         try FileManager.default.createDirectory(atPath: dir.file("disk"), withIntermediateDirectories: true)
-        let disk = try Self.run(["train-ubm", "--corpus", dir.file("background") + ":all", "--corpus", dir.file("corpus") + ":all",
-                                 "--components", "16", "--frames-on-disk", "--out", dir.file("disk/ubm.gmm"), "--json"])
+        let disk = try CLI.run(["train-ubm", "--corpus", dir.file("background") + ":all", "--corpus", dir.file("corpus") + ":all",
+                                "--components", "16", "--frames-on-disk", "--out", dir.file("disk/ubm.gmm"), "--json"])
         let dj = try JSONSerialization.jsonObject(with: Data(disk.stdout.utf8)) as? [String: Any]
         #expect(disk.status == 0 && dj?["checksum"] as? String == tj?["checksum"] as? String, "\(disk.stderr)")
         #expect((try FileManager.default.contentsOfDirectory(atPath: dir.file("disk"))) == ["ubm.gmm"])
-        let failed = try Self.run(["train-ubm", "--corpus", dir.file("background") + ":all", "--components", "100000",
-                                   "--frames-on-disk", "--out", dir.file("disk/big.gmm")])
+        let failed = try CLI.run(["train-ubm", "--corpus", dir.file("background") + ":all", "--components", "100000",
+                                  "--frames-on-disk", "--out", dir.file("disk/big.gmm")])
         let left = try FileManager.default.contentsOfDirectory(atPath: dir.file("disk"))
         // 100000 components is out of range: a usage error, before any file is made.
         #expect(failed.status == 64 && left == ["ubm.gmm"], "\(failed.stderr) \(left)")
     }
 
     @Test func enrolWithAUBMThenIdentifyAndVerify() throws {
-        let (dir, ubm, models) = try Self.ubmScenario()
+        let (dir, ubm, models) = try Fixtures.ubmScenario()
         defer { dir.cleanup() }
-        let e = try Self.run(["enroll", "--models", models, "--corpus", dir.file("corpus"), "--split", "all", "--ubm", ubm, "--json"])
+        let e = try CLI.run(["enroll", "--models", models, "--corpus", dir.file("corpus"), "--split", "all", "--ubm", ubm, "--json"])
         #expect(e.status == 0, "\(e.stderr)")
         // Speech seconds per model; a warning names the speakers enrolled on less than 10 s.
         let ej = try #require(try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as? [String: Any])
@@ -147,22 +94,22 @@ struct CommandLineTests {
         }
         let short = enrolled.filter { ($0["speech_seconds"] as? Double ?? 0) < 10 }.count
         #expect((ej["warnings"] as? [String] ?? []).count == (short > 0 ? 1 : 0), "\(ej)")
-        let one = try Self.run(["enroll", "--models", dir.file("one"), "--speaker", "low", "--ubm", ubm, dir.file("corpus/low/0.wav")])
+        let one = try CLI.run(["enroll", "--models", dir.file("one"), "--speaker", "low", "--ubm", ubm, dir.file("corpus/low/0.wav")])
         #expect(one.status == 0 && one.stderr.contains("speaker \"low\" has only ") && one.stderr.contains(" s of speech, less than 10 s"), "\(one.stderr)")
-        let info = try Self.run(["info", "--json", dir.file("models/low.gmm")])
+        let info = try CLI.run(["info", "--json", dir.file("models/low.gmm")])
         #expect(info.stdout.contains("\"components\":16"))
         // identify with a threshold far above any score answers unknown.
-        let i = try Self.run(["identify", "--models", models, "--ubm", ubm, "--threshold", "1000", "--json", dir.file("corpus/mid/1.wav")])
+        let i = try CLI.run(["identify", "--models", models, "--ubm", ubm, "--threshold", "1000", "--json", dir.file("corpus/mid/1.wav")])
         #expect(i.status == 0, "\(i.stderr)")
         let rejected = try JSONSerialization.jsonObject(with: Data(i.stdout.utf8)) as? [String: Any]
         #expect(rejected?["decision"] as? String == "rejected" && rejected?["speaker"] is NSNull, "\(i.stdout)")
-        let i2 = try Self.run(["identify", "--models", models, "--ubm", ubm, "--json", dir.file("corpus/mid/1.wav")])
+        let i2 = try CLI.run(["identify", "--models", models, "--ubm", ubm, "--json", dir.file("corpus/mid/1.wav")])
         #expect((try JSONSerialization.jsonObject(with: Data(i2.stdout.utf8)) as? [String: Any])?["speaker"] as? String == "mid")
         // The same clip through standard input.
-        let i3 = try Self.run(["identify", "--models", models, "--ubm", ubm, "--json", "-"], stdin: dir.file("corpus/mid/1.wav"))
+        let i3 = try CLI.run(["identify", "--models", models, "--ubm", ubm, "--json", "-"], stdin: dir.file("corpus/mid/1.wav"))
         let o3 = try JSONSerialization.jsonObject(with: Data(i3.stdout.utf8)) as? [String: Any]
         #expect(o3?["speaker"] as? String == "mid" && o3?["file"] as? String == "(standard input)", "\(i3.stderr)")
-        let v = try Self.run(["verify", "--models", models, "--ubm", ubm, "--speaker", "high", "--json", dir.file("corpus/high/0.wav"), dir.file("corpus/low/0.wav")])
+        let v = try CLI.run(["verify", "--models", models, "--ubm", ubm, "--speaker", "high", "--json", dir.file("corpus/high/0.wav"), dir.file("corpus/low/0.wav")])
         #expect(v.status == 0, "\(v.stderr)")
         let lines = v.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         #expect(lines.count == 2)
@@ -170,8 +117,8 @@ struct CommandLineTests {
         #expect(lines.first?["accept"] as? Bool == true)
         // Scoring EM-trained models against a UBM is refused.
         let plain = dir.file("plain")
-        _ = try Self.run(["enroll", "--models", plain, "--speaker", "x", "--components", "4", dir.file("corpus/low/0.wav"), "-q"])
-        let refused = try Self.run(["identify", "--models", plain, "--ubm", ubm, dir.file("corpus/low/1.wav")])
+        _ = try CLI.run(["enroll", "--models", plain, "--speaker", "x", "--components", "4", dir.file("corpus/low/0.wav"), "-q"])
+        let refused = try CLI.run(["identify", "--models", plain, "--ubm", ubm, dir.file("corpus/low/1.wav")])
         #expect(refused.status == 1 && refused.stderr.contains("not adapted from a UBM"), "\(refused.stderr)")
     }
 
@@ -181,8 +128,8 @@ struct CommandLineTests {
     /// (without the header).
     static func tnormScoreFile(_ dir: TempDir, ubm: String, models: String) throws -> (report: [String: Any], rows: [[String]]) {
         let scoreFile = dir.file("scores.tsv")
-        let evs = try Self.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
-                                "--segment-seconds", "1", "--score-norm", "tnorm", "--cohort", dir.file("background"),
+        let evs = try CLI.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
+                               "--segment-seconds", "1", "--score-norm", "tnorm", "--cohort", dir.file("background"),
                                 "--scores", scoreFile, "--json"])
         #expect(evs.status == 0, "\(evs.stderr)")
         let rs = try #require(try JSONSerialization.jsonObject(with: Data(evs.stdout.utf8)) as? [String: Any])
@@ -215,11 +162,11 @@ struct CommandLineTests {
     }
 
     @Test func evaluateVerificationOpenSetAndScoreFile() throws {
-        let (dir, ubm, models) = try Self.ubmScenario()
+        let (dir, ubm, models) = try Fixtures.ubmScenario()
         defer { dir.cleanup() }
         // Evaluate: verification figures at the top level and per segment length; open set.
-        let ev = try Self.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
-                               "--segment-seconds", "1", "--impostors", dir.file("impostors"), "--threshold", "0", "--json"])
+        let ev = try CLI.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
+                              "--segment-seconds", "1", "--impostors", dir.file("impostors"), "--threshold", "0", "--json"])
         #expect(ev.status == 0, "\(ev.stderr)")
         let r = try #require(try JSONSerialization.jsonObject(with: Data(ev.stdout.utf8)) as? [String: Any])
         #expect(r["eer"] is Double && r["min_dcf"] is Double)
@@ -236,7 +183,7 @@ struct CommandLineTests {
     }
 
     @Test func tnormAtDecisionTimeGivesEvaluatesScores() throws {
-        let (dir, ubm, models) = try Self.ubmScenario()
+        let (dir, ubm, models) = try Fixtures.ubmScenario()
         defer { dir.cleanup() }
         // evaluate's T-normed scores of every (trial, model) pair, checked against its report.
         let (rs, body) = try Self.tnormScoreFile(dir, ubm: ubm, models: models)
@@ -244,10 +191,10 @@ struct CommandLineTests {
         // corpus with the same UBM and options gives the scores evaluate's T-norm (cohort
         // adapted from that corpus) wrote for the same whole files.
         let cohortModels = dir.file("cohort")
-        #expect(try Self.run(["enroll", "--models", cohortModels, "--corpus", dir.file("background"), "--split", "all", "--ubm", ubm, "-q"]).status == 0)
+        #expect(try CLI.run(["enroll", "--models", cohortModels, "--corpus", dir.file("background"), "--split", "all", "--ubm", ubm, "-q"]).status == 0)
         let tnormed = Dictionary(body.filter { $0[1] == "whole" }.map { ($0[0] + ">" + $0[3], (Double($0[6]) ?? .nan, Double($0[7]) ?? .nan)) }, uniquingKeysWith: { a, _ in a })
         let clips = [dir.file("corpus/high/0.wav"), dir.file("corpus/low/1.wav")]
-        let vt = try Self.run(["verify", "--models", models, "--ubm", ubm, "--speaker", "high", "--tnorm-models", cohortModels, "--threshold=-100", "--json"] + clips)
+        let vt = try CLI.run(["verify", "--models", models, "--ubm", ubm, "--speaker", "high", "--tnorm-models", cohortModels, "--threshold=-100", "--json"] + clips)
         #expect(vt.status == 0, "\(vt.stderr)")
         let vlines = vt.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         #expect(vlines.count == 2)
@@ -256,7 +203,7 @@ struct CommandLineTests {
             #expect(abs((o["score"] as? Double ?? .nan) - want.0) < 1e-9 && abs((o["raw_score"] as? Double ?? .nan) - want.1) < 1e-9, "\(o) \(want)")
             #expect(o["accept"] as? Bool == true && o["score_normalization"] as? String == "tnorm")
         }
-        let it = try Self.run(["identify", "--models", models, "--ubm", ubm, "--tnorm-models", cohortModels, "--json", clips[1]])
+        let it = try CLI.run(["identify", "--models", models, "--ubm", ubm, "--tnorm-models", cohortModels, "--json", clips[1]])
         let io = try #require(try JSONSerialization.jsonObject(with: Data(it.stdout.utf8)) as? [String: Any])
         for e in io["ranking"] as? [[String: Any]] ?? [] {
             let want = try #require(tnormed[clips[1] + ">" + (e["speaker"] as? String ?? "")])
@@ -265,55 +212,55 @@ struct CommandLineTests {
         #expect((io["ranking"] as? [[String: Any]])?.count == 3 && io["speaker"] as? String == "low", "\(io)")
         // The threshold applies to the T-normed score: just above the best one answers unknown.
         let bestT = (io["ranking"] as? [[String: Any]])?.first?["score"] as? Double ?? 0
-        let above = try Self.run(["identify", "--models", models, "--ubm", ubm, "--tnorm-models", cohortModels, "--threshold=\(bestT + 1e-6)", clips[1]])
+        let above = try CLI.run(["identify", "--models", models, "--ubm", ubm, "--tnorm-models", cohortModels, "--threshold=\(bestT + 1e-6)", clips[1]])
         #expect(above.status == 0 && above.stdout.hasPrefix(clips[1] + "\t<unknown>"), "\(above.stdout)")
         // evaluate takes the same folder: the same T-normed figures as adapting from the corpus.
-        let evf = try Self.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
-                                "--segment-seconds", "1", "--score-norm", "tnorm", "--tnorm-models", cohortModels, "--json"])
+        let evf = try CLI.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
+                               "--segment-seconds", "1", "--score-norm", "tnorm", "--tnorm-models", cohortModels, "--json"])
         let rf = try #require(try JSONSerialization.jsonObject(with: Data(evf.stdout.utf8)) as? [String: Any], "\(evf.stderr)")
         #expect(abs((rf["eer"] as? Double ?? .nan) - (rs["eer"] as? Double ?? 0)) < 1e-12 && abs((rf["min_dcf"] as? Double ?? .nan) - (rs["min_dcf"] as? Double ?? 0)) < 1e-12)
         // A cohort too small to normalise by is refused with one line.
         try FileManager.default.removeItem(atPath: dir.file("cohort/bg3.gmm"))
-        let small = try Self.run(["verify", "--models", models, "--ubm", ubm, "--speaker", "high", "--tnorm-models", cohortModels, "--threshold", "0", clips[0]])
+        let small = try CLI.run(["verify", "--models", models, "--ubm", ubm, "--speaker", "high", "--tnorm-models", cohortModels, "--threshold", "0", clips[0]])
         #expect(small.status == 1 && small.stderr.contains("T-norm needs at least 3 cohort models"), "\(small.stderr)")
 
     }
 
     @Test func evaluateRefusesWhatItCannotDo() throws {
-        let (dir, ubm, models) = try Self.ubmScenario()
+        let (dir, ubm, models) = try Fixtures.ubmScenario()
         defer { dir.cleanup() }
         let scoreFile = dir.file("scores.tsv")
         // evaluate refuses normalisation it cannot do rather than mixing raw and normalised
         // scores: a one-speaker T-norm cohort, Z-norm at a length no cohort file reaches.
-        let tiny = try Self.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
-                                 "--score-norm", "tnorm", "--cohort", dir.file("impostors"), "--cohort-split", "all"])
+        let tiny = try CLI.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
+                                "--score-norm", "tnorm", "--cohort", dir.file("impostors"), "--cohort-split", "all"])
         #expect(tiny.status == 1 && tiny.stderr.contains("T-norm needs at least 3 cohort models"), "\(tiny.stderr)")
-        let long = try Self.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
-                                 "--score-norm", "znorm", "--cohort", dir.file("background"), "--segment-seconds", "30"])
+        let long = try CLI.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
+                                "--score-norm", "znorm", "--cohort", dir.file("background"), "--segment-seconds", "30"])
         #expect(long.status == 1 && long.stderr.contains("Z-norm: the cohort gives some model fewer than 2 usable 30.0-s segments"), "\(long.stderr)")
 
         // A path with a tab stays one field (escaped as \t).
         let odd = dir.file("odd\tcorpus")
         try FileManager.default.copyItem(atPath: dir.file("corpus"), toPath: odd)
-        let evo = try Self.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", odd, "--split", "all", "--scores", scoreFile, "-q"])
+        let evo = try CLI.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", odd, "--split", "all", "--scores", scoreFile, "-q"])
         let oddRows = try String(contentsOfFile: scoreFile, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }.dropFirst()
         #expect(evo.status == 0 && oddRows.count == 27 && oddRows.allSatisfy { $0.split(separator: "\t").count == 10 && $0.hasPrefix(dir.file("odd\\tcorpus")) }, "\(evo.stderr)")
         // Refused before any work: without a UBM, or into a folder that does not exist.
-        let noUBM = try Self.run(["evaluate", "--models", models, "--corpus", dir.file("corpus"), "--split", "all", "--scores", dir.file("s2.tsv")])
+        let noUBM = try CLI.run(["evaluate", "--models", models, "--corpus", dir.file("corpus"), "--split", "all", "--scores", dir.file("s2.tsv")])
         #expect(noUBM.status != 0 && noUBM.stderr.contains("--scores needs --ubm"), "\(noUBM.stderr)")
-        let noDir = try Self.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
-                                  "--scores", dir.file("missing/s.tsv")])
+        let noDir = try CLI.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
+                                 "--scores", dir.file("missing/s.tsv")])
         #expect(noDir.status != 0 && noDir.stderr.contains("does not exist") && !FileManager.default.fileExists(atPath: dir.file("missing")))
     }
 
     @Test func narrowBandImpostorsAndUnusableCohortFiles() throws {
-        let (dir, ubm, models) = try Self.ubmScenario()
+        let (dir, ubm, models) = try Fixtures.ubmScenario()
         defer { dir.cleanup() }
         // 8-kHz impostors: counted, and one warning line for them.
         try AudioWriter.write(SyntheticSpeech.generate(seconds: 2, sampleRate: 8000, seed: 9, pitch: 400), sampleRate: 8000,
                               to: dir.file("impostors/imp/narrow.wav"))
-        let evn = try Self.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
-                                "--impostors", dir.file("impostors"), "--threshold", "0", "--json"])
+        let evn = try CLI.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
+                               "--impostors", dir.file("impostors"), "--threshold", "0", "--json"])
         let rn = try JSONSerialization.jsonObject(with: Data(evn.stdout.utf8)) as? [String: Any]
         #expect((rn?["narrow_band_files"] as? [String: Int]) == ["test": 0, "impostors": 1], "\(evn.stderr)")
         #expect(evn.stderr.contains("warning: 1 impostor file (8000 Hz)"), "\(evn.stderr)")
@@ -323,12 +270,12 @@ struct CommandLineTests {
         // reported (T-norm: on standard error; Z-norm: also in the JSON's "skipped").
         try Data("not audio".utf8).write(to: URL(fileURLWithPath: dir.file("background/bg1/broken.wav")))
         for mode in ["tnorm", "znorm"] {
-            let strict = try Self.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
-                                       "--score-norm", mode, "--cohort", dir.file("background"), "--json"])
+            let strict = try CLI.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
+                                      "--score-norm", mode, "--cohort", dir.file("background"), "--json"])
             #expect(strict.status == 1 && strict.stderr.contains("broken.wav"), "\(mode): \(strict.stderr)")
             #expect(strict.stderr.split(separator: "\n").count == 1, "\(mode): \(strict.stderr)")
-            let lenient = try Self.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
-                                        "--score-norm", mode, "--cohort", dir.file("background"), "--json", "--skip-bad"])
+            let lenient = try CLI.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
+                                       "--score-norm", mode, "--cohort", dir.file("background"), "--json", "--skip-bad"])
             #expect(lenient.status == 0, "\(mode): \(lenient.stderr)")
             #expect(lenient.stderr.contains("broken.wav") && lenient.stderr.contains("cohort"), "\(mode): \(lenient.stderr)")
             let lj = try #require(try JSONSerialization.jsonObject(with: Data(lenient.stdout.utf8)) as? [String: Any])
@@ -343,11 +290,11 @@ struct CommandLineTests {
     }
 
     @Test func reportHoldsEveryChart() throws {
-        let (dir, ubm, models) = try Self.ubmScenario()
+        let (dir, ubm, models) = try Fixtures.ubmScenario()
         defer { dir.cleanup() }
         // The HTML report: every chart present, and a real browser renders it.
-        let rep = try Self.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
-                                "--segment-seconds", "0.5,1", "--report", dir.file("report"), "-q"])
+        let rep = try CLI.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
+                               "--segment-seconds", "0.5,1", "--report", dir.file("report"), "-q"])
         #expect(rep.status == 0, "\(rep.stderr)")
         let html = try String(contentsOfFile: dir.file("report/report.html"), encoding: .utf8)
         for section in ["Accuracy versus test length", "DET curves", "Score distributions", "Per-speaker accuracy", "Confusion matrix"] {
@@ -364,10 +311,10 @@ struct CommandLineTests {
     /// The HTML report rendered by a real browser (CI installs Chromium; elsewhere a visible skip).
     @Test(.enabled(if: chromium != nil, "chromium is not installed (apt-get install chromium)"))
     func reportRendersInABrowser() throws {
-        let f = try NewUserTests.Fixture()
+        let f = try UBMFixture()
         defer { f.dir.cleanup() }
-        let rep = try Self.run(["evaluate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus"), "--split", "all",
-                                "--segment-seconds", "0.5,1", "--report", f.dir.file("report"), "-q"])
+        let rep = try CLI.run(["evaluate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus"), "--split", "all",
+                               "--segment-seconds", "0.5,1", "--report", f.dir.file("report"), "-q"])
         #expect(rep.status == 0, "\(rep.stderr)")
         try Self.renderInBrowser(f.dir.file("report/report.html"), screenshot: f.dir.file("report/shot.png"))
     }
@@ -377,53 +324,13 @@ struct CommandLineTests {
     static func renderInBrowser(_ page: String, screenshot: String) throws {
         let chromium = try #require(Self.chromium)
         let common = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
-        let dom = try Self.runTool(chromium, common + ["--dump-dom", "file://" + page])
+        let dom = try CLI.runTool(chromium, common + ["--dump-dom", "file://" + page])
         #expect(dom.status == 0, "chromium: \(dom.stderr.suffix(300))")
         #expect(dom.stdout.components(separatedBy: "<svg").count - 1 == 8, "the browser's DOM lacks the charts")
-        let shot = try Self.runTool(chromium, common + ["--window-size=1200,1600", "--screenshot=" + screenshot, "file://" + page])
+        let shot = try CLI.runTool(chromium, common + ["--window-size=1200,1600", "--screenshot=" + screenshot, "file://" + page])
         #expect(shot.status == 0)
         let size = ((try? FileManager.default.attributesOfItem(atPath: screenshot))?[.size] as? NSNumber)?.intValue ?? 0
         #expect(size > 20_000, "screenshot of \(size) bytes")
-    }
-
-    static func runTool(_ path: String, _ args: [String], stdin: String? = nil, in cwd: String? = nil) throws -> Run {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = args
-        if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd, isDirectory: true) }
-        if let stdin { p.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: stdin)) }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-    }
-
-    @Test func featuresPrintsFramesWithTheirOptions() throws {
-        let dir = TempDir()
-        defer { dir.cleanup() }
-        try AudioWriter.write(SyntheticSpeech.generate(seconds: 1, sampleRate: 8000, seed: 1), sampleRate: 8000, to: dir.file("a.wav"))
-        let r = try Self.run(["features", "--json", "--sample-rate", "8000", "--deltas", "0", "--ceps", "13", dir.file("a.wav")])
-        #expect(r.status == 0, "\(r.stderr)")
-        let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
-        let frames = try #require(obj["frames"] as? [[Double]])
-        #expect(!frames.isEmpty && frames.allSatisfy { $0.count == 14 })
-        #expect(((obj["options"] as? [String: Any])?["cepstral"] as? [String: Any])?["coefficients"] as? Int == 13)
-        let csv = try Self.run(["features", "--csv", dir.file("a.wav")])
-        #expect(csv.stdout.split(separator: "\n").contains { $0.hasPrefix("file,frame,c0,c1,c2,") })
-        let s = try Self.run(["features", "--summary", dir.file("a.wav")])
-        #expect(s.stdout.contains("at 8000 Hz") && s.stdout.contains("kept by the VAD"))
-        // Headerless 16-bit PCM at a stated rate.
-        let pcm = SyntheticSpeech.generate(seconds: 1, sampleRate: 11025, seed: 2).flatMap { v -> [UInt8] in
-            let i = Int16(max(-1, min(1, v)) * 32767)
-            return [UInt8(truncatingIfNeeded: i), UInt8(truncatingIfNeeded: i >> 8)]
-        }
-        try Data(pcm).write(to: URL(fileURLWithPath: dir.file("b.raw")))
-        let raw = try Self.run(["features", "--summary", "--raw", "11025:pcm16", dir.file("b.raw")])
-        #expect(raw.status == 0 && raw.stdout.contains("1.000 s at 11025 Hz"), "\(raw.stdout)\(raw.stderr)")
     }
 
     @Test func badInputFailsWithOneLineAndLeavesNothing() throws {
@@ -439,7 +346,7 @@ struct CommandLineTests {
             (["identify", "--models", models, dir.file("ok.wav")], "no such models folder"),
             (["features", dir.file("models")], nil),
         ] as [([String], String?)] {
-            let r = try Self.run(args)
+            let r = try CLI.run(args)
             if args.contains("../x") {
                 // A hostile name is stored safely inside the folder, not refused.
                 #expect(r.status == 0, "\(r.stderr)")
@@ -460,32 +367,32 @@ struct CommandLineTests {
     @Test func batchCommandsFailOnABadFileUnlessAskedToSkipIt() throws {
         let dir = TempDir()
         defer { dir.cleanup() }
-        try Self.syntheticCorpus(dir)
+        try Fixtures.syntheticCorpus(dir)
         // One broken file in a speaker's folder, and a speaker with nothing usable.
         try Data("not audio at all".utf8).write(to: URL(fileURLWithPath: dir.file("corpus/mid/broken.wav")))
         try FileManager.default.createDirectory(atPath: dir.file("corpus/silent"), withIntermediateDirectories: true)
         try AudioWriter.write([Float](repeating: 0, count: 16000), sampleRate: 16000, to: dir.file("corpus/silent/0.wav"))
         let models = dir.file("models")
-        let strict = try Self.run(["enroll", "--models", models, "--corpus", dir.file("corpus"), "--components", "8", "-q"])
+        let strict = try CLI.run(["enroll", "--models", models, "--corpus", dir.file("corpus"), "--components", "8", "-q"])
         #expect(strict.status == 1)
         #expect(strict.stderr.split(separator: "\n").count == 1, "\(strict.stderr)")
         #expect(strict.stderr.contains("broken.wav") || strict.stderr.contains("silent/0.wav"), "\(strict.stderr)")
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: models)) ?? []).isEmpty, "a failed batch wrote models")
         // A speaker with no usable audio is skipped and reported like a bad file (exit 0 while
         // at least one speaker is enrolled, as identify does with clips).
-        let lenient = try Self.run(["enroll", "--models", models, "--corpus", dir.file("corpus"), "--components", "8", "--skip-bad", "-q"])
+        let lenient = try CLI.run(["enroll", "--models", models, "--corpus", dir.file("corpus"), "--components", "8", "--skip-bad", "-q"])
         #expect(lenient.status == 0, "\(lenient.stderr)")
         #expect(lenient.stderr.contains("skipped:") && lenient.stderr.contains("\"silent\": no usable audio"), "\(lenient.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: models).sorted() == ["high.gmm", "low.gmm", "mid.gmm"])
         try FileManager.default.removeItem(atPath: models)
         try FileManager.default.removeItem(atPath: dir.file("corpus/silent"))
-        let ok = try Self.run(["enroll", "--models", models, "--corpus", dir.file("corpus"), "--components", "8", "--skip-bad", "-q"])
+        let ok = try CLI.run(["enroll", "--models", models, "--corpus", dir.file("corpus"), "--components", "8", "--skip-bad", "-q"])
         #expect(ok.status == 0, "\(ok.stderr)")
         #expect(ok.stderr.contains("skipped:") && ok.stderr.contains("broken.wav"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: models).sorted() == ["high.gmm", "low.gmm", "mid.gmm"])
-        let ev = try Self.run(["evaluate", "--models", models, "--corpus", dir.file("corpus"), "--split", "all", "--json", "-q"])
+        let ev = try CLI.run(["evaluate", "--models", models, "--corpus", dir.file("corpus"), "--split", "all", "--json", "-q"])
         #expect(ev.status == 1 && ev.stderr.contains("broken.wav"))
-        let ev2 = try Self.run(["evaluate", "--models", models, "--corpus", dir.file("corpus"), "--split", "all", "--json", "--skip-bad"])
+        let ev2 = try CLI.run(["evaluate", "--models", models, "--corpus", dir.file("corpus"), "--split", "all", "--json", "--skip-bad"])
         #expect(ev2.status == 0, "\(ev2.stderr)")
         let r = try JSONSerialization.jsonObject(with: Data(ev2.stdout.utf8)) as? [String: Any]
         #expect(r?["trials"] as? Int == 9 && (r?["skipped_files"] as? [Any])?.count == 1)
@@ -506,9 +413,8 @@ struct CommandLineTests {
             }
         }
         try rows.write(toFile: dir.file("src/protocol.tsv"), atomically: true, encoding: .utf8)
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("corpora/dev-split.sh").path
-        let r = try Self.runTool("/bin/bash", [script, dir.file("src"), dir.file("dev")])
+        let script = Repository.root.appendingPathComponent("corpora/dev-split.sh").path
+        let r = try CLI.runTool("/bin/bash", [script, dir.file("src"), dir.file("dev")])
         #expect(r.status == 0, "\(r.stderr)")
         let dev = try Corpus(root: dir.file("dev"))
         let got = dev.entries.map { "\($0.speaker) \(($0.path as NSString).lastPathComponent) \($0.split)" }
@@ -516,8 +422,8 @@ struct CommandLineTests {
                         "c 0.wav enroll", "c 1.wav test", "c 2.wav enroll", "c 3.wav test"])
         #expect(dev.entries.allSatisfy { FileManager.default.fileExists(atPath: $0.path) })
         // Bad arguments: a usage line and status 2; a folder without a protocol: status 1.
-        #expect(try Self.runTool("/bin/bash", [script]).status == 2)
-        #expect(try Self.runTool("/bin/bash", [script, dir.file("dev/a"), dir.file("x")]).status == 1)
+        #expect(try CLI.runTool("/bin/bash", [script]).status == 2)
+        #expect(try CLI.runTool("/bin/bash", [script, dir.file("dev/a"), dir.file("x")]).status == 1)
     }
 
     @Test(.enabled(if: SharedCorpora.root != nil, SharedCorpora.absent))
@@ -537,9 +443,9 @@ struct CommandLineTests {
         try FileManager.default.createDirectory(atPath: dir.file("c"), withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(atPath: dir.file("c/fsdd-link"), withDestinationPath: fsdd)
         try Data(rows.replacingOccurrences(of: "../fsdd-link/", with: "fsdd-link/").utf8).write(to: URL(fileURLWithPath: dir.file("c/protocol.tsv")))
-        let e = try Self.run(["enroll", "--models", dir.file("m"), "--corpus", dir.file("c"), "--sample-rate", "8000", "-q"])
+        let e = try CLI.run(["enroll", "--models", dir.file("m"), "--corpus", dir.file("c"), "--sample-rate", "8000", "-q"])
         #expect(e.status == 0, "\(e.stderr)")
-        let v = try Self.run(["evaluate", "--models", dir.file("m"), "--corpus", dir.file("c"), "--json"])
+        let v = try CLI.run(["evaluate", "--models", dir.file("m"), "--corpus", dir.file("c"), "--json"])
         #expect(v.status == 0, "\(v.stderr)")
         let r = try #require(try JSONSerialization.jsonObject(with: Data(v.stdout.utf8)) as? [String: Any])
         #expect(r["trials"] as? Int == 450)

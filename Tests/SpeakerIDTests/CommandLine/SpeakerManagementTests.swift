@@ -5,11 +5,10 @@ import Testing
 /// Enrolled speakers as a user manages them (issue #14): audio added without starting over,
 /// and speakers listed, renamed and removed.
 struct SpeakerManagementTests {
-    typealias CLI = CommandLineTests
 
     /// Adding audio gives the model that enrolling on all of it at once gives, to rounding.
     @Test func addingAudioEqualsEnrollingOnAllOfIt() throws {
-        let f = try NewUserTests.Fixture(enrolAdapted: false)
+        let f = try UBMFixture(enrolAdapted: false)
         defer { f.dir.cleanup() }
         for adapt in ["m", "mwv"] {
             let once = f.dir.file("once-\(adapt)"), twice = f.dir.file("twice-\(adapt)")
@@ -38,10 +37,10 @@ struct SpeakerManagementTests {
     }
 
     @Test func listRenameRemove() throws {
-        let f = try NewUserTests.Fixture()
+        let f = try UBMFixture()
         defer { f.dir.cleanup() }
         let list = try CLI.run(["speakers", "list", "--models", f.adapted, "--json"])
-        let rows = NewUserTests.jsonLines(list.stdout)
+        let rows = CLI.jsonLines(list.stdout)
         #expect(list.status == 0 && rows.map { $0["speaker"] as? String } == ["high", "low", "mid"], "\(list.stdout)")
         for r in rows {
             #expect(r["kind"] as? String == "map_adapted" && r["can_add_audio"] as? Bool == true && r["files"] as? Int == 3)
@@ -55,7 +54,7 @@ struct SpeakerManagementTests {
         #expect(r.status == 0, "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: f.dir.file("adapted/low.gmm")))
         let i = try CLI.run(["identify", "--models", f.adapted, "--ubm", f.ubm, "--json", f.clip("low", 1)])
-        #expect(NewUserTests.jsonLines(i.stdout).first?["speaker"] as? String == "Lou", "\(i.stdout)")
+        #expect(CLI.jsonLines(i.stdout).first?["speaker"] as? String == "Lou", "\(i.stdout)")
         let clash = try CLI.run(["speakers", "rename", "--models", f.adapted, "Lou", "mid"])
         #expect(clash.status == 1 && clash.stderr.contains("\"mid\" is already enrolled"), "\(clash.stderr)")
         // Remove: one line per speaker that is not there, the others removed.

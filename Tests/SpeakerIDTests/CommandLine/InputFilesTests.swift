@@ -8,7 +8,6 @@ import SpeakerIDDemo
 /// checked with its file and line, nothing pooled or dropped without a word, JSON times as
 /// rounded as the text's.
 struct InputFilesTests {
-    typealias CLI = CommandLineTests
 
     static func write(_ text: String, to path: String) throws {
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
@@ -60,16 +59,16 @@ struct InputFilesTests {
         let base = ["evaluate-tracking", "--reference", dir.file("ref"), "--hypothesis", dir.file("hyp"), "--collar", "0"]
         let t = try CLI.run(base)
         #expect(t.status == 0 && t.stdout.hasPrefix("2 recordings (1 without a hypothesis, scored as all missed)") && t.stdout.contains("DER 0.2000"), "\(t.stdout)")
-        let j = try #require(NewUserTests.jsonLines(try CLI.run(base + ["--json", "-q"]).stdout).first)
+        let j = try #require(CLI.jsonLines(try CLI.run(base + ["--json", "-q"]).stdout).first)
         #expect(j["references_without_hypothesis"] as? Int == 1 && j["recordings"] as? Int == 2 && j["only_with_hypothesis"] as? Bool == false, "\(j)")
         let only = try CLI.run(base + ["--only-with-hypothesis", "--json", "-q"])
-        let o = try #require(NewUserTests.jsonLines(only.stdout).first, "\(only.stderr)")
+        let o = try #require(CLI.jsonLines(only.stdout).first, "\(only.stderr)")
         #expect(o["references_without_hypothesis"] as? Int == 1 && o["recordings"] as? Int == 1 && (o["der"] as? [String: Any])?["error_rate"] as? Double == 0, "\(o)")
         let onlyText = try CLI.run(base + ["--only-with-hypothesis"])
         #expect(onlyText.stdout.hasPrefix("1 recording (1 more without a hypothesis left out)") && onlyText.stderr.contains("--only-with-hypothesis"), "\(onlyText.stdout)\(onlyText.stderr)")
         // An empty hypothesis file (track --rttm writes one for a recording without speech) is b's hypothesis.
         try Self.write("", to: dir.file("hyp/b.rttm"))
-        let empty = try #require(NewUserTests.jsonLines(try CLI.run(base + ["--only-with-hypothesis", "--json", "-q"]).stdout).first)
+        let empty = try #require(CLI.jsonLines(try CLI.run(base + ["--only-with-hypothesis", "--json", "-q"]).stdout).first)
         #expect(empty["references_without_hypothesis"] as? Int == 0 && empty["recordings"] as? Int == 2, "\(empty)")
         // No reference recording with a hypothesis at all, with --only-with-hypothesis: one line.
         try Self.write(Self.speaker("zz", 0, 5, "x"), to: dir.file("other.rttm"))
@@ -122,7 +121,7 @@ struct InputFilesTests {
         #expect(t.status == 0 && t.stdout.hasPrefix("GMM-UBM identification") && !t.stdout.contains("Closed-set"), "\(t.stdout)")
         #expect(t.stdout.contains("has 2 target and 0 non-target trials") && t.stdout.contains("add nontarget lines"), "\(t.stdout)")
         let j = try CLI.run(base + ["--json"])
-        let o = try #require(NewUserTests.jsonLines(j.stdout).first, "\(j.stderr)")
+        let o = try #require(CLI.jsonLines(j.stdout).first, "\(j.stderr)")
         #expect((o["verification_note"] as? String ?? "").contains("needs both target and non-target trials") && o["trials"] as? Int == 6, "\(o)")
         #expect(j.stderr.contains("verification not measured"), "\(j.stderr)")
         // Sharded with a trial list: each shard scores the listed trials of its own files
@@ -150,7 +149,7 @@ struct InputFilesTests {
         let r = try CLI.run(["track", "--models", f.models, "--ubm", f.ubm, "--threshold", "\(TrackingTests.Fixture.threshold)",
                              "--normalize-break", "0.5", "--json", f.dir.file("talk.wav")])
         #expect(r.status == 0, "\(r.stderr)")
-        let o = try #require(NewUserTests.jsonLines(r.stdout).first)
+        let o = try #require(CLI.jsonLines(r.stdout).first)
         #expect(((o["timeline"] as? [[String: Any]]) ?? []).count >= 4)
         // Every "..._seconds" number as printed: at most three decimals.
         let pattern = try NSRegularExpression(pattern: "\"[a-z_]+_seconds\":(-?[0-9.eE+-]+)")

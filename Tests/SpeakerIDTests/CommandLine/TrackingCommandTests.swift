@@ -10,11 +10,10 @@ import SpeakerIDDemo
 /// text, a stream on a pipe in constant memory, the metrics against closed forms and against
 /// pyannote.metrics, and bad input.
 struct TrackingCommandTests {
-    typealias CLI = CommandLineTests
     typealias Fixture = TrackingTests.Fixture
     typealias Conversation = TrackingTests.Conversation
 
-    static func json(_ s: String) -> [[String: Any]] { NewUserTests.jsonLines(s) }
+    static func json(_ s: String) -> [[String: Any]] { CLI.jsonLines(s) }
 
     static func write(_ segments: [(Double, Double, String)], id: String, to path: String) throws {
         let text = segments.map { RTTM.line(file: id, start: $0.0, duration: $0.1 - $0.0, label: $0.2) + "\n" }.joined()
@@ -99,8 +98,7 @@ struct TrackingCommandTests {
     func evaluateTrackingAgreesWithPyannote() throws {
         let dir = TempDir()
         defer { dir.cleanup() }
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Tracking/check_pyannote.py").path
+        let script = Repository.root.appendingPathComponent("Tests/Tracking/check_pyannote.py").path
         let r = try CLI.runTool("/usr/bin/env", ["python3", script, CLI.binary, dir.path])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.components(separatedBy: " ok").count - 1 == 21, "\(r.stdout)")

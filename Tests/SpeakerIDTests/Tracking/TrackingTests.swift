@@ -9,7 +9,6 @@ import SpeakerIDDemo
 /// Who spoke when (issue #16): the tracker on synthetic conversations with known turns,
 /// streaming against offline, bad input, and the decoder against brute force.
 struct TrackingTests {
-    typealias CLI = CommandLineTests
 
     /// Three enrolled synthetic voices an octave apart, MAP-adapted from a 32-component UBM
     /// trained on ten other voices, two of which (600 and 850 Hz, other recordings) are the
@@ -48,9 +47,9 @@ struct TrackingTests {
                 }
             }
             let t = try CLI.run(["train-ubm", "--corpus", dir.file("background") + ":all", "--components", "32", "--out", ubm, "-q"])
-            guard t.status == 0 else { throw NewUserTests.CLIFailure(t.stderr) }
+            guard t.status == 0 else { throw CLIFailure(t.stderr) }
             let e = try CLI.run(["enroll", "--models", models, "--corpus", dir.file("enrol"), "--split", "all", "--ubm", ubm, "-q"])
-            guard e.status == 0 else { throw NewUserTests.CLIFailure(e.stderr) }
+            guard e.status == 0 else { throw CLIFailure(e.stderr) }
         }
 
         func identifier(models folder: String? = nil) throws -> Identifier {

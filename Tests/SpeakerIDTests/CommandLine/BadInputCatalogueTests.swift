@@ -14,7 +14,7 @@ struct BadInputCatalogueTests {
     }
 
     static func expectOneLineFailure(_ c: Case) throws {
-        let r = try CommandLineTests.run(c.args)
+        let r = try CLI.run(c.args)
         #expect(r.status == 1, "\(c.name): status \(r.status), stderr \(r.stderr)")
         let lines = r.stderr.split(separator: "\n")
         #expect(lines.count == 1, "\(c.name): \(r.stderr)")
@@ -59,7 +59,7 @@ struct BadInputCatalogueTests {
         // Unusual but valid: a clipped square wave gives finite features.
         let square = (0..<16000).map { i -> Float in (i / 40) % 2 == 0 ? 1 : -1 }
         try AudioWriter.write(square, sampleRate: 16000, to: dir.file("square.wav"))
-        let sq = try CommandLineTests.run(["features", "--json", dir.file("square.wav")])
+        let sq = try CLI.run(["features", "--json", dir.file("square.wav")])
         #expect(sq.status == 0 && !sq.stdout.lowercased().contains("nan") && sq.stdout.contains("\"frames\""))
     }
 
@@ -100,12 +100,12 @@ struct BadInputCatalogueTests {
         }
         #expect(!FileManager.default.fileExists(atPath: models))
         for name in ["..", "../x", "/etc/passwd", "Zoë 😀", "with space"] {
-            let r = try CommandLineTests.run(["enroll", "--models", models, "--speaker", name, "--components", "4", "-q", audio])
+            let r = try CLI.run(["enroll", "--models", models, "--speaker", name, "--components", "4", "-q", audio])
             #expect(r.status == 0, "\(name): \(r.stderr)")
         }
         let stored = try FileManager.default.contentsOfDirectory(atPath: models)
         #expect(stored.count == 5 && stored.allSatisfy { !$0.contains("/") && $0.hasSuffix(".gmm") && !$0.hasPrefix(".") })
-        let info = try CommandLineTests.run(["info", "--json", (models as NSString).appendingPathComponent(try SpeakerName("/etc/passwd").fileName)])
+        let info = try CLI.run(["info", "--json", (models as NSString).appendingPathComponent(try SpeakerName("/etc/passwd").fileName)])
         #expect(info.stdout.contains("\"speaker\":\"\\/etc\\/passwd\""))
         // Corpora.
         let corpus = dir.file("c")

@@ -7,11 +7,10 @@ import SpeakerIDDemo
 /// run per shard), sum-stats and update give train-ubm's UBM byte for byte, whatever the shard
 /// count; wrong sums are refused with one line.
 struct ShardedCommandLineTests {
-    typealias CLI = CommandLineTests
 
     /// 15 recordings: the synthetic corpus and a background corpus.
     static func corpora(_ dir: TempDir) throws -> [String] {
-        try CLI.syntheticCorpus(dir)
+        try Fixtures.syntheticCorpus(dir)
         for (name, pitch) in [("bg1", 120.0), ("bg2", 200.0), ("bg3", 320.0)] {
             try FileManager.default.createDirectory(atPath: dir.file("background/\(name)"), withIntermediateDirectories: true)
             for j in 0..<2 {
@@ -22,7 +21,7 @@ struct ShardedCommandLineTests {
         return ["--corpus", dir.file("background") + ":all", "--corpus", dir.file("corpus") + ":all"]
     }
 
-    static func json(_ r: CommandLineTests.Run) -> [String: Any] {
+    static func json(_ r: CLI.Run) -> [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]) ?? [:]
     }
 
@@ -135,7 +134,7 @@ struct ShardedCommandLineTests {
     }
 
     @Test func shardedEnrolmentAndEvaluationGiveTheWholeRunsModelsAndFigures() throws {
-        let f = try NewUserTests.Fixture(enrolAdapted: false)
+        let f = try UBMFixture(enrolAdapted: false)
         defer { f.dir.cleanup() }
         let corpus = f.dir.file("corpus")
         let whole = f.dir.file("whole"), sharded = f.dir.file("sharded")

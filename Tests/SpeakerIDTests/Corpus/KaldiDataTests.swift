@@ -5,7 +5,6 @@ import SpeakerIDDemo
 
 /// Kaldi data folders as corpora and Kaldi/NIST trial lists (issue #14).
 struct KaldiDataTests {
-    typealias CLI = CommandLineTests
 
     /// A data folder of three speakers: each speaker's two recordings, the second cut into two
     /// utterances by `segments`.
@@ -69,7 +68,7 @@ struct KaldiDataTests {
             .write(to: URL(fileURLWithPath: list))
         let scores = dir.file("s.tsv")
         let r = try CLI.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", test, "--trials", list, "--scores", scores, "--json"])
-        let j = try #require(NewUserTests.jsonLines(r.stdout).first, "\(r.stderr)")
+        let j = try #require(CLI.jsonLines(r.stdout).first, "\(r.stderr)")
         #expect((j["verification_trials"] as? [String: Int]) == ["target": 2, "non_target": 3], "\(j)")
         #expect(j["trials"] as? Int == 6, "identification still uses every test file")
         let rows = try String(contentsOfFile: scores, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }.dropFirst()

@@ -4,8 +4,7 @@ import Testing
 /// Every public type, initialiser and function of the library carries a doc comment.
 struct DocumentationTests {
     @Test func everyPublicTypeAndFunctionIsDocumented() throws {
-        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Sources/SpeakerID")
+        let sources = Repository.root.appendingPathComponent("Sources/SpeakerID")
         let files = try #require(FileManager.default.enumerator(atPath: sources.path)).compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }
         #expect(files.count > 20)
         let declaration = try Regex(#"^public (static |mutating |convenience |final )*(func|struct|enum|class|init|protocol)\b"#)
