@@ -9,15 +9,15 @@ struct FeaturesCommandTests {
         let dir = TempDir()
         defer { dir.cleanup() }
         try AudioWriter.write(SyntheticSpeech.generate(seconds: 1, sampleRate: 8000, seed: 1), sampleRate: 8000, to: dir.file("a.wav"))
-        let r = try Self.run(["features", "--json", "--sample-rate", "8000", "--deltas", "0", "--ceps", "13", dir.file("a.wav")])
+        let r = try CLI.run(["features", "--json", "--sample-rate", "8000", "--deltas", "0", "--ceps", "13", dir.file("a.wav")])
         #expect(r.status == 0, "\(r.stderr)")
         let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let frames = try #require(obj["frames"] as? [[Double]])
         #expect(!frames.isEmpty && frames.allSatisfy { $0.count == 14 })
         #expect(((obj["options"] as? [String: Any])?["cepstral"] as? [String: Any])?["coefficients"] as? Int == 13)
-        let csv = try Self.run(["features", "--csv", dir.file("a.wav")])
+        let csv = try CLI.run(["features", "--csv", dir.file("a.wav")])
         #expect(csv.stdout.split(separator: "\n").contains { $0.hasPrefix("file,frame,c0,c1,c2,") })
-        let s = try Self.run(["features", "--summary", dir.file("a.wav")])
+        let s = try CLI.run(["features", "--summary", dir.file("a.wav")])
         #expect(s.stdout.contains("at 8000 Hz") && s.stdout.contains("kept by the VAD"))
         // Headerless 16-bit PCM at a stated rate.
         let pcm = SyntheticSpeech.generate(seconds: 1, sampleRate: 11025, seed: 2).flatMap { v -> [UInt8] in
@@ -25,7 +25,7 @@ struct FeaturesCommandTests {
             return [UInt8(truncatingIfNeeded: i), UInt8(truncatingIfNeeded: i >> 8)]
         }
         try Data(pcm).write(to: URL(fileURLWithPath: dir.file("b.raw")))
-        let raw = try Self.run(["features", "--summary", "--raw", "11025:pcm16", dir.file("b.raw")])
+        let raw = try CLI.run(["features", "--summary", "--raw", "11025:pcm16", dir.file("b.raw")])
         #expect(raw.status == 0 && raw.stdout.contains("1.000 s at 11025 Hz"), "\(raw.stdout)\(raw.stderr)")
     }
 
