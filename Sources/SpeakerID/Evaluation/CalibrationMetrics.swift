@@ -75,12 +75,12 @@ public enum CalibrationMetrics {
     /// The Bayes decision threshold on natural-log LLRs for a prior and costs: accept when
     /// LLR >= log(C_fa (1 - P) / (C_miss P)).
     public static func bayesThreshold(_ cost: DetectionMetrics.CostModel) -> Double {
-        log(cost.cFalseAlarm * (1 - cost.pTarget) / (cost.cMiss * cost.pTarget))
+        DecisionCosts(prior: cost.pTarget, costMiss: cost.cMiss, costFalseAlarm: cost.cFalseAlarm).bayesThreshold
     }
 
     /// The posterior probability of the target hypothesis given a natural-log LLR and a prior.
     public static func posterior(llr: Double, prior: Double) -> Double {
-        1 / (1 + exp(-(llr + log(prior / (1 - prior)))))
+        DecisionCosts(prior: prior).posterior(llr: llr)
     }
 
     /// Normalised detection cost of accepting scores >= `threshold`: (C_miss P_miss P +

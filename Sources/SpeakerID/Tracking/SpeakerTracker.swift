@@ -15,7 +15,7 @@ public struct TrackingResult: Sendable, Equatable {
 public enum SpeakerTracker {
     /// Who spoke when in `source`. `onSegment` sees each segment as it closes (for writing
     /// long timelines as they come); the result holds them all.
-    public static func track(_ source: AudioSource, raw: RawAudioFormat? = nil, identifier: Identifier, rule: OpenSetRule,
+    public static func track(_ source: AudioSource, raw: RawAudioFormat? = nil, identifier: Identifier, rule: DecisionRule,
                              options: TrackerOptions = TrackerOptions(),
                              onSegment: (TrackedSegment) -> Void = { _ in }) throws -> TrackingResult {
         let decoder = try AudioDecoder(source, raw: raw)

@@ -89,7 +89,7 @@ public final class StreamingTracker {
 
     /// A tracker for audio at `sourceSampleRate` Hz (resampled to the models' rate), scored
     /// against `identifier`'s models and decided by `rule`.
-    public init(identifier: Identifier, rule: OpenSetRule, options: TrackerOptions = TrackerOptions(),
+    public init(identifier: Identifier, rule: DecisionRule, options: TrackerOptions = TrackerOptions(),
                 sourceSampleRate: Int, name: String = "stream") throws {
         try options.validate()
         let fe = identifier.frontEnd.options

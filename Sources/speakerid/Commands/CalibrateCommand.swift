@@ -44,6 +44,8 @@ struct CalibrateCommand: AsyncParsableCommand {
     var costMiss = 10.0
     @Option(parsing: .unconditional, help: ArgumentHelp("Cost of a false alarm in the application.", valueName: "C"))
     var costFa = 1.0
+    /// The application's prior and costs: the fit is weighted for their effective prior.
+    var costs: DecisionCosts { DecisionCosts(prior: prior, costMiss: costMiss, costFalseAlarm: costFa) }
     @Option(help: ArgumentHelp("Segment lengths in seconds to score as well as whole files, e.g. 1,2 (2).", valueName: "s,..."))
     var segmentSeconds = "1,2"
     @Option(help: ArgumentHelp("With --ubm: T-norm the development scores against this folder of cohort models, as identify and verify --tnorm-models will.", valueName: "dir"))
@@ -59,7 +61,7 @@ struct CalibrateCommand: AsyncParsableCommand {
 
     func validate() throws {
         if (corpus == nil) == (scores == nil) { throw ValidationError("give either --corpus DIR[:SPLIT] (development trials from held-out files) or --scores FILE") }
-        try CalibrationArguments.checkDecisionOptions(prior: prior, costMiss: costMiss, costFa: costFa)
+        try costs.validateAsOptions()
         if tnormModels != nil && background.ubm == nil { throw ValidationError("--tnorm-models needs --ubm") }
         if tnormModels != nil && scores != nil { throw ValidationError("--tnorm-models goes with --corpus; with --scores, give the file's --score-norm") }
         if scores == nil && scoreNorm != .none { throw ValidationError("--score-norm describes a --scores file; with --corpus use --tnorm-models") }
@@ -130,7 +132,7 @@ struct CalibrateCommand: AsyncParsableCommand {
         // threshold lies, so the LLRs are most accurate around the decisions made with them.
         // Measured on cv-fa (README): actDCF 1.02-1.06 x minDCF weighted for the effective
         // prior 0.092 of SRE 2008's costs, 1.14-1.18 x weighted for 0.01.
-        let effective = Self.effectivePrior(prior: prior, costMiss: costMiss, costFa: costFa)
+        let effective = costs.effectivePrior
         let cal: Calibration
         do { cal = try Calibration.fit(trials, prior: effective, quality: quality, provenance: provenance) } catch {
             throw CLIError("\(scores ?? corpus?.text ?? ""): \(error)")
@@ -280,11 +282,6 @@ struct CalibrateCommand: AsyncParsableCommand {
         if h.scoreNormalization != normalization {
             throw CLIError("\(path): its scores were made with score normalisation \(name(h.scoreNormalization)), but --score-norm is \(name(normalization))")
         }
-    }
-
-    /// The prior the fit is weighted for: C_miss P / (C_miss P + C_fa (1 - P)).
-    static func effectivePrior(prior: Double, costMiss: Double, costFa: Double) -> Double {
-        costMiss * prior / (costMiss * prior + costFa * (1 - prior))
     }
 
     /// The trials of a score file written by evaluate --scores (`ScoreFile`, which refuses a

@@ -68,15 +68,15 @@ struct EvaluateCommand: AsyncParsableCommand {
         return try Self.segmentLengths(segmentSeconds, option: "--segment-seconds")
     }
 
-    /// "1,2,5": each a number of seconds of speech from `ClipDecision.defaultMinimumSpeech`
+    /// "1,2,5": each a number of seconds of speech from `DecisionRule.defaultMinimumSpeechSeconds`
     /// (shorter segments are what identify calls too short) to a day, each once.
     static func segmentLengths(_ text: String, option: String) throws -> [Double] {
         let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-        let form = "\(option) takes lengths in seconds from \(ClipDecision.defaultMinimumSpeech) to 86400, separated by commas, e.g. 1,2,5"
+        let form = "\(option) takes lengths in seconds from \(DecisionRule.defaultMinimumSpeechSeconds) to 86400, separated by commas, e.g. 1,2,5"
         var out: [Double] = []
         for p in parts {
             guard let v = Double(p), v.isFinite else { throw ValidationError("\(form); \(p.isEmpty ? "an empty item" : p.debugDescription) is not a number") }
-            guard v >= ClipDecision.defaultMinimumSpeech, v <= 86_400 else { throw ValidationError("\(form); \(p) is out of that range") }
+            guard v >= DecisionRule.defaultMinimumSpeechSeconds, v <= 86_400 else { throw ValidationError("\(form); \(p) is out of that range") }
             guard !out.contains(v) else { throw ValidationError("\(form); \(p) is given twice") }
             out.append(v)
         }

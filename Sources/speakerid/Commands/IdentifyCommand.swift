@@ -50,6 +50,8 @@ struct IdentifyCommand: AsyncParsableCommand {
         var warning: String?
         /// Calibrated LLRs of the ranked speakers, with --calibration.
         var llrs: [Double]?
+        /// The decision on the best-ranked speaker.
+        var decision: Decision
     }
 
     func run() async throws {
@@ -64,10 +66,11 @@ struct IdentifyCommand: AsyncParsableCommand {
         let enrolSeconds = Dictionary(uniqueKeysWithValues: loaded.map { ($0.speaker, $0.training.speechSeconds) })
         // The decision threshold: given, else the Bayes threshold of calibrated LLRs, else
         // none (closed set: the best speaker is always named).
-        let threshold = self.threshold ?? (calibration != nil ? calibrationOptions.bayesThreshold : nil)
-        let prior = calibrationOptions.prior
+        let rule = DecisionRule(calibration: calibration, threshold: threshold, costs: calibrationOptions.costs,
+                                minimumSpeechSeconds: input.minSpeech)
+        let costs = rule.costs
         let enrolled = loaded.map(\.speaker)
-        if enrolled.count == 1 && threshold == nil && !common.quiet {
+        if enrolled.count == 1 && !rule.isOpenSet && !common.quiet {
             Console.warn("warning: \(models) holds one speaker, \(enrolled[0].debugDescription), and without --threshold or --calibration every clip is named them (closed set); give --ubm with --threshold or --calibration to reject other voices")
         }
         let sources = try input.sources(quiet: common.quiet)
@@ -85,7 +88,7 @@ struct IdentifyCommand: AsyncParsableCommand {
             // one; ties keep the raw order. The first is the speaker named.
             let entries = Identifier.rank(speakers: enrolled, scores: r.raw).map { e -> (entry: (SpeakerScore, Double?), llr: Double?) in
                 let normalized = r.normalized == nil ? nil : byName[e.speaker]
-                let llr = calibration.map { $0.llr(score: normalized ?? e.score, testSeconds: speech, enrolSeconds: enrolSeconds[e.speaker] ?? 0) }
+                let llr = rule.llr(score: normalized ?? e.score, speechSeconds: speech, enrolSeconds: enrolSeconds[e.speaker] ?? 0)
                 return ((e, normalized), llr)
             }
             let ordered = entries.enumerated().sorted { a, b in
@@ -94,9 +97,11 @@ struct IdentifyCommand: AsyncParsableCommand {
                 return x != y ? x > y : a.offset < b.offset
             }.prefix(n).map(\.element)
             let ranking = ordered.map(\.entry)
-            let llrs = calibration == nil ? nil : ordered.map { $0.llr ?? 0 }
+            let llrs = rule.calibration == nil ? nil : ordered.map { $0.llr ?? 0 }
+            let (best, bestNormalized) = ranking[0]
+            let decision = rule.decide(score: bestNormalized ?? best.score, speechSeconds: speech, enrolSeconds: enrolSeconds[best.speaker] ?? 0)
             return Answer(file: name, speechFrames: r.speechFrames, ranking: ranking,
-                          warning: options.narrowBandWarning(name, sourceRate: r.sourceSampleRate), llrs: llrs)
+                          warning: options.narrowBandWarning(name, sourceRate: r.sourceSampleRate), llrs: llrs, decision: decision)
         }
         let shift = options.framing.frameShiftMs / 1000
         var failed = 0
@@ -109,13 +114,10 @@ struct IdentifyCommand: AsyncParsableCommand {
             }
             if let warning = a.warning, !common.quiet { Console.warn("warning: " + warning) }
             let speech = Double(a.speechFrames) * shift
-            let (best, bestNormalized) = a.ranking[0]
-            let score = a.llrs?[0] ?? bestNormalized ?? best.score
-            let decision: ClipDecision = speech < input.minSpeech ? .tooShort
-                : threshold.map { score >= $0 ? .accepted : .rejected } ?? .identified
-            let named = decision == .identified || decision == .accepted
+            let best = a.ranking[0].0
+            let decision = a.decision.outcome
             if input.json {
-                var o: [String: Any] = ["file": a.file, "speaker": named ? best.speaker : NSNull(),
+                var o: [String: Any] = ["file": a.file, "speaker": decision.namesSpeaker ? best.speaker : NSNull(),
                                         "decision": decision.rawValue, "speech_seconds": speech]
                 if decision != .tooShort {
                     o["ranking"] = a.ranking.enumerated().map { k, rt -> [String: Any] in
@@ -124,19 +126,19 @@ struct IdentifyCommand: AsyncParsableCommand {
                         if t != nil { e["raw_score"] = r.score }
                         if let l = a.llrs?[k] {
                             e["llr"] = l
-                            e["posterior"] = CalibrationMetrics.posterior(llr: l, prior: prior)
+                            e["posterior"] = costs.posterior(llr: l)
                         }
                         return e
                     }
-                    if let l = a.llrs?[0] {
+                    if let l = a.decision.llr {
                         o["llr"] = l
-                        o["posterior"] = CalibrationMetrics.posterior(llr: l, prior: prior)
-                        o["prior"] = prior
+                        o["posterior"] = costs.posterior(llr: l)
+                        o["prior"] = costs.prior
                     }
                 } else {
                     o["min_speech_seconds"] = input.minSpeech
                 }
-                if let threshold { o["threshold"] = threshold }
+                if let threshold = rule.threshold { o["threshold"] = threshold }
                 o["score_normalization"] = normalized ? "tnorm" : "none"
                 if let w = a.warning { o["warning"] = w }
                 print(SpeakerIDCLI.json(o))
@@ -145,7 +147,7 @@ struct IdentifyCommand: AsyncParsableCommand {
                 if decision == .tooShort { continue }
                 for (i, (r, t)) in a.ranking.enumerated() {
                     print("  \(i + 1). \(r.speaker)\t\(fmt(t ?? r.score, 4))" + (t != nil ? "\t(raw \(fmt(r.score, 4)))" : "")
-                          + (a.llrs.map { "\tLLR \(fmt($0[i], 3)), posterior \(fmt(CalibrationMetrics.posterior(llr: $0[i], prior: prior), 4))" } ?? ""))
+                          + (a.llrs.map { "\tLLR \(fmt($0[i], 3)), posterior \(fmt(costs.posterior(llr: $0[i]), 4))" } ?? ""))
                 }
             }
         }

@@ -65,7 +65,7 @@ struct TrackCommand: AsyncParsableCommand {
     /// Everything a recording is tracked with.
     struct Setup: Sendable {
         var identifier: Identifier
-        var rule: OpenSetRule
+        var rule: DecisionRule
         var options: TrackerOptions
     }
 
@@ -75,14 +75,7 @@ struct TrackCommand: AsyncParsableCommand {
         _ = try frontEnd.check(against: loaded[0].frontEnd)
         let id = try Identifier(models: loaded, ubm: ubmModel, topC: background.topC)
         let calibration = try calibrationOptions.load(ubm: ubmModel, frontEnd: loaded[0].frontEnd, normalization: .none, models: models)
-        let rule: OpenSetRule
-        if let calibration {
-            rule = .calibrated(calibration, llrThreshold: threshold ?? calibrationOptions.bayesThreshold)
-        } else if let threshold {
-            rule = .scoreThreshold(threshold)
-        } else {
-            rule = .closedSet
-        }
+        let rule = DecisionRule(calibration: calibration, threshold: threshold, costs: calibrationOptions.costs)
         var options = try tracking.options()
         live.apply(to: &options)
         // Names a timeline could not tell apart: reserved labels, and names equal once white
@@ -98,7 +91,7 @@ struct TrackCommand: AsyncParsableCommand {
         }
         // One enrolled speaker and no open-set decision: every speech segment would be named
         // that speaker, which decides nothing.
-        if case .closedSet = rule, loaded.count == 1 {
+        if !rule.isOpenSet, loaded.count == 1 {
             throw usageError("\(models) holds one speaker, \(loaded[0].speaker.debugDescription): without --calibration or --threshold every speech segment would be named them; give --calibration FILE or --threshold T (with --ubm) so other voices are 'unknown'")
         }
         return Setup(identifier: id, rule: rule, options: options)

@@ -46,7 +46,7 @@ struct VerifyCommand: AsyncParsableCommand {
         var rawScore: Double
         var speechFrames: Int
         var warning: String?
-        var llr: Double?
+        var decision: Decision
     }
 
     func run() async throws {
@@ -68,8 +68,9 @@ struct VerifyCommand: AsyncParsableCommand {
                                                       normalization: normalized ? .tnorm : .none, models: models,
                                                       tnormCohort: cohort)
         // Given, else the Bayes threshold of calibrated LLRs, else 0 for raw ratios.
-        let threshold = self.threshold ?? (calibration != nil ? calibrationOptions.bayesThreshold : 0)
-        let prior = calibrationOptions.prior
+        let rule = DecisionRule.verification(calibration: calibration, threshold: threshold, costs: calibrationOptions.costs,
+                                             minimumSpeechSeconds: input.minSpeech)
+        let costs = rule.costs
         let enrol = model.training.speechSeconds
         let results = try await batchMap(count: sources.count, threads: common.threadCount) { i -> Answer in
             let r = try scorer.scores(sources[i], raw: raw, chunkSeconds: chunk)
@@ -78,7 +79,7 @@ struct VerifyCommand: AsyncParsableCommand {
             let speech = Double(r.speechFrames) * options.framing.frameShiftMs / 1000
             return Answer(file: name, score: score, rawScore: r.raw[0], speechFrames: r.speechFrames,
                           warning: options.narrowBandWarning(name, sourceRate: r.sourceSampleRate),
-                          llr: calibration?.llr(score: score, testSeconds: speech, enrolSeconds: enrol))
+                          decision: rule.decide(score: score, speechSeconds: speech, enrolSeconds: enrol))
         }
         let shift = options.framing.frameShiftMs / 1000
         var failed = 0
@@ -91,17 +92,16 @@ struct VerifyCommand: AsyncParsableCommand {
             }
             if let warning = a.warning, !common.quiet { Console.warn("warning: " + warning) }
             let speech = Double(a.speechFrames) * shift
-            let decided = a.llr ?? a.score
-            let decision: ClipDecision = speech < input.minSpeech ? .tooShort : decided >= threshold ? .accepted : .rejected
+            let decision = a.decision.outcome
             if input.json {
-                var o: [String: Any] = ["file": a.file, "speaker": model.speaker, "score": a.score, "threshold": threshold,
+                var o: [String: Any] = ["file": a.file, "speaker": model.speaker, "score": a.score, "threshold": rule.threshold ?? 0,
                                         "accept": decision == .accepted, "decision": decision.rawValue, "speech_seconds": speech,
                                         "score_normalization": normalized ? "tnorm" : "none"]
                 if normalized { o["raw_score"] = a.rawScore }
-                if let l = a.llr {
+                if let l = a.decision.llr {
                     o["llr"] = l
-                    o["posterior"] = CalibrationMetrics.posterior(llr: l, prior: prior)
-                    o["prior"] = prior
+                    o["posterior"] = costs.posterior(llr: l)
+                    o["prior"] = costs.prior
                 }
                 if decision == .tooShort { o["min_speech_seconds"] = input.minSpeech }
                 if let w = a.warning { o["warning"] = w }
@@ -109,7 +109,7 @@ struct VerifyCommand: AsyncParsableCommand {
             } else {
                 let verdict = decision == .tooShort ? "<too short>" : decision == .accepted ? "accept" : "reject"
                 print("\(a.file)\t\(model.speaker)\t\(fmt(a.score, 4))\t\(verdict)\t\(fmt(speech, 2)) s of speech"
-                      + (a.llr.map { "\tLLR \(fmt($0, 3)), posterior \(fmt(CalibrationMetrics.posterior(llr: $0, prior: prior), 4))" } ?? ""))
+                      + (a.decision.llr.map { "\tLLR \(fmt($0, 3)), posterior \(fmt(costs.posterior(llr: $0), 4))" } ?? ""))
             }
         }
         try finishBatch(failed: failed, total: sources.count, skipBad: input.skipBad, noun: "clip")

@@ -33,27 +33,13 @@ struct CalibrationArguments: ParsableArguments {
     }
 
     func validate() throws {
-        try Self.checkDecisionOptions(prior: prior, costMiss: costMiss, costFa: costFa)
+        try costs.validateAsOptions()
     }
 
-    /// The costs a decision may weigh: from 1e-6 to 1e6 (their ratio sets the threshold).
-    static let costRange = 1e-6...1e6
+    /// The prior and costs of the decisions.
+    var costs: DecisionCosts { DecisionCosts(prior: prior, costMiss: costMiss, costFalseAlarm: costFa) }
 
-    /// Refuses a prior outside `Calibration.priorRange`, costs outside `costRange`, and a prior
-    /// and costs whose effective prior C_miss P / (C_miss P + C_fa (1 - P)) leaves that range:
-    /// there one class of trials carries no weight, thresholds and posteriors saturate.
-    static func checkDecisionOptions(prior: Double, costMiss: Double, costFa: Double) throws {
-        let p = Calibration.priorRange
-        if !p.contains(prior) { throw ValidationError("--prior must be between \(p.lowerBound) and 1 - \(p.lowerBound) (got \(prior))") }
-        for (name, c) in [("--cost-miss", costMiss), ("--cost-fa", costFa)] where !costRange.contains(c) {
-            throw ValidationError("\(name) must be a number from \(costRange.lowerBound) to \(Int(costRange.upperBound)) (got \(c))")
-        }
-        let effective = costMiss * prior / (costMiss * prior + costFa * (1 - prior))
-        if !p.contains(effective) {
-            throw ValidationError("--prior \(prior) with --cost-miss \(costMiss) and --cost-fa \(costFa) gives the effective prior \(effective), outside \(p.lowerBound) to 1 - \(p.lowerBound): decisions would ignore one kind of error; choose a prior and costs nearer to each other")
-        }
-    }
-
+    /// The same, as the detection cost of evaluate's figures.
     var cost: DetectionMetrics.CostModel {
         var c = DetectionMetrics.CostModel()
         c.pTarget = prior
@@ -61,9 +47,6 @@ struct CalibrationArguments: ParsableArguments {
         c.cFalseAlarm = costFa
         return c
     }
-
-    /// The Bayes threshold on LLRs for the prior and costs.
-    var bayesThreshold: Double { CalibrationMetrics.bayesThreshold(cost) }
 
     /// The calibration, checked against the scores it will map: the UBM (nil for EM models),
     /// the models' front end, the score normalisation and its cohorts (`ScoreSystem` checksums).
@@ -84,5 +67,23 @@ struct CalibrationArguments: ParsableArguments {
                         tnormCohort: tnormCohort, znormCohort: znormCohort, checkingCohorts: checkingCohorts,
                         what: "the models in \(models)")
         } catch { throw CLIError("\(calibration ?? "calibration"): \(error)") }
+    }
+}
+
+extension DecisionCosts {
+    /// Refuses, as a usage error naming --prior, --cost-miss and --cost-fa, a prior outside
+    /// `Calibration.priorRange`, costs outside `costRange`, and a prior and costs whose effective
+    /// prior leaves that range: there one class of trials carries no weight, thresholds and
+    /// posteriors saturate.
+    func validateAsOptions() throws {
+        let p = Calibration.priorRange
+        if !p.contains(prior) { throw ValidationError("--prior must be between \(p.lowerBound) and 1 - \(p.lowerBound) (got \(prior))") }
+        for (name, c) in [("--cost-miss", costMiss), ("--cost-fa", costFalseAlarm)] where !Self.costRange.contains(c) {
+            throw ValidationError("\(name) must be a number from \(Self.costRange.lowerBound) to \(Int(Self.costRange.upperBound)) (got \(c))")
+        }
+        let effective = effectivePrior
+        if !p.contains(effective) {
+            throw ValidationError("--prior \(prior) with --cost-miss \(costMiss) and --cost-fa \(costFalseAlarm) gives the effective prior \(effective), outside \(p.lowerBound) to 1 - \(p.lowerBound): decisions would ignore one kind of error; choose a prior and costs nearer to each other")
+        }
     }
 }
