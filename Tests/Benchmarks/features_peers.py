@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Peers of `speakerid bench features`: librosa and python_speech_features on the same WAV files,
+"""Peers of `speakerid-dev bench features`: librosa and python_speech_features on the same WAV files,
 single-threaded, with the same analysis (16 kHz: 20 ms Hamming window, 10 ms hop, 512-point FFT,
 24 mel filters, 20 cepstra after c0, pre-emphasis 0.97) plus deltas, timed on audio already
 decoded (as SpeakerID's "decoded" figure). Prints one JSON line per peer with realtime_factor.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""scikit-learn peers of `speakerid bench em` and `speakerid bench score` (issue 5): the same
+"""scikit-learn peers of `speakerid-dev bench em` and `speakerid-dev bench score` (issue 5): the same
 sizes, random data from a seed, GaussianMixture(covariance_type='diag') in float64 over the
 machine's BLAS. Prints JSON lines.
 

@@ -10,37 +10,39 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 python3 -c "import sklearn" 2>/dev/null || pip install -q scikit-learn
 swift build -c release --product speakerid >/dev/null
+swift build -c release --product speakerid-dev >/dev/null  # bench
 B=.build/release/speakerid
+D=.build/release/speakerid-dev
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 for k in 256 1024; do
-  for t in 1 2; do $B bench em --frames 200000 --dim 39 --components $k --iterations 3 --threads $t | tee -a "$out"; done
+  for t in 1 2; do $D bench em --frames 200000 --dim 39 --components $k --iterations 3 --threads $t | tee -a "$out"; done
   python3 Tests/Benchmarks/sklearn_speed.py em --frames 200000 --dim 39 --components $k --iterations 1 2>/dev/null | tee -a "$out"
 done
-for t in 1 2; do $B bench score --models 100 --components 64 --frames 100000 --dim 39 --threads $t | tee -a "$out"; done
+for t in 1 2; do $D bench score --models 100 --components 64 --frames 100000 --dim 39 --threads $t | tee -a "$out"; done
 python3 Tests/Benchmarks/sklearn_speed.py score --models 100 --components 64 --frames 100000 --dim 39 2>/dev/null | tee -a "$out"
-for k in 64 256 512 1024; do $B bench gemm --components $k --inner 79 --seconds 0.5 | tee -a "$out"; done
+for k in 64 256 512 1024; do $D bench gemm --components $k --inner 79 --seconds 0.5 | tee -a "$out"; done
 # The same EM on every kernel path this CPU has (the same bits; only the speed differs), and
 # with OpenBLAS forced onto its generic kernel (SpeakerID's products do not use OpenBLAS).
 for kern in avx2 portable; do
-  SPEAKERID_KERNEL=$kern $B bench em --frames 20000 --dim 39 --components 256 --iterations 1 --threads 1 | sed "s/^{/{\"forced\":\"$kern\",/" | tee -a "$out"
+  SPEAKERID_KERNEL=$kern $D bench em --frames 20000 --dim 39 --components 256 --iterations 1 --threads 1 | sed "s/^{/{\"forced\":\"$kern\",/" | tee -a "$out"
 done
-OPENBLAS_CORETYPE=Prescott $B bench em --frames 200000 --dim 39 --components 256 --iterations 3 --threads 1 | sed 's/^{/{"forced":"openblas-prescott",/' | tee -a "$out"
+OPENBLAS_CORETYPE=Prescott $D bench em --frames 200000 --dim 39 --components 256 --iterations 3 --threads 1 | sed 's/^{/{"forced":"openblas-prescott",/' | tee -a "$out"
 for m in 100 1000 10000; do
-  $B bench score --models $m --components 512 --frames 1000 --dim 63 --threads 1 --top-c 5 --repeats 3 | tee -a "$out"
+  $D bench score --models $m --components 512 --frames 1000 --dim 63 --threads 1 --top-c 5 --repeats 3 | tee -a "$out"
 done
-$B bench score --models 10000 --components 512 --frames 1000 --dim 63 --threads 2 --top-c 5 --repeats 3 | tee -a "$out"
+$D bench score --models 10000 --components 512 --frames 1000 --dim 63 --threads 2 --top-c 5 --repeats 3 | tee -a "$out"
 if [ "${IDENTIFY_10K:-0}" = 1 ]; then
   clip=${SPEAKERID_CORPORA:-../shared/corpora}/minilibri/3526/3526-176653-0001.flac
   for m in 100 1000 10000; do
     d=$(mktemp -d)/models
-    $B bench score --models $m --components 512 --frames 10 --dim 63 --top-c 5 --write-models "$d" >/dev/null
+    $D bench score --models $m --components 512 --frames 10 --dim 63 --top-c 5 --write-models "$d" >/dev/null
     r=$( { /usr/bin/time -f "%e %M" $B identify --models "$d" --ubm "$d/ubm.gmm" "$clip" >/dev/null; } 2>&1 | tail -1)
     echo "{\"benchmark\": \"identify-models\", \"models\": $m, \"wall_seconds\": ${r% *}, \"max_rss_kb\": ${r#* }}" | tee -a "$out"
     rm -rf "$(dirname "$d")"
   done
 fi
-mem=$( { /usr/bin/time -v $B bench em --frames 200000 --dim 39 --components 1024 --iterations 1 --threads 2 >/dev/null; } 2>&1 | awk -F': ' '/Maximum resident/ {print $2}')
+mem=$( { /usr/bin/time -v $D bench em --frames 200000 --dim 39 --components 1024 --iterations 1 --threads 2 >/dev/null; } 2>&1 | awk -F': ' '/Maximum resident/ {print $2}')
 echo "{\"benchmark\": \"em-memory\", \"components\": 1024, \"frames\": 200000, \"max_rss_kb\": $mem}" | tee -a "$out"
 python3 - "$out" <<'PY'
 import json, sys

@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 C=$(cd "${SPEAKERID_CORPORA:-../shared/corpora}" && pwd)
 swift build -c release --product speakerid >/dev/null
+swift build -c release --product speakerid-dev >/dev/null  # bench
 B=.build/release/speakerid
+D=.build/release/speakerid-dev
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 summary() {
@@ -114,7 +116,7 @@ topc)
     echo "cv-fa, 35 speakers, 512 components, top-C $c"
     $B evaluate --models "$W/m" --ubm "$W/ubm.gmm" --corpus "$C/cv-fa" --segment-seconds 1,2 --top-c $c --json -q | summary
   done
-  for c in 5 0; do $B bench score --models 35 --components 512 --frames 100000 --dim 63 --threads 2 --top-c $c; done
+  for c in 5 0; do $D bench score --models 35 --components 512 --frames 100000 --dim 63 --threads 2 --top-c $c; done
   ;;
 peer)
   cd Tests/Benchmarks

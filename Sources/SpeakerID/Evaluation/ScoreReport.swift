@@ -4,13 +4,10 @@ import Foundation
 /// be read).
 public enum ScoreReportError: Error, Equatable, Sendable, CustomStringConvertible {
     case inconsistent(String)
-    // TRANSITIONAL (removed with the test that names it, once the tests have moved): no longer thrown.
-    case badFile(String, line: Int, reason: String)
 
     public var description: String {
         switch self {
         case .inconsistent(let s): return s
-        case .badFile(let f, let l, let r): return "\(f):\(l): \(r)"
         }
     }
 }

@@ -126,6 +126,21 @@ struct CommandContractTests {
         #expect(!FileManager.default.fileExists(atPath: dir.file("big.cal")))
     }
 
+    /// bench and demo-corpus belong to the developers' tool, speakerid-dev, which links the
+    /// synthetic voices and corpus builder; the user's tool has neither command.
+    @Test func benchmarksAndTheDemoCorpusAreTheDevelopersTool() throws {
+        let help = try CLI.run(["--help"]).stdout
+        let dev = try CLI.runDev(["--help"])
+        #expect(dev.status == 0 && dev.stdout.contains("bench") && dev.stdout.contains("demo-corpus"), "\(dev.stderr)")
+        for command in [["bench", "score"], ["demo-corpus", "--packages"]] {
+            #expect(!help.contains("  \(command[0]) "), "speakerid --help lists \(command[0])")
+            let r = try CLI.run(command)
+            #expect(r.status == 64, "speakerid \(command.joined(separator: " ")): \(r.status) \(r.stderr)")
+        }
+        let packages = try CLI.runDev(["demo-corpus", "--packages"])
+        #expect(packages.status == 0 && packages.stdout.contains("asterisk-core-sounds-en-wav"), "\(packages.stderr)")
+    }
+
     // One naming convention: every key of every command's JSON is snake_case and listed in
     // the README's table of JSON keys; score means the decision score everywhere.
     @Test func everyJSONKeyIsSnakeCaseAndDocumented() throws {
@@ -183,7 +198,8 @@ struct CommandContractTests {
             } else if let a = v as? [Any] { a.forEach(collect) }
         }
         for args in runs {
-            let r = try CLI.run(args)
+            // The benchmarks are the developers' tool's.
+            let r = try args.first == "bench" ? CLI.runDev(args) : CLI.run(args)
             let lines = CLI.jsonLines(r.stdout)
             #expect(!lines.isEmpty, "\(args): \(r.stderr)")
             lines.forEach(collect)

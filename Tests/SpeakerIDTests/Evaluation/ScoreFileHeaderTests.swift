@@ -25,10 +25,10 @@ struct ScoreFileHeaderTests {
     /// A header key given twice would let a later line silently change the system a score file
     /// claims; a header key without a value cannot be read. Both are refused, with the line.
     @Test func aRepeatedOrEmptyHeaderKeyIsRefused() throws {
-        #expect(throws: ScoreReportError.badFile("s.tsv", line: 6, reason: "the header gives models twice")) {
+        #expect(throws: ScoreFileError.badLine("s.tsv", line: 6, reason: "the header gives models twice")) {
             try ScoreFileHeader.parse(Self.lines(["# models 1111111111111111"]), name: "s.tsv")
         }
-        #expect(throws: ScoreReportError.badFile("s.tsv", line: 6, reason: "the header's znorm_cohort line has no value")) {
+        #expect(throws: ScoreFileError.badLine("s.tsv", line: 6, reason: "the header's znorm_cohort line has no value")) {
             try ScoreFileHeader.parse(Self.lines(["# znorm_cohort"]), name: "s.tsv")
         }
         // Without the first line it is not SpeakerID's header at all: a user's own file.

@@ -23,6 +23,16 @@ enum CLI {
     @discardableResult
     static func run(_ args: [String], stdin: String? = nil) throws -> Run { try runTool(binary, args, stdin: stdin) }
 
+    /// The developers' tool (`bench`, `demo-corpus`), built beside `speakerid` (or
+    /// SPEAKERID_DEV_BINARY).
+    static var devBinary: String {
+        if let other = ProcessInfo.processInfo.environment["SPEAKERID_DEV_BINARY"] { return other }
+        return URL(fileURLWithPath: binary).deletingLastPathComponent().appendingPathComponent("speakerid-dev").path
+    }
+
+    @discardableResult
+    static func runDev(_ args: [String]) throws -> Run { try runTool(devBinary, args) }
+
     static func runTool(_ path: String, _ args: [String], stdin: String? = nil, in cwd: String? = nil) throws -> Run {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: path)
