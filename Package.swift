@@ -16,6 +16,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Reads resemblyzer's wheel (a zip) in `speakerid encoder convert` (zlib: Debian's zlib1g-dev).
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
     ],
     targets: [
         // System libraries, found through pkg-config (Debian: libsndfile1-dev, libfftw3-dev,
@@ -48,6 +50,7 @@ let package = Package(
                 "CKernels",
                 "CSignals",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             swiftSettings: strict
         ),

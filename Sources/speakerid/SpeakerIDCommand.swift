@@ -12,7 +12,7 @@ struct SpeakerIDCommand: AsyncParsableCommand {
         on standard error says what and where), 64 for a usage error.
         """,
         version: SpeakerIDVersion.current,
-        subcommands: [FeaturesCommand.self, EnrollCommand.self, IdentifyCommand.self, VerifyCommand.self, EvaluateCommand.self, CalibrateCommand.self,
+        subcommands: [FeaturesCommand.self, EncoderCommand.self, EnrollCommand.self, IdentifyCommand.self, VerifyCommand.self, EvaluateCommand.self, CalibrateCommand.self,
                       TrackCommand.self, EvaluateTrackingCommand.self,
                       InfoCommand.self, SpeakersCommand.self, TrainUBMCommand.self,
                       InitUBMCommand.self, AccumulateCommand.self, SumStatsCommand.self, UpdateCommand.self, ClusterCommand.self, ScoreReportCommand.self]

@@ -76,6 +76,7 @@ public enum ModelFile {
         for v in g.variances { body.appendLE(v.bitPattern) }
         out.appendSection("GMM\0", body)
         if let e = model.enrolment { out.appendSection("STAT", e.encoded()) }
+        if let d = model.dvector { out.appendSection("DVEC", d.encoded()) }
         let crc = CRC64.checksum(out)
         var tail: [UInt8] = []
         tail.appendLE(crc)
@@ -107,6 +108,7 @@ public enum ModelFile {
         var meta: Metadata?
         var gmm: DiagGMM?
         var stat: [UInt8]?
+        var dvector: SpeakerDVector?
         while r.offset < endAt {
             // The header itself must end before the checksum trailer, or the length check
             // below would subtract past it.
@@ -124,6 +126,8 @@ public enum ModelFile {
                 gmm = try decodeGMM(Array(payload), name: name)
             case "STAT":
                 if enrolmentStatistics { stat = Array(payload) }
+            case "DVEC":
+                dvector = try SpeakerDVector.decode(Array(payload), name: name)
             default:
                 continue  // unknown sections are skipped: later minor additions stay readable
             }
@@ -142,6 +146,7 @@ public enum ModelFile {
         model.ubm = meta.ubm
         if let stat { model.enrolment = try EnrolmentStatistics.decode(stat, components: gmm.components, dimension: gmm.dimension, name: name) }
         model.emProgress = meta.emProgress
+        model.dvector = dvector
         model.fileChecksum = stored  // verified above
         return model
     }

@@ -102,6 +102,8 @@ public struct SpeakerModel: Sendable {
     public var ubm: UBMReference?
     /// For MAP-adapted models: the enrolment's sufficient statistics, so audio can be added.
     public var enrolment: EnrolmentStatistics?
+    /// The speaker's d-vector (the neural encoder's system), when enrolled with an encoder.
+    public var dvector: SpeakerDVector?
     /// For a UBM being trained in steps (`init-ubm`, then rounds of `update`): where EM stands.
     /// nil for a finished model.
     public var emProgress: EMProgress?

@@ -131,6 +131,9 @@ public enum ScoringError: Error, Equatable, Sendable, CustomStringConvertible {
     case ubmFrontEnd(String)
     case notAdaptedFromUBM(String, String)
     case unknownSpeaker(String, enrolled: [String])
+    /// A models folder the d-vector system cannot score against (a speaker without a d-vector,
+    /// or one made by another encoder); the message names the speaker.
+    case modelsIncompatible(String)
     case model(ModelError)
     /// The models' front end cannot be set up.
     case frontEnd(FeatureError)
@@ -146,6 +149,7 @@ public enum ScoringError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notAdaptedFromUBM(let s, let c): return "speaker \(s.debugDescription) was not adapted from this UBM (checksum \(c))"
         case .unknownSpeaker(let s, let e):
             return "speaker \(s.debugDescription) is not among the models (\(e.prefix(10).map(\.debugDescription).joined(separator: ", "))\(e.count > 10 ? ", ..." : ""))"
+        case .modelsIncompatible(let m): return m
         case .model(let e): return e.description
         case .frontEnd(let e): return e.description
         case .recording(let e): return e.description

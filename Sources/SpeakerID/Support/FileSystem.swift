@@ -7,7 +7,7 @@ import Darwin
 #endif
 
 /// What a path is, following symbolic links.
-enum FileKind: Equatable {
+public enum FileKind: Equatable, Sendable {
     case directory, file, other, missing
     /// A symbolic link whose target does not exist.
     case brokenLink(String)
@@ -15,9 +15,9 @@ enum FileKind: Equatable {
 
 /// What is at a path, asked of the file system in one place (instead of Foundation's
 /// `fileExists(atPath:isDirectory:)` and its `ObjCBool` at every call site).
-enum FileSystem {
+public enum FileSystem {
     /// What `path` is, following symbolic links.
-    static func kind(_ path: String) -> FileKind {
+    public static func kind(_ path: String) -> FileKind {
         var st = stat()
         if stat(path, &st) == 0 {
             switch st.st_mode & S_IFMT {
@@ -34,10 +34,13 @@ enum FileSystem {
     }
 
     /// Whether `path` is a folder (or a link to one).
-    static func isDirectory(_ path: String) -> Bool { kind(path) == .directory }
+    public static func isDirectory(_ path: String) -> Bool { kind(path) == .directory }
+
+    /// Whether `path` is a regular file (or a link to one).
+    public static func isRegularFile(_ path: String) -> Bool { kind(path) == .file }
 
     /// Whether anything is at `path` (a link is followed; a broken link is nothing).
-    static func exists(_ path: String) -> Bool {
+    public static func exists(_ path: String) -> Bool {
         switch kind(path) {
         case .missing, .brokenLink: return false
         default: return true

@@ -44,6 +44,7 @@ struct EnrollCommand: AsyncParsableCommand {
     @OptionGroup var sharding: ShardArguments
 
     @OptionGroup var em: EMArguments
+    @OptionGroup var encoderOptions: EncoderArguments
     @OptionGroup var frontEnd: FrontEndArguments
     @OptionGroup var rawAudio: RawAudioArguments
     @OptionGroup var common: CommonArguments
@@ -99,6 +100,9 @@ struct EnrollCommand: AsyncParsableCommand {
         let enrollment = try Enrollment(frontEnd: fe, em: emOptions, order: em.automaticOrder ? .automatic : .fromOptions)
         let store = ModelStore(directory: models)
         let quiet = common.quiet || json
+        // The d-vector system's encoder: each speaker's d-vector is stored beside the GMM when
+        // there is one (--encoder, or the default location).
+        let speakerEncoder = try encoderOptions.load(required: false)
 
         // (speaker, files) in order; notes on the inputs (duplicates, empty folders).
         var jobs: [(String, [AudioSource])] = []
@@ -194,6 +198,46 @@ struct EnrollCommand: AsyncParsableCommand {
             try Self.checkCompatible(store: store, replacing: Set(jobs.map(\.0)), frontEnd: options, ubm: ubmModel, ubmPath: ubm)
         }
         var warnings: [String] = notes
+        var dvectors: [String: SpeakerDVector] = [:]
+        if let speakerEncoder {
+            let enrolling = Set(jobs.map(\.0))
+            let usable = extracted.indices.filter { i in
+                if case .success = extracted[i], enrolling.contains(allFiles[i].0) { return true } else { return false }
+            }
+            let embedProgress = Progress(total: usable.count, label: "d-vectors", quiet: quiet)
+            let embedded = try await parallelMap(count: usable.count, threads: threads) { k -> Result<SpeakerEmbedding, EncoderError> in
+                defer { embedProgress.tick() }
+                do throws(EncoderError) { return .success(try speakerEncoder.embedding(of: allFiles[usable[k]].1, raw: raw)) } catch { return .failure(error) }
+            }
+            var perSpeakerEmbeddings: [String: [SpeakerEmbedding]] = [:]
+            for (k, r) in embedded.enumerated() {
+                switch r {
+                case .success(let e): perSpeakerEmbeddings[allFiles[usable[k]].0, default: []].append(e)
+                case .failure(let e): warnings.append("\(e); the file is left out of the speaker's d-vector")
+                }
+            }
+            for (s, _) in jobs {
+                guard let es = perSpeakerEmbeddings[s], !es.isEmpty else {
+                    warnings.append("speaker \(s.debugDescription): no file gave a d-vector; the speaker has none (--system dvector and fusion will refuse this folder)")
+                    continue
+                }
+                if let m = existing {
+                    guard var d = m.dvector else {
+                        warnings.append("speaker \(s.debugDescription) was enrolled without the speaker encoder: the added audio cannot make an exact d-vector alone, so the speaker still has none; enrol them again with all their audio for one")
+                        continue
+                    }
+                    guard d.encoder == speakerEncoder.identity else {
+                        throw CLIError("\(models): speaker \(s.debugDescription)'s d-vector was made by another speaker encoder (\(d.encoder.checksum)); add audio with that encoder, or enrol the speaker again")
+                    }
+                    try d.add(es)
+                    dvectors[s] = d
+                } else {
+                    dvectors[s] = try SpeakerDVector(embeddings: es)
+                }
+            }
+        } else if !quiet {
+            warnings.append("no speaker encoder (`speakerid encoder fetch`): d-vectors are not stored, so --system dvector and fusion will not work on this folder")
+        }
         var short: [(String, Double)] = []
         for (s, _) in jobs {
             let frames = perSpeaker[s]?.reduce(0) { $0 + $1.frames.rows } ?? 0
@@ -224,7 +268,7 @@ struct EnrollCommand: AsyncParsableCommand {
         // One speaker: all threads inside EM. Many: one speaker per thread.
         let emThreads = jobs.count == 1 ? threads : 1
         let counter = Progress(total: jobs.count, label: "trained", quiet: quiet)
-        let speakerJobs = jobs, features = perSpeaker, mapOptions = map, addingTo = existing
+        let speakerJobs = jobs, features = perSpeaker, mapOptions = map, addingTo = existing, speakerDVectors = dvectors
         let written = WrittenModels(total: jobs.map(\.0))
         // A folder this enrolment makes is locked at its first model, and checked again under
         // the lock: another enrolment may have made it, with another UBM, in the meantime.
@@ -237,7 +281,7 @@ struct EnrollCommand: AsyncParsableCommand {
         Interruption.report { written.summary() }
         let trained = try await parallelMap(count: jobs.count, threads: jobs.count == 1 ? 1 : threads) { i -> (String, SpeakerModel) in
             let s = speakerJobs[i].0
-            let model: SpeakerModel
+            var model: SpeakerModel
             if let u = ubmModel, let m = addingTo {
                 model = try await enrollment.add(features[s] ?? [], to: m, ubm: u, threads: emThreads)
             } else if let u = ubmModel {
@@ -245,6 +289,7 @@ struct EnrollCommand: AsyncParsableCommand {
             } else {
                 model = try await enrollment.train(speaker: s, features: features[s] ?? [], threads: emThreads)
             }
+            model.dvector = speakerDVectors[s]
             try firstSave.run()
             let path = try store.save(model)
             written.add(s)

@@ -1,0 +1,184 @@
+import Foundation
+
+/// Resemblyzer 0.1.4's voice encoder (Wan et al., "Generalized end-to-end loss for speaker
+/// verification", 2018; weights trained by C. Jemine): three LSTM layers of 256 over 40 mel
+/// bands, a linear layer of 256 with ReLU, L2-normalised. An utterance is cut into windows of
+/// 160 frames (1.6 s) every 77 frames (1.3 a second); its embedding is the normalised mean of
+/// the windows' embeddings.
+public struct SpeakerEncoder: Sendable {
+    struct Layer: Sendable {
+        let inputSize: Int
+        /// input x 4H (PyTorch's weight_ih transposed, as the matrix product takes it), gates in
+        /// PyTorch's order: input, forget, cell, output.
+        let inputWeights: [Float]
+        /// H x 4H (weight_hh transposed).
+        let recurrentWeights: [Float]
+        /// 4H: PyTorch's two biases summed.
+        let bias: [Float]
+    }
+
+    public static let sampleRate = 16000
+    public static let bands = 40
+    public static let windowFrames = 160
+    /// Windows per second of audio (resemblyzer's `rate`).
+    public static let windowRate = 1.3
+    /// The share of a last, incomplete window that must be audio for it to count.
+    public static let minimumCoverage = 0.75
+
+    let layers: [Layer]
+    let hidden: Int
+    /// E x H and E.
+    let projection: [Float]
+    let projectionBias: [Float]
+    /// What this encoder is: its name and the checksum of its file's content.
+    public let identity: EncoderIdentity
+    public let melSpectrogram = EncoderMelSpectrogram()
+
+    public var embeddingSize: Int { projectionBias.count }
+
+    init(layers: [Layer], hidden: Int, projection: [Float], projectionBias: [Float], identity: EncoderIdentity) {
+        self.layers = layers
+        self.hidden = hidden
+        self.projection = projection
+        self.projectionBias = projectionBias
+        self.identity = identity
+    }
+
+    /// Frames between window starts (77 at 1.3 windows a second).
+    static var windowStep: Int { Int((Double(sampleRate) / windowRate / 160).rounded(.toNearestOrEven)) }
+
+    /// Where resemblyzer starts its windows for `samples` samples: every `windowStep` frames,
+    /// the last kept only when at least three quarters of it is audio (or when it is the only
+    /// one).
+    public static func windowStarts(samples: Int) -> [Int] {
+        let hop = 160
+        let frames = (samples + 1 + hop - 1) / hop
+        let step = windowStep
+        let steps = max(1, frames - windowFrames + step + 1)
+        var starts = Array(stride(from: 0, to: steps, by: step))
+        let last = starts[starts.count - 1] * hop
+        let coverage = Double(samples - last) / Double(windowFrames * hop)
+        if coverage < minimumCoverage && starts.count > 1 { starts.removeLast() }
+        return starts
+    }
+
+    /// The embedding of a waveform already at 16 kHz and preprocessed, with the embeddings of
+    /// its windows. Empty input gives one window of silence, as resemblyzer does; callers refuse
+    /// too little speech before.
+    public func embed(preprocessed samples: [Float]) -> (embedding: [Float], windows: [[Float]]) {
+        let starts = Self.windowStarts(samples: samples.count)
+        let needed = (starts[starts.count - 1] + Self.windowFrames) * 160
+        var wav = samples
+        if needed >= wav.count { wav += [Float](repeating: 0, count: needed - wav.count) }
+        let mel = melSpectrogram.frames(of: wav)
+        let windows = windowEmbeddings(mel: mel, starts: starts)
+        return (Self.normalizedMean(windows), windows)
+    }
+
+    /// The L2-normalised mean of unit vectors (computed in Double).
+    public static func normalizedMean(_ vectors: [[Float]]) -> [Float] {
+        guard let first = vectors.first else { return [] }
+        var sum = [Double](repeating: 0, count: first.count)
+        for v in vectors { for i in v.indices { sum[i] += Double(v[i]) } }
+        let norm = sum.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return sum.map { Float(norm > 0 ? $0 / norm : 0) }
+    }
+
+    /// Window embeddings for windows of `windowFrames` frames at `starts` of a bands-wide,
+    /// row-major mel spectrogram; computed a batch of windows at a time.
+    public func windowEmbeddings(mel: [Float], starts: [Int]) -> [[Float]] {
+        var out: [[Float]] = []
+        out.reserveCapacity(starts.count)
+        let batch = 16
+        var i = 0
+        while i < starts.count {
+            let chunk = Array(starts[i..<min(starts.count, i + batch)])
+            out += forward(mel: mel, starts: chunk)
+            i += batch
+        }
+        return out
+    }
+
+    /// The network on `starts.count` windows at once: the input projections of all frames as one
+    /// matrix product, then 160 recurrent steps each one product of the batch's hidden states.
+    func forward(mel: [Float], starts: [Int]) -> [[Float]] {
+        let B = starts.count, T = Self.windowFrames, H = hidden, G = 4 * H
+        var x = [Float](repeating: 0, count: B * T * Self.bands)
+        for (b, s) in starts.enumerated() {
+            for t in 0..<T {
+                let src = (s + t) * Self.bands, dst = (b * T + t) * Self.bands
+                for j in 0..<Self.bands { x[dst + j] = mel[src + j] }
+            }
+        }
+        var h = [Float](repeating: 0, count: B * H)
+        for layer in layers {
+            var projected = [Float](repeating: 0, count: B * T * G)
+            x.withUnsafeBufferPointer { xp in
+                layer.inputWeights.withUnsafeBufferPointer { wp in
+                    projected.withUnsafeMutableBufferPointer { pp in
+                        MatrixProduct.multiply(n: B * T, k: G, w: layer.inputSize, a: xp.baseAddress!, lda: layer.inputSize,
+                                               bt: wp.baseAddress!, ldb: G, c: pp.baseAddress!, ldc: G)
+                    }
+                }
+            }
+            var output = [Float](repeating: 0, count: B * T * H)
+            var c = [Float](repeating: 0, count: B * H)
+            h = [Float](repeating: 0, count: B * H)
+            var gates = [Float](repeating: 0, count: B * G)
+            for t in 0..<T {
+                h.withUnsafeBufferPointer { hp in
+                    layer.recurrentWeights.withUnsafeBufferPointer { wp in
+                        gates.withUnsafeMutableBufferPointer { gp in
+                            MatrixProduct.multiply(n: B, k: G, w: H, a: hp.baseAddress!, lda: H,
+                                                   bt: wp.baseAddress!, ldb: G, c: gp.baseAddress!, ldc: G)
+                        }
+                    }
+                }
+                for b in 0..<B {
+                    let row = (b * T + t) * G
+                    for j in 0..<H {
+                        let gi = gates[b * G + j] + projected[row + j] + layer.bias[j]
+                        let gf = gates[b * G + H + j] + projected[row + H + j] + layer.bias[H + j]
+                        let gg = gates[b * G + 2 * H + j] + projected[row + 2 * H + j] + layer.bias[2 * H + j]
+                        let go = gates[b * G + 3 * H + j] + projected[row + 3 * H + j] + layer.bias[3 * H + j]
+                        let cell = sigmoid(gf) * c[b * H + j] + sigmoid(gi) * tanh(gg)
+                        c[b * H + j] = cell
+                        let hidden = sigmoid(go) * tanh(cell)
+                        h[b * H + j] = hidden
+                        output[(b * T + t) * H + j] = hidden
+                    }
+                }
+            }
+            x = output
+        }
+        let E = embeddingSize
+        var result: [[Float]] = []
+        for b in 0..<B {
+            var e = [Double](repeating: 0, count: E)
+            for i in 0..<E {
+                var s = Double(projectionBias[i])
+                for j in 0..<H { s += Double(projection[i * H + j]) * Double(h[b * H + j]) }
+                e[i] = max(0, s)
+            }
+            let norm = e.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            result.append(e.map { Float(norm > 0 ? $0 / norm : 0) })
+        }
+        return result
+    }
+}
+
+@inline(__always) private func sigmoid(_ x: Float) -> Float { 1 / (1 + exp(-x)) }
+
+/// Which encoder made an embedding: stored beside every embedding so that embeddings of
+/// different encoders are never compared.
+public struct EncoderIdentity: Codable, Equatable, Sendable {
+    /// e.g. "resemblyzer-0.1.4".
+    public var name: String
+    /// CRC-64 of the encoder file's weights section, hex.
+    public var checksum: String
+
+    public init(name: String, checksum: String) {
+        self.name = name
+        self.checksum = checksum
+    }
+}
