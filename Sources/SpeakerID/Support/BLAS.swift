@@ -1,6 +1,6 @@
 import COpenBLAS
 
-/// The one place SpeakerID calls BLAS: the OpenBLAS side of `speakerid bench gemm`, and the
+/// The one place SpeakerID calls BLAS: the OpenBLAS side of `speakerid-dev bench gemm`, and the
 /// products on x86-64 CPUs that have neither AVX2+FMA nor AVX-512 (`ProductKernel.openblas`);
 /// everything else runs SpeakerID's own kernel. It keeps OpenBLAS single-threaded, set before
 /// the first call whichever part of the library makes it: SpeakerID parallelises across frames and

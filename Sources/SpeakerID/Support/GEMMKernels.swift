@@ -1,5 +1,5 @@
 /// The scoring product C = A B^T by OpenBLAS and by SpeakerID's own kernel, side by side, for
-/// `speakerid bench gemm`. SpeakerID computes every product with its own kernel
+/// `speakerid-dev bench gemm`. SpeakerID computes every product with its own kernel
 /// (`ProductKernel.current`); OpenBLAS is kept as the peer it is measured against.
 public enum GEMMKernels {
     /// C (n x k) = A (n x w) B^T with B k x w, by OpenBLAS.
