@@ -33,7 +33,8 @@ def embeddings(command, files, cache):
     if not os.path.exists(cache):
         start = time.time()
         with open(cache + ".part", "w") as out:
-            subprocess.run(command + files, stdout=out, check=True)
+            # A file that gives no embedding is reported on standard error and left out.
+            subprocess.run(command + files, stdout=out)
         os.replace(cache + ".part", cache)
         print(f"  {os.path.basename(cache)}: {len(files)} files in {time.time() - start:.1f} s", file=sys.stderr)
     result = {}

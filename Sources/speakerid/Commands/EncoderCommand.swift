@@ -133,6 +133,12 @@ struct EncoderCommand: ParsableCommand {
         var encoder: String?
         @Flag(help: "Embed the waveform as read: no level normalisation, no silence trimming.")
         var raw = false
+        @Option(parsing: .unconditional, help: ArgumentHelp("Silence trimming: 30-ms windows more than this many dB below the loudest count as silence (5-90).", valueName: "dB"))
+        var speechThreshold: Double = EncoderPreprocessing().speechThresholdDB
+
+        func validate() throws {
+            if !(5...90).contains(speechThreshold) { throw ValidationError("--speech-threshold must be between 5 and 90 dB") }
+        }
         @Argument(help: "Audio files.")
         var files: [String]
 
@@ -140,14 +146,9 @@ struct EncoderCommand: ParsableCommand {
             let encoderPath = try encoder ?? EncoderCommand.defaultOutput()
             let model = try SpeakerEncoder.load(path: encoderPath)
             var preprocessing = EncoderPreprocessing()
+            preprocessing.speechThresholdDB = speechThreshold
             if raw { preprocessing.trimSilence = false; preprocessing.targetDBFS = -.infinity }
             var failed = 0
-            if ProcessInfo.processInfo.environment["DEBUG_MEL"] != nil {
-                let (w, _) = try SpeakerEncoder.waveform(of: .file(files[0]))
-                let m = model.melSpectrogram.frames(of: w)
-                for t in 0..<min(5, m.count / 40) { print(m[(t * 40)..<(t * 40 + 40)].map { String($0) }.joined(separator: " ")) }
-                return
-            }
             for file in files {
                 do {
                     let e = try model.embedding(of: .file(file), preprocessing: preprocessing)
