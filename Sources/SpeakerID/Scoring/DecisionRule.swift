@@ -30,18 +30,11 @@ public struct Decision: Sendable, Equatable {
 /// at a threshold (usually the Bayes threshold of the prior and costs); and how much speech a
 /// decision needs. identify, verify and track decide with it.
 public struct DecisionRule: Sendable {
-    /// The open-set question and what answers it.
-    public enum OpenSet: Sendable {
-        /// Every decision names the best-scoring speaker.
-        case closedSet
-        /// Named when the score reaches the threshold.
-        case scoreThreshold(Double)
-        /// Named when the calibrated LLR of the score (with the speech durations, for a
-        /// calibration that uses them) reaches the threshold.
-        case calibrated(Calibration, llrThreshold: Double)
-    }
-
-    public var openSet: OpenSet
+    /// The calibration whose LLRs are decided; nil when the scores themselves are.
+    public let calibration: Calibration?
+    /// The threshold in force (on LLRs with a calibration, else on scores); nil in a closed set,
+    /// where every decision names the best-scoring speaker. Never nil with a calibration.
+    public let threshold: Double?
     /// Less speech than this (seconds, after the VAD) gets no decision (`tooShort`).
     public var minimumSpeechSeconds: Double
     /// The prior and costs: the posteriors reported with LLRs (and the Bayes threshold they set).
@@ -52,27 +45,16 @@ public struct DecisionRule: Sendable {
     /// shortest spoken digits of fsdd hold 0.16-0.25 s of speech, and 99% of them at least 0.23 s.
     public static let defaultMinimumSpeechSeconds = 0.2
 
-    /// A rule; by default any speech is decided.
-    public init(_ openSet: OpenSet, minimumSpeechSeconds: Double = 0, costs: DecisionCosts = DecisionCosts()) {
-        self.openSet = openSet
-        self.minimumSpeechSeconds = minimumSpeechSeconds
-        self.costs = costs
-    }
-
     /// The rule a calibration, a threshold and costs describe: with a calibration, its LLRs are
     /// decided at `threshold`, or at the Bayes threshold of `costs` when none is given; without
-    /// one, `threshold` applies to the scores; without either, the set is closed.
+    /// one, `threshold` applies to the scores; without either, the set is closed. By default any
+    /// speech is decided.
     public init(calibration: Calibration?, threshold: Double?, costs: DecisionCosts = DecisionCosts(),
                 minimumSpeechSeconds: Double = 0) {
-        let openSet: OpenSet
-        if let calibration {
-            openSet = .calibrated(calibration, llrThreshold: threshold ?? costs.bayesThreshold)
-        } else if let threshold {
-            openSet = .scoreThreshold(threshold)
-        } else {
-            openSet = .closedSet
-        }
-        self.init(openSet, minimumSpeechSeconds: minimumSpeechSeconds, costs: costs)
+        self.calibration = calibration
+        self.threshold = calibration == nil ? threshold : threshold ?? costs.bayesThreshold
+        self.minimumSpeechSeconds = minimumSpeechSeconds
+        self.costs = costs
     }
 
     /// Verification's rule: as `init(calibration:threshold:costs:minimumSpeechSeconds:)`, except
@@ -85,34 +67,16 @@ public struct DecisionRule: Sendable {
     }
 
     /// Closed set, any speech decided.
-    public static var closedSet: DecisionRule { DecisionRule(.closedSet) }
+    public static var closedSet: DecisionRule { DecisionRule(calibration: nil, threshold: nil) }
     /// A threshold on the score, any speech decided.
-    public static func scoreThreshold(_ threshold: Double) -> DecisionRule { DecisionRule(.scoreThreshold(threshold)) }
+    public static func scoreThreshold(_ threshold: Double) -> DecisionRule { DecisionRule(calibration: nil, threshold: threshold) }
     /// A calibration's LLR at a threshold, any speech decided.
     public static func calibrated(_ calibration: Calibration, llrThreshold: Double) -> DecisionRule {
-        DecisionRule(.calibrated(calibration, llrThreshold: llrThreshold))
+        DecisionRule(calibration: calibration, threshold: llrThreshold)
     }
 
     /// Whether a decision can reject (open set).
-    public var isOpenSet: Bool {
-        if case .closedSet = openSet { return false }
-        return true
-    }
-
-    /// The calibration the decisions are made with, if any.
-    public var calibration: Calibration? {
-        if case .calibrated(let c, _) = openSet { return c }
-        return nil
-    }
-
-    /// The threshold in force (on LLRs with a calibration, else on scores); nil in a closed set.
-    public var threshold: Double? {
-        switch openSet {
-        case .closedSet: return nil
-        case .scoreThreshold(let t): return t
-        case .calibrated(_, let t): return t
-        }
-    }
+    public var isOpenSet: Bool { threshold != nil }
 
     /// The calibrated LLR of `score` for a test of `speechSeconds` against a model enrolled on
     /// `enrolSeconds`; nil without a calibration.
@@ -141,16 +105,13 @@ public struct DecisionRule: Sendable {
     /// (models enrolled on `enrolSeconds`): the score at which the decision turns. 0 in a closed
     /// set; for a calibration whose LLR does not rise with the score there, 0.
     public func scoreThresholds(enrolSeconds: [Double], seconds: Double) -> [Double] {
-        switch openSet {
-        case .closedSet: return [Double](repeating: 0, count: enrolSeconds.count)
-        case .scoreThreshold(let t): return [Double](repeating: t, count: enrolSeconds.count)
-        case .calibrated(let c, let t):
-            // LLR = A s + B at these durations: the score where it meets t.
-            return enrolSeconds.map { e in
-                let b = c.llr(score: 0, testSeconds: seconds, enrolSeconds: e)
-                let a = c.llr(score: 1, testSeconds: seconds, enrolSeconds: e) - b
-                return a > 0 ? (t - b) / a : 0
-            }
+        guard let threshold else { return [Double](repeating: 0, count: enrolSeconds.count) }
+        guard let calibration else { return [Double](repeating: threshold, count: enrolSeconds.count) }
+        // LLR = A s + B at these durations: the score where it meets the threshold.
+        return enrolSeconds.map { e in
+            let b = calibration.llr(score: 0, testSeconds: seconds, enrolSeconds: e)
+            let a = calibration.llr(score: 1, testSeconds: seconds, enrolSeconds: e) - b
+            return a > 0 ? (threshold - b) / a : 0
         }
     }
 }
