@@ -15,6 +15,7 @@ public struct EncoderMelSpectrogram: Sendable {
     let filters: [Float]
     let window: [Float]
 
+    /// The spectrogram resemblyzer's encoder reads (its defaults).
     public init(sampleRate: Int = 16000, fftSize: Int = 400, hop: Int = 160, bands: Int = 40) {
         self.sampleRate = sampleRate
         self.fftSize = fftSize

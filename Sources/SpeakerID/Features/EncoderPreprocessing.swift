@@ -20,6 +20,7 @@ public struct EncoderPreprocessing: Sendable, Equatable {
     static let smoothingWidth = 8
     static let dilation = 6
 
+    /// Resemblyzer's preprocessing with SpeakerID's speech detection, at the defaults.
     public init() {}
 
     /// The waveform the encoder reads; empty when nothing in it is speech.

@@ -10,6 +10,7 @@ public struct SpeakerEmbedding: Sendable, Equatable {
     public var windows: Int
     public var encoder: EncoderIdentity
 
+    /// An embedding as an encoder made it.
     public init(vector: [Float], speechSeconds: Double, windows: Int, encoder: EncoderIdentity) {
         self.vector = vector
         self.speechSeconds = speechSeconds

@@ -177,6 +177,7 @@ public struct EncoderIdentity: Codable, Equatable, Sendable {
     /// CRC-64 of the encoder file's weights section, hex.
     public var checksum: String
 
+    /// An identity from an encoder file's name and checksum.
     public init(name: String, checksum: String) {
         self.name = name
         self.checksum = checksum
