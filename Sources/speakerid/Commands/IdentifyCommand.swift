@@ -25,6 +25,7 @@ struct IdentifyCommand: AsyncParsableCommand {
     var threshold: Double?
     @Option(parsing: .unconditional, help: ArgumentHelp("Speakers listed per clip, best first.", valueName: "n"))
     var top = 5
+    @OptionGroup var scoring: SystemArguments
     @OptionGroup var normalization: TNormArguments
     @OptionGroup var calibrationOptions: CalibrationArguments
     @OptionGroup var input: ClipArguments
@@ -34,8 +35,17 @@ struct IdentifyCommand: AsyncParsableCommand {
 
     func validate() throws {
         if top < 1 { throw ValidationError("--top must be at least 1") }
+        if scoring.system == .dvector {
+            if background.ubm != nil || normalization.tnormModels != nil {
+                throw ValidationError("--system dvector scores by the encoder's cosine: it takes no --ubm or --tnorm-models")
+            }
+            if calibrationOptions.calibration != nil {
+                throw ValidationError("--system dvector cannot use a calibration yet (calibrate fits the gmm system's scores); use --threshold on the cosine")
+            }
+            if let t = threshold, !(-1...1).contains(t) { throw ValidationError("--threshold with --system dvector is a cosine, between -1 and 1") }
+        }
         if let t = threshold, !t.isFinite { throw ValidationError("--threshold must be a finite number") }
-        if threshold != nil && background.ubm == nil && calibrationOptions.calibration == nil {
+        if threshold != nil && background.ubm == nil && calibrationOptions.calibration == nil && scoring.system == .gmm {
             throw ValidationError("--threshold needs --ubm (log-likelihood-ratio scores) or --calibration")
         }
         if normalization.tnormModels != nil && background.ubm == nil { throw ValidationError("--tnorm-models needs --ubm") }
@@ -55,6 +65,7 @@ struct IdentifyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if scoring.system == .dvector { return try await runDVector() }
         let ubmModel = try background.load()
         let loaded = try ModelStore(directory: models).loadAll(ubm: ubmModel)
         _ = try frontEnd.check(against: loaded[0].frontEnd)
@@ -140,6 +151,7 @@ struct IdentifyCommand: AsyncParsableCommand {
                 }
                 if let threshold = rule.threshold { o["threshold"] = threshold }
                 o["score_normalization"] = normalized ? "tnorm" : "none"
+                o["system"] = ScoringSystem.gmm.rawValue
                 if let w = a.warning { o["warning"] = w }
                 print(SpeakerIDCLI.json(o))
             } else {
@@ -149,6 +161,56 @@ struct IdentifyCommand: AsyncParsableCommand {
                     print("  \(i + 1). \(r.speaker)\t\(fmt(t ?? r.score, 4))" + (t != nil ? "\t(raw \(fmt(r.score, 4)))" : "")
                           + (a.llrs.map { "\tLLR \(fmt($0[i], 3)), posterior \(fmt(costs.posterior(llr: $0[i]), 4))" } ?? ""))
                 }
+            }
+        }
+        try finishBatch(failed: failed, total: sources.count, skipBad: input.skipBad, noun: "clip")
+    }
+
+    /// identify --system dvector: each clip's embedding against every speaker's d-vector; the
+    /// ranking and decision by cosine (closed set, or --threshold on the cosine).
+    func runDVector() async throws {
+        let loaded = try ModelStore(directory: models).loadAll(ubm: nil)
+        guard let encoder = try scoring.encoderOptions.load(required: true) else { return }
+        let scorer = try DVectorScorer(encoder: encoder, models: loaded, folder: models)
+        let rule = DecisionRule(calibration: nil, threshold: threshold, minimumSpeechSeconds: input.minSpeech)
+        let enrolled = scorer.speakers
+        if enrolled.count == 1 && !rule.isOpenSet && !common.quiet {
+            Console.warn("warning: \(models) holds one speaker, \(enrolled[0].debugDescription), and without --threshold every clip is named them (closed set); give --threshold to reject other voices")
+        }
+        let sources = try input.sources(quiet: common.quiet)
+        let raw = try rawAudio.format()
+        let n = top
+        let results = try await batchMap(count: sources.count, threads: common.threadCount) { i -> (SpeakerEmbedding, [SpeakerScore], Decision) in
+            let e = try encoder.embedding(of: sources[i], raw: raw)
+            let ranking = Array(Identifier.rank(speakers: enrolled, scores: scorer.scores(e)).prefix(n))
+            return (e, ranking, rule.decide(score: ranking[0].score, speechSeconds: e.speechSeconds, enrolSeconds: 0))
+        }
+        var failed = 0
+        for (i, outcome) in results.enumerated() {
+            guard case .done(let (e, ranking, decision)) = outcome else {
+                if case .failed(let message) = outcome { Console.warn(message) }
+                if input.json { print(SpeakerIDCLI.json(["file": sources[i].description, "error": outcome.failureMessage])) }
+                failed += 1
+                continue
+            }
+            let best = ranking[0]
+            let name = sources[i].description
+            if input.json {
+                var o: [String: Any] = ["file": name, "speaker": decision.outcome.namesSpeaker ? best.speaker : NSNull(),
+                                        "decision": decision.outcome.rawValue, "speech_seconds": e.speechSeconds,
+                                        "system": ScoringSystem.dvector.rawValue, "score_normalization": "none"]
+                if decision.outcome != .tooShort {
+                    o["ranking"] = ranking.map { ["speaker": $0.speaker, "score": $0.score] }
+                } else {
+                    o["min_speech_seconds"] = input.minSpeech
+                }
+                if let t = rule.threshold { o["threshold"] = t }
+                print(SpeakerIDCLI.json(o))
+            } else {
+                let outcome = decision.outcome
+                print("\(name)\t\(outcome.text(speaker: best.speaker))\t\(fmt(e.speechSeconds, 2)) s of speech" + (outcome == .tooShort ? " (less than \(fmt(input.minSpeech, 2)) s)" : ""))
+                if outcome == .tooShort { continue }
+                for (k, r) in ranking.enumerated() { print("  \(k + 1). \(r.speaker)\tcosine \(fmt(r.score, 4))") }
             }
         }
         try finishBatch(failed: failed, total: sources.count, skipBad: input.skipBad, noun: "clip")

@@ -24,6 +24,7 @@ struct VerifyCommand: AsyncParsableCommand {
     var speaker: String
     @Option(parsing: .unconditional, help: ArgumentHelp("Accept when the score is at least this; may be negative (default: 0 for log-likelihood ratios; required with --tnorm-models).", valueName: "T"))
     var threshold: Double?
+    @OptionGroup var scoring: SystemArguments
     @OptionGroup var normalization: TNormArguments
     @OptionGroup var calibrationOptions: CalibrationArguments
     @OptionGroup var input: ClipArguments
@@ -32,6 +33,19 @@ struct VerifyCommand: AsyncParsableCommand {
     @OptionGroup var common: CommonArguments
 
     func validate() throws {
+        if scoring.system == .dvector {
+            if background.ubm != nil || normalization.tnormModels != nil {
+                throw ValidationError("--system dvector scores by the encoder's cosine: it takes no --ubm or --tnorm-models")
+            }
+            if calibrationOptions.calibration != nil {
+                throw ValidationError("--system dvector cannot use a calibration yet (calibrate fits the gmm system's scores); use --threshold on the cosine")
+            }
+            guard let t = threshold else {
+                throw ValidationError("--system dvector needs --threshold: the cosine at which a claim is accepted (Tests/Benchmarks/dvector.py prints the EER cosine of a corpus with enrol and test splits)")
+            }
+            if !(-1...1).contains(t) { throw ValidationError("--threshold with --system dvector is a cosine, between -1 and 1") }
+            return
+        }
         if background.ubm == nil { throw ValidationError("verify needs --ubm FILE: scores are log-likelihood ratios against the UBM") }
         if let t = threshold, !t.isFinite { throw ValidationError("--threshold must be a finite number") }
         if normalization.tnormModels != nil && threshold == nil && calibrationOptions.calibration == nil {
@@ -50,6 +64,7 @@ struct VerifyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if scoring.system == .dvector { return try await runDVector() }
         guard let ubm = background.ubm, let ubmModel = try background.load() else { return }
         let name = try SpeakerName(speaker)
         let store = ModelStore(directory: models)
@@ -96,7 +111,7 @@ struct VerifyCommand: AsyncParsableCommand {
             if input.json {
                 var o: [String: Any] = ["file": a.file, "speaker": model.speaker, "score": a.score, "threshold": rule.threshold ?? 0,
                                         "accept": decision == .accepted, "decision": decision.rawValue, "speech_seconds": speech,
-                                        "score_normalization": normalized ? "tnorm" : "none"]
+                                        "score_normalization": normalized ? "tnorm" : "none", "system": ScoringSystem.gmm.rawValue]
                 if normalized { o["raw_score"] = a.rawScore }
                 if let l = a.decision.llr {
                     o["llr"] = l
@@ -110,6 +125,42 @@ struct VerifyCommand: AsyncParsableCommand {
                 let verdict = decision == .tooShort ? "<too short>" : decision == .accepted ? "accept" : "reject"
                 print("\(a.file)\t\(model.speaker)\t\(fmt(a.score, 4))\t\(verdict)\t\(fmt(speech, 2)) s of speech"
                       + (a.decision.llr.map { "\tLLR \(fmt($0, 3)), posterior \(fmt(costs.posterior(llr: $0), 4))" } ?? ""))
+            }
+        }
+        try finishBatch(failed: failed, total: sources.count, skipBad: input.skipBad, noun: "clip")
+    }
+
+    /// verify --system dvector: the cosine of each clip's embedding with the speaker's
+    /// d-vector, accepted at --threshold.
+    func runDVector() async throws {
+        let model = try ModelStore(directory: models).load(try SpeakerName(speaker))
+        guard let encoder = try scoring.encoderOptions.load(required: true), let threshold else { return }
+        let scorer = try DVectorScorer(encoder: encoder, models: [model], folder: models)
+        let rule = DecisionRule(calibration: nil, threshold: threshold, minimumSpeechSeconds: input.minSpeech)
+        let sources = try input.sources(quiet: common.quiet)
+        let raw = try rawAudio.format()
+        let results = try await batchMap(count: sources.count, threads: common.threadCount) { i -> (SpeakerEmbedding, Decision) in
+            let e = try encoder.embedding(of: sources[i], raw: raw)
+            return (e, rule.decide(score: scorer.scores(e)[0], speechSeconds: e.speechSeconds, enrolSeconds: 0))
+        }
+        var failed = 0
+        for (i, outcome) in results.enumerated() {
+            guard case .done(let (e, d)) = outcome else {
+                if case .failed(let message) = outcome { Console.warn(message) }
+                if input.json { print(SpeakerIDCLI.json(["file": sources[i].description, "error": outcome.failureMessage])) }
+                failed += 1
+                continue
+            }
+            let file = sources[i].description
+            if input.json {
+                var o: [String: Any] = ["file": file, "speaker": model.speaker, "score": d.score, "threshold": threshold,
+                                        "accept": d.outcome == .accepted, "decision": d.outcome.rawValue, "speech_seconds": e.speechSeconds,
+                                        "score_normalization": "none", "system": ScoringSystem.dvector.rawValue]
+                if d.outcome == .tooShort { o["min_speech_seconds"] = input.minSpeech }
+                print(SpeakerIDCLI.json(o))
+            } else {
+                let verdict = d.outcome == .tooShort ? "<too short>" : d.outcome == .accepted ? "accept" : "reject"
+                print("\(file)\t\(model.speaker)\tcosine \(fmt(d.score, 4))\t\(verdict)\t\(fmt(e.speechSeconds, 2)) s of speech")
             }
         }
         try finishBatch(failed: failed, total: sources.count, skipBad: input.skipBad, noun: "clip")
