@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The README's first command: installs what is missing (Debian), builds SpeakerID in release
 # mode, builds the demo corpus from Debian's Asterisk voice prompts, enrols its 7 voices into
-# models/demo and evaluates them. Rerunning it rebuilds nothing that exists.
+# models/demo and evaluates them; fetches the neural speaker encoder. Rerunning it rebuilds nothing that exists.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages="libsndfile1-dev libfftw3-dev libsamplerate0-dev libopenblas-dev pkg-config
+packages="libsndfile1-dev libfftw3-dev libsamplerate0-dev libopenblas-dev zlib1g-dev pkg-config python3-pip
   asterisk-core-sounds-en-wav asterisk-core-sounds-fr-wav asterisk-core-sounds-it-wav
   asterisk-core-sounds-ru-wav asterisk-prompt-it-menardi-wav asterisk-prompt-es-co
   asterisk-prompt-fr-armelle"
@@ -21,6 +21,10 @@ fi
 
 swift build -c release --product speakerid
 speakerid=.build/release/speakerid
+# The neural speaker encoder for --system dvector (resemblyzer 0.1.4's weights, downloaded from
+# PyPI with pip and converted; ~/.local/share/speakerid/). The demo does not need it: offline,
+# only a warning.
+$speakerid encoder fetch || echo "warning: the speaker encoder could not be fetched; --system dvector needs it (speakerid encoder fetch)"
 if [ ! -f corpora/demo/protocol.tsv ]; then
   # The corpus builder is in the developers' tool, beside the user's.
   swift build -c release --product speakerid-dev
