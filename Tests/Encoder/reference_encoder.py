@@ -11,7 +11,16 @@ the embedding must agree.
 
     python3 reference_encoder.py embed --pt pretrained.pt [--raw] FILE...   # JSON lines
     python3 reference_encoder.py mel FILE                                     # the mel frames
-Needs numpy, librosa, webrtcvad (pip: webrtcvad-wheels), soundfile.
+    python3 reference_encoder.py slices [--wheel WHEEL] N...                  # window starts
+    python3 reference_encoder.py mask FLAGS...                                # windows kept
+--pt also takes resemblyzer's wheel (Resemblyzer-0.1.4-py3-none-any.whl) and reads the
+pretrained.pt inside it. `slices` prints, for each sample count N, the starts (in frames) of the
+windows `partial_slices` cuts (JSON lines); with --wheel, also those of resemblyzer's own
+`VoiceEncoder.compute_partial_slices`, taken from the wheel's voice_encoder.py and run without
+torch. `mask` prints, for each string of VAD flags (0 and 1, one per 30-ms window), the
+windows silence trimming keeps (a string of 0 and 1).
+Needs numpy, librosa, webrtcvad (pip: webrtcvad-wheels), soundfile (`slices`: numpy only;
+`mask`: numpy and scipy; `embed --raw`: no webrtcvad).
 """
 import argparse
 import json
@@ -47,8 +56,19 @@ class _Unpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"unexpected global {module}.{name}")
 
 
+WHEEL_CHECKPOINT = "resemblyzer/pretrained.pt"
+
+
+def open_checkpoint(path):
+    """pretrained.pt, or the one inside resemblyzer's wheel (a zip)."""
+    import zipfile
+    if zipfile.is_zipfile(path):
+        return zipfile.ZipFile(path).open(WHEEL_CHECKPOINT)
+    return open(path, "rb")
+
+
 def load_weights(path):
-    with open(path, "rb") as f:
+    with open_checkpoint(path) as f:
         magic = pickle.load(f)
         assert magic == 0x1950A86A20F9469CFC6C, "not a legacy torch file"
         pickle.load(f)  # protocol version
@@ -85,20 +105,26 @@ def normalize_volume(wav, target_dbfs=-30):
 
 def trim_long_silences(wav):
     import webrtcvad
-    from scipy.ndimage import binary_dilation
     window = 30 * SAMPLING_RATE // 1000
     wav = wav[:len(wav) - len(wav) % window]
     pcm = struct.pack("%dh" % len(wav), *(np.round(wav * 32767)).astype(np.int16))
     vad = webrtcvad.Vad(mode=3)
     flags = np.array([vad.is_speech(pcm[s * 2:(s + window) * 2], sample_rate=SAMPLING_RATE)
                       for s in range(0, len(wav), window)])
+    return wav[np.repeat(speech_mask(flags), window)]
+
+
+def speech_mask(flags):
+    """The 30-ms windows kept, from the VAD's flags: a moving average over 8 windows, rounded,
+    then dilated by 3 windows each side (resemblyzer's trim_long_silences)."""
+    from scipy.ndimage import binary_dilation
+    flags = np.asarray(flags, dtype=float)
     width = 8
     padded = np.concatenate((np.zeros((width - 1) // 2), flags, np.zeros(width // 2)))
     ret = np.cumsum(padded, dtype=float)
     ret[width:] = ret[width:] - ret[:-width]
     mask = np.round(ret[width - 1:] / width).astype(bool)
-    mask = binary_dilation(mask, np.ones(6 + 1))
-    return wav[np.repeat(mask, window)]
+    return binary_dilation(mask, np.ones(6 + 1))
 
 
 def mel_frames(wav):
@@ -145,6 +171,25 @@ def partial_slices(n_samples, rate=1.3, min_coverage=0.75):
     return starts
 
 
+def resemblyzer_partial_slices(wheel):
+    """resemblyzer's own VoiceEncoder.compute_partial_slices, read from the wheel's
+    voice_encoder.py and hparams.py (the module itself imports torch)."""
+    import ast
+    import zipfile
+    with zipfile.ZipFile(wheel) as z:
+        source = z.read("resemblyzer/voice_encoder.py").decode()
+        hparams = z.read("resemblyzer/hparams.py").decode()
+    namespace = {"np": np}
+    exec(compile(hparams, "hparams.py", "exec"), namespace)
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef) and node.name == "compute_partial_slices":
+            node.decorator_list = []
+            exec(compile(ast.Module(body=[node], type_ignores=[]), "voice_encoder.py", "exec"), namespace)
+            function = namespace["compute_partial_slices"]
+            return lambda n: [int(s.start) for s in function(n, rate=1.3, min_coverage=0.75)[1]]
+    raise SystemExit(f"{wheel}: no compute_partial_slices in resemblyzer/voice_encoder.py")
+
+
 def embed_utterance(weights, wav):
     starts = partial_slices(len(wav))
     needed = (starts[-1] + PARTIAL_FRAMES) * HOP
@@ -167,7 +212,24 @@ def main():
     e.add_argument("files", nargs="+")
     m = sub.add_parser("mel")
     m.add_argument("file")
+    sl = sub.add_parser("slices")
+    sl.add_argument("--wheel")
+    sl.add_argument("counts", nargs="+", type=int)
+    mk = sub.add_parser("mask")
+    mk.add_argument("flags", nargs="+")
     args = parser.parse_args()
+    if args.command == "mask":
+        for f in args.flags:
+            print("".join("1" if m else "0" for m in speech_mask([c == "1" for c in f])))
+        return
+    if args.command == "slices":
+        theirs = resemblyzer_partial_slices(args.wheel) if args.wheel else None
+        for n in args.counts:
+            line = {"samples": n, "starts": partial_slices(n)}
+            if theirs:
+                line["resemblyzer"] = theirs(n)
+            print(json.dumps(line))
+        return
     if args.command == "mel":
         for row in mel_frames(read_audio(args.file)):
             print(" ".join(f"{v:.9g}" for v in row))
