@@ -30,6 +30,8 @@ public struct EvaluationReport: Encodable, Sendable {
     /// target trials, e.g. a trial list of target trials only); nil when they are there or
     /// were not asked for.
     public var verificationNote: String?
+    /// The scoring system the figures are of.
+    public var system: ScoringSystem = .gmm
     /// Whether verification was asked for (a UBM scores log-likelihood ratios), measured or not.
     public var verificationAsked: Bool { whole.verification != nil || verificationNote != nil }
 
@@ -46,6 +48,7 @@ public struct EvaluationReport: Encodable, Sendable {
         case thresholdSource = "threshold_source"
         case verificationNote = "verification_note"
         case runSeconds = "run_seconds"
+        case system
     }
 
     /// Writes the report as `evaluate --json` prints it.
@@ -59,6 +62,7 @@ public struct EvaluationReport: Encodable, Sendable {
         try c.encodeIfPresent(thresholdSource, forKey: .thresholdSource)
         try c.encodeIfPresent(verificationNote, forKey: .verificationNote)
         try c.encodeNumber(seconds, forKey: .runSeconds)
+        try c.encode(system, forKey: .system)
     }
 
     /// The figures of an evaluation's trials, without the run's settings, unusable files and

@@ -44,6 +44,12 @@ public struct Evaluator: Sendable {
     /// Prior and costs of the detection cost function (minDCF, actDCF) and the Bayes threshold.
     public var cost = DetectionMetrics.CostModel()
     public var progress: (@Sendable (Int, Int) -> Void)?
+    /// The d-vector system: with it every trial is also scored by the encoder's cosine (the
+    /// whole file as `identify --system dvector` embeds it; a segment from the audio of its
+    /// speech frames, level-normalised, not trimmed again).
+    public var dvector: DVectorScorer?
+    /// Which system's scores the figures and score files are of (`dvector` needs `dvector`).
+    public var system: ScoringSystem = .gmm
 
     /// An evaluation of `identifier`'s models, with segment lengths in seconds of speech.
     public init(identifier: Identifier, segmentSeconds: [Double] = [], threads: Int = defaultThreadCount(), skipBad: Bool = false) {
@@ -60,9 +66,12 @@ public struct Evaluator: Sendable {
         let index = Dictionary(uniqueKeysWithValues: speakers.enumerated().map { ($1, $0) })
         let missing = Set(entries.map(\.speaker)).subtracting(index.keys).sorted()
         if !missing.isEmpty { throw EvaluationError.unenrolledSpeakers(missing) }
-        let withUBM = identifier.ubm != nil
-        if scoreNormalization != .none && !withUBM { throw EvaluationError.needsUBM("score normalisation") }
-        if !impostorFiles.isEmpty && !withUBM { throw EvaluationError.needsUBM("open-set evaluation with impostors") }
+        let hasUBM = identifier.ubm != nil
+        if scoreNormalization != .none && (!hasUBM || system == .dvector) { throw EvaluationError.needsUBM("score normalisation") }
+        if !impostorFiles.isEmpty && (!hasUBM || system == .dvector) { throw EvaluationError.needsUBM("open-set evaluation with impostors") }
+        // Verification figures need scores comparable across models: ratios against a UBM, or
+        // the d-vector system's cosines.
+        let withUBM = hasUBM || system == .dvector
         if scoreNormalization.usesZNorm && cohortFiles.isEmpty { throw EvaluationError.noCohort }
         let tnorm = try tNorm(models: speakers)
         let total = entries.count + impostorFiles.count + (scoreNormalization.usesZNorm ? cohortFiles.count : 0) + (heldOut?.files.count ?? 0)
@@ -104,7 +113,8 @@ public struct Evaluator: Sendable {
                 let (tar, non) = Self.verificationScores(test, length: length, normalize: decide)
                 r.verification = DetectionMetrics(targets: tar, nonTargets: non, cost: cost)
                 r.histogram = ScoreHistogram(targets: tar, nonTargets: non)
-                r.calibration = CalibrationFigures(targets: tar, nonTargets: non, cost: cost)
+                // Cosines are not log-likelihood ratios: no Cllr or actual cost of them.
+                if system == .gmm { r.calibration = CalibrationFigures(targets: tar, nonTargets: non, cost: cost) }
             }
             if let th = openSet.thresholds[length] {
                 r.openSet = Self.openSet(test: test, impostors: impostors, length: length, threshold: th, decide: decide)
@@ -127,6 +137,7 @@ public struct Evaluator: Sendable {
                                       perSpeaker: per, confusion: confusion, skipped: skipped,
                                       segmentNormalization: segmentNormalization, scoreNormalization: scoreNormalization,
                                       thresholdSource: openSet.source, seconds: Date().timeIntervalSince(start))
+        report.system = system
         if keepScores {
             var llrs: ((FileTrials.Trial) -> [Double])?
             if calibration != nil { llrs = decide }

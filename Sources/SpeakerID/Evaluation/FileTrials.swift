@@ -45,6 +45,8 @@ struct FileTrials: Sendable {
         var start = 0
         /// Speech frames in the trial.
         var frames = 0
+        /// The d-vector system's scores (cosines), when the evaluation has an encoder.
+        var dvectorScores: [Double]? = nil
     }
     var speaker: TrueSpeaker
     var trials: [Trial]

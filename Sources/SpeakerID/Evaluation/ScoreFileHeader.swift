@@ -12,6 +12,11 @@ public struct ScoreFileHeader: Sendable, Equatable {
     public var tnormCohort: String?
     /// `ScoreSystem.checksum(utterances:)` of the Z-norm cohort, with Z-norm or S-norm.
     public var znormCohort: String?
+    /// The scoring system; a `# system` line is written only for systems other than gmm, so
+    /// the GMM's score files are as they were.
+    public var system: ScoringSystem = .gmm
+    /// With the d-vector system: the checksum of the encoder (`EncoderIdentity.checksum`).
+    public var encoder: String?
 
     /// The header's first line, which tells it from other comments.
     public static let firstLine = "# speakerid score file"
@@ -34,6 +39,8 @@ public struct ScoreFileHeader: Sendable, Equatable {
         s += "# score_normalization \(scoreNormalization.rawValue)\n"
         if let tnormCohort { s += "# tnorm_cohort \(tnormCohort)\n" }
         if let znormCohort { s += "# znorm_cohort \(znormCohort)\n" }
+        if system != .gmm { s += "# system \(system.rawValue)\n" }
+        if let encoder { s += "# encoder \(encoder)\n" }
         return s
     }
 
@@ -50,7 +57,7 @@ public struct ScoreFileHeader: Sendable, Equatable {
         guard comments.first == firstLine else { return nil }
         // The header's own keys, each once; any other comment line is the user's and is kept
         // out of the way (a one-word note, or prose that starts like a key we do not use).
-        let keys: Set<String> = ["ubm", "models", "score_normalization", "tnorm_cohort", "znorm_cohort"]
+        let keys: Set<String> = ["ubm", "models", "score_normalization", "tnorm_cohort", "znorm_cohort", "system", "encoder"]
         var values: [String: String] = [:]
         for (i, c) in comments.enumerated().dropFirst() {
             let parts = c.dropFirst().trimmingCharacters(in: .whitespaces).split(separator: " ", maxSplits: 1).map(String.init)
@@ -62,7 +69,15 @@ public struct ScoreFileHeader: Sendable, Equatable {
         guard let models = values["models"], let ubm = values["ubm"], let norm = values["score_normalization"].flatMap(ScoreNormalizationMode.init(rawValue:)) else {
             throw .badLine(name, line: 1, reason: "the header lacks the ubm, models or score_normalization line")
         }
-        return ScoreFileHeader(ubmChecksum: ubm == "none" ? nil : ubm, modelsChecksum: models, scoreNormalization: norm,
-                               tnormCohort: values["tnorm_cohort"], znormCohort: values["znorm_cohort"])
+        var header = ScoreFileHeader(ubmChecksum: ubm == "none" ? nil : ubm, modelsChecksum: models, scoreNormalization: norm,
+                                     tnormCohort: values["tnorm_cohort"], znormCohort: values["znorm_cohort"])
+        if let system = values["system"] {
+            guard let known = ScoringSystem(rawValue: system) else {
+                throw .badLine(name, line: 1, reason: "the header names an unknown scoring system, \(system.debugDescription)")
+            }
+            header.system = known
+        }
+        header.encoder = values["encoder"]
+        return header
     }
 }

@@ -13,6 +13,7 @@ extension Evaluator {
         let raw = self.raw
         let skip = skipBad
         let cohort = scoreNormalization.usesTNorm ? cohortModels : nil
+        let dvector = self.dvector, system = self.system
         return try await parallelMap(count: files.count, threads: threads) { i -> FileTrials in
             let (speaker, source) = files[i]
             let path = source.description
@@ -45,8 +46,49 @@ extension Evaluator {
                 }
             }
             let options = id.frontEnd.options
+            if let dvector {
+                do throws(EncoderError) {
+                    try Self.addDVectorScores(&out, scorer: dvector, source: source, raw: raw, features: feats,
+                                              frameShiftSeconds: options.framing.frameShiftMs / 1000)
+                } catch {
+                    if skip { return FileTrials(speaker: speaker, trials: [], error: "\(error)", path: path) }
+                    throw error
+                }
+                if system == .dvector {
+                    for k in out.indices { out[k].scores = out[k].dvectorScores ?? out[k].scores; out[k].cohort = nil }
+                }
+            }
             return FileTrials(speaker: speaker, trials: out, error: nil, path: path,
                               narrowBandRate: options.lacksBand(sourceRate: feats.sourceSampleRate) ? feats.sourceSampleRate : nil)
+        }
+    }
+
+    /// The d-vector system's scores of a file's trials: the whole file embedded as identify
+    /// embeds it; each segment from the 16-kHz audio of its speech frames (one frame shift of
+    /// audio from each frame's start), level-normalised and not trimmed again, so both systems
+    /// score the same speech.
+    static func addDVectorScores(_ trials: inout [FileTrials.Trial], scorer: DVectorScorer, source: AudioSource, raw: RawAudioFormat?,
+                                 features: SpeechFeatures, frameShiftSeconds: Double) throws(EncoderError) {
+        let (samples, name) = try SpeakerEncoder.waveform(of: source, raw: raw)
+        let whole = try scorer.encoder.embedding(ofSamples: samples, name: name)
+        let indices = features.speechFrameIndices ?? []
+        let hop = Int((frameShiftSeconds * Double(SpeakerEncoder.sampleRate)).rounded())
+        var untrimmed = EncoderPreprocessing()
+        untrimmed.trimSilence = false
+        for k in trials.indices {
+            if trials[k].length == .wholeFile || indices.isEmpty {
+                trials[k].dvectorScores = scorer.scores(whole)
+                continue
+            }
+            let first = trials[k].start, last = min(indices.count, trials[k].start + trials[k].frames)
+            var audio: [Float] = []
+            audio.reserveCapacity((last - first) * hop)
+            for f in indices[first..<last] {
+                let a = f * hop
+                if a < samples.count { audio += samples[a..<min(a + hop, samples.count)] }
+            }
+            let e = try scorer.encoder.embedding(ofSamples: audio, name: name, preprocessing: untrimmed)
+            trials[k].dvectorScores = scorer.scores(e)
         }
     }
 }

@@ -13,6 +13,9 @@ public struct SpeechFeatures: Sendable {
     /// Sample rate of the input before resampling.
     public var sourceSampleRate: Int
     public var sourceChannels: Int
+    /// Which of the analysed frames the VAD kept (indices into all `totalFrames`), in order;
+    /// nil for features made elsewhere. Frame i starts i frame shifts into the audio.
+    public var speechFrameIndices: [Int]?
 
     /// Fraction of the frames the VAD kept.
     public var keptFraction: Double { totalFrames > 0 ? Double(frames.rows) / Double(totalFrames) : 0 }
@@ -309,9 +312,11 @@ final class Framer {
         let (all, db) = allFrames()
         let keep = VoiceActivity.speechFrames(powerDB: db, options: o.vad)
         if keep.isEmpty { throw .noSpeech(name, frames: all.rows) }
-        return SpeechFeatures(name: name, frames: all.selecting(keep), totalFrames: all.rows,
-                              duration: Double(samples) / rate, sourceSampleRate: sourceRate,
-                              sourceChannels: sourceChannels)
+        var features = SpeechFeatures(name: name, frames: all.selecting(keep), totalFrames: all.rows,
+                                      duration: Double(samples) / rate, sourceSampleRate: sourceRate,
+                                      sourceChannels: sourceChannels)
+        features.speechFrameIndices = keep
+        return features
     }
 }
 

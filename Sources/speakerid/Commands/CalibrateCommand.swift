@@ -272,6 +272,9 @@ struct CalibrateCommand: AsyncParsableCommand {
             if !quiet { Console.warn("warning: \(path) does not record the UBM, models and score normalisation it was scored with (evaluate --scores writes them); they could not be checked against --models, --ubm and --score-norm") }
             return
         }
+        if h.system != .gmm {
+            throw CLIError("\(path): holds the \(h.system.rawValue) system's scores (cosines), and calibrate fits only the gmm system's log-likelihood ratios so far")
+        }
         if h.ubmChecksum != ubm?.checksumHex {
             throw CLIError("\(path): its scores were made against \(h.ubmChecksum.map { "the UBM with checksum \($0)" } ?? "no UBM"), but --ubm is \(ubm.map { "the UBM with checksum \($0.checksumHex)" } ?? "not given"); give the UBM the scores were made with")
         }

@@ -28,6 +28,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Normalise segments over the whole test file ('file', default) or over the segment only ('segment', as a clip of that length would be).", valueName: "file|segment"))
     var segmentNormalization: SegmentNormalization?
     @OptionGroup var background: UBMArguments
+    @OptionGroup var scoring: SystemArguments
     @Option(help: ArgumentHelp("With --ubm: none, znorm, tnorm or snorm (the mean of the two).", valueName: "mode"))
     var scoreNorm = ScoreNormalizationMode.none
     @Option(help: ArgumentHelp("Cohort corpus for Z-norm (impostor utterances) and T-norm (cohort models).", valueName: "dir"))
@@ -100,15 +101,21 @@ struct EvaluateCommand: AsyncParsableCommand {
         if mode.usesZNorm && cohort == nil { throw ValidationError("--score-norm \(scoreNorm.rawValue) needs --cohort DIR (impostor utterances for Z-norm)") }
         if mode.usesTNorm && cohort == nil && tnormModels == nil { throw ValidationError("--score-norm \(scoreNorm.rawValue) needs --cohort DIR or --tnorm-models DIR") }
         if tnormModels != nil && !mode.usesTNorm { throw ValidationError("--tnorm-models goes with --score-norm tnorm or snorm") }
+        if scoring.system == .dvector {
+            if mode != .none || !impostors.isEmpty || tnormModels != nil || calibrationOptions.calibration != nil {
+                throw ValidationError("--system dvector cannot be used with --score-norm, --impostors, --tnorm-models or --calibration yet: it reports identification and verification (EER, minDCF) of the encoder's cosines")
+            }
+        }
+        let verifies = background.ubm != nil || scoring.system == .dvector
         if background.ubm == nil && (mode != .none || !impostors.isEmpty) { throw ValidationError("--score-norm and --impostors need --ubm") }
         if let t = threshold, !t.isFinite { throw ValidationError("--threshold must be a number") }
         // The prior and costs set the detection cost (minDCF, actDCF) of verification, with or
         // without a calibration; without --ubm there is no verification.
         let decision = calibrationOptions.givenDecisionOptions
-        if background.ubm == nil && !decision.isEmpty {
+        if !verifies && !decision.isEmpty {
             throw ValidationError("\(decision.count == 1 ? decision[0] : decision.dropLast().joined(separator: ", ") + " and " + decision[decision.count - 1]) set\(decision.count == 1 ? "s" : "") the detection cost of verification (minDCF, actDCF): give --ubm, or leave \(decision.count == 1 ? "it" : "them") out (without --ubm \(decision.count == 1 ? "it does" : "they do") nothing)")
         }
-        if scores != nil && background.ubm == nil { throw ValidationError("--scores needs --ubm (verification scores are log-likelihood ratios)") }
+        if scores != nil && !verifies { throw ValidationError("--scores needs --ubm (verification scores are log-likelihood ratios) or --system dvector (cosines)") }
         // Issue #17: a shard's figures are only a part; the whole report comes from score-report.
         if sharding.shard != nil {
             if scores == nil { throw ValidationError("--shard writes one part of the scores: give --scores PART.tsv (and --ubm); score-report adds the parts up") }
@@ -157,8 +164,13 @@ struct EvaluateCommand: AsyncParsableCommand {
         ev.threshold = threshold
         ev.thresholdRule = thresholdRule ?? .minDCF
         ev.keepScores = scores != nil
+        if scoring.system == .dvector {
+            guard let encoder = try scoring.encoderOptions.load(required: true) else { return }
+            ev.dvector = try DVectorScorer(encoder: encoder, models: loaded, folder: models)
+            ev.system = .dvector
+        }
         if let trials {
-            guard ubmModel != nil else { throw ValidationError("--trials needs --ubm (verification scores are log-likelihood ratios)") }
+            guard ubmModel != nil || scoring.system == .dvector else { throw ValidationError("--trials needs --ubm (verification scores are log-likelihood ratios)") }
             let list = try TrialList(path: trials)
             _ = try list.pairs(entries: allEntries, models: id.speakers)  // refused before any scoring
             // A shard scores the listed trials of its own test files.
@@ -234,15 +246,17 @@ struct EvaluateCommand: AsyncParsableCommand {
         }
         if let scores {
             var sink = OutputSink(path: scores)
-            let header = ScoreFileHeader(ubmChecksum: ubmModel?.checksumHex, modelsChecksum: ScoreSystem.checksum(models: loaded),
+            var header = ScoreFileHeader(ubmChecksum: ubmModel?.checksumHex, modelsChecksum: ScoreSystem.checksum(models: loaded),
                                          scoreNormalization: mode, tnormCohort: tnormCohort, znormCohort: znormCohort)
+            header.system = ev.system
+            header.encoder = ev.dvector?.encoder.identity.checksum
             sink.write(ScoreFile(header: header, columns: ev.calibration != nil ? .calibrated : .timed, scores: r.scores).text)
             try sink.finish()
             Console.progress("scores: \(scores) (\(r.scores.count) trials)", quiet: common.quiet)
         }
         if let report {
             var details: [(String, String)] = [("models", models), ("corpus", "\(corpus) (split \(split))"),
-                                               ("speakers", "\(r.speakers.count)"), ("scoring", background.ubm.map { "log-likelihood ratio against \($0), top-C \(topC)" } ?? "average log-likelihood")]
+                                               ("speakers", "\(r.speakers.count)"), ("scoring", ev.system == .dvector ? "cosine of the speaker encoder's embeddings to the speakers' d-vectors" : background.ubm.map { "log-likelihood ratio against \($0), top-C \(topC)" } ?? "average log-likelihood")]
             if mode != .none { details.append(("score normalisation", "\(mode.rawValue), cohort \(tnormModels.map { "models in \($0)" } ?? cohort ?? "-")")) }
             if let t = r.thresholdSource { details.append(("open-set threshold", t)) }
             details.append(("segment normalisation", r.segmentNormalization.rawValue))
@@ -270,7 +284,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     static func textReport(_ r: EvaluationReport) -> String {
         let verification = r.whole.verification != nil
         let openSet = r.whole.openSet != nil
-        var s = "\(r.verificationAsked ? "GMM-UBM" : "Closed-set") identification, \(r.speakers.count) enrolled speakers"
+        var s = "\(r.system == .dvector ? "d-vector (cosine)" : r.verificationAsked ? "GMM-UBM" : "Closed-set") identification, \(r.speakers.count) enrolled speakers"
         if r.scoreNormalization != .none { s += ", \(r.scoreNormalization.rawValue)" }
         if let note = r.verificationNote { s += "\n" + note }
         s += "\n\ntest length      trials  accuracy"

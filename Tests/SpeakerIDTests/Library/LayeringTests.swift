@@ -14,10 +14,13 @@ struct LayeringTests {
         Repository.root.appendingPathComponent("Sources/SpeakerID")
     }
 
-    /// Each folder's Swift sources with comments and string literals removed.
+    /// Each folder's Swift sources, its subfolders' included (Model/Encoder is Model), with
+    /// comments and string literals removed.
     static func sources(_ folder: String) throws -> [(String, String)] {
         let dir = root.appendingPathComponent(folder)
-        return try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".swift") }.sorted().map { name in
+        let files = (FileManager.default.subpaths(atPath: dir.path) ?? []).filter { $0.hasSuffix(".swift") }.sorted()
+        #expect(!files.isEmpty, "no sources in \(folder)")
+        return try files.map { name in
             var text = try String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8)
             text = text.replacingOccurrences(of: #"//[^\n]*"#, with: "", options: .regularExpression)
             text = text.replacingOccurrences(of: #""(\\.|[^"\\\n])*""#, with: "\"\"", options: .regularExpression)
