@@ -135,12 +135,23 @@ struct EnrollCommand: AsyncParsableCommand {
         // --add: the speaker's model, and the files it already holds left out.
         var existing: SpeakerModel?
         if add, let s = jobs.first {
-            let m = try store.load(try SpeakerName(s.0))
+            let name = try SpeakerName(s.0)
+            let m = try store.load(name)
             if m.ubm == nil {
                 throw CLIError("\(models): speaker \(m.speaker.debugDescription) was trained by EM without a UBM, and audio can only be added to a MAP-adapted model; enrol them again with --ubm and all their audio")
             }
             guard let u = ubmModel, m.ubm?.matches(u) ?? false else {
                 throw CLIError("\(models): speaker \(m.speaker.debugDescription) was not adapted from \(ubm ?? "this UBM"); audio can only be added with the model's own UBM")
+            }
+            // A d-vector is kept exact only by adding the new audio's embeddings, made by the
+            // encoder that made it: without that encoder the model would lose its d-vector.
+            if let d = m.dvector {
+                guard let speakerEncoder else {
+                    throw CLIError("\(store.path(for: name)): speaker \(m.speaker.debugDescription) has a d-vector: adding audio needs the speaker encoder that made it (\(d.encoder.name), checksum \(d.encoder.checksum)): --encoder FILE, or `speakerid encoder fetch`")
+                }
+                guard d.encoder == speakerEncoder.identity else {
+                    throw CLIError("\(models): speaker \(m.speaker.debugDescription)'s d-vector was made by another speaker encoder (\(d.encoder.checksum)); add audio with that encoder, or enrol the speaker again")
+                }
             }
             let held = Set((m.training.sources ?? []).compactMap(\.checksum))
             var keep: [AudioSource] = []
@@ -226,10 +237,7 @@ struct EnrollCommand: AsyncParsableCommand {
                         warnings.append("speaker \(s.debugDescription) was enrolled without the speaker encoder: the added audio cannot make an exact d-vector alone, so the speaker still has none; enrol them again with all their audio for one")
                         continue
                     }
-                    guard d.encoder == speakerEncoder.identity else {
-                        throw CLIError("\(models): speaker \(s.debugDescription)'s d-vector was made by another speaker encoder (\(d.encoder.checksum)); add audio with that encoder, or enrol the speaker again")
-                    }
-                    try d.add(es)
+                    try d.add(es)  // its encoder checked before any work
                     dvectors[s] = d
                 } else {
                     dvectors[s] = try SpeakerDVector(embeddings: es)

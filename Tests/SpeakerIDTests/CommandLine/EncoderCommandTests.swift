@@ -20,6 +20,29 @@ struct EncoderCommandTests {
 
     static func files(_ dir: TempDir) -> [String] { (try? FileManager.default.contentsOfDirectory(atPath: dir.path))?.sorted() ?? [] }
 
+    /// The tool run with `environment` added to the test's own (as CLI.run runs it otherwise).
+    static func run(_ args: [String], environment: [String: String]) throws -> CLI.Run {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLI.binary)
+        p.arguments = args
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return CLI.Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    /// An environment in which no speaker encoder is found at the default place.
+    static func withoutDefaultEncoder(_ dir: TempDir) throws -> [String: String] {
+        let home = dir.file("empty-home")
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        return ["SPEAKERID_ENCODER": dir.file("no-such.encoder"), "HOME": home, "XDG_DATA_HOME": home]
+    }
+
     @Test func convertRefusesWhatItCannotConvert() throws {
         let dir = TempDir()
         defer { dir.cleanup() }
@@ -177,5 +200,42 @@ struct EncoderCommandTests {
         try #require(c.status == 0, "\(c.stderr)")
         let all = try Self.dvectors(corpus)
         #expect(all.count == 3 && all.values.allSatisfy { $0.files == 3 && $0.encoder == model.identity }, "\(all.keys.sorted())")
+    }
+
+    // `enroll --add` with no speaker encoder (none named, none at the default place) to a model
+    // that has a d-vector: refused before any work, in one line, the model file untouched (it
+    // would otherwise be written without its d-vector). A model without one takes audio as before.
+    @Test func addingWithoutTheEncoderKeepsTheDVector() throws {
+        let f = try UBMFixture(enrolAdapted: false)
+        defer { f.dir.cleanup() }
+        let encoder = try EncoderResources.writeSmallEncoder(to: f.dir.file("small.encoder"))
+        let noEncoder = try Self.withoutDefaultEncoder(f.dir)
+        let models = f.dir.file("models"), plain = f.dir.file("plain")
+        let first = f.clip("mid", 0), second = f.clip("mid", 1)
+        let r1 = try CLI.run(["enroll", "--models", models, "--ubm", f.ubm, "--encoder", encoder, "--speaker", "mid", first, "-q"])
+        try #require(r1.status == 0, "\(r1.stderr)")
+        let path = ModelStore(directory: models).path(for: try SpeakerName("mid"))
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        try #require(try Self.dvectors(models)["mid"] != nil)
+
+        let refused = try Self.run(["enroll", "--models", models, "--ubm", f.ubm, "--speaker", "mid", "--add", second], environment: noEncoder)
+        let lines = refused.stderr.split(separator: "\n")
+        #expect(refused.status == 1 && lines.count == 1 && refused.stderr.contains(path) && refused.stderr.contains("\"mid\" has a d-vector")
+                && refused.stderr.contains("--encoder"), "exit \(refused.status): \(refused.stderr)")
+        #expect(refused.stdout.isEmpty)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before, "the model file is unchanged")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: models).filter { !$0.hasPrefix(".") } == ["mid.gmm"], "nothing else written")
+        // With the encoder named, the same addition goes through and keeps the d-vector.
+        let added = try Self.run(["enroll", "--models", models, "--ubm", f.ubm, "--encoder", encoder, "--speaker", "mid", "--add", second, "-q"],
+                                 environment: noEncoder)
+        #expect(added.status == 0, "\(added.stderr)")
+        #expect(try Self.dvectors(models)["mid"]?.files == 2)
+
+        // A model enrolled without the encoder has no d-vector to lose: audio is added as before.
+        let p1 = try Self.run(["enroll", "--models", plain, "--ubm", f.ubm, "--speaker", "mid", first, "-q"], environment: noEncoder)
+        try #require(p1.status == 0, "\(p1.stderr)")
+        let p2 = try Self.run(["enroll", "--models", plain, "--ubm", f.ubm, "--speaker", "mid", "--add", second, "-q"], environment: noEncoder)
+        #expect(p2.status == 0, "\(p2.stderr)")
+        #expect(try Self.dvectors(plain)["mid"] == nil)
     }
 }

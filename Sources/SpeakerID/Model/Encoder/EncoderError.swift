@@ -12,6 +12,9 @@ public enum EncoderError: Error, Equatable, Sendable, CustomStringConvertible {
     case audio(AudioError)
     /// A recording with too little speech for an embedding.
     case tooLittleSpeech(String, seconds: Double, minimum: Double)
+    /// Embeddings of one encoder offered to a d-vector made by another (each described by name
+    /// and checksum, and by dimension when only that differs).
+    case otherEncoder(expected: String, got: String)
 
     public var description: String {
         switch self {
@@ -22,6 +25,8 @@ public enum EncoderError: Error, Equatable, Sendable, CustomStringConvertible {
         case .audio(let e): return e.description
         case .tooLittleSpeech(let p, let s, let m):
             return "\(p): \(formatSeconds(s)) s of speech after trimming silence, under the encoder's minimum of \(formatSeconds(m)) s"
+        case .otherEncoder(let expected, let got):
+            return "embeddings of encoder \(got) cannot join a d-vector made by encoder \(expected)"
         }
     }
 }

@@ -130,7 +130,15 @@ public enum EncoderFile {
             guard let s = r.u32(), s <= 1 << 20 else { throw .corrupt(name, reason: "tensor \(key) has an invalid size") }
             shape.append(Int(s))
         }
-        let count = shape.reduce(1, *)
+        // The sizes come from the file: their product is checked for overflow, and against the
+        // values the section holds, before anything is allocated.
+        let available = (p.count - r.offset) / 4
+        var count = shape.contains(0) ? 0 : 1
+        for s in shape where count != 0 {  // a size 0 makes an empty tensor, whatever the others
+            let (product, overflow) = count.multipliedReportingOverflow(by: s)
+            guard !overflow, product <= available else { throw .corrupt(name, reason: "tensor \(key) holds the wrong number of values") }
+            count = product
+        }
         guard p.count - r.offset == 4 * count else { throw .corrupt(name, reason: "tensor \(key) holds the wrong number of values") }
         let start = r.offset
         let values: [Float] = p.withUnsafeBytes { raw in

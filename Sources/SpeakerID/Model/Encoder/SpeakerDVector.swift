@@ -27,12 +27,17 @@ public struct SpeakerDVector: Sendable, Equatable {
         self.speechSeconds = speechSeconds
     }
 
-    /// Adds files' embeddings; refuses embeddings of another encoder.
+    /// Adds files' embeddings; refuses embeddings of another encoder (or of another dimension),
+    /// before adding any: a refused batch leaves the d-vector as it was.
     public mutating func add(_ embeddings: [SpeakerEmbedding]) throws(EncoderError) {
+        func describe(_ identity: EncoderIdentity) -> String { "\(identity.name) (\(identity.checksum))" }
+        for e in embeddings where e.encoder != encoder {
+            throw .otherEncoder(expected: describe(encoder), got: describe(e.encoder))
+        }
+        for e in embeddings where e.vector.count != sum.count {
+            throw .otherEncoder(expected: "\(describe(encoder)), \(sum.count) dimensions", got: "\(describe(e.encoder)), \(e.vector.count) dimensions")
+        }
         for e in embeddings {
-            guard e.encoder == encoder, e.vector.count == sum.count else {
-                throw .unexpectedNetwork(e.encoder.name, reason: "embeddings of encoder \(e.encoder.checksum) cannot join a d-vector of encoder \(encoder.checksum)")
-            }
             for i in sum.indices { sum[i] += Double(e.vector[i]) }
             files += 1
             speechSeconds += e.speechSeconds
