@@ -114,7 +114,7 @@ public struct Evaluator: Sendable {
                 r.verification = DetectionMetrics(targets: tar, nonTargets: non, cost: cost)
                 r.histogram = ScoreHistogram(targets: tar, nonTargets: non)
                 // Cosines are not log-likelihood ratios: no Cllr or actual cost of them.
-                if system == .gmm { r.calibration = CalibrationFigures(targets: tar, nonTargets: non, cost: cost) }
+                if system == .gmm || calibration != nil { r.calibration = CalibrationFigures(targets: tar, nonTargets: non, cost: cost) }
             }
             if let th = openSet.thresholds[length] {
                 r.openSet = Self.openSet(test: test, impostors: impostors, length: length, threshold: th, decide: decide)

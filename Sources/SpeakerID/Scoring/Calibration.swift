@@ -29,11 +29,18 @@ public struct CalibrationProvenance: Codable, Sendable, Equatable {
     public var tnormCohort: String?
     /// With Z-norm or S-norm: `ScoreSystem.checksum(utterances:)` of the cohort utterances.
     public var znormCohort: String?
+    /// The scoring system whose scores were calibrated; nil in files made before the d-vector
+    /// system (then gmm).
+    public var system: ScoringSystem?
+    /// With the d-vector system: the checksum of the encoder that made the embeddings.
+    public var encoder: String?
 
     /// Provenance of a calibration.
     public init(ubmChecksum: String?, scoreNormalization: ScoreNormalizationMode, frontEnd: FrontEndOptions,
                 targetTrials: Int, nonTargetTrials: Int, segmentSeconds: [Double], source: String,
-                tnormCohort: String? = nil, znormCohort: String? = nil) {
+                tnormCohort: String? = nil, znormCohort: String? = nil, system: ScoringSystem? = nil, encoder: String? = nil) {
+        self.system = system
+        self.encoder = encoder
         self.tnormCohort = tnormCohort
         self.znormCohort = znormCohort
         self.ubmChecksum = ubmChecksum
@@ -175,8 +182,20 @@ public struct Calibration: Codable, Sendable, Equatable {
     /// later call, once the cohorts are known.
     public func check(ubmChecksum: String?, frontEnd: FrontEndOptions, scoreNormalization: ScoreNormalizationMode,
                       tnormCohort: String? = nil, znormCohort: String? = nil, checkingCohorts: Bool = true,
+                      system: ScoringSystem = .gmm, encoder: String? = nil,
                       what: String) throws(CalibrationError) {
         let p = provenance
+        let trained = p.system ?? .gmm
+        if trained != system {
+            throw .mismatch("was trained on the \(trained.rawValue) system's scores, but \(what) are scored with --system \(system.rawValue)")
+        }
+        if system == .dvector {
+            // Cosines depend on the encoder alone (not on a UBM or the MFCC front end).
+            if p.encoder != encoder {
+                throw .mismatch("was trained on cosines of the speaker encoder \(p.encoder ?? "(not recorded)"), but \(what) are scored with the encoder \(encoder ?? "(none)")")
+            }
+            return
+        }
         if p.ubmChecksum != ubmChecksum {
             throw .mismatch("was trained on scores against \(p.ubmChecksum.map { "the UBM with checksum \($0)" } ?? "no UBM (models trained by EM)"), but \(what) \(ubmChecksum.map { "are scored against the UBM with checksum \($0)" } ?? "have no UBM")")
         }

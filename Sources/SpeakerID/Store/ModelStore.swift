@@ -262,7 +262,10 @@ public struct ModelStore: Sendable {
     /// `ubm`. Loaded for scoring: the enrolment statistics stay on disk (`enrolmentStatistics`
     /// true reads them), and speakers adapted in their means only share the UBM's weights and
     /// variances in memory, so 10,000 models of 512 components take about their means' size.
-    public func loadAll(ubm: SpeakerModel? = nil, enrolmentStatistics: Bool = false) throws(ModelStoreError) -> [SpeakerModel] {
+    ///
+    /// `checkingUBM` false loads the speakers whatever their GMMs were trained or adapted from:
+    /// for the d-vector system, which does not score the GMMs.
+    public func loadAll(ubm: SpeakerModel? = nil, enrolmentStatistics: Bool = false, checkingUBM: Bool = true) throws(ModelStoreError) -> [SpeakerModel] {
         let lock = try lockIfPresent(.shared)
         defer { withExtendedLifetime(lock) {} }
         let paths = try modelPaths()
@@ -285,7 +288,7 @@ public struct ModelStore: Sendable {
             if m.kind == .ubm { continue }
             // Named by speaker, as the user knows them, not by the encoded file name.
             let who = "\(directory): speaker \(m.speaker.debugDescription)"
-            switch ModelMismatch.of(m, ubm: identity, frontEnd: nil) {
+            switch checkingUBM ? ModelMismatch.of(m, ubm: identity, frontEnd: nil) : nil {
             case .trainedByEM:
                 throw ModelStoreError.incompatible(who, reason: "was trained by EM, not adapted from a UBM; enrol with the UBM, or score without one")
             case .otherUBM(let checksum):

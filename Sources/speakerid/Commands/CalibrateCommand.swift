@@ -29,6 +29,7 @@ struct CalibrateCommand: AsyncParsableCommand {
     var modelsGiven: String?
     var models: String { modelsGiven ?? "models" }
     @OptionGroup var background: UBMArguments
+    @OptionGroup var scoring: SystemArguments
     @Option(help: ArgumentHelp("Corpus and split to draw development trials from (default split: enroll; the test split is refused).", valueName: "dir[:split]"))
     var corpus: CorpusSpec?
     @Option(help: ArgumentHelp("Fit on the trials of this score file (evaluate --scores) instead of --corpus.", valueName: "file"))
@@ -63,6 +64,9 @@ struct CalibrateCommand: AsyncParsableCommand {
         if (corpus == nil) == (scores == nil) { throw ValidationError("give either --corpus DIR[:SPLIT] (development trials from held-out files) or --scores FILE") }
         try costs.validateAsOptions()
         if tnormModels != nil && background.ubm == nil { throw ValidationError("--tnorm-models needs --ubm") }
+        if scoring.system == .dvector && (tnormModels != nil || scoreNorm != .none) {
+            throw ValidationError("--system dvector calibrates raw cosines: no --tnorm-models or --score-norm")
+        }
         if tnormModels != nil && scores != nil { throw ValidationError("--tnorm-models goes with --corpus; with --scores, give the file's --score-norm") }
         if scores == nil && scoreNorm != .none { throw ValidationError("--score-norm describes a --scores file; with --corpus use --tnorm-models") }
         if scores != nil && modelsGiven == nil {
@@ -90,7 +94,7 @@ struct CalibrateCommand: AsyncParsableCommand {
         try checkOutputFile(out, option: "--out")
         if let scores { try Self.checkScoreFile(scores) }
         let ubmModel = try background.load()
-        let loaded = try Self.loadModels(models, ubm: ubmModel, forScores: scores != nil)
+        let loaded = try Self.loadModels(models, ubm: ubmModel, forScores: scores != nil, dvector: scoring.system == .dvector)
         let quiet = common.quiet || json
         var quality = self.quality
         let trials: [CalibrationTrial]
@@ -98,6 +102,7 @@ struct CalibrateCommand: AsyncParsableCommand {
         let source: String
         let segmentLengths: [Double]
         var tnormCohort: String?, znormCohort: String?
+        var scoresHeader: ScoreFileHeader?
         if let scores {
             let dev = try Self.readScoreFile(scores, quality: qualityGiven, models: Set(loaded.map(\.speaker)), quiet: common.quiet)
             quality = dev.quality
@@ -105,6 +110,10 @@ struct CalibrateCommand: AsyncParsableCommand {
             normalization = scoreNorm
             try Self.checkSystem(dev, path: scores, ubm: ubmModel, models: loaded, modelsFolder: models, normalization: scoreNorm, quiet: common.quiet)
             if let unknown = dev.unknownModel { throw CLIError(unknown) }
+            scoresHeader = dev.file.header
+            if scoring.system == .dvector && dev.file.header?.system != .dvector {
+                throw CLIError("\(scores): \(dev.file.header == nil ? "has no header naming its system" : "holds the gmm system's scores"), but --system is dvector; give the score file of evaluate --system dvector --scores")
+            }
             tnormCohort = dev.file.header?.tnormCohort
             znormCohort = dev.file.header?.znormCohort
             source = "score file \(PathName.lastComponent(scores))"
@@ -123,11 +132,19 @@ struct CalibrateCommand: AsyncParsableCommand {
                                                  segmentLengths: segmentLengths, quiet: quiet)
             source = "held-out halves of \(PathName.lastComponent(dir)) split \(split)"
         }
-        let provenance = CalibrationProvenance(ubmChecksum: ubmModel?.checksumHex, scoreNormalization: normalization,
+        var provenance = CalibrationProvenance(ubmChecksum: ubmModel?.checksumHex, scoreNormalization: normalization,
                                                frontEnd: loaded[0].frontEnd, targetTrials: trials.filter(\.isTarget).count,
                                                nonTargetTrials: trials.filter { !$0.isTarget }.count,
                                                segmentSeconds: [0] + segmentLengths, source: source,
                                                tnormCohort: tnormCohort, znormCohort: znormCohort)
+        // A score file of the d-vector system calibrates cosines of its encoder.
+        if let header = scoresHeader, header.system == .dvector {
+            provenance.system = .dvector
+            provenance.encoder = header.encoder
+        } else if scores == nil, scoring.system == .dvector {
+            provenance.system = .dvector
+            provenance.encoder = try scoring.encoderOptions.load(required: true)?.identity.checksum
+        }
         // The fit is weighted for the application's effective prior (BOSARIS): where its Bayes
         // threshold lies, so the LLRs are most accurate around the decisions made with them.
         // Measured on cv-fa (README): actDCF 1.02-1.06 x minDCF weighted for the effective
@@ -201,10 +218,29 @@ struct CalibrateCommand: AsyncParsableCommand {
         Console.progress("calibrate: models on \(half.count) files, \(held.count) held-out files", quiet: quiet)
         let halfModels = try await modelsMadeAsEnrolled(half, asEnrolled: enrolled, ubm: ubm, raw: raw, threads: common.threadCount,
                                                         skipBad: skipBad, role: "development file")
-        let id = try Identifier(models: halfModels, ubm: ubm, topC: background.topC)
+        var withDVectors = halfModels
+        var encoder: SpeakerEncoder?
+        if scoring.system == .dvector {
+            // The held-out models' d-vectors, from the same half of each speaker's files.
+            guard let e = try scoring.encoderOptions.load(required: true) else { return [] }
+            encoder = e
+            let files = half.filter { f in halfModels.contains { $0.speaker == f.speaker } }
+            let embedded = try await parallelMap(count: files.count, threads: common.threadCount) { i in
+                try e.embedding(of: files[i].source, raw: raw)
+            }
+            for k in withDVectors.indices {
+                let mine = zip(files, embedded).filter { $0.0.speaker == withDVectors[k].speaker }.map(\.1)
+                withDVectors[k].dvector = try SpeakerDVector(embeddings: mine)
+            }
+        }
+        let id = try Identifier(models: withDVectors, ubm: ubm, topC: background.topC)
         var ev = Evaluator(identifier: id, segmentSeconds: segmentLengths, threads: common.threadCount, skipBad: skipBad)
         ev.raw = raw
         ev.keepScores = true
+        if let encoder {
+            ev.dvector = try DVectorScorer(encoder: encoder, models: withDVectors, folder: models)
+            ev.system = .dvector
+        }
         if let tnormModels, let cohort, let ubm {
             ev.scoreNormalization = .tnorm
             // When the enrolled models are their own cohort (as in the benchmarks), the held-out
@@ -221,8 +257,8 @@ struct CalibrateCommand: AsyncParsableCommand {
     }
 
     /// The models; for --scores without --ubm, adapted models say that the UBM is needed.
-    static func loadModels(_ folder: String, ubm: SpeakerModel?, forScores: Bool) throws -> [SpeakerModel] {
-        do { return try ModelStore(directory: folder).loadAll(ubm: ubm) } catch {
+    static func loadModels(_ folder: String, ubm: SpeakerModel?, forScores: Bool, dvector: Bool = false) throws -> [SpeakerModel] {
+        do { return try ModelStore(directory: folder).loadAll(ubm: ubm, checkingUBM: ubm != nil || !dvector) } catch {
             if forScores, ubm == nil, case .incompatible(let who, let reason) = error, reason.contains("MAP-adapted") {
                 throw CLIError("\(who): was adapted from a UBM; calibrate --scores needs that UBM as --ubm FILE, the UBM the scores were made with")
             }
@@ -271,9 +307,6 @@ struct CalibrateCommand: AsyncParsableCommand {
             }
             if !quiet { Console.warn("warning: \(path) does not record the UBM, models and score normalisation it was scored with (evaluate --scores writes them); they could not be checked against --models, --ubm and --score-norm") }
             return
-        }
-        if h.system != .gmm {
-            throw CLIError("\(path): holds the \(h.system.rawValue) system's scores (cosines), and calibrate fits only the gmm system's log-likelihood ratios so far")
         }
         if h.ubmChecksum != ubm?.checksumHex {
             throw CLIError("\(path): its scores were made against \(h.ubmChecksum.map { "the UBM with checksum \($0)" } ?? "no UBM"), but --ubm is \(ubm.map { "the UBM with checksum \($0.checksumHex)" } ?? "not given"); give the UBM the scores were made with")

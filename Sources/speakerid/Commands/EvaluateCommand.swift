@@ -102,8 +102,8 @@ struct EvaluateCommand: AsyncParsableCommand {
         if mode.usesTNorm && cohort == nil && tnormModels == nil { throw ValidationError("--score-norm \(scoreNorm.rawValue) needs --cohort DIR or --tnorm-models DIR") }
         if tnormModels != nil && !mode.usesTNorm { throw ValidationError("--tnorm-models goes with --score-norm tnorm or snorm") }
         if scoring.system == .dvector {
-            if mode != .none || !impostors.isEmpty || tnormModels != nil || calibrationOptions.calibration != nil {
-                throw ValidationError("--system dvector cannot be used with --score-norm, --impostors, --tnorm-models or --calibration yet: it reports identification and verification (EER, minDCF) of the encoder's cosines")
+            if mode != .none || !impostors.isEmpty || tnormModels != nil {
+                throw ValidationError("--system dvector cannot be used with --score-norm, --impostors or --tnorm-models yet: it reports identification and verification (EER, minDCF; with --calibration, Cllr and actDCF) of the encoder's cosines")
             }
         }
         let verifies = background.ubm != nil || scoring.system == .dvector
@@ -149,7 +149,9 @@ struct EvaluateCommand: AsyncParsableCommand {
         try checkOutputs()
         let ubmModel = try background.load()
         let topC = background.topC
-        let loaded = try ModelStore(directory: models).loadAll(ubm: ubmModel)
+        // The d-vector system without a UBM takes the folder's speakers however their GMMs were
+        // made: the GMMs then only find the speech frames segments are cut from.
+        let loaded = try ModelStore(directory: models).loadAll(ubm: ubmModel, checkingUBM: ubmModel != nil || scoring.system == .gmm)
         _ = try frontEnd.check(against: loaded[0].frontEnd)
         let id = try Identifier(models: loaded, ubm: ubmModel, topC: topC)
         let testCorpus = try Corpus(root: corpus)
@@ -182,8 +184,13 @@ struct EvaluateCommand: AsyncParsableCommand {
         var tnormCohort: String?, znormCohort: String?
         // Checked before the slow work (cohort adaptation, held-out models); its cohort once the
         // cohort is known.
-        let calibration = try calibrationOptions.load(ubm: ubmModel, frontEnd: loaded[0].frontEnd, normalization: mode, models: models,
+        let calibration: Calibration?
+        if let encoder = ev.dvector?.encoder {
+            calibration = try calibrationOptions.loadForDVectors(encoder: encoder, frontEnd: loaded[0].frontEnd, models: models)
+        } else {
+            calibration = try calibrationOptions.load(ubm: ubmModel, frontEnd: loaded[0].frontEnd, normalization: mode, models: models,
                                                       checkingCohorts: false)
+        }
 
         if let ubmModel {
             if let tnormModels {
@@ -228,7 +235,7 @@ struct EvaluateCommand: AsyncParsableCommand {
             }
         }
         if !mode.usesTNorm { tnormCohort = nil }
-        if let calibration {
+        if let calibration, scoring.system == .gmm {
             try calibrationOptions.check(calibration, ubm: ubmModel, frontEnd: loaded[0].frontEnd, normalization: mode, models: models,
                                          tnormCohort: tnormCohort, znormCohort: znormCohort)
         }

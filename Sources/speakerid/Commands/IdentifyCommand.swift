@@ -39,10 +39,9 @@ struct IdentifyCommand: AsyncParsableCommand {
             if background.ubm != nil || normalization.tnormModels != nil {
                 throw ValidationError("--system dvector scores by the encoder's cosine: it takes no --ubm or --tnorm-models")
             }
-            if calibrationOptions.calibration != nil {
-                throw ValidationError("--system dvector cannot use a calibration yet (calibrate fits the gmm system's scores); use --threshold on the cosine")
+            if let t = threshold, calibrationOptions.calibration == nil, !(-1...1).contains(t) {
+                throw ValidationError("--threshold with --system dvector is a cosine, between -1 and 1 (with --calibration, an LLR)")
             }
-            if let t = threshold, !(-1...1).contains(t) { throw ValidationError("--threshold with --system dvector is a cosine, between -1 and 1") }
         }
         if let t = threshold, !t.isFinite { throw ValidationError("--threshold must be a finite number") }
         if threshold != nil && background.ubm == nil && calibrationOptions.calibration == nil && scoring.system == .gmm {
@@ -169,10 +168,14 @@ struct IdentifyCommand: AsyncParsableCommand {
     /// identify --system dvector: each clip's embedding against every speaker's d-vector; the
     /// ranking and decision by cosine (closed set, or --threshold on the cosine).
     func runDVector() async throws {
-        let loaded = try ModelStore(directory: models).loadAll(ubm: nil)
+        let loaded = try ModelStore(directory: models).loadAll(ubm: nil, checkingUBM: false)
         guard let encoder = try scoring.encoderOptions.load(required: true) else { return }
         let scorer = try DVectorScorer(encoder: encoder, models: loaded, folder: models)
-        let rule = DecisionRule(calibration: nil, threshold: threshold, minimumSpeechSeconds: input.minSpeech)
+        let calibration = try calibrationOptions.loadForDVectors(encoder: encoder, frontEnd: loaded[0].frontEnd, models: models)
+        let rule = DecisionRule(calibration: calibration, threshold: threshold, costs: calibrationOptions.costs,
+                                minimumSpeechSeconds: input.minSpeech)
+        let costs = rule.costs
+        let enrolSeconds = Dictionary(uniqueKeysWithValues: loaded.map { ($0.speaker, $0.training.speechSeconds) })
         let enrolled = scorer.speakers
         if enrolled.count == 1 && !rule.isOpenSet && !common.quiet {
             Console.warn("warning: \(models) holds one speaker, \(enrolled[0].debugDescription), and without --threshold every clip is named them (closed set); give --threshold to reject other voices")
@@ -180,10 +183,19 @@ struct IdentifyCommand: AsyncParsableCommand {
         let sources = try input.sources(quiet: common.quiet)
         let raw = try rawAudio.format()
         let n = top
-        let results = try await batchMap(count: sources.count, threads: common.threadCount) { i -> (SpeakerEmbedding, [SpeakerScore], Decision) in
+        let results = try await batchMap(count: sources.count, threads: common.threadCount) { i -> (SpeakerEmbedding, [(SpeakerScore, Double?)], Decision) in
             let e = try encoder.embedding(of: sources[i], raw: raw)
-            let ranking = Array(Identifier.rank(speakers: enrolled, scores: scorer.scores(e)).prefix(n))
-            return (e, ranking, rule.decide(score: ranking[0].score, speechSeconds: e.speechSeconds, enrolSeconds: 0))
+            // Ranked by what the decision compares: the calibrated LLR (which depends on each
+            // speaker's enrolment), else the cosine; ties keep the cosine order.
+            let entries = Identifier.rank(speakers: enrolled, scores: scorer.scores(e)).map { r in
+                (r, rule.llr(score: r.score, speechSeconds: e.speechSeconds, enrolSeconds: enrolSeconds[r.speaker] ?? 0))
+            }
+            let ranking = entries.enumerated().sorted { a, b in
+                let x = a.element.1 ?? a.element.0.score, y = b.element.1 ?? b.element.0.score
+                return x != y ? x > y : a.offset < b.offset
+            }.prefix(n).map(\.element)
+            let best = ranking[0].0
+            return (e, ranking, rule.decide(score: best.score, speechSeconds: e.speechSeconds, enrolSeconds: enrolSeconds[best.speaker] ?? 0))
         }
         var failed = 0
         for (i, outcome) in results.enumerated() {
@@ -193,14 +205,26 @@ struct IdentifyCommand: AsyncParsableCommand {
                 failed += 1
                 continue
             }
-            let best = ranking[0]
+            let best = ranking[0].0
             let name = sources[i].description
             if input.json {
                 var o: [String: Any] = ["file": name, "speaker": decision.outcome.namesSpeaker ? best.speaker : NSNull(),
                                         "decision": decision.outcome.rawValue, "speech_seconds": e.speechSeconds,
                                         "system": ScoringSystem.dvector.rawValue, "score_normalization": "none"]
                 if decision.outcome != .tooShort {
-                    o["ranking"] = ranking.map { ["speaker": $0.speaker, "score": $0.score] }
+                    o["ranking"] = ranking.map { r, l -> [String: Any] in
+                        var entry: [String: Any] = ["speaker": r.speaker, "score": r.score]
+                        if let l {
+                            entry["llr"] = l
+                            entry["posterior"] = costs.posterior(llr: l)
+                        }
+                        return entry
+                    }
+                    if let l = decision.llr {
+                        o["llr"] = l
+                        o["posterior"] = costs.posterior(llr: l)
+                        o["prior"] = costs.prior
+                    }
                 } else {
                     o["min_speech_seconds"] = input.minSpeech
                 }
@@ -210,7 +234,9 @@ struct IdentifyCommand: AsyncParsableCommand {
                 let outcome = decision.outcome
                 print("\(name)\t\(outcome.text(speaker: best.speaker))\t\(fmt(e.speechSeconds, 2)) s of speech" + (outcome == .tooShort ? " (less than \(fmt(input.minSpeech, 2)) s)" : ""))
                 if outcome == .tooShort { continue }
-                for (k, r) in ranking.enumerated() { print("  \(k + 1). \(r.speaker)\tcosine \(fmt(r.score, 4))") }
+                for (k, (r, l)) in ranking.enumerated() {
+                    print("  \(k + 1). \(r.speaker)\tcosine \(fmt(r.score, 4))" + (l.map { "\tLLR \(fmt($0, 3)), posterior \(fmt(costs.posterior(llr: $0), 4))" } ?? ""))
+                }
             }
         }
         try finishBatch(failed: failed, total: sources.count, skipBad: input.skipBad, noun: "clip")

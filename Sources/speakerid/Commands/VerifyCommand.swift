@@ -37,11 +37,9 @@ struct VerifyCommand: AsyncParsableCommand {
             if background.ubm != nil || normalization.tnormModels != nil {
                 throw ValidationError("--system dvector scores by the encoder's cosine: it takes no --ubm or --tnorm-models")
             }
-            if calibrationOptions.calibration != nil {
-                throw ValidationError("--system dvector cannot use a calibration yet (calibrate fits the gmm system's scores); use --threshold on the cosine")
-            }
+            if calibrationOptions.calibration != nil { return }  // LLRs, decided at --threshold or the Bayes threshold
             guard let t = threshold else {
-                throw ValidationError("--system dvector needs --threshold: the cosine at which a claim is accepted (Tests/Benchmarks/dvector.py prints the EER cosine of a corpus with enrol and test splits)")
+                throw ValidationError("--system dvector needs --threshold (the cosine at which a claim is accepted) or --calibration (calibrate --scores on evaluate --system dvector's scores)")
             }
             if !(-1...1).contains(t) { throw ValidationError("--threshold with --system dvector is a cosine, between -1 and 1") }
             return
@@ -134,14 +132,18 @@ struct VerifyCommand: AsyncParsableCommand {
     /// d-vector, accepted at --threshold.
     func runDVector() async throws {
         let model = try ModelStore(directory: models).load(try SpeakerName(speaker))
-        guard let encoder = try scoring.encoderOptions.load(required: true), let threshold else { return }
+        guard let encoder = try scoring.encoderOptions.load(required: true) else { return }
         let scorer = try DVectorScorer(encoder: encoder, models: [model], folder: models)
-        let rule = DecisionRule(calibration: nil, threshold: threshold, minimumSpeechSeconds: input.minSpeech)
+        let calibration = try calibrationOptions.loadForDVectors(encoder: encoder, frontEnd: model.frontEnd, models: models)
+        let rule = DecisionRule.verification(calibration: calibration, threshold: threshold, costs: calibrationOptions.costs,
+                                             minimumSpeechSeconds: input.minSpeech)
+        let costs = rule.costs
+        let enrol = model.training.speechSeconds
         let sources = try input.sources(quiet: common.quiet)
         let raw = try rawAudio.format()
         let results = try await batchMap(count: sources.count, threads: common.threadCount) { i -> (SpeakerEmbedding, Decision) in
             let e = try encoder.embedding(of: sources[i], raw: raw)
-            return (e, rule.decide(score: scorer.scores(e)[0], speechSeconds: e.speechSeconds, enrolSeconds: 0))
+            return (e, rule.decide(score: scorer.scores(e)[0], speechSeconds: e.speechSeconds, enrolSeconds: enrol))
         }
         var failed = 0
         for (i, outcome) in results.enumerated() {
@@ -153,14 +155,20 @@ struct VerifyCommand: AsyncParsableCommand {
             }
             let file = sources[i].description
             if input.json {
-                var o: [String: Any] = ["file": file, "speaker": model.speaker, "score": d.score, "threshold": threshold,
+                var o: [String: Any] = ["file": file, "speaker": model.speaker, "score": d.score, "threshold": rule.threshold ?? 0,
                                         "accept": d.outcome == .accepted, "decision": d.outcome.rawValue, "speech_seconds": e.speechSeconds,
                                         "score_normalization": "none", "system": ScoringSystem.dvector.rawValue]
                 if d.outcome == .tooShort { o["min_speech_seconds"] = input.minSpeech }
+                if let l = d.llr {
+                    o["llr"] = l
+                    o["posterior"] = costs.posterior(llr: l)
+                    o["prior"] = costs.prior
+                }
                 print(SpeakerIDCLI.json(o))
             } else {
                 let verdict = d.outcome == .tooShort ? "<too short>" : d.outcome == .accepted ? "accept" : "reject"
-                print("\(file)\t\(model.speaker)\tcosine \(fmt(d.score, 4))\t\(verdict)\t\(fmt(e.speechSeconds, 2)) s of speech")
+                print("\(file)\t\(model.speaker)\tcosine \(fmt(d.score, 4))\t\(verdict)\t\(fmt(e.speechSeconds, 2)) s of speech"
+                      + (d.llr.map { "\tLLR \(fmt($0, 3)), posterior \(fmt(costs.posterior(llr: $0), 4))" } ?? ""))
             }
         }
         try finishBatch(failed: failed, total: sources.count, skipBad: input.skipBad, noun: "clip")

@@ -59,6 +59,17 @@ struct CalibrationArguments: ParsableArguments {
         return c
     }
 
+    /// A calibration of the d-vector system's cosines, checked against the encoder.
+    func loadForDVectors(encoder: SpeakerEncoder, frontEnd: FrontEndOptions, models: String) throws -> Calibration? {
+        guard let calibration else { return nil }
+        let c = try Calibration.load(path: calibration)
+        do {
+            try c.check(ubmChecksum: nil, frontEnd: frontEnd, scoreNormalization: .none, system: .dvector,
+                        encoder: encoder.identity.checksum, what: "the models in \(models)")
+        } catch { throw CLIError("\(calibration): \(error)") }
+        return c
+    }
+
     /// Refuses a loaded calibration made for other scores, in one line naming its file.
     func check(_ c: Calibration, ubm: SpeakerModel?, frontEnd: FrontEndOptions, normalization: ScoreNormalizationMode, models: String,
                tnormCohort: String? = nil, znormCohort: String? = nil, checkingCohorts: Bool = true) throws {

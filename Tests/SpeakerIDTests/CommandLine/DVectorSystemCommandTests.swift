@@ -74,7 +74,7 @@ struct DVectorSystemCommandTests {
         defer { f.dir.cleanup() }
         let scores = f.dir.file("dv.tsv")
         let r = try CLI.run(["evaluate", "--models", f.models, "--corpus", f.corpus, "--system", "dvector", "--encoder", f.encoder,
-                             "--segment-seconds", "1", "--scores", scores, "--json", "-q"])
+                             "--segment-seconds", "0.5", "--scores", scores, "--json", "-q"])
         #expect(r.status == 0, "\(r.stderr)")
         let o = try #require(CLI.jsonLines(r.stdout).first)
         #expect(o["system"] as? String == "dvector" && o["eer"] is Double && o["cllr"] == nil && o["act_dcf"] == nil, "\(o.keys.sorted())")
@@ -90,9 +90,37 @@ struct DVectorSystemCommandTests {
             let e = try encoder.embedding(of: .file(row.path))
             #expect(abs(row.score - (model.dvector?.cosine(e) ?? .nan)) < 1e-9, "\(row.path) \(row.model)")
         }
-        let c = try CLI.run(["calibrate", "--models", f.models, "--scores", scores, "--out", f.dir.file("c.cal")])
-        #expect(c.status == 1 && c.stderr.split(separator: "\n").count == 1 && c.stderr.contains("dvector"), "\(c.stderr)")
-        #expect(!FileManager.default.fileExists(atPath: f.dir.file("c.cal")))
+        // calibrate fits the cosines (the file says which system and encoder); the calibration
+        // then turns identify's cosines into LLRs that rise with them, and is refused by the
+        // gmm system and by another encoder.
+        let cal = f.dir.file("dv.cal")
+        let c = try CLI.run(["calibrate", "--models", f.models, "--scores", scores, "--quality", "none", "--out", cal, "--json"])
+        #expect(c.status == 0, "\(c.stderr)")
+        let calibration = try Calibration.load(path: cal)
+        #expect(calibration.provenance.system == .dvector && calibration.provenance.encoder == identity)
+        let i = try CLI.run(["identify", "--models", f.models, "--system", "dvector", "--encoder", f.encoder, "--calibration", cal,
+                             "--json", f.clip("low"), f.clip("high")])
+        #expect(i.status == 0, "\(i.stderr)")
+        for o in CLI.jsonLines(i.stdout) {
+            let ranking = try #require(o["ranking"] as? [[String: Any]])
+            let speech = try #require(o["speech_seconds"] as? Double)
+            for entry in ranking {
+                let cosine = try #require(entry["score"] as? Double), llr = try #require(entry["llr"] as? Double)
+                let model = try ModelStore(directory: f.models).load(try SpeakerName(entry["speaker"] as? String ?? ""))
+                let expected = calibration.llr(score: cosine, testSeconds: speech, enrolSeconds: model.training.speechSeconds)
+                #expect(abs(llr - expected) < 1e-9, "\(entry)")
+            }
+            let llrs = ranking.compactMap { $0["llr"] as? Double }
+            #expect(llrs == llrs.sorted(by: >), "ranked by LLR: \(llrs)")
+            let accepted = (o["llr"] as? Double ?? -.infinity) >= DecisionCosts().bayesThreshold
+            #expect((o["decision"] as? String == "accepted") == accepted, "\(o)")
+        }
+        let gmm = try CLI.run(["identify", "--models", f.models, "--calibration", cal, f.clip("low")])
+        #expect(gmm.status == 1 && gmm.stderr.contains("dvector"), "\(gmm.stderr)")
+        let other = f.dir.file("other.encoder")
+        _ = try EncoderResources.writeSmallEncoder(to: other, seed: 2)
+        let wrong = try CLI.run(["identify", "--models", f.models, "--system", "dvector", "--encoder", other, "--calibration", cal, f.clip("low")])
+        #expect(wrong.status == 1 && wrong.stderr.split(separator: "\n").count == 1, "\(wrong.stderr)")
     }
 
     /// What the d-vector system cannot do is refused before any work, in one line.
