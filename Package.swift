@@ -22,14 +22,18 @@ let package = Package(
     targets: [
         // System libraries, found through pkg-config (Debian: libsndfile1-dev, libfftw3-dev,
         // libsamplerate0-dev, libopenblas-dev).
-        .systemLibrary(name: "CSndfile", pkgConfig: "sndfile",
-                       providers: [.apt(["libsndfile1-dev"]), .brew(["libsndfile"])]),
-        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f",
-                       providers: [.apt(["libfftw3-dev"]), .brew(["fftw"])]),
-        .systemLibrary(name: "CSamplerate", pkgConfig: "samplerate",
-                       providers: [.apt(["libsamplerate0-dev"]), .brew(["libsamplerate"])]),
-        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
-                       providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+        .systemLibrary(
+            name: "CSndfile", pkgConfig: "sndfile",
+            providers: [.apt(["libsndfile1-dev"]), .brew(["libsndfile"])]),
+        .systemLibrary(
+            name: "CFFTW", pkgConfig: "fftw3f",
+            providers: [.apt(["libfftw3-dev"]), .brew(["fftw"])]),
+        .systemLibrary(
+            name: "CSamplerate", pkgConfig: "samplerate",
+            providers: [.apt(["libsamplerate0-dev"]), .brew(["libsamplerate"])]),
+        .systemLibrary(
+            name: "COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
         // Vector kernels (exp, log-sum-exp) compiled for AVX-512, AVX2 and baseline, chosen at
         // load time.
         .target(name: "CKernels"),

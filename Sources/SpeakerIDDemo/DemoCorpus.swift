@@ -72,7 +72,8 @@ public enum DemoCorpus {
             for rel in files {
                 // Prompts with no speech (the packages' silence/ files) are left out.
                 guard let f = try? frontEnd.features(of: .file(PathName.join(v.folder, rel))),
-                      f.frames.rows >= 20 else { continue }
+                    f.frames.rows >= 20
+                else { continue }
                 let seconds = f.duration
                 if s.enrollSeconds < enrollSeconds {
                     s.enrollFiles += 1
@@ -82,7 +83,9 @@ public enum DemoCorpus {
                     s.testFiles += 1
                     s.testSeconds += seconds
                     rows += "\(v.speaker)\t\(v.speaker)/\(rel)\ttest\n"
-                } else { break }
+                } else {
+                    break
+                }
             }
             summaries.append(s)
         }

@@ -12,8 +12,10 @@ public enum SyntheticSpeech {
     /// `seconds` of mono audio at `sampleRate` around fundamental frequency `pitch` Hz, each
     /// syllable's formant drawn from `formants` Hz (voices differ in both, as speakers differ in
     /// pitch and vocal tract).
-    public static func generate(seconds: Double, sampleRate: Int, seed: UInt64, pitch: Double = 120,
-                                formants: ClosedRange<Double> = 500...2500) -> [Float] {
+    public static func generate(
+        seconds: Double, sampleRate: Int, seed: UInt64, pitch: Double = 120,
+        formants: ClosedRange<Double> = 500...2500
+    ) -> [Float] {
         var rng = SeededRandom(seed: seed)
         let n = Int(seconds * Double(sampleRate))
         var out = [Float](repeating: 0, count: n)

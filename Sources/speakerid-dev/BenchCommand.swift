@@ -17,8 +17,10 @@ enum MachinePeak {
 
     /// (GFLOP/s for `threads` cores, how it was found)
     static func estimate(threads: Int) -> (Double, String) {
-        (Double(threads) * report.peakGflopsPerCore,
-         "\(threads) core(s) x \(String(format: "%.1f", report.peakGflopsPerCore)) GFLOP/s, measured with FMA chains on the \(report.kernel.rawValue) kernel's vector width")
+        (
+            Double(threads) * report.peakGflopsPerCore,
+            "\(threads) core(s) x \(String(format: "%.1f", report.peakGflopsPerCore)) GFLOP/s, measured with FMA chains on the \(report.kernel.rawValue) kernel's vector width"
+        )
     }
 
     /// The keys every benchmark line carries: kernel, OpenBLAS core, peak and how it was found;
@@ -91,14 +93,17 @@ struct BenchFeatures: AsyncParsableCommand {
         // pre-emphasis and window 8 L, power 3 per bin, filterbank 4 per bin (each bin feeds
         // two triangles), DCT 2 M R, deltas 2 levels x S x (3 x 2W + 1).
         let n = Double(o.framing.fftSize), bins = n / 2 + 1
-        let flopsPerFrame = 2.5 * n * log2(n) + 8 * Double(o.framing.frameLength) + 7 * bins
+        let flopsPerFrame =
+            2.5 * n * log2(n) + 8 * Double(o.framing.frameLength) + 7 * bins
             + 2 * Double(o.filterbank.filters * (o.staticDimension)) + 2 * Double(o.staticDimension * (6 * o.deltas.window + 1))
         let (peak, _) = MachinePeak.estimate(threads: threads)
         let common = MachinePeak.fields(threads: threads).merging(
-            ["benchmark": "features", "audio_seconds": audioSeconds, "sample_rate": rate,
-             "threads": threads, "frames": frames, "audio_dir": dir, "flops_per_frame_estimate": flopsPerFrame,
-             "fft_plan": fe.fftPlanSource.rawValue,
-             "options": "20 ms Hamming, 10 ms hop, FFT \(o.framing.fftSize), 24 mel filters, c0-c20 + deltas + delta-deltas, energy VAD, CMN"]) { $1 }
+            [
+                "benchmark": "features", "audio_seconds": audioSeconds, "sample_rate": rate,
+                "threads": threads, "frames": frames, "audio_dir": dir, "flops_per_frame_estimate": flopsPerFrame,
+                "fft_plan": fe.fftPlanSource.rawValue,
+                "options": "20 ms Hamming, 10 ms hop, FFT \(o.framing.fftSize), 24 mel filters, c0-c20 + deltas + delta-deltas, energy VAD, CMN",
+            ]) { $1 }
         var mem = common
         mem["source"] = "decoded"
         mem["run_seconds"] = bestMem
@@ -165,11 +170,13 @@ struct BenchEM: AsyncParsableCommand {
         let per = Date().timeIntervalSince(t0) / Double(iterations)
         // Matrix-product flops per iteration: E step 2 products, M step 2 products, each 2NKD.
         let flops = 4 * 2 * Double(frames) * Double(components) * Double(dim)
-        print(jsonLine(MachinePeak.fields(threads: threads, gflops: flops / per / 1e9).merging([
-            "benchmark": "em", "frames": frames, "dimension": dim, "components": components, "threads": threads,
-            "iterations": iterations, "seconds_per_iteration": per,
-            "frame_components_per_second": Double(frames) * Double(components) / per,
-        ]) { $1 }))
+        print(
+            jsonLine(
+                MachinePeak.fields(threads: threads, gflops: flops / per / 1e9).merging([
+                    "benchmark": "em", "frames": frames, "dimension": dim, "components": components, "threads": threads,
+                    "iterations": iterations, "seconds_per_iteration": per,
+                    "frame_components_per_second": Double(frames) * Double(components) / per,
+                ]) { $1 }))
     }
 }
 
@@ -183,16 +190,23 @@ struct BenchScore: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "Feature dimension.") var dim = 39
     @Option(parsing: .unconditional, help: "Worker threads.") var threads = 1
     @Option(parsing: .unconditional, help: "Random seed of the synthetic models and frames.") var seed: UInt64 = 1
-    @Option(parsing: .unconditional, help: "Score log-likelihood ratios of models adapted from one UBM with this top-C (0: exact); default: plain GMM scoring.")
+    @Option(
+        parsing: .unconditional,
+        help: "Score log-likelihood ratios of models adapted from one UBM with this top-C (0: exact); default: plain GMM scoring.")
     var topC: Int?
-    @Option(help: ArgumentHelp("With --top-c: also write the synthetic UBM (ubm.gmm) and speaker models to this new folder, for timing identify on that many models (needs --dim 63, the default front end's).", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "With --top-c: also write the synthetic UBM (ubm.gmm) and speaker models to this new folder, for timing identify on that many models (needs --dim 63, the default front end's).",
+            valueName: "dir"))
     var writeModels: String?
     @Option(parsing: .unconditional, help: "With --top-c: repetitions of the scoring; the fastest is reported.") var repeats = 1
     @Flag var json = false
 
     func validate() throws {
-        for (name, value) in [("--models", models), ("--components", components), ("--frames", frames), ("--dim", dim),
-                              ("--threads", threads), ("--repeats", repeats)] where value < 1 {
+        for (name, value) in [
+            ("--models", models), ("--components", components), ("--frames", frames), ("--dim", dim),
+            ("--threads", threads), ("--repeats", repeats),
+        ] where value < 1 {
             throw ValidationError("\(name) must be at least 1 (got \(value))")
         }
         if let topC, topC < 0 { throw ValidationError("--top-c must be 0 (exact) or more (got \(topC))") }
@@ -200,7 +214,8 @@ struct BenchScore: AsyncParsableCommand {
         if writeModels != nil {
             guard topC != nil else { throw ValidationError("--write-models needs --top-c (it writes MAP-style models of one UBM)") }
             guard dim == FrontEndOptions().dimension else {
-                throw ValidationError("--write-models needs --dim \(FrontEndOptions().dimension), the default front end's dimension, so identify can score the models")
+                throw ValidationError(
+                    "--write-models needs --dim \(FrontEndOptions().dimension), the default front end's dimension, so identify can score the models")
             }
         }
     }
@@ -238,11 +253,13 @@ struct BenchScore: AsyncParsableCommand {
             // its C components (top-C) or every component (exact).
             let scored = topC > 0 ? min(topC, components) : components
             let flops = Double(frames) * (2 * Double(components * (2 * dim + 1)) + 2 * Double(models * scored * (topC > 0 ? dim : 2 * dim + 1)))
-            print(jsonLine(MachinePeak.fields(threads: threads, gflops: flops / sec / 1e9).merging([
-                "benchmark": "score-ubm", "models": models, "components": components, "frames": frames, "dimension": dim,
-                "threads": threads, "top_c": topC, "run_seconds": sec, "score_sum": checksum,
-                "seconds_per_second_of_speech": sec / (Double(frames) / 100), "peak_memory_bytes": peakMemoryBytes(),
-            ]) { $1 }))
+            print(
+                jsonLine(
+                    MachinePeak.fields(threads: threads, gflops: flops / sec / 1e9).merging([
+                        "benchmark": "score-ubm", "models": models, "components": components, "frames": frames, "dimension": dim,
+                        "threads": threads, "top_c": topC, "run_seconds": sec, "score_sum": checksum,
+                        "seconds_per_second_of_speech": sec / (Double(frames) / 100), "peak_memory_bytes": peakMemoryBytes(),
+                    ]) { $1 }))
             return
         }
         let gmms: [DiagGMM] = try (0..<models).map { _ in
@@ -261,10 +278,12 @@ struct BenchScore: AsyncParsableCommand {
         let scores = (0..<models).map { m in parts.reduce(0) { $0 + $1[m] } / Double(frames) }
         let sec = Date().timeIntervalSince(t0)
         let flops = 2 * 2 * Double(frames) * Double(components) * Double(dim) * Double(models)
-        print(jsonLine(MachinePeak.fields(threads: threads, gflops: flops / sec / 1e9).merging([
-            "benchmark": "score", "models": models, "components": components, "frames": frames, "dimension": dim,
-            "threads": threads, "run_seconds": sec, "score_sum": scores.reduce(0, +),
-        ]) { $1 }))
+        print(
+            jsonLine(
+                MachinePeak.fields(threads: threads, gflops: flops / sec / 1e9).merging([
+                    "benchmark": "score", "models": models, "components": components, "frames": frames, "dimension": dim,
+                    "threads": threads, "run_seconds": sec, "score_sum": scores.reduce(0, +),
+                ]) { $1 }))
     }
 }
 
@@ -277,8 +296,9 @@ extension BenchScore {
         if FileManager.default.fileExists(atPath: folder) {
             throw ValidationError("\(folder) already exists; --write-models writes a new folder")
         }
-        let info = TrainingInfo(frames: 0, speechSeconds: 0, files: 0, iterations: 0, converged: true,
-                                finalLogLikelihood: 0, seed: 0, em: EMOptions())
+        let info = TrainingInfo(
+            frames: 0, speechSeconds: 0, files: 0, iterations: 0, converged: true,
+            finalLogLikelihood: 0, seed: 0, em: EMOptions())
         var u = SpeakerModel(speaker: "ubm", gmm: ubm, frontEnd: FrontEndOptions(), training: info)
         u.kind = .ubm
         let store = ModelStore(directory: folder)
@@ -288,8 +308,9 @@ extension BenchScore {
         let width = String(speakers.count).count
         for (i, g) in speakers.enumerated() {
             let digits = String(i + 1)
-            var m = SpeakerModel(speaker: "synthetic-" + String(repeating: "0", count: max(0, width - digits.count)) + digits,
-                                 gmm: g, frontEnd: FrontEndOptions(), training: info)
+            var m = SpeakerModel(
+                speaker: "synthetic-" + String(repeating: "0", count: max(0, width - digits.count)) + digits,
+                gmm: g, frontEnd: FrontEndOptions(), training: info)
             m.ubm = reference
             _ = try store.save(m)
         }
@@ -316,17 +337,24 @@ struct BenchGEMM: ParsableCommand {
         func time(_ body: () -> Void) -> Double {
             var n = 0
             let t0 = Date()
-            while Date().timeIntervalSince(t0) < seconds { body(); n += 1 }
+            while Date().timeIntervalSince(t0) < seconds {
+                body()
+                n += 1
+            }
             return Double(n) * flops / Date().timeIntervalSince(t0) / 1e9
         }
         let blas = time { GEMMKernels.blas(a, b, &c1, rows, inner, components) }
         let own = time { GEMMKernels.own(a, bt, &c2, rows, inner, components) }
         let diff = zip(c1, c2).map { abs($0 - $1) }.max() ?? 0
         let (peak, _) = MachinePeak.estimate(threads: 1)
-        print(jsonLine(MachinePeak.fields(threads: 1).merging(
-            ["benchmark": "gemm", "rows": rows, "components": components, "inner": inner,
-             "openblas_gflops": blas, "own_kernel_gflops": own, "max_abs_difference": Double(diff),
-             "openblas_fraction_of_peak": blas / peak, "own_kernel_fraction_of_peak": own / peak,
-             "faster": blas >= own ? "openblas" : "own"]) { $1 }))
+        print(
+            jsonLine(
+                MachinePeak.fields(threads: 1).merging(
+                    [
+                        "benchmark": "gemm", "rows": rows, "components": components, "inner": inner,
+                        "openblas_gflops": blas, "own_kernel_gflops": own, "max_abs_difference": Double(diff),
+                        "openblas_fraction_of_peak": blas / peak, "own_kernel_fraction_of_peak": own / peak,
+                        "faster": blas >= own ? "openblas" : "own",
+                    ]) { $1 }))
     }
 }

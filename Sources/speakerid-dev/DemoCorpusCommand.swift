@@ -27,13 +27,23 @@ struct DemoCorpusCommand: ParsableCommand {
         }
         let s = try DemoCorpus.build(at: out, enrollSeconds: enrollSeconds, testSeconds: testSeconds)
         if json {
-            print(jsonLine(["corpus": out, "voices": s.map { ["speaker": $0.speaker, "enroll_files": $0.enrollFiles, "enroll_seconds": $0.enrollSeconds,
-                                                              "test_files": $0.testFiles, "test_seconds": $0.testSeconds] }]))
+            print(
+                jsonLine([
+                    "corpus": out,
+                    "voices": s.map {
+                        [
+                            "speaker": $0.speaker, "enroll_files": $0.enrollFiles, "enroll_seconds": $0.enrollSeconds,
+                            "test_files": $0.testFiles, "test_seconds": $0.testSeconds,
+                        ]
+                    },
+                ]))
             return
         }
         print("demo corpus in \(out): \(s.count) voices")
         for v in s {
-            print("  \(v.speaker.padding(toLength: 12, withPad: " ", startingAt: 0)) enrol \(v.enrollFiles) files (\(String(format: "%.1f", v.enrollSeconds)) s), test \(v.testFiles) files (\(String(format: "%.1f", v.testSeconds)) s)")
+            print(
+                "  \(v.speaker.padding(toLength: 12, withPad: " ", startingAt: 0)) enrol \(v.enrollFiles) files (\(String(format: "%.1f", v.enrollSeconds)) s), test \(v.testFiles) files (\(String(format: "%.1f", v.testSeconds)) s)"
+            )
         }
     }
 }

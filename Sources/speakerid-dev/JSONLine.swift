@@ -11,7 +11,10 @@ struct DevError: Error, CustomStringConvertible {
 /// JSON cannot hold (NaN, an infinity) ends the command with one line naming its key.
 func jsonLine(_ v: Any) -> String {
     if let bad = firstUnencodable(v, at: "") {
-        SpeakerIDDevCommand.exit(withError: DevError("the result cannot be written as JSON: \(bad.isEmpty ? "a value" : bad) is not a finite number; please report this with the command that gave it"))
+        SpeakerIDDevCommand.exit(
+            withError: DevError(
+                "the result cannot be written as JSON: \(bad.isEmpty ? "a value" : bad) is not a finite number; please report this with the command that gave it"
+            ))
     }
     guard let d = try? JSONSerialization.data(withJSONObject: v, options: [.sortedKeys]) else {
         SpeakerIDDevCommand.exit(withError: DevError("the result cannot be written as JSON; please report this with the command that gave it"))

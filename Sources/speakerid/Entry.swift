@@ -18,7 +18,10 @@ enum Entry {
         // such a path names another file (or a new one): refused here, before anything.
         for i in 1..<Int(CommandLine.argc) {
             guard let arg = CommandLine.unsafeArgv[i], String(validatingCString: arg) == nil else { continue }
-            FileHandle.standardError.write(Data("Error: argument \(i) (\(String(cString: arg).debugDescription)) is not valid UTF-8; SpeakerID reads paths and names as UTF-8: rename the file, or run it with a UTF-8 name\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "Error: argument \(i) (\(String(cString: arg).debugDescription)) is not valid UTF-8; SpeakerID reads paths and names as UTF-8: rename the file, or run it with a UTF-8 name\n"
+                        .utf8))
             SpeakerIDCommand.exit(withError: ExitCode.validationFailure)
         }
         // `--version` also says what computes the products and how fast, measured (0.3 s).
@@ -26,9 +29,14 @@ enum Entry {
             print("speakerid \(SpeakerIDVersion.current)\n\(ComputeReport.measure().text)")
             // The default front end's plan (512 points): where its plans come from.
             let fft = FFTPlan.forSize(FrontEndOptions().framing.fftSize, batch: FrontEnd.framesPerTransform).source
-            print("fft: \(FFTPlan.libraryVersion); " + (fft == .wisdom ? "plans from SpeakerID's committed FFTW wisdom"
-                : FFTPlan.estimateRequested ? "FFTW_ESTIMATE's plans, as SPEAKERID_FFT_PLAN=estimate asks (the features of SpeakerID before its FFTW wisdom)"
-                : "FFTW_ESTIMATE's plans (this FFTW or CPU cannot use SpeakerID's wisdom, made with \(FFTPlan.wisdomLibrary) on AVX: the front end is slower, and its last bits may differ from other machines')"))
+            print(
+                "fft: \(FFTPlan.libraryVersion); "
+                    + (fft == .wisdom
+                        ? "plans from SpeakerID's committed FFTW wisdom"
+                        : FFTPlan.estimateRequested
+                            ? "FFTW_ESTIMATE's plans, as SPEAKERID_FFT_PLAN=estimate asks (the features of SpeakerID before its FFTW wisdom)"
+                            : "FFTW_ESTIMATE's plans (this FFTW or CPU cannot use SpeakerID's wisdom, made with \(FFTPlan.wisdomLibrary) on AVX: the front end is slower, and its last bits may differ from other machines')")
+            )
             return
         }
         // As `SpeakerIDCommand.main()`, except that an error met once an interruption's

@@ -63,7 +63,8 @@ public final class AudioDecoder {
             throw .unreadable(path, reason: "permission denied")
         }
         if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber,
-           size.int64Value == 0 {
+            size.int64Value == 0
+        {
             throw .emptyFile(path)
         }
         var sfinfo = SF_INFO()
@@ -85,8 +86,11 @@ public final class AudioDecoder {
         var sfinfo = SF_INFO()
         if let raw { sfinfo = AudioDecoder.rawInfo(raw) }
         var io = MemoryFile.virtualIO
-        guard let handle = sf_open_virtual(&io, Int32(SFM_READ), &sfinfo,
-                                           Unmanaged.passUnretained(mem).toOpaque()) else {
+        guard
+            let handle = sf_open_virtual(
+                &io, Int32(SFM_READ), &sfinfo,
+                Unmanaged.passUnretained(mem).toOpaque())
+        else {
             throw AudioDecoder.openError(name, message: String(cString: sf_strerror(nil)))
         }
         self.memory = mem
@@ -191,20 +195,23 @@ public final class AudioDecoder {
         fi.format = sfinfo.format & Int32(SF_FORMAT_TYPEMASK)
         var major = "unknown"
         if sf_command(handle, Int32(SFC_GET_FORMAT_INFO), &fi, Int32(MemoryLayout<SF_FORMAT_INFO>.size)) == 0,
-           let n = fi.name {
+            let n = fi.name
+        {
             major = String(cString: n)
         }
         var si = SF_FORMAT_INFO()
         si.format = sfinfo.format & Int32(SF_FORMAT_SUBMASK)
         if sf_command(handle, Int32(SFC_GET_FORMAT_INFO), &si, Int32(MemoryLayout<SF_FORMAT_INFO>.size)) == 0,
-           let n = si.name {
+            let n = si.name
+        {
             major += ", " + String(cString: n)
         }
         // Float data is returned as stored (no normalisation) so NaN/Inf stay visible and
         // integer PCM is scaled to [-1, 1).
         sf_command(handle, Int32(SFC_SET_NORM_FLOAT), nil, Int32(SF_TRUE))
-        return AudioInfo(sampleRate: Int(sfinfo.samplerate), channels: Int(sfinfo.channels),
-                         frames: Int64(sfinfo.frames), formatName: major)
+        return AudioInfo(
+            sampleRate: Int(sfinfo.samplerate), channels: Int(sfinfo.channels),
+            frames: Int64(sfinfo.frames), formatName: major)
     }
 
     private static func openError(_ name: String, message: String) -> AudioError {

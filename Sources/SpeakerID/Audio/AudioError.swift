@@ -20,7 +20,8 @@ public enum AudioError: Error, Equatable, Sendable, CustomStringConvertible {
         case .isDirectory(let p): return "\(p): is a directory, not an audio file"
         case .unreadable(let p, let r): return "\(p): cannot be read (\(r))"
         case .emptyFile(let p): return "\(p): the file is empty (0 bytes)"
-        case .notRegularFile(let p, let k): return "\(p): is \(k), not a regular file; to read a stream, pipe it to standard input and give '-' instead"
+        case .notRegularFile(let p, let k):
+            return "\(p): is \(k), not a regular file; to read a stream, pipe it to standard input and give '-' instead"
         case .notAudio(let p, let r): return "\(p): not a recognised audio file (\(r))"
         case .noAudioData(let p): return "\(p): holds no audio samples (zero length)"
         case .truncated(let p, let d, let r):

@@ -132,7 +132,10 @@ public final class PCMStreamDecoder {
                 case (3, 32): e = .float32
                 case (6, 8): e = .alaw
                 case (7, 8): e = .ulaw
-                default: throw .notAudio(name, reason: "WAV format \(f.tag) with \(f.bits)-bit samples cannot be read as a stream (PCM 8-32 bit, float32, A-law, u-law can)")
+                default:
+                    throw .notAudio(
+                        name,
+                        reason: "WAV format \(f.tag) with \(f.bits)-bit samples cannot be read as a stream (PCM 8-32 bit, float32, A-law, u-law can)")
                 }
                 let raw = RawAudioFormat(sampleRate: f.rate, channels: f.channels, encoding: e)
                 try Self.check(raw, name: name)

@@ -40,7 +40,10 @@ func listDirectory(_ dir: String, notes: inout [String]) throws -> [String] {
 /// Finds audio files below folders, following symbolic links and reading each folder once
 /// (by device and inode), so that link cycles end; collects notes on what it skips.
 struct AudioWalker {
-    struct FolderID: Hashable { var device: UInt64; var inode: UInt64 }
+    struct FolderID: Hashable {
+        var device: UInt64
+        var inode: UInt64
+    }
 
     /// Whether a folder that cannot be read is an error (corpora) or a note (command lines).
     let strict: Bool

@@ -5,7 +5,6 @@ import Glibc
 import Darwin
 #endif
 
-
 /// A set of labelled recordings: either a folder with `protocol.tsv` (header line; columns
 /// speaker, path relative to the folder, split), or a folder with one sub-folder per speaker
 /// (every audio file in it, split "all" — any split asked for is then the whole folder).
@@ -32,7 +31,9 @@ public struct Corpus: Sendable {
     public let notes: [String]
 
     /// File extensions recognised as audio when scanning speaker folders.
-    public static let audioExtensions: Set<String> = ["wav", "flac", "ogg", "oga", "opus", "mp3", "aiff", "aif", "aifc", "au", "snd", "caf", "w64", "rf64", "gsm", "sph", "nist", "voc", "wve"]
+    public static let audioExtensions: Set<String> = [
+        "wav", "flac", "ogg", "oga", "opus", "mp3", "aiff", "aif", "aifc", "au", "snd", "caf", "w64", "rf64", "gsm", "sph", "nist", "voc", "wve",
+    ]
 
     /// Reads the corpus at `root`: its protocol.tsv if present, else one sub-folder per speaker.
     public init(root: String) throws {

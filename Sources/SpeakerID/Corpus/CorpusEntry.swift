@@ -5,7 +5,6 @@ import Glibc
 import Darwin
 #endif
 
-
 /// One recording of a corpus.
 public struct CorpusEntry: Sendable, Equatable {
     public var speaker: String

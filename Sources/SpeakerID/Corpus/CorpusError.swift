@@ -45,12 +45,17 @@ public enum CorpusError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unreadable(let p, let r): return "\(p): cannot be read (\(r))"
         case .badText(let p, _, _, let problem): return "\(p): \(problem)"
         case .missingColumns(let p, let l, let missing, let found, let hint):
-            let what = found.isEmpty ? "the file has no header line"
-                : found.count == 1 && !hint.isEmpty ? "the header has no tabs: \(found[0].debugDescription)"
-                : "the header lacks the column\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", ")); it names: \(found.map { $0.isEmpty ? "(empty)" : $0 }.joined(separator: ", "))"
-            return "\(p):\(l): \(what) (the first line must name the columns speaker, path and split, separated by tabs)\(hint.isEmpty ? "" : "; \(hint)")"
+            let what =
+                found.isEmpty
+                ? "the file has no header line"
+                : found.count == 1 && !hint.isEmpty
+                    ? "the header has no tabs: \(found[0].debugDescription)"
+                    : "the header lacks the column\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", ")); it names: \(found.map { $0.isEmpty ? "(empty)" : $0 }.joined(separator: ", "))"
+            return
+                "\(p):\(l): \(what) (the first line must name the columns speaker, path and split, separated by tabs)\(hint.isEmpty ? "" : "; \(hint)")"
         case .misnamedProtocol(let d, let f):
-            return "\(d): has \(f) but no protocol.tsv; rename it to protocol.tsv (saved as tab-separated UTF-8 text) or remove it, so the folder is not read as one sub-folder per speaker by mistake"
+            return
+                "\(d): has \(f) but no protocol.tsv; rename it to protocol.tsv (saved as tab-separated UTF-8 text) or remove it, so the folder is not read as one sub-folder per speaker by mistake"
         case .emptyFolders(let d, let notes):
             return "\(d): no audio files found (expected protocol.tsv or one sub-folder per speaker): \(notes.joined(separator: "; "))"
         }

@@ -34,10 +34,16 @@ enum KaldiDataFolder {
         var seen: [String: Int] = [:]
         if FileManager.default.fileExists(atPath: u2s) || !FileManager.default.fileExists(atPath: s2u) {
             if !FileManager.default.fileExists(atPath: u2s) {
-                throw CorpusError.unreadable(u2s, reason: "no such file: the folder has wav.scp, so it is a Kaldi data folder, which needs utt2spk, one 'utterance speaker' a line, or spk2utt, from which Kaldi's utils/spk2utt_to_utt2spk.pl makes it")
+                throw CorpusError.unreadable(
+                    u2s,
+                    reason:
+                        "no such file: the folder has wav.scp, so it is a Kaldi data folder, which needs utt2spk, one 'utterance speaker' a line, or spk2utt, from which Kaldi's utils/spk2utt_to_utt2spk.pl makes it"
+                )
             }
             for (n, f, line) in try table(u2s) {
-                guard f.count == 2 else { throw CorpusError.badRow(u2s, line: n, reason: "expected: utterance speaker, found \(line.debugDescription)") }
+                guard f.count == 2 else {
+                    throw CorpusError.badRow(u2s, line: n, reason: "expected: utterance speaker, found \(line.debugDescription)")
+                }
                 if let first = seen.updateValue(n, forKey: f[0]) {
                     throw CorpusError.badRow(u2s, line: n, reason: "utterance \(f[0]) is listed twice (also on line \(first))")
                 }
@@ -47,7 +53,9 @@ enum KaldiDataFolder {
         }
         // spk2utt without utt2spk: what utils/spk2utt_to_utt2spk.pl would have written.
         for (n, f, line) in try table(s2u) {
-            guard f.count >= 2 else { throw CorpusError.badRow(s2u, line: n, reason: "expected: speaker utterance [utterance ...], found \(line.debugDescription)") }
+            guard f.count >= 2 else {
+                throw CorpusError.badRow(s2u, line: n, reason: "expected: speaker utterance [utterance ...], found \(line.debugDescription)")
+            }
             for utt in f.dropFirst() {
                 if let first = seen.updateValue(n, forKey: utt) {
                     throw CorpusError.badRow(s2u, line: n, reason: "utterance \(utt) is listed twice (also on line \(first))")
@@ -66,12 +74,18 @@ enum KaldiDataFolder {
         var audio: [String: (path: String, line: Int)] = [:]
         var order: [String] = []
         for (n, fields, line) in try table(scp) {
-            guard fields.count >= 2 else { throw CorpusError.badRow(scp, line: n, reason: "expected an id and a path, found \(line.debugDescription)") }
+            guard fields.count >= 2 else {
+                throw CorpusError.badRow(scp, line: n, reason: "expected an id and a path, found \(line.debugDescription)")
+            }
             let rest = line.drop(while: { !$0.isWhitespace }).trimmingCharacters(in: .whitespaces)
             if rest.hasSuffix("|") {
-                throw CorpusError.badRow(scp, line: n, reason: "\(fields[0]) is a command (it ends in '|'); SpeakerID reads audio files: run the command into a file and list the file")
+                throw CorpusError.badRow(
+                    scp, line: n,
+                    reason: "\(fields[0]) is a command (it ends in '|'); SpeakerID reads audio files: run the command into a file and list the file")
             }
-            if let first = audio[fields[0]] { throw CorpusError.badRow(scp, line: n, reason: "id \(fields[0]) is listed twice (also on line \(first.line))") }
+            if let first = audio[fields[0]] {
+                throw CorpusError.badRow(scp, line: n, reason: "id \(fields[0]) is listed twice (also on line \(first.line))")
+            }
             audio[fields[0]] = (resolve(rest, root: root), n)
             order.append(fields[0])
         }
@@ -84,21 +98,30 @@ enum KaldiDataFolder {
             var lines: [String: Int] = [:]
             for (n, f, line) in try table(seg) {
                 guard f.count == 4, let a = Double(f[2]), let b = Double(f[3]), a.isFinite, b.isFinite, a >= 0, b > a else {
-                    throw CorpusError.badRow(seg, line: n, reason: "expected: utterance recording start end (seconds, 0 <= start < end), found \(line.debugDescription)")
+                    throw CorpusError.badRow(
+                        seg, line: n, reason: "expected: utterance recording start end (seconds, 0 <= start < end), found \(line.debugDescription)")
                 }
                 guard let reco = audio[f[1]] else { throw CorpusError.badRow(seg, line: n, reason: "recording \(f[1]) is not in wav.scp") }
                 if let first = lines.updateValue(n, forKey: f[0]) {
                     throw CorpusError.badRow(seg, line: n, reason: "utterance \(f[0]) is listed twice (also on line \(first))")
                 }
                 guard speakerOf[f[0]] != nil else {
-                    throw CorpusError.badRow(seg, line: n, reason: "utterance \(f[0]) has no speaker: it is not in \(PathName.lastComponent(speakerFile)) (give it one, or remove the line: Kaldi's utils/fix_data_dir.sh does)")
+                    throw CorpusError.badRow(
+                        seg, line: n,
+                        reason:
+                            "utterance \(f[0]) has no speaker: it is not in \(PathName.lastComponent(speakerFile)) (give it one, or remove the line: Kaldi's utils/fix_data_dir.sh does)"
+                    )
                 }
                 var end = b
                 if durations[f[1]] == nil { durations[f[1]] = recordingDuration(reco.path) }
                 if let d = durations[f[1]] ?? nil, b > d {
                     let past = b - d
                     guard a < d, past <= maximumOvershoot else {
-                        throw CorpusError.badRow(seg, line: n, reason: "utterance \(f[0]) \(a < d ? "ends at \(seconds(b)) s" : "starts at \(seconds(a)) s"), \(seconds(a < d ? past : a - d)) s past the end of recording \(f[1]) (\(reco.path), \(seconds(d)) s long); a segment may end at most \(maximumOvershoot) s past its recording, where it is cut (as Kaldi's extract-segments does)")
+                        throw CorpusError.badRow(
+                            seg, line: n,
+                            reason:
+                                "utterance \(f[0]) \(a < d ? "ends at \(seconds(b)) s" : "starts at \(seconds(a)) s"), \(seconds(a < d ? past : a - d)) s past the end of recording \(f[1]) (\(reco.path), \(seconds(d)) s long); a segment may end at most \(maximumOvershoot) s past its recording, where it is cut (as Kaldi's extract-segments does)"
+                        )
                     }
                     end = d
                 }
@@ -121,10 +144,15 @@ enum KaldiDataFolder {
         // Nothing dropped without a word: every wav.scp line is an utterance with a speaker or
         // a recording that segments cut (utils/validate_data_dir.sh refuses the rest too).
         if let unused = order.first(where: { !used.contains($0) }), let a = audio[unused] {
-            let why = ranges.isEmpty
+            let why =
+                ranges.isEmpty
                 ? "utterance \(unused) has no speaker: it is not in \(PathName.lastComponent(speakerFile))"
                 : "\(unused) is neither an utterance in \(PathName.lastComponent(speakerFile)) nor a recording in segments"
-            throw CorpusError.badRow(scp, line: a.line, reason: why + " (every line of wav.scp must be used, as Kaldi's utils/validate_data_dir.sh requires; give it a speaker, or remove the line: utils/fix_data_dir.sh does)")
+            throw CorpusError.badRow(
+                scp, line: a.line,
+                reason: why
+                    + " (every line of wav.scp must be used, as Kaldi's utils/validate_data_dir.sh requires; give it a speaker, or remove the line: utils/fix_data_dir.sh does)"
+            )
         }
         return out
     }
@@ -157,7 +185,9 @@ enum KaldiDataFolder {
     static func table(_ path: String) throws -> [(Int, [String], String)] {
         if !FileSystem.exists(path) { throw CorpusError.unreadable(path, reason: "no such file") }
         if FileSystem.isDirectory(path) { throw CorpusError.unreadable(path, reason: "it is a folder, not a list") }
-        guard let data = FileManager.default.contents(atPath: path) else { throw CorpusError.unreadable(path, reason: SystemErrors.whyUnreadable(path)) }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CorpusError.unreadable(path, reason: SystemErrors.whyUnreadable(path))
+        }
         guard var text = String(data: data, encoding: .utf8) else {
             throw CorpusError.badRow(path, line: 1, reason: "not UTF-8 text")
         }

@@ -26,7 +26,10 @@ extension Corpus {
             if trimmed.isEmpty { continue }
             if trimmed.hasPrefix("#") {
                 let cols = (try? ProtocolText.fields(of: String(trimmed.dropFirst()), line: line.number, file: path)) ?? []
-                if Set(cols.map { $0.lowercased() }).isSuperset(of: ["speaker", "path", "split"]) { header = cols; headerLine = line.number }
+                if Set(cols.map { $0.lowercased() }).isSuperset(of: ["speaker", "path", "split"]) {
+                    header = cols
+                    headerLine = line.number
+                }
                 continue
             }
             if let hint = ProtocolText.separatorHint(line.text, expectedColumns: 3) {
@@ -46,7 +49,9 @@ extension Corpus {
         for name in ["speaker", "path", "split"] {
             let at = cols.indices.filter { cols[$0] == name }
             if at.count > 1 {
-                throw CorpusError.badRow(path, line: headerLine, reason: "the column \(name) appears twice in the header (columns \(at.map { String($0 + 1) }.joined(separator: " and ")))")
+                throw CorpusError.badRow(
+                    path, line: headerLine,
+                    reason: "the column \(name) appears twice in the header (columns \(at.map { String($0 + 1) }.joined(separator: " and ")))")
             }
         }
         guard let si = cols.firstIndex(of: "speaker"), let pi = cols.firstIndex(of: "path"), let li = cols.firstIndex(of: "split") else {
@@ -64,16 +69,19 @@ extension Corpus {
             let trimmed = line.text.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             func countError(_ found: Int) -> CorpusError {
-                var reason = "expected \(cols.count) tab-separated column\(cols.count == 1 ? "" : "s") (as in the header, line \(headerLine)), found \(found)"
+                var reason =
+                    "expected \(cols.count) tab-separated column\(cols.count == 1 ? "" : "s") (as in the header, line \(headerLine)), found \(found)"
                 if let hint = ProtocolText.separatorHint(line.text, expectedColumns: cols.count) {
                     reason += "; \(hint)"
                 } else if found < needed, lines.contains(where: { $0.ending == .lf || $0.ending == .crlf }) {
                     // A lone CR in a file of LF lines is most likely a stray one that cut a row.
                     if line.ending == .cr {
-                        reason += "; a stray carriage return (CR, 0x0D) at column \(line.text.unicodeScalars.count + 1) ends this line early, while other lines end with a line feed: remove it"
+                        reason +=
+                            "; a stray carriage return (CR, 0x0D) at column \(line.text.unicodeScalars.count + 1) ends this line early, while other lines end with a line feed: remove it"
                     } else if k >= 2, lines[k - 2].ending == .cr {
                         let prev = lines[k - 2]
-                        reason += "; line \(prev.number) ends with a stray carriage return (CR, 0x0D) at column \(prev.text.unicodeScalars.count + 1), which cuts a row in two, while other lines end with a line feed: remove it"
+                        reason +=
+                            "; line \(prev.number) ends with a stray carriage return (CR, 0x0D) at column \(prev.text.unicodeScalars.count + 1), which cuts a row in two, while other lines end with a line feed: remove it"
                     }
                 }
                 return CorpusError.badRow(path, line: n, reason: reason)
@@ -87,7 +95,8 @@ extension Corpus {
                 throw CorpusError.badRow(path, line: n, reason: "the \(name) (column \(column + 1)) is empty")
             }
             if [speaker, rel, split].map({ $0.lowercased() }) == ["speaker", "path", "split"] {
-                throw CorpusError.badRow(path, line: n, reason: "the line repeats the header of line \(headerLine) (were two files joined?): remove it")
+                throw CorpusError.badRow(
+                    path, line: n, reason: "the line repeats the header of line \(headerLine) (were two files joined?): remove it")
             }
             if rel.hasPrefix("/") { throw CorpusError.escapingPath(path, line: n, path: rel) }
             let full = PathName.absolute(PathName.join(absoluteRoot, rel))

@@ -58,16 +58,21 @@ public struct TrialList: Sendable, Equatable {
         var byKey: [String: Int] = [:]
         for (i, e) in entries.enumerated() {
             let k = Self.key(e)
-            if byKey[k] != nil { throw CorpusError.badRow(path, line: 1, reason: "two test files are called \(k); give utterances unique names (a Kaldi data folder)") }
+            if byKey[k] != nil {
+                throw CorpusError.badRow(path, line: 1, reason: "two test files are called \(k); give utterances unique names (a Kaldi data folder)")
+            }
             byKey[k] = i
         }
         let modelIndex = Dictionary(models.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         var out = [[(model: Int, isTarget: Bool)]](repeating: [], count: entries.count)
         for t in trials {
             guard let m = modelIndex[t.model] else { throw CorpusError.badRow(path, line: t.line, reason: "model \(t.model) is not enrolled") }
-            guard let i = byKey[t.utterance] else { throw CorpusError.badRow(path, line: t.line, reason: "utterance \(t.utterance) is not in the test data") }
+            guard let i = byKey[t.utterance] else {
+                throw CorpusError.badRow(path, line: t.line, reason: "utterance \(t.utterance) is not in the test data")
+            }
             if t.isTarget != (entries[i].speaker == t.model) {
-                throw CorpusError.badRow(path, line: t.line, reason: "says \(t.isTarget ? "target" : "nontarget"), but \(t.utterance) is spoken by \(entries[i].speaker)")
+                throw CorpusError.badRow(
+                    path, line: t.line, reason: "says \(t.isTarget ? "target" : "nontarget"), but \(t.utterance) is spoken by \(entries[i].speaker)")
             }
             out[i].append((m, t.isTarget))
         }

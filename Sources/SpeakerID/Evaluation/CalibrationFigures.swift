@@ -18,7 +18,8 @@ public struct CalibrationFigures: Encodable, Sendable, Equatable {
     /// The figures of target and non-target decision scores; nil when either list is empty.
     public init?(targets: [Double], nonTargets: [Double], cost: DetectionMetrics.CostModel) {
         guard let c = CalibrationMetrics.cllr(targets: targets, nonTargets: nonTargets),
-              let m = CalibrationMetrics.minCllr(targets: targets, nonTargets: nonTargets) else { return nil }
+            let m = CalibrationMetrics.minCllr(targets: targets, nonTargets: nonTargets)
+        else { return nil }
         threshold = CalibrationMetrics.bayesThreshold(cost)
         guard let a = CalibrationMetrics.detectionCost(targets: targets, nonTargets: nonTargets, threshold: threshold, cost: cost) else { return nil }
         cllr = c

@@ -85,8 +85,10 @@ public enum CalibrationMetrics {
 
     /// Normalised detection cost of accepting scores >= `threshold`: (C_miss P_miss P +
     /// C_fa P_fa (1 - P)) / min(C_miss P, C_fa (1 - P)), as minDCF is normalised.
-    public static func detectionCost(targets: [Double], nonTargets: [Double], threshold: Double,
-                                     cost: DetectionMetrics.CostModel) -> Double? {
+    public static func detectionCost(
+        targets: [Double], nonTargets: [Double], threshold: Double,
+        cost: DetectionMetrics.CostModel
+    ) -> Double? {
         guard !targets.isEmpty, !nonTargets.isEmpty else { return nil }
         let pMiss = Double(targets.filter { $0 < threshold }.count) / Double(targets.count)
         let pFA = Double(nonTargets.filter { $0 >= threshold }.count) / Double(nonTargets.count)
@@ -110,8 +112,10 @@ public enum CalibrationMetrics {
 
     /// The normalised Bayes error-rate plot (Brümmer): actual and minimum normalised DCF with
     /// unit costs at each prior log-odds, the LLRs decided at the Bayes threshold -logOdds.
-    public static func bayesErrorCurve(targets: [Double], nonTargets: [Double],
-                                       logOdds: [Double] = stride(from: -7.0, through: 7.0, by: 0.25).map { $0 }) -> [BayesErrorPoint] {
+    public static func bayesErrorCurve(
+        targets: [Double], nonTargets: [Double],
+        logOdds: [Double] = stride(from: -7.0, through: 7.0, by: 0.25).map { $0 }
+    ) -> [BayesErrorPoint] {
         guard !targets.isEmpty, !nonTargets.isEmpty else { return [] }
         // The (P_miss, P_fa) steps of every distinct threshold, for the minimum.
         let curve = operatingPoints(targets: targets, nonTargets: nonTargets)

@@ -106,7 +106,10 @@ public struct DetectionMetrics: Sendable, Equatable {
         var best = Double.infinity, index = 0
         for (i, p) in curve.enumerated() {
             let c = (cost.cMiss * p.miss * cost.pTarget + cost.cFalseAlarm * p.falseAlarm * (1 - cost.pTarget)) / norm
-            if c < best { best = c; index = i }
+            if c < best {
+                best = c
+                index = i
+            }
         }
         return (best, index)
     }
@@ -130,7 +133,8 @@ public struct DetectionMetrics: Sendable, Equatable {
         for i in 1..<(curve.count - 1) {
             let p = curve[i]
             let prev = curve[i - 1], next = curve[i + 1]
-            let onRun = (prev.falseAlarm == p.falseAlarm && p.falseAlarm == next.falseAlarm)
+            let onRun =
+                (prev.falseAlarm == p.falseAlarm && p.falseAlarm == next.falseAlarm)
                 || (prev.miss == p.miss && p.miss == next.miss)
             let here = (x: probit(p.falseAlarm), y: probit(p.miss))
             let far = ((here.x - last.x) * (here.x - last.x) + (here.y - last.y) * (here.y - last.y)).squareRoot() > tolerance

@@ -25,7 +25,8 @@ public enum EvaluationError: Error, Equatable, Sendable, CustomStringConvertible
     public var description: String {
         switch self {
         case .unenrolledSpeakers(let s):
-            return "test speakers with no enrolled model: \(s.prefix(10).joined(separator: ", "))\(s.count > 10 ? ", ..." : ""); enrol them first (closed-set identification)"
+            return
+                "test speakers with no enrolled model: \(s.prefix(10).joined(separator: ", "))\(s.count > 10 ? ", ..." : ""); enrol them first (closed-set identification)"
         case .needsUBM(let what): return "\(what) needs models adapted from a UBM, scored against that UBM"
         case .noCohort: return "score normalisation needs a cohort: utterances of other speakers for Z-norm, models of other speakers for T-norm"
         case .scoreNormalization(let why): return why

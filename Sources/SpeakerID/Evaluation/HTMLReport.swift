@@ -14,7 +14,8 @@ public enum HTMLReport {
             body += "<section><h2>Verification: DET curves</h2>\(detChart(lengths))</section>\n"
             if lengths.contains(where: { $0.calibration != nil }) {
                 body += "<section><h2>Calibration: normalised Bayes error rate</h2>\(bayesErrorChart(lengths))"
-                body += "<p>Solid: actual DCF of the scores taken as LLRs and decided at the Bayes threshold of each prior; dashed: the minimum DCF at that prior. Where they meet, the scores are well calibrated; the vertical line marks the evaluation's own prior and costs.</p></section>\n"
+                body +=
+                    "<p>Solid: actual DCF of the scores taken as LLRs and decided at the Bayes threshold of each prior; dashed: the minimum DCF at that prior. Where they meet, the scores are well calibrated; the vertical line marks the evaluation's own prior and costs.</p></section>\n"
             }
             let histograms = lengths.compactMap { l in l.histogram.map { histogramChart($0, label: label(l)) } }
             if !histograms.isEmpty {
@@ -24,19 +25,19 @@ public enum HTMLReport {
         body += "<section><h2>Per-speaker accuracy (whole files)</h2>\(speakerChart(r))</section>\n"
         body += "<section><h2>Confusion matrix (whole files; rows: true speaker)</h2>\(confusionChart(r))</section>\n"
         return """
-        <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8"><title>\(esc(title))</title>
-        <style>
-        body { font: 14px/1.4 system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
-        h1 { font-size: 1.6em; } h2 { font-size: 1.15em; margin-top: 0; }
-        section { background: #fafafa; border: 1px solid #e3e3e3; border-radius: 8px; padding: 1em 1.2em; margin: 1em 0; }
-        table { border-collapse: collapse; } td, th { padding: 2px 10px; text-align: right; }
-        table.meta th { text-align: left; color: #555; font-weight: normal; } table.meta td { text-align: left; }
-        .row { display: flex; flex-wrap: wrap; gap: 12px; } svg text { font: \(Int(fontSize))px system-ui, sans-serif; }
-        </style></head><body>
-        \(body)<p style="color:#777">SpeakerID \(SpeakerIDVersion.current)</p>
-        </body></html>
-        """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><title>\(esc(title))</title>
+            <style>
+            body { font: 14px/1.4 system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
+            h1 { font-size: 1.6em; } h2 { font-size: 1.15em; margin-top: 0; }
+            section { background: #fafafa; border: 1px solid #e3e3e3; border-radius: 8px; padding: 1em 1.2em; margin: 1em 0; }
+            table { border-collapse: collapse; } td, th { padding: 2px 10px; text-align: right; }
+            table.meta th { text-align: left; color: #555; font-weight: normal; } table.meta td { text-align: left; }
+            .row { display: flex; flex-wrap: wrap; gap: 12px; } svg text { font: \(Int(fontSize))px system-ui, sans-serif; }
+            </style></head><body>
+            \(body)<p style="color:#777">SpeakerID \(SpeakerIDVersion.current)</p>
+            </body></html>
+            """
     }
 
     /// `s` escaped for HTML text and for attribute values in either kind of quotes.
@@ -59,10 +60,21 @@ public enum HTMLReport {
         if o { s += "<th>threshold</th><th>genuine accuracy</th><th>impostors accepted</th>" }
         s += "</tr>"
         for l in ls {
-            s += "<tr><td style='text-align:left'>\(label(l))</td><td>\(l.identification.trials)</td><td>\(String(format: "%.4f", l.identification.accuracy))</td>"
+            s +=
+                "<tr><td style='text-align:left'>\(label(l))</td><td>\(l.identification.trials)</td><td>\(String(format: "%.4f", l.identification.accuracy))</td>"
             if v { s += l.verification.map { "<td>\(pct($0.eer))</td><td>\(String(format: "%.4f", $0.minDCF))</td>" } ?? "<td></td><td></td>" }
-            if c { s += l.calibration.map { "<td>\(String(format: "%.4f", $0.actualDCF))</td><td>\(String(format: "%.4f", $0.cllr))</td><td>\(String(format: "%.4f", $0.minCllr))</td>" } ?? "<td></td><td></td><td></td>" }
-            if o { s += l.openSet.map { "<td>\(String(format: "%.3f", $0.threshold))</td><td>\(String(format: "%.4f", $0.genuineAccuracy))</td><td>\(pct($0.impostorAcceptance))</td>" } ?? "<td></td><td></td><td></td>" }
+            if c {
+                s +=
+                    l.calibration.map {
+                        "<td>\(String(format: "%.4f", $0.actualDCF))</td><td>\(String(format: "%.4f", $0.cllr))</td><td>\(String(format: "%.4f", $0.minCllr))</td>"
+                    } ?? "<td></td><td></td><td></td>"
+            }
+            if o {
+                s +=
+                    l.openSet.map {
+                        "<td>\(String(format: "%.3f", $0.threshold))</td><td>\(String(format: "%.4f", $0.genuineAccuracy))</td><td>\(pct($0.impostorAcceptance))</td>"
+                    } ?? "<td></td><td></td><td></td>"
+            }
             s += "</tr>"
         }
         return s + "</table>"
@@ -97,20 +109,27 @@ public enum HTMLReport {
         if segs.isEmpty, let whole {
             // Whole files only: one point, so the chart is not an empty frame.
             let a = whole.identification.accuracy, x = X(1), y = Y(a)
-            s += "<circle cx='\(num(x))' cy='\(num(y))' r='5' fill='#d1242f'><title>whole files: \(String(format: "%.4f", a)) (\(whole.identification.trials) trials)</title></circle>"
+            s +=
+                "<circle cx='\(num(x))' cy='\(num(y))' r='5' fill='#d1242f'><title>whole files: \(String(format: "%.4f", a)) (\(whole.identification.trials) trials)</title></circle>"
             s += "<text x='\(num(x + 10))' y='\(num(y < t + 20 ? y + 16 : y - 8))' fill='#d1242f'>\(String(format: "%.4f", a))</text>"
             s += "<text x='\(num(x))' y='\(num(h - b + 16))' text-anchor='middle'>whole files</text>"
         } else {
             for p in segs { s += "<text x='\(num(X(p.0)))' y='\(num(h - b + 16))' text-anchor='middle'>\(fmt(p.0)) s</text>" }
             if segs.count > 1 {
-                s += "<polyline fill='none' stroke='#1f6feb' stroke-width='2' points='" + segs.map { "\(num(X($0.0))),\(num(Y($0.1)))" }.joined(separator: " ") + "'/>"
+                s +=
+                    "<polyline fill='none' stroke='#1f6feb' stroke-width='2' points='"
+                    + segs.map { "\(num(X($0.0))),\(num(Y($0.1)))" }.joined(separator: " ") + "'/>"
             }
-            for p in segs { s += "<circle cx='\(num(X(p.0)))' cy='\(num(Y(p.1)))' r='4' fill='#1f6feb'><title>\(fmt(p.0)) s: \(String(format: "%.4f", p.1)) (\(p.2) trials)</title></circle>" }
+            for p in segs {
+                s +=
+                    "<circle cx='\(num(X(p.0)))' cy='\(num(Y(p.1)))' r='4' fill='#1f6feb'><title>\(fmt(p.0)) s: \(String(format: "%.4f", p.1)) (\(p.2) trials)</title></circle>"
+            }
             if let whole {
                 let y = Y(whole.identification.accuracy)
                 s += "<line x1='\(num(l))' x2='\(num(w - r))' y1='\(num(y))' y2='\(num(y))' stroke='#d1242f' stroke-dasharray='5 4'/>"
                 // The label below the line when the line is at the top of the frame.
-                s += "<text x='\(num(w - r - 4))' y='\(num(y < t + 20 ? y + 14 : y - 5))' text-anchor='end' fill='#d1242f'>whole files \(String(format: "%.4f", whole.identification.accuracy))</text>"
+                s +=
+                    "<text x='\(num(w - r - 4))' y='\(num(y < t + 20 ? y + 14 : y - 5))' text-anchor='end' fill='#d1242f'>whole files \(String(format: "%.4f", whole.identification.accuracy))</text>"
             }
         }
         let xLabel = segs.isEmpty ? "test length" : "test length (seconds of speech, log scale)"
@@ -150,22 +169,26 @@ public enum HTMLReport {
             s += "<line x1='\(num(l))' x2='\(num(l + plot))' y1='\(num(Y(p)))' y2='\(num(Y(p)))' stroke='#eee'/>"
             s += "<text x='\(num(l - 4))' y='\(num(Y(p) + 4))' text-anchor='end'>\(fmt(100 * p))%</text>"
         }
-        s += "<line x1='\(num(X(detRange.lo)))' y1='\(num(Y(detRange.lo)))' x2='\(num(X(detRange.hi)))' y2='\(num(Y(detRange.hi)))' stroke='#bbb' stroke-dasharray='3 3'><title>P_miss = P_fa</title></line>"
+        s +=
+            "<line x1='\(num(X(detRange.lo)))' y1='\(num(Y(detRange.lo)))' x2='\(num(X(detRange.hi)))' y2='\(num(Y(detRange.hi)))' stroke='#bbb' stroke-dasharray='3 3'><title>P_miss = P_fa</title></line>"
         var legend = 0
         for (i, length) in ls.enumerated() {
             guard let v = length.verification else { continue }
             let c = colours[i % colours.count]
             s += "<polyline fill='none' stroke='\(c)' stroke-width='1.5' stroke-linejoin='round' points='\(detPolyline(v.det, x: X, y: Y))'/>"
-            s += "<circle cx='\(num(X(v.eer)))' cy='\(num(Y(v.eer)))' r='4' fill='white' stroke='\(c)' stroke-width='2'><title>\(label(length)): EER \(pct(v.eer))</title></circle>"
+            s +=
+                "<circle cx='\(num(X(v.eer)))' cy='\(num(Y(v.eer)))' r='4' fill='white' stroke='\(c)' stroke-width='2'><title>\(label(length)): EER \(pct(v.eer))</title></circle>"
             let m = v.minDCFPoint
-            s += "<rect x='\(num(X(m.falseAlarm) - 4))' y='\(num(Y(m.miss) - 4))' width='8' height='8' fill='\(c)'><title>\(label(length)): minDCF \(String(format: "%.4f", v.minDCF)) at P_fa \(pct(m.falseAlarm)), P_miss \(pct(m.miss))</title></rect>"
+            s +=
+                "<rect x='\(num(X(m.falseAlarm) - 4))' y='\(num(Y(m.miss) - 4))' width='8' height='8' fill='\(c)'><title>\(label(length)): minDCF \(String(format: "%.4f", v.minDCF)) at P_fa \(pct(m.falseAlarm)), P_miss \(pct(m.miss))</title></rect>"
             let ly = t + 10 + 18 * Double(legend), lx = l + plot + 16
             s += "<line x1='\(num(lx))' x2='\(num(lx + 18))' y1='\(num(ly - 4))' y2='\(num(ly - 4))' stroke='\(c)' stroke-width='2'/>"
             s += "<text x='\(num(lx + 24))' y='\(num(ly))'>\(legendText[i])</text>"
             legend += 1
         }
         let ky = t + 10 + 18 * Double(legend) + 8, kx = l + plot + 16
-        s += "<circle cx='\(num(kx + 9))' cy='\(num(ky - 4))' r='4' fill='white' stroke='#555' stroke-width='2'/><text x='\(num(kx + 24))' y='\(num(ky))'>EER</text>"
+        s +=
+            "<circle cx='\(num(kx + 9))' cy='\(num(ky - 4))' r='4' fill='white' stroke='#555' stroke-width='2'/><text x='\(num(kx + 24))' y='\(num(ky))'>EER</text>"
         s += "<rect x='\(num(kx + 61))' y='\(num(ky - 8))' width='8' height='8' fill='#555'/><text x='\(num(kx + 74))' y='\(num(ky))'>minDCF</text>"
         s += "<text x='\(num(l + plot / 2))' y='\(num(h - 8))' text-anchor='middle'>false-alarm probability</text>"
         s += "<text transform='translate(14 \(num(t + plot / 2))) rotate(-90)' text-anchor='middle'>miss probability</text>"
@@ -177,7 +200,8 @@ public enum HTMLReport {
     static func bayesErrorChart(_ ls: [LengthResult]) -> String {
         let pw = 400.0, ph = 260.0, l = 48.0, t = 16.0, b = 44.0
         let legendText = ls.map { length in
-            length.calibration.map { "\(label(length)): Cllr \(String(format: "%.3f", $0.cllr)), actDCF \(String(format: "%.3f", $0.actualDCF))" } ?? ""
+            length.calibration.map { "\(label(length)): Cllr \(String(format: "%.3f", $0.cllr)), actDCF \(String(format: "%.3f", $0.actualDCF))" }
+                ?? ""
         }
         let legendW = max(120, (legendText.map(textWidth).max() ?? 0) + 34)
         let w = l + pw + 16 + legendW, h = t + ph + b
@@ -211,7 +235,8 @@ public enum HTMLReport {
         }
         // The evaluation's own operating point: the Bayes threshold's prior log-odds.
         if let th = ls.compactMap(\.calibration).first?.threshold, -th >= lo, -th <= hi {
-            s += "<line x1='\(num(X(-th)))' x2='\(num(X(-th)))' y1='\(num(t))' y2='\(num(t + ph))' stroke='#555' stroke-dasharray='2 2'><title>the evaluation's prior and costs: effective prior log-odds \(String(format: "%.2f", -th))</title></line>"
+            s +=
+                "<line x1='\(num(X(-th)))' x2='\(num(X(-th)))' y1='\(num(t))' y2='\(num(t + ph))' stroke='#555' stroke-dasharray='2 2'><title>the evaluation's prior and costs: effective prior log-odds \(String(format: "%.2f", -th))</title></line>"
         }
         s += "<text x='\(num(l + pw / 2))' y='\(num(h - 8))' text-anchor='middle'>prior log-odds, log(P / (1 - P))</text>"
         s += "<text transform='translate(14 \(num(t + ph / 2))) rotate(-90)' text-anchor='middle'>normalised DCF</text>"
@@ -236,7 +261,8 @@ public enum HTMLReport {
         let peak = max((hgram.targets.map { Double($0) / tt }).max() ?? 0, (hgram.nonTargets.map { Double($0) / nt }).max() ?? 0, 1e-9)
         let bw = (w - 2 * l) / Double(n)
         var s = "<svg width='\(Int(w))' height='\(Int(h))' viewBox='0 0 \(Int(w)) \(Int(h))' role='img' aria-label='score histogram \(esc(label))'>"
-        s += "<text x='\(l)' y='14'>\(esc(label)): <tspan fill='#1a7f37'>targets</tspan>, <tspan fill='#d1242f'>non-targets</tspan> (fraction per bin)</text>"
+        s +=
+            "<text x='\(l)' y='14'>\(esc(label)): <tspan fill='#1a7f37'>targets</tspan>, <tspan fill='#d1242f'>non-targets</tspan> (fraction per bin)</text>"
         for (counts, total, colour) in [(hgram.nonTargets, nt, "#d1242f"), (hgram.targets, tt, "#1a7f37")] {
             for (i, c) in counts.enumerated() where c > 0 {
                 let hh = Double(c) / total / peak * (h - t - b)
@@ -244,7 +270,8 @@ public enum HTMLReport {
             }
         }
         s += "<line x1='\(l)' x2='\(w - l)' y1='\(h - b)' y2='\(h - b)' stroke='#999'/>"
-        s += "<text x='\(l)' y='\(h - b + 14)'>\(String(format: "%.2f", hgram.lower))</text><text x='\(w - l)' y='\(h - b + 14)' text-anchor='end'>\(String(format: "%.2f", hgram.lower + Double(n) * hgram.binWidth))</text>"
+        s +=
+            "<text x='\(l)' y='\(h - b + 14)'>\(String(format: "%.2f", hgram.lower))</text><text x='\(w - l)' y='\(h - b + 14)' text-anchor='end'>\(String(format: "%.2f", hgram.lower + Double(n) * hgram.binWidth))</text>"
         s += "<text x='\(w / 2)' y='\(h - 4)' text-anchor='middle'>score</text>"
         return s + "</svg>"
     }
@@ -301,7 +328,8 @@ public enum HTMLReport {
             let y = Double(i) * rowH + 4
             s += "<text x='\(num(nameW - 6))' y='\(num(y + 12))' text-anchor='end'>\(nameText(sp))</text>"
             s += "<rect x='\(num(nameW))' y='\(num(y))' width='\(num(barW))' height='\(num(rowH - 4))' fill='#eee'/>"
-            s += "<rect x='\(num(nameW))' y='\(num(y))' width='\(num(barW * a.accuracy))' height='\(num(rowH - 4))' fill='\(a.accuracy >= 0.9 ? "#1a7f37" : a.accuracy >= 0.7 ? "#bf8700" : "#d1242f")'/>"
+            s +=
+                "<rect x='\(num(nameW))' y='\(num(y))' width='\(num(barW * a.accuracy))' height='\(num(rowH - 4))' fill='\(a.accuracy >= 0.9 ? "#1a7f37" : a.accuracy >= 0.7 ? "#bf8700" : "#d1242f")'/>"
             s += "<text x='\(num(nameW + barW + 6))' y='\(num(y + 12))'>\(String(format: "%.3f", a.accuracy)) (\(a.correct)/\(a.trials))</text>"
         }
         return s + "</svg>"
@@ -322,7 +350,8 @@ public enum HTMLReport {
         let columnX = { (j: Int) in left + Double(j) * cell + cell / 2 - fontSize * 0.3 }
         let w = max(left + cell * Double(n) + 10, columnX(n - 1) + labelW * cos(angle) + fontSize + 4)
         let h = top + cell * Double(n) + 10
-        var s = "<svg width='\(Int(w.rounded(.up)))' height='\(Int(h.rounded(.up)))' viewBox='0 0 \(Int(w.rounded(.up))) \(Int(h.rounded(.up)))' role='img' aria-label='confusion matrix'>"
+        var s =
+            "<svg width='\(Int(w.rounded(.up)))' height='\(Int(h.rounded(.up)))' viewBox='0 0 \(Int(w.rounded(.up))) \(Int(h.rounded(.up)))' role='img' aria-label='confusion matrix'>"
         for (j, sp) in r.speakers.enumerated() {
             s += "<text transform='translate(\(num(columnX(j))) \(num(top - 6))) rotate(-\(fmt(columnLabelDegrees)))'>\(nameText(sp))</text>"
         }
@@ -334,8 +363,12 @@ public enum HTMLReport {
             for (j, c) in row.enumerated() where j < n {
                 let f = Double(c) / total
                 let colour = i == j ? "31,111,235" : "209,36,47"
-                s += "<rect x='\(num(left + Double(j) * cell))' y='\(num(y))' width='\(num(cell - 1))' height='\(num(cell - 1))' fill='rgba(\(colour),\(String(format: "%.3f", c == 0 ? 0.04 : 0.15 + 0.85 * f)))'><title>\(esc(sp)) as \(esc(r.speakers[j])): \(c)</title></rect>"
-                if c > 0 && cell >= 18 { s += "<text x='\(num(left + Double(j) * cell + cell / 2))' y='\(num(y + cell * 0.68))' text-anchor='middle' fill='\(f > 0.5 ? "white" : "#222")'>\(c)</text>" }
+                s +=
+                    "<rect x='\(num(left + Double(j) * cell))' y='\(num(y))' width='\(num(cell - 1))' height='\(num(cell - 1))' fill='rgba(\(colour),\(String(format: "%.3f", c == 0 ? 0.04 : 0.15 + 0.85 * f)))'><title>\(esc(sp)) as \(esc(r.speakers[j])): \(c)</title></rect>"
+                if c > 0 && cell >= 18 {
+                    s +=
+                        "<text x='\(num(left + Double(j) * cell + cell / 2))' y='\(num(y + cell * 0.68))' text-anchor='middle' fill='\(f > 0.5 ? "white" : "#222")'>\(c)</text>"
+                }
             }
         }
         return s + "</svg>"

@@ -29,8 +29,10 @@ extension Evaluator {
         }
         if calibration != nil {
             let th = CalibrationMetrics.bayesThreshold(cost)
-            return (Dictionary(uniqueKeysWithValues: lengths.map { ($0, th) }),
-                    "Bayes threshold of the calibrated LLRs for P_target \(cost.pTarget), C_miss \(cost.cMiss), C_fa \(cost.cFalseAlarm)", [])
+            return (
+                Dictionary(uniqueKeysWithValues: lengths.map { ($0, th) }),
+                "Bayes threshold of the calibrated LLRs for P_target \(cost.pTarget), C_miss \(cost.cMiss), C_fa \(cost.cFalseAlarm)", []
+            )
         }
         guard let heldOut, !heldOut.files.isEmpty else { return ([:], nil, []) }
         let tid = heldOut.identifier
@@ -44,7 +46,8 @@ extension Evaluator {
                 thresholds[length] = thresholdRule == .eer ? m.eerThreshold : m.minDCFThreshold
             }
         }
-        let source = "\(thresholdRule == .eer ? "EER" : "minimum-DCF") threshold of held-out enrolment files (models adapted on the other half of each speaker's enrolment files)"
+        let source =
+            "\(thresholdRule == .eer ? "EER" : "minimum-DCF") threshold of held-out enrolment files (models adapted on the other half of each speaker's enrolment files)"
         return (thresholds, source, held.filter { $0.error != nil })
     }
 
@@ -52,8 +55,10 @@ extension Evaluator {
     /// accepted when its identified (best raw-scoring) speaker's decision score reaches the
     /// threshold, and correct when that speaker is the true one; an impostor trial accepted so
     /// is a false acceptance.
-    static func openSet(test: [FileTrials], impostors: [FileTrials], length: TestLength, threshold th: Double,
-                        decide: (FileTrials.Trial) -> [Double]) -> OpenSetResult {
+    static func openSet(
+        test: [FileTrials], impostors: [FileTrials], length: TestLength, threshold th: Double,
+        decide: (FileTrials.Trial) -> [Double]
+    ) -> OpenSetResult {
         var o = OpenSetResult(threshold: th, genuineCorrect: 0, genuineRejected: 0, genuineTrials: 0, impostorAccepted: 0, impostorTrials: 0)
         for f in test where f.error == nil {
             for t in f.trials(of: length) {

@@ -107,7 +107,11 @@ public struct ScoreFile: Sendable, Equatable {
                 default: out.append(c)
                 }
                 escaped = false
-            } else if c == "\\" { escaped = true } else { out.append(c) }
+            } else if c == "\\" {
+                escaped = true
+            } else {
+                out.append(c)
+            }
         }
         return out
     }
@@ -155,9 +159,18 @@ public struct ScoreFile: Sendable, Equatable {
             throw .badLine(name, line: comments + 1, reason: "no column header: the score file is empty (write one with speakerid evaluate --scores)")
         }
         guard let columns = Columns.allCases.first(where: { $0.header == lines[comments] }) else {
-            throw .badLine(name, line: comments + 1, reason: "not a score file's column header (expected \(Columns.timed.header.replacingOccurrences(of: "\t", with: ", ")), and llr with a calibration; older files lack the durations)")
+            throw .badLine(
+                name, line: comments + 1,
+                reason:
+                    "not a score file's column header (expected \(Columns.timed.header.replacingOccurrences(of: "\t", with: ", ")), and llr with a calibration; older files lack the durations)"
+            )
         }
-        struct Key: Hashable { var model: String; var path: String; var seconds: Double?; var start: Double }
+        struct Key: Hashable {
+            var model: String
+            var path: String
+            var seconds: Double?
+            var start: Double
+        }
         var seen: [Key: Int] = [:]
         var scores: [VerificationScore] = []
         scores.reserveCapacity(lines.count - comments - 1)
@@ -173,7 +186,9 @@ public struct ScoreFile: Sendable, Equatable {
                 return v
             }
             let seconds: Double?
-            if f[1] == "whole" { seconds = nil } else {
+            if f[1] == "whole" {
+                seconds = nil
+            } else {
                 guard let s = Double(f[1]), s.isFinite, s > 0 else {
                     throw bad("seconds \(f[1].debugDescription) is neither whole nor a segment length above 0")
                 }
@@ -189,12 +204,15 @@ public struct ScoreFile: Sendable, Equatable {
                 // Scores are average log-likelihood ratios (or normalised ones): tens, not
                 // millions; one absurd row would wreck a calibration's fit (1e308 exhausted memory).
                 guard abs(v) <= Calibration.maximumScore else {
-                    throw bad("\(column) \(f[k].prefix(24)) is outside the ±\(Int(Calibration.maximumScore)) a score can plausibly take; the file is damaged or not SpeakerID's scores")
+                    throw bad(
+                        "\(column) \(f[k].prefix(24)) is outside the ±\(Int(Calibration.maximumScore)) a score can plausibly take; the file is damaged or not SpeakerID's scores"
+                    )
                 }
                 values.append(v)
             }
-            var v = VerificationScore(path: unescape(f[0]), seconds: seconds, startSeconds: start, model: f[3], speaker: f[4],
-                                      score: values[0], rawScore: values[1])
+            var v = VerificationScore(
+                path: unescape(f[0]), seconds: seconds, startSeconds: start, model: f[3], speaker: f[4],
+                score: values[0], rawScore: values[1])
             if columns.hasDurations {
                 for (k, column) in [(8, "test_seconds"), (9, "enrol_seconds")] {
                     guard try number(k, column) > 0 else {
@@ -207,7 +225,9 @@ public struct ScoreFile: Sendable, Equatable {
             if columns == .calibrated { v.llr = try number(10, "llr") }
             let key = Key(model: v.model, path: v.path, seconds: seconds, start: start)
             if let earlier = seen[key] {
-                throw bad("the same trial as line \(earlier) (model \(v.model), test \(f[0])); each trial must appear once (was a row or a file pasted twice?)")
+                throw bad(
+                    "the same trial as line \(earlier) (model \(v.model), test \(f[0])); each trial must appear once (was a row or a file pasted twice?)"
+                )
             }
             seen[key] = n
             scores.append(v)

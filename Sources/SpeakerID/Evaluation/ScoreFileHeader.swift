@@ -22,8 +22,10 @@ public struct ScoreFileHeader: Sendable, Equatable {
     public static let firstLine = "# speakerid score file"
 
     /// A header naming the system; the cohorts only with the normalisations that use them.
-    public init(ubmChecksum: String?, modelsChecksum: String, scoreNormalization: ScoreNormalizationMode,
-                tnormCohort: String? = nil, znormCohort: String? = nil) {
+    public init(
+        ubmChecksum: String?, modelsChecksum: String, scoreNormalization: ScoreNormalizationMode,
+        tnormCohort: String? = nil, znormCohort: String? = nil
+    ) {
         self.ubmChecksum = ubmChecksum
         self.modelsChecksum = modelsChecksum
         self.scoreNormalization = scoreNormalization
@@ -66,11 +68,14 @@ public struct ScoreFileHeader: Sendable, Equatable {
             guard values[key] == nil else { throw .badLine(name, line: i + 1, reason: "the header gives \(key) twice") }
             values[key] = parts[1]
         }
-        guard let models = values["models"], let ubm = values["ubm"], let norm = values["score_normalization"].flatMap(ScoreNormalizationMode.init(rawValue:)) else {
+        guard let models = values["models"], let ubm = values["ubm"],
+            let norm = values["score_normalization"].flatMap(ScoreNormalizationMode.init(rawValue:))
+        else {
             throw .badLine(name, line: 1, reason: "the header lacks the ubm, models or score_normalization line")
         }
-        var header = ScoreFileHeader(ubmChecksum: ubm == "none" ? nil : ubm, modelsChecksum: models, scoreNormalization: norm,
-                                     tnormCohort: values["tnorm_cohort"], znormCohort: values["znorm_cohort"])
+        var header = ScoreFileHeader(
+            ubmChecksum: ubm == "none" ? nil : ubm, modelsChecksum: models, scoreNormalization: norm,
+            tnormCohort: values["tnorm_cohort"], znormCohort: values["znorm_cohort"])
         if let system = values["system"] {
             guard let known = ScoringSystem(rawValue: system) else {
                 throw .badLine(name, line: 1, reason: "the header names an unknown scoring system, \(system.debugDescription)")

@@ -23,7 +23,11 @@ public enum ScoreReport {
     /// whole-file accuracy per speaker and the confusion matrix. Refuses trials scored against
     /// different model lists, and a trial that appears twice (a part given twice).
     public static func report(_ scores: [VerificationScore]) throws(ScoreReportError) -> EvaluationReport {
-        struct Key: Hashable { var path: String; var seconds: Double?; var start: Double }
+        struct Key: Hashable {
+            var path: String
+            var seconds: Double?
+            var start: Double
+        }
         var order: [Key] = []
         var trials: [Key: [VerificationScore]] = [:]
         for s in scores {
@@ -50,8 +54,9 @@ public enum ScoreReport {
                 if rows[Identifier.best(rows.map(\.rawScore))].isTarget { acc.correct += 1 }
                 for r in rows { if r.isTarget { tar.append(r.llr ?? r.score) } else { non.append(r.llr ?? r.score) } }
             }
-            return LengthResult(seconds: seconds, identification: acc, verification: DetectionMetrics(targets: tar, nonTargets: non),
-                                histogram: ScoreHistogram(targets: tar, nonTargets: non))
+            return LengthResult(
+                seconds: seconds, identification: acc, verification: DetectionMetrics(targets: tar, nonTargets: non),
+                histogram: ScoreHistogram(targets: tar, nonTargets: non))
         }
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: models.count), count: models.count)
         var per: [String: AccuracyResult] = [:]
@@ -63,8 +68,9 @@ public enum ScoreReport {
             if b == truth { per[rows[0].speaker, default: AccuracyResult(correct: 0, trials: 0)].correct += 1 }
         }
         let lengths = Set(order.compactMap(\.seconds)).sorted()
-        return EvaluationReport(speakers: models, whole: lengthResult(nil), segments: lengths.map { lengthResult($0) }, perSpeaker: per,
-                                confusion: confusion, skipped: [], segmentNormalization: .file, scoreNormalization: .none,
-                                thresholdSource: nil, seconds: 0, scores: scores)
+        return EvaluationReport(
+            speakers: models, whole: lengthResult(nil), segments: lengths.map { lengthResult($0) }, perSpeaker: per,
+            confusion: confusion, skipped: [], segmentNormalization: .file, scoreNormalization: .none,
+            thresholdSource: nil, seconds: 0, scores: scores)
     }
 }

@@ -14,13 +14,14 @@ public enum ScoreSystem {
     /// The checksum of a Z-norm cohort: CRC-64 over the sorted CRC-64s of the utterances'
     /// bytes (and, for a part of a file, its start and end).
     public static func checksum(utterances: [AudioSource]) throws -> String {
-        try combined(utterances.map { source -> String in
-            switch source {
-            case .file(let path): return String(format: "%016llx", try contentChecksum(path))
-            case .memory(let data, _): return String(format: "%016llx", CRC64.checksum(data))
-            case .segment(let path, let start, let end, _): return String(format: "%016llx %.6f %.6f", try contentChecksum(path), start, end)
-            }
-        })
+        try combined(
+            utterances.map { source -> String in
+                switch source {
+                case .file(let path): return String(format: "%016llx", try contentChecksum(path))
+                case .memory(let data, _): return String(format: "%016llx", CRC64.checksum(data))
+                case .segment(let path, let start, let end, _): return String(format: "%016llx %.6f %.6f", try contentChecksum(path), start, end)
+                }
+            })
     }
 
     static func contentChecksum(_ path: String) throws -> UInt64 {

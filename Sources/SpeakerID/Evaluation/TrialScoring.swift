@@ -31,14 +31,19 @@ extension Evaluator {
             func mean(_ rows: [[Double]], _ r: Range<Int>) -> [Double] {
                 rows.map { f in f[r].reduce(0, +) / Double(r.count) }
             }
-            var out = [FileTrials.Trial(length: .wholeFile, scores: mean(perFrame, 0..<normalized.rows),
-                                        cohort: cohortFrames.map { mean($0, 0..<normalized.rows) }, frames: normalized.rows)]
+            var out = [
+                FileTrials.Trial(
+                    length: .wholeFile, scores: mean(perFrame, 0..<normalized.rows),
+                    cohort: cohortFrames.map { mean($0, 0..<normalized.rows) }, frames: normalized.rows)
+            ]
             for (j, n) in lengths.enumerated() {
                 for s in stride(from: 0, through: feats.frames.rows - n, by: n) {
                     switch segmentNorm {
                     case .file:
-                        out.append(.init(length: .segment(index: j), scores: mean(perFrame, s..<(s + n)),
-                                         cohort: cohortFrames.map { mean($0, s..<(s + n)) }, start: s, frames: n))
+                        out.append(
+                            .init(
+                                length: .segment(index: j), scores: mean(perFrame, s..<(s + n)),
+                                cohort: cohortFrames.map { mean($0, s..<(s + n)) }, start: s, frames: n))
                     case .segment:
                         let seg = id.frontEnd.normalized(feats.frames.slice(s..<(s + n)))
                         out.append(.init(length: .segment(index: j), scores: id.scores(seg), cohort: cohort?.scores(seg), start: s, frames: n))
@@ -48,18 +53,23 @@ extension Evaluator {
             let options = id.frontEnd.options
             if let dvector {
                 do throws(EncoderError) {
-                    try Self.addDVectorScores(&out, scorer: dvector, source: source, raw: raw, features: feats,
-                                              frameShiftSeconds: options.framing.frameShiftMs / 1000)
+                    try Self.addDVectorScores(
+                        &out, scorer: dvector, source: source, raw: raw, features: feats,
+                        frameShiftSeconds: options.framing.frameShiftMs / 1000)
                 } catch {
                     if skip { return FileTrials(speaker: speaker, trials: [], error: "\(error)", path: path) }
                     throw error
                 }
                 if system == .dvector {
-                    for k in out.indices { out[k].scores = out[k].dvectorScores ?? out[k].scores; out[k].cohort = nil }
+                    for k in out.indices {
+                        out[k].scores = out[k].dvectorScores ?? out[k].scores
+                        out[k].cohort = nil
+                    }
                 }
             }
-            return FileTrials(speaker: speaker, trials: out, error: nil, path: path,
-                              narrowBandRate: options.lacksBand(sourceRate: feats.sourceSampleRate) ? feats.sourceSampleRate : nil)
+            return FileTrials(
+                speaker: speaker, trials: out, error: nil, path: path,
+                narrowBandRate: options.lacksBand(sourceRate: feats.sourceSampleRate) ? feats.sourceSampleRate : nil)
         }
     }
 
@@ -67,8 +77,10 @@ extension Evaluator {
     /// embeds it; each segment from the 16-kHz audio of its speech frames (one frame shift of
     /// audio from each frame's start), level-normalised and not trimmed again, so both systems
     /// score the same speech.
-    static func addDVectorScores(_ trials: inout [FileTrials.Trial], scorer: DVectorScorer, source: AudioSource, raw: RawAudioFormat?,
-                                 features: SpeechFeatures, frameShiftSeconds: Double) throws(EncoderError) {
+    static func addDVectorScores(
+        _ trials: inout [FileTrials.Trial], scorer: DVectorScorer, source: AudioSource, raw: RawAudioFormat?,
+        features: SpeechFeatures, frameShiftSeconds: Double
+    ) throws(EncoderError) {
         let (samples, name) = try SpeakerEncoder.waveform(of: source, raw: raw)
         let whole = try scorer.encoder.embedding(ofSamples: samples, name: name)
         let indices = features.speechFrameIndices ?? []

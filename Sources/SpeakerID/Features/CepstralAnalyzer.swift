@@ -30,10 +30,11 @@ public struct CepstralTransform: Sendable {
         let L = options.framing.frameLength
         window = (0..<L).map { n in Float(0.54 - 0.46 * cos(2 * Double.pi * Double(n) / Double(L - 1))) }
         let nfft = options.framing.fftSize
-        filterbank = MelFilterbank(filters: options.filterbank.filters, fftSize: nfft,
-                                   sampleRate: options.framing.sampleRate,
-                                   low: options.filterbank.lowFrequency,
-                                   high: options.effectiveHighFrequency)
+        filterbank = MelFilterbank(
+            filters: options.filterbank.filters, fftSize: nfft,
+            sampleRate: options.framing.sampleRate,
+            low: options.filterbank.lowFrequency,
+            high: options.effectiveHighFrequency)
         let M = options.filterbank.filters
         let N = options.cepstral.coefficients
         firstCoefficient = options.cepstral.energy == .c0 ? 0 : 1
@@ -123,13 +124,14 @@ final class CepstralAnalyzer {
         energies = Self.copy([Float](repeating: 0, count: Self.batch))
         frameStarts = Self.copy([UnsafePointer<Float>?](repeating: nil, count: Self.batch))
         tables = .allocate(capacity: 1)
-        tables.initialize(to: spk_cep_tables(
-            frame_length: Int32(L), fft_size: Int32(fftSize), bins: Int32(bins), filters: Int32(M),
-            rows: Int32(transform.dctRows), remove_dc: o.framing.removeDCOffset ? 1 : 0,
-            pre_emphasis: Float(o.framing.preEmphasis), log_floor: Float(o.filterbank.logFloor),
-            window: window.baseAddress, mel_weights: melWeights.baseAddress,
-            mel_first_bin: melFirstBin.baseAddress, mel_offset: melOffset.baseAddress,
-            dct: dct.baseAddress, lifter: o.cepstral.lifter > 0 ? lifter.baseAddress : nil))
+        tables.initialize(
+            to: spk_cep_tables(
+                frame_length: Int32(L), fft_size: Int32(fftSize), bins: Int32(bins), filters: Int32(M),
+                rows: Int32(transform.dctRows), remove_dc: o.framing.removeDCOffset ? 1 : 0,
+                pre_emphasis: Float(o.framing.preEmphasis), log_floor: Float(o.filterbank.logFloor),
+                window: window.baseAddress, mel_weights: melWeights.baseAddress,
+                mel_first_bin: melFirstBin.baseAddress, mel_offset: melOffset.baseAddress,
+                dct: dct.baseAddress, lifter: o.cepstral.lifter > 0 ? lifter.baseAddress : nil))
     }
 
     deinit {
@@ -144,16 +146,20 @@ final class CepstralAnalyzer {
     /// Analyses `count` frames starting every `shift` samples from `samples`, writing each
     /// frame's static features to `out` (rows of staticDimension) and its mean power in dBFS
     /// to `powerDB`.
-    func analyze(_ samples: UnsafePointer<Float>, count: Int, shift: Int,
-                 out: UnsafeMutablePointer<Float>, powerDB: UnsafeMutablePointer<Double>) {
+    func analyze(
+        _ samples: UnsafePointer<Float>, count: Int, shift: Int,
+        out: UnsafeMutablePointer<Float>, powerDB: UnsafeMutablePointer<Double>
+    ) {
         analyze(head: samples, headCount: 0, samples, count: count, shift: shift, out: out, powerDB: powerDB)
     }
 
     /// Analyses `headCount` frames starting every `shift` samples from `head`, then `count`
     /// frames every `shift` samples from `samples`, in one run of batches (so that frames from
     /// two buffers share FFT batches), writing rows of `out` and `powerDB` in that order.
-    func analyze(head: UnsafePointer<Float>, headCount: Int, _ samples: UnsafePointer<Float>, count: Int, shift: Int,
-                 out: UnsafeMutablePointer<Float>, powerDB: UnsafeMutablePointer<Double>) {
+    func analyze(
+        head: UnsafePointer<Float>, headCount: Int, _ samples: UnsafePointer<Float>, count: Int, shift: Int,
+        out: UnsafeMutablePointer<Float>, powerDB: UnsafeMutablePointer<Double>
+    ) {
         let dim = t.options.staticDimension
         let first = energyTerm == .logEnergy ? 1 : 0
         let spectra = UnsafeRawPointer(fft.output).assumingMemoryBound(to: Float.self)

@@ -68,8 +68,9 @@ public final class FFTPlan: @unchecked Sendable {
         }
         var n = Int32(size)
         func make(_ flags: UInt32) -> OpaquePointer? {
-            fftwf_plan_many_dft_r2c(1, &n, Int32(batch), input, nil, 1, Int32(size),
-                                    output, nil, 1, Int32(bins), flags)
+            fftwf_plan_many_dft_r2c(
+                1, &n, Int32(batch), input, nil, 1, Int32(size),
+                output, nil, 1, Int32(bins), flags)
         }
         // FFTW_WISDOM_ONLY: a plan only if the wisdom covers this problem and this machine can
         // run the plan it names; no plan otherwise. (If a wisdom-only attempt failed part-way,

@@ -14,8 +14,10 @@ extension FrontEnd {
     /// The speech features of many recordings on `threads` workers, in order. An unusable
     /// recording fails the batch, or with `skipBad` becomes a `FeatureFailure` in its place, so
     /// every recording is accounted for.
-    public func features(of sources: [AudioSource], raw: RawAudioFormat? = nil, threads: Int, skipBad: Bool,
-                         progress: (@Sendable () -> Void)? = nil) async throws -> [Result<SpeechFeatures, FeatureFailure>] {
+    public func features(
+        of sources: [AudioSource], raw: RawAudioFormat? = nil, threads: Int, skipBad: Bool,
+        progress: (@Sendable () -> Void)? = nil
+    ) async throws -> [Result<SpeechFeatures, FeatureFailure>] {
         try await parallelMap(count: sources.count, threads: threads) { i -> Result<SpeechFeatures, FeatureFailure> in
             do {
                 let f = try features(of: sources[i], raw: raw)

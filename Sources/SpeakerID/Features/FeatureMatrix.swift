@@ -49,8 +49,9 @@ public struct FeatureMatrix: Sendable, Equatable {
 
     /// The rows `range`, as a new matrix.
     public func slice(_ range: Range<Int>) -> FeatureMatrix {
-        FeatureMatrix(rows: range.count, columns: columns,
-                      values: Array(values[(range.lowerBound * columns)..<(range.upperBound * columns)]))
+        FeatureMatrix(
+            rows: range.count, columns: columns,
+            values: Array(values[(range.lowerBound * columns)..<(range.upperBound * columns)]))
     }
 
     /// The rows whose indices are in `keep`, in order.

@@ -150,7 +150,8 @@ public struct FrameCache: Sendable {
         guard accept(meta.key) else { return nil }  // made for other frames: rebuilt by the caller
         var shape = ByteReader(bytes: try bytes(16), offset: 0)
         guard let rows64 = shape.u64(), let cols32 = shape.u32(), rows64 < 1 << 40, Int(cols32) == meta.key.frontEnd.dimension,
-              meta.recordingRows.reduce(0, +) == Int(rows64) else { throw FrameCacheError.damaged(path, "bad shape") }
+            meta.recordingRows.reduce(0, +) == Int(rows64)
+        else { throw FrameCacheError.damaged(path, "bad shape") }
         // Read straight into the matrix's storage (no zero fill first), piece by piece on up to
         // `threads` threads (a blocking fork-join: this is I/O and copying into disjoint ranges),
         // each piece checksummed while it is still in cache.
@@ -177,9 +178,14 @@ public struct FrameCache: Sendable {
         guard pread(fd, &extra, 1, off_t(offset)) == 0 else { throw FrameCacheError.damaged(path, "bytes after the end") }
         let sums = meta.sums.compactMap(exact), squares = meta.squares.compactMap(exact)
         guard sums.count == frames.columns, squares.count == frames.columns else { throw FrameCacheError.damaged(path, "moments") }
-        return (meta.key, FrameCache(frames: frames, recordingRows: meta.recordingRows, files: meta.files,
-                                     moments: MomentAccumulator(columns: frames.columns, rows: frames.rows, allFinite: meta.allFinite,
-                                                                sums: sums, squares: squares)))
+        return (
+            meta.key,
+            FrameCache(
+                frames: frames, recordingRows: meta.recordingRows, files: meta.files,
+                moments: MomentAccumulator(
+                    columns: frames.columns, rows: frames.rows, allFinite: meta.allFinite,
+                    sums: sums, squares: squares))
+        )
     }
 
     /// Writes the cache to `path` for `key`, atomically.
@@ -189,8 +195,11 @@ public struct FrameCache: Sendable {
         head.appendLE(UInt32(0x0102_0304))
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys]
-        let meta = [UInt8](try enc.encode(Metadata(key: key, recordingRows: recordingRows, files: files, sums: moments.sums.map(Self.hex),
-                                                   squares: moments.squares.map(Self.hex), allFinite: moments.allFinite)))
+        let meta = [UInt8](
+            try enc.encode(
+                Metadata(
+                    key: key, recordingRows: recordingRows, files: files, sums: moments.sums.map(Self.hex),
+                    squares: moments.squares.map(Self.hex), allFinite: moments.allFinite)))
         head.appendLE(UInt64(meta.count))
         head += meta
         head.appendLE(CRC64.checksum(head))
@@ -205,7 +214,12 @@ public struct FrameCache: Sendable {
         guard fd >= 0 else { throw FrameCacheError.io(path, "create: " + SystemErrors.describe(errno)) }
         defer { TemporaryFiles.unregister(tmp) }
         var ok = false
-        defer { if !ok { close(fd); unlink(tmp) } }
+        defer {
+            if !ok {
+                close(fd)
+                unlink(tmp)
+            }
+        }
         try head.withUnsafeBytes { try Self.writeFully(fd, $0, path: path) }
         try frames.values.withUnsafeBytes { try Self.writeFully(fd, $0, path: path) }
         try tail.withUnsafeBytes { try Self.writeFully(fd, $0, path: path) }

@@ -45,8 +45,9 @@ public struct FrameFile: FrameSource {
                 let raw = UnsafeMutableRawBufferPointer(v)
                 for (i, r) in rows.enumerated() {
                     precondition(r >= 0 && r < self.rows, "FrameFile: row \(r) of \(self.rows)")
-                    try Self.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: raw[(i * rowBytes)..<((i + 1) * rowBytes)]),
-                                  at: r * rowBytes, path: path)
+                    try Self.read(
+                        fd, into: UnsafeMutableRawBufferPointer(rebasing: raw[(i * rowBytes)..<((i + 1) * rowBytes)]),
+                        at: r * rowBytes, path: path)
                 }
             }
         }
@@ -127,8 +128,9 @@ public struct FrameFile: FrameSource {
             let fd = self.fd
             self.fd = -1
             guard close(fd) == 0 else { throw FrameFileError.io(path, "close: " + String(cString: strerror(errno))) }
-            return FrameFile(path: path, rows: accumulator.rows, columns: columns, columnSummary: accumulator.summary,
-                             exactMoments: exact)
+            return FrameFile(
+                path: path, rows: accumulator.rows, columns: columns, columnSummary: accumulator.summary,
+                exactMoments: exact)
         }
 
         /// Closes and deletes the file (training failed before it was needed).

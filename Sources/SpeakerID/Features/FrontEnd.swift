@@ -86,15 +86,18 @@ public struct FrontEnd: Sendable {
     public func features(from decoder: AudioDecoder) throws(FeatureError) -> SpeechFeatures {
         let framer = Framer(transform: transform)
         try stream(decoder) { framer.push($0) }
-        return try framer.finish(name: decoder.name, sourceRate: decoder.info.sampleRate,
-                                 sourceChannels: decoder.info.channels)
+        return try framer.finish(
+            name: decoder.name, sourceRate: decoder.info.sampleRate,
+            sourceChannels: decoder.info.channels)
     }
 
     /// Hands `decoder`'s audio, resampled to the front end's rate, to `consume` block by block.
     private func stream(_ decoder: AudioDecoder, _ consume: ([Float]) -> Void) throws(FeatureError) {
         do {
             let rate = options.framing.sampleRate
-            let resampler: Resampler? = decoder.info.sampleRate == rate ? nil
+            let resampler: Resampler? =
+                decoder.info.sampleRate == rate
+                ? nil
                 : try Resampler(from: decoder.info.sampleRate, to: rate, quality: options.resampleQuality, name: decoder.name)
             var block: [Float] = []
             var converted: [Float] = []
@@ -121,8 +124,10 @@ public struct FrontEnd: Sendable {
     /// number of chunks with speech, the audio's duration and its sample rate before
     /// resampling; throws `noSpeech` if no chunk had any speech.
     @discardableResult
-    public func forEachChunk(of source: AudioSource, raw: RawAudioFormat? = nil, chunkSeconds: Double,
-                             _ body: (SpeechFeatures) -> Void) throws(FeatureError) -> (chunks: Int, duration: Double, sourceSampleRate: Int) {
+    public func forEachChunk(
+        of source: AudioSource, raw: RawAudioFormat? = nil, chunkSeconds: Double,
+        _ body: (SpeechFeatures) -> Void
+    ) throws(FeatureError) -> (chunks: Int, duration: Double, sourceSampleRate: Int) {
         let decoder: AudioDecoder
         do { decoder = try AudioDecoder(source, raw: raw) } catch { throw .audio(error) }
         let name = decoder.name
@@ -173,9 +178,10 @@ public struct FrontEnd: Sendable {
         let framer = Framer(transform: transform, keepFeatures: false)
         try stream(decoder) { framer.push($0) }
         let kept = VoiceActivity.speechFrames(powerDB: framer.framePowerDB, options: options.vad).count
-        return AudioSummary(name: decoder.name, duration: Double(framer.sampleCount) / Double(options.framing.sampleRate),
-                            sourceSampleRate: decoder.info.sampleRate, sourceChannels: decoder.info.channels,
-                            frames: framer.frameCount, speechFrames: kept)
+        return AudioSummary(
+            name: decoder.name, duration: Double(framer.sampleCount) / Double(options.framing.sampleRate),
+            sourceSampleRate: decoder.info.sampleRate, sourceChannels: decoder.info.channels,
+            frames: framer.frameCount, speechFrames: kept)
     }
 
     /// Computes the speech frames of samples already at the front end's rate.
@@ -262,8 +268,9 @@ final class Framer {
                         // Either buffer may be empty only when none of its frames is read.
                         guard let s = st.baseAddress ?? b.baseAddress, let bs = b.baseAddress ?? st.baseAddress else { return }
                         let rest = available - straddling
-                        analyzer.analyze(head: s, headCount: straddling, rest > 0 ? bs + (straddling * shift - held) : bs,
-                                         count: rest, shift: shift, out: o + first * staticDim, powerDB: p + firstPower)
+                        analyzer.analyze(
+                            head: s, headCount: straddling, rest > 0 ? bs + (straddling * shift - held) : bs,
+                            count: rest, shift: shift, out: o + first * staticDim, powerDB: p + firstPower)
                     }
                 }
             }
@@ -312,9 +319,10 @@ final class Framer {
         let (all, db) = allFrames()
         let keep = VoiceActivity.speechFrames(powerDB: db, options: o.vad)
         if keep.isEmpty { throw .noSpeech(name, frames: all.rows) }
-        var features = SpeechFeatures(name: name, frames: all.selecting(keep), totalFrames: all.rows,
-                                      duration: Double(samples) / rate, sourceSampleRate: sourceRate,
-                                      sourceChannels: sourceChannels)
+        var features = SpeechFeatures(
+            name: name, frames: all.selecting(keep), totalFrames: all.rows,
+            duration: Double(samples) / rate, sourceSampleRate: sourceRate,
+            sourceChannels: sourceChannels)
         features.speechFrameIndices = keep
         return features
     }

@@ -19,7 +19,9 @@ extension FrontEndOptions {
                 // The names the JSON output and the README use (sample_rate, not sampleRate).
                 if let sub = v as? [String: Any] {
                     for (k2, v2) in sub { out["\(snake(k)).\(snake(k2))"] = "\(v2)" }
-                } else { out[snake(k)] = "\(v)" }
+                } else {
+                    out[snake(k)] = "\(v)"
+                }
             }
             return out
         }

@@ -151,7 +151,8 @@ public struct FrontEndOptions: Codable, Equatable, Sendable {
     /// A warning naming `name` when audio recorded at `sourceRate` `lacksBand`; nil otherwise.
     public func narrowBandWarning(_ name: String, sourceRate: Int) -> String? {
         guard lacksBand(sourceRate: sourceRate) else { return nil }
-        return "\(name): \(sourceRate)-Hz audio has no content above \(sourceRate / 2) Hz, but the models analyse up to \(Int(effectiveHighFrequency)) Hz; its scores are not comparable with full-band audio's (enrol and score narrow-band audio with a front end at \(sourceRate) Hz, or limit the analysed band to \(sourceRate / 2) Hz)"
+        return
+            "\(name): \(sourceRate)-Hz audio has no content above \(sourceRate / 2) Hz, but the models analyse up to \(Int(effectiveHighFrequency)) Hz; its scores are not comparable with full-band audio's (enrol and score narrow-band audio with a front end at \(sourceRate) Hz, or limit the analysed band to \(sourceRate / 2) Hz)"
     }
 
     /// Longest frame length or shift accepted, in milliseconds.
@@ -166,13 +167,16 @@ public struct FrontEndOptions: Codable, Equatable, Sendable {
         // Ranges are checked before any length in samples is computed from them (an infinite
         // or huge length would not fit an Int).
         if !(framing.frameLengthMs > 0 && framing.frameLengthMs <= Self.maximumFrameMs) || framing.frameLength < 2 {
-            throw bad("frame length \(formatSeconds(framing.frameLengthMs)) ms must be at most \(Int(Self.maximumFrameMs)) ms and hold at least 2 samples")
+            throw bad(
+                "frame length \(formatSeconds(framing.frameLengthMs)) ms must be at most \(Int(Self.maximumFrameMs)) ms and hold at least 2 samples")
         }
         if !(framing.frameShiftMs > 0 && framing.frameShiftMs <= Self.maximumFrameMs) || framing.frameShift < 1 {
             throw bad("frame shift \(formatSeconds(framing.frameShiftMs)) ms must be at most \(Int(Self.maximumFrameMs)) ms and at least one sample")
         }
         if framing.frameShift > framing.frameLength {
-            throw bad("frame shift \(formatSeconds(framing.frameShiftMs)) ms is longer than the \(formatSeconds(framing.frameLengthMs)) ms frame: the audio between frames would never be analysed")
+            throw bad(
+                "frame shift \(formatSeconds(framing.frameShiftMs)) ms is longer than the \(formatSeconds(framing.frameLengthMs)) ms frame: the audio between frames would never be analysed"
+            )
         }
         if !(framing.preEmphasis >= 0 && framing.preEmphasis < 1) { throw bad("pre-emphasis must be in [0, 1)") }
         if filterbank.filters < 2 || filterbank.filters > 256 { throw bad("filters must be 2-256") }
@@ -198,7 +202,9 @@ public struct FrontEndOptions: Codable, Equatable, Sendable {
         let melLow = Mel.fromHz(filterbank.lowFrequency), melHigh = Mel.fromHz(effectiveHighFrequency)
         let firstWidth = Mel.toHz(melLow + 2 * (melHigh - melLow) / Double(filterbank.filters + 1)) - filterbank.lowFrequency
         if firstWidth < binHz {
-            throw bad("\(filterbank.filters) filters over \(filterbank.lowFrequency)-\(effectiveHighFrequency) Hz are narrower than one FFT bin (\(binHz) Hz); use fewer filters or a wider band")
+            throw bad(
+                "\(filterbank.filters) filters over \(filterbank.lowFrequency)-\(effectiveHighFrequency) Hz are narrower than one FFT bin (\(binHz) Hz); use fewer filters or a wider band"
+            )
         }
     }
 }

@@ -10,8 +10,9 @@ public struct RecordingFrames<Base: FrameSource>: FrameSource {
     /// `base`'s rows as consecutive recordings of `recordingRows` rows each (they must add up
     /// to `base.rows`; empty recordings are allowed and contribute nothing).
     public init(_ base: Base, recordingRows: [Int]) {
-        precondition(recordingRows.allSatisfy { $0 >= 0 } && recordingRows.reduce(0, +) == base.rows,
-                     "RecordingFrames: recordings of \(recordingRows.reduce(0, +)) rows over \(base.rows) frames")
+        precondition(
+            recordingRows.allSatisfy { $0 >= 0 } && recordingRows.reduce(0, +) == base.rows,
+            "RecordingFrames: recordings of \(recordingRows.reduce(0, +)) rows over \(base.rows) frames")
         self.base = base
         self.recordingRows = recordingRows
     }

@@ -22,10 +22,12 @@ public struct BackgroundFrames: Sendable {
     /// `spill`, the frames go to that file instead. With `skipBad`, an unusable file is passed
     /// to `skipped` and left out; otherwise it fails the run. `progress` is called once per
     /// file read.
-    public static func load(_ entries: [CorpusEntry], frontEnd fe: FrontEnd, raw: RawAudioFormat?, keepEvery: Int, skipBad: Bool,
-                            threads: Int, spill: FrameFile.Writer?,
-                            skipped: @escaping @Sendable (Error) -> Void = { _ in },
-                            progress: @escaping @Sendable () -> Void = {}) async throws -> BackgroundFrames {
+    public static func load(
+        _ entries: [CorpusEntry], frontEnd fe: FrontEnd, raw: RawAudioFormat?, keepEvery: Int, skipBad: Bool,
+        threads: Int, spill: FrameFile.Writer?,
+        skipped: @escaping @Sendable (Error) -> Void = { _ in },
+        progress: @escaping @Sendable () -> Void = {}
+    ) async throws -> BackgroundFrames {
         var out = BackgroundFrames(matrix: FeatureMatrix(columns: fe.options.dimension))
         let batch = max(16, 4 * threads)
         let stride = keepEvery, skip = skipBad

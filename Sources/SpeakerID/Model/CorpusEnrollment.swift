@@ -5,8 +5,10 @@ extension Enrollment {
     /// `ubm` with `map`, or trained by EM without one. Unusable recordings fail the batch, or
     /// with `skipBad` are returned as failures and left out; a speaker left with no usable
     /// recording is left out too (and named among the failures).
-    public func models(for entries: [CorpusEntry], ubm: SpeakerModel?, map: MAPAdaptation = MAPAdaptation(),
-                       raw: RawAudioFormat? = nil, threads: Int, skipBad: Bool) async throws -> (models: [SpeakerModel], failures: [FeatureFailure]) {
+    public func models(
+        for entries: [CorpusEntry], ubm: SpeakerModel?, map: MAPAdaptation = MAPAdaptation(),
+        raw: RawAudioFormat? = nil, threads: Int, skipBad: Bool
+    ) async throws -> (models: [SpeakerModel], failures: [FeatureFailure]) {
         let results = try await frontEnd.features(of: entries.map(\.source), raw: raw, threads: threads, skipBad: skipBad)
         var bySpeaker: [String: [SpeechFeatures]] = [:]
         var failures: [FeatureFailure] = []
@@ -38,8 +40,10 @@ extension Enrollment {
     /// model has that many (a fixed order), else at each speaker's own from their amount of
     /// speech (the automatic order). The front end is the enrolled models'. Unusable
     /// recordings as in `models(for:ubm:map:raw:threads:skipBad:)`.
-    public static func models(for entries: [CorpusEntry], asEnrolled enrolled: [SpeakerModel], ubm: SpeakerModel?,
-                              raw: RawAudioFormat? = nil, threads: Int, skipBad: Bool) async throws -> (models: [SpeakerModel], failures: [FeatureFailure]) {
+    public static func models(
+        for entries: [CorpusEntry], asEnrolled enrolled: [SpeakerModel], ubm: SpeakerModel?,
+        raw: RawAudioFormat? = nil, threads: Int, skipBad: Bool
+    ) async throws -> (models: [SpeakerModel], failures: [FeatureFailure]) {
         guard let first = enrolled.first else {
             throw ModelError.invalidParameters("there are no enrolled models to make more models like")
         }

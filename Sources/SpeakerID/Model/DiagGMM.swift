@@ -79,8 +79,9 @@ public struct DiagGMM: Sendable, Equatable {
     public func sharingStorage(with ubm: DiagGMM) -> DiagGMM {
         var g = self
         if weights == ubm.weights && variances == ubm.variances {
-            g = DiagGMM(components: components, dimension: dimension, weights: ubm.weights, means: means,
-                        variances: ubm.variances, gconsts: gconsts)
+            g = DiagGMM(
+                components: components, dimension: dimension, weights: ubm.weights, means: means,
+                variances: ubm.variances, gconsts: gconsts)
         }
         return g
     }
@@ -140,8 +141,10 @@ public struct DiagGMM: Sendable, Equatable {
     /// may overwrite, e.g. with posteriors): the block loop that statistics accumulation and
     /// top-C scoring share.
     @inline(__always)
-    func forEachBlock(of frames: FeatureMatrix, rows: Range<Int>,
-                      _ body: (Int, Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
+    func forEachBlock(
+        of frames: FeatureMatrix, rows: Range<Int>,
+        _ body: (Int, Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+    ) {
         var ws = GMMWorkspace(components: components, dimension: dimension)
         forEachBlock(of: frames, rows: rows, workspace: &ws, body)
     }
@@ -149,11 +152,14 @@ public struct DiagGMM: Sendable, Equatable {
     /// `forEachBlock(of:rows:_:)` in a workspace the caller keeps (made for this model's shape),
     /// for callers that walk many short runs of rows.
     @inline(__always)
-    func forEachBlock(of frames: FeatureMatrix, rows: Range<Int>, workspace ws: inout GMMWorkspace,
-                      _ body: (Int, Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
+    func forEachBlock(
+        of frames: FeatureMatrix, rows: Range<Int>, workspace ws: inout GMMWorkspace,
+        _ body: (Int, Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+    ) {
         precondition(frames.columns == dimension, "dimension mismatch")
-        precondition(ws.loglik.count >= GMMWorkspace.blockFrames * components
-                     && ws.augmented.count >= GMMWorkspace.blockFrames * (2 * dimension + 1), "workspace of another shape")
+        precondition(
+            ws.loglik.count >= GMMWorkspace.blockFrames * components
+                && ws.augmented.count >= GMMWorkspace.blockFrames * (2 * dimension + 1), "workspace of another shape")
         let D = dimension
         frames.values.withUnsafeBufferPointer { xs in
             ws.augmented.withUnsafeMutableBufferPointer { augb in
@@ -246,4 +252,3 @@ struct GMMWorkspace {
         loglik = [Float](repeating: 0, count: Self.blockFrames * components)
     }
 }
-

@@ -59,14 +59,17 @@ public struct EMStep: Sendable {
     /// the model of iteration `progress.iteration`) and decides: converged (relative change at
     /// most the tolerance, not across a re-seeding), the iteration limit reached, or the next
     /// model by the maximum-likelihood update with collapsed components re-seeded.
-    public func advance(_ model: DiagGMM, statistics: GMMStatistics,
-                        progress: inout EMProgress) throws(ModelError) -> EMStepOutcome {
+    public func advance(
+        _ model: DiagGMM, statistics: GMMStatistics,
+        progress: inout EMProgress
+    ) throws(ModelError) -> EMStepOutcome {
         let iteration = progress.iteration
         let ll = statistics.averageLogLikelihood
         guard ll.isFinite else { throw .nonFiniteLikelihood("average log-likelihood \(ll) at iteration \(iteration)") }
         progress.history.append(ll)
         if let prev = progress.history.dropLast().last,
-           abs(ll - prev) <= options.tolerance * abs(prev) && !progress.reseedIterations.contains(iteration) {
+            abs(ll - prev) <= options.tolerance * abs(prev) && !progress.reseedIterations.contains(iteration)
+        {
             return .finished(converged: true)
         }
         if iteration >= options.maxIterations { return .finished(converged: false) }

@@ -112,8 +112,9 @@ public struct EMTrainer: Sendable {
             }
             model = next
         }
-        return TrainingResult(model: model, history: state.history, converged: converged, reseeded: state.reseeded,
-                              reseedIterations: state.reseedIterations, frames: data.rows)
+        return TrainingResult(
+            model: model, history: state.history, converged: converged, reseeded: state.reseeded,
+            reseedIterations: state.reseedIterations, frames: data.rows)
     }
 
     /// Each recording's rows cut into pieces of at most `pieceFrames` from its first row: the

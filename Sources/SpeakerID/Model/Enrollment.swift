@@ -88,11 +88,12 @@ public struct Enrollment: Sendable {
         guard let frames = trainingFrames(features) else { throw .model(speaker, .notEnoughFrames(frames: 0, components: em.components)) }
         let em = options(frames: frames.rows)
         let result = try await Self.runEM(em, on: frames, threads: threads) { .model(speaker, $0) }
-        let info = TrainingInfo(frames: frames.rows,
-                                speechSeconds: speechSeconds(frames: frames.rows),
-                                files: features.count, iterations: result.iterations, converged: result.converged,
-                                finalLogLikelihood: result.finalLogLikelihood, seed: em.seed, em: em,
-                                sources: sources(features))
+        let info = TrainingInfo(
+            frames: frames.rows,
+            speechSeconds: speechSeconds(frames: frames.rows),
+            files: features.count, iterations: result.iterations, converged: result.converged,
+            finalLogLikelihood: result.finalLogLikelihood, seed: em.seed, em: em,
+            sources: sources(features))
         return SpeakerModel(speaker: speaker, gmm: result.model, frontEnd: frontEnd.options, training: info)
     }
 
@@ -105,9 +106,10 @@ public struct Enrollment: Sendable {
         options.components = components
         guard let frames = trainingFrames(features) else { throw .background(.notEnoughFrames(frames: 0, components: components)) }
         let result = try await Self.runEM(options, on: frames, threads: threads) { .background($0) }
-        let info = TrainingInfo(frames: frames.rows, speechSeconds: speechSeconds(frames: frames.rows), files: features.count,
-                                iterations: result.iterations, converged: result.converged,
-                                finalLogLikelihood: result.finalLogLikelihood, seed: options.seed, em: options)
+        let info = TrainingInfo(
+            frames: frames.rows, speechSeconds: speechSeconds(frames: frames.rows), files: features.count,
+            iterations: result.iterations, converged: result.converged,
+            finalLogLikelihood: result.finalLogLikelihood, seed: options.seed, em: options)
         var ubm = SpeakerModel(speaker: "UBM", gmm: result.model, frontEnd: frontEnd.options, training: info)
         ubm.kind = .ubm
         return ubm
@@ -115,8 +117,10 @@ public struct Enrollment: Sendable {
 
     /// MAP-adapts `ubm` to one speaker's features (Reynolds 2000). The front end must be the
     /// UBM's.
-    public func adapt(speaker: String, features: [SpeechFeatures], ubm: SpeakerModel, map: MAPAdaptation,
-                      threads: Int) async throws(EnrollmentError) -> SpeakerModel {
+    public func adapt(
+        speaker: String, features: [SpeechFeatures], ubm: SpeakerModel, map: MAPAdaptation,
+        threads: Int
+    ) async throws(EnrollmentError) -> SpeakerModel {
         guard ubm.frontEnd == frontEnd.options else {
             throw .otherFrontEnd(speaker, "the UBM's differs: " + FrontEndOptions.differences(ubm.frontEnd, frontEnd.options))
         }
@@ -128,16 +132,20 @@ public struct Enrollment: Sendable {
     }
 
     /// EM on frames in memory, its errors as the enrolment's (`failure` says whose model).
-    private static func runEM(_ options: EMOptions, on frames: FeatureMatrix, threads: Int,
-                              failure: (ModelError) -> EnrollmentError) async throws(EnrollmentError) -> TrainingResult {
+    private static func runEM(
+        _ options: EMOptions, on frames: FeatureMatrix, threads: Int,
+        failure: (ModelError) -> EnrollmentError
+    ) async throws(EnrollmentError) -> TrainingResult {
         do { return try await EMTrainer(options: options).train(frames, threads: threads) } catch {
             throw wrap(error, failure)
         }
     }
 
     /// The E-step statistics of `speaker`'s frames (in memory) under `ubm`.
-    private static func statistics(_ ubm: SpeakerModel, _ frames: FeatureMatrix, speaker: String,
-                                   threads: Int) async throws(EnrollmentError) -> GMMStatistics {
+    private static func statistics(
+        _ ubm: SpeakerModel, _ frames: FeatureMatrix, speaker: String,
+        threads: Int
+    ) async throws(EnrollmentError) -> GMMStatistics {
         do { return try await EMTrainer.statistics(ubm.gmm, frames, threads: threads) } catch {
             throw wrap(error) { .model(speaker, $0) }
         }
@@ -151,22 +159,26 @@ public struct Enrollment: Sendable {
     }
 
     /// The model MAP adaptation of `ubm` gives for `statistics`, recording them for later additions.
-    func adapted(speaker: String, statistics stats: EnrolmentStatistics, ubm: SpeakerModel, map: MAPAdaptation,
-                 files: Int, sources: [EnrolledFile]?) throws(EnrollmentError) -> SpeakerModel {
+    func adapted(
+        speaker: String, statistics stats: EnrolmentStatistics, ubm: SpeakerModel, map: MAPAdaptation,
+        files: Int, sources: [EnrolledFile]?
+    ) throws(EnrollmentError) -> SpeakerModel {
         let floor = stats.columnVariances.map { max(Float($0) * Float(em.varianceFloor), 1e-6) }
         let g = stats.gmmStatistics
         let gmm: DiagGMM
         do { gmm = try map.adapt(ubm.gmm, statistics: g, varianceFloor: floor) } catch { throw .model(speaker, error) }
         var options = em
         options.components = ubm.gmm.components
-        let info = TrainingInfo(frames: stats.frames,
-                                speechSeconds: speechSeconds(frames: stats.frames),
-                                files: files, iterations: 0, converged: true,
-                                finalLogLikelihood: g.averageLogLikelihood, seed: em.seed, em: options,
-                                sources: sources)
+        let info = TrainingInfo(
+            frames: stats.frames,
+            speechSeconds: speechSeconds(frames: stats.frames),
+            files: files, iterations: 0, converged: true,
+            finalLogLikelihood: g.averageLogLikelihood, seed: em.seed, em: options,
+            sources: sources)
         var model = SpeakerModel(speaker: speaker, gmm: gmm, frontEnd: frontEnd.options, training: info)
-        model.ubm = UBMReference(checksum: ubm.checksumHex, components: ubm.gmm.components,
-                                 relevance: map.relevance, adapted: map.code)
+        model.ubm = UBMReference(
+            checksum: ubm.checksumHex, components: ubm.gmm.components,
+            relevance: map.relevance, adapted: map.code)
         model.enrolment = stats
         return model
     }
@@ -175,7 +187,9 @@ public struct Enrollment: Sendable {
     /// model keeps and the UBM is adapted again with the model's own MAP options, so the result
     /// is the model enrolling on all the audio at once would give, to rounding. Models trained
     /// by EM, or enrolled before SpeakerID kept statistics, cannot take audio this way.
-    public func add(_ features: [SpeechFeatures], to model: SpeakerModel, ubm: SpeakerModel, threads: Int) async throws(EnrollmentError) -> SpeakerModel {
+    public func add(
+        _ features: [SpeechFeatures], to model: SpeakerModel, ubm: SpeakerModel, threads: Int
+    ) async throws(EnrollmentError) -> SpeakerModel {
         guard let ref = model.ubm else { throw .trainedByEM(model.speaker) }
         guard ref.matches(ubm) else { throw .otherUBM(model.speaker) }
         guard let old = model.enrolment else { throw .noStatistics(model.speaker) }
@@ -186,9 +200,10 @@ public struct Enrollment: Sendable {
             throw .model(model.speaker, .notEnoughFrames(frames: 0, components: ubm.gmm.components))
         }
         let added = EnrolmentStatistics(try await Self.statistics(ubm, frames, speaker: model.speaker, threads: threads), frames: frames)
-        return try adapted(speaker: model.speaker, statistics: old.adding(added), ubm: ubm, map: MAPAdaptation(ref),
-                           files: model.training.files + features.count,
-                           sources: (model.training.sources ?? []) + (sources(features) ?? []))
+        return try adapted(
+            speaker: model.speaker, statistics: old.adding(added), ubm: ubm, map: MAPAdaptation(ref),
+            files: model.training.files + features.count,
+            sources: (model.training.sources ?? []) + (sources(features) ?? []))
     }
 
     /// Records of the recordings behind `features` that are files (name, checksum, speech).
@@ -228,12 +243,15 @@ public enum EnrollmentError: Error, Equatable, Sendable, CustomStringConvertible
         case .background(let e): return "background model: \(e)"
         case .cancelled: return "enrolment was cancelled"
         case .tooLittleSpeech(let s, let seconds, let minimum):
-            return "speaker \(s.debugDescription) has only \(String(format: "%.2f", seconds)) s of speech (after the speech-activity detection), less than the \(String(format: "%g", minimum)) s needed to enrol; add audio of the speaker"
+            return
+                "speaker \(s.debugDescription) has only \(String(format: "%.2f", seconds)) s of speech (after the speech-activity detection), less than the \(String(format: "%g", minimum)) s needed to enrol; add audio of the speaker"
         case .trainedByEM(let s):
-            return "speaker \(s.debugDescription) was trained by EM, which cannot take more audio exactly; enrol the speaker again with all the recordings (the model lists the ones it has)"
+            return
+                "speaker \(s.debugDescription) was trained by EM, which cannot take more audio exactly; enrol the speaker again with all the recordings (the model lists the ones it has)"
         case .otherUBM(let s): return "speaker \(s.debugDescription) was adapted from another UBM"
         case .noStatistics(let s):
-            return "speaker \(s.debugDescription) was enrolled by an older SpeakerID that kept no enrolment statistics; enrol the speaker again with all the recordings"
+            return
+                "speaker \(s.debugDescription) was enrolled by an older SpeakerID that kept no enrolment statistics; enrol the speaker again with all the recordings"
         case .otherFrontEnd(let s, let d): return "speaker \(s.debugDescription) was enrolled with another front end (\(d))"
         }
     }

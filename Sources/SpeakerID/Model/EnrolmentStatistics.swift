@@ -50,7 +50,8 @@ public struct EnrolmentStatistics: Sendable, Equatable {
         out.appendLE(UInt32(dimension))
         out.appendLE(UInt64(frames))
         out.appendLE(UInt32(statistics.isFinite && moments.allFinite ? 1 : 0))
-        let all = [statistics.logLikelihoodSum] + statistics.occupancySums + statistics.firstOrderSums + statistics.secondOrderSums
+        let all =
+            [statistics.logLikelihoodSum] + statistics.occupancySums + statistics.firstOrderSums + statistics.secondOrderSums
             + moments.sums + moments.squares
         for e in all {
             out.appendLE(UInt64(bitPattern: e.high))
@@ -74,10 +75,14 @@ public struct EnrolmentStatistics: Sendable, Equatable {
             sums.append(ExactSum(high: Int64(bitPattern: hi), low: lo))
         }
         var i = 1
-        func take(_ c: Int) -> [ExactSum] { defer { i += c }; return Array(sums[i..<(i + c)]) }
+        func take(_ c: Int) -> [ExactSum] {
+            defer { i += c }
+            return Array(sums[i..<(i + c)])
+        }
         let occ = take(K), first = take(K * D), second = take(K * D), colSum = take(D), colSq = take(D)
-        let stats = GMMStatistics(components: K, dimension: D, occupancy: occ, firstOrder: first, secondOrder: second,
-                                  logLikelihood: sums[0], frames: Int(n), isFinite: flag == 1)
+        let stats = GMMStatistics(
+            components: K, dimension: D, occupancy: occ, firstOrder: first, secondOrder: second,
+            logLikelihood: sums[0], frames: Int(n), isFinite: flag == 1)
         let moments = MomentAccumulator(columns: D, rows: Int(n), allFinite: flag == 1, sums: colSum, squares: colSq)
         guard stats.isFinite else { throw .invalidModel(name, reason: "enrolment statistics are not finite") }
         return EnrolmentStatistics(statistics: stats, moments: moments)

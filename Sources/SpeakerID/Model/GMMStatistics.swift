@@ -38,10 +38,13 @@ public struct GMMStatistics: Sendable, Equatable {
     }
 
     /// Statistics read back from a file (shapes checked by the caller).
-    public init(components: Int, dimension: Int, occupancy: [ExactSum], firstOrder: [ExactSum], secondOrder: [ExactSum],
-                logLikelihood: ExactSum, frames: Int, isFinite: Bool) {
-        precondition(occupancy.count == components && firstOrder.count == components * dimension
-                     && secondOrder.count == components * dimension)
+    public init(
+        components: Int, dimension: Int, occupancy: [ExactSum], firstOrder: [ExactSum], secondOrder: [ExactSum],
+        logLikelihood: ExactSum, frames: Int, isFinite: Bool
+    ) {
+        precondition(
+            occupancy.count == components && firstOrder.count == components * dimension
+                && secondOrder.count == components * dimension)
         self.components = components
         self.dimension = dimension
         occupancySums = occupancy
@@ -69,7 +72,8 @@ public struct GMMStatistics: Sendable, Equatable {
         secondOrderSums.addExactly(o.secondOrderSums)
         logLikelihoodSum += o.logLikelihoodSum
         frames += o.frames
-        isFinite = isFinite && o.isFinite && logLikelihoodSum.inRange
+        isFinite =
+            isFinite && o.isFinite && logLikelihoodSum.inRange
             && occupancySums.allSatisfy(\.inRange) && secondOrderSums.allSatisfy(\.inRange)
     }
 

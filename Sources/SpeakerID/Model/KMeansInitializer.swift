@@ -1,4 +1,3 @@
-
 /// Initial GMM from k-means++ seeding followed by Lloyd iterations on a subsample of frames.
 ///
 /// Why k-means++: its seeds are spread in proportion to squared distance, so EM starts with
@@ -14,8 +13,10 @@ public struct KMeansInitializer: Sendable {
     public init() {}
 
     /// A K-component starting mixture for `data`; variances floored at `varianceFloor` per dimension.
-    public func initialGMM(_ data: FeatureMatrix, components K: Int, varianceFloor: [Float],
-                           random: inout SeededRandom) throws(ModelError) -> DiagGMM {
+    public func initialGMM(
+        _ data: FeatureMatrix, components K: Int, varianceFloor: [Float],
+        random: inout SeededRandom
+    ) throws(ModelError) -> DiagGMM {
         let rows = sampleRows(of: data.rows, components: K, random: &random)
         return try initialGMM(sample: data.selecting(rows), components: K, varianceFloor: varianceFloor, random: &random)
     }
@@ -37,8 +38,10 @@ public struct KMeansInitializer: Sendable {
     }
 
     /// A K-component starting mixture from the sampled frames `sample` (see `sampleRows`).
-    public func initialGMM(sample: FeatureMatrix, components K: Int, varianceFloor: [Float],
-                           random: inout SeededRandom) throws(ModelError) -> DiagGMM {
+    public func initialGMM(
+        sample: FeatureMatrix, components K: Int, varianceFloor: [Float],
+        random: inout SeededRandom
+    ) throws(ModelError) -> DiagGMM {
         let D = sample.columns
         let M = sample.rows
         let x = sample.values
@@ -64,8 +67,9 @@ public struct KMeansInitializer: Sendable {
             x.withUnsafeBufferPointer { xb in
                 scaled.withUnsafeBufferPointer { cb in
                     distanceCross.withUnsafeMutableBufferPointer { pb in
-                        MatrixProduct.multiply(n: M, k: 1, w: D, a: xb.baseAddress!, lda: D, bt: cb.baseAddress!, ldb: 1,
-                                               c: pb.baseAddress!, ldc: 1)
+                        MatrixProduct.multiply(
+                            n: M, k: 1, w: D, a: xb.baseAddress!, lda: D, bt: cb.baseAddress!, ldb: 1,
+                            c: pb.baseAddress!, ldc: 1)
                     }
                 }
             }
@@ -83,7 +87,10 @@ public struct KMeansInitializer: Sendable {
             chosen = M - 1
             for i in 0..<M {
                 r -= Double(nearest[i])
-                if r <= 0 { chosen = i; break }
+                if r <= 0 {
+                    chosen = i
+                    break
+                }
             }
         }
 
@@ -109,16 +116,23 @@ public struct KMeansInitializer: Sendable {
                         var start = 0
                         while start < M {
                             let n = min(block, M - start)
-                            MatrixProduct.multiply(n: n, k: K, w: D, a: xb.baseAddress! + start * D, lda: D,
-                                                   bt: cb.baseAddress!, ldb: K, c: pb.baseAddress!, ldc: K)
+                            MatrixProduct.multiply(
+                                n: n, k: K, w: D, a: xb.baseAddress! + start * D, lda: D,
+                                bt: cb.baseAddress!, ldb: K, c: pb.baseAddress!, ldc: K)
                             for t in 0..<n {
                                 var best = 0, bestD = Float.infinity
                                 let row = pb.baseAddress! + t * K
                                 for k in 0..<K {
                                     let dist = row[k] + norms[k]
-                                    if dist < bestD { bestD = dist; best = k }
+                                    if dist < bestD {
+                                        bestD = dist
+                                        best = k
+                                    }
                                 }
-                                if assign[start + t] != best { assign[start + t] = best; changed = true }
+                                if assign[start + t] != best {
+                                    assign[start + t] = best
+                                    changed = true
+                                }
                             }
                             start += n
                         }

@@ -63,7 +63,9 @@ public struct MAPAdaptation: Codable, Equatable, Sendable {
     /// Refuses options that cannot train a model, saying which.
     public func validate() throws(ModelError) {
         if !(relevance > 0) || !relevance.isFinite { throw .invalidParameters("relevance factor must be a positive number") }
-        if !adaptMeans && !adaptWeights && !adaptVariances { throw .invalidParameters("MAP adaptation must adapt at least one of means, weights, variances") }
+        if !adaptMeans && !adaptWeights && !adaptVariances {
+            throw .invalidParameters("MAP adaptation must adapt at least one of means, weights, variances")
+        }
     }
 
     /// The adapted model. `varianceFloor` (per dimension) keeps adapted variances positive.

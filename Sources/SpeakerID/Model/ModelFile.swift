@@ -63,8 +63,10 @@ public enum ModelFile {
         out.appendLE(byteOrderMark)
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys]
-        let meta = try enc.encode(Metadata(speaker: model.speaker, frontEnd: model.frontEnd, training: model.training,
-                                               kind: model.kind, ubm: model.ubm, emProgress: model.emProgress))
+        let meta = try enc.encode(
+            Metadata(
+                speaker: model.speaker, frontEnd: model.frontEnd, training: model.training,
+                kind: model.kind, ubm: model.ubm, emProgress: model.emProgress))
         out.appendSection("META", [UInt8](meta))
         let g = model.gmm
         var body: [UInt8] = []
@@ -120,8 +122,9 @@ public enum ModelFile {
             r.offset += len
             switch tag {
             case "META":
-                do { meta = try JSONDecoder().decode(Metadata.self, from: Data(payload)) }
-                catch { throw .malformed(name, reason: "metadata is not valid: \(error)") }
+                do { meta = try JSONDecoder().decode(Metadata.self, from: Data(payload)) } catch {
+                    throw .malformed(name, reason: "metadata is not valid: \(error)")
+                }
             case "GMM\0":
                 gmm = try decodeGMM(Array(payload), name: name)
             case "STAT":
@@ -167,15 +170,13 @@ public enum ModelFile {
             }
         }
         let w = floats(8, K), mu = floats(8 + 4 * K, K * D), va = floats(8 + 4 * (K + K * D), K * D)
-        do { return try DiagGMM(weights: w, means: mu, variances: va, dimension: D) }
-        catch { throw .invalidModel(name, reason: error.description) }
+        do { return try DiagGMM(weights: w, means: mu, variances: va, dimension: D) } catch { throw .invalidModel(name, reason: error.description) }
     }
 
     static func printable(_ tag: String) -> String {
         "'" + tag.map { $0.isASCII && !$0.isWhitespace && $0 != "\0" ? String($0) : "?" }.joined() + "'"
     }
 }
-
 
 extension Array where Element == UInt8 {
     mutating func appendSection(_ tag: String, _ payload: [UInt8]) {

@@ -21,9 +21,11 @@ public struct TrainingInfo: Codable, Equatable, Sendable {
     public var sources: [EnrolledFile]?
 
     /// Training facts as recorded in a model file.
-    public init(frames: Int, speechSeconds: Double, files: Int, iterations: Int, converged: Bool,
-                finalLogLikelihood: Double, seed: UInt64, em: EMOptions, toolVersion: String = SpeakerIDVersion.current,
-                sources: [EnrolledFile]? = nil) {
+    public init(
+        frames: Int, speechSeconds: Double, files: Int, iterations: Int, converged: Bool,
+        finalLogLikelihood: Double, seed: UInt64, em: EMOptions, toolVersion: String = SpeakerIDVersion.current,
+        sources: [EnrolledFile]? = nil
+    ) {
         self.sources = sources
         self.frames = frames
         self.speechSeconds = speechSeconds

@@ -65,8 +65,10 @@ public struct StatisticsFile: Sendable, Equatable {
     public var files: Int
 
     /// Statistics of `shards` of `shardCount` over the file list `listing`.
-    public init(statistics: GMMStatistics, moments: MomentAccumulator, model: String, frontEnd: FrontEndOptions,
-                listing: String, shardCount: Int, shards: [Int], keepEvery: Int, files: Int) {
+    public init(
+        statistics: GMMStatistics, moments: MomentAccumulator, model: String, frontEnd: FrontEndOptions,
+        listing: String, shardCount: Int, shards: [Int], keepEvery: Int, files: Int
+    ) {
         self.statistics = statistics
         self.moments = moments
         self.model = model
@@ -100,20 +102,26 @@ public struct StatisticsFile: Sendable, Equatable {
     /// front end, file list or shard count, or a shard counted twice.
     public mutating func merge(_ other: StatisticsFile, name: String, otherName: String) throws(StatisticsFileError) {
         if other.model != model {
-            throw .mismatch("\(otherName): accumulated under another model (checksum \(other.model)) than \(name) (\(model)); accumulate every shard under the same model")
+            throw .mismatch(
+                "\(otherName): accumulated under another model (checksum \(other.model)) than \(name) (\(model)); accumulate every shard under the same model"
+            )
         }
         if other.frontEnd != frontEnd {
             throw .mismatch("\(otherName): made with another front end than \(name) (\(FrontEndOptions.differences(frontEnd, other.frontEnd)))")
         }
         if other.listing != listing || other.shardCount != shardCount || other.keepEvery != keepEvery {
-            throw .mismatch("\(otherName): statistics of another file list than \(name) (list \(other.listing) in \(other.shardCount) shards, keep-every \(other.keepEvery), against \(listing) in \(shardCount), keep-every \(keepEvery)); accumulate every shard from the same corpora, splits, frame thinning and shard count")
+            throw .mismatch(
+                "\(otherName): statistics of another file list than \(name) (list \(other.listing) in \(other.shardCount) shards, keep-every \(other.keepEvery), against \(listing) in \(shardCount), keep-every \(keepEvery)); accumulate every shard from the same corpora, splits, frame thinning and shard count"
+            )
         }
         let twice = Set(shards).intersection(other.shards).sorted()
         if let s = twice.first {
             throw .mismatch("\(otherName): shard \(s)/\(shardCount) is already summed in \(name); each shard may be counted once")
         }
         guard other.statistics.components == statistics.components, other.statistics.dimension == statistics.dimension else {
-            throw .mismatch("\(otherName): \(other.statistics.components)x\(other.statistics.dimension) statistics cannot be added to \(name)'s \(statistics.components)x\(statistics.dimension)")
+            throw .mismatch(
+                "\(otherName): \(other.statistics.components)x\(other.statistics.dimension) statistics cannot be added to \(name)'s \(statistics.components)x\(statistics.dimension)"
+            )
         }
         statistics.merge(other.statistics)
         moments.merge(other.moments)
@@ -130,8 +138,10 @@ public struct StatisticsFile: Sendable, Equatable {
         out.appendLE(Self.byteOrderMark)
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys]
-        let meta = try enc.encode(Metadata(model: model, frontEnd: frontEnd, listing: listing, shardCount: shardCount,
-                                           shards: shards, keepEvery: keepEvery, files: files, toolVersion: SpeakerIDVersion.current))
+        let meta = try enc.encode(
+            Metadata(
+                model: model, frontEnd: frontEnd, listing: listing, shardCount: shardCount,
+                shards: shards, keepEvery: keepEvery, files: files, toolVersion: SpeakerIDVersion.current))
         out.appendSection("META", [UInt8](meta))
         let s = statistics
         var g: [UInt8] = []
@@ -186,8 +196,9 @@ public struct StatisticsFile: Sendable, Equatable {
             r.offset = range.upperBound
             switch tag {
             case "META":
-                do { meta = try JSONDecoder().decode(Metadata.self, from: Data(bytes[range])) }
-                catch { throw .malformed(name, reason: "metadata is not valid: \(error)") }
+                do { meta = try JSONDecoder().decode(Metadata.self, from: Data(bytes[range])) } catch {
+                    throw .malformed(name, reason: "metadata is not valid: \(error)")
+                }
             case "GMMS": stats = try decodeStatistics(bytes, range, name: name)
             case "MOMS": moments = try decodeMoments(bytes, range, name: name)
             default: continue  // unknown sections are skipped: later minor additions stay readable
@@ -197,16 +208,20 @@ public struct StatisticsFile: Sendable, Equatable {
         guard let stats else { throw .malformed(name, reason: "no GMMS section") }
         guard let moments else { throw .malformed(name, reason: "no MOMS section") }
         guard meta.shardCount >= 1, meta.shardCount <= 1_000_000, meta.keepEvery >= 1, meta.files >= 0,
-              !meta.shards.isEmpty, meta.shards == Array(Set(meta.shards)).sorted(),
-              meta.shards.allSatisfy({ (0..<meta.shardCount).contains($0) }) else {
+            !meta.shards.isEmpty, meta.shards == Array(Set(meta.shards)).sorted(),
+            meta.shards.allSatisfy({ (0..<meta.shardCount).contains($0) })
+        else {
             throw .malformed(name, reason: "shards \(meta.shards) of \(meta.shardCount) are not a valid set")
         }
         guard stats.dimension == meta.frontEnd.dimension, moments.columns == stats.dimension else {
             throw .malformed(name, reason: "dimension \(stats.dimension) does not match the front end's \(meta.frontEnd.dimension)")
         }
-        guard moments.rows == stats.frames else { throw .malformed(name, reason: "moments of \(moments.rows) frames beside statistics of \(stats.frames)") }
-        return StatisticsFile(statistics: stats, moments: moments, model: meta.model, frontEnd: meta.frontEnd, listing: meta.listing,
-                              shardCount: meta.shardCount, shards: meta.shards, keepEvery: meta.keepEvery, files: meta.files)
+        guard moments.rows == stats.frames else {
+            throw .malformed(name, reason: "moments of \(moments.rows) frames beside statistics of \(stats.frames)")
+        }
+        return StatisticsFile(
+            statistics: stats, moments: moments, model: meta.model, frontEnd: meta.frontEnd, listing: meta.listing,
+            shardCount: meta.shardCount, shards: meta.shards, keepEvery: meta.keepEvery, files: meta.files)
     }
 
     static func decodeStatistics(_ bytes: [UInt8], _ range: Range<Int>, name: String) throws(StatisticsFileError) -> GMMStatistics {
@@ -215,7 +230,8 @@ public struct StatisticsFile: Sendable, Equatable {
             throw .malformed(name, reason: "statistics header cut short")
         }
         guard k32 >= 1, k32 <= UInt32(ModelFile.maximumComponents), d32 >= 1, d32 <= UInt32(ModelFile.maximumDimension),
-              n <= UInt64(Int.max) else {
+            n <= UInt64(Int.max)
+        else {
             throw .malformed(name, reason: "\(k32) components of dimension \(d32), \(n) frames")
         }
         let finite = bytes[r.offset]
@@ -228,9 +244,12 @@ public struct StatisticsFile: Sendable, Equatable {
         var v = VarintReader(bytes: bytes, offset: r.offset + 1, end: range.upperBound)
         let occ = try v.values(K, name: name), first = try v.values(K * D, name: name), second = try v.values(K * D, name: name)
         let ll = try v.values(1, name: name)[0]
-        guard v.offset == range.upperBound else { throw .malformed(name, reason: "statistics section has \(range.upperBound - v.offset) bytes left over") }
-        return GMMStatistics(components: K, dimension: D, occupancy: occ, firstOrder: first, secondOrder: second,
-                             logLikelihood: ll, frames: Int(n), isFinite: finite == 1)
+        guard v.offset == range.upperBound else {
+            throw .malformed(name, reason: "statistics section has \(range.upperBound - v.offset) bytes left over")
+        }
+        return GMMStatistics(
+            components: K, dimension: D, occupancy: occ, firstOrder: first, secondOrder: second,
+            logLikelihood: ll, frames: Int(n), isFinite: finite == 1)
     }
 
     static func decodeMoments(_ bytes: [UInt8], _ range: Range<Int>, name: String) throws(StatisticsFileError) -> MomentAccumulator {
@@ -244,7 +263,9 @@ public struct StatisticsFile: Sendable, Equatable {
         let D = Int(d32)
         var v = VarintReader(bytes: bytes, offset: r.offset + 1, end: range.upperBound)
         let sums = try v.values(D, name: name), squares = try v.values(D, name: name)
-        guard v.offset == range.upperBound else { throw .malformed(name, reason: "moments section has \(range.upperBound - v.offset) bytes left over") }
+        guard v.offset == range.upperBound else {
+            throw .malformed(name, reason: "moments section has \(range.upperBound - v.offset) bytes left over")
+        }
         return MomentAccumulator(columns: D, rows: Int(n), allFinite: finite == 1, sums: sums, squares: squares)
     }
 }
@@ -280,7 +301,10 @@ struct VarintReader {
             // Zigzag: value = (z >> 1) ^ -(z & 1).
             let negative = low & 1 == 1
             var l = (low >> 1) | (high << 63), h = high >> 1
-            if negative { l = ~l; h = ~h }
+            if negative {
+                l = ~l
+                h = ~h
+            }
             out.append(ExactSum(high: Int64(bitPattern: h), low: l))
         }
         return out

@@ -40,7 +40,8 @@ public struct ClipScorer: Sendable {
         let n = models.count
         let enrolled = Array(r.scores[..<n])
         let normalized = tnorm.map { $0.normalize(enrolled, cohortScores: Array(r.scores[n...])) }
-        return Scores(raw: enrolled, normalized: normalized, speechFrames: r.speechFrames, duration: r.duration,
-                      sourceSampleRate: r.sourceSampleRate)
+        return Scores(
+            raw: enrolled, normalized: normalized, speechFrames: r.speechFrames, duration: r.duration,
+            sourceSampleRate: r.sourceSampleRate)
     }
 }

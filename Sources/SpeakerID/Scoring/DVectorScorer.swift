@@ -11,10 +11,14 @@ public struct DVectorScorer: Sendable {
         var names: [String] = [], vectors: [SpeakerDVector] = []
         for m in models {
             guard let d = m.dvector else {
-                throw .modelsIncompatible("\(folder): speaker \(m.speaker.debugDescription) has no d-vector (enrolled without the speaker encoder); enrol the speaker again with the encoder in place")
+                throw .modelsIncompatible(
+                    "\(folder): speaker \(m.speaker.debugDescription) has no d-vector (enrolled without the speaker encoder); enrol the speaker again with the encoder in place"
+                )
             }
             guard d.encoder == encoder.identity else {
-                throw .modelsIncompatible("\(folder): speaker \(m.speaker.debugDescription)'s d-vector was made by encoder \(d.encoder.name) \(d.encoder.checksum), not by this one (\(encoder.identity.checksum))")
+                throw .modelsIncompatible(
+                    "\(folder): speaker \(m.speaker.debugDescription)'s d-vector was made by encoder \(d.encoder.name) \(d.encoder.checksum), not by this one (\(encoder.identity.checksum))"
+                )
             }
             names.append(m.speaker)
             vectors.append(d)

@@ -49,8 +49,10 @@ public struct DecisionRule: Sendable {
     /// decided at `threshold`, or at the Bayes threshold of `costs` when none is given; without
     /// one, `threshold` applies to the scores; without either, the set is closed. By default any
     /// speech is decided.
-    public init(calibration: Calibration?, threshold: Double?, costs: DecisionCosts = DecisionCosts(),
-                minimumSpeechSeconds: Double = 0) {
+    public init(
+        calibration: Calibration?, threshold: Double?, costs: DecisionCosts = DecisionCosts(),
+        minimumSpeechSeconds: Double = 0
+    ) {
         self.calibration = calibration
         self.threshold = calibration == nil ? threshold : threshold ?? costs.bayesThreshold
         self.minimumSpeechSeconds = minimumSpeechSeconds
@@ -60,10 +62,13 @@ public struct DecisionRule: Sendable {
     /// Verification's rule: as `init(calibration:threshold:costs:minimumSpeechSeconds:)`, except
     /// that without a calibration or a threshold log-likelihood ratios are decided at 0 (as
     /// likely the speaker as anyone): a claim is always accepted or rejected.
-    public static func verification(calibration: Calibration?, threshold: Double?, costs: DecisionCosts = DecisionCosts(),
-                                    minimumSpeechSeconds: Double = 0) -> DecisionRule {
-        DecisionRule(calibration: calibration, threshold: threshold ?? (calibration == nil ? 0 : nil), costs: costs,
-                     minimumSpeechSeconds: minimumSpeechSeconds)
+    public static func verification(
+        calibration: Calibration?, threshold: Double?, costs: DecisionCosts = DecisionCosts(),
+        minimumSpeechSeconds: Double = 0
+    ) -> DecisionRule {
+        DecisionRule(
+            calibration: calibration, threshold: threshold ?? (calibration == nil ? 0 : nil), costs: costs,
+            minimumSpeechSeconds: minimumSpeechSeconds)
     }
 
     /// Closed set, any speech decided.

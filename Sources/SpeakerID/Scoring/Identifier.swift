@@ -90,16 +90,20 @@ public struct Identifier: Sendable {
     /// than a chunk score exactly as `identify`. Returns the ranking, the speech frames used,
     /// the duration in seconds and the audio's own sample rate (see
     /// `FrontEndOptions.lacksBand`).
-    public func identifyStreaming(_ source: AudioSource, raw: RawAudioFormat? = nil,
-                                  chunkSeconds: Double = 600) throws(ScoringError) -> (ranking: [SpeakerScore], speechFrames: Int, duration: Double, sourceSampleRate: Int) {
+    public func identifyStreaming(
+        _ source: AudioSource, raw: RawAudioFormat? = nil,
+        chunkSeconds: Double = 600
+    ) throws(ScoringError) -> (ranking: [SpeakerScore], speechFrames: Int, duration: Double, sourceSampleRate: Int) {
         let r = try scoreStreaming(source, raw: raw, chunkSeconds: chunkSeconds)
         return (Self.rank(speakers: speakers, scores: r.scores), r.speechFrames, r.duration, r.sourceSampleRate)
     }
 
     /// Every model's score for a recording, in model order, read in chunks as
     /// `identifyStreaming` reads it (the score is the frame-weighted mean over chunks).
-    public func scoreStreaming(_ source: AudioSource, raw: RawAudioFormat? = nil,
-                               chunkSeconds: Double = 600) throws(ScoringError) -> (scores: [Double], speechFrames: Int, duration: Double, sourceSampleRate: Int) {
+    public func scoreStreaming(
+        _ source: AudioSource, raw: RawAudioFormat? = nil,
+        chunkSeconds: Double = 600
+    ) throws(ScoringError) -> (scores: [Double], speechFrames: Int, duration: Double, sourceSampleRate: Int) {
         var sums = [Double](repeating: 0, count: models.count)
         var frames = 0
         let read: (chunks: Int, duration: Double, sourceSampleRate: Int)
@@ -144,11 +148,13 @@ public enum ScoringError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .noModels: return "no speaker models to score against"
         case .otherFrontEnd(let s, let first, let d):
-            return "speaker \(s.debugDescription) was enrolled with another front end than \(first.debugDescription) (\(d)); models can only be compared when their features are made the same way"
+            return
+                "speaker \(s.debugDescription) was enrolled with another front end than \(first.debugDescription) (\(d)); models can only be compared when their features are made the same way"
         case .ubmFrontEnd(let d): return "the UBM's front end differs from the models' (\(d))"
         case .notAdaptedFromUBM(let s, let c): return "speaker \(s.debugDescription) was not adapted from this UBM (checksum \(c))"
         case .unknownSpeaker(let s, let e):
-            return "speaker \(s.debugDescription) is not among the models (\(e.prefix(10).map(\.debugDescription).joined(separator: ", "))\(e.count > 10 ? ", ..." : ""))"
+            return
+                "speaker \(s.debugDescription) is not among the models (\(e.prefix(10).map(\.debugDescription).joined(separator: ", "))\(e.count > 10 ? ", ..." : ""))"
         case .modelsIncompatible(let m): return m
         case .model(let e): return e.description
         case .frontEnd(let e): return e.description

@@ -80,7 +80,8 @@ public enum ScoreNormalizationError: Error, Equatable, Sendable, CustomStringCon
     public var description: String {
         switch self {
         case .cohortTooSmall(let m, let n):
-            return "T-norm needs at least \(TNorm.minimumCohort) cohort models per model; \(m.debugDescription) has \(n) once a cohort model of its own name is left out"
+            return
+                "T-norm needs at least \(TNorm.minimumCohort) cohort models per model; \(m.debugDescription) has \(n) once a cohort model of its own name is left out"
         }
     }
 }

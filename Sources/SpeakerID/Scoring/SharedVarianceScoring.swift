@@ -29,7 +29,8 @@ struct SharedVarianceScoring: Sendable {
     /// nil unless every speaker has the UBM's weights and variances, bit for bit.
     init?(ubm: DiagGMM, speakers: [DiagGMM], topC: Int) {
         guard topC > 0, !speakers.isEmpty,
-              speakers.allSatisfy({ $0.weights == ubm.weights && $0.variances == ubm.variances }) else { return nil }
+            speakers.allSatisfy({ $0.weights == ubm.weights && $0.variances == ubm.variances })
+        else { return nil }
         self.ubm = ubm
         self.speakers = speakers
         self.topC = topC
@@ -52,13 +53,13 @@ struct SharedVarianceScoring: Sendable {
         var ubmLL = [Double](repeating: 0, count: B)
         var topValues = [Float](repeating: 0, count: C)
         var counts = [Int](repeating: 0, count: K), offsets = [Int](repeating: 0, count: K + 1)
-        var pairs = [Int](repeating: 0, count: B * C)        // t * C + j, grouped by component
-        var position = [Int](repeating: 0, count: B * C)     // the place of pair t * C + j among the grouped
+        var pairs = [Int](repeating: 0, count: B * C)  // t * C + j, grouped by component
+        var position = [Int](repeating: 0, count: B * C)  // the place of pair t * C + j among the grouped
         var scaled = [Float](repeating: 0, count: B * C * D)  // per component: D x m_k
         var quadratic = [Float](repeating: 0, count: B * C)  // -1/2 sum x^2 / s, per pair
         var product = [Float](repeating: 0, count: Self.group * B * C)
         var selected = [Float](repeating: 0, count: Self.group * B * C)  // [grouped pair][speaker of the group]
-        var llr = [Double](repeating: 0, count: Self.group * B)         // [speaker of the group][t]
+        var llr = [Double](repeating: 0, count: Self.group * B)  // [speaker of the group][t]
 
         var sb = 0
         while sb < T {
@@ -74,7 +75,10 @@ struct SharedVarianceScoring: Sendable {
             for k in 0..<K { counts[k] = 0 }
             for p in 0..<(n * C) { counts[best[p]] += 1 }
             offsets[0] = 0
-            for k in 0..<K { offsets[k + 1] = offsets[k] + counts[k]; counts[k] = 0 }
+            for k in 0..<K {
+                offsets[k + 1] = offsets[k] + counts[k]
+                counts[k] = 0
+            }
             for p in 0..<(n * C) {
                 let k = best[p], at = offsets[k] + counts[k]
                 pairs[at] = p
@@ -104,8 +108,9 @@ struct SharedVarianceScoring: Sendable {
                     constants.withUnsafeBufferPointer { g in
                         product.withUnsafeMutableBufferPointer { pr in
                             selected.withUnsafeMutableBufferPointer { sel in
-                                spk_shared_variance_group(Int32(gs), Int32(K), Int32(D), rows, offsets, scaled,
-                                                          g.baseAddress! + g0, S, quadratic, pr.baseAddress, sel.baseAddress)
+                                spk_shared_variance_group(
+                                    Int32(gs), Int32(K), Int32(D), rows, offsets, scaled,
+                                    g.baseAddress! + g0, S, quadratic, pr.baseAddress, sel.baseAddress)
                             }
                         }
                     }
@@ -124,7 +129,10 @@ struct SharedVarianceScoring: Sendable {
     /// `withUnsafeBufferPointer` (nested, one level per speaker of the group).
     private func withMeans(of range: Range<Int>, _ body: ([UnsafePointer<Float>]) -> Void) {
         func nest(_ i: Int, _ collected: inout [UnsafePointer<Float>]) {
-            if i == range.upperBound { body(collected); return }
+            if i == range.upperBound {
+                body(collected)
+                return
+            }
             speakers[i].means.withUnsafeBufferPointer { p in
                 collected.append(p.baseAddress!)
                 nest(i + 1, &collected)

@@ -81,8 +81,9 @@ public struct UBMScorer: Sendable {
                         let a = aug + t * W
                         // sel[j * S + s]: speaker s's log-density on the frame's j-th component.
                         for j in 0..<topC {
-                            spk_gemv(cm.baseAddress! + best[t * topC + j] * S * W, a, Int32(S), Int32(W),
-                                     sel.baseAddress! + j * S)
+                            spk_gemv(
+                                cm.baseAddress! + best[t * topC + j] * S * W, a, Int32(S), Int32(W),
+                                sel.baseAddress! + j * S)
                         }
                         for s in 0..<S {
                             var m = -Float.infinity

@@ -31,8 +31,10 @@ extension ModelStore {
     /// The first enrolled speaker (in folder order) beside whom a model made with `frontEnd`
     /// and `ubm` could not be scored, and why; nil when there is none (or no folder yet).
     /// Speakers in `replacing` are about to be replaced and do not count; UBM files are skipped.
-    public func firstIncompatibility(frontEnd: FrontEndOptions, ubm: SpeakerModel?,
-                                     replacing: Set<String>) throws(ModelStoreError) -> (speaker: String, mismatch: ModelMismatch)? {
+    public func firstIncompatibility(
+        frontEnd: FrontEndOptions, ubm: SpeakerModel?,
+        replacing: Set<String>
+    ) throws(ModelStoreError) -> (speaker: String, mismatch: ModelMismatch)? {
         guard let paths = try? modelPaths() else { return nil }
         let identity = ubm.map(UBMIdentity.init)  // the UBM's checksum, worked out once for every model
         for p in paths {

@@ -36,8 +36,10 @@ public enum ModelStoreError: Error, Equatable, Sendable, CustomStringConvertible
         case .invalidFile(let e): return e.description
         case .invalidName(let e): return e.description
         case .busy(let d):
-            return "\(d): the models folder is in use by another speakerid command and stayed locked for \(ModelStore.seconds(ModelFolderLock.defaultWait)) s; try again when it has finished"
-        case .writeFailed(let p, let r): return p.isEmpty ? "an empty path was given where a file or folder is to be written" : "\(p): cannot be written (\(r))"
+            return
+                "\(d): the models folder is in use by another speakerid command and stayed locked for \(ModelStore.seconds(ModelFolderLock.defaultWait)) s; try again when it has finished"
+        case .writeFailed(let p, let r):
+            return p.isEmpty ? "an empty path was given where a file or folder is to be written" : "\(p): cannot be written (\(r))"
         case .readFailed(let p, let r): return "\(p): could not read model (\(r))"
         case .incompatible(let p, let r): return "\(p): \(r)"
         case .nameMismatch(let p, let s): return "\(p): file name does not match the speaker it holds (\(s.debugDescription)); was it renamed?"
@@ -265,7 +267,9 @@ public struct ModelStore: Sendable {
     ///
     /// `checkingUBM` false loads the speakers whatever their GMMs were trained or adapted from:
     /// for the d-vector system, which does not score the GMMs.
-    public func loadAll(ubm: SpeakerModel? = nil, enrolmentStatistics: Bool = false, checkingUBM: Bool = true) throws(ModelStoreError) -> [SpeakerModel] {
+    public func loadAll(
+        ubm: SpeakerModel? = nil, enrolmentStatistics: Bool = false, checkingUBM: Bool = true
+    ) throws(ModelStoreError) -> [SpeakerModel] {
         let lock = try lockIfPresent(.shared)
         defer { withExtendedLifetime(lock) {} }
         let paths = try modelPaths()
@@ -292,7 +296,9 @@ public struct ModelStore: Sendable {
             case .trainedByEM:
                 throw ModelStoreError.incompatible(who, reason: "was trained by EM, not adapted from a UBM; enrol with the UBM, or score without one")
             case .otherUBM(let checksum):
-                throw ModelStoreError.incompatible(who, reason: "was adapted from another UBM (checksum \(checksum), this UBM is \(identity?.checksumHex ?? "")); re-enrol with this UBM")
+                throw ModelStoreError.incompatible(
+                    who,
+                    reason: "was adapted from another UBM (checksum \(checksum), this UBM is \(identity?.checksumHex ?? "")); re-enrol with this UBM")
             case .adaptedFromUBM:
                 throw ModelStoreError.incompatible(who, reason: "was MAP-adapted from a UBM; score it with that UBM")
             case .otherFrontEnd, nil: break
@@ -301,13 +307,18 @@ public struct ModelStore: Sendable {
                 throw ModelStoreError.nameMismatch(p, stored: m.speaker)
             }
             if let first = models.first, case .otherFrontEnd = ModelMismatch.of(m, ubm: identity, frontEnd: first.frontEnd) {
-                throw ModelStoreError.incompatible(who, reason: "made with a different front-end configuration from \(first.speaker.debugDescription)'s model (\(FrontEndOptions.differences(first.frontEnd, m.frontEnd))); models can only be compared when their features are made the same way")
+                throw ModelStoreError.incompatible(
+                    who,
+                    reason:
+                        "made with a different front-end configuration from \(first.speaker.debugDescription)'s model (\(FrontEndOptions.differences(first.frontEnd, m.frontEnd))); models can only be compared when their features are made the same way"
+                )
             }
             models.append(m)
         }
         if models.isEmpty { throw ModelStoreError.noModels(directory) }
         if let ubm, ubm.frontEnd != models[0].frontEnd {
-            throw ModelStoreError.incompatible(directory, reason: "the models' front end differs from the UBM's (\(FrontEndOptions.differences(ubm.frontEnd, models[0].frontEnd)))")
+            throw ModelStoreError.incompatible(
+                directory, reason: "the models' front end differs from the UBM's (\(FrontEndOptions.differences(ubm.frontEnd, models[0].frontEnd)))")
         }
         return models
     }

@@ -14,11 +14,13 @@ public enum SpeakerNameError: Error, Equatable, Sendable, CustomStringConvertibl
         switch self {
         case .empty: return "speaker name is empty"
         case .controlCharacter(let n): return "speaker name \(n.debugDescription) contains a control character (NUL, newline, ...)"
-        case .tooLong(let n, let b): return "speaker name \(String(n.prefix(40)).debugDescription)... is \(b) bytes of UTF-8; the limit is \(SpeakerName.maximumBytes)"
+        case .tooLong(let n, let b):
+            return "speaker name \(String(n.prefix(40)).debugDescription)... is \(b) bytes of UTF-8; the limit is \(SpeakerName.maximumBytes)"
         case .surroundingSpace(let n):
             return "speaker name \(n.debugDescription) begins or ends with white space (\"bob \" and \"bob\" would look alike); remove it"
         case .unknownLabel(let n):
-            return "speaker name \(n.debugDescription) is how who-spoke-when labels speech of nobody enrolled (\"unknown\", \"unknown-1\", ...); choose another name"
+            return
+                "speaker name \(n.debugDescription) is how who-spoke-when labels speech of nobody enrolled (\"unknown\", \"unknown-1\", ...); choose another name"
         case .reserved(let n):
             return "speaker name \(n.debugDescription) begins with '<', which SpeakerID reserves for decisions such as <unknown> and <too short>"
         }
@@ -43,7 +45,8 @@ public struct SpeakerName: Hashable, Sendable, CustomStringConvertible {
         let name = raw.precomposedStringWithCanonicalMapping
         if name.isEmpty { throw .empty }
         if let f = name.unicodeScalars.first, let l = name.unicodeScalars.last,
-           f.properties.isWhitespace || l.properties.isWhitespace {
+            f.properties.isWhitespace || l.properties.isWhitespace
+        {
             if name.unicodeScalars.allSatisfy({ $0.properties.isWhitespace }) { throw .empty }
             throw .surroundingSpace(name)
         }
@@ -57,7 +60,7 @@ public struct SpeakerName: Hashable, Sendable, CustomStringConvertible {
         for b in bytes {
             switch b {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "_"), UInt8(ascii: "-"):
+                UInt8(ascii: "_"), UInt8(ascii: "-"):
                 file.append(Character(UnicodeScalar(b)))
             default:
                 file += String(format: "%%%02X", b)

@@ -10,9 +10,15 @@ public enum FileWriteError: Error, Equatable, Sendable, CustomStringConvertible 
     case writeFailed(String, reason: String)
 
     /// The path, as given.
-    public var path: String { if case .writeFailed(let p, _) = self { return p }; return "" }
+    public var path: String {
+        if case .writeFailed(let p, _) = self { return p }
+        return ""
+    }
     /// Why, in the user's terms.
-    public var reason: String { if case .writeFailed(_, let r) = self { return r }; return "" }
+    public var reason: String {
+        if case .writeFailed(_, let r) = self { return r }
+        return ""
+    }
 
     public var description: String {
         path.isEmpty ? "an empty path was given where a file or folder is to be written" : "\(path): cannot be written (\(reason))"
@@ -52,7 +58,12 @@ public enum AtomicFile {
         guard fd >= 0 else { throw FileWriteError.writeFailed(target, reason: SystemErrors.describe(errno)) }
         defer { TemporaryFiles.unregister(tmp) }
         var ok = false
-        defer { if !ok { close(fd); unlink(tmp) } }
+        defer {
+            if !ok {
+                close(fd)
+                unlink(tmp)
+            }
+        }
         var written = 0
         var failure: FileWriteError?
         bytes.withUnsafeBytes { raw in

@@ -11,12 +11,15 @@ enum BLAS {
     private static let singleThreaded: Void = { openblas_set_num_threads(1) }()
 
     /// C (m x n) = alpha op(A) op(B) + beta C, row-major, op = transpose when asked.
-    static func sgemm(transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int, alpha: Float = 1,
-                      a: UnsafePointer<Float>?, lda: Int, b: UnsafePointer<Float>?, ldb: Int,
-                      beta: Float = 0, c: UnsafeMutablePointer<Float>?, ldc: Int) {
+    static func sgemm(
+        transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int, alpha: Float = 1,
+        a: UnsafePointer<Float>?, lda: Int, b: UnsafePointer<Float>?, ldb: Int,
+        beta: Float = 0, c: UnsafeMutablePointer<Float>?, ldc: Int
+    ) {
         _ = singleThreaded
-        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        cblas_sgemm(
+            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 }
 

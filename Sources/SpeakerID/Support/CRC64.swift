@@ -28,7 +28,8 @@ public struct CRC64: Sendable {
 
     /// Feeds more bytes.
     public mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
-        value = bytes.withContiguousStorageIfAvailable({ p in CRC64.update(value, UnsafeRawBufferPointer(p)) })
+        value =
+            bytes.withContiguousStorageIfAvailable({ p in CRC64.update(value, UnsafeRawBufferPointer(p)) })
             ?? CRC64.bytewise(bytes, from: value)
     }
 
@@ -48,7 +49,8 @@ public struct CRC64: Sendable {
         flat.withUnsafeBufferPointer { t in
             while i + 8 <= n {
                 let w = crc ^ UInt64(littleEndian: p.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-                crc = t[7 * 256 + Int(w & 0xFF)] ^ t[6 * 256 + Int((w >> 8) & 0xFF)]
+                crc =
+                    t[7 * 256 + Int(w & 0xFF)] ^ t[6 * 256 + Int((w >> 8) & 0xFF)]
                     ^ t[5 * 256 + Int((w >> 16) & 0xFF)] ^ t[4 * 256 + Int((w >> 24) & 0xFF)]
                     ^ t[3 * 256 + Int((w >> 32) & 0xFF)] ^ t[2 * 256 + Int((w >> 40) & 0xFF)]
                     ^ t[1 * 256 + Int((w >> 48) & 0xFF)] ^ t[Int(w >> 56)]

@@ -27,9 +27,10 @@ public struct ComputeReport: Sendable {
     public static func measure() -> ComputeReport {
         let (model, flags) = cpuInfo()
         let features = ["avx512f", "avx2", "fma"].filter(flags.contains)
-        return ComputeReport(kernel: .current, cpu: model, cpuFeatures: features,
-                             openBLASConfig: BLAS.openBLASConfig, openBLASCore: BLAS.openBLASCore,
-                             peakGflopsPerCore: measurePeak(), productGflops: measureProduct())
+        return ComputeReport(
+            kernel: .current, cpu: model, cpuFeatures: features,
+            openBLASConfig: BLAS.openBLASConfig, openBLASCore: BLAS.openBLASCore,
+            peakGflopsPerCore: measurePeak(), productGflops: measureProduct())
     }
 
     /// The CPU's model name and feature flags, as /proc/cpuinfo lists them ("unknown CPU" and
@@ -37,7 +38,8 @@ public struct ComputeReport: Sendable {
     static func cpuInfo() -> (model: String, flags: Set<String>) {
         let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
         let lines = info.split(separator: "\n")
-        let model = lines.first { $0.hasPrefix("model name") }.flatMap { $0.split(separator: ":", maxSplits: 1).last }
+        let model =
+            lines.first { $0.hasPrefix("model name") }.flatMap { $0.split(separator: ":", maxSplits: 1).last }
             .map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
         let flags = Set((lines.first { $0.hasPrefix("flags") }?.split(separator: ":").last ?? "").split(separator: " ").map(String.init))
         return (model, flags)
@@ -68,10 +70,15 @@ public struct ComputeReport: Sendable {
         for _ in 0..<5 {
             let t0 = DispatchTime.now().uptimeNanoseconds
             for _ in 0..<4 {
-                a.withUnsafeBufferPointer { ab in bt.withUnsafeBufferPointer { bb in c.withUnsafeMutableBufferPointer { cb in
-                    MatrixProduct.multiply(n: n, k: k, w: w, a: ab.baseAddress!, lda: w, bt: bb.baseAddress!, ldb: k,
-                                           c: cb.baseAddress!, ldc: k)
-                } } }
+                a.withUnsafeBufferPointer { ab in
+                    bt.withUnsafeBufferPointer { bb in
+                        c.withUnsafeMutableBufferPointer { cb in
+                            MatrixProduct.multiply(
+                                n: n, k: k, w: w, a: ab.baseAddress!, lda: w, bt: bb.baseAddress!, ldb: k,
+                                c: cb.baseAddress!, ldc: k)
+                        }
+                    }
+                }
             }
             let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
             best = max(best, 4 * 2 * Double(n * w * k) / dt / 1e9)

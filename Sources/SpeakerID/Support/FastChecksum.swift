@@ -28,7 +28,10 @@ public enum FastChecksum {
             h = round(h, bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
             i += 8
         }
-        while i < bytes.count { h = round(h, UInt64(bytes[i])); i += 1 }
+        while i < bytes.count {
+            h = round(h, UInt64(bytes[i]))
+            i += 1
+        }
         h ^= h >> 33
         h = h &* p2
         h ^= h >> 29

@@ -10,15 +10,18 @@ public enum GEMMKernels {
 
     /// The same product by SpeakerID's kernel on `kernel` (default: this CPU's); `bt` is B
     /// transposed (w x k).
-    public static func own(_ a: [Float], _ bt: [Float], _ c: inout [Float], _ n: Int, _ w: Int, _ k: Int,
-                           kernel: ProductKernel = .current) {
+    public static func own(
+        _ a: [Float], _ bt: [Float], _ c: inout [Float], _ n: Int, _ w: Int, _ k: Int,
+        kernel: ProductKernel = .current
+    ) {
         checkSizes(a, bt, c, n, w, k)
         precondition(kernel.isSupported, "GEMMKernels: this CPU cannot run the \(kernel.rawValue) kernel")
         a.withUnsafeBufferPointer { ab in
             bt.withUnsafeBufferPointer { bb in
                 c.withUnsafeMutableBufferPointer { cb in
-                    kernel.multiply(n: n, k: k, w: w, a: ab.baseAddress!, lda: w, bt: bb.baseAddress!, ldb: k,
-                                    c: cb.baseAddress!, ldc: k)
+                    kernel.multiply(
+                        n: n, k: k, w: w, a: ab.baseAddress!, lda: w, bt: bb.baseAddress!, ldb: k,
+                        c: cb.baseAddress!, ldc: k)
                 }
             }
         }
@@ -27,7 +30,8 @@ public enum GEMMKernels {
     /// The buffers hold the sizes the product reads and writes; anything else is a programming
     /// error that would otherwise read or write out of bounds.
     static func checkSizes(_ a: [Float], _ b: [Float], _ c: [Float], _ n: Int, _ w: Int, _ k: Int) {
-        precondition(n > 0 && w > 0 && k > 0 && a.count >= n * w && b.count >= k * w && c.count >= n * k,
-                     "GEMMKernels: A must hold n x w, B k x w and C n x k floats, all sizes positive")
+        precondition(
+            n > 0 && w > 0 && k > 0 && a.count >= n * w && b.count >= k * w && c.count >= n * k,
+            "GEMMKernels: A must hold n x w, B k x w and C n x k floats, all sizes positive")
     }
 }

@@ -59,8 +59,10 @@ public enum ProductKernel: String, Sendable, CaseIterable, CustomStringConvertib
     /// C (n x k) = A (n x w) Bt (w x k), row-major with leading dimensions; every element one
     /// FMA chain over the inner index in order, so `avx512`, `avx2` and `portable` give the
     /// same bits.
-    func multiply(n: Int, k: Int, w: Int, a: UnsafePointer<Float>, lda: Int, bt: UnsafePointer<Float>, ldb: Int,
-                  c: UnsafeMutablePointer<Float>, ldc: Int) {
+    func multiply(
+        n: Int, k: Int, w: Int, a: UnsafePointer<Float>, lda: Int, bt: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
         guard let path else {
             BLAS.sgemm(m: n, n: k, k: w, a: a, lda: lda, b: bt, ldb: ldb, c: c, ldc: ldc)
             return
@@ -77,8 +79,10 @@ enum MatrixProduct {
 
     /// C (n x k) = A (n x w) Bt (w x k), row-major with leading dimensions.
     @inline(__always)
-    static func multiply(n: Int, k: Int, w: Int, a: UnsafePointer<Float>, lda: Int, bt: UnsafePointer<Float>, ldb: Int,
-                         c: UnsafeMutablePointer<Float>, ldc: Int) {
+    static func multiply(
+        n: Int, k: Int, w: Int, a: UnsafePointer<Float>, lda: Int, bt: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
         (kernel ?? ProductKernel.current).multiply(n: n, k: k, w: w, a: a, lda: lda, bt: bt, ldb: ldb, c: c, ldc: ldc)
     }
 }

@@ -73,8 +73,14 @@ public enum VectorMath {
         var a4: Float = 0, a5: Float = 0, a6: Float = 0, a7: Float = 0
         var i = 0
         while i + 8 <= n {
-            a0 += x[i]; a1 += x[i + 1]; a2 += x[i + 2]; a3 += x[i + 3]
-            a4 += x[i + 4]; a5 += x[i + 5]; a6 += x[i + 6]; a7 += x[i + 7]
+            a0 += x[i]
+            a1 += x[i + 1]
+            a2 += x[i + 2]
+            a3 += x[i + 3]
+            a4 += x[i + 4]
+            a5 += x[i + 5]
+            a6 += x[i + 6]
+            a7 += x[i + 7]
             i += 8
         }
         var s = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))

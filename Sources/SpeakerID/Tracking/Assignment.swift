@@ -23,11 +23,22 @@ enum Assignment {
                 var delta = Double.infinity, j1 = 0
                 for j in 1...n where !used[j] {
                     let cur = cost[i0][j] - u[i0] - v[j]
-                    if cur < minv[j] { minv[j] = cur; way[j] = j0 }
-                    if minv[j] < delta { delta = minv[j]; j1 = j }
+                    if cur < minv[j] {
+                        minv[j] = cur
+                        way[j] = j0
+                    }
+                    if minv[j] < delta {
+                        delta = minv[j]
+                        j1 = j
+                    }
                 }
                 for j in 0...n {
-                    if used[j] { u[p[j]] += delta; v[j] -= delta } else { minv[j] -= delta }
+                    if used[j] {
+                        u[p[j]] += delta
+                        v[j] -= delta
+                    } else {
+                        minv[j] -= delta
+                    }
                 }
                 j0 = j1
             } while p[j0] != 0

@@ -34,7 +34,9 @@ final class FrameStream {
     init(frontEnd: FrontEnd, sourceRate: Int, name: String) throws(AudioError) {
         options = frontEnd.options
         framer = Framer(transform: frontEnd.transform)
-        resampler = sourceRate == options.framing.sampleRate ? nil
+        resampler =
+            sourceRate == options.framing.sampleRate
+            ? nil
             : try Resampler(from: sourceRate, to: options.framing.sampleRate, quality: options.resampleQuality, name: name)
         statics = FeatureMatrix(columns: options.staticDimension)
         context = options.deltas.order * options.deltas.window

@@ -50,8 +50,10 @@ public enum RTTM {
 
     /// The line types of NIST RTTM (RT-09 evaluation plan, appendix A); lines of these types
     /// other than SPEAKER are skipped.
-    public static let lineTypes: Set<String> = ["SEGMENT", "NOSCORE", "NO_RT_METADATA", "LEXEME", "NON-LEX", "NON-SPEECH",
-                                                 "FILLER", "EDIT", "IP", "SU", "CB", "A/P", "SPEAKER", "SPKR-INFO"]
+    public static let lineTypes: Set<String> = [
+        "SEGMENT", "NOSCORE", "NO_RT_METADATA", "LEXEME", "NON-LEX", "NON-SPEECH",
+        "FILLER", "EDIT", "IP", "SU", "CB", "A/P", "SPEAKER", "SPKR-INFO",
+    ]
 
     /// The latest time an RTTM line may reach, in seconds: a week. Later times are typing or
     /// unit errors (milliseconds, samples), not recordings.
@@ -77,17 +79,31 @@ public enum RTTM {
             guard type == "SPEAKER" else {
                 if lineTypes.contains(type) { continue }
                 let hint = lineTypes.contains(type.uppercased()) ? " (line types are upper case: \(type.uppercased()))" : ""
-                throw .badRTTM(name, line: number, reason: "\(String(type.prefix(40)).debugDescription) is not an RTTM line type\(hint); a speaker turn is: SPEAKER file channel start duration <NA> <NA> name <NA> <NA>")
+                throw .badRTTM(
+                    name, line: number,
+                    reason:
+                        "\(String(type.prefix(40)).debugDescription) is not an RTTM line type\(hint); a speaker turn is: SPEAKER file channel start duration <NA> <NA> name <NA> <NA>"
+                )
             }
             guard fields.count >= 8 && fields.count <= 10 else {
                 let more = fields.count > 10 ? "; a file id or speaker name with a space in it shifts the fields (write it with '_')" : ""
-                throw .badRTTM(name, line: number, reason: "a SPEAKER line has 10 fields (SPEAKER file channel start duration <NA> <NA> name <NA> <NA>; the last two or three may be left out); this one has \(fields.count)\(more)")
+                throw .badRTTM(
+                    name, line: number,
+                    reason:
+                        "a SPEAKER line has 10 fields (SPEAKER file channel start duration <NA> <NA> name <NA> <NA>; the last two or three may be left out); this one has \(fields.count)\(more)"
+                )
             }
             guard let start = Double(fields[3]), start.isFinite, start >= 0, start <= maximumSeconds else {
-                throw .badRTTM(name, line: number, reason: "the start time \(fields[3].debugDescription) is not a number of seconds from 0 to a week (\(Int(maximumSeconds)) s)")
+                throw .badRTTM(
+                    name, line: number,
+                    reason: "the start time \(fields[3].debugDescription) is not a number of seconds from 0 to a week (\(Int(maximumSeconds)) s)")
             }
             guard let duration = Double(fields[4]), duration.isFinite, duration >= 0, start + duration <= maximumSeconds else {
-                throw .badRTTM(name, line: number, reason: "the duration \(fields[4].debugDescription) is not a number of seconds from 0 with the turn ending within a week (\(Int(maximumSeconds)) s)")
+                throw .badRTTM(
+                    name, line: number,
+                    reason:
+                        "the duration \(fields[4].debugDescription) is not a number of seconds from 0 with the turn ending within a week (\(Int(maximumSeconds)) s)"
+                )
             }
             let key = "\(fields[1])\t\(fields[2])\t\(start)\t\(duration)\t\(fields[7])"
             if let first = seen[key] {

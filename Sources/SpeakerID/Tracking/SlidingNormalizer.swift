@@ -95,15 +95,24 @@ struct SlidingNormalizer {
             if speech[index(t)] && run[index(t)] != activeRun {
                 // A new stretch after a pause: its window starts afresh.
                 activeRun = run[index(t)]
-                for c in 0..<columns { sum[c] = 0; sumSquares[c] = 0 }
+                for c in 0..<columns {
+                    sum[c] = 0
+                    sumSquares[c] = 0
+                }
                 count = 0
                 lo = max(lo, t - backFrames)
                 for u in lo..<hi { include(u, sign: 1) }
             }
             let newHi = min(received, t + aheadFrames + 1)
-            while hi < newHi { include(hi, sign: 1); hi += 1 }
+            while hi < newHi {
+                include(hi, sign: 1)
+                hi += 1
+            }
             let newLo = max(0, t - backFrames)
-            while lo < newLo { include(lo, sign: -1); lo += 1 }
+            while lo < newLo {
+                include(lo, sign: -1)
+                lo += 1
+            }
             let isSpeech = speech[index(t)]
             out.isSpeech.append(isSpeech)
             if isSpeech {

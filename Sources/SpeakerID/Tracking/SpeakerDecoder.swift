@@ -50,8 +50,12 @@ struct SpeakerDecoder {
         var best = -1, second = -1
         for s in 0..<S {
             let v = delta[s * D + D - 1]
-            if best < 0 || v > delta[best * D + D - 1] { second = best; best = s }
-            else if second < 0 || v > delta[second * D + D - 1] { second = s }
+            if best < 0 || v > delta[best * D + D - 1] {
+                second = best
+                best = s
+            } else if second < 0 || v > delta[second * D + D - 1] {
+                second = s
+            }
         }
         let slot = (pushed % capacity) * S
         var top = -Double.infinity

@@ -15,12 +15,15 @@ public struct TrackingResult: Sendable, Equatable {
 public enum SpeakerTracker {
     /// Who spoke when in `source`. `onSegment` sees each segment as it closes (for writing
     /// long timelines as they come); the result holds them all.
-    public static func track(_ source: AudioSource, raw: RawAudioFormat? = nil, identifier: Identifier, rule: DecisionRule,
-                             options: TrackerOptions = TrackerOptions(),
-                             onSegment: (TrackedSegment) -> Void = { _ in }) throws -> TrackingResult {
+    public static func track(
+        _ source: AudioSource, raw: RawAudioFormat? = nil, identifier: Identifier, rule: DecisionRule,
+        options: TrackerOptions = TrackerOptions(),
+        onSegment: (TrackedSegment) -> Void = { _ in }
+    ) throws -> TrackingResult {
         let decoder = try AudioDecoder(source, raw: raw)
-        let tracker = try StreamingTracker(identifier: identifier, rule: rule, options: options,
-                                           sourceSampleRate: decoder.info.sampleRate, name: decoder.name)
+        let tracker = try StreamingTracker(
+            identifier: identifier, rule: rule, options: options,
+            sourceSampleRate: decoder.info.sampleRate, name: decoder.name)
         var segments: [TrackedSegment] = []
         func take(_ events: [TrackerEvent]) {
             for case .segment(let s) in events {
@@ -34,7 +37,8 @@ public enum SpeakerTracker {
         let duration = tracker.secondsReceived
         let frame = Double(identifier.frontEnd.options.framing.frameLength) / Double(identifier.frontEnd.options.framing.sampleRate)
         if duration < frame { throw FeatureError.tooShort(decoder.name, seconds: duration, frameSeconds: frame) }
-        return TrackingResult(name: decoder.name, segments: segments, duration: duration,
-                              speechSeconds: tracker.speechSeconds, sourceSampleRate: decoder.info.sampleRate)
+        return TrackingResult(
+            name: decoder.name, segments: segments, duration: duration,
+            speechSeconds: tracker.speechSeconds, sourceSampleRate: decoder.info.sampleRate)
     }
 }

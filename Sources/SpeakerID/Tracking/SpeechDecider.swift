@@ -51,8 +51,9 @@ struct SpeechDecider: Sendable {
         case .rejected: outcome = .rejected
         case .tooShort: return none
         }
-        return SpeakerDecision(outcome: outcome, speaker: d.outcome.namesSpeaker ? speakers[best] : nil, bestSpeaker: speakers[best],
-                               score: d.score, llr: d.llr, speechSeconds: speech)
+        return SpeakerDecision(
+            outcome: outcome, speaker: d.outcome.namesSpeaker ? speakers[best] : nil, bestSpeaker: speakers[best],
+            score: d.score, llr: d.llr, speechSeconds: speech)
     }
 
     /// Each speaker's decision threshold as an average frame score, for a stretch of

@@ -88,7 +88,10 @@ struct StreamingSpeechDetector {
         var seen = 0, noiseBin = top
         for b in 1..<Self.bins {
             seen += histogram[b]
-            if seen > want { noiseBin = b; break }
+            if seen > want {
+                noiseBin = b
+                break
+            }
         }
         let cut = max(vad.floorDB, Self.value(top) - vad.thresholdDB, Self.value(noiseBin) + snrDB)
         return p >= cut

@@ -89,12 +89,16 @@ public final class StreamingTracker {
 
     /// A tracker for audio at `sourceSampleRate` Hz (resampled to the models' rate), scored
     /// against `identifier`'s models and decided by `rule`.
-    public init(identifier: Identifier, rule: DecisionRule, options: TrackerOptions = TrackerOptions(),
-                sourceSampleRate: Int, name: String = "stream") throws {
+    public init(
+        identifier: Identifier, rule: DecisionRule, options: TrackerOptions = TrackerOptions(),
+        sourceSampleRate: Int, name: String = "stream"
+    ) throws {
         try options.validate()
         let fe = identifier.frontEnd.options
         if fe.normalization.mode == .warp {
-            throw TrackingError.unsupportedNormalization("the models normalise features by warping, which needs a whole recording; tracking supports none, mean or mean-variance normalisation")
+            throw TrackingError.unsupportedNormalization(
+                "the models normalise features by warping, which needs a whole recording; tracking supports none, mean or mean-variance normalisation"
+            )
         }
         if let reserved = identifier.speakers.first(where: TrackedSegment.isReservedLabel) { throw TrackingError.reservedName(reserved) }
         if sourceSampleRate < AudioLimits.minimumRate || sourceSampleRate > AudioLimits.maximumRate {
@@ -108,18 +112,21 @@ public final class StreamingTracker {
         frameSeconds = Double(fe.framing.frameShift) / Double(fe.framing.sampleRate)
         frameOffset = Double(fe.framing.frameLength - fe.framing.frameShift) / 2 / Double(fe.framing.sampleRate)
         func count(_ s: Double) -> Int { Int((s / (Double(fe.framing.frameShift) / Double(fe.framing.sampleRate))).rounded()) }
-        detector = StreamingSpeechDetector(vad: fe.vad, snrDB: options.speechSNRDB, noisePercentile: options.noisePercentile,
-                                           backFrames: count(options.speechWindowBackSeconds), aheadFrames: count(options.speechWindowAheadSeconds))
-        normalizer = SlidingNormalizer(mode: fe.normalization.mode, columns: fe.dimension,
-                                       backFrames: count(options.normalizationBackSeconds), aheadFrames: count(options.normalizationAheadSeconds),
-                                       breakFrames: count(options.normalizationBreakSeconds))
+        detector = StreamingSpeechDetector(
+            vad: fe.vad, snrDB: options.speechSNRDB, noisePercentile: options.noisePercentile,
+            backFrames: count(options.speechWindowBackSeconds), aheadFrames: count(options.speechWindowAheadSeconds))
+        normalizer = SlidingNormalizer(
+            mode: fe.normalization.mode, columns: fe.dimension,
+            backFrames: count(options.normalizationBackSeconds), aheadFrames: count(options.normalizationAheadSeconds),
+            breakFrames: count(options.normalizationBreakSeconds))
         stepFrames = max(1, count(options.stepSeconds))
         pauseFrames = max(1, count(options.pauseSeconds))
         hopFrames = max(1, count(options.hopSeconds))
         liveFrames = max(1, count(options.liveWindowSeconds))
         speakerCount = identifier.models.count
-        decider = SpeechDecider(speakers: identifier.speakers, enrolSeconds: identifier.models.map(\.training.speechSeconds),
-                                rule: rule, frameSeconds: frameSeconds)
+        decider = SpeechDecider(
+            speakers: identifier.speakers, enrolSeconds: identifier.models.map(\.training.speechSeconds),
+            rule: rule, frameSeconds: frameSeconds)
         thresholds = decider.frameThresholds(seconds: options.unknownReferenceSeconds)
         let energy = fe.cepstral.energy == .none ? 0 : 1
         bicColumns = energy..<max(energy + 1, fe.staticDimension)
@@ -127,8 +134,9 @@ public final class StreamingTracker {
         func blocks(_ s: Double) -> Int { Int((s / stepSeconds).rounded()) }
         changeWindow = max(1, blocks(options.changeWindowSeconds))
         changeMargin = max(1, changeWindow / 2)
-        decoder = SpeakerDecoder(states: speakerCount + (decider.openSet ? 1 : 0), minimumBlocks: max(1, blocks(options.minimumTurnSeconds)),
-                                 lagBlocks: max(1, blocks(options.lagSeconds)))
+        decoder = SpeakerDecoder(
+            states: speakerCount + (decider.openSet ? 1 : 0), minimumBlocks: max(1, blocks(options.minimumTurnSeconds)),
+            lagBlocks: max(1, blocks(options.lagSeconds)))
         current = Block(index: 0, sums: [Double](repeating: 0, count: speakerCount), stats: GaussianStatistics(dimension: bicColumns.count))
         clusters = UnknownClusters(lambda: options.clusterLambda, maximum: options.maximumUnknownSpeakers)
         liveSpeech = [Bool](repeating: false, count: liveFrames)
@@ -274,7 +282,10 @@ public final class StreamingTracker {
             if let d = deltaBIC(b), d > 0 {
                 peak = true
                 for k in max(queueStart, b - changeMargin)...min(last, b + changeMargin) where k != b {
-                    if let o = deltaBIC(k), o > d || (o == d && k < b) { peak = false; break }
+                    if let o = deltaBIC(k), o > d || (o == d && k < b) {
+                        peak = false
+                        break
+                    }
                 }
             }
             changeQueue[b - queueStart].changePoint = peak
@@ -313,7 +324,8 @@ public final class StreamingTracker {
             return
         }
         if var o = open, o.state == state, Double(block.firstSpeech - o.lastSpeech - 1) <= gapFrames + 0.5,
-           !(options.clusterUnknown && state == unknownState && block.changePoint) {
+            !(options.clusterUnknown && state == unknownState && block.changePoint)
+        {
             o.lastSpeech = block.lastSpeech
             o.frames += block.speechFrames
             for s in 0..<speakerCount { o.sums[s] += block.sums[s] }
@@ -322,8 +334,9 @@ public final class StreamingTracker {
             return
         }
         closeSegment(into: &events)
-        open = OpenSegment(state: state, firstSpeech: block.firstSpeech, lastSpeech: block.lastSpeech,
-                           frames: block.speechFrames, sums: block.sums, stats: block.stats)
+        open = OpenSegment(
+            state: state, firstSpeech: block.firstSpeech, lastSpeech: block.lastSpeech,
+            frames: block.speechFrames, sums: block.sums, stats: block.stats)
     }
 
     private func closeSegment(into events: inout [TrackerEvent]) {

@@ -79,9 +79,11 @@ public struct TrackerOptions: Sendable, Equatable, Codable {
         try positive(hopSeconds, "the hop", max: 600)
         try nonNegative(liveMinimumSpeechSeconds, "the live window's minimum speech", max: 600)
         try positive(unknownReferenceSeconds, "the unknown reference duration", max: 3600)
-        for (v, name) in [(changePenalty, "the change penalty"), (pausePenalty, "the pause penalty"),
-                          (changePointPenalty, "the change-point penalty"), (speechSNRDB, "the speech SNR"),
-                          (changeLambda, "the change-detection lambda"), (clusterLambda, "the clustering lambda")] {
+        for (v, name) in [
+            (changePenalty, "the change penalty"), (pausePenalty, "the pause penalty"),
+            (changePointPenalty, "the change-point penalty"), (speechSNRDB, "the speech SNR"),
+            (changeLambda, "the change-detection lambda"), (clusterLambda, "the clustering lambda"),
+        ] {
             try nonNegative(v, name, max: 1e9)
         }
         if !unknownOffset.isFinite { throw .invalidOption("the unknown offset must be a finite number") }
@@ -107,7 +109,8 @@ public enum TrackingError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidOption(let s): return s
         case .unsupportedNormalization(let s): return s
         case .reservedName(let n):
-            return "a speaker is enrolled as \(n.debugDescription), which a timeline could not tell from unknown speech (\"unknown\", \"unknown-1\", ...); enrol them under another name"
+            return
+                "a speaker is enrolled as \(n.debugDescription), which a timeline could not tell from unknown speech (\"unknown\", \"unknown-1\", ...); enrol them under another name"
         case .badRTTM(let f, let l, let r): return "\(f):\(l): \(r)"
         case .unreadable(let f, let r): return "\(f): \(r)"
         }

@@ -67,8 +67,10 @@ public enum TrackingMetrics {
     /// Scores one recording's `hypothesis` against its `reference`, with `collar` seconds
     /// removed on each side of every reference boundary (pyannote's `collar` is twice this:
     /// the whole width). `unknownLabel` is the reference's label for speakers nobody enrolled.
-    public static func score(reference: [RTTMSegment], hypothesis: [RTTMSegment], collar: Double,
-                             unknownLabel: String = "unknown") -> TrackingScore {
+    public static func score(
+        reference: [RTTMSegment], hypothesis: [RTTMSegment], collar: Double,
+        unknownLabel: String = "unknown"
+    ) -> TrackingScore {
         let ref = reference.filter { $0.duration > 0 }, hyp = hypothesis.filter { $0.duration > 0 }
         var out = TrackingScore()
         let all = ref + hyp
@@ -84,13 +86,23 @@ public enum TrackingMetrics {
         let evaluated = subtract(from: (lo, hi), merged(collars))
         // Elementary stretches: between consecutive boundaries of segments and evaluated time.
         var cuts = Set<Double>()
-        for s in all { cuts.insert(s.start); cuts.insert(s.end) }
-        for (a, b) in evaluated { cuts.insert(a); cuts.insert(b) }
+        for s in all {
+            cuts.insert(s.start)
+            cuts.insert(s.end)
+        }
+        for (a, b) in evaluated {
+            cuts.insert(a)
+            cuts.insert(b)
+        }
         let times = cuts.sorted()
         let refLabels = Array(Set(ref.map(\.label))).sorted(), hypLabels = Array(Set(hyp.map(\.label))).sorted()
         let refIndex = Dictionary(uniqueKeysWithValues: refLabels.enumerated().map { ($1, $0) })
         let hypIndex = Dictionary(uniqueKeysWithValues: hypLabels.enumerated().map { ($1, $0) })
-        struct Stretch { var duration: Double; var r: [Int: Int]; var h: [Int: Int] }
+        struct Stretch {
+            var duration: Double
+            var r: [Int: Int]
+            var h: [Int: Int]
+        }
         var stretches: [Stretch] = []
         var e = 0
         for k in 0..<max(0, times.count - 1) {
@@ -111,7 +123,9 @@ public enum TrackingMetrics {
         for s in stretches {
             for (i, hi) in s.h { for (j, rj) in s.r { cooccurrence[i][j] += s.duration * Double(hi * rj) } }
         }
-        let mapped = hypLabels.isEmpty || refLabels.isEmpty ? [Int?](repeating: nil, count: hypLabels.count)
+        let mapped =
+            hypLabels.isEmpty || refLabels.isEmpty
+            ? [Int?](repeating: nil, count: hypLabels.count)
             : Assignment.maximize(cooccurrence).enumerated().map { i, j in j.flatMap { cooccurrence[i][$0] > 0 ? $0 : nil } }
         let unknownIndex = refIndex[unknownLabel]
         for s in stretches {
@@ -120,8 +134,11 @@ public enum TrackingMetrics {
             if let u = unknownIndex, s.r[u] != nil {
                 out.unknownSeconds += s.duration
                 let labels = s.h.keys.map { hypLabels[$0] }
-                if labels.contains(where: isUnknown) { out.unknownLabelledUnknown += s.duration }
-                else if !labels.isEmpty { out.unknownLabelledEnrolled += s.duration }
+                if labels.contains(where: isUnknown) {
+                    out.unknownLabelledUnknown += s.duration
+                } else if !labels.isEmpty {
+                    out.unknownLabelledEnrolled += s.duration
+                }
             }
         }
         return out

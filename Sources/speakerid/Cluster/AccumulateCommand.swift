@@ -7,13 +7,13 @@ struct AccumulateCommand: AsyncParsableCommand {
         commandName: "accumulate",
         abstract: "EM statistics of one shard of a corpus under a model, as a statistics file (Kaldi's gmm-global-acc-stats).",
         discussion: """
-        Shard I of N holds the recordings at positions p of the corpus list with p mod N = I: \
-        a partition that depends on the list, N and I only. The statistics are exact sums, so \
-        sum-stats over the N files gives, bit for bit, the statistics one process computes. \
-        The frames are made with the model's front end. Memory: the shard's frames (about 90 MB \
-        per hour of speech at 63 dimensions, less with --keep-every) plus two sets of statistics \
-        per thread (about 6 MB each for 2,048 components).
-        """)
+            Shard I of N holds the recordings at positions p of the corpus list with p mod N = I: \
+            a partition that depends on the list, N and I only. The statistics are exact sums, so \
+            sum-stats over the N files gives, bit for bit, the statistics one process computes. \
+            The frames are made with the model's front end. Memory: the shard's frames (about 90 MB \
+            per hour of speech at 63 dimensions, less with --keep-every) plus two sets of statistics \
+            per thread (about 6 MB each for 2,048 components).
+            """)
 
     @Option(help: ArgumentHelp("Model the statistics are accumulated under (init-ubm, update, or a UBM).", valueName: "file"))
     var model: String
@@ -21,7 +21,10 @@ struct AccumulateCommand: AsyncParsableCommand {
     @OptionGroup var sharding: ShardArguments
     @Option(help: ArgumentHelp("Statistics file to write.", valueName: "file"))
     var out: String
-    @Option(help: ArgumentHelp("Keep the shard's frames in this folder after the first run (about 90 MB per hour of speech) and read them in later EM iterations instead of decoding the audio again.", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "Keep the shard's frames in this folder after the first run (about 90 MB per hour of speech) and read them in later EM iterations instead of decoding the audio again.",
+            valueName: "dir"))
     var framesCache: String?
     @Flag(help: "Print a JSON summary.")
     var json = false
@@ -52,13 +55,16 @@ struct AccumulateCommand: AsyncParsableCommand {
             moments = cached.moments
             frameSource = "read"
         } else {
-            loaded = try await background.loadFrames(mine, frontEnd: fe, raw: try rawAudio.format(), threads: common.threadCount, quiet: quiet,
-                                                     spill: nil)
+            loaded = try await background.loadFrames(
+                mine, frontEnd: fe, raw: try rawAudio.format(), threads: common.threadCount, quiet: quiet,
+                spill: nil)
             moments = loaded.matrix.moments()
             if let cache {
                 do {
-                    try FrameCache(frames: loaded.matrix, recordingRows: loaded.recordingRows, files: loaded.usableFiles,
-                                   moments: moments).write(cache.path, key: cache.key)
+                    try FrameCache(
+                        frames: loaded.matrix, recordingRows: loaded.recordingRows, files: loaded.usableFiles,
+                        moments: moments
+                    ).write(cache.path, key: cache.key)
                     frameSource = "written"
                 } catch {
                     if !quiet { Console.warn("warning: \(error); the frames are not cached") }
@@ -69,17 +75,23 @@ struct AccumulateCommand: AsyncParsableCommand {
         let emStart = Date()
         let stats = try await EMTrainer.statistics(m.gmm, frames, threads: common.threadCount)
         let emSeconds = Date().timeIntervalSince(emStart)
-        let file = StatisticsFile(statistics: stats, moments: moments, model: m.checksumHex, frontEnd: options,
-                                  listing: corpus.listing, shardCount: shard.count, shards: [shard.index],
-                                  keepEvery: background.keepEvery, files: loaded.usableFiles)
+        let file = StatisticsFile(
+            statistics: stats, moments: moments, model: m.checksumHex, frontEnd: options,
+            listing: corpus.listing, shardCount: shard.count, shards: [shard.index],
+            keepEvery: background.keepEvery, files: loaded.usableFiles)
         try ModelStore.write(file, to: out)
         let seconds = Date().timeIntervalSince(start)
         if json {
-            print(SpeakerIDCLI.json(["file": out, "shard": shard.description, "frames": stats.frames, "files": loaded.usableFiles,
-                                     "log_likelihood": jnum(stats.averageLogLikelihood), "statistics_seconds": emSeconds, "frames_cache": frameSource,
-                                     "run_seconds": seconds]))
+            print(
+                SpeakerIDCLI.json([
+                    "file": out, "shard": shard.description, "frames": stats.frames, "files": loaded.usableFiles,
+                    "log_likelihood": jnum(stats.averageLogLikelihood), "statistics_seconds": emSeconds, "frames_cache": frameSource,
+                    "run_seconds": seconds,
+                ]))
         } else {
-            Console.progress("wrote \(out): shard \(shard) of \(corpus.entries.count) files: \(loaded.usableFiles) files, \(stats.frames) frames, average log-likelihood \(fmt(stats.averageLogLikelihood, 4)), statistics \(fmt(emSeconds, 2)) s of \(fmt(seconds, 2)) s", quiet: quiet)
+            Console.progress(
+                "wrote \(out): shard \(shard) of \(corpus.entries.count) files: \(loaded.usableFiles) files, \(stats.frames) frames, average log-likelihood \(fmt(stats.averageLogLikelihood, 4)), statistics \(fmt(emSeconds, 2)) s of \(fmt(seconds, 2)) s",
+                quiet: quiet)
         }
     }
 
@@ -88,14 +100,18 @@ struct AccumulateCommand: AsyncParsableCommand {
     /// corpus is listed (in later EM iterations the two are all a task does besides the E step)
     /// and its key compared once the listing is known; a cache made for other frames is released
     /// here, before the audio is decoded again.
-    func listingAndCache(_ cachePath: String?, shard: Shard, options: FrontEndOptions, quiet: Bool) async throws
-        -> (corpus: BackgroundCorpus, mine: [CorpusEntry], cache: (path: String, key: FrameCacheKey)?, cached: FrameCache?) {
+    func listingAndCache(
+        _ cachePath: String?, shard: Shard, options: FrontEndOptions, quiet: Bool
+    ) async throws
+        -> (corpus: BackgroundCorpus, mine: [CorpusEntry], cache: (path: String, key: FrameCacheKey)?, cached: FrameCache?)
+    {
         async let stored = Self.readCache(cachePath, threads: common.threadCount)
         let corpus = try background.read(quiet: quiet)
         let mine = shard.select(corpus.entries)
         guard let path = cachePath else { return (corpus, mine, nil, nil) }
-        let key = FrameCacheKey(listing: corpus.listing, shard: shard.index, shardCount: shard.count, keepEvery: background.keepEvery,
-                                frontEnd: options, sources: Self.sourcesChecksum(mine))
+        let key = FrameCacheKey(
+            listing: corpus.listing, shard: shard.index, shardCount: shard.count, keepEvery: background.keepEvery,
+            frontEnd: options, sources: Self.sourcesChecksum(mine))
         switch await stored {
         case .success(let found?) where found.key == key: return (corpus, mine, (path, key), found.cache)
         case .success: return (corpus, mine, (path, key), nil)  // none yet, or made for other frames: rebuilt by the caller

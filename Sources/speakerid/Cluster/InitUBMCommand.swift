@@ -7,14 +7,14 @@ struct InitUBMCommand: AsyncParsableCommand {
         commandName: "init-ubm",
         abstract: "Start training a UBM in steps: the initial model (k-means on a seeded sample of the frames).",
         discussion: """
-        The first of the sharded steps: init-ubm, then per EM iteration accumulate (one run per \
-        shard, on any machines), sum-stats and update, until update says the model is finished. \
-        With the same corpora, components, seed and iterations, the finished UBM is train-ubm's, \
-        byte for byte, whatever the number of shards. init-ubm reads every recording once (the \
-        sample is drawn from all frames) and keeps the frames in memory, or with \
-        --frames-on-disk in a temporary file next to --out. train-ubm's --subsample has no \
-        sharded equivalent.
-        """)
+            The first of the sharded steps: init-ubm, then per EM iteration accumulate (one run per \
+            shard, on any machines), sum-stats and update, until update says the model is finished. \
+            With the same corpora, components, seed and iterations, the finished UBM is train-ubm's, \
+            byte for byte, whatever the number of shards. init-ubm reads every recording once (the \
+            sample is drawn from all frames) and keeps the frames in memory, or with \
+            --frames-on-disk in a temporary file next to --out. train-ubm's --subsample has no \
+            sharded equivalent.
+            """)
 
     @OptionGroup var background: BackgroundArguments
     @OptionGroup var training: UBMTrainingArguments
@@ -45,8 +45,9 @@ struct InitUBMCommand: AsyncParsableCommand {
         defer {
             if let spilled { spilled.remove() } else { spill?.discard() }
         }
-        let loaded = try await background.loadFrames(corpus.entries, frontEnd: fe, raw: try rawAudio.format(), threads: common.threadCount,
-                                                     quiet: quiet, spill: spill)
+        let loaded = try await background.loadFrames(
+            corpus.entries, frontEnd: fe, raw: try rawAudio.format(), threads: common.threadCount,
+            quiet: quiet, spill: spill)
         if loaded.usableFiles == 0 { throw CLIError("\(background.corpusNames): no usable audio") }
         if let spill { spilled = try spill.finish() }
         let trainer = EMTrainer(options: em)
@@ -57,8 +58,9 @@ struct InitUBMCommand: AsyncParsableCommand {
             initial = try trainer.initialize(RecordingFrames(loaded.matrix, recordingRows: loaded.recordingRows)).model
         }
         let frames = loaded.recordingRows.reduce(0, +)
-        let info = TrainingInfo(frames: frames, speechSeconds: Double(frames) * options.framing.frameShiftMs / 1000,
-                                files: loaded.usableFiles, iterations: 0, converged: false, finalLogLikelihood: 0, seed: em.seed, em: em)
+        let info = TrainingInfo(
+            frames: frames, speechSeconds: Double(frames) * options.framing.frameShiftMs / 1000,
+            files: loaded.usableFiles, iterations: 0, converged: false, finalLogLikelihood: 0, seed: em.seed, em: em)
         var model = SpeakerModel(speaker: "UBM", gmm: initial, frontEnd: options, training: info)
         model.kind = .ubm
         model.emProgress = EMProgress()
@@ -66,10 +68,15 @@ struct InitUBMCommand: AsyncParsableCommand {
         let written = try ModelStore.load(path: out)
         let seconds = Date().timeIntervalSince(start)
         if json {
-            print(SpeakerIDCLI.json(["file": out, "components": em.components, "checksum": written.checksumHex,
-                                     "frames": frames, "files": loaded.usableFiles, "run_seconds": seconds]))
+            print(
+                SpeakerIDCLI.json([
+                    "file": out, "components": em.components, "checksum": written.checksumHex,
+                    "frames": frames, "files": loaded.usableFiles, "run_seconds": seconds,
+                ]))
         } else {
-            Console.progress("wrote \(out): initial \(em.components)-component model from \(frames) frames of \(loaded.usableFiles) files, checksum \(written.checksumHex), \(fmt(seconds, 1)) s", quiet: quiet)
+            Console.progress(
+                "wrote \(out): initial \(em.components)-component model from \(frames) frames of \(loaded.usableFiles) files, checksum \(written.checksumHex), \(fmt(seconds, 1)) s",
+                quiet: quiet)
         }
     }
 }

@@ -53,11 +53,15 @@ struct SlurmPlan {
         self.rounds = rounds
         self.binary = binary
         self.threads = threads
-        guard FileManager.default.isExecutableFile(atPath: binary) else { throw CLIError("\(binary): not an executable speakerid binary (--speakerid)") }
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw CLIError("\(binary): not an executable speakerid binary (--speakerid)")
+        }
         for d in ["jobs", "logs", "models", "stats"] {
             let p = path(d)
             var isDir: ObjCBool = false
-            if FileManager.default.fileExists(atPath: p, isDirectory: &isDir), !isDir.boolValue { throw CLIError("\(p): is a file; --work needs a folder of its own") }
+            if FileManager.default.fileExists(atPath: p, isDirectory: &isDir), !isDir.boolValue {
+                throw CLIError("\(p): is a file; --work needs a folder of its own")
+            }
             if let problem = OutputLocation.prepareFolder(p) { throw CLIError("\(self.work): cannot write the work folder (\(problem))") }
         }
         guard FileManager.default.isWritableFile(atPath: self.work) else { throw CLIError("\(self.work): the work folder is not writable") }
@@ -81,7 +85,8 @@ struct SlurmPlan {
             }
             let differ = Set(old.keys).union(parameters.keys).filter { old[$0] != parameters[$0] }.sorted()
             if !differ.isEmpty {
-                throw CLIError("\(work): holds a run with other \(differ.joined(separator: ", ")); use another --work folder, or remove it to start over")
+                throw CLIError(
+                    "\(work): holds a run with other \(differ.joined(separator: ", ")); use another --work folder, or remove it to start over")
             }
             return
         }
@@ -138,15 +143,17 @@ struct SlurmPlan {
 
     /// Writes the job scripts and submits what `state` says is left, each step depending on
     /// the one before; returns the jobs in order.
-    func submit(_ queue: SlurmQueue, state: State, arguments: ClusterArguments, sbatchOptions: [String],
-                framesOnDisk: Bool, framesCache: Bool) throws -> [Job] {
+    func submit(
+        _ queue: SlurmQueue, state: State, arguments: ClusterArguments, sbatchOptions: [String],
+        framesOnDisk: Bool, framesCache: Bool
+    ) throws -> [Job] {
         let header = """
-        #!/bin/bash
-        # Written by speakerid cluster train-ubm; run by Slurm.
-        set -euo pipefail
-        if [ -e \(shellQuote(finishedMarker)) ]; then echo "speakerid: EM has finished; nothing to do"; exit 0; fi
+            #!/bin/bash
+            # Written by speakerid cluster train-ubm; run by Slurm.
+            set -euo pipefail
+            if [ -e \(shellQuote(finishedMarker)) ]; then echo "speakerid: EM has finished; nothing to do"; exit 0; fi
 
-        """
+            """
         let spk = shellQuote(binary)
         let common = ["--cpus-per-task", "\(threads)", "--kill-on-invalid-dep=yes"] + sbatchOptions
         var jobs: [Job] = []
@@ -155,7 +162,8 @@ struct SlurmPlan {
 
         if state.firstRound == nil {
             let script = path("jobs/init.sh")
-            let words = ["init-ubm"] + arguments.background + arguments.training + arguments.frontEnd
+            let words =
+                ["init-ubm"] + arguments.background + arguments.training + arguments.frontEnd
                 + (framesOnDisk ? ["--frames-on-disk"] : []) + ["--out", model(0), "--threads", "\(threads)", "-q"]
             try write(script, header + "exec \(spk) \(words.map(shellQuote).joined(separator: " "))\n")
             let id = try queue.submit(script, options: common + ["-J", "spk-init", "-o", path("logs/init.log")])
@@ -169,12 +177,15 @@ struct SlurmPlan {
             if !tasks.isEmpty {
                 let script = path("jobs/accumulate-\(r).sh")
                 let words = ["accumulate", "--model", model(r)] + arguments.background
-                let body = "S=${SLURM_ARRAY_TASK_ID:?run as a Slurm array task}\n"
+                let body =
+                    "S=${SLURM_ARRAY_TASK_ID:?run as a Slurm array task}\n"
                     + "exec \(spk) \(words.map(shellQuote).joined(separator: " ")) --shard \"$S/\(shards)\" --out \(shellQuote(statsFolder(r)))/shard-\"$S\".stats"
                     + (framesCache ? " --frames-cache \(shellQuote(path("frames")))" : "") + " --threads \(threads) -q\n"
                 try write(script, header + body)
-                let id = try queue.submit(script, options: common + dependency()
-                                            + ["--array=\(Self.ranges(tasks))", "-J", "spk-acc-\(r)", "-o", path("logs/accumulate-\(r)-%a.log")])
+                let id = try queue.submit(
+                    script,
+                    options: common + dependency()
+                        + ["--array=\(Self.ranges(tasks))", "-J", "spk-acc-\(r)", "-o", path("logs/accumulate-\(r)-%a.log")])
                 try recordSubmitted(id)
                 jobs.append(Job(step: "accumulate", iteration: r, id: id, tasks: tasks))
                 previous = id
@@ -182,11 +193,11 @@ struct SlurmPlan {
             let script = path("jobs/update-\(r).sh")
             let all = statsFolder(r) + "/all.stats", result = path("logs/update-\(r).json")
             let body = """
-            \(spk) sum-stats -q --out \(shellQuote(all)) \((0..<shards).map { shellQuote(shardStats(r, $0)) }.joined(separator: " "))
-            \(spk) update --model \(shellQuote(model(r))) --stats \(shellQuote(all)) --out \(shellQuote(model(r + 1))) --final-out \(shellQuote(out)) --json > \(shellQuote(result))
-            if grep -q '"finished":true' \(shellQuote(result)); then touch \(shellQuote(finishedMarker)); fi
+                \(spk) sum-stats -q --out \(shellQuote(all)) \((0..<shards).map { shellQuote(shardStats(r, $0)) }.joined(separator: " "))
+                \(spk) update --model \(shellQuote(model(r))) --stats \(shellQuote(all)) --out \(shellQuote(model(r + 1))) --final-out \(shellQuote(out)) --json > \(shellQuote(result))
+                if grep -q '"finished":true' \(shellQuote(result)); then touch \(shellQuote(finishedMarker)); fi
 
-            """
+                """
             try write(script, header + body)
             let id = try queue.submit(script, options: common + dependency() + ["-J", "spk-upd-\(r)", "-o", path("logs/update-\(r).log")])
             try recordSubmitted(id)
@@ -222,7 +233,8 @@ struct SlurmPlan {
         for r in 0..<rounds where trainingModel(r + 1) == nil {
             let missing = (0..<shards).filter { (try? ModelStore.loadStatistics(path: shardStats(r, $0))) == nil }
             if !missing.isEmpty {
-                return "iteration \(r): no statistics from shard\(missing.count == 1 ? "" : "s") \(missing.prefix(10).map(String.init).joined(separator: ", ")): see \(path("logs/accumulate-\(r)-\(missing[0]).log"))"
+                return
+                    "iteration \(r): no statistics from shard\(missing.count == 1 ? "" : "s") \(missing.prefix(10).map(String.init).joined(separator: ", ")): see \(path("logs/accumulate-\(r)-\(missing[0]).log"))"
             }
             return "iteration \(r): the update did not finish: see \(path("logs/update-\(r).log"))"
         }

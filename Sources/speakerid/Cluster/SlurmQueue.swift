@@ -12,7 +12,9 @@ struct SlurmQueue {
     /// Finds sbatch and squeue on the PATH, or says what is missing.
     init() throws {
         guard let b = Self.which("sbatch"), let q = Self.which("squeue") else {
-            throw CLIError("sbatch/squeue not found on the PATH: --engine slurm submits to an existing Slurm cluster (Debian: apt-get install slurm-client, and SLURM_CONF or /etc/slurm/slurm.conf pointing at the cluster)")
+            throw CLIError(
+                "sbatch/squeue not found on the PATH: --engine slurm submits to an existing Slurm cluster (Debian: apt-get install slurm-client, and SLURM_CONF or /etc/slurm/slurm.conf pointing at the cluster)"
+            )
         }
         sbatch = b
         squeue = q
@@ -60,7 +62,8 @@ struct SlurmQueue {
         if ids.isEmpty { return [] }
         let r = try Self.run(squeue, ["-h", "-o", "%F %i %T %r"])
         guard r.status == 0 else {
-            throw CLIError("squeue: \(r.err.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").last.map(String.init) ?? "exit \(r.status)")")
+            throw CLIError(
+                "squeue: \(r.err.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").last.map(String.init) ?? "exit \(r.status)")")
         }
         return r.out.split(separator: "\n").compactMap { line in
             let f = line.split(separator: " ", maxSplits: 3).map(String.init)

@@ -7,10 +7,10 @@ struct SumStatsCommand: ParsableCommand {
         commandName: "sum-stats",
         abstract: "Add statistics files (accumulate's shards, or earlier sums) into one (Kaldi's gmm-global-sum-accs).",
         discussion: """
-        The sums are exact, so any grouping (all shards at once, or a tree of partial sums) \
-        gives the same bits. Refused, naming the files: statistics under another model, front \
-        end or file list, and a shard counted twice.
-        """)
+            The sums are exact, so any grouping (all shards at once, or a tree of partial sums) \
+            gives the same bits. Refused, naming the files: statistics under another model, front \
+            end or file list, and a shard counted twice.
+            """)
 
     @Option(help: ArgumentHelp("Statistics file to write.", valueName: "file"))
     var out: String
@@ -33,11 +33,16 @@ struct SumStatsCommand: ParsableCommand {
         }
         try ModelStore.write(total, to: out)
         if json {
-            print(SpeakerIDCLI.json(["file": out, "frames": total.statistics.frames, "files": total.files, "shards": total.shards,
-                                     "shard_count": total.shardCount, "missing_shards": total.missingShards]))
+            print(
+                SpeakerIDCLI.json([
+                    "file": out, "frames": total.statistics.frames, "files": total.files, "shards": total.shards,
+                    "shard_count": total.shardCount, "missing_shards": total.missingShards,
+                ]))
         } else {
             let missing = total.missingShards
-            Console.progress("wrote \(out): \(total.shards.count) of \(total.shardCount) shards, \(total.files) files, \(total.statistics.frames) frames\(missing.isEmpty ? "" : "; missing shards \(missing.map(String.init).joined(separator: ", "))")", quiet: quiet || json)
+            Console.progress(
+                "wrote \(out): \(total.shards.count) of \(total.shardCount) shards, \(total.files) files, \(total.statistics.frames) frames\(missing.isEmpty ? "" : "; missing shards \(missing.map(String.init).joined(separator: ", "))")",
+                quiet: quiet || json)
         }
     }
 }

@@ -7,13 +7,13 @@ struct UpdateCommand: ParsableCommand {
         commandName: "update",
         abstract: "One EM update of a UBM in training from its summed statistics (Kaldi's gmm-global-est).",
         discussion: """
-        Records the average log-likelihood of the statistics, then either writes the next model \
-        (maximum-likelihood update with train-ubm's variance floors, from the statistics' \
-        moments, and its re-seeding of collapsed components) or, when EM has converged or \
-        reached its iteration limit (options given to init-ubm), writes the finished UBM: \
-        then "finished" is true and --out is exactly what train-ubm writes. Nothing here \
-        depends on the machine: the random numbers of an iteration come from (seed, iteration).
-        """)
+            Records the average log-likelihood of the statistics, then either writes the next model \
+            (maximum-likelihood update with train-ubm's variance floors, from the statistics' \
+            moments, and its re-seeding of collapsed components) or, when EM has converged or \
+            reached its iteration limit (options given to init-ubm), writes the finished UBM: \
+            then "finished" is true and --out is exactly what train-ubm writes. Nothing here \
+            depends on the machine: the random numbers of an iteration come from (seed, iteration).
+            """)
 
     @Option(help: ArgumentHelp("Model in training (init-ubm or update) the statistics were accumulated under.", valueName: "file"))
     var model: String
@@ -37,14 +37,17 @@ struct UpdateCommand: ParsableCommand {
         }
         let s = try ModelStore.loadStatistics(path: stats)
         guard s.model == m.checksumHex else {
-            throw CLIError("\(stats): accumulated under another model (checksum \(s.model)) than \(model) (\(m.checksumHex)); accumulate under \(model)")
+            throw CLIError(
+                "\(stats): accumulated under another model (checksum \(s.model)) than \(model) (\(m.checksumHex)); accumulate under \(model)")
         }
         guard s.frontEnd == m.frontEnd else {
             throw CLIError("\(stats): made with another front end than \(model) (\(FrontEndOptions.differences(m.frontEnd, s.frontEnd)))")
         }
         let missing = s.missingShards
         guard missing.isEmpty else {
-            throw CLIError("\(stats): holds \(s.shards.count) of \(s.shardCount) shards; missing \(missing.prefix(20).map { "\($0)/\(s.shardCount)" }.joined(separator: ", "))\(missing.count > 20 ? ", ..." : ""); add every shard's statistics (sum-stats)")
+            throw CLIError(
+                "\(stats): holds \(s.shards.count) of \(s.shardCount) shards; missing \(missing.prefix(20).map { "\($0)/\(s.shardCount)" }.joined(separator: ", "))\(missing.count > 20 ? ", ..." : ""); add every shard's statistics (sum-stats)"
+            )
         }
         let em = m.training.em
         let step = try EMStep(options: em, moments: s.moments)
@@ -56,16 +59,20 @@ struct UpdateCommand: ParsableCommand {
         var converged = false
         switch outcome {
         case .next(let g):
-            next = SpeakerModel(speaker: m.speaker, gmm: g, frontEnd: m.frontEnd,
-                                training: TrainingInfo(frames: frames, speechSeconds: speech, files: s.files, iterations: progress.history.count,
-                                                       converged: false, finalLogLikelihood: ll, seed: em.seed, em: em))
+            next = SpeakerModel(
+                speaker: m.speaker, gmm: g, frontEnd: m.frontEnd,
+                training: TrainingInfo(
+                    frames: frames, speechSeconds: speech, files: s.files, iterations: progress.history.count,
+                    converged: false, finalLogLikelihood: ll, seed: em.seed, em: em))
             next.emProgress = progress
         case .finished(let c):
             converged = c
             // Exactly what train-ubm writes: the model the statistics were accumulated under.
-            next = SpeakerModel(speaker: m.speaker, gmm: m.gmm, frontEnd: m.frontEnd,
-                                training: TrainingInfo(frames: frames, speechSeconds: speech, files: s.files, iterations: progress.history.count - 1,
-                                                       converged: c, finalLogLikelihood: ll, seed: em.seed, em: em))
+            next = SpeakerModel(
+                speaker: m.speaker, gmm: m.gmm, frontEnd: m.frontEnd,
+                training: TrainingInfo(
+                    frames: frames, speechSeconds: speech, files: s.files, iterations: progress.history.count - 1,
+                    converged: c, finalLogLikelihood: ll, seed: em.seed, em: em))
         }
         next.kind = .ubm
         try ModelStore.write(next, to: out)
@@ -73,11 +80,15 @@ struct UpdateCommand: ParsableCommand {
         if finished, let finalOut { try ModelStore.write(next, to: finalOut) }
         let written = try ModelStore.load(path: out)
         if json {
-            print(SpeakerIDCLI.json(["file": out, "checksum": written.checksumHex, "iterations": next.training.iterations,
-                                     "log_likelihood": ll, "history": progress.history, "converged": converged, "finished": finished]))
+            print(
+                SpeakerIDCLI.json([
+                    "file": out, "checksum": written.checksumHex, "iterations": next.training.iterations,
+                    "log_likelihood": ll, "history": progress.history, "converged": converged, "finished": finished,
+                ]))
         } else {
             let what = finished ? "finished UBM (\(converged ? "converged" : "iteration limit"))" : "model after iteration \(progress.history.count)"
-            Console.progress("wrote \(out): \(what); average log-likelihood under \(model) \(fmt(ll, 4)); checksum \(written.checksumHex)", quiet: quiet)
+            Console.progress(
+                "wrote \(out): \(what); average log-likelihood under \(model) \(fmt(ll, 4)); checksum \(written.checksumHex)", quiet: quiet)
         }
     }
 }

@@ -10,13 +10,13 @@ struct EncoderCommand: ParsableCommand {
         commandName: "encoder",
         abstract: "Get the neural speaker encoder (resemblyzer 0.1.4's GE2E weights) and embed recordings with it.",
         discussion: """
-        The d-vector system (--system dvector|fusion) runs resemblyzer's pretrained voice encoder in \
-        Swift. Its weights ship inside resemblyzer's wheel on PyPI (Apache-2.0); `fetch` downloads \
-        that wheel with pip and converts them, `convert` does the same from a wheel or \
-        pretrained.pt you have. The default location is $SPEAKERID_ENCODER if set, else \
-        ~/.local/share/speakerid/\(EncoderFile.defaultFileName) ($XDG_DATA_HOME/speakerid/ when \
-        XDG_DATA_HOME is set); the licence is written beside it.
-        """,
+            The d-vector system (--system dvector|fusion) runs resemblyzer's pretrained voice encoder in \
+            Swift. Its weights ship inside resemblyzer's wheel on PyPI (Apache-2.0); `fetch` downloads \
+            that wheel with pip and converts them, `convert` does the same from a wheel or \
+            pretrained.pt you have. The default location is $SPEAKERID_ENCODER if set, else \
+            ~/.local/share/speakerid/\(EncoderFile.defaultFileName) ($XDG_DATA_HOME/speakerid/ when \
+            XDG_DATA_HOME is set); the licence is written beside it.
+            """,
         subcommands: [Fetch.self, Convert.self, Embed.self])
 
     static let wheel = "Resemblyzer-0.1.4-py3-none-any.whl"
@@ -38,14 +38,16 @@ struct EncoderCommand: ParsableCommand {
         var licence: String?
         if PathName.pathExtension(source).lowercased() == "whl" {
             let archive: Archive
-            do { archive = try Archive(url: URL(fileURLWithPath: source), accessMode: .read) }
-            catch { throw CLIError("\(source): not a wheel (zip) that can be read: \(error)") }
+            do { archive = try Archive(url: URL(fileURLWithPath: source), accessMode: .read) } catch {
+                throw CLIError("\(source): not a wheel (zip) that can be read: \(error)")
+            }
             func read(_ name: String) throws -> [UInt8]? {
                 guard let entry = archive[name] else { return nil }
                 guard entry.uncompressedSize < 64 << 20 else { throw CLIError("\(source): \(name) is implausibly large") }
                 var data = Data()
-                do { _ = try archive.extract(entry, consumer: { data.append($0) }) }
-                catch { throw CLIError("\(source): \(name) cannot be extracted: \(error)") }
+                do { _ = try archive.extract(entry, consumer: { data.append($0) }) } catch {
+                    throw CLIError("\(source): \(name) cannot be extracted: \(error)")
+                }
                 return [UInt8](data)
             }
             guard let bytes = try read("resemblyzer/pretrained.pt") else {
@@ -76,7 +78,9 @@ struct EncoderCommand: ParsableCommand {
     struct Fetch: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Download resemblyzer 0.1.4's wheel with pip (hash pinned) and convert its encoder.",
-            discussion: "Needs python3 with pip and access to PyPI (or a pip configured with a mirror). Does nothing when the encoder is already there and intact.")
+            discussion:
+                "Needs python3 with pip and access to PyPI (or a pip configured with a mirror). Does nothing when the encoder is already there and intact."
+        )
 
         @Option(help: "Where to write the encoder (default: the default location, see `speakerid encoder --help`).")
         var out: String?
@@ -95,13 +99,17 @@ struct EncoderCommand: ParsableCommand {
             try AtomicFile.write(Array("resemblyzer==0.1.4 --hash=sha256:\(EncoderCommand.wheelSHA256)\n".utf8), to: requirements)
             let pip = Process()
             pip.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            pip.arguments = ["python3", "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-                             "--require-hashes", "-r", requirements, "-d", work]
+            pip.arguments = [
+                "python3", "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
+                "--require-hashes", "-r", requirements, "-d", work,
+            ]
             pip.standardOutput = FileHandle.standardError
             do { try pip.run() } catch { throw CLIError("cannot run python3 -m pip: \(error)") }
             pip.waitUntilExit()
             guard pip.terminationStatus == 0 else {
-                throw CLIError("pip could not download resemblyzer 0.1.4 (exit \(pip.terminationStatus)); with a wheel at hand: speakerid encoder convert WHEEL --out FILE")
+                throw CLIError(
+                    "pip could not download resemblyzer 0.1.4 (exit \(pip.terminationStatus)); with a wheel at hand: speakerid encoder convert WHEEL --out FILE"
+                )
             }
             try EncoderCommand.convert(source: PathName.join(work, EncoderCommand.wheel), out: target)
             print("\(target): resemblyzer 0.1.4's voice encoder (Apache-2.0, licence beside it)")
@@ -133,7 +141,9 @@ struct EncoderCommand: ParsableCommand {
         var encoder: String?
         @Flag(help: "Embed the waveform as read: no level normalisation, no silence trimming.")
         var raw = false
-        @Option(parsing: .unconditional, help: ArgumentHelp("Silence trimming: 30-ms windows more than this many dB below the loudest count as silence (5-90).", valueName: "dB"))
+        @Option(
+            parsing: .unconditional,
+            help: ArgumentHelp("Silence trimming: 30-ms windows more than this many dB below the loudest count as silence (5-90).", valueName: "dB"))
         var speechThreshold: Double = EncoderPreprocessing().speechThresholdDB
 
         func validate() throws {
@@ -147,13 +157,19 @@ struct EncoderCommand: ParsableCommand {
             let model = try SpeakerEncoder.load(path: encoderPath)
             var preprocessing = EncoderPreprocessing()
             preprocessing.speechThresholdDB = speechThreshold
-            if raw { preprocessing.trimSilence = false; preprocessing.targetDBFS = -.infinity }
+            if raw {
+                preprocessing.trimSilence = false
+                preprocessing.targetDBFS = -.infinity
+            }
             var failed = 0
             for file in files {
                 do {
                     let e = try model.embedding(of: .file(file), preprocessing: preprocessing)
-                    print(SpeakerIDCLI.json(["file": file, "embedding": e.vector.map(Double.init), "speech_seconds": e.speechSeconds,
-                                             "windows": e.windows, "encoder": e.encoder.checksum]))
+                    print(
+                        SpeakerIDCLI.json([
+                            "file": file, "embedding": e.vector.map(Double.init), "speech_seconds": e.speechSeconds,
+                            "windows": e.windows, "encoder": e.encoder.checksum,
+                        ]))
                 } catch {
                     Console.warn("\(error)")
                     failed += 1

@@ -7,13 +7,13 @@ struct EnrollCommand: AsyncParsableCommand {
         commandName: "enroll",
         abstract: "Train one speaker model per speaker (diagonal GMM, EM) and save it in the models folder.",
         discussion: """
-        Either one speaker:   speakerid enroll --models DIR --speaker NAME AUDIO...
-        or a whole corpus:    speakerid enroll --models DIR --corpus DIR [--split enroll]
-        A model that exists is replaced atomically. A model the folder's other models could \
-        not be scored with (another front end, another UBM, EM beside MAP-adapted models) is \
-        refused before any work. Interrupted (SIGINT, SIGTERM), it says which speakers' models \
-        were written and leaves no temporary file; the same command run again enrols them all.
-        """
+            Either one speaker:   speakerid enroll --models DIR --speaker NAME AUDIO...
+            or a whole corpus:    speakerid enroll --models DIR --corpus DIR [--split enroll]
+            A model that exists is replaced atomically. A model the folder's other models could \
+            not be scored with (another front end, another UBM, EM beside MAP-adapted models) is \
+            refused before any work. Interrupted (SIGINT, SIGTERM), it says which speakers' models \
+            were written and leaves no temporary file; the same command run again enrols them all.
+            """
     )
 
     @Option(help: ArgumentHelp("Folder of speaker models.", valueName: "dir"))
@@ -24,19 +24,30 @@ struct EnrollCommand: AsyncParsableCommand {
     var corpus: String?
     @Option(help: ArgumentHelp("Split of the corpus to enrol from.", valueName: "name"))
     var split = "enroll"
-    @Flag(help: "Report unusable audio files, and (with --corpus) speakers left with no usable audio or less speech than --min-speech, and carry on with the rest (default: fail).")
+    @Flag(
+        help:
+            "Report unusable audio files, and (with --corpus) speakers left with no usable audio or less speech than --min-speech, and carry on with the rest (default: fail)."
+    )
     var skipBad = false
     @Flag(help: "Print a JSON summary.")
     var json = false
-    @Option(help: ArgumentHelp("MAP-adapt each speaker from this UBM (train-ubm) instead of training by EM; the front end is the UBM's.", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "MAP-adapt each speaker from this UBM (train-ubm) instead of training by EM; the front end is the UBM's.", valueName: "file"))
     var ubm: String?
     @Option(parsing: .unconditional, help: ArgumentHelp("With --ubm: MAP relevance factor r (default: 16).", valueName: "r"))
     var relevance: Double?
     @Option(help: ArgumentHelp("With --ubm: what MAP adapts, any of m (means), w (weights), v (variances) (default: m).", valueName: "mwv"))
     var adapt: MAPAdaptation.Parameters?
-    @Flag(help: "With --speaker and --ubm: add the audio to the speaker's existing model (its enrolment statistics plus the new audio's, adapted again: the model enrolling on all of it at once gives). Files the model already holds are counted once.")
+    @Flag(
+        help:
+            "With --speaker and --ubm: add the audio to the speaker's existing model (its enrolment statistics plus the new audio's, adapted again: the model enrolling on all of it at once gives). Files the model already holds are counted once."
+    )
     var add = false
-    @Option(parsing: .unconditional, help: ArgumentHelp("Refuse to enrol a speaker with less speech than this, in seconds after the speech-activity detection (0-3600).", valueName: "s"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Refuse to enrol a speaker with less speech than this, in seconds after the speech-activity detection (0-3600).", valueName: "s"))
     var minSpeech = Enrollment.defaultMinimumSpeechSeconds
     @Argument(help: "Audio files or folders of the speaker (with --speaker).")
     var audio: [String] = []
@@ -53,7 +64,9 @@ struct EnrollCommand: AsyncParsableCommand {
         if (speaker == nil) == (corpus == nil) { throw ValidationError("give either --speaker NAME with audio files, or --corpus DIR") }
         if speaker != nil && audio.isEmpty { throw ValidationError("--speaker needs at least one audio file or folder") }
         if corpus != nil && !audio.isEmpty { throw ValidationError("audio arguments go with --speaker, not --corpus") }
-        if add && (speaker == nil || ubm == nil) { throw ValidationError("--add goes with --speaker NAME and --ubm FILE (audio is added to a MAP-adapted model)") }
+        if add && (speaker == nil || ubm == nil) {
+            throw ValidationError("--add goes with --speaker NAME and --ubm FILE (audio is added to a MAP-adapted model)")
+        }
         if add && (relevance != nil || adapt != nil) { throw ValidationError("--add keeps the model's own --relevance and --adapt") }
         if sharding.shard != nil && corpus == nil { throw ValidationError("--shard splits a corpus's speakers: give --corpus DIR") }
         if !(minSpeech >= 0 && minSpeech <= 3600) { throw ValidationError("--min-speech must be 0-3600 seconds") }
@@ -64,26 +77,38 @@ struct EnrollCommand: AsyncParsableCommand {
         } else {
             let emOnly = em.trainingOnlyGiven
             if !emOnly.isEmpty {
-                throw ValidationError("\(emOnly.joined(separator: ", ")) only apply to training by EM; with --ubm each speaker is MAP-adapted from the UBM and keeps its \(emOnly.contains("--components") ? "order" : "parameters")")
+                throw ValidationError(
+                    "\(emOnly.joined(separator: ", ")) only apply to training by EM; with --ubm each speaker is MAP-adapted from the UBM and keeps its \(emOnly.contains("--components") ? "order" : "parameters")"
+                )
             }
         }
     }
 
     /// Refuses a model the folder's other speakers could not be scored with (the library's
     /// rule, `ModelMismatch`), in the words of someone enrolling.
-    static func checkCompatible(store: ModelStore, replacing: Set<String>, frontEnd: FrontEndOptions,
-                                ubm: SpeakerModel?, ubmPath: String?) throws {
+    static func checkCompatible(
+        store: ModelStore, replacing: Set<String>, frontEnd: FrontEndOptions,
+        ubm: SpeakerModel?, ubmPath: String?
+    ) throws {
         guard let (speaker, mismatch) = try store.firstIncompatibility(frontEnd: frontEnd, ubm: ubm, replacing: replacing) else { return }
         let folder = store.directory
         switch mismatch {
         case .trainedByEM:
-            throw CLIError("\(folder): holds speaker \(speaker.debugDescription) trained by EM; a model adapted from \(ubmPath ?? "a UBM") could not be scored beside it (use another models folder)")
+            throw CLIError(
+                "\(folder): holds speaker \(speaker.debugDescription) trained by EM; a model adapted from \(ubmPath ?? "a UBM") could not be scored beside it (use another models folder)"
+            )
         case .otherUBM(let checksum):
-            throw CLIError("\(folder): speaker \(speaker.debugDescription) was adapted from another UBM (checksum \(checksum)) than \(ubmPath ?? "this one") (\(ubm?.checksumHex ?? "")); use another models folder or re-enrol everyone with this UBM")
+            throw CLIError(
+                "\(folder): speaker \(speaker.debugDescription) was adapted from another UBM (checksum \(checksum)) than \(ubmPath ?? "this one") (\(ubm?.checksumHex ?? "")); use another models folder or re-enrol everyone with this UBM"
+            )
         case .adaptedFromUBM:
-            throw CLIError("\(folder): holds speaker \(speaker.debugDescription) MAP-adapted from a UBM; a model trained by EM could not be scored beside it (enrol with --ubm, or use another models folder)")
+            throw CLIError(
+                "\(folder): holds speaker \(speaker.debugDescription) MAP-adapted from a UBM; a model trained by EM could not be scored beside it (enrol with --ubm, or use another models folder)"
+            )
         case .otherFrontEnd(let differences):
-            throw CLIError("\(folder): speaker \(speaker.debugDescription) was enrolled with another front end (\(differences)); use the same front-end options or another models folder")
+            throw CLIError(
+                "\(folder): speaker \(speaker.debugDescription) was enrolled with another front end (\(differences)); use the same front-end options or another models folder"
+            )
         }
     }
 
@@ -138,19 +163,27 @@ struct EnrollCommand: AsyncParsableCommand {
             let name = try SpeakerName(s.0)
             let m = try store.load(name)
             if m.ubm == nil {
-                throw CLIError("\(models): speaker \(m.speaker.debugDescription) was trained by EM without a UBM, and audio can only be added to a MAP-adapted model; enrol them again with --ubm and all their audio")
+                throw CLIError(
+                    "\(models): speaker \(m.speaker.debugDescription) was trained by EM without a UBM, and audio can only be added to a MAP-adapted model; enrol them again with --ubm and all their audio"
+                )
             }
             guard let u = ubmModel, m.ubm?.matches(u) ?? false else {
-                throw CLIError("\(models): speaker \(m.speaker.debugDescription) was not adapted from \(ubm ?? "this UBM"); audio can only be added with the model's own UBM")
+                throw CLIError(
+                    "\(models): speaker \(m.speaker.debugDescription) was not adapted from \(ubm ?? "this UBM"); audio can only be added with the model's own UBM"
+                )
             }
             // A d-vector is kept exact only by adding the new audio's embeddings, made by the
             // encoder that made it: without that encoder the model would lose its d-vector.
             if let d = m.dvector {
                 guard let speakerEncoder else {
-                    throw CLIError("\(store.path(for: name)): speaker \(m.speaker.debugDescription) has a d-vector: adding audio needs the speaker encoder that made it (\(d.encoder.name), checksum \(d.encoder.checksum)): --encoder FILE, or `speakerid encoder fetch`")
+                    throw CLIError(
+                        "\(store.path(for: name)): speaker \(m.speaker.debugDescription) has a d-vector: adding audio needs the speaker encoder that made it (\(d.encoder.name), checksum \(d.encoder.checksum)): --encoder FILE, or `speakerid encoder fetch`"
+                    )
                 }
                 guard d.encoder == speakerEncoder.identity else {
-                    throw CLIError("\(models): speaker \(m.speaker.debugDescription)'s d-vector was made by another speaker encoder (\(d.encoder.checksum)); add audio with that encoder, or enrol the speaker again")
+                    throw CLIError(
+                        "\(models): speaker \(m.speaker.debugDescription)'s d-vector was made by another speaker encoder (\(d.encoder.checksum)); add audio with that encoder, or enrol the speaker again"
+                    )
                 }
             }
             let held = Set((m.training.sources ?? []).compactMap(\.checksum))
@@ -158,7 +191,9 @@ struct EnrollCommand: AsyncParsableCommand {
             for f in s.1 {
                 if case .file(let path) = f, let c = EnrolledFile.checksum(ofFileAt: path), held.contains(c) {
                     notes.append("\(f) is already in speaker \(m.speaker.debugDescription)'s model; counted once")
-                } else { keep.append(f) }
+                } else {
+                    keep.append(f)
+                }
             }
             if keep.isEmpty { throw CLIError("speaker \(m.speaker.debugDescription): every file given is already in the model; nothing to add") }
             jobs = [(s.0, keep)]
@@ -193,9 +228,13 @@ struct EnrollCommand: AsyncParsableCommand {
                 reason = "speaker \(s.debugDescription): no usable audio"
             } else if existing == nil {  // audio added to a model (--add) joins the speech it holds
                 let frames = perSpeaker[s]?.reduce(0) { $0 + $1.frames.rows } ?? 0
-                do { try enrollment.checkSpeech(speaker: s, frames: frames, minimumSeconds: minSpeech); continue }
-                catch { reason = "\(error) (or lower --min-speech, now \(fmt(minSpeech, 2)) s)" }
-            } else { continue }
+                do {
+                    try enrollment.checkSpeech(speaker: s, frames: frames, minimumSeconds: minSpeech)
+                    continue
+                } catch { reason = "\(error) (or lower --min-speech, now \(fmt(minSpeech, 2)) s)" }
+            } else {
+                continue
+            }
             guard skipBad && corpus != nil else { throw CLIError(reason) }
             skippedSpeakers.append((s, reason))
             Console.warn("skipped: " + reason)
@@ -218,7 +257,9 @@ struct EnrollCommand: AsyncParsableCommand {
             let embedProgress = Progress(total: usable.count, label: "d-vectors", quiet: quiet)
             let embedded = try await parallelMap(count: usable.count, threads: threads) { k -> Result<SpeakerEmbedding, EncoderError> in
                 defer { embedProgress.tick() }
-                do throws(EncoderError) { return .success(try speakerEncoder.embedding(of: allFiles[usable[k]].1, raw: raw)) } catch { return .failure(error) }
+                do throws(EncoderError) { return .success(try speakerEncoder.embedding(of: allFiles[usable[k]].1, raw: raw)) } catch {
+                    return .failure(error)
+                }
             }
             var perSpeakerEmbeddings: [String: [SpeakerEmbedding]] = [:]
             for (k, r) in embedded.enumerated() {
@@ -229,12 +270,16 @@ struct EnrollCommand: AsyncParsableCommand {
             }
             for (s, _) in jobs {
                 guard let es = perSpeakerEmbeddings[s], !es.isEmpty else {
-                    warnings.append("speaker \(s.debugDescription): no file gave a d-vector; the speaker has none (--system dvector and fusion will refuse this folder)")
+                    warnings.append(
+                        "speaker \(s.debugDescription): no file gave a d-vector; the speaker has none (--system dvector and fusion will refuse this folder)"
+                    )
                     continue
                 }
                 if let m = existing {
                     guard var d = m.dvector else {
-                        warnings.append("speaker \(s.debugDescription) was enrolled without the speaker encoder: the added audio cannot make an exact d-vector alone, so the speaker still has none; enrol them again with all their audio for one")
+                        warnings.append(
+                            "speaker \(s.debugDescription) was enrolled without the speaker encoder: the added audio cannot make an exact d-vector alone, so the speaker still has none; enrol them again with all their audio for one"
+                        )
                         continue
                     }
                     try d.add(es)  // its encoder checked before any work
@@ -244,7 +289,9 @@ struct EnrollCommand: AsyncParsableCommand {
                 }
             }
         } else if !quiet {
-            warnings.append("no speaker encoder (`speakerid encoder fetch`): d-vectors are not stored, so --system dvector and fusion will not work on this folder")
+            warnings.append(
+                "no speaker encoder (`speakerid encoder fetch`): d-vectors are not stored, so --system dvector and fusion will not work on this folder"
+            )
         }
         var short: [(String, Double)] = []
         for (s, _) in jobs {
@@ -256,21 +303,30 @@ struct EnrollCommand: AsyncParsableCommand {
                 let k = enrollment.options(frames: frames).components
                 let auto = Enrollment.automaticComponents(frames: frames)
                 let advice = auto < k ? "consider --components auto (\(auto) for this speaker)" : "add audio of the speaker"
-                warnings.append("speaker \(s.debugDescription) has only \(frames) speech frames (\(fmt(seconds, 1)) s) for \(k) components, \(frames / max(k, 1)) per component, fewer than \(Enrollment.framesPerComponent); " + advice)
+                warnings.append(
+                    "speaker \(s.debugDescription) has only \(frames) speech frames (\(fmt(seconds, 1)) s) for \(k) components, \(frames / max(k, 1)) per component, fewer than \(Enrollment.framesPerComponent); "
+                        + advice)
             }
             if ubmModel != nil && seconds < Enrollment.recommendedSpeechSeconds { short.append((s, seconds)) }
         }
         if !short.isEmpty {
             let limit = Int(Enrollment.recommendedSpeechSeconds)
-            let who = short.count == 1
+            let who =
+                short.count == 1
                 ? "speaker \(short[0].0.debugDescription) has only \(fmt(short[0].1, 1)) s of speech, less than \(limit) s"
-                : "\(short.count) of \(jobs.count) speakers have less than \(limit) s of speech: " + short.map { "\($0.0.debugDescription) (\(fmt($0.1, 1)) s)" }.joined(separator: ", ")
-            warnings.append(who + ". Models enrolled on so little verify markedly worse (measured on cv-fa: 2-s EER about 5% for 5-10 s, 11% under 5 s, 1% from 10 s); add audio if you can")
+                : "\(short.count) of \(jobs.count) speakers have less than \(limit) s of speech: "
+                    + short.map { "\($0.0.debugDescription) (\(fmt($0.1, 1)) s)" }.joined(separator: ", ")
+            warnings.append(
+                who
+                    + ". Models enrolled on so little verify markedly worse (measured on cv-fa: 2-s EER about 5% for 5-10 s, 11% under 5 s, 1% from 10 s); add audio if you can"
+            )
         }
         if !narrowBand.isEmpty {
             let n = narrowBand.values.reduce(0, +)
             let rates = narrowBand.keys.sorted().map { "\($0) Hz" }.joined(separator: ", ")
-            warnings.append("\(n) enrolment file\(n == 1 ? "" : "s") (\(rates)) lack the band above their Nyquist frequency that the front end analyses (up to \(Int(options.effectiveHighFrequency)) Hz); the models will not compare with full-band audio (enrol narrow-band audio with --sample-rate 8000, or limit the band with --high-freq)")
+            warnings.append(
+                "\(n) enrolment file\(n == 1 ? "" : "s") (\(rates)) lack the band above their Nyquist frequency that the front end analyses (up to \(Int(options.effectiveHighFrequency)) Hz); the models will not compare with full-band audio (enrol narrow-band audio with --sample-rate 8000, or limit the band with --high-freq)"
+            )
         }
         if !quiet { for w in warnings { Console.warn("warning: " + w) } }
         // One speaker: all threads inside EM. Many: one speaker per thread.
@@ -306,22 +362,32 @@ struct EnrollCommand: AsyncParsableCommand {
         }
         let elapsed = Date().timeIntervalSince(start)
         if json {
-            print(SpeakerIDCLI.json([
-                "models": trained.map { ["speaker": $0.1.speaker, "file": $0.0, "frames": $0.1.training.frames,
-                                          "speech_seconds": $0.1.training.speechSeconds,
-                                          "iterations": $0.1.training.iterations, "log_likelihood": $0.1.training.finalLogLikelihood] },
-                "warnings": warnings, "skipped_files": skipped.map { ["file": $0.file, "error": $0.error] },
-                "skipped_speakers": skippedSpeakers.map { ["speaker": $0.speaker, "error": $0.error] }, "run_seconds": elapsed]))
+            print(
+                SpeakerIDCLI.json([
+                    "models": trained.map {
+                        [
+                            "speaker": $0.1.speaker, "file": $0.0, "frames": $0.1.training.frames,
+                            "speech_seconds": $0.1.training.speechSeconds,
+                            "iterations": $0.1.training.iterations, "log_likelihood": $0.1.training.finalLogLikelihood,
+                        ]
+                    },
+                    "warnings": warnings, "skipped_files": skipped.map { ["file": $0.file, "error": $0.error] },
+                    "skipped_speakers": skippedSpeakers.map { ["speaker": $0.speaker, "error": $0.error] }, "run_seconds": elapsed,
+                ]))
         } else {
             for (path, m) in trained {
-                print("\(m.speaker)\t\(path)\t\(m.training.frames) frames\t\(m.training.iterations) iterations\tavg log-likelihood \(fmt(m.training.finalLogLikelihood, 3))")
+                print(
+                    "\(m.speaker)\t\(path)\t\(m.training.frames) frames\t\(m.training.iterations) iterations\tavg log-likelihood \(fmt(m.training.finalLogLikelihood, 3))"
+                )
             }
-            let left = (skipped.isEmpty ? [] : ["\(skipped.count) bad file(s)"]) + (skippedSpeakers.isEmpty ? [] : ["\(skippedSpeakers.count) speaker(s)"])
-            Console.progress("enrolled \(trained.count) speaker(s) in \(fmt(elapsed, 2)) s\(left.isEmpty ? "" : "; skipped " + left.joined(separator: " and "))", quiet: quiet)
+            let left =
+                (skipped.isEmpty ? [] : ["\(skipped.count) bad file(s)"]) + (skippedSpeakers.isEmpty ? [] : ["\(skippedSpeakers.count) speaker(s)"])
+            Console.progress(
+                "enrolled \(trained.count) speaker(s) in \(fmt(elapsed, 2)) s\(left.isEmpty ? "" : "; skipped " + left.joined(separator: " and "))",
+                quiet: quiet)
         }
     }
 }
-
 
 /// The speakers whose models have been written so far, for the interruption message.
 final class WrittenModels: @unchecked Sendable {
@@ -349,7 +415,8 @@ final class WrittenModels: @unchecked Sendable {
             xs.prefix(20).map(\.debugDescription).joined(separator: ", ") + (xs.count > 20 ? ", ... (\(xs.count) in all)" : "")
         }
         if missing.isEmpty { return "every model was written" }
-        return "models of \(d.count) of \(total.count) speakers were written\(d.isEmpty ? "" : " (\(list(d)))"); not written: \(list(missing)). Run the same command again to enrol them all (written models are replaced atomically)"
+        return
+            "models of \(d.count) of \(total.count) speakers were written\(d.isEmpty ? "" : " (\(list(d)))"); not written: \(list(missing)). Run the same command again to enrol them all (written models are replaced atomically)"
     }
 }
 

@@ -7,18 +7,18 @@ struct EvaluateTrackingCommand: AsyncParsableCommand {
         commandName: "evaluate-tracking",
         abstract: "Diarization and identification error rates of RTTM timelines against reference RTTMs.",
         discussion: """
-        DER maps hypothesis labels one-to-one onto reference labels to maximise their overlap \
-        first (names do not matter); IER compares labels as they are (hypothesis 'unknown' \
-        matches reference 'unknown'; 'unknown-1' does not). Both are computed as \
-        pyannote.metrics computes them, overlap scored, with --collar seconds left out on each \
-        side of every reference boundary (pyannote's collar=2x this), and pooled over \
-        recordings: summed error durations over summed reference speech, not a mean of \
-        per-recording rates. Recordings are matched by the RTTM file id; a reference recording \
-        without a hypothesis counts as all missed (the headline and --json give how many; \
-        --only-with-hypothesis leaves them out). RTTM lines are checked: NIST's 10 fields \
-        (8 to 10 accepted), times from 0 to a week. Also: how much of the \
-        reference's unknown speech (--unknown-label) the hypothesis labels unknown.
-        """)
+            DER maps hypothesis labels one-to-one onto reference labels to maximise their overlap \
+            first (names do not matter); IER compares labels as they are (hypothesis 'unknown' \
+            matches reference 'unknown'; 'unknown-1' does not). Both are computed as \
+            pyannote.metrics computes them, overlap scored, with --collar seconds left out on each \
+            side of every reference boundary (pyannote's collar=2x this), and pooled over \
+            recordings: summed error durations over summed reference speech, not a mean of \
+            per-recording rates. Recordings are matched by the RTTM file id; a reference recording \
+            without a hypothesis counts as all missed (the headline and --json give how many; \
+            --only-with-hypothesis leaves them out). RTTM lines are checked: NIST's 10 fields \
+            (8 to 10 accepted), times from 0 to a week. Also: how much of the \
+            reference's unknown speech (--unknown-label) the hypothesis labels unknown.
+            """)
 
     @Option(help: ArgumentHelp("Reference RTTM file, or a folder of them.", valueName: "path"))
     var reference: String
@@ -71,18 +71,24 @@ struct EvaluateTrackingCommand: AsyncParsableCommand {
         var notes: [String] = []
         let missing = ref.keys.filter { hyp[$0] == nil }.sorted()
         if !missing.isEmpty {
-            let fate = onlyWithHypothesis ? "left out (--only-with-hypothesis)" : "all their speech counts as missed; --only-with-hypothesis leaves them out"
-            notes.append("\(missing.count) reference recording\(missing.count == 1 ? " has" : "s have") no hypothesis (\(fate)): \(missing.prefix(5).joined(separator: ", "))\(missing.count > 5 ? ", ..." : "")")
+            let fate =
+                onlyWithHypothesis ? "left out (--only-with-hypothesis)" : "all their speech counts as missed; --only-with-hypothesis leaves them out"
+            notes.append(
+                "\(missing.count) reference recording\(missing.count == 1 ? " has" : "s have") no hypothesis (\(fate)): \(missing.prefix(5).joined(separator: ", "))\(missing.count > 5 ? ", ..." : "")"
+            )
         }
         if missing.count == ref.count {
             let refIDs = ref.keys.sorted().prefix(3).joined(separator: ", "), hypIDs = hyp.keys.sorted().prefix(3).joined(separator: ", ")
-            let why = "no reference recording has a hypothesis: recordings are matched by the RTTM file id (second field); the reference has \(refIDs)\(ref.count > 3 ? ", ..." : ""), the hypothesis \(hyp.isEmpty ? "no SPEAKER lines" : hypIDs + (hyp.count > 3 ? ", ..." : ""))"
+            let why =
+                "no reference recording has a hypothesis: recordings are matched by the RTTM file id (second field); the reference has \(refIDs)\(ref.count > 3 ? ", ..." : ""), the hypothesis \(hyp.isEmpty ? "no SPEAKER lines" : hypIDs + (hyp.count > 3 ? ", ..." : ""))"
             if onlyWithHypothesis { throw CLIError(why) }
             notes.append(why)
         }
         let extra = hyp.keys.filter { ref[$0] == nil }.sorted()
         if !extra.isEmpty {
-            notes.append("\(extra.count) hypothesis recording\(extra.count == 1 ? " has" : "s have") no reference and are not scored: \(extra.prefix(5).joined(separator: ", "))\(extra.count > 5 ? ", ..." : "")")
+            notes.append(
+                "\(extra.count) hypothesis recording\(extra.count == 1 ? " has" : "s have") no reference and are not scored: \(extra.prefix(5).joined(separator: ", "))\(extra.count > 5 ? ", ..." : "")"
+            )
         }
         if !quiet { for n in notes { Console.warn("note: " + n) } }
         var pooled = TrackingScore()
@@ -93,7 +99,9 @@ struct EvaluateTrackingCommand: AsyncParsableCommand {
             per.append((id, s))
         }
         if pooled.diarization.total <= 0 {
-            throw CLIError("no reference speech is left to score: the collar of \(fmt(collar, 2)) s each side of every reference boundary covers \(per.count == 1 ? "the recording's turns" : "the turns of all \(per.count) recordings") (lower --collar)")
+            throw CLIError(
+                "no reference speech is left to score: the collar of \(fmt(collar, 2)) s each side of every reference boundary covers \(per.count == 1 ? "the recording's turns" : "the turns of all \(per.count) recordings") (lower --collar)"
+            )
         }
         if json {
             var o = Self.json(pooled)
@@ -112,16 +120,25 @@ struct EvaluateTrackingCommand: AsyncParsableCommand {
             return
         }
         let d = pooled.diarization, i = pooled.identification
-        let without = missing.isEmpty ? ""
-            : onlyWithHypothesis ? " (\(missing.count) more without a hypothesis left out)"
-            : " (\(missing.count) without a hypothesis, scored as all missed)"
-        print("\(per.count) recording\(per.count == 1 ? "" : "s")\(without), \(fmt(d.total, 1)) s of reference speech scored (collar \(fmt(collar, 2)) s each side, overlap scored, pooled)")
+        let without =
+            missing.isEmpty
+            ? ""
+            : onlyWithHypothesis
+                ? " (\(missing.count) more without a hypothesis left out)"
+                : " (\(missing.count) without a hypothesis, scored as all missed)"
+        print(
+            "\(per.count) recording\(per.count == 1 ? "" : "s")\(without), \(fmt(d.total, 1)) s of reference speech scored (collar \(fmt(collar, 2)) s each side, overlap scored, pooled)"
+        )
         for (name, c) in [("DER", d), ("IER", i)] {
-            print("\(name) \(fmt(c.errorRate, 4))  (missed \(fmt(c.missed / max(c.total, 1e-12), 4)), false alarm \(fmt(c.falseAlarm / max(c.total, 1e-12), 4)), confusion \(fmt(c.confusion / max(c.total, 1e-12), 4)))")
+            print(
+                "\(name) \(fmt(c.errorRate, 4))  (missed \(fmt(c.missed / max(c.total, 1e-12), 4)), false alarm \(fmt(c.falseAlarm / max(c.total, 1e-12), 4)), confusion \(fmt(c.confusion / max(c.total, 1e-12), 4)))"
+            )
         }
         if pooled.unknownSeconds > 0 {
             let u = pooled.unknownSeconds
-            print("unknown speech: \(fmt(u, 1)) s, labelled unknown \(fmt(pooled.unknownLabelledUnknown / u, 3)), an enrolled name \(fmt(pooled.unknownLabelledEnrolled / u, 3)), nothing \(fmt(max(0, u - pooled.unknownLabelledUnknown - pooled.unknownLabelledEnrolled) / u, 3))")
+            print(
+                "unknown speech: \(fmt(u, 1)) s, labelled unknown \(fmt(pooled.unknownLabelledUnknown / u, 3)), an enrolled name \(fmt(pooled.unknownLabelledEnrolled / u, 3)), nothing \(fmt(max(0, u - pooled.unknownLabelledUnknown - pooled.unknownLabelledEnrolled) / u, 3))"
+            )
         }
         for (id, s) in per {
             print("  \(id)\tDER \(fmt(s.diarization.errorRate, 4))\tIER \(fmt(s.identification.errorRate, 4))\t\(fmt(s.diarization.total, 1)) s")
@@ -130,11 +147,15 @@ struct EvaluateTrackingCommand: AsyncParsableCommand {
 
     static func json(_ s: TrackingScore) -> [String: Any] {
         func c(_ e: ErrorComponents) -> [String: Any] {
-            ["error_rate": jnum(e.errorRate), "missed_seconds": jnum(e.missed), "false_alarm_seconds": jnum(e.falseAlarm),
-             "confusion_seconds": jnum(e.confusion), "correct_seconds": jnum(e.correct)]
+            [
+                "error_rate": jnum(e.errorRate), "missed_seconds": jnum(e.missed), "false_alarm_seconds": jnum(e.falseAlarm),
+                "confusion_seconds": jnum(e.confusion), "correct_seconds": jnum(e.correct),
+            ]
         }
-        var o: [String: Any] = ["der": c(s.diarization), "ier": c(s.identification), "reference_seconds": jnum(s.diarization.total),
-                                "unknown_seconds": jnum(s.unknownSeconds)]
+        var o: [String: Any] = [
+            "der": c(s.diarization), "ier": c(s.identification), "reference_seconds": jnum(s.diarization.total),
+            "unknown_seconds": jnum(s.unknownSeconds),
+        ]
         if s.unknownSeconds > 0 {
             o["unknown_labelled_unknown"] = jnum(s.unknownLabelledUnknown / s.unknownSeconds)
             o["unknown_labelled_enrolled"] = jnum(s.unknownLabelledEnrolled / s.unknownSeconds)

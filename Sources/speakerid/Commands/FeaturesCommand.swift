@@ -7,9 +7,9 @@ struct FeaturesCommand: AsyncParsableCommand {
         commandName: "features",
         abstract: "Print the MFCC feature frames of audio files (speech frames, normalised).",
         discussion: """
-        Frames are those a model would see: the VAD's speech frames, after per-utterance \
-        normalisation. Text output starts with '#' header lines naming the file and every option.
-        """
+            Frames are those a model would see: the VAD's speech frames, after per-utterance \
+            normalisation. Text output starts with '#' header lines naming the file and every option.
+            """
     )
 
     @Argument(help: "Audio files or folders.")
@@ -57,12 +57,18 @@ struct FeaturesCommand: AsyncParsableCommand {
                     Console.warn(m)
                     failed += 1
                 case .done(let f):
-                    let info: [String: Any] = ["file": f.name, "duration_seconds": f.duration, "source_sample_rate": f.sourceSampleRate,
-                                               "channels": f.sourceChannels, "frames": f.frames,
-                                               "speech_frames": f.speechFrames, "speech_seconds": Double(f.speechFrames) * options.framing.frameShiftMs / 1000,
-                                               "kept_fraction": f.keptFraction]
-                    if json { out.write(SpeakerIDCLI.json(info) + "\n") } else {
-                        out.write("\(f.name): \(fmt(f.duration, 3)) s at \(f.sourceSampleRate) Hz, \(f.sourceChannels) channel(s); \(f.frames) frames, \(f.speechFrames) kept by the VAD (\(fmt(100 * f.keptFraction, 1))%)\n")
+                    let info: [String: Any] = [
+                        "file": f.name, "duration_seconds": f.duration, "source_sample_rate": f.sourceSampleRate,
+                        "channels": f.sourceChannels, "frames": f.frames,
+                        "speech_frames": f.speechFrames, "speech_seconds": Double(f.speechFrames) * options.framing.frameShiftMs / 1000,
+                        "kept_fraction": f.keptFraction,
+                    ]
+                    if json {
+                        out.write(SpeakerIDCLI.json(info) + "\n")
+                    } else {
+                        out.write(
+                            "\(f.name): \(fmt(f.duration, 3)) s at \(f.sourceSampleRate) Hz, \(f.sourceChannels) channel(s); \(f.frames) frames, \(f.speechFrames) kept by the VAD (\(fmt(100 * f.keptFraction, 1))%)\n"
+                        )
                     }
                 }
             }

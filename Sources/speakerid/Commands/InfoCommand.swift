@@ -37,13 +37,17 @@ struct InfoCommand: ParsableCommand {
             let tr = try JSONSerialization.jsonObject(with: enc.encode(m.training))
             let kind = m.kind == .ubm ? "ubm" : m.ubm != nil ? "map_adapted" : "em"
             if json {
-                var o: [String: Any] = ["file": path, "kind": kind, "components": m.gmm.components,
-                                        "dimension": m.gmm.dimension, "front_end": fe, "training": tr,
-                                        "checksum": m.checksumHex]
+                var o: [String: Any] = [
+                    "file": path, "kind": kind, "components": m.gmm.components,
+                    "dimension": m.gmm.dimension, "front_end": fe, "training": tr,
+                    "checksum": m.checksumHex,
+                ]
                 if m.kind == .speaker { o["speaker"] = m.speaker }
                 if let u = m.ubm {
-                    o["ubm"] = ["checksum": u.checksum, "components": u.components, "relevance": u.relevance,
-                                "adapted": u.adaptedNames]
+                    o["ubm"] = [
+                        "checksum": u.checksum, "components": u.components, "relevance": u.relevance,
+                        "adapted": u.adaptedNames,
+                    ]
                 }
                 print(SpeakerIDCLI.json(o))
             } else {
@@ -57,11 +61,17 @@ struct InfoCommand: ParsableCommand {
                 lines.append("  checksum:    \(m.checksumHex)")
                 lines.append("  trained on:  \(t.files) file(s), \(t.frames) speech frames (\(fmt(t.speechSeconds, 1)) s)")
                 if let u = m.ubm {
-                    lines.append("  MAP-adapted: from the UBM with checksum \(u.checksum) (\(u.components) components), relevance \(fmt(u.relevance, 3)), adapted \(u.adaptedNames.joined(separator: ", "))")
+                    lines.append(
+                        "  MAP-adapted: from the UBM with checksum \(u.checksum) (\(u.components) components), relevance \(fmt(u.relevance, 3)), adapted \(u.adaptedNames.joined(separator: ", "))"
+                    )
                 } else if let p = m.emProgress {
-                    lines.append("  in training: after \(p.history.count) of at most \(t.em.maxIterations) EM iterations (init-ubm, update); not a finished UBM")
+                    lines.append(
+                        "  in training: after \(p.history.count) of at most \(t.em.maxIterations) EM iterations (init-ubm, update); not a finished UBM"
+                    )
                 } else {
-                    lines.append("  EM:          \(t.iterations) iterations, \(t.converged ? "converged" : "stopped at the limit"), final average log-likelihood \(fmt(t.finalLogLikelihood, 4)), seed \(t.seed)")
+                    lines.append(
+                        "  EM:          \(t.iterations) iterations, \(t.converged ? "converged" : "stopped at the limit"), final average log-likelihood \(fmt(t.finalLogLikelihood, 4)), seed \(t.seed)"
+                    )
                 }
                 lines.append("  written by:  SpeakerID \(t.toolVersion)")
                 lines.append("  front end:   \(SpeakerIDCLI.json(fe))")
@@ -94,12 +104,18 @@ struct InfoCommand: ParsableCommand {
             return
         }
         var lines = [path, "  kind:        calibration (calibrate), quality measure \(c.quality)"]
-        lines.append("  weights:     \(c.weights.map { String(format: "%.6g", $0) }.joined(separator: ", ")) (training prior \(String(format: "%.4g", c.trainingPrior)))")
+        lines.append(
+            "  weights:     \(c.weights.map { String(format: "%.6g", $0) }.joined(separator: ", ")) (training prior \(String(format: "%.4g", c.trainingPrior)))"
+        )
         lines.append("  trained on:  \(p.targetTrials) target and \(p.nonTargetTrials) non-target trials from \(p.source)")
         if let r = c.testSecondsRange {
-            lines.append("  test speech: \(fmt(r.lowerBound, 2))-\(fmt(r.upperBound, 2)) s in the development trials (a longer test is scored as the longest; a shorter one gets the shortest's LLR scaled by its share of speech)")
+            lines.append(
+                "  test speech: \(fmt(r.lowerBound, 2))-\(fmt(r.upperBound, 2)) s in the development trials (a longer test is scored as the longest; a shorter one gets the shortest's LLR scaled by its share of speech)"
+            )
         }
-        lines.append("  scores:      \(p.ubmChecksum.map { "log-likelihood ratios against the UBM with checksum \($0)" } ?? "models trained by EM"), normalisation \(p.scoreNormalization)")
+        lines.append(
+            "  scores:      \(p.ubmChecksum.map { "log-likelihood ratios against the UBM with checksum \($0)" } ?? "models trained by EM"), normalisation \(p.scoreNormalization)"
+        )
         lines.append("  written by:  SpeakerID \(c.toolVersion)")
         print(lines.joined(separator: "\n"))
     }
@@ -107,15 +123,21 @@ struct InfoCommand: ParsableCommand {
     func describe(statistics s: StatisticsFile, path: String) throws {
         let frames = s.statistics.occupancy.reduce(0, +)
         if json {
-            print(SpeakerIDCLI.json(["file": path, "kind": "statistics", "components": s.statistics.components,
-                                     "dimension": s.statistics.dimension, "model": s.model, "frames": frames,
-                                     "shards": s.shards, "shard_count": s.shardCount, "files": s.files,
-                                     "keep_every": s.keepEvery, "listing": s.listing]))
+            print(
+                SpeakerIDCLI.json([
+                    "file": path, "kind": "statistics", "components": s.statistics.components,
+                    "dimension": s.statistics.dimension, "model": s.model, "frames": frames,
+                    "shards": s.shards, "shard_count": s.shardCount, "files": s.files,
+                    "keep_every": s.keepEvery, "listing": s.listing,
+                ]))
             return
         }
-        print([path, "  kind:        EM statistics (accumulate, sum-stats)",
-               "  under:       the model with checksum \(s.model) (\(s.statistics.components) components, dimension \(s.statistics.dimension))",
-               "  frames:      \(String(format: "%.0f", frames)) from \(s.files) file(s), shard(s) \(s.shards.map(String.init).joined(separator: ", ")) of \(s.shardCount), every \(s.keepEvery == 1 ? "" : "\(s.keepEvery)-th ")frame",
-               "  file list:   \(s.listing)"].joined(separator: "\n"))
+        print(
+            [
+                path, "  kind:        EM statistics (accumulate, sum-stats)",
+                "  under:       the model with checksum \(s.model) (\(s.statistics.components) components, dimension \(s.statistics.dimension))",
+                "  frames:      \(String(format: "%.0f", frames)) from \(s.files) file(s), shard(s) \(s.shards.map(String.init).joined(separator: ", ")) of \(s.shardCount), every \(s.keepEvery == 1 ? "" : "\(s.keepEvery)-th ")frame",
+                "  file list:   \(s.listing)",
+            ].joined(separator: "\n"))
     }
 }

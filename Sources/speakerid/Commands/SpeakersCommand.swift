@@ -39,16 +39,25 @@ struct SpeakersList: ParsableCommand {
             if m.kind == .ubm { continue }
             let t = m.training
             // When the model file was written (models hold no date, so they stay reproducible).
-            let date = (try? FileManager.default.attributesOfItem(atPath: p)[.modificationDate] as? Date)
+            let date =
+                (try? FileManager.default.attributesOfItem(atPath: p)[.modificationDate] as? Date)
                 .map { ISO8601DateFormatter().string(from: $0) } ?? ""
             if json {
-                var o: [String: Any] = ["speaker": m.speaker, "file": p, "speech_seconds": t.speechSeconds, "files": t.files,
-                                        "kind": m.ubm != nil ? "map_adapted" : "em", "enrolled_at": date,
-                                        "can_add_audio": m.enrolment != nil]
-                if let u = m.ubm { o["ubm"] = ["checksum": u.checksum, "components": u.components, "relevance": u.relevance,
-                                               "adapted": u.adaptedNames] }
+                var o: [String: Any] = [
+                    "speaker": m.speaker, "file": p, "speech_seconds": t.speechSeconds, "files": t.files,
+                    "kind": m.ubm != nil ? "map_adapted" : "em", "enrolled_at": date,
+                    "can_add_audio": m.enrolment != nil,
+                ]
+                if let u = m.ubm {
+                    o["ubm"] = [
+                        "checksum": u.checksum, "components": u.components, "relevance": u.relevance,
+                        "adapted": u.adaptedNames,
+                    ]
+                }
                 if let s = t.sources {
-                    o["sources"] = s.map { ["path": $0.path, "checksum": $0.checksum ?? NSNull(), "speech_seconds": $0.speechSeconds] as [String: Any] }
+                    o["sources"] = s.map {
+                        ["path": $0.path, "checksum": $0.checksum ?? NSNull(), "speech_seconds": $0.speechSeconds] as [String: Any]
+                    }
                 }
                 print(SpeakerIDCLI.json(o))
             } else {

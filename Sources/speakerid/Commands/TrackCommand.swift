@@ -7,24 +7,28 @@ struct TrackCommand: AsyncParsableCommand {
         commandName: "track",
         abstract: "Who spoke when: a timeline of each recording with enrolled names, 'unknown' for everyone else.",
         discussion: """
-        Speech detection, BIC speaker-change detection, Viterbi decoding over the enrolled \
-        speakers and an unknown speaker (minimum turn, change penalties), then each segment's \
-        open-set decision: the best speaker over the segment, named when its calibrated LLR \
-        (--calibration; at the Bayes threshold of --prior and the costs unless --threshold) or \
-        its average score (--threshold without --calibration) reaches the threshold, else \
-        'unknown' (--cluster-unknown: unknown-1, unknown-2, ...). Without either, every \
-        segment is named (closed set; refused for a models folder of one speaker). Output: a text timeline, --json (one object per \
-        recording), --rttm DIR (DIR/<recording>.rttm, NIST RTTM). Memory does not grow with \
-        a recording's length. --stream reads one stream (standard input with '-', or a file as \
-        it grows) and prints a live decision every --hop seconds and segments as they close. \
-        Every recording is reported: one that cannot be read gets one line on standard error \
-        ({"file", "error"} with --json) and the exit status is 1, unless --skip-bad.
-        """)
+            Speech detection, BIC speaker-change detection, Viterbi decoding over the enrolled \
+            speakers and an unknown speaker (minimum turn, change penalties), then each segment's \
+            open-set decision: the best speaker over the segment, named when its calibrated LLR \
+            (--calibration; at the Bayes threshold of --prior and the costs unless --threshold) or \
+            its average score (--threshold without --calibration) reaches the threshold, else \
+            'unknown' (--cluster-unknown: unknown-1, unknown-2, ...). Without either, every \
+            segment is named (closed set; refused for a models folder of one speaker). Output: a text timeline, --json (one object per \
+            recording), --rttm DIR (DIR/<recording>.rttm, NIST RTTM). Memory does not grow with \
+            a recording's length. --stream reads one stream (standard input with '-', or a file as \
+            it grows) and prints a live decision every --hop seconds and segments as they close. \
+            Every recording is reported: one that cannot be read gets one line on standard error \
+            ({"file", "error"} with --json) and the exit status is 1, unless --skip-bad.
+            """)
 
     @Option(help: ArgumentHelp("Folder of speaker models.", valueName: "dir"))
     var models = "models"
     @OptionGroup var background: UBMArguments
-    @Option(parsing: .unconditional, help: ArgumentHelp("Open-set threshold: on the calibrated LLR with --calibration (default: the Bayes threshold), else on the average log-likelihood ratio (needs --ubm).", valueName: "T"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Open-set threshold: on the calibrated LLR with --calibration (default: the Bayes threshold), else on the average log-likelihood ratio (needs --ubm).",
+            valueName: "T"))
     var threshold: Double?
     @OptionGroup var calibrationOptions: CalibrationArguments
     @Option(help: ArgumentHelp("Write DIR/<recording>.rttm for each recording (the folder is created).", valueName: "dir"))
@@ -52,11 +56,14 @@ struct TrackCommand: AsyncParsableCommand {
         if live.stream {
             if audio.count != 1 { throw ValidationError("--stream tracks one stream: give one file or '-'") }
             if rttm != nil && audio[0] == "-" {
-                throw ValidationError("--rttm names its file after the recording; with '-' there is none (redirect the stream to a file, or use --json)")
+                throw ValidationError(
+                    "--rttm names its file after the recording; with '-' there is none (redirect the stream to a file, or use --json)")
             }
         } else {
             if audio.contains("-") { throw ValidationError("standard input ('-') is read with --stream") }
-            if live.hop != nil || live.liveWindow != nil || live.idleTimeout != nil { throw ValidationError("--hop, --live-window and --idle-timeout go with --stream") }
+            if live.hop != nil || live.liveWindow != nil || live.idleTimeout != nil {
+                throw ValidationError("--hop, --live-window and --idle-timeout go with --stream")
+            }
         }
         try calibrationOptions.refuseDecisionOptionsWithoutCalibration()
         _ = try tracking.options()
@@ -86,13 +93,17 @@ struct TrackCommand: AsyncParsableCommand {
         var seen: [String: String] = [:]
         for s in loaded.map(\.speaker) {
             if let other = seen.updateValue(s, forKey: RTTM.field(s)) {
-                throw CLIError("\(models): speakers \(other.debugDescription) and \(s.debugDescription) would both be written \(RTTM.field(s).debugDescription) in RTTM; rename one")
+                throw CLIError(
+                    "\(models): speakers \(other.debugDescription) and \(s.debugDescription) would both be written \(RTTM.field(s).debugDescription) in RTTM; rename one"
+                )
             }
         }
         // One enrolled speaker and no open-set decision: every speech segment would be named
         // that speaker, which decides nothing.
         if !rule.isOpenSet, loaded.count == 1 {
-            throw usageError("\(models) holds one speaker, \(loaded[0].speaker.debugDescription): without --calibration or --threshold every speech segment would be named them; give --calibration FILE or --threshold T (with --ubm) so other voices are 'unknown'")
+            throw usageError(
+                "\(models) holds one speaker, \(loaded[0].speaker.debugDescription): without --calibration or --threshold every speech segment would be named them; give --calibration FILE or --threshold T (with --ubm) so other voices are 'unknown'"
+            )
         }
         return Setup(identifier: id, rule: rule, options: options)
     }
@@ -130,17 +141,22 @@ struct TrackCommand: AsyncParsableCommand {
             if let warning, !common.quiet { Console.warn("warning: " + warning) }
             if let rttm {
                 let path = PathName.join(rttm, RTTM.fileID(r.name) + ".rttm")
-                let text = r.segments.map { RTTM.line(file: RTTM.fileID(r.name), start: $0.start, duration: $0.end - $0.start, label: $0.label) + "\n" }.joined()
+                let text = r.segments.map {
+                    RTTM.line(file: RTTM.fileID(r.name), start: $0.start, duration: $0.end - $0.start, label: $0.label) + "\n"
+                }.joined()
                 do { try AtomicFile.write(Array(text.utf8), to: path) } catch { throw CLIError("\(path): cannot write (\(error))") }
             }
             if json {
-                var o: [String: Any] = ["file": r.name, "duration_seconds": Self.seconds(r.duration), "speech_seconds": Self.seconds(r.speechSeconds),
-                                        "timeline": r.segments.map(Self.json)]
+                var o: [String: Any] = [
+                    "file": r.name, "duration_seconds": Self.seconds(r.duration), "speech_seconds": Self.seconds(r.speechSeconds),
+                    "timeline": r.segments.map(Self.json),
+                ]
                 if let warning { o["warning"] = warning }
                 print(SpeakerIDCLI.json(o))
             } else {
-                print("\(r.name)\t\(fmt(r.duration, 2)) s, \(fmt(r.speechSeconds, 2)) s of speech, \(r.segments.count) segment\(r.segments.count == 1 ? "" : "s")"
-                      + (r.segments.isEmpty ? " (no speech found)" : ""))
+                print(
+                    "\(r.name)\t\(fmt(r.duration, 2)) s, \(fmt(r.speechSeconds, 2)) s of speech, \(r.segments.count) segment\(r.segments.count == 1 ? "" : "s")"
+                        + (r.segments.isEmpty ? " (no speech found)" : ""))
                 for seg in r.segments { print("  " + Self.text(seg)) }
             }
         }
@@ -158,9 +174,11 @@ struct TrackCommand: AsyncParsableCommand {
 
     /// A segment as JSON.
     static func json(_ s: TrackedSegment) -> [String: Any] {
-        var o: [String: Any] = ["start_seconds": seconds(s.start), "end_seconds": seconds(s.end), "label": s.label,
-                                "speaker": s.decision.speaker ?? NSNull(), "decision": s.decision.outcome.rawValue,
-                                "speech_seconds": seconds(s.decision.speechSeconds)]
+        var o: [String: Any] = [
+            "start_seconds": seconds(s.start), "end_seconds": seconds(s.end), "label": s.label,
+            "speaker": s.decision.speaker ?? NSNull(), "decision": s.decision.outcome.rawValue,
+            "speech_seconds": seconds(s.decision.speechSeconds),
+        ]
         if let v = s.decision.score { o["score"] = jnum(v) }
         if let v = s.decision.llr { o["llr"] = jnum(v) }
         return o
@@ -178,7 +196,9 @@ struct TrackCommand: AsyncParsableCommand {
     /// A segment as a line of the text timeline: start, end, label, and the score behind it.
     static func text(_ s: TrackedSegment) -> String {
         let figures = s.decision.llr.map { "LLR \(fmt($0, 2))" } ?? s.decision.score.map { "score \(fmt($0, 3))" } ?? ""
-        let label = s.decision.speaker == nil && s.decision.bestSpeaker != nil ? "\(s.label)\t(\(figures); best \(s.decision.bestSpeaker ?? ""))" : "\(s.label)\t(\(figures))"
+        let label =
+            s.decision.speaker == nil && s.decision.bestSpeaker != nil
+            ? "\(s.label)\t(\(figures); best \(s.decision.bestSpeaker ?? ""))" : "\(s.label)\t(\(figures))"
         return "\(clock(s.start)) - \(clock(s.end))\t\(label)"
     }
 

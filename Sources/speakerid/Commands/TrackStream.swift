@@ -10,8 +10,16 @@ final class StopFlag: @unchecked Sendable {
     // @unchecked: `signal` is only touched under `lock`.
     private let lock = NSLock()
     private var signal: Int32?
-    func set(_ s: Int32) { lock.lock(); signal = s; lock.unlock() }
-    var value: Int32? { lock.lock(); defer { lock.unlock() }; return signal }
+    func set(_ s: Int32) {
+        lock.lock()
+        signal = s
+        lock.unlock()
+    }
+    var value: Int32? {
+        lock.lock()
+        defer { lock.unlock() }
+        return signal
+    }
 }
 
 /// The bytes of standard input, a named pipe, or a file that may still be growing, read as
@@ -117,8 +125,9 @@ extension TrackCommand {
             }
             guard let format = pcm.format else { continue }
             if tracker == nil {
-                tracker = try StreamingTracker(identifier: s.identifier, rule: s.rule, options: s.options,
-                                               sourceSampleRate: format.sampleRate, name: input.name)
+                tracker = try StreamingTracker(
+                    identifier: s.identifier, rule: s.rule, options: s.options,
+                    sourceSampleRate: format.sampleRate, name: input.name)
                 if !warned, let w = s.identifier.frontEnd.options.narrowBandWarning(input.name, sourceRate: format.sampleRate), !common.quiet {
                     Console.warn("warning: " + w)
                     warned = true
@@ -133,7 +142,11 @@ extension TrackCommand {
         guard let t = tracker, let format = pcm.format else { throw CLIError("\(input.name): the stream ended before any audio") }
         emit(try t.finish(), rate: format.sampleRate)
         if json {
-            print(SpeakerIDCLI.json(["event": "end", "file": input.name, "duration_seconds": Self.seconds(t.secondsReceived), "speech_seconds": Self.seconds(t.speechSeconds)]))
+            print(
+                SpeakerIDCLI.json([
+                    "event": "end", "file": input.name, "duration_seconds": Self.seconds(t.secondsReceived),
+                    "speech_seconds": Self.seconds(t.speechSeconds),
+                ]))
         } else {
             print("end\t\(input.name)\t\(fmt(t.secondsReceived, 2)) s, \(fmt(t.speechSeconds, 2)) s of speech")
         }
@@ -146,7 +159,8 @@ extension TrackCommand {
             do { try AtomicFile.write(Array(text.utf8), to: path) } catch { throw CLIError("\(path): cannot write (\(error))") }
         }
         if let sig = stop.value {
-            Console.warn("interrupted by \(sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP"); the stream's last segments were written")
+            Console.warn(
+                "interrupted by \(sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP"); the stream's last segments were written")
             throw ExitCode(128 + sig)
         }
     }
@@ -154,9 +168,11 @@ extension TrackCommand {
     private func printLive(_ d: LiveDecision, latency: Double) {
         let dec = d.decision
         if json {
-            var o: [String: Any] = ["event": "window", "start_seconds": Self.seconds(d.start), "end_seconds": Self.seconds(d.end), "label": d.label ?? NSNull(),
-                                    "speaker": dec.speaker ?? NSNull(), "decision": dec.outcome.rawValue,
-                                    "speech_seconds": Self.seconds(dec.speechSeconds), "latency_seconds": Self.seconds(latency)]
+            var o: [String: Any] = [
+                "event": "window", "start_seconds": Self.seconds(d.start), "end_seconds": Self.seconds(d.end), "label": d.label ?? NSNull(),
+                "speaker": dec.speaker ?? NSNull(), "decision": dec.outcome.rawValue,
+                "speech_seconds": Self.seconds(dec.speechSeconds), "latency_seconds": Self.seconds(latency),
+            ]
             if let v = dec.score { o["score"] = jnum(v) }
             if let v = dec.llr { o["llr"] = jnum(v) }
             print(SpeakerIDCLI.json(o))

@@ -19,7 +19,10 @@ enum ComponentsArgument: ExpressibleByArgument, Equatable {
     case fixed(Int)
 
     init?(argument: String) {
-        if argument == "auto" { self = .automatic; return }
+        if argument == "auto" {
+            self = .automatic
+            return
+        }
         guard let k = Int(argument) else { return nil }
         self = .fixed(k)
     }

@@ -6,9 +6,14 @@ import SpeakerID
 struct ClipArguments: ParsableArguments {
     @Flag(help: "One JSON object per clip (a clip that cannot be scored gives {\"file\", \"error\"}).")
     var json = false
-    @Option(parsing: .unconditional, help: ArgumentHelp("Long recordings are read in chunks of this many seconds, each normalised on its own, so memory stays bounded.", valueName: "s"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Long recordings are read in chunks of this many seconds, each normalised on its own, so memory stays bounded.", valueName: "s"))
     var chunkSeconds = 600.0
-    @Option(parsing: .unconditional, help: ArgumentHelp("Clips with less speech than this (after the VAD) get the answer 'too short' instead of a speaker.", valueName: "s"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("Clips with less speech than this (after the VAD) get the answer 'too short' instead of a speaker.", valueName: "s"))
     var minSpeech = DecisionRule.defaultMinimumSpeechSeconds
     @Flag(help: "Exit 0 when some clips could not be scored (each is still reported on standard error), as long as one could.")
     var skipBad = false

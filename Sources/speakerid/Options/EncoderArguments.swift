@@ -3,7 +3,10 @@ import SpeakerID
 
 /// The neural speaker encoder a command uses for d-vectors.
 struct EncoderArguments: ParsableArguments {
-    @Option(help: ArgumentHelp("The speaker encoder file (default: $SPEAKERID_ENCODER, else ~/.local/share/speakerid/\(EncoderFile.defaultFileName); `speakerid encoder fetch` makes it).", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "The speaker encoder file (default: $SPEAKERID_ENCODER, else ~/.local/share/speakerid/\(EncoderFile.defaultFileName); `speakerid encoder fetch` makes it).",
+            valueName: "file"))
     var encoder: String?
 
     /// The encoder named by --encoder (which must load), else the one at the default location,
@@ -12,7 +15,9 @@ struct EncoderArguments: ParsableArguments {
         if let encoder { return try SpeakerEncoder.load(path: encoder) }
         guard let path = EncoderFile.defaultPath(), FileSystem.exists(path) else {
             if required {
-                throw CLIError("no speaker encoder at \(EncoderFile.defaultPath() ?? "its default place"): run `speakerid encoder fetch`, or name one with --encoder")
+                throw CLIError(
+                    "no speaker encoder at \(EncoderFile.defaultPath() ?? "its default place"): run `speakerid encoder fetch`, or name one with --encoder"
+                )
             }
             return nil
         }

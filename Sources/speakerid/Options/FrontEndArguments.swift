@@ -17,7 +17,9 @@ struct FrontEndArguments: ParsableArguments {
     var filters: Int?
     @Option(parsing: .unconditional, help: ArgumentHelp("Lower band edge in Hz, e.g. 300 for telephone speech (default: 20).", valueName: "Hz"))
     var lowFreq: Double?
-    @Option(parsing: .unconditional, help: ArgumentHelp("Upper band edge in Hz, 0 for Nyquist, e.g. 3400 for telephone speech (default: 0).", valueName: "Hz"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("Upper band edge in Hz, 0 for Nyquist, e.g. 3400 for telephone speech (default: 0).", valueName: "Hz"))
     var highFreq: Double?
     @Option(parsing: .unconditional, help: ArgumentHelp("Cepstral coefficients c1..cN kept (default: 20).", valueName: "N"))
     var ceps: Int?
@@ -80,7 +82,9 @@ struct FrontEndArguments: ParsableArguments {
     func check(against models: FrontEndOptions) throws -> FrontEndOptions {
         let o = try apply(to: models)
         if o != models {
-            throw CLIError("the models were trained with a different front end (\(FrontEndOptions.differences(models, o))); front-end options must match the models'")
+            throw CLIError(
+                "the models were trained with a different front end (\(FrontEndOptions.differences(models, o))); front-end options must match the models'"
+            )
         }
         return o
     }

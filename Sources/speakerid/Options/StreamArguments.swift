@@ -4,13 +4,20 @@ import SpeakerID
 
 /// `track --stream`: live decisions on one stream.
 struct StreamArguments: ParsableArguments {
-    @Flag(help: "Track one stream as it comes: standard input ('-', headerless with --raw RATE[:ENCODING] or WAV) or a file as it grows; a live decision every --hop seconds, segments as they close.")
+    @Flag(
+        help:
+            "Track one stream as it comes: standard input ('-', headerless with --raw RATE[:ENCODING] or WAV) or a file as it grows; a live decision every --hop seconds, segments as they close."
+    )
     var stream = false
     @Option(parsing: .unconditional, help: ArgumentHelp("With --stream: seconds between live decisions (default: 0.5).", valueName: "s"))
     var hop: Double?
-    @Option(parsing: .unconditional, help: ArgumentHelp("With --stream: each live decision is about this much of the newest audio (default: 1).", valueName: "s"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("With --stream: each live decision is about this much of the newest audio (default: 1).", valueName: "s"))
     var liveWindow: Double?
-    @Option(parsing: .unconditional, help: ArgumentHelp("With --stream on a file: stop when it has not grown for this long (default: 10).", valueName: "s"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("With --stream on a file: stop when it has not grown for this long (default: 10).", valueName: "s"))
     var idleTimeout: Double?
 
     func validate() throws {

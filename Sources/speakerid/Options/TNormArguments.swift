@@ -3,7 +3,10 @@ import SpeakerID
 
 /// T-norm at decision time for `identify` and `verify`.
 struct TNormArguments: ParsableArguments {
-    @Option(help: ArgumentHelp("With --ubm: T-norm each clip's scores against the models in this folder, speakers who are not enrolled, adapted from the same UBM with the same enroll options (a model named like an enrolled one is left out of its own normalisation). --threshold then applies to T-normed scores, as 'evaluate --score-norm tnorm' reports them.", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "With --ubm: T-norm each clip's scores against the models in this folder, speakers who are not enrolled, adapted from the same UBM with the same enroll options (a model named like an enrolled one is left out of its own normalisation). --threshold then applies to T-normed scores, as 'evaluate --score-norm tnorm' reports them.",
+            valueName: "dir"))
     var tnormModels: String?
 
     /// The cohort models, checked against the UBM (whose front end the enrolled models share).

@@ -6,41 +6,67 @@ import SpeakerID
 struct TrackingArguments: ParsableArguments {
     @Flag(help: "Cluster unknown speech into unknown-1, unknown-2, ... (BIC) instead of labelling it all 'unknown'.")
     var clusterUnknown = false
-    @Option(parsing: .unconditional, help: ArgumentHelp("A speaker keeps the floor at least this long once the decoder changes to them (default: 1).", valueName: "s"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("A speaker keeps the floor at least this long once the decoder changes to them (default: 1).", valueName: "s"))
     var minTurn: Double?
-    @Option(parsing: .unconditional, help: ArgumentHelp("Cost of a change of speaker inside speech, in summed frame log-likelihood ratios (default: 60).", valueName: "cost"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("Cost of a change of speaker inside speech, in summed frame log-likelihood ratios (default: 60).", valueName: "cost"))
     var changePenalty: Double?
-    @Option(parsing: .unconditional, help: ArgumentHelp("Cost of a change of speaker at the first speech after a pause of --min-pause seconds (default: 20).", valueName: "cost"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("Cost of a change of speaker at the first speech after a pause of --min-pause seconds (default: 20).", valueName: "cost"))
     var pausePenalty: Double?
-    @Option(parsing: .unconditional, help: ArgumentHelp("A pause at least this long makes a change of speaker after it cost --pause-penalty (default: 0.2).", valueName: "s"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("A pause at least this long makes a change of speaker after it cost --pause-penalty (default: 0.2).", valueName: "s"))
     var minPause: Double?
-    @Option(parsing: .unconditional, help: ArgumentHelp("Cost of a change of speaker where BIC change detection found one (default: 60, the same as inside speech: no gain was measured).", valueName: "cost"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Cost of a change of speaker where BIC change detection found one (default: 60, the same as inside speech: no gain was measured).",
+            valueName: "cost"))
     var changePointPenalty: Double?
-    @Option(parsing: .unconditional, help: ArgumentHelp("Segments are final this long after the audio: the decoder's lag (default: 10).", valueName: "s"))
+    @Option(
+        parsing: .unconditional, help: ArgumentHelp("Segments are final this long after the audio: the decoder's lag (default: 10).", valueName: "s"))
     var lag: Double?
-    @Option(parsing: .unconditional, help: ArgumentHelp("Pauses up to this long inside one speaker's turn belong to the segment (default: 2).", valueName: "s"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("Pauses up to this long inside one speaker's turn belong to the segment (default: 2).", valueName: "s"))
     var maxGap: Double?
     @Option(parsing: .unconditional, help: ArgumentHelp("Segments with less speech than this are left out (default: 0.1).", valueName: "s"))
     var minSegment: Double?
-    @Option(parsing: .unconditional, help: ArgumentHelp("Speech must be this far above the noise level of the last 30 s (default: 6).", valueName: "dB"))
+    @Option(
+        parsing: .unconditional, help: ArgumentHelp("Speech must be this far above the noise level of the last 30 s (default: 6).", valueName: "dB"))
     var snr: Double?
     @Option(parsing: .unconditional, help: ArgumentHelp("Speech detection looks this far ahead of each frame (default: 0.1).", valueName: "s"))
     var speechAhead: Double?
-    @Option(parsing: .unconditional, help: ArgumentHelp("Cepstral mean normalisation over the speech from this long before each frame (default: 2).", valueName: "s"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("Cepstral mean normalisation over the speech from this long before each frame (default: 2).", valueName: "s"))
     var normalizeBack: Double?
     @Option(parsing: .unconditional, help: ArgumentHelp("... to this long after it (default: 0.5).", valueName: "s"))
     var normalizeAhead: Double?
-    @Option(parsing: .unconditional, help: ArgumentHelp("... and not across pauses at least this long; 0 for across any pause (default: 0).", valueName: "s"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("... and not across pauses at least this long; 0 for across any pause (default: 0).", valueName: "s"))
     var normalizeBreak: Double?
-    @Option(parsing: .unconditional, help: ArgumentHelp("Added to the unknown speaker's per-frame score in the decoder: above 0 labels more speech unknown (default: 0).", valueName: "x"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Added to the unknown speaker's per-frame score in the decoder: above 0 labels more speech unknown (default: 0).", valueName: "x"))
     var unknownOffset: Double?
     @Option(parsing: .unconditional, help: ArgumentHelp("BIC change detection: the two adjacent windows' length (default: 1).", valueName: "s"))
     var changeWindow: Double?
     @Option(parsing: .unconditional, help: ArgumentHelp("BIC change detection: the penalty weight lambda (default: 1).", valueName: "lambda"))
     var changeLambda: Double?
-    @Option(parsing: .unconditional, help: ArgumentHelp("With --cluster-unknown: the BIC penalty weight lambda; larger merges more (default: 2).", valueName: "lambda"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("With --cluster-unknown: the BIC penalty weight lambda; larger merges more (default: 2).", valueName: "lambda"))
     var clusterLambda: Double?
-    @Option(parsing: .unconditional, help: ArgumentHelp("The decoder's block: speaker changes fall on multiples of it (default: 0.1).", valueName: "s"))
+    @Option(
+        parsing: .unconditional, help: ArgumentHelp("The decoder's block: speaker changes fall on multiples of it (default: 0.1).", valueName: "s"))
     var step: Double?
 
     func options() throws -> TrackerOptions {

@@ -16,8 +16,10 @@ enum Outcome<T: Sendable>: Sendable {
 
 /// Runs `body` for every item on `threads` workers; an item that throws becomes `.failed` with
 /// its error's message instead of ending the batch, so every item is reported.
-func batchMap<T: Sendable>(count: Int, threads: Int,
-                           _ body: @escaping @Sendable (Int) throws -> T) async throws -> [Outcome<T>] {
+func batchMap<T: Sendable>(
+    count: Int, threads: Int,
+    _ body: @escaping @Sendable (Int) throws -> T
+) async throws -> [Outcome<T>] {
     try await parallelMap(count: count, threads: threads) { i -> Outcome<T> in
         do { return .done(try body(i)) } catch { return .failed("\(error)") }
     }

@@ -16,7 +16,10 @@ enum SpeakerIDCLI {
     /// an object; values meant to be absent are `NSNull` (`jnum`).
     static func json(_ v: Any) -> String {
         if let bad = firstUnencodable(v, at: "") {
-            SpeakerIDCommand.exit(withError: CLIError("the result cannot be written as JSON: \(bad.isEmpty ? "a value" : bad) is not a finite number; please report this with the command that gave it"))
+            SpeakerIDCommand.exit(
+                withError: CLIError(
+                    "the result cannot be written as JSON: \(bad.isEmpty ? "a value" : bad) is not a finite number; please report this with the command that gave it"
+                ))
         }
         guard let d = try? JSONSerialization.data(withJSONObject: v, options: [.sortedKeys]) else {
             SpeakerIDCommand.exit(withError: CLIError("the result cannot be written as JSON; please report this with the command that gave it"))

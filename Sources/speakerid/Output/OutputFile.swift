@@ -5,7 +5,8 @@ import SpeakerID
 /// a folder to write into that does not exist (it is not created: a typing error would
 /// make a folder tree unseen), is a file, or does not take files.
 func checkOutputFile(_ path: String, option: String) throws {
-    let what = ["--scores": "the scores file", "--report": "the report", "--out": "the output file", "--output": "the output file"][option] ?? "the output"
+    let what =
+        ["--scores": "the scores file", "--report": "the report", "--out": "the output file", "--output": "the output file"][option] ?? "the output"
     var isDir: ObjCBool = false
     if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
         throw CLIError("\(path): is a folder; \(option) takes a file name")

@@ -18,7 +18,6 @@ struct OutputSink {
 
     func finish() throws {
         guard let path else { return }
-        do { try AtomicFile.write(Array(buffer.utf8), to: path) }
-        catch { throw CLIError("\(path): cannot write output (\(error))") }
+        do { try AtomicFile.write(Array(buffer.utf8), to: path) } catch { throw CLIError("\(path): cannot write output (\(error))") }
     }
 }

@@ -21,8 +21,10 @@ struct AudioTests {
 
     /// Lossy codecs: the decoded tone must keep its length (within the codec's padding) and
     /// its energy, and the front end must find speech in it.
-    @Test(arguments: [("a.ogg", AudioWriter.Format.oggVorbis, 16000), ("b.opus", .oggOpus, 48000), ("c.mp3", .mp3, 16000),
-                      ("d.wav", .wav24, 16000), ("e.wav", .wav32, 16000), ("f.aiff", .aiff16, 16000)])
+    @Test(arguments: [
+        ("a.ogg", AudioWriter.Format.oggVorbis, 16000), ("b.opus", .oggOpus, 48000), ("c.mp3", .mp3, 16000),
+        ("d.wav", .wav24, 16000), ("e.wav", .wav32, 16000), ("f.aiff", .aiff16, 16000),
+    ])
     func compressedAndOtherFormatsDecode(name: String, format: AudioWriter.Format, rate: Int) throws {
         let dir = TempDir()
         defer { dir.cleanup() }
@@ -98,7 +100,8 @@ struct AudioTests {
         _ = FileManager.default.createFile(atPath: dir.file("empty.wav"), contents: Data())
         #expect(throws: AudioError.emptyFile(dir.file("empty.wav"))) { try AudioDecoder(path: dir.file("empty.wav")) }
         var rng = SeededRandom(seed: 5)
-        _ = FileManager.default.createFile(atPath: dir.file("noise.wav"), contents: Data((0..<4000).map { _ in UInt8(truncatingIfNeeded: rng.next()) }))
+        _ = FileManager.default.createFile(
+            atPath: dir.file("noise.wav"), contents: Data((0..<4000).map { _ in UInt8(truncatingIfNeeded: rng.next()) }))
         #expect {
             try AudioDecoder(path: dir.file("noise.wav"))
         } throws: { e in
@@ -119,7 +122,8 @@ struct AudioTests {
     @Test func aTruncatedFileIsReportedAsTruncated() throws {
         let dir = TempDir()
         defer { dir.cleanup() }
-        try AudioWriter.write(SyntheticSpeech.generate(seconds: 2, sampleRate: 16000, seed: 1), sampleRate: 16000, to: dir.file("t.flac"), format: .flac16)
+        try AudioWriter.write(
+            SyntheticSpeech.generate(seconds: 2, sampleRate: 16000, seed: 1), sampleRate: 16000, to: dir.file("t.flac"), format: .flac16)
         let full = try Data(contentsOf: URL(fileURLWithPath: dir.file("t.flac")))
         try full.prefix(full.count / 2).write(to: URL(fileURLWithPath: dir.file("cut.flac")))
         #expect {
@@ -147,7 +151,8 @@ struct AudioTests {
         defer { dir.cleanup() }
         let fe = try FrontEnd()
         // 384 kHz: resampled by 1/24.
-        try AudioWriter.write(SyntheticSpeech.generate(seconds: 1, sampleRate: 384_000, seed: 1), sampleRate: 384_000, to: dir.file("hi.wav"), format: .wavFloat)
+        try AudioWriter.write(
+            SyntheticSpeech.generate(seconds: 1, sampleRate: 384_000, seed: 1), sampleRate: 384_000, to: dir.file("hi.wav"), format: .wavFloat)
         let hi = try fe.features(of: .file(dir.file("hi.wav")))
         #expect(hi.sourceSampleRate == 384_000 && abs(hi.duration - 1) < 0.01 && hi.frames.rows > 20)
         // Eight channels, a path with spaces and non-ASCII letters.

@@ -31,7 +31,8 @@ struct BadInputCatalogueTests {
         }
         var rng = SeededRandom(seed: 1)
         try AudioWriter.write([], sampleRate: 16000, to: dir.file("header-only.wav"))
-        try AudioWriter.write(SyntheticSpeech.generate(seconds: 3, sampleRate: 16000, seed: 2), sampleRate: 16000, to: dir.file("full.flac"), format: .flac16)
+        try AudioWriter.write(
+            SyntheticSpeech.generate(seconds: 3, sampleRate: 16000, seed: 2), sampleRate: 16000, to: dir.file("full.flac"), format: .flac16)
         let flac = try Data(contentsOf: URL(fileURLWithPath: dir.file("full.flac")))
         var nan = SyntheticSpeech.generate(seconds: 1, sampleRate: 16000, seed: 3)
         nan[500] = .nan
@@ -46,7 +47,10 @@ struct BadInputCatalogueTests {
             Case(name: "empty", args: ["features", try file("empty.wav", Data())], mentions: "empty.wav"),
             Case(name: "header only", args: ["features", dir.file("header-only.wav")], mentions: "header-only.wav"),
             Case(name: "truncated FLAC", args: ["features", try file("cut.flac", flac.prefix(flac.count / 3))], mentions: "cut.flac"),
-            Case(name: "random bytes", args: ["features", try file("random.wav", Data((0..<3000).map { _ in UInt8(truncatingIfNeeded: rng.next()) }))], mentions: "random.wav"),
+            Case(
+                name: "random bytes",
+                args: ["features", try file("random.wav", Data((0..<3000).map { _ in UInt8(truncatingIfNeeded: rng.next()) }))],
+                mentions: "random.wav"),
             Case(name: "text", args: ["features", try file("text.wav", Data("this is a text file\n".utf8))], mentions: "text.wav"),
             Case(name: "NaN and Inf", args: ["features", dir.file("nan.wav")], mentions: "nan.wav"),
             Case(name: "all zeros", args: ["features", dir.file("zeros.wav")], mentions: "zeros.wav"),
@@ -78,9 +82,11 @@ struct BadInputCatalogueTests {
         absurd[gmmAt + 15] = 0x80
         var nanW = good
         for i in 0..<4 { nanW[gmmAt + 20 + i] = UInt8((Float.nan.bitPattern >> (8 * UInt32(i))) & 0xFF) }
-        let variants: [(String, [UInt8])] = [("truncated", Array(good.prefix(good.count - 30))), ("flipped", flipped), ("magic", magic),
-                                            ("future", ModelFileTests.resign(future)), ("absurd-k", ModelFileTests.resign(absurd)),
-                                            ("nan-weights", ModelFileTests.resign(nanW)), ("text", Array("hello".utf8))]
+        let variants: [(String, [UInt8])] = [
+            ("truncated", Array(good.prefix(good.count - 30))), ("flipped", flipped), ("magic", magic),
+            ("future", ModelFileTests.resign(future)), ("absurd-k", ModelFileTests.resign(absurd)),
+            ("nan-weights", ModelFileTests.resign(nanW)), ("text", Array("hello".utf8)),
+        ]
         for (name, bytes) in variants {
             let path = dir.file("\(name).gmm")
             try Data(bytes).write(to: URL(fileURLWithPath: path))
@@ -95,8 +101,10 @@ struct BadInputCatalogueTests {
         try AudioWriter.write(SyntheticSpeech.generate(seconds: 3, sampleRate: 16000, seed: 4), sampleRate: 16000, to: audio)
         let models = dir.file("models")
         for name in ["", String(repeating: "x", count: 300), "tab\there"] {
-            try Self.expectOneLineFailure(Case(name: "name \(name.prefix(10).debugDescription)",
-                                               args: ["enroll", "--models", models, "--speaker", name, "--components", "4", audio], mentions: "speaker name"))
+            try Self.expectOneLineFailure(
+                Case(
+                    name: "name \(name.prefix(10).debugDescription)",
+                    args: ["enroll", "--models", models, "--speaker", name, "--components", "4", audio], mentions: "speaker name"))
         }
         #expect(!FileManager.default.fileExists(atPath: models))
         for name in ["..", "../x", "/etc/passwd", "Zoë 😀", "with space"] {
@@ -111,13 +119,16 @@ struct BadInputCatalogueTests {
         let corpus = dir.file("c")
         try FileManager.default.createDirectory(atPath: corpus, withIntermediateDirectories: true)
         let proto = (corpus as NSString).appendingPathComponent("protocol.tsv")
-        for (name, text, line) in [("missing column", "speaker\tpath\na\ta.wav\n", "protocol.tsv:1"),
-                                   ("short row", "speaker\tpath\tsplit\na\ta.wav\n", "protocol.tsv:2"),
-                                   ("escaping path", "speaker\tpath\tsplit\na\t../../a.wav\tenroll\n", "protocol.tsv:2"),
-                                   ("duplicate", "speaker\tpath\tsplit\na\ta.wav\tenroll\na\ta.wav\tenroll\n", "protocol.tsv:3"),
-                                   ("unknown split", "speaker\tpath\tsplit\na\ta.wav\ttest\n", "enroll")] {
+        for (name, text, line) in [
+            ("missing column", "speaker\tpath\na\ta.wav\n", "protocol.tsv:1"),
+            ("short row", "speaker\tpath\tsplit\na\ta.wav\n", "protocol.tsv:2"),
+            ("escaping path", "speaker\tpath\tsplit\na\t../../a.wav\tenroll\n", "protocol.tsv:2"),
+            ("duplicate", "speaker\tpath\tsplit\na\ta.wav\tenroll\na\ta.wav\tenroll\n", "protocol.tsv:3"),
+            ("unknown split", "speaker\tpath\tsplit\na\ta.wav\ttest\n", "enroll"),
+        ] {
             try Data(text.utf8).write(to: URL(fileURLWithPath: proto))
-            try Self.expectOneLineFailure(Case(name: "corpus \(name)", args: ["enroll", "--models", dir.file("m2"), "--corpus", corpus], mentions: line))
+            try Self.expectOneLineFailure(
+                Case(name: "corpus \(name)", args: ["enroll", "--models", dir.file("m2"), "--corpus", corpus], mentions: line))
         }
         #expect(!FileManager.default.fileExists(atPath: dir.file("m2")))
     }

@@ -37,13 +37,16 @@ struct CommandContractTests {
             ["--cost-miss", "1e-308", "--cost-fa", "1e308"], ["--threshold", "1e308"], ["--threshold", "-1e308"],
         ]
         let cal = dir.file("c.cal")
-        let c = try CLI.run(["calibrate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus") + ":all", "--segment-seconds", "1",
-                             "--out", cal, "-q"])
+        let c = try CLI.run([
+            "calibrate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus") + ":all", "--segment-seconds", "1",
+            "--out", cal, "-q",
+        ])
         #expect(c.status == 0, "\(c.stderr)")
         for options in extremes {
             let decision = options.contains("--threshold") ? options : options + ["--calibration", cal]
-            Self.wholeJSONOrOneLine(try CLI.run(["verify", "--models", models, "--ubm", ubm, "--speaker", "mid", "--json"] + decision + [clip]),
-                               "verify \(options)")
+            Self.wholeJSONOrOneLine(
+                try CLI.run(["verify", "--models", models, "--ubm", ubm, "--speaker", "mid", "--json"] + decision + [clip]),
+                "verify \(options)")
             Self.wholeJSONOrOneLine(try CLI.run(["identify", "--models", models, "--ubm", ubm, "--json"] + decision + [clip]), "identify \(options)")
             Self.wholeJSONOrOneLine(try CLI.run(["track", "--models", models, "--ubm", ubm, "--json"] + decision + [clip]), "track \(options)")
         }
@@ -66,7 +69,8 @@ struct CommandContractTests {
         #expect(try CLI.run(["enroll", "--models", models, "--speaker", "unknown-b", "--components", "4", clip, "-q"]).status == 0)
         let rename = try CLI.run(["speakers", "rename", "--models", models, "unknowns", "unknown-3"])
         #expect(rename.status != 0 && rename.stderr.contains("nobody enrolled"), "\(rename.stderr)")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: models).filter { $0.hasSuffix(".gmm") }.sorted() == ["unknown-b.gmm", "unknowns.gmm"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: models).filter { $0.hasSuffix(".gmm") }.sorted() == ["unknown-b.gmm", "unknowns.gmm"])
         // The library refuses them as new names too, and still finds one enrolled so before.
         #expect(throws: SpeakerNameError.unknownLabel("unknown")) { try SpeakerName(newSpeaker: "unknown") }
         #expect((try? SpeakerName("unknown")) != nil)
@@ -79,7 +83,8 @@ struct CommandContractTests {
         let em = dir.file("em")
         #expect(try CLI.run(["enroll", "--models", em, "--speaker", "low", "--components", "4", dir.file("corpus/low/0.wav"), "-q"]).status == 0)
         let r = try CLI.run(["enroll", "--models", em, "--speaker", "low", "--ubm", ubm, "--add", dir.file("corpus/low/1.wav")])
-        #expect(r.status == 1 && r.stderr.split(separator: "\n").count == 1 && r.stderr.contains("trained by EM")
+        #expect(
+            r.status == 1 && r.stderr.split(separator: "\n").count == 1 && r.stderr.contains("trained by EM")
                 && !r.stderr.contains("not adapted from"), "\(r.stderr)")
     }
 
@@ -89,12 +94,16 @@ struct CommandContractTests {
         let (dir, ubm, models) = try Fixtures.ubmScenario()
         defer { dir.cleanup() }
         let cal = dir.file("c.cal"), stats = dir.file("s.stats")
-        #expect(try CLI.run(["calibrate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus") + ":all", "--segment-seconds", "1",
-                             "--out", cal, "-q"]).status == 0)
+        #expect(
+            try CLI.run([
+                "calibrate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus") + ":all", "--segment-seconds", "1",
+                "--out", cal, "-q",
+            ]).status == 0)
         #expect(try CLI.run(["accumulate", "--model", ubm, "--corpus", dir.file("background") + ":all", "--out", stats, "-q"]).status == 0)
         let text = try CLI.run(["info", cal, stats, dir.file("models/low.gmm")])
         #expect(text.status == 0, "\(text.stderr)")
-        #expect(text.stdout.contains("calibration") && text.stdout.contains("target and") && text.stdout.contains("EM statistics")
+        #expect(
+            text.stdout.contains("calibration") && text.stdout.contains("target and") && text.stdout.contains("EM statistics")
                 && text.stdout.contains("speaker:     low"), "\(text.stdout)")
         let json = try CLI.run(["info", "--json", cal, stats])
         let objects = json.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
@@ -113,8 +122,11 @@ struct CommandContractTests {
         let (dir, ubm, models) = try Fixtures.ubmScenario()
         defer { dir.cleanup() }
         let scores = dir.file("s.tsv")
-        #expect(try CLI.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
-                             "--segment-seconds", "1", "--scores", scores, "-q"]).status == 0)
+        #expect(
+            try CLI.run([
+                "evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
+                "--segment-seconds", "1", "--scores", scores, "-q",
+            ]).status == 0)
         var lines = try String(contentsOfFile: scores, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let header = try #require(lines.firstIndex { $0.hasPrefix("file\t") })
         var fields = lines[header + 1].split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
@@ -147,55 +159,89 @@ struct CommandContractTests {
         let f = try UBMFixture()
         defer { f.dir.cleanup() }
         try FileManager.default.createDirectory(atPath: f.dir.file("impostors/imp"), withIntermediateDirectories: true)
-        try AudioWriter.write(SyntheticSpeech.generate(seconds: 3, sampleRate: 16000, seed: 77, pitch: 400), sampleRate: 16000, to: f.dir.file("impostors/imp/0.wav"))
+        try AudioWriter.write(
+            SyntheticSpeech.generate(seconds: 3, sampleRate: 16000, seed: 77, pitch: 400), sampleRate: 16000, to: f.dir.file("impostors/imp/0.wav"))
         let plain = f.dir.file("plain"), cohort = f.dir.file("cohort")
-        #expect(try CLI.run(["enroll", "--models", cohort, "--corpus", f.dir.file("background"), "--split", "all", "--ubm", f.ubm, "-q"]).status == 0)
+        #expect(
+            try CLI.run(["enroll", "--models", cohort, "--corpus", f.dir.file("background"), "--split", "all", "--ubm", f.ubm, "-q"]).status == 0)
         let cal = f.dir.file("dev.cal")
         let bad = f.dir.file("bad.wav")
         try Data("no".utf8).write(to: URL(fileURLWithPath: bad))
-        let runs: [[String]] = [
-            ["features", "--json", f.clip("low", 0)],
-            ["features", "--summary", "--json", f.clip("low", 0)],
-            ["enroll", "--models", plain, "--corpus", f.dir.file("corpus"), "--split", "all", "--components", "4", "--json"],
-            ["identify", "--models", plain, "--json", f.clip("low", 0), bad],
-            ["identify", "--models", f.adapted, "--ubm", f.ubm, "--tnorm-models", cohort, "--threshold", "0", "--json", f.clip("low", 0)],
-            ["verify", "--models", f.adapted, "--ubm", f.ubm, "--speaker", "low", "--tnorm-models", cohort, "--threshold", "0", "--json", f.clip("low", 0)],
-            ["evaluate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus"), "--split", "all", "--segment-seconds", "1",
-             "--impostors", f.dir.file("impostors"), "--threshold", "0", "--json"],
-            ["info", "--json", f.ubm, f.dir.file("adapted/low.gmm"), f.dir.file("plain/low.gmm")],
-            ["speakers", "list", "--models", f.adapted, "--json"],
-            ["train-ubm", "--corpus", f.dir.file("background") + ":all", "--components", "4", "--out", f.dir.file("u4.gmm"), "--json"],
-            ["bench", "score", "--models", "3", "--components", "8", "--frames", "200", "--dim", "4", "--json"],
-            ["calibrate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus") + ":all", "--segment-seconds", "0.5",
-             "--out", cal, "--json"],
-            ["identify", "--models", f.adapted, "--ubm", f.ubm, "--calibration", cal, "--json", f.clip("low", 0)],
-            ["verify", "--models", f.adapted, "--ubm", f.ubm, "--speaker", "low", "--calibration", cal, "--json", f.clip("low", 0)],
-            ["evaluate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus"), "--split", "all", "--calibration", cal, "--json"],
-            ["bench", "score", "--models", "3", "--components", "8", "--frames", "200", "--dim", "4", "--top-c", "2", "--json"],
-            ["bench", "em", "--frames", "500", "--components", "4", "--dim", "3", "--iterations", "1", "--json"],
-            ["bench", "features", "--seconds", "1", "--repeats", "1", "--audio-dir", f.dir.file("bench-audio")],
-            ["bench", "gemm", "--components", "8", "--inner", "9", "--seconds", "0.01"],
-            ["track", "--models", f.adapted, "--ubm", f.ubm, "--calibration", cal, "--rttm", f.dir.file("rttm"), "--json", f.clip("low", 0), bad],
-            ["track", "--models", f.adapted, "--ubm", f.ubm, "--calibration", cal, "--stream", "--idle-timeout", "0.2", "--json", f.clip("mid", 0)],
-            ["evaluate-tracking", "--reference", f.dir.file("rttm"), "--hypothesis", f.dir.file("rttm"), "--json"],
-            // Sharded training and evaluation (issue #17), in order: each step reads the last one's file.
-            ["init-ubm", "--corpus", f.dir.file("background") + ":all", "--components", "4", "--out", f.dir.file("m0.gmm"), "--json"],
-            ["accumulate", "--model", f.dir.file("m0.gmm"), "--corpus", f.dir.file("background") + ":all", "--shard", "0/1",
-             "--out", f.dir.file("s0.stats"), "--json"],
-            ["sum-stats", "--out", f.dir.file("all.stats"), f.dir.file("s0.stats"), "--json"],
-            ["update", "--model", f.dir.file("m0.gmm"), "--stats", f.dir.file("all.stats"), "--out", f.dir.file("m1.gmm"), "--json"],
-            ["evaluate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus"), "--split", "all", "--shard", "1/2",
-             "--scores", f.dir.file("part.tsv"), "--json"],
-            ["score-report", "--json", f.dir.file("part.tsv")],
-        ] + (SlurmClusterTests.slurmIsUp ? [["cluster", "train-ubm", "--engine", "slurm", "--corpus", f.dir.file("background") + ":all",
-                                              "--components", "4", "--iterations", "1", "--shards", "2", "--work", f.dir.file("work"),
-                                              "--out", f.dir.file("cluster.gmm"), "--threads", "1", "--json"]] : [])
+        let runs: [[String]] =
+            [
+                ["features", "--json", f.clip("low", 0)],
+                ["features", "--summary", "--json", f.clip("low", 0)],
+                ["enroll", "--models", plain, "--corpus", f.dir.file("corpus"), "--split", "all", "--components", "4", "--json"],
+                ["identify", "--models", plain, "--json", f.clip("low", 0), bad],
+                ["identify", "--models", f.adapted, "--ubm", f.ubm, "--tnorm-models", cohort, "--threshold", "0", "--json", f.clip("low", 0)],
+                [
+                    "verify", "--models", f.adapted, "--ubm", f.ubm, "--speaker", "low", "--tnorm-models", cohort, "--threshold", "0", "--json",
+                    f.clip("low", 0),
+                ],
+                [
+                    "evaluate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus"), "--split", "all", "--segment-seconds", "1",
+                    "--impostors", f.dir.file("impostors"), "--threshold", "0", "--json",
+                ],
+                ["info", "--json", f.ubm, f.dir.file("adapted/low.gmm"), f.dir.file("plain/low.gmm")],
+                ["speakers", "list", "--models", f.adapted, "--json"],
+                ["train-ubm", "--corpus", f.dir.file("background") + ":all", "--components", "4", "--out", f.dir.file("u4.gmm"), "--json"],
+                ["bench", "score", "--models", "3", "--components", "8", "--frames", "200", "--dim", "4", "--json"],
+                [
+                    "calibrate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus") + ":all", "--segment-seconds", "0.5",
+                    "--out", cal, "--json",
+                ],
+                ["identify", "--models", f.adapted, "--ubm", f.ubm, "--calibration", cal, "--json", f.clip("low", 0)],
+                ["verify", "--models", f.adapted, "--ubm", f.ubm, "--speaker", "low", "--calibration", cal, "--json", f.clip("low", 0)],
+                [
+                    "evaluate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus"), "--split", "all", "--calibration", cal,
+                    "--json",
+                ],
+                ["bench", "score", "--models", "3", "--components", "8", "--frames", "200", "--dim", "4", "--top-c", "2", "--json"],
+                ["bench", "em", "--frames", "500", "--components", "4", "--dim", "3", "--iterations", "1", "--json"],
+                ["bench", "features", "--seconds", "1", "--repeats", "1", "--audio-dir", f.dir.file("bench-audio")],
+                ["bench", "gemm", "--components", "8", "--inner", "9", "--seconds", "0.01"],
+                [
+                    "track", "--models", f.adapted, "--ubm", f.ubm, "--calibration", cal, "--rttm", f.dir.file("rttm"), "--json", f.clip("low", 0),
+                    bad,
+                ],
+                [
+                    "track", "--models", f.adapted, "--ubm", f.ubm, "--calibration", cal, "--stream", "--idle-timeout", "0.2", "--json",
+                    f.clip("mid", 0),
+                ],
+                ["evaluate-tracking", "--reference", f.dir.file("rttm"), "--hypothesis", f.dir.file("rttm"), "--json"],
+                // Sharded training and evaluation (issue #17), in order: each step reads the last one's file.
+                ["init-ubm", "--corpus", f.dir.file("background") + ":all", "--components", "4", "--out", f.dir.file("m0.gmm"), "--json"],
+                [
+                    "accumulate", "--model", f.dir.file("m0.gmm"), "--corpus", f.dir.file("background") + ":all", "--shard", "0/1",
+                    "--out", f.dir.file("s0.stats"), "--json",
+                ],
+                ["sum-stats", "--out", f.dir.file("all.stats"), f.dir.file("s0.stats"), "--json"],
+                ["update", "--model", f.dir.file("m0.gmm"), "--stats", f.dir.file("all.stats"), "--out", f.dir.file("m1.gmm"), "--json"],
+                [
+                    "evaluate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus"), "--split", "all", "--shard", "1/2",
+                    "--scores", f.dir.file("part.tsv"), "--json",
+                ],
+                ["score-report", "--json", f.dir.file("part.tsv")],
+            ]
+            + (SlurmClusterTests.slurmIsUp
+                ? [
+                    [
+                        "cluster", "train-ubm", "--engine", "slurm", "--corpus", f.dir.file("background") + ":all",
+                        "--components", "4", "--iterations", "1", "--shards", "2", "--work", f.dir.file("work"),
+                        "--out", f.dir.file("cluster.gmm"), "--threads", "1", "--json",
+                    ]
+                ] : [])
         let documented = try Readme.jsonKeys()
         var seen = Set<String>()
         func collect(_ v: Any) {
             if let o = v as? [String: Any] {
-                for (k, x) in o { seen.insert(k); collect(x) }
-            } else if let a = v as? [Any] { a.forEach(collect) }
+                for (k, x) in o {
+                    seen.insert(k)
+                    collect(x)
+                }
+            } else if let a = v as? [Any] {
+                a.forEach(collect)
+            }
         }
         for args in runs {
             // The benchmarks are the developers' tool's.
@@ -212,7 +258,8 @@ struct CommandContractTests {
         let info = CLI.jsonLines(try CLI.run(["info", "--json", f.ubm, f.dir.file("adapted/low.gmm")]).stdout)
         #expect(info.first?["kind"] as? String == "ubm" && (info.first?["checksum"] as? String)?.count == 16)
         let ref = info.last?["ubm"] as? [String: Any]
-        #expect(info.last?["kind"] as? String == "map_adapted" && ref?["checksum"] as? String == info.first?["checksum"] as? String
+        #expect(
+            info.last?["kind"] as? String == "map_adapted" && ref?["checksum"] as? String == info.first?["checksum"] as? String
                 && ref?["adapted"] as? [String] == ["means"] && ref?["relevance"] as? Double == 16, "\(info)")
         // With T-norm, "score" is the T-normed score in identify as in verify; "raw_score" the ratio.
         let i = CLI.jsonLines(try CLI.run(runs[4]).stdout).first

@@ -18,7 +18,9 @@ struct CommandLineTests {
         let obj = try JSONSerialization.jsonObject(with: Data(i.stdout.utf8)) as? [String: Any]
         #expect(obj?["speaker"] as? String == "high")
         #expect((obj?["ranking"] as? [[String: Any]])?.count == 3)
-        let v = try CLI.run(["evaluate", "--models", models, "--corpus", dir.file("corpus"), "--split", "all", "--segment-seconds", "0.5,1", "--json"])
+        let v = try CLI.run([
+            "evaluate", "--models", models, "--corpus", dir.file("corpus"), "--split", "all", "--segment-seconds", "0.5,1", "--json",
+        ])
         #expect(v.status == 0, "\(v.stderr)")
         let r = try #require(try JSONSerialization.jsonObject(with: Data(v.stdout.utf8)) as? [String: Any])
         #expect(r["trials"] as? Int == 9)
@@ -49,8 +51,10 @@ struct CommandLineTests {
     @Test func trainUBMOptionsGiveTheSameModel() throws {
         let (dir, ubm, _) = try Fixtures.ubmScenario()
         defer { dir.cleanup() }
-        let t = try CLI.run(["train-ubm", "--corpus", dir.file("background") + ":all", "--corpus", dir.file("corpus") + ":all",
-                             "--components", "16", "--out", ubm, "--json"])
+        let t = try CLI.run([
+            "train-ubm", "--corpus", dir.file("background") + ":all", "--corpus", dir.file("corpus") + ":all",
+            "--components", "16", "--out", ubm, "--json",
+        ])
         #expect(t.status == 0, "\(t.stderr)")
         let tj = try JSONSerialization.jsonObject(with: Data(t.stdout.utf8)) as? [String: Any]
         #expect(tj?["files"] as? Int == 15 && (tj?["checksum"] as? String)?.count == 16)
@@ -59,8 +63,10 @@ struct CommandLineTests {
         #expect(history.count > 2 && zip(history, history.dropFirst()).allSatisfy { $1 >= $0 - 1e-4 * abs($0) })
         // --keep-every 2 keeps ceil(n/2) frames of each file's n: between half the frames and
         // half plus one per file.
-        let thin = try CLI.run(["train-ubm", "--corpus", dir.file("background") + ":all", "--corpus", dir.file("corpus") + ":all",
-                                "--components", "16", "--keep-every", "2", "--out", dir.file("thin.gmm"), "--json"])
+        let thin = try CLI.run([
+            "train-ubm", "--corpus", dir.file("background") + ":all", "--corpus", dir.file("corpus") + ":all",
+            "--components", "16", "--keep-every", "2", "--out", dir.file("thin.gmm"), "--json",
+        ])
         let all = tj?["frames"] as? Int ?? 0
         let kept = (try JSONSerialization.jsonObject(with: Data(thin.stdout.utf8)) as? [String: Any])?["frames"] as? Int ?? -1
         #expect(thin.status == 0 && kept >= all / 2 && kept <= all / 2 + 15, "\(kept) of \(all): \(thin.stderr)")
@@ -68,13 +74,17 @@ struct CommandLineTests {
         // Frames on disk: the same UBM, and the frame file is gone afterwards, also when the
         // run fails.
         try FileManager.default.createDirectory(atPath: dir.file("disk"), withIntermediateDirectories: true)
-        let disk = try CLI.run(["train-ubm", "--corpus", dir.file("background") + ":all", "--corpus", dir.file("corpus") + ":all",
-                                "--components", "16", "--frames-on-disk", "--out", dir.file("disk/ubm.gmm"), "--json"])
+        let disk = try CLI.run([
+            "train-ubm", "--corpus", dir.file("background") + ":all", "--corpus", dir.file("corpus") + ":all",
+            "--components", "16", "--frames-on-disk", "--out", dir.file("disk/ubm.gmm"), "--json",
+        ])
         let dj = try JSONSerialization.jsonObject(with: Data(disk.stdout.utf8)) as? [String: Any]
         #expect(disk.status == 0 && dj?["checksum"] as? String == tj?["checksum"] as? String, "\(disk.stderr)")
         #expect((try FileManager.default.contentsOfDirectory(atPath: dir.file("disk"))) == ["ubm.gmm"])
-        let failed = try CLI.run(["train-ubm", "--corpus", dir.file("background") + ":all", "--components", "100000",
-                                  "--frames-on-disk", "--out", dir.file("disk/big.gmm")])
+        let failed = try CLI.run([
+            "train-ubm", "--corpus", dir.file("background") + ":all", "--components", "100000",
+            "--frames-on-disk", "--out", dir.file("disk/big.gmm"),
+        ])
         let left = try FileManager.default.contentsOfDirectory(atPath: dir.file("disk"))
         // 100000 components is out of range: a usage error, before any file is made.
         #expect(failed.status == 64 && left == ["ubm.gmm"], "\(failed.stderr) \(left)")
@@ -95,7 +105,9 @@ struct CommandLineTests {
         let short = enrolled.filter { ($0["speech_seconds"] as? Double ?? 0) < 10 }.count
         #expect((ej["warnings"] as? [String] ?? []).count == (short > 0 ? 1 : 0), "\(ej)")
         let one = try CLI.run(["enroll", "--models", dir.file("one"), "--speaker", "low", "--ubm", ubm, dir.file("corpus/low/0.wav")])
-        #expect(one.status == 0 && one.stderr.contains("speaker \"low\" has only ") && one.stderr.contains(" s of speech, less than 10 s"), "\(one.stderr)")
+        #expect(
+            one.status == 0 && one.stderr.contains("speaker \"low\" has only ") && one.stderr.contains(" s of speech, less than 10 s"),
+            "\(one.stderr)")
         let info = try CLI.run(["info", "--json", dir.file("models/low.gmm")])
         #expect(info.stdout.contains("\"components\":16"))
         // identify with a threshold far above any score answers unknown.
@@ -109,7 +121,9 @@ struct CommandLineTests {
         let i3 = try CLI.run(["identify", "--models", models, "--ubm", ubm, "--json", "-"], stdin: dir.file("corpus/mid/1.wav"))
         let o3 = try JSONSerialization.jsonObject(with: Data(i3.stdout.utf8)) as? [String: Any]
         #expect(o3?["speaker"] as? String == "mid" && o3?["file"] as? String == "(standard input)", "\(i3.stderr)")
-        let v = try CLI.run(["verify", "--models", models, "--ubm", ubm, "--speaker", "high", "--json", dir.file("corpus/high/0.wav"), dir.file("corpus/low/0.wav")])
+        let v = try CLI.run([
+            "verify", "--models", models, "--ubm", ubm, "--speaker", "high", "--json", dir.file("corpus/high/0.wav"), dir.file("corpus/low/0.wav"),
+        ])
         #expect(v.status == 0, "\(v.stderr)")
         let lines = v.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         #expect(lines.count == 2)
@@ -128,15 +142,18 @@ struct CommandLineTests {
     /// (without the header).
     static func tnormScoreFile(_ dir: TempDir, ubm: String, models: String) throws -> (report: [String: Any], rows: [[String]]) {
         let scoreFile = dir.file("scores.tsv")
-        let evs = try CLI.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
-                               "--segment-seconds", "1", "--score-norm", "tnorm", "--cohort", dir.file("background"),
-                                "--scores", scoreFile, "--json"])
+        let evs = try CLI.run([
+            "evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
+            "--segment-seconds", "1", "--score-norm", "tnorm", "--cohort", dir.file("background"),
+            "--scores", scoreFile, "--json",
+        ])
         #expect(evs.status == 0, "\(evs.stderr)")
         let rs = try #require(try JSONSerialization.jsonObject(with: Data(evs.stdout.utf8)) as? [String: Any])
         let lines = try String(contentsOfFile: scoreFile, encoding: .utf8).split(separator: "\n")
         // The system the scores came from, in "#" lines before the column header.
         let header = lines.prefix { $0.hasPrefix("#") }
-        #expect(header.first == "# speakerid score file" && header.contains("# score_normalization tnorm")
+        #expect(
+            header.first == "# speakerid score file" && header.contains("# score_normalization tnorm")
                 && header.contains { $0.hasPrefix("# tnorm_cohort ") } && header.contains { $0.hasPrefix("# ubm ") }, "\(header)")
         let table = lines.dropFirst(header.count).map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
         #expect(table.first == ["file", "seconds", "start", "model", "speaker", "target", "score", "raw_score", "test_seconds", "enrol_seconds"])
@@ -165,8 +182,10 @@ struct CommandLineTests {
         let (dir, ubm, models) = try Fixtures.ubmScenario()
         defer { dir.cleanup() }
         // Evaluate: verification figures at the top level and per segment length; open set.
-        let ev = try CLI.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
-                              "--segment-seconds", "1", "--impostors", dir.file("impostors"), "--threshold", "0", "--json"])
+        let ev = try CLI.run([
+            "evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
+            "--segment-seconds", "1", "--impostors", dir.file("impostors"), "--threshold", "0", "--json",
+        ])
         #expect(ev.status == 0, "\(ev.stderr)")
         let r = try #require(try JSONSerialization.jsonObject(with: Data(ev.stdout.utf8)) as? [String: Any])
         #expect(r["eer"] is Double && r["min_dcf"] is Double)
@@ -191,10 +210,14 @@ struct CommandLineTests {
         // corpus with the same UBM and options gives the scores evaluate's T-norm (cohort
         // adapted from that corpus) wrote for the same whole files.
         let cohortModels = dir.file("cohort")
-        #expect(try CLI.run(["enroll", "--models", cohortModels, "--corpus", dir.file("background"), "--split", "all", "--ubm", ubm, "-q"]).status == 0)
-        let tnormed = Dictionary(body.filter { $0[1] == "whole" }.map { ($0[0] + ">" + $0[3], (Double($0[6]) ?? .nan, Double($0[7]) ?? .nan)) }, uniquingKeysWith: { a, _ in a })
+        #expect(
+            try CLI.run(["enroll", "--models", cohortModels, "--corpus", dir.file("background"), "--split", "all", "--ubm", ubm, "-q"]).status == 0)
+        let tnormed = Dictionary(
+            body.filter { $0[1] == "whole" }.map { ($0[0] + ">" + $0[3], (Double($0[6]) ?? .nan, Double($0[7]) ?? .nan)) },
+            uniquingKeysWith: { a, _ in a })
         let clips = [dir.file("corpus/high/0.wav"), dir.file("corpus/low/1.wav")]
-        let vt = try CLI.run(["verify", "--models", models, "--ubm", ubm, "--speaker", "high", "--tnorm-models", cohortModels, "--threshold=-100", "--json"] + clips)
+        let vt = try CLI.run(
+            ["verify", "--models", models, "--ubm", ubm, "--speaker", "high", "--tnorm-models", cohortModels, "--threshold=-100", "--json"] + clips)
         #expect(vt.status == 0, "\(vt.stderr)")
         let vlines = vt.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         #expect(vlines.count == 2)
@@ -212,16 +235,24 @@ struct CommandLineTests {
         #expect((io["ranking"] as? [[String: Any]])?.count == 3 && io["speaker"] as? String == "low", "\(io)")
         // The threshold applies to the T-normed score: just above the best one answers unknown.
         let bestT = (io["ranking"] as? [[String: Any]])?.first?["score"] as? Double ?? 0
-        let above = try CLI.run(["identify", "--models", models, "--ubm", ubm, "--tnorm-models", cohortModels, "--threshold=\(bestT + 1e-6)", clips[1]])
+        let above = try CLI.run([
+            "identify", "--models", models, "--ubm", ubm, "--tnorm-models", cohortModels, "--threshold=\(bestT + 1e-6)", clips[1],
+        ])
         #expect(above.status == 0 && above.stdout.hasPrefix(clips[1] + "\t<unknown>"), "\(above.stdout)")
         // evaluate takes the same folder: the same T-normed figures as adapting from the corpus.
-        let evf = try CLI.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
-                               "--segment-seconds", "1", "--score-norm", "tnorm", "--tnorm-models", cohortModels, "--json"])
+        let evf = try CLI.run([
+            "evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
+            "--segment-seconds", "1", "--score-norm", "tnorm", "--tnorm-models", cohortModels, "--json",
+        ])
         let rf = try #require(try JSONSerialization.jsonObject(with: Data(evf.stdout.utf8)) as? [String: Any], "\(evf.stderr)")
-        #expect(abs((rf["eer"] as? Double ?? .nan) - (rs["eer"] as? Double ?? 0)) < 1e-12 && abs((rf["min_dcf"] as? Double ?? .nan) - (rs["min_dcf"] as? Double ?? 0)) < 1e-12)
+        #expect(
+            abs((rf["eer"] as? Double ?? .nan) - (rs["eer"] as? Double ?? 0)) < 1e-12
+                && abs((rf["min_dcf"] as? Double ?? .nan) - (rs["min_dcf"] as? Double ?? 0)) < 1e-12)
         // A cohort too small to normalise by is refused with one line.
         try FileManager.default.removeItem(atPath: dir.file("cohort/bg3.gmm"))
-        let small = try CLI.run(["verify", "--models", models, "--ubm", ubm, "--speaker", "high", "--tnorm-models", cohortModels, "--threshold", "0", clips[0]])
+        let small = try CLI.run([
+            "verify", "--models", models, "--ubm", ubm, "--speaker", "high", "--tnorm-models", cohortModels, "--threshold", "0", clips[0],
+        ])
         #expect(small.status == 1 && small.stderr.contains("T-norm needs at least 3 cohort models"), "\(small.stderr)")
 
     }
@@ -232,11 +263,15 @@ struct CommandLineTests {
         let scoreFile = dir.file("scores.tsv")
         // evaluate refuses normalisation it cannot do rather than mixing raw and normalised
         // scores: a one-speaker T-norm cohort, Z-norm at a length no cohort file reaches.
-        let tiny = try CLI.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
-                                "--score-norm", "tnorm", "--cohort", dir.file("impostors"), "--cohort-split", "all"])
+        let tiny = try CLI.run([
+            "evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
+            "--score-norm", "tnorm", "--cohort", dir.file("impostors"), "--cohort-split", "all",
+        ])
         #expect(tiny.status == 1 && tiny.stderr.contains("T-norm needs at least 3 cohort models"), "\(tiny.stderr)")
-        let long = try CLI.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
-                                "--score-norm", "znorm", "--cohort", dir.file("background"), "--segment-seconds", "30"])
+        let long = try CLI.run([
+            "evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
+            "--score-norm", "znorm", "--cohort", dir.file("background"), "--segment-seconds", "30",
+        ])
         #expect(long.status == 1 && long.stderr.contains("Z-norm: the cohort gives some model fewer than 2 usable 30.0-s segments"), "\(long.stderr)")
 
         // A path with a tab stays one field (escaped as \t).
@@ -244,12 +279,16 @@ struct CommandLineTests {
         try FileManager.default.copyItem(atPath: dir.file("corpus"), toPath: odd)
         let evo = try CLI.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", odd, "--split", "all", "--scores", scoreFile, "-q"])
         let oddRows = try String(contentsOfFile: scoreFile, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }.dropFirst()
-        #expect(evo.status == 0 && oddRows.count == 27 && oddRows.allSatisfy { $0.split(separator: "\t").count == 10 && $0.hasPrefix(dir.file("odd\\tcorpus")) }, "\(evo.stderr)")
+        #expect(
+            evo.status == 0 && oddRows.count == 27
+                && oddRows.allSatisfy { $0.split(separator: "\t").count == 10 && $0.hasPrefix(dir.file("odd\\tcorpus")) }, "\(evo.stderr)")
         // Refused before any work: without a UBM, or into a folder that does not exist.
         let noUBM = try CLI.run(["evaluate", "--models", models, "--corpus", dir.file("corpus"), "--split", "all", "--scores", dir.file("s2.tsv")])
         #expect(noUBM.status != 0 && noUBM.stderr.contains("--scores needs --ubm"), "\(noUBM.stderr)")
-        let noDir = try CLI.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
-                                 "--scores", dir.file("missing/s.tsv")])
+        let noDir = try CLI.run([
+            "evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
+            "--scores", dir.file("missing/s.tsv"),
+        ])
         #expect(noDir.status != 0 && noDir.stderr.contains("does not exist") && !FileManager.default.fileExists(atPath: dir.file("missing")))
     }
 
@@ -257,10 +296,13 @@ struct CommandLineTests {
         let (dir, ubm, models) = try Fixtures.ubmScenario()
         defer { dir.cleanup() }
         // 8-kHz impostors: counted, and one warning line for them.
-        try AudioWriter.write(SyntheticSpeech.generate(seconds: 2, sampleRate: 8000, seed: 9, pitch: 400), sampleRate: 8000,
-                              to: dir.file("impostors/imp/narrow.wav"))
-        let evn = try CLI.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
-                               "--impostors", dir.file("impostors"), "--threshold", "0", "--json"])
+        try AudioWriter.write(
+            SyntheticSpeech.generate(seconds: 2, sampleRate: 8000, seed: 9, pitch: 400), sampleRate: 8000,
+            to: dir.file("impostors/imp/narrow.wav"))
+        let evn = try CLI.run([
+            "evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
+            "--impostors", dir.file("impostors"), "--threshold", "0", "--json",
+        ])
         let rn = try JSONSerialization.jsonObject(with: Data(evn.stdout.utf8)) as? [String: Any]
         #expect((rn?["narrow_band_files"] as? [String: Int]) == ["test": 0, "impostors": 1], "\(evn.stderr)")
         #expect(evn.stderr.contains("warning: 1 impostor file (8000 Hz)"), "\(evn.stderr)")
@@ -270,12 +312,16 @@ struct CommandLineTests {
         // reported (T-norm: on standard error; Z-norm: also in the JSON's "skipped").
         try Data("not audio".utf8).write(to: URL(fileURLWithPath: dir.file("background/bg1/broken.wav")))
         for mode in ["tnorm", "znorm"] {
-            let strict = try CLI.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
-                                      "--score-norm", mode, "--cohort", dir.file("background"), "--json"])
+            let strict = try CLI.run([
+                "evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
+                "--score-norm", mode, "--cohort", dir.file("background"), "--json",
+            ])
             #expect(strict.status == 1 && strict.stderr.contains("broken.wav"), "\(mode): \(strict.stderr)")
             #expect(strict.stderr.split(separator: "\n").count == 1, "\(mode): \(strict.stderr)")
-            let lenient = try CLI.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
-                                       "--score-norm", mode, "--cohort", dir.file("background"), "--json", "--skip-bad"])
+            let lenient = try CLI.run([
+                "evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
+                "--score-norm", mode, "--cohort", dir.file("background"), "--json", "--skip-bad",
+            ])
             #expect(lenient.status == 0, "\(mode): \(lenient.stderr)")
             #expect(lenient.stderr.contains("broken.wav") && lenient.stderr.contains("cohort"), "\(mode): \(lenient.stderr)")
             let lj = try #require(try JSONSerialization.jsonObject(with: Data(lenient.stdout.utf8)) as? [String: Any])
@@ -293,8 +339,10 @@ struct CommandLineTests {
         let (dir, ubm, models) = try Fixtures.ubmScenario()
         defer { dir.cleanup() }
         // The HTML report: every chart present, and a real browser renders it.
-        let rep = try CLI.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
-                               "--segment-seconds", "0.5,1", "--report", dir.file("report"), "-q"])
+        let rep = try CLI.run([
+            "evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
+            "--segment-seconds", "0.5,1", "--report", dir.file("report"), "-q",
+        ])
         #expect(rep.status == 0, "\(rep.stderr)")
         let html = try String(contentsOfFile: dir.file("report/report.html"), encoding: .utf8)
         for section in ["Accuracy versus test length", "DET curves", "Score distributions", "Per-speaker accuracy", "Confusion matrix"] {
@@ -313,8 +361,10 @@ struct CommandLineTests {
     func reportRendersInABrowser() throws {
         let f = try UBMFixture()
         defer { f.dir.cleanup() }
-        let rep = try CLI.run(["evaluate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus"), "--split", "all",
-                               "--segment-seconds", "0.5,1", "--report", f.dir.file("report"), "-q"])
+        let rep = try CLI.run([
+            "evaluate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus"), "--split", "all",
+            "--segment-seconds", "0.5,1", "--report", f.dir.file("report"), "-q",
+        ])
         #expect(rep.status == 0, "\(rep.stderr)")
         try Self.renderInBrowser(f.dir.file("report/report.html"), screenshot: f.dir.file("report/shot.png"))
     }
@@ -418,8 +468,11 @@ struct CommandLineTests {
         #expect(r.status == 0, "\(r.stderr)")
         let dev = try Corpus(root: dir.file("dev"))
         let got = dev.entries.map { "\($0.speaker) \(($0.path as NSString).lastPathComponent) \($0.split)" }
-        #expect(got == ["a 0.wav enroll", "a 1.wav test", "a 2.wav enroll", "b 0.wav enroll",
-                        "c 0.wav enroll", "c 1.wav test", "c 2.wav enroll", "c 3.wav test"])
+        #expect(
+            got == [
+                "a 0.wav enroll", "a 1.wav test", "a 2.wav enroll", "b 0.wav enroll",
+                "c 0.wav enroll", "c 1.wav test", "c 2.wav enroll", "c 3.wav test",
+            ])
         #expect(dev.entries.allSatisfy { FileManager.default.fileExists(atPath: $0.path) })
         // Bad arguments: a usage line and status 2; a folder without a protocol: status 1.
         #expect(try CLI.runTool("/bin/bash", [script]).status == 2)

@@ -27,8 +27,10 @@ struct DVectorSystemCommandTests {
             }
             try protocolText.write(toFile: dir.file("corpus/protocol.tsv"), atomically: true, encoding: .utf8)
             _ = try EncoderResources.writeSmallEncoder(to: encoder)
-            let e = try CLI.run(["enroll", "--models", models, "--corpus", corpus, "--split", "enroll", "--encoder", encoder,
-                                 "--components", "4", "-q"])
+            let e = try CLI.run([
+                "enroll", "--models", models, "--corpus", corpus, "--split", "enroll", "--encoder", encoder,
+                "--components", "4", "-q",
+            ])
             #expect(e.status == 0, "\(e.stderr)")
         }
     }
@@ -57,13 +59,18 @@ struct DVectorSystemCommandTests {
         #expect(abs((o["speech_seconds"] as? Double ?? 0) - embedding.speechSeconds) < 1e-9)
         // A threshold above every cosine rejects; one below accepts the best.
         let top = ranking[0]["score"] as? Double ?? 0
-        let rejected = try CLI.run(["identify", "--models", f.models, "--system", "dvector", "--encoder", f.encoder, "--json",
-                                    "--threshold", "\(min(1, top + 1e-6))", f.clip("mid")])
+        let rejected = try CLI.run([
+            "identify", "--models", f.models, "--system", "dvector", "--encoder", f.encoder, "--json",
+            "--threshold", "\(min(1, top + 1e-6))", f.clip("mid"),
+        ])
         #expect(CLI.jsonLines(rejected.stdout).first?["decision"] as? String == "rejected", "\(rejected.stdout)")
-        let v = try CLI.run(["verify", "--models", f.models, "--system", "dvector", "--encoder", f.encoder, "--speaker",
-                             ranking[0]["speaker"] as? String ?? "", "--threshold", "\(top - 1e-6)", "--json", f.clip("mid")])
+        let v = try CLI.run([
+            "verify", "--models", f.models, "--system", "dvector", "--encoder", f.encoder, "--speaker",
+            ranking[0]["speaker"] as? String ?? "", "--threshold", "\(top - 1e-6)", "--json", f.clip("mid"),
+        ])
         let vo = try #require(CLI.jsonLines(v.stdout).first)
-        #expect(v.status == 0 && vo["decision"] as? String == "accepted" && abs((vo["score"] as? Double ?? 0) - top) < 1e-12, "\(v.stdout)\(v.stderr)")
+        #expect(
+            v.status == 0 && vo["decision"] as? String == "accepted" && abs((vo["score"] as? Double ?? 0) - top) < 1e-12, "\(v.stdout)\(v.stderr)")
     }
 
     /// evaluate reports the cosines' identification and verification figures (no Cllr: cosines
@@ -73,8 +80,10 @@ struct DVectorSystemCommandTests {
         let f = try Fixture()
         defer { f.dir.cleanup() }
         let scores = f.dir.file("dv.tsv")
-        let r = try CLI.run(["evaluate", "--models", f.models, "--corpus", f.corpus, "--system", "dvector", "--encoder", f.encoder,
-                             "--segment-seconds", "0.5", "--scores", scores, "--json", "-q"])
+        let r = try CLI.run([
+            "evaluate", "--models", f.models, "--corpus", f.corpus, "--system", "dvector", "--encoder", f.encoder,
+            "--segment-seconds", "0.5", "--scores", scores, "--json", "-q",
+        ])
         #expect(r.status == 0, "\(r.stderr)")
         let o = try #require(CLI.jsonLines(r.stdout).first)
         #expect(o["system"] as? String == "dvector" && o["eer"] is Double && o["cllr"] == nil && o["act_dcf"] == nil, "\(o.keys.sorted())")
@@ -98,8 +107,10 @@ struct DVectorSystemCommandTests {
         #expect(c.status == 0, "\(c.stderr)")
         let calibration = try Calibration.load(path: cal)
         #expect(calibration.provenance.system == .dvector && calibration.provenance.encoder == identity)
-        let i = try CLI.run(["identify", "--models", f.models, "--system", "dvector", "--encoder", f.encoder, "--calibration", cal,
-                             "--json", f.clip("low"), f.clip("high")])
+        let i = try CLI.run([
+            "identify", "--models", f.models, "--system", "dvector", "--encoder", f.encoder, "--calibration", cal,
+            "--json", f.clip("low"), f.clip("high"),
+        ])
         #expect(i.status == 0, "\(i.stderr)")
         for o in CLI.jsonLines(i.stdout) {
             let ranking = try #require(o["ranking"] as? [[String: Any]])
@@ -128,14 +139,24 @@ struct DVectorSystemCommandTests {
         let f = try Fixture()
         defer { f.dir.cleanup() }
         // An encoder named but absent: enrol refuses and writes nothing.
-        let r0 = try CLI.run(["enroll", "--models", f.dir.file("plain"), "--speaker", "low", "--encoder", f.dir.file("absent.encoder"), f.clip("low")])
-        #expect(r0.status == 1 && r0.stderr.contains("absent.encoder") && !FileManager.default.fileExists(atPath: f.dir.file("plain")), "\(r0.stderr)")
+        let r0 = try CLI.run([
+            "enroll", "--models", f.dir.file("plain"), "--speaker", "low", "--encoder", f.dir.file("absent.encoder"), f.clip("low"),
+        ])
+        #expect(
+            r0.status == 1 && r0.stderr.contains("absent.encoder") && !FileManager.default.fileExists(atPath: f.dir.file("plain")), "\(r0.stderr)")
         let cases: [([String], Int32, String)] = [
             (["verify", "--models", f.models, "--system", "dvector", "--encoder", f.encoder, "--speaker", "low", f.clip("low")], 64, "--threshold"),
             (["identify", "--models", f.models, "--system", "dvector", "--encoder", f.encoder, "--threshold", "2", f.clip("low")], 64, "cosine"),
-            (["evaluate", "--models", f.models, "--corpus", f.corpus, "--system", "dvector", "--encoder", f.encoder, "--score-norm", "znorm",
-              "--cohort", f.corpus], 64, "--system dvector"),
-            (["identify", "--models", f.models, "--system", "dvector", "--encoder", f.dir.file("absent.encoder"), f.clip("low")], 1, "absent.encoder"),
+            (
+                [
+                    "evaluate", "--models", f.models, "--corpus", f.corpus, "--system", "dvector", "--encoder", f.encoder, "--score-norm", "znorm",
+                    "--cohort", f.corpus,
+                ], 64, "--system dvector"
+            ),
+            (
+                ["identify", "--models", f.models, "--system", "dvector", "--encoder", f.dir.file("absent.encoder"), f.clip("low")], 1,
+                "absent.encoder"
+            ),
         ]
         for (args, status, needle) in cases {
             let r = try CLI.run(args)
@@ -143,8 +164,12 @@ struct DVectorSystemCommandTests {
         }
         // A folder enrolled without the encoder: identify names the speaker without a d-vector.
         let folder = f.dir.file("without")
-        let e = try CLI.runTool("/usr/bin/env", ["SPEAKERID_ENCODER=" + f.dir.file("nowhere"), CLI.binary, "enroll", "--models", folder,
-                                                 "--speaker", "low", "--components", "4", "-q", f.clip("low")])
+        let e = try CLI.runTool(
+            "/usr/bin/env",
+            [
+                "SPEAKERID_ENCODER=" + f.dir.file("nowhere"), CLI.binary, "enroll", "--models", folder,
+                "--speaker", "low", "--components", "4", "-q", f.clip("low"),
+            ])
         #expect(e.status == 0, "\(e.stderr)")
         let r = try CLI.run(["identify", "--models", folder, "--system", "dvector", "--encoder", f.encoder, f.clip("low")])
         #expect(r.status == 1 && r.stderr.split(separator: "\n").count == 1 && r.stderr.contains("\"low\" has no d-vector"), "\(r.stderr)")

@@ -52,13 +52,16 @@ struct EncoderCommandTests {
         try Data("not a zip".utf8).write(to: URL(fileURLWithPath: notZip))
         try FileManager.default.createDirectory(atPath: dir.file("folder.pt"), withIntermediateDirectories: true)
         let before = Self.files(dir)
-        let cases: [(String, String)] = [(wav, "not resemblyzer's pretrained.pt"), (notZip, "not a wheel"),
-                                         (dir.file("missing.pt"), "no such file"), (dir.file("missing.whl"), "missing.whl"),
-                                         (dir.file("folder.pt"), "folder.pt")]
+        let cases: [(String, String)] = [
+            (wav, "not resemblyzer's pretrained.pt"), (notZip, "not a wheel"),
+            (dir.file("missing.pt"), "no such file"), (dir.file("missing.whl"), "missing.whl"),
+            (dir.file("folder.pt"), "folder.pt"),
+        ]
         for (source, says) in cases {
             let r = try CLI.run(["encoder", "convert", source, "--out", dir.file("out.encoder")])
-            #expect(r.status == 1 && r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(source) && r.stderr.contains(says),
-                    "\(source): exit \(r.status): \(r.stderr)")
+            #expect(
+                r.status == 1 && r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(source) && r.stderr.contains(says),
+                "\(source): exit \(r.status): \(r.stderr)")
             #expect(r.stdout.isEmpty)
         }
         #expect(Self.files(dir) == before, "nothing written")
@@ -70,10 +73,14 @@ struct EncoderCommandTests {
         let dir = TempDir()
         defer { dir.cleanup() }
         let whl = dir.file("Other-1.0-py3-none-any.whl")
-        let made = try Python.run(["-c", "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1], 'w'); z.writestr('other/__init__.py', ''); z.close()", whl])
+        let made = try Python.run([
+            "-c", "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1], 'w'); z.writestr('other/__init__.py', ''); z.close()", whl,
+        ])
         try #require(made.status == 0, "\(made.stderr)")
         let r = try CLI.run(["encoder", "convert", whl, "--out", dir.file("out.encoder")])
-        #expect(r.status == 1 && r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(whl) && r.stderr.contains("no resemblyzer/pretrained.pt"), "\(r.stderr)")
+        #expect(
+            r.status == 1 && r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(whl)
+                && r.stderr.contains("no resemblyzer/pretrained.pt"), "\(r.stderr)")
         #expect(Self.files(dir) == ["Other-1.0-py3-none-any.whl"])
     }
 
@@ -149,7 +156,8 @@ struct EncoderCommandTests {
         }
         #expect(try CLI.run(["encoder", "embed", "--encoder", encoder, "--speech-threshold", "60", a]).status == 0)
         let missing = try CLI.run(["encoder", "embed", "--encoder", dir.file("none.encoder"), a])
-        #expect(missing.status == 1 && missing.stderr.split(separator: "\n").count == 1 && missing.stderr.contains("none.encoder")
+        #expect(
+            missing.status == 1 && missing.stderr.split(separator: "\n").count == 1 && missing.stderr.contains("none.encoder")
                 && missing.stderr.contains("speakerid encoder fetch"), "\(missing.stderr)")
         let notEncoder = try CLI.run(["encoder", "embed", "--encoder", a, a])
         #expect(notEncoder.status == 1 && notEncoder.stderr.contains("not a SpeakerID speaker encoder"), "\(notEncoder.stderr)")
@@ -157,7 +165,9 @@ struct EncoderCommandTests {
         damaged[damaged.count / 2] ^= 4
         try Data(damaged).write(to: URL(fileURLWithPath: dir.file("damaged.encoder")))
         let corrupt = try CLI.run(["encoder", "embed", "--encoder", dir.file("damaged.encoder"), a])
-        #expect(corrupt.status == 1 && corrupt.stderr.contains("checksum mismatch") && corrupt.stderr.split(separator: "\n").count == 1, "\(corrupt.stderr)")
+        #expect(
+            corrupt.status == 1 && corrupt.stderr.contains("checksum mismatch") && corrupt.stderr.split(separator: "\n").count == 1,
+            "\(corrupt.stderr)")
     }
 
     // Enrolling two files at once, or one and then --add the other: the same d-vector, to the
@@ -196,7 +206,9 @@ struct EncoderCommandTests {
         #expect(try Self.dvectors(steps)["mid"] == expected, "the model is unchanged")
         // Every speaker of a corpus gets one.
         let corpus = f.dir.file("corpus-models")
-        let c = try CLI.run(["enroll", "--models", corpus, "--corpus", f.dir.file("corpus"), "--split", "all", "--ubm", f.ubm, "--encoder", encoder, "-q"])
+        let c = try CLI.run([
+            "enroll", "--models", corpus, "--corpus", f.dir.file("corpus"), "--split", "all", "--ubm", f.ubm, "--encoder", encoder, "-q",
+        ])
         try #require(c.status == 0, "\(c.stderr)")
         let all = try Self.dvectors(corpus)
         #expect(all.count == 3 && all.values.allSatisfy { $0.files == 3 && $0.encoder == model.identity }, "\(all.keys.sorted())")
@@ -220,14 +232,16 @@ struct EncoderCommandTests {
 
         let refused = try Self.run(["enroll", "--models", models, "--ubm", f.ubm, "--speaker", "mid", "--add", second], environment: noEncoder)
         let lines = refused.stderr.split(separator: "\n")
-        #expect(refused.status == 1 && lines.count == 1 && refused.stderr.contains(path) && refused.stderr.contains("\"mid\" has a d-vector")
+        #expect(
+            refused.status == 1 && lines.count == 1 && refused.stderr.contains(path) && refused.stderr.contains("\"mid\" has a d-vector")
                 && refused.stderr.contains("--encoder"), "exit \(refused.status): \(refused.stderr)")
         #expect(refused.stdout.isEmpty)
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before, "the model file is unchanged")
         #expect(try FileManager.default.contentsOfDirectory(atPath: models).filter { !$0.hasPrefix(".") } == ["mid.gmm"], "nothing else written")
         // With the encoder named, the same addition goes through and keeps the d-vector.
-        let added = try Self.run(["enroll", "--models", models, "--ubm", f.ubm, "--encoder", encoder, "--speaker", "mid", "--add", second, "-q"],
-                                 environment: noEncoder)
+        let added = try Self.run(
+            ["enroll", "--models", models, "--ubm", f.ubm, "--encoder", encoder, "--speaker", "mid", "--add", second, "-q"],
+            environment: noEncoder)
         #expect(added.status == 0, "\(added.stderr)")
         #expect(try Self.dvectors(models)["mid"]?.files == 2)
 

@@ -18,7 +18,9 @@ struct EnrollCommandTests {
         let before = try FileManager.default.contentsOfDirectory(atPath: f.adapted).sorted()
         let em = try CLI.run(["enroll", "--models", f.adapted, "--speaker", "eve", f.clip("mid", 0)])
         #expect(em.status == 1 && em.stderr.contains("trained by EM could not be scored beside it"), "\(em.stderr)")
-        let fe = try CLI.run(["enroll", "--models", f.dir.file("plain"), "--corpus", f.dir.file("corpus"), "--split", "all", "--components", "4", "-q"])
+        let fe = try CLI.run([
+            "enroll", "--models", f.dir.file("plain"), "--corpus", f.dir.file("corpus"), "--split", "all", "--components", "4", "-q",
+        ])
         #expect(fe.status == 0)
         let other = try CLI.run(["enroll", "--models", f.dir.file("plain"), "--speaker", "eve", "--filters", "30", f.clip("mid", 0)])
         #expect(other.status == 1 && other.stderr.contains("another front end"), "\(other.stderr)")
@@ -38,8 +40,10 @@ struct EnrollCommandTests {
         let r = try CLI.run(["enroll", "--models", f.dir.file("plain"), "--relevance", "8", "--speaker", "eve", f.clip("mid", 0)])
         #expect(r.status == 64 && r.stderr.contains("--relevance only apply to MAP adaptation"), "\(r.stderr)")
         // The same file twice, or a folder and a file in it: counted once, with a note.
-        let twice = try CLI.run(["enroll", "--models", f.dir.file("twice"), "--speaker", "low", "--components", "4", "--json",
-                                 f.dir.file("corpus/low"), f.clip("low", 0), f.clip("low", 0)])
+        let twice = try CLI.run([
+            "enroll", "--models", f.dir.file("twice"), "--speaker", "low", "--components", "4", "--json",
+            f.dir.file("corpus/low"), f.clip("low", 0), f.clip("low", 0),
+        ])
         #expect(twice.status == 0, "\(twice.stderr)")
         let m = try #require(CLI.jsonLines(twice.stdout).first?["models"] as? [[String: Any]])
         let info = try CLI.run(["info", "--json", f.dir.file("twice/low.gmm")])
@@ -47,7 +51,9 @@ struct EnrollCommandTests {
         #expect(training?["files"] as? Int == 3 && m.count == 1, "\(info.stdout)")
         let said = CLI.jsonLines(twice.stdout).first?["warnings"] as? [String] ?? []
         #expect(said.contains { $0.contains("0.wav") && $0.contains("counted once") }, "\(said)")
-        let text = try CLI.run(["enroll", "--models", f.dir.file("twice"), "--speaker", "low", "--components", "4", f.clip("low", 0), f.clip("low", 0)])
+        let text = try CLI.run([
+            "enroll", "--models", f.dir.file("twice"), "--speaker", "low", "--components", "4", f.clip("low", 0), f.clip("low", 0),
+        ])
         #expect(text.stderr.contains("0.wav is listed twice"), "\(text.stderr)")
     }
 
@@ -80,7 +86,8 @@ struct EnrollCommandTests {
         let many = try CLI.run(["enroll", "--models", dir.file("m64"), "--components", "\(k)", "--speaker", "a", clip])
         #expect(many.status == 0, "\(many.stderr)")
         let auto = Enrollment.automaticComponents(frames: f)
-        #expect(many.stderr.contains("\(f / k) per component, fewer than 25") && many.stderr.contains("--components auto (\(auto) for this speaker)")
+        #expect(
+            many.stderr.contains("\(f / k) per component, fewer than 25") && many.stderr.contains("--components auto (\(auto) for this speaker)")
                 && auto < k, "\(many.stderr)")
         // Four components and too few frames even for them: auto would not lower the order.
         let short = dir.file("short.wav")
@@ -96,10 +103,12 @@ struct EnrollCommandTests {
         let dir = TempDir()
         defer { dir.cleanup() }
         let clip = dir.file("c50ms.wav")
-        try AudioWriter.write(Array(SyntheticSpeech.generate(seconds: 1, sampleRate: 16000, seed: 9, pitch: 150).prefix(800)), sampleRate: 16000, to: clip)
+        try AudioWriter.write(
+            Array(SyntheticSpeech.generate(seconds: 1, sampleRate: 16000, seed: 9, pitch: 150).prefix(800)), sampleRate: 16000, to: clip)
         try FileManager.default.createDirectory(atPath: dir.file("models"), withIntermediateDirectories: true)
         let r = try CLI.run(["enroll", "--models", dir.file("models"), "--speaker", "x", "--components", "4", clip])
-        #expect(r.status == 1 && r.stderr.contains("speaker \"x\" has only 0.0") && r.stderr.contains("s of speech")
+        #expect(
+            r.status == 1 && r.stderr.contains("speaker \"x\" has only 0.0") && r.stderr.contains("s of speech")
                 && r.stderr.contains("--min-speech"), "\(r.status) \(r.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.file("models")).isEmpty)
         let zero = try CLI.run(["enroll", "--models", dir.file("models"), "--speaker", "x", "--components", "1", "--min-speech", "0", "-q", clip])
@@ -118,8 +127,9 @@ struct EnrollCommandTests {
         defer { dir.cleanup() }
         try Fixtures.syntheticCorpus(dir)
         try FileManager.default.createDirectory(atPath: dir.file("corpus/tiny"), withIntermediateDirectories: true)
-        try AudioWriter.write(Array(SyntheticSpeech.generate(seconds: 1, sampleRate: 16000, seed: 9, pitch: 150).prefix(800)),
-                              sampleRate: 16000, to: dir.file("corpus/tiny/0.wav"))
+        try AudioWriter.write(
+            Array(SyntheticSpeech.generate(seconds: 1, sampleRate: 16000, seed: 9, pitch: 150).prefix(800)),
+            sampleRate: 16000, to: dir.file("corpus/tiny/0.wav"))
         try FileManager.default.createDirectory(atPath: dir.file("corpus/broken"), withIntermediateDirectories: true)
         try Data("not audio".utf8).write(to: URL(fileURLWithPath: dir.file("corpus/broken/0.wav")))
         let corpus = ["--corpus", dir.file("corpus"), "--split", "all", "--components", "4"]
@@ -141,7 +151,8 @@ struct EnrollCommandTests {
         // Without --skip-bad, the speaker with too little speech stops the enrolment, named.
         try FileManager.default.removeItem(atPath: dir.file("corpus/broken"))
         let named = try CLI.run(["enroll", "--models", dir.file("named")] + corpus + ["-q"])
-        #expect(named.status == 1 && named.stderr.contains("\"tiny\"") && named.stderr.contains("--min-speech")
+        #expect(
+            named.status == 1 && named.stderr.contains("\"tiny\"") && named.stderr.contains("--min-speech")
                 && !FileManager.default.fileExists(atPath: dir.file("named")), "\(named.status) \(named.stderr)")
         // Nobody left: an error, not an empty success.
         let none = try CLI.run(["enroll", "--models", dir.file("none"), "--skip-bad", "--min-speech", "3600"] + corpus + ["-q"])

@@ -40,7 +40,9 @@ struct FeaturesCommandTests {
         let rows = csv.stdout.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
         #expect(csv.status == 0 && rows.first.map { Array($0.prefix(2)) } == ["file", "frame"])
         #expect(rows.count > 100 && rows.allSatisfy { $0.count == rows[0].count } && !csv.stdout.contains("#"))
-        #expect(rows.dropFirst().filter { $0.first.map(String.init) == a }.count > 50 && rows.dropFirst().filter { $0.first.map(String.init) == b }.count > 50)
+        #expect(
+            rows.dropFirst().filter { $0.first.map(String.init) == a }.count > 50
+                && rows.dropFirst().filter { $0.first.map(String.init) == b }.count > 50)
         // --summary summarises a silent file instead of failing.
         let silent = dir.file("silent.wav")
         try AudioWriter.write([Float](repeating: 0, count: 16000), sampleRate: 16000, to: silent)
@@ -58,8 +60,9 @@ struct FeaturesCommandTests {
     }
 
     // features --summary streams: a long file's summary needs little memory.
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/bin/time"), "needs /usr/bin/time (apt-get install time)"),
-          .disabled(if: Sanitizer.active, Sanitizer.reason))
+    @Test(
+        .enabled(if: FileManager.default.fileExists(atPath: "/usr/bin/time"), "needs /usr/bin/time (apt-get install time)"),
+        .disabled(if: Sanitizer.active, Sanitizer.reason))
     func summaryOfALongFileStreams() throws {
         let dir = TempDir()
         defer { dir.cleanup() }

@@ -20,8 +20,10 @@ struct IdentifyVerifyCommandTests {
         defer { f.dir.cleanup() }
         let text = f.dir.file("text.wav")
         try Data("this is not audio\n".utf8).write(to: URL(fileURLWithPath: text))
-        for command in [["identify", "--models", f.adapted, "--ubm", f.ubm],
-                        ["verify", "--models", f.adapted, "--ubm", f.ubm, "--speaker", "low"]] {
+        for command in [
+            ["identify", "--models", f.adapted, "--ubm", f.ubm],
+            ["verify", "--models", f.adapted, "--ubm", f.ubm, "--speaker", "low"],
+        ] {
             let r = try CLI.run(command + ["--json", f.clip("low", 0), text, f.clip("high", 1)])
             #expect(r.status == 1, "\(command[0]): \(r.status)")
             let lines = CLI.jsonLines(r.stdout)
@@ -55,7 +57,9 @@ struct IdentifyVerifyCommandTests {
         // Names that look like decisions, or that differ only by white space, are refused.
         for bad in ["<unknown>", " ", "bob ", " bob"] {
             let b = try CLI.run(["enroll", "--models", f.adapted, "--ubm", f.ubm, "--speaker", bad, f.clip("mid", 0)])
-            #expect(b.status == 1 && b.stderr.contains("speaker name") && b.stderr.split(separator: "\n").count == 1, "\(bad.debugDescription): \(b.stderr)")
+            #expect(
+                b.status == 1 && b.stderr.contains("speaker name") && b.stderr.split(separator: "\n").count == 1,
+                "\(bad.debugDescription): \(b.stderr)")
         }
     }
 

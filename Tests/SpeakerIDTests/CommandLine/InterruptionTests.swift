@@ -19,8 +19,10 @@ struct InterruptionTests {
         for sig in [SIGINT, SIGTERM] {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: CLI.binary)
-            p.arguments = ["train-ubm", "--corpus", dir.file("bg") + ":all", "--frames-on-disk", "--components", "256", "--threads", "1",
-                           "--out", dir.file("out/ubm.gmm")]
+            p.arguments = [
+                "train-ubm", "--corpus", dir.file("bg") + ":all", "--frames-on-disk", "--components", "256", "--threads", "1",
+                "--out", dir.file("out/ubm.gmm"),
+            ]
             let err = Pipe()
             p.standardError = err
             p.standardOutput = FileHandle.nullDevice
@@ -50,7 +52,9 @@ struct InterruptionTests {
         p.standardOutput = FileHandle.nullDevice
         try p.run()
         let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline, ((try? FileManager.default.contentsOfDirectory(atPath: dir.file("models"))) ?? []).filter({ $0.hasSuffix(".gmm") }).isEmpty {
+        while Date() < deadline,
+            ((try? FileManager.default.contentsOfDirectory(atPath: dir.file("models"))) ?? []).filter({ $0.hasSuffix(".gmm") }).isEmpty
+        {
             usleep(5_000)
         }
         kill(p.processIdentifier, SIGINT)
@@ -92,8 +96,11 @@ struct InterruptionTests {
             run += 1
             let p = Process()
             p.executableURL = URL(fileURLWithPath: CLI.binary)
-            p.arguments = ["train-ubm", "--corpus", dir.file(corpus) + ":all", "--frames-on-disk", "--components", corpus == "bg" ? "512" : "16", "--iterations", "10000",
-                           "--tolerance", "0", "--threads", "1", "--out", dir.file("out/ubm.gmm"), "-q"]
+            p.arguments = [
+                "train-ubm", "--corpus", dir.file(corpus) + ":all", "--frames-on-disk", "--components", corpus == "bg" ? "512" : "16", "--iterations",
+                "10000",
+                "--tolerance", "0", "--threads", "1", "--out", dir.file("out/ubm.gmm"), "-q",
+            ]
             let err = Pipe()
             p.standardError = err
             p.standardOutput = FileHandle.nullDevice
@@ -102,8 +109,9 @@ struct InterruptionTests {
             kill(p.processIdentifier, sig)
             p.waitUntilExit()
             let said = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            #expect(p.terminationReason == .exit && p.terminationStatus == 128 + sig && said.contains("interrupted by"),
-                    "delay \(delay): \(p.terminationStatus) \(said)")
+            #expect(
+                p.terminationReason == .exit && p.terminationStatus == 128 + sig && said.contains("interrupted by"),
+                "delay \(delay): \(p.terminationStatus) \(said)")
             #expect(!said.contains("Error"), "delay \(delay): \(said)")
             let left = try FileManager.default.contentsOfDirectory(atPath: dir.file("out"))
             #expect(left.isEmpty, "delay \(delay): \(left)")

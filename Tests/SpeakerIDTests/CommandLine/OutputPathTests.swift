@@ -19,7 +19,8 @@ struct OutputPathTests {
         for (path, parent) in parents { #expect(PathName.parent(of: path) == parent, "parent of \(path.debugDescription)") }
         let lasts: [(String, String)] = [("", ""), ("a", "a"), ("a/", "a"), ("/", "/"), ("/a", "a"), ("a/b/", "b"), (".", "."), ("..", "..")]
         for (path, last) in lasts { #expect(PathName.lastComponent(path) == last, "last component of \(path.debugDescription)") }
-        #expect(PathName.join("a", "b") == "a/b" && PathName.join("a/", "b") == "a/b" && PathName.join("", "b") == "b"
+        #expect(
+            PathName.join("a", "b") == "a/b" && PathName.join("a/", "b") == "a/b" && PathName.join("", "b") == "b"
                 && PathName.join("/", "b") == "/b" && PathName.join("a", "/b") == "/b")
         let extensions: [(String, String, String)] = [
             ("a.flac", "flac", "a"), ("x/a.b.wav", "wav", "x/a.b"), (".bashrc", "", ".bashrc"), ("a", "", "a"), ("a.", "", "a."),
@@ -39,7 +40,9 @@ struct OutputPathTests {
     /// No source file calls Foundation's NSString path API on a user's path again.
     @Test func noNSStringPathCalls() throws {
         let sources = Repository.root.appendingPathComponent("Sources").path
-        let banned = ["deletingLastPathComponent", "appendingPathComponent(", "lastPathComponent", "deletingPathExtension", "as NSString).pathExtension"]
+        let banned = [
+            "deletingLastPathComponent", "appendingPathComponent(", "lastPathComponent", "deletingPathExtension", "as NSString).pathExtension",
+        ]
         var offenders: [String] = []
         let files = try #require(FileManager.default.enumerator(atPath: sources))
         for case let rel as String in files where rel.hasSuffix(".swift") {
@@ -81,8 +84,12 @@ struct OutputPathTests {
             (["enroll", "--models", name("n"), "--ubm", name("u"), "--speaker", "a", clip, "-q"], "n/a.gmm"),
             (["enroll", "--models", name("e"), "--speaker", "a", "--components", "4", clip, "-q"], "e/a.gmm"),
             (["features", "--output", name("q"), clip], "q"),
-            (["evaluate", "--models", folder("m"), "--ubm", name("u"), "--corpus", name("c"), "--split", "all", "--segment-seconds", "1",
-              "--report", folder("R"), "--scores", name("S"), "-q"], "R/report.html"),
+            (
+                [
+                    "evaluate", "--models", folder("m"), "--ubm", name("u"), "--corpus", name("c"), "--split", "all", "--segment-seconds", "1",
+                    "--report", folder("R"), "--scores", name("S"), "-q",
+                ], "R/report.html"
+            ),
             (["calibrate", "--models", name("m"), "--ubm", name("u"), "--scores", name("S"), "--out", name("k"), "-q"], "k"),
             (["track", "--models", name("m"), "--ubm", name("u"), "--calibration", name("k"), "--rttm", folder("r"), clip], "r/1.rttm"),
             (["speakers", "rename", "--models", folder("n"), "a", "b"], "n/b.gmm"),
@@ -104,12 +111,16 @@ struct OutputPathTests {
         // "/" and ".." as an audio or corpus folder are real folders (the whole disk): not run.
         let odd = ["", ".", "..", "/", "./", "a/", "é", String(repeating: "d/", count: 3) + long, "\u{202E}x", " "]
         for path in odd {
-            var commands = [["enroll", "--models", path, "--speaker", "z", "--components", "2", dir.file("x.wav")],
-                            ["identify", "--models", path, dir.file("x.wav")],
-                            ["features", "--output", path, dir.file("x.wav")]]
+            var commands = [
+                ["enroll", "--models", path, "--speaker", "z", "--components", "2", dir.file("x.wav")],
+                ["identify", "--models", path, dir.file("x.wav")],
+                ["features", "--output", path, dir.file("x.wav")],
+            ]
             if path != "/" && path != ".." {
-                commands += [["train-ubm", "--corpus", path, "--components", "2", "--out", dir.file("u.gmm")],
-                             ["enroll", "--models", dir.file("m"), "--speaker", "z", "--components", "2", path]]
+                commands += [
+                    ["train-ubm", "--corpus", path, "--components", "2", "--out", dir.file("u.gmm")],
+                    ["enroll", "--models", dir.file("m"), "--speaker", "z", "--components", "2", path],
+                ]
             }
             for args in commands {
                 if path == "/" && args[0] == "enroll" { continue }  // root may write there
@@ -132,20 +143,24 @@ struct OutputPathTests {
         let file = f.dir.file("existing.html")
         try Data("x".utf8).write(to: URL(fileURLWithPath: file))
         let under = try CLI.run(["enroll", "--models", file + "/m", "--speaker", "x", "--components", "4", f.clip("low", 0)])
-        #expect(under.status == 1 && under.stderr.contains("existing.html is a file, not a folder") && !under.stderr.contains("NSCocoaErrorDomain")
+        #expect(
+            under.status == 1 && under.stderr.contains("existing.html is a file, not a folder") && !under.stderr.contains("NSCocoaErrorDomain")
                 && !under.stderr.contains("model"), "\(under.stderr)")
         let eval = ["evaluate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus"), "--split", "all"]
         let sub = try CLI.run(eval + ["--report", file + "/sub"])
-        #expect(sub.status == 1 && sub.stderr.contains("cannot write the report") && sub.stderr.contains("existing.html is a file, not a folder")
+        #expect(
+            sub.status == 1 && sub.stderr.contains("cannot write the report") && sub.stderr.contains("existing.html is a file, not a folder")
                 && sub.stdout.isEmpty, "\(sub.stderr)")
         if FileManager.default.fileExists(atPath: "/proc/self") {
             let proc = try CLI.run(eval + ["--report", "/proc/x"])
-            #expect(proc.status == 1 && proc.stdout.isEmpty && proc.stderr.contains("cannot write the report")
+            #expect(
+                proc.status == 1 && proc.stdout.isEmpty && proc.stderr.contains("cannot write the report")
                     && !proc.stderr.contains("model") && !proc.stderr.contains("NSCocoaErrorDomain"), "\(proc.stderr)")
         }
         let missing = f.dir.file("nonexistent/dir")
         let scores = try CLI.run(eval + ["--scores", missing + "/s.tsv"])
-        #expect(scores.status == 1 && scores.stdout.isEmpty && scores.stderr.contains("cannot write the scores file")
+        #expect(
+            scores.status == 1 && scores.stdout.isEmpty && scores.stderr.contains("cannot write the scores file")
                 && scores.stderr.contains("does not exist"), "\(scores.stderr)")
         let ubm = try CLI.run(["train-ubm", "--corpus", f.dir.file("background") + ":all", "--components", "4", "--out", missing + "/u.gmm", "-q"])
         #expect(ubm.status == 1 && ubm.stderr.contains("does not exist"), "\(ubm.stderr)")

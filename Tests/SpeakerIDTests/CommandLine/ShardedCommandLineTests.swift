@@ -14,8 +14,9 @@ struct ShardedCommandLineTests {
         for (name, pitch) in [("bg1", 120.0), ("bg2", 200.0), ("bg3", 320.0)] {
             try FileManager.default.createDirectory(atPath: dir.file("background/\(name)"), withIntermediateDirectories: true)
             for j in 0..<2 {
-                try AudioWriter.write(SyntheticSpeech.generate(seconds: 4, sampleRate: 16000, seed: UInt64(100 + j) &* UInt64(pitch), pitch: pitch),
-                                      sampleRate: 16000, to: dir.file("background/\(name)/\(j).wav"))
+                try AudioWriter.write(
+                    SyntheticSpeech.generate(seconds: 4, sampleRate: 16000, seed: UInt64(100 + j) &* UInt64(pitch), pitch: pitch),
+                    sampleRate: 16000, to: dir.file("background/\(name)/\(j).wav"))
             }
         }
         return ["--corpus", dir.file("background") + ":all", "--corpus", dir.file("corpus") + ":all"]
@@ -35,7 +36,8 @@ struct ShardedCommandLineTests {
             var parts: [String] = []
             for s in 0..<shards {
                 let part = dir.file("\(tag)-r\(round)-s\(s).stats")
-                let a = try CLI.run(["accumulate", "--model", model] + corpora + ["--shard", "\(s)/\(shards)", "--out", part, "--threads", "\(1 + s % 2)", "-q"])
+                let a = try CLI.run(
+                    ["accumulate", "--model", model] + corpora + ["--shard", "\(s)/\(shards)", "--out", part, "--threads", "\(1 + s % 2)", "-q"])
                 try #require(a.status == 0, "\(a.stderr)")
                 parts.append(part)
             }
@@ -70,8 +72,10 @@ struct ShardedCommandLineTests {
         defer { dir.cleanup() }
         let corpora = try Self.corpora(dir)
         // Iteration limit (tolerance 0), and convergence before the limit.
-        for (tag, em) in [("limit", ["--components", "8", "--iterations", "3", "--tolerance", "0", "--seed", "2"]),
-                          ("tol", ["--components", "8", "--iterations", "30", "--tolerance", "0.02", "--seed", "5"])] {
+        for (tag, em) in [
+            ("limit", ["--components", "8", "--iterations", "3", "--tolerance", "0", "--seed", "2"]),
+            ("tol", ["--components", "8", "--iterations", "30", "--tolerance", "0.02", "--seed", "5"]),
+        ] {
             let ref = dir.file("\(tag)-ref.gmm")
             let t = try CLI.run(["train-ubm"] + corpora + em + ["--out", ref, "--json"])
             try #require(t.status == 0, "\(t.stderr)")
@@ -95,11 +99,16 @@ struct ShardedCommandLineTests {
         let m0 = dir.file("m0.gmm"), m1 = dir.file("m1.gmm")
         #expect(try CLI.run(["init-ubm"] + corpora + em + ["--out", m0, "-q"]).status == 0)
         for s in 0..<2 {
-            #expect(try CLI.run(["accumulate", "--model", m0] + corpora + ["--shard", "\(s)/2", "--out", dir.file("s\(s).stats"), "-q"]).status == 0)
+            #expect(
+                try CLI.run(["accumulate", "--model", m0] + corpora + ["--shard", "\(s)/2", "--out", dir.file("s\(s).stats"), "-q"]).status == 0)
         }
         // The same shard twice, and a shard missing.
         let twice = try CLI.run(["sum-stats", "--out", dir.file("x.stats"), dir.file("s0.stats"), dir.file("s0.stats")])
-        #expect(twice.status == 1 && twice.stderr == "Error: \(dir.file("s0.stats")): shard 0/2 is already summed in \(dir.file("s0.stats")); each shard may be counted once\n", "\(twice.stderr)")
+        #expect(
+            twice.status == 1
+                && twice.stderr
+                    == "Error: \(dir.file("s0.stats")): shard 0/2 is already summed in \(dir.file("s0.stats")); each shard may be counted once\n",
+            "\(twice.stderr)")
         #expect(try CLI.run(["sum-stats", "--out", dir.file("half.stats"), dir.file("s1.stats"), "-q"]).status == 0)
         let half = try CLI.run(["update", "--model", m0, "--stats", dir.file("half.stats"), "--out", m1])
         #expect(half.status == 1 && half.stderr.split(separator: "\n").count == 1 && half.stderr.contains("missing 0/2"), "\(half.stderr)")
@@ -111,7 +120,9 @@ struct ShardedCommandLineTests {
         #expect(try CLI.run(["sum-stats", "--out", dir.file("all.stats"), dir.file("s0.stats"), dir.file("s1.stats"), "-q"]).status == 0)
         #expect(try CLI.run(["update", "--model", m0, "--stats", dir.file("all.stats"), "--out", m1, "-q"]).status == 0)
         let stale = try CLI.run(["update", "--model", m1, "--stats", dir.file("all.stats"), "--out", dir.file("m2.gmm")])
-        #expect(stale.status == 1 && stale.stderr.contains("accumulated under another model") && stale.stderr.split(separator: "\n").count == 1, "\(stale.stderr)")
+        #expect(
+            stale.status == 1 && stale.stderr.contains("accumulated under another model") && stale.stderr.split(separator: "\n").count == 1,
+            "\(stale.stderr)")
         let other = try CLI.run(["accumulate", "--model", m1] + corpora + ["--shard", "0/2", "--out", dir.file("u0.stats"), "-q"])
         #expect(other.status == 0)
         let mixed = try CLI.run(["sum-stats", "--out", dir.file("x.stats"), dir.file("s1.stats"), dir.file("u0.stats")])
@@ -121,7 +132,10 @@ struct ShardedCommandLineTests {
         bytes[bytes.count / 2] ^= 1
         try bytes.write(to: URL(fileURLWithPath: dir.file("bad.stats")))
         let bad = try CLI.run(["sum-stats", "--out", dir.file("x.stats"), dir.file("s0.stats"), dir.file("bad.stats")])
-        #expect(bad.status == 1 && bad.stderr == "Error: \(dir.file("bad.stats")): corrupt statistics file (checksum mismatch: the file was damaged or truncated)\n", "\(bad.stderr)")
+        #expect(
+            bad.status == 1
+                && bad.stderr == "Error: \(dir.file("bad.stats")): corrupt statistics file (checksum mismatch: the file was damaged or truncated)\n",
+            "\(bad.stderr)")
         let foreign = try CLI.run(["sum-stats", "--out", dir.file("x.stats"), m0])
         #expect(foreign.status == 1 && foreign.stderr.contains("not a SpeakerID statistics file"), "\(foreign.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir.file("x.stats")))
@@ -153,8 +167,10 @@ struct ShardedCommandLineTests {
         #expect(try CLI.run(["enroll", "--models", sharded, "--speaker", "x", "--shard", "0/2", f.clip("low", 0)]).status == 64)
 
         // One evaluation against three shards' score files, T-normed, with 1-s segments.
-        let common = ["evaluate", "--models", whole, "--ubm", f.ubm, "--corpus", corpus, "--split", "all", "--segment-seconds", "1,0.5",
-                      "--score-norm", "tnorm", "--cohort", f.dir.file("background")]
+        let common = [
+            "evaluate", "--models", whole, "--ubm", f.ubm, "--corpus", corpus, "--split", "all", "--segment-seconds", "1,0.5",
+            "--score-norm", "tnorm", "--cohort", f.dir.file("background"),
+        ]
         let one = try CLI.run(common + ["--scores", f.dir.file("all.tsv"), "--json"])
         try #require(one.status == 0, "\(one.stderr)")
         var parts: [String] = []
@@ -178,7 +194,8 @@ struct ShardedCommandLineTests {
             #expect(figures(s) == figures(match), "\(s["segment_seconds"] ?? "?")-s segments")
         }
         #expect(NSArray(array: a["per_speaker"] as? [Any] ?? []) == NSArray(array: b["per_speaker"] as? [Any] ?? []))
-        #expect(NSDictionary(dictionary: a["confusion"] as? [String: Any] ?? [:]) == NSDictionary(dictionary: b["confusion"] as? [String: Any] ?? [:]))
+        #expect(
+            NSDictionary(dictionary: a["confusion"] as? [String: Any] ?? [:]) == NSDictionary(dictionary: b["confusion"] as? [String: Any] ?? [:]))
         // A part given twice is refused; --shard needs --scores and refuses what needs every trial.
         let twice = try CLI.run(["score-report", parts[0], parts[1], parts[0]])
         #expect(twice.status == 1 && twice.stderr.split(separator: "\n").count == 1, "\(twice.stderr)")

@@ -29,7 +29,8 @@ import Testing
         defer { dir.cleanup() }
         let out = dir.file("ref.gmm")
         guard let r = try? CLI.run(["train-ubm"] + corpus + em + ["--out", out, "-q"]), r.status == 0,
-              let d = try? Data(contentsOf: URL(fileURLWithPath: out)) else { return .failure(CLIFailure("train-ubm failed")) }
+            let d = try? Data(contentsOf: URL(fileURLWithPath: out))
+        else { return .failure(CLIFailure("train-ubm failed")) }
         return .success(d)
     }()
 
@@ -37,14 +38,16 @@ import Testing
         (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]) ?? [:]
     }
 
-    @Test(.enabled(if: slurmIsUp, "needs a running Slurm (SLURM_CONF, sbatch; CI starts one) and ../shared/corpora"),
-          .timeLimit(.minutes(10)))
+    @Test(
+        .enabled(if: slurmIsUp, "needs a running Slurm (SLURM_CONF, sbatch; CI starts one) and ../shared/corpora"),
+        .timeLimit(.minutes(10)))
     func clusterUBMIsTrainUBMsByteForByte() throws {
         let dir = TempDir()
         defer { dir.cleanup() }
         let out = dir.file("cluster.gmm")
-        let r = try CLI.run(["cluster", "train-ubm", "--engine", "slurm"] + Self.corpus + Self.em
-                            + ["--shards", "4", "--work", dir.file("work"), "--out", out, "--threads", "1", "--json"])
+        let r = try CLI.run(
+            ["cluster", "train-ubm", "--engine", "slurm"] + Self.corpus + Self.em
+                + ["--shards", "4", "--work", dir.file("work"), "--out", out, "--threads", "1", "--json"])
         #expect(r.status == 0, "\(r.stderr)")
         let jobs = Self.json(r)["jobs"] as? [[String: Any]] ?? []
         // init-ubm, then 4 rounds (3 iterations and the final measurement) of an array of 4
@@ -55,13 +58,15 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: out)) == reference, "the cluster's UBM differs from train-ubm's")
     }
 
-    @Test(.enabled(if: slurmIsUp, "needs a running Slurm (SLURM_CONF, sbatch; CI starts one) and ../shared/corpora"),
-          .timeLimit(.minutes(10)))
+    @Test(
+        .enabled(if: slurmIsUp, "needs a running Slurm (SLURM_CONF, sbatch; CI starts one) and ../shared/corpora"),
+        .timeLimit(.minutes(10)))
     func aKilledTaskIsResumedToTheSameUBM() throws {
         let dir = TempDir()
         defer { dir.cleanup() }
         let out = dir.file("cluster.gmm")
-        let args = ["cluster", "train-ubm", "--engine", "slurm"] + Self.corpus + Self.em
+        let args =
+            ["cluster", "train-ubm", "--engine", "slurm"] + Self.corpus + Self.em
             + ["--shards", "4", "--work", dir.file("work"), "--out", out, "--threads", "1", "--json"]
         let submitted = try CLI.run(args + ["--no-wait"])
         try #require(submitted.status == 0, "\(submitted.stderr)")
@@ -76,7 +81,8 @@ import Testing
         let resumed = try CLI.run(args)
         #expect(resumed.status == 0, "\(resumed.stderr)")
         let again = Self.json(resumed)["jobs"] as? [[String: Any]] ?? []
-        #expect(again.first?["step"] as? String == "accumulate" && again.first?["iteration"] as? Int == 1
+        #expect(
+            again.first?["step"] as? String == "accumulate" && again.first?["iteration"] as? Int == 1
                 && again.first?["tasks"] as? [Int] == [2], "\(again)")
         #expect(again.count == 1 + 1 + 2 * 2, "\(again)")
         #expect(FileManager.default.fileExists(atPath: dir.file("work/stats/round-1/shard-0.stats")))

@@ -12,14 +12,22 @@ struct SpeakerManagementTests {
         defer { f.dir.cleanup() }
         for adapt in ["m", "mwv"] {
             let once = f.dir.file("once-\(adapt)"), twice = f.dir.file("twice-\(adapt)")
-            #expect(try CLI.run(["enroll", "--models", once, "--ubm", f.ubm, "--adapt", adapt, "--speaker", "low",
-                                 f.clip("low", 0), f.clip("low", 1), f.clip("low", 2), "-q"]).status == 0)
-            #expect(try CLI.run(["enroll", "--models", twice, "--ubm", f.ubm, "--adapt", adapt, "--speaker", "low", f.clip("low", 0), "-q"]).status == 0)
-            let a = try CLI.run(["enroll", "--models", twice, "--ubm", f.ubm, "--speaker", "low", "--add", f.clip("low", 1), f.clip("low", 2), f.clip("low", 0)])
+            #expect(
+                try CLI.run([
+                    "enroll", "--models", once, "--ubm", f.ubm, "--adapt", adapt, "--speaker", "low",
+                    f.clip("low", 0), f.clip("low", 1), f.clip("low", 2), "-q",
+                ]).status == 0)
+            #expect(
+                try CLI.run(["enroll", "--models", twice, "--ubm", f.ubm, "--adapt", adapt, "--speaker", "low", f.clip("low", 0), "-q"]).status == 0)
+            let a = try CLI.run([
+                "enroll", "--models", twice, "--ubm", f.ubm, "--speaker", "low", "--add", f.clip("low", 1), f.clip("low", 2), f.clip("low", 0),
+            ])
             #expect(a.status == 0 && a.stderr.contains("already in speaker \"low\"'s model; counted once"), "\(a.stderr)")
             let x = try ModelStore(directory: once).load(SpeakerName("low")), y = try ModelStore(directory: twice).load(SpeakerName("low"))
             #expect(x.training.frames == y.training.frames && y.training.files == 3 && y.training.sources?.count == 3)
-            for (name, p, q) in [("weights", x.gmm.weights, y.gmm.weights), ("means", x.gmm.means, y.gmm.means), ("variances", x.gmm.variances, y.gmm.variances)] {
+            for (name, p, q) in [
+                ("weights", x.gmm.weights, y.gmm.weights), ("means", x.gmm.means, y.gmm.means), ("variances", x.gmm.variances, y.gmm.variances),
+            ] {
                 let worst = zip(p, q).map { abs($0 - $1) / max(abs($0), 1e-3) }.max() ?? 0
                 #expect(worst < 1e-4, "\(adapt) \(name): relative difference \(worst)")
             }

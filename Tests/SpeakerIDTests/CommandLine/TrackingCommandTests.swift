@@ -29,8 +29,10 @@ struct TrackingCommandTests {
         try AudioWriter.write(SyntheticSpeech.generate(seconds: 3, sampleRate: 16000, seed: 1), sampleRate: 16000, to: clip)
         #expect(try CLI.run(["enroll", "--models", dir.file("one"), "--speaker", "solo", "--components", "4", clip, "-q"]).status == 0)
         let t = try CLI.run(["track", "--models", dir.file("one"), clip])
-        #expect(t.status == 64 && t.stdout.isEmpty && t.stderr.split(separator: "\n").count == 1
-                && t.stderr.contains("holds one speaker") && t.stderr.contains("--calibration") && t.stderr.contains("--threshold"), "\(t.status) \(t.stderr)")
+        #expect(
+            t.status == 64 && t.stdout.isEmpty && t.stderr.split(separator: "\n").count == 1
+                && t.stderr.contains("holds one speaker") && t.stderr.contains("--calibration") && t.stderr.contains("--threshold"),
+            "\(t.status) \(t.stderr)")
         let i = try CLI.run(["identify", "--models", dir.file("one"), clip])
         #expect(i.status == 0 && i.stderr.split(separator: "\n").count == 1 && i.stderr.contains("holds one speaker"), "\(i.stderr)")
         #expect(try CLI.run(["identify", "--models", dir.file("one"), clip, "-q"]).stderr.isEmpty)
@@ -48,8 +50,10 @@ struct TrackingCommandTests {
         try Self.write([(0, 10, "alice"), (12, 20, "bob")], id: "a", to: dir.file("ref/a.rttm"))
         try Self.write([(0, 10, "bob"), (12, 18, "alice"), (18, 21, "carol")], id: "a", to: dir.file("hyp/a.rttm"))
         func run(_ collar: Double, _ ref: String = "ref") throws -> [String: Any] {
-            let r = try CLI.run(["evaluate-tracking", "--reference", dir.file(ref), "--hypothesis", dir.file("hyp"),
-                                 "--collar", "\(collar)", "--json", "-q"])
+            let r = try CLI.run([
+                "evaluate-tracking", "--reference", dir.file(ref), "--hypothesis", dir.file("hyp"),
+                "--collar", "\(collar)", "--json", "-q",
+            ])
             #expect(r.status == 0, "\(r.stderr)")
             return try #require(Self.json(r.stdout).first)
         }
@@ -86,7 +90,9 @@ struct TrackingCommandTests {
         try Data("SPEAKER a 1 0.0 2.0 <NA> <NA> alice <NA> <NA>\nSPEAKER a 1 3.0 -1 <NA> <NA> bob <NA> <NA>\n".utf8)
             .write(to: URL(fileURLWithPath: dir.file("hyp/a.rttm")))
         let bad = try CLI.run(["evaluate-tracking", "--reference", dir.file("ref"), "--hypothesis", dir.file("hyp")])
-        #expect(bad.status == 1 && bad.stderr.split(separator: "\n").count == 1 && bad.stderr.contains("a.rttm:2") && bad.stderr.contains("duration"), "\(bad.stderr)")
+        #expect(
+            bad.status == 1 && bad.stderr.split(separator: "\n").count == 1 && bad.stderr.contains("a.rttm:2") && bad.stderr.contains("duration"),
+            "\(bad.stderr)")
     }
 
     static var pyannoteAvailable: Bool {
@@ -126,8 +132,11 @@ struct TrackingCommandTests {
             #expect(s["decision"] as? String == (label == "unknown" ? "rejected" : "accepted"))
         }
         let rttm = try RTTM.read(path: f.dir.file("hyp/talk.rttm"))
-        #expect(rttm.count == segments.count && zip(rttm, segments).allSatisfy {
-            $0.label == $1["label"] as? String && abs($0.start - ($1["start_seconds"] as? Double ?? -1)) < 1e-6 && $0.file == "talk" })
+        #expect(
+            rttm.count == segments.count
+                && zip(rttm, segments).allSatisfy {
+                    $0.label == $1["label"] as? String && abs($0.start - ($1["start_seconds"] as? Double ?? -1)) < 1e-6 && $0.file == "talk"
+                })
         let e = try CLI.run(["evaluate-tracking", "--reference", f.dir.file("ref"), "--hypothesis", f.dir.file("hyp"), "--json"])
         let score = try #require(Self.json(e.stdout).first)
         let ier = (score["ier"] as? [String: Any])?["error_rate"] as? Double ?? 1
@@ -138,10 +147,14 @@ struct TrackingCommandTests {
         #expect(t.status == 0 && lines.count == segments.count + 1 && lines[0].contains("talk.wav") && lines[1].contains(" - "), "\(t.stdout)")
         // With a calibration from the enrolment recordings, decisions come as LLRs at the Bayes threshold.
         let cal = f.dir.file("dev.cal")
-        let k = try CLI.run(["calibrate", "--models", f.models, "--ubm", f.ubm, "--corpus", f.dir.file("enrol") + ":all",
-                             "--segment-seconds", "0.5,1,2", "--out", cal, "-q"])
+        let k = try CLI.run([
+            "calibrate", "--models", f.models, "--ubm", f.ubm, "--corpus", f.dir.file("enrol") + ":all",
+            "--segment-seconds", "0.5,1,2", "--out", cal, "-q",
+        ])
         #expect(k.status == 0, "\(k.stderr)")
-        let withCal = try CLI.run(["track", "--models", f.models, "--ubm", f.ubm, "--calibration", cal, "--normalize-break", "0.5", "--json", f.dir.file("talk.wav")])
+        let withCal = try CLI.run([
+            "track", "--models", f.models, "--ubm", f.ubm, "--calibration", cal, "--normalize-break", "0.5", "--json", f.dir.file("talk.wav"),
+        ])
         let calSegments = Self.json(withCal.stdout).first?["timeline"] as? [[String: Any]] ?? []
         #expect(withCal.status == 0 && !calSegments.isEmpty && calSegments.allSatisfy { $0["llr"] is Double }, "\(withCal.stderr)")
     }
@@ -157,7 +170,10 @@ struct TrackingCommandTests {
         let r = try CLI.run(["track", "--models", em, "--normalize-break", "0.5", "--json", f.dir.file("c.wav")])
         let timeline = Self.json(r.stdout).first?["timeline"] as? [[String: Any]] ?? []
         #expect(r.status == 0 && !timeline.isEmpty, "\(r.stderr)")
-        #expect(timeline.allSatisfy { $0["decision"] as? String == "identified" && $0["speaker"] as? String == $0["label"] as? String && $0["llr"] == nil })
+        #expect(
+            timeline.allSatisfy {
+                $0["decision"] as? String == "identified" && $0["speaker"] as? String == $0["label"] as? String && $0["llr"] == nil
+            })
         #expect(timeline.compactMap { $0["label"] as? String } == ["low", "high", "mid", "low"], "\(timeline)")
         // An open-set threshold needs log-likelihood ratios.
         let t = try CLI.run(["track", "--models", em, "--threshold", "0", f.dir.file("c.wav")])
@@ -223,7 +239,9 @@ struct TrackingCommandTests {
         try AudioWriter.write(decoded, sampleRate: 16000, to: f.dir.file("talk.wav"), format: .wavFloat)
         let base = ["track", "--models", f.models, "--ubm", f.ubm, "--threshold", "\(Fixture.threshold)", "--normalize-break", "0.5"]
         let offline = try CLI.run(base + ["--json", f.dir.file("talk.wav")])
-        let expected = (Self.json(offline.stdout).first?["timeline"] as? [[String: Any]] ?? []).map { "\($0["start_seconds"] ?? 0) \($0["end_seconds"] ?? 0) \($0["label"] ?? "")" }
+        let expected = (Self.json(offline.stdout).first?["timeline"] as? [[String: Any]] ?? []).map {
+            "\($0["start_seconds"] ?? 0) \($0["end_seconds"] ?? 0) \($0["label"] ?? "")"
+        }
         func stream(repeats: Int) throws -> (CLI.Run, Int) {
             let r = try Self.runPiped("/usr/bin/time", ["-f", "maxrss=%M", CLI.binary] + base + ["--stream", "--raw", "16000", "--json", "-"]) { h in
                 // Write in pieces of every size, as a recorder would.
@@ -244,7 +262,9 @@ struct TrackingCommandTests {
         let (once, _) = try stream(repeats: 1)
         #expect(once.status == 0, "\(once.stderr)")
         let events = Self.json(once.stdout)
-        let got = events.filter { $0["event"] as? String == "segment" }.map { "\($0["start_seconds"] ?? 0) \($0["end_seconds"] ?? 0) \($0["label"] ?? "")" }
+        let got = events.filter { $0["event"] as? String == "segment" }.map {
+            "\($0["start_seconds"] ?? 0) \($0["end_seconds"] ?? 0) \($0["label"] ?? "")"
+        }
         #expect(!got.isEmpty && got == expected, "stream \(got) offline \(expected)")
         let windows = events.filter { $0["event"] as? String == "window" }
         #expect(abs(Double(windows.count) - c.seconds / 0.5) <= 2 && windows.allSatisfy { ($0["latency_seconds"] as? Double ?? -1) >= 0 })
@@ -271,7 +291,9 @@ struct TrackingCommandTests {
         let base = ["track", "--models", f.models, "--ubm", f.ubm, "--threshold", "\(Fixture.threshold)"]
         func one(_ args: [String], _ mentions: String, status: Int32 = 1, input: String? = nil) throws {
             let r = try CLI.run(args, stdin: input)
-            #expect(r.status == status && r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(mentions), "\(args.suffix(3)): \(r.status) \(r.stderr)")
+            #expect(
+                r.status == status && r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(mentions),
+                "\(args.suffix(3)): \(r.status) \(r.stderr)")
             #expect(!r.stderr.contains("Fatal error"))
         }
         // Shorter than one frame: one line. Shorter than any window (0.4 s of speech): a result.
@@ -286,14 +308,18 @@ struct TrackingCommandTests {
         var rng = SeededRandom(seed: 2)
         try AudioWriter.write((0..<48000).map { _ in Float(0.001 * rng.nextGaussian()) }, sampleRate: 16000, to: f.dir.file("noise.wav"))
         let quiet = try CLI.run(base + ["--rttm", f.dir.file("out"), f.dir.file("silence.wav"), f.dir.file("noise.wav")])
-        #expect(quiet.status == 0 && quiet.stdout.components(separatedBy: "0 segments (no speech found)").count == 3, "\(quiet.stdout) \(quiet.stderr)")
+        #expect(
+            quiet.status == 0 && quiet.stdout.components(separatedBy: "0 segments (no speech found)").count == 3, "\(quiet.stdout) \(quiet.stderr)")
         #expect((try? String(contentsOfFile: f.dir.file("out/silence.rttm"), encoding: .utf8)) == "")
         // A models folder with one speaker: that speaker is named, everyone else is unknown.
         let solo = f.dir.file("solo")
         #expect(try CLI.run(["enroll", "--models", solo, "--ubm", f.ubm, "--speaker", "mid", f.dir.file("enrol/mid"), "-q"]).status == 0)
         let c = Conversation(turns: TrackingTests.turns, seed: 7)
         try AudioWriter.write(c.samples, sampleRate: 16000, to: f.dir.file("conv.wav"))
-        let s = try CLI.run(["track", "--models", solo, "--ubm", f.ubm, "--threshold", "\(Fixture.threshold)", "--normalize-break", "0.5", "--json", f.dir.file("conv.wav")])
+        let s = try CLI.run([
+            "track", "--models", solo, "--ubm", f.ubm, "--threshold", "\(Fixture.threshold)", "--normalize-break", "0.5", "--json",
+            f.dir.file("conv.wav"),
+        ])
         let labels = Set((Self.json(s.stdout).first?["timeline"] as? [[String: Any]] ?? []).compactMap { $0["label"] as? String })
         #expect(s.status == 0 && labels == ["mid", "unknown"], "\(labels) \(s.stderr)")
         // Audio at another rate is resampled: 44.1 kHz finds the same speakers; 8 kHz is
@@ -307,14 +333,19 @@ struct TrackingCommandTests {
             let r = try CLI.run(base + ["--normalize-break", "0.5", "--json", f.dir.file("conv\(rate).wav")])
             let found = Set((Self.json(r.stdout).first?["timeline"] as? [[String: Any]] ?? []).compactMap { $0["label"] as? String })
             #expect(r.status == 0, "\(rate): \(r.stderr)")
-            if rate == 44100 { #expect(found == ["low", "mid", "high", "unknown"], "\(found)") }
-            else { #expect(r.stderr.contains("8000-Hz audio has no content above 4000 Hz") && !found.isEmpty, "\(r.stderr)") }
+            if rate == 44100 {
+                #expect(found == ["low", "mid", "high", "unknown"], "\(found)")
+            } else {
+                #expect(r.stderr.contains("8000-Hz audio has no content above 4000 Hz") && !found.isEmpty, "\(r.stderr)")
+            }
         }
         // One unreadable recording among good ones: the good ones are tracked, the bad one named.
         try Data("not audio".utf8).write(to: URL(fileURLWithPath: f.dir.file("text.wav")))
         let batch = try CLI.run(base + ["--json", f.dir.file("short.wav"), f.dir.file("text.wav")])
         let lines = Self.json(batch.stdout)
-        #expect(batch.status == 1 && lines.count == 2 && lines[1]["error"] is String && batch.stderr.contains("1 of 2 recordings failed"), "\(batch.stdout)")
+        #expect(
+            batch.status == 1 && lines.count == 2 && lines[1]["error"] is String && batch.stderr.contains("1 of 2 recordings failed"),
+            "\(batch.stdout)")
         // A speaker enrolled as "unknown"; an RTTM folder that is a file; a stream that is not
         // WAV and has no --raw; GSM on a stream.
         let odd = f.dir.file("odd")

@@ -69,7 +69,8 @@ struct CorpusReadingTests {
         try Self.writeProtocol(bom + Array("\(Self.header)\na\ta/1.wav\tenroll\n".utf8), in: dir)
         #expect(Self.summary(try Corpus(root: dir.path)) == ["a a/1.wav enroll"])
         // Two such files joined: the second mark (and header) is not read as a row.
-        try Self.writeProtocol(bom + Array("\(Self.header)\na\ta/1.wav\tenroll\n".utf8) + bom + Array("\(Self.header)\nb\tb/1.wav\tenroll\n".utf8), in: dir)
+        try Self.writeProtocol(
+            bom + Array("\(Self.header)\na\ta/1.wav\tenroll\n".utf8) + bom + Array("\(Self.header)\nb\tb/1.wav\tenroll\n".utf8), in: dir)
         let e = Self.error { try Corpus(root: dir.path) }
         guard case .badText(_, line: 3, column: 1, let problem)? = e else {
             Issue.record("expected a bad-text error at line 3, column 1, got \(String(describing: e))")
@@ -103,7 +104,8 @@ struct CorpusReadingTests {
     @Test func quotedFieldsAsSpreadsheetsWriteThem() throws {
         let dir = TempDir()
         defer { dir.cleanup() }
-        try Self.writeProtocol("\"speaker\"\t\"path\"\t\"split\"\n\"Ann Lee\"\t\"ann/say \"\"hi\"\".wav\"\t\"enroll\"\n\"b\" \tb/1.wav\tenroll\n", in: dir)
+        try Self.writeProtocol(
+            "\"speaker\"\t\"path\"\t\"split\"\n\"Ann Lee\"\t\"ann/say \"\"hi\"\".wav\"\t\"enroll\"\n\"b\" \tb/1.wav\tenroll\n", in: dir)
         #expect(Self.summary(try Corpus(root: dir.path)) == ["Ann Lee ann/say \"hi\".wav enroll", "b b/1.wav enroll"])
         try Self.writeProtocol("\(Self.header)\n\"a\ta/1.wav\tenroll\n", in: dir)
         let e = Self.error { try Corpus(root: dir.path) }
@@ -146,8 +148,13 @@ struct CorpusReadingTests {
         defer { dir.cleanup() }
         try Self.writeProtocol("\(Self.header)\na\ta/1.wav\u{0B}\tenroll\n", in: dir)
         let e = Self.error { try Corpus(root: dir.path) }
-        #expect(e == .badText(dir.file("protocol.tsv"), line: 2, column: 10,
-                              problem: "the control character vertical tab (U+000B) at line 2, column 10 has no place in a protocol file (only text, tabs between the columns and line breaks): remove it"))
+        #expect(
+            e
+                == .badText(
+                    dir.file("protocol.tsv"), line: 2, column: 10,
+                    problem:
+                        "the control character vertical tab (U+000B) at line 2, column 10 has no place in a protocol file (only text, tabs between the columns and line breaks): remove it"
+                ))
         // A carriage return inside a row of a file whose lines end with LF.
         try Self.writeProtocol("\(Self.header)\na\ta/1\r.wav\tenroll\nb\tb/1.wav\tenroll\n", in: dir)
         let cr = Self.error { try Corpus(root: dir.path) }
@@ -174,8 +181,10 @@ struct CorpusReadingTests {
         // One row pasted from a CSV into a tab-separated file.
         try Self.writeProtocol("\(Self.header)\na\ta/1.wav\tenroll\n\"b\",\"b/1.wav\",\"enroll\"\n", in: dir)
         let row = Self.error { try Corpus(root: dir.path) }
-        #expect(row?.description.contains(":3: expected 3 tab-separated columns (as in the header, line 1), found 1; the line seems to use commas instead of tabs") == true,
-                "\(String(describing: row))")
+        #expect(
+            row?.description.contains(
+                ":3: expected 3 tab-separated columns (as in the header, line 1), found 1; the line seems to use commas instead of tabs") == true,
+            "\(String(describing: row))")
     }
 
     @Test func headerAndRowProblemsNameWhatIsWrong() throws {
@@ -183,16 +192,22 @@ struct CorpusReadingTests {
         defer { dir.cleanup() }
         let proto = dir.file("protocol.tsv")
         try Self.writeProtocol("speaker\tfile\tsplit\na\ta.wav\tenroll\n", in: dir)
-        #expect(Self.error { try Corpus(root: dir.path) } == .missingColumns(proto, line: 1, missing: ["path"], found: ["speaker", "file", "split"], hint: ""))
+        #expect(
+            Self.error { try Corpus(root: dir.path) }
+                == .missingColumns(proto, line: 1, missing: ["path"], found: ["speaker", "file", "split"], hint: ""))
         try Self.writeProtocol("\(Self.header)\na\ta.wav\n", in: dir)
-        #expect(Self.error { try Corpus(root: dir.path) } == .badRow(proto, line: 2, reason: "expected 3 tab-separated columns (as in the header, line 1), found 2"))
+        #expect(
+            Self.error { try Corpus(root: dir.path) }
+                == .badRow(proto, line: 2, reason: "expected 3 tab-separated columns (as in the header, line 1), found 2"))
         try Self.writeProtocol("\(Self.header)\n \ta.wav\tenroll\n", in: dir)
         #expect(Self.error { try Corpus(root: dir.path) } == .badRow(proto, line: 2, reason: "the speaker (column 1) is empty"))
         try Self.writeProtocol("\(Self.header)\na\ta.wav\t\"  \"\n", in: dir)
         #expect(Self.error { try Corpus(root: dir.path) } == .badRow(proto, line: 2, reason: "the split (column 3) is empty"))
         // Two protocols joined: the second header is not read as speaker "speaker".
         try Self.writeProtocol("\(Self.header)\na\ta.wav\tenroll\n\(Self.header)\nb\tb.wav\tenroll\n", in: dir)
-        #expect(Self.error { try Corpus(root: dir.path) } == .badRow(proto, line: 3, reason: "the line repeats the header of line 1 (were two files joined?): remove it"))
+        #expect(
+            Self.error { try Corpus(root: dir.path) }
+                == .badRow(proto, line: 3, reason: "the line repeats the header of line 1 (were two files joined?): remove it"))
     }
 
     @Test func duplicateRowsAreFoundThroughSymbolicLinks() throws {
@@ -212,7 +227,9 @@ struct CorpusReadingTests {
         #expect(Self.error { try Corpus(root: dir.path) } == .misnamedProtocol(dir.path, found: "protocol.tsv.txt"))
         // A protocol.tsv that is a broken link is not taken for "no protocol" either.
         try Self.link(dir.file("protocol.tsv"), to: "moved/protocol.tsv")
-        #expect(Self.error { try Corpus(root: dir.path) } == .unreadable(dir.file("protocol.tsv"), reason: "it is a broken symbolic link, to moved/protocol.tsv"))
+        #expect(
+            Self.error { try Corpus(root: dir.path) }
+                == .unreadable(dir.file("protocol.tsv"), reason: "it is a broken symbolic link, to moved/protocol.tsv"))
     }
 
     // MARK: Folder corpora
@@ -255,11 +272,12 @@ struct CorpusReadingTests {
         try Self.touch(dir.file(".hidden/3.wav"))
         let c = try Corpus(root: dir.path)
         #expect(Self.summary(c) == ["a a/1.wav all"])
-        #expect(c.notes.sorted() == [
-            "\(dir.file("a/2.wav")) is a broken symbolic link (to missing.wav); skipped",
-            "\(dir.file("gone")) is a broken symbolic link (to nowhere); skipped",
-            "speaker folder \(dir.file("quiet")) holds no audio files; speaker quiet skipped",
-        ])
+        #expect(
+            c.notes.sorted() == [
+                "\(dir.file("a/2.wav")) is a broken symbolic link (to missing.wav); skipped",
+                "\(dir.file("gone")) is a broken symbolic link (to nowhere); skipped",
+                "speaker folder \(dir.file("quiet")) holds no audio files; speaker quiet skipped",
+            ])
     }
 
     /// Folder permissions do not hold for root (CI runs as root), so there it is skipped, visibly.
@@ -297,8 +315,11 @@ struct CorpusReadingTests {
 
         let spelled = Corpus.expandInputs([dir.file("alias.wav"), dir.file("d/./x.wav"), dir.file("silent")])
         #expect(spelled.files == [dir.file("alias.wav")])
-        #expect(spelled.notes == ["\(dir.file("d/./x.wav")) is listed twice (also as \(dir.file("alias.wav"))); counted once",
-                                  "folder \(dir.file("silent")) holds no audio files"])
+        #expect(
+            spelled.notes == [
+                "\(dir.file("d/./x.wav")) is listed twice (also as \(dir.file("alias.wav"))); counted once",
+                "folder \(dir.file("silent")) holds no audio files",
+            ])
 
         #expect(Corpus.expand([x, dir.file("d")]) == [x, y])
     }

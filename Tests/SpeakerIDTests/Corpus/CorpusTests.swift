@@ -33,7 +33,9 @@ struct CorpusTests {
         try Self.write("speaker\tpath\tsplit\na\ta.wav\tenroll\na\t./a.wav\tenroll\n", in: dir)
         #expect(throws: CorpusError.duplicateRow(dir.file("protocol.tsv"), line: 3, path: "./a.wav")) { try Corpus(root: dir.path) }
         try Self.write("speaker\tpath\tsplit\na\ta.wav\tenroll\n", in: dir)
-        #expect(throws: CorpusError.unknownSplit(dir.path, split: "tset", available: ["enroll"])) { try Corpus(root: dir.path).entries(split: "tset") }
+        #expect(throws: CorpusError.unknownSplit(dir.path, split: "tset", available: ["enroll"])) {
+            try Corpus(root: dir.path).entries(split: "tset")
+        }
     }
 
     @Test func aFolderPerSpeakerIsACorpus() throws {

@@ -15,8 +15,9 @@ struct KaldiDataTests {
         for (i, (spk, pitch)) in [("low", 90.0), ("mid", 160.0), ("high", 260.0)].enumerated() {
             for r in 0..<2 {
                 let reco = "\(spk)-\(name)-r\(r)"
-                try AudioWriter.write(SyntheticSpeech.generate(seconds: 6, sampleRate: 16000, seed: UInt64(i * 10 + r) &+ (name == "test" ? 500 : 0), pitch: pitch),
-                                      sampleRate: 16000, to: "\(root)/wav/\(reco).wav")
+                try AudioWriter.write(
+                    SyntheticSpeech.generate(seconds: 6, sampleRate: 16000, seed: UInt64(i * 10 + r) &+ (name == "test" ? 500 : 0), pitch: pitch),
+                    sampleRate: 16000, to: "\(root)/wav/\(reco).wav")
                 scp += "\(reco) wav/\(reco).wav\n"
                 if segments && r == 1 {
                     seg += "\(reco)-a \(reco) 0.00 3.00\n\(reco)-b \(reco) 3.00 6.00\n"
@@ -64,8 +65,10 @@ struct KaldiDataTests {
         #expect(try ModelStore(directory: models).load(SpeakerName("low")).training.files == 3)
         // A trial list: two targets and three non-targets.
         let list = dir.file("trials")
-        try Data("low low-test-r0 target\nmid low-test-r0 nontarget\nhigh mid-test-r1 nontarget\nmid mid-test-r1 target\nlow high-test-r0 nontarget\n".utf8)
-            .write(to: URL(fileURLWithPath: list))
+        try Data(
+            "low low-test-r0 target\nmid low-test-r0 nontarget\nhigh mid-test-r1 nontarget\nmid mid-test-r1 target\nlow high-test-r0 nontarget\n".utf8
+        )
+        .write(to: URL(fileURLWithPath: list))
         let scores = dir.file("s.tsv")
         let r = try CLI.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", test, "--trials", list, "--scores", scores, "--json"])
         let j = try #require(CLI.jsonLines(r.stdout).first, "\(r.stderr)")
@@ -74,9 +77,11 @@ struct KaldiDataTests {
         let rows = try String(contentsOfFile: scores, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }.dropFirst()
         #expect(rows.count == 5, "the score file holds the listed trials")
         // Bad lists: an unknown model, a contradicting label; one line naming the list's line.
-        for (text, what) in [("nobody low-test-r0 target\n", "trials:1: model nobody is not enrolled"),
-                             ("low mid-test-r0 target\n", "trials:1: says target, but mid-test-r0 is spoken by mid"),
-                             ("low low-test-r0 maybe\n", "trials:1: expected: model utterance target|nontarget")] {
+        for (text, what) in [
+            ("nobody low-test-r0 target\n", "trials:1: model nobody is not enrolled"),
+            ("low mid-test-r0 target\n", "trials:1: says target, but mid-test-r0 is spoken by mid"),
+            ("low low-test-r0 maybe\n", "trials:1: expected: model utterance target|nontarget"),
+        ] {
             try Data(text.utf8).write(to: URL(fileURLWithPath: list))
             let bad = try CLI.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", test, "--trials", list])
             #expect(bad.status == 1 && bad.stderr.contains(what) && bad.stderr.split(separator: "\n").count == 1, "\(bad.stderr)")
@@ -85,7 +90,10 @@ struct KaldiDataTests {
 
     /// The error a corpus folder gives, as one line.
     static func corpusError(_ root: String) -> String {
-        do { _ = try Corpus(root: root); return "" } catch { return "\(error)" }
+        do {
+            _ = try Corpus(root: root)
+            return ""
+        } catch { return "\(error)" }
     }
 
     /// Issue #23, item 6: nothing in wav.scp is dropped without a word; an utterance without a
@@ -133,8 +141,10 @@ struct KaldiDataTests {
         let lines = original.split(separator: "\n")
         let n = try #require(lines.firstIndex { $0.hasPrefix("mid-enroll-r1-b ") }) + 1
         for (end, starts) in [("6.70", false), ("6.20 ", true)] {
-            let text = starts ? original.replacingOccurrences(of: "mid-enroll-r1-b mid-enroll-r1 3.00 6.00", with: "mid-enroll-r1-b mid-enroll-r1 6.10 6.20")
-                              : original.replacingOccurrences(of: "mid-enroll-r1-b mid-enroll-r1 3.00 6.00", with: "mid-enroll-r1-b mid-enroll-r1 3.00 \(end)")
+            let text =
+                starts
+                ? original.replacingOccurrences(of: "mid-enroll-r1-b mid-enroll-r1 3.00 6.00", with: "mid-enroll-r1-b mid-enroll-r1 6.10 6.20")
+                : original.replacingOccurrences(of: "mid-enroll-r1-b mid-enroll-r1 3.00 6.00", with: "mid-enroll-r1-b mid-enroll-r1 3.00 \(end)")
             try Data(text.utf8).write(to: URL(fileURLWithPath: root + "/segments"))
             let e = Self.corpusError(root)
             #expect(e.contains("segments:\(n)") && e.contains("mid-enroll-r1-b") && e.contains("6 s long") && e.contains("0.5 s"), "\(e)")
@@ -157,7 +167,9 @@ struct KaldiDataTests {
         let withBoth = try Corpus(root: root).entries
         try FileManager.default.removeItem(atPath: root + "/utt2spk")
         let derived = try Corpus(root: root).entries
-        #expect(derived.count == 6 && Set(derived.map { "\($0.utterance ?? "") \($0.speaker)" }) == Set(withBoth.map { "\($0.utterance ?? "") \($0.speaker)" }))
+        #expect(
+            derived.count == 6
+                && Set(derived.map { "\($0.utterance ?? "") \($0.speaker)" }) == Set(withBoth.map { "\($0.utterance ?? "") \($0.speaker)" }))
         // An utterance under two speakers is named with its line.
         try Data("low low-enroll-r0 low-enroll-r1\nmid mid-enroll-r0 low-enroll-r0\n".utf8).write(to: URL(fileURLWithPath: root + "/spk2utt"))
         let twice = Self.corpusError(root)

@@ -26,7 +26,8 @@ struct DocumentationLinkTests {
         for page in try Self.markdownPages() {
             let text = try String(contentsOf: Readme.root.appendingPathComponent(page), encoding: .utf8)
             let folder = Readme.root.appendingPathComponent(page).deletingLastPathComponent()
-            for target in Self.links(in: text) where !FileManager.default.fileExists(atPath: folder.appendingPathComponent(target).standardizedFileURL.path) {
+            for target in Self.links(in: text)
+            where !FileManager.default.fileExists(atPath: folder.appendingPathComponent(target).standardizedFileURL.path) {
                 broken.append("\(page): \(target)")
             }
         }
@@ -54,6 +55,7 @@ struct DocumentationLinkTests {
         #expect(lines.count <= 300, "README.md has \(lines.count) lines; move reference and results to docs/")
         let firstBlock = try #require(readme.firstRange(of: "```sh\n"))
         let block = readme[firstBlock.upperBound...].prefix { $0 != "`" }
-        #expect(block.split(separator: "\n").map { $0.split(separator: " ").prefix(2).joined(separator: " ") } == ["bash corpora/demo.sh", "swift test"])
+        #expect(
+            block.split(separator: "\n").map { $0.split(separator: " ").prefix(2).joined(separator: " ") } == ["bash corpora/demo.sh", "swift test"])
     }
 }

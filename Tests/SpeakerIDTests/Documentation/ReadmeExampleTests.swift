@@ -21,8 +21,10 @@ func whoIsSpeaking(enrol recordings: [String: [String]], clip: String, models: S
 // README example 2 begin
 /// Trains a background model in memory, MAP-adapts two speakers from it, adds a recording
 /// to one of them, then names the speaker of a clip and scores it against alice.
-func withABackgroundModel(background: [String], alice: [String], bob: [String], moreOfAlice: String,
-                          clip: String) async throws -> (speaker: String, aliceScore: Double) {
+func withABackgroundModel(
+    background: [String], alice: [String], bob: [String], moreOfAlice: String,
+    clip: String
+) async throws -> (speaker: String, aliceScore: Double) {
     let frontEnd = try FrontEnd()
     let enrollment = try Enrollment(frontEnd: frontEnd, em: EMOptions())
     let features = { (files: [String]) in try files.map { try frontEnd.features(of: .file($0)) } }
@@ -48,8 +50,9 @@ struct ReadmeExampleTests {
         #expect(readme.contains("import SpeakerID\n\n" + example), "README.md's library example differs from ReadmeExampleTests.swift")
         let begin2 = try #require(source.range(of: "// README example 2 begin\n"))
         let end2 = try #require(source.range(of: "// README example 2 end"))
-        #expect(readme.contains("import SpeakerID\n\n" + String(source[begin2.upperBound..<end2.lowerBound])),
-                "README.md's second library example differs from ReadmeExampleTests.swift")
+        #expect(
+            readme.contains("import SpeakerID\n\n" + String(source[begin2.upperBound..<end2.lowerBound])),
+            "README.md's second library example differs from ReadmeExampleTests.swift")
     }
 
     @Test func theSecondReadmeExampleAddsAudioAndVerifies() async throws {
@@ -57,16 +60,19 @@ struct ReadmeExampleTests {
         defer { dir.cleanup() }
         func voice(_ name: String, pitch: Double, seed: UInt64, seconds: Double = 4) throws -> String {
             let path = dir.file("\(name).wav")
-            try AudioWriter.write(SyntheticSpeech.generate(seconds: seconds, sampleRate: 16000, seed: seed, pitch: pitch), sampleRate: 16000, to: path)
+            try AudioWriter.write(
+                SyntheticSpeech.generate(seconds: seconds, sampleRate: 16000, seed: seed, pitch: pitch), sampleRate: 16000, to: path)
             return path
         }
         let background = try [(70.0, 1), (130.0, 2), (190.0, 3), (300.0, 4)].map { try voice("bg\($0.1)", pitch: $0.0, seed: UInt64($0.1)) }
         let alice = [try voice("alice0", pitch: 220, seed: 10)], bob = [try voice("bob0", pitch: 100, seed: 20)]
         let more = try voice("alice1", pitch: 220, seed: 11)
-        let fromAlice = try await withABackgroundModel(background: background, alice: alice, bob: bob, moreOfAlice: more,
-                                                       clip: try voice("clip-a", pitch: 220, seed: 12, seconds: 2))
-        let fromBob = try await withABackgroundModel(background: background, alice: alice, bob: bob, moreOfAlice: more,
-                                                     clip: try voice("clip-b", pitch: 100, seed: 21, seconds: 2))
+        let fromAlice = try await withABackgroundModel(
+            background: background, alice: alice, bob: bob, moreOfAlice: more,
+            clip: try voice("clip-a", pitch: 220, seed: 12, seconds: 2))
+        let fromBob = try await withABackgroundModel(
+            background: background, alice: alice, bob: bob, moreOfAlice: more,
+            clip: try voice("clip-b", pitch: 100, seed: 21, seconds: 2))
         #expect(fromAlice.speaker == "alice" && fromBob.speaker == "bob")
         #expect(fromAlice.aliceScore > 0 && fromAlice.aliceScore > fromBob.aliceScore, "\(fromAlice) \(fromBob)")
     }
@@ -78,8 +84,9 @@ struct ReadmeExampleTests {
         for (name, pitch) in [("alice", 220.0), ("bob", 100.0)] {
             for j in 0..<2 {
                 let path = dir.file("\(name)-\(j).wav")
-                try AudioWriter.write(SyntheticSpeech.generate(seconds: 5, sampleRate: 16000, seed: UInt64(j) &+ UInt64(pitch), pitch: pitch),
-                                      sampleRate: 16000, to: path)
+                try AudioWriter.write(
+                    SyntheticSpeech.generate(seconds: 5, sampleRate: 16000, seed: UInt64(j) &+ UInt64(pitch), pitch: pitch),
+                    sampleRate: 16000, to: path)
                 recordings[name, default: []].append(path)
             }
         }

@@ -18,8 +18,10 @@ struct CalibrationReliabilityTests {
         for (seconds, mean, n) in [(0.3, 0.01, 6000), (1.0, 0.05, 6000), (3.0, 0.5, 3000), (10.0, 2.0, 3000)] {
             for _ in 0..<n {
                 let target = rng.nextUnit() < 0.5
-                out.append(CalibrationTrial(score: (target ? mean : -mean) + rng.nextGaussian(), testSeconds: seconds,
-                                            enrolSeconds: 20 + 10 * rng.nextUnit(), isTarget: target))
+                out.append(
+                    CalibrationTrial(
+                        score: (target ? mean : -mean) + rng.nextGaussian(), testSeconds: seconds,
+                        enrolSeconds: 20 + 10 * rng.nextUnit(), isTarget: target))
             }
         }
         return out
@@ -49,7 +51,9 @@ struct CalibrationReliabilityTests {
         #expect(abs(c.llr(score: 1.5, testSeconds: 0.1, enrolSeconds: 25) - c.llr(score: 1.5, testSeconds: 0.3, enrolSeconds: 25) / 3) < 1e-12)
         #expect(c.llr(score: 1.5, testSeconds: 0, enrolSeconds: 25) == 0)
         // Longer trials still get steeper slopes, as in the data.
-        #expect(c.slope(testSeconds: 10, enrolSeconds: 25) > 1 && c.slope(testSeconds: 10, enrolSeconds: 25) > c.slope(testSeconds: 1, enrolSeconds: 25), "\(c.weights)")
+        #expect(
+            c.slope(testSeconds: 10, enrolSeconds: 25) > 1 && c.slope(testSeconds: 10, enrolSeconds: 25) > c.slope(testSeconds: 1, enrolSeconds: 25),
+            "\(c.weights)")
         // The ranges survive the file, and a file whose slope falls inside them is refused.
         let back = try Calibration.decode(try c.encoded(), name: "c")
         #expect(back == c && back.testSecondsRange == c.testSecondsRange)
@@ -61,11 +65,13 @@ struct CalibrationReliabilityTests {
     @Test func fitRefusesWhatCannotBeCalibrated() throws {
         let p = CalibrationTests.provenance()
         // Targets scoring below non-targets: no LLR rising with the score fits them.
-        let reversed = (0..<50).map { CalibrationTrial(score: -Double($0 % 7), testSeconds: 1, enrolSeconds: 1, isTarget: true) }
+        let reversed =
+            (0..<50).map { CalibrationTrial(score: -Double($0 % 7), testSeconds: 1, enrolSeconds: 1, isTarget: true) }
             + (0..<50).map { CalibrationTrial(score: Double($0 % 5), testSeconds: 1, enrolSeconds: 1, isTarget: false) }
         #expect(throws: CalibrationError.self) { try Calibration.fit(reversed, prior: 0.5, provenance: p) }
         // A prior whose weights underflow, a duration of 0.
-        let ok = (0..<50).map { CalibrationTrial(score: Double($0 % 7), testSeconds: 1, enrolSeconds: 1, isTarget: true) }
+        let ok =
+            (0..<50).map { CalibrationTrial(score: Double($0 % 7), testSeconds: 1, enrolSeconds: 1, isTarget: true) }
             + (0..<50).map { CalibrationTrial(score: -Double($0 % 5), testSeconds: 1, enrolSeconds: 1, isTarget: false) }
         do {
             _ = try Calibration.fit(ok, prior: 1e-300, provenance: p)
@@ -90,20 +96,25 @@ struct CalibrationReliabilityTests {
         }
         for v in ["0", "-1"] {
             do {
-                _ = try Calibration.decode(try rewritten { $0.replacingOccurrences(of: "speakerid-calibration \(Calibration.formatVersion)\n", with: "speakerid-calibration \(v)\n") }, name: "v.cal")
+                _ = try Calibration.decode(
+                    try rewritten {
+                        $0.replacingOccurrences(of: "speakerid-calibration \(Calibration.formatVersion)\n", with: "speakerid-calibration \(v)\n")
+                    }, name: "v.cal")
                 Issue.record("format version \(v) loaded")
             } catch { #expect("\(error)".contains("format version \(v)"), "\(error)") }
         }
         for prior in ["0", "2", "-0.5"] {
             do {
-                _ = try Calibration.decode(try rewritten { $0.replacingOccurrences(of: "\"training_prior\" : 0.01", with: "\"training_prior\" : \(prior)") }, name: "p.cal")
+                _ = try Calibration.decode(
+                    try rewritten { $0.replacingOccurrences(of: "\"training_prior\" : 0.01", with: "\"training_prior\" : \(prior)") }, name: "p.cal")
                 Issue.record("training_prior \(prior) loaded")
             } catch {
                 #expect("\(error)".contains("training_prior") && !"\(error)".contains("weights"), "\(error)")
             }
         }
         // A plain calibration whose LLR falls as the score rises is refused too.
-        let falling = Calibration(quality: .none, weights: [-1, 0], trainingPrior: 0.01, provenance: CalibrationTests.provenance(10, 10), toolVersion: "x")
+        let falling = Calibration(
+            quality: .none, weights: [-1, 0], trainingPrior: 0.01, provenance: CalibrationTests.provenance(10, 10), toolVersion: "x")
         #expect(throws: CalibrationError.self) { try Calibration.decode(try falling.encoded(), name: "f.cal") }
     }
 
@@ -116,8 +127,9 @@ struct CalibrationReliabilityTests {
         init() throws {
             for (i, name) in ["a", "b"].enumerated() {
                 let clip = dir.file("\(name).wav")
-                try AudioWriter.write(SyntheticSpeech.generate(seconds: 3, sampleRate: 16000, seed: UInt64(i + 1), pitch: 100 + 80 * Double(i)),
-                                      sampleRate: 16000, to: clip)
+                try AudioWriter.write(
+                    SyntheticSpeech.generate(seconds: 3, sampleRate: 16000, seed: UInt64(i + 1), pitch: 100 + 80 * Double(i)),
+                    sampleRate: 16000, to: clip)
                 let e = try CLI.run(["enroll", "--models", models, "--speaker", name, "--components", "4", clip, "-q"])
                 guard e.status == 0 else { throw CLIFailure(e.stderr) }
             }
@@ -136,7 +148,8 @@ struct CalibrationReliabilityTests {
                     for model in ["a", "b"] {
                         let target = model == speaker
                         let s = (target ? 0.3 : -0.3) * seconds.squareRoot() + 0.5 * rng.nextGaussian()
-                        out.append("\(speaker)/\(k).wav\twhole\t0\t\(model)\t\(speaker)\t\(target ? "target" : "nontarget")\t\(s)\t\(s)\t\(seconds)\t3")
+                        out.append(
+                            "\(speaker)/\(k).wav\twhole\t0\t\(model)\t\(speaker)\t\(target ? "target" : "nontarget")\t\(s)\t\(s)\t\(seconds)\t3")
                     }
                 }
             }
@@ -155,8 +168,9 @@ struct CalibrationReliabilityTests {
     }
 
     static func oneLine(_ r: CLI.Run, _ status: Int32, _ mentions: [String], _ what: String) {
-        #expect(r.status == status && r.stderr.split(separator: "\n").count == 1 && mentions.allSatisfy(r.stderr.contains),
-                "\(what): \(r.status) \(r.stderr)")
+        #expect(
+            r.status == status && r.stderr.split(separator: "\n").count == 1 && mentions.allSatisfy(r.stderr.contains),
+            "\(what): \(r.status) \(r.stderr)")
     }
 
     @Test func scoreFilesWithBadRowsAreRefusedNamingTheLine() throws {
@@ -182,15 +196,19 @@ struct CalibrationReliabilityTests {
         var negative = rows
         negative[9] = rows[9].split(separator: "\t").dropLast(2).joined(separator: "\t") + "\t-2\t3"
         Self.oneLine(try f.calibrate(try f.write("negative.tsv", negative)), 1, ["negative.tsv:11:", "test_seconds is -2"], "test_seconds -2")
-        Self.oneLine(try f.calibrate(try f.write("twice.tsv", rows + [rows[4]])), 1, ["twice.tsv:\(rows.count + 2):", "same trial as line 6"], "a row twice")
+        Self.oneLine(
+            try f.calibrate(try f.write("twice.tsv", rows + [rows[4]])), 1, ["twice.tsv:\(rows.count + 2):", "same trial as line 6"], "a row twice")
         var stranger = rows
         stranger[2] = rows[2].replacingOccurrences(of: "\ta\ta\ttarget", with: "\tc\ta\tnontarget")
-        Self.oneLine(try f.calibrate(try f.write("stranger.tsv", stranger)), 1, ["stranger.tsv:4:", "model \"c\" is not in --models"], "a model not enrolled")
+        Self.oneLine(
+            try f.calibrate(try f.write("stranger.tsv", stranger)), 1, ["stranger.tsv:4:", "model \"c\" is not in --models"], "a model not enrolled")
         #expect(!FileManager.default.fileExists(atPath: out))
 
         // Priors and costs whose weights underflow or whose effective prior is extreme.
-        for (args, mention) in [(["--prior", "1e-300"], "--prior must be between"), (["--prior", "0.5", "--cost-fa", "1e9"], "--cost-fa must be"),
-                                (["--prior", "1e-5", "--cost-fa", "1000"], "effective prior"), (["--cost-miss", "0"], "--cost-miss must be")] {
+        for (args, mention) in [
+            (["--prior", "1e-300"], "--prior must be between"), (["--prior", "0.5", "--cost-fa", "1e9"], "--cost-fa must be"),
+            (["--prior", "1e-5", "--cost-fa", "1000"], "effective prior"), (["--cost-miss", "0"], "--cost-miss must be"),
+        ] {
             let r = try f.calibrate(good, args)
             #expect(r.status == 64 && r.stderr.contains(mention), "\(args): \(r.status) \(r.stderr)")
         }
@@ -215,7 +233,9 @@ struct CalibrationReliabilityTests {
         #expect(ra.status == 0 && rb.status == 0 && ra.stdout == rb.stdout, "\(rb.stderr)")
         // With the system header that evaluate writes, too.
         let headed = f.dir.file("headed.tsv")
-        let text = "# speakerid score file\r\n# ubm none\r\n# models 0000000000000000\r\n# score_normalization none\r\n" + (try String(contentsOfFile: crlf, encoding: .utf8))
+        let text =
+            "# speakerid score file\r\n# ubm none\r\n# models 0000000000000000\r\n# score_normalization none\r\n"
+            + (try String(contentsOfFile: crlf, encoding: .utf8))
         try Data(text.utf8).write(to: URL(fileURLWithPath: headed))
         #expect(try CLI.run(["score-report", headed]).status == 0)
     }
@@ -228,8 +248,9 @@ struct CalibrationReliabilityTests {
         for name in ["x", "y"] {
             try FileManager.default.createDirectory(atPath: f.dir.file("corpus/\(name)"), withIntermediateDirectories: true)
             for k in 0..<2 {
-                try AudioWriter.write(SyntheticSpeech.generate(seconds: 2, sampleRate: 16000, seed: UInt64(k + 7)), sampleRate: 16000,
-                                      to: f.dir.file("corpus/\(name)/\(k).wav"))
+                try AudioWriter.write(
+                    SyntheticSpeech.generate(seconds: 2, sampleRate: 16000, seed: UInt64(k + 7)), sampleRate: 16000,
+                    to: f.dir.file("corpus/\(name)/\(k).wav"))
             }
         }
         let r = try CLI.run(["calibrate", "--models", f.models, "--corpus", f.dir.file("corpus") + ":all", "--out", f.dir.file("x.cal")])

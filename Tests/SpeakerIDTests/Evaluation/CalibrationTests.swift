@@ -12,8 +12,9 @@ struct CalibrationTests {
     }
 
     static func provenance(_ t: Int = 0, _ n: Int = 0) -> CalibrationProvenance {
-        CalibrationProvenance(ubmChecksum: "00000000000000aa", scoreNormalization: .none, frontEnd: FrontEndOptions(),
-                              targetTrials: t, nonTargetTrials: n, segmentSeconds: [0], source: "test")
+        CalibrationProvenance(
+            ubmChecksum: "00000000000000aa", scoreNormalization: .none, frontEnd: FrontEndOptions(),
+            targetTrials: t, nonTargetTrials: n, segmentSeconds: [0], source: "test")
     }
 
     /// Equal-variance Gaussian scores have a linear LLR: (mt - mn)/s^2 x - (mt^2 - mn^2)/(2 s^2).
@@ -21,7 +22,8 @@ struct CalibrationTests {
     @Test func fitRecoversTheLinearLLROfGaussianScores() throws {
         let mt = 2.0, mn = -1.0, sd = 1.5
         let tar = Self.gaussian(40_000, mean: mt, sd: sd, seed: 1), non = Self.gaussian(40_000, mean: mn, sd: sd, seed: 2)
-        let trials = tar.map { CalibrationTrial(score: $0, testSeconds: 1, enrolSeconds: 1, isTarget: true) }
+        let trials =
+            tar.map { CalibrationTrial(score: $0, testSeconds: 1, enrolSeconds: 1, isTarget: true) }
             + non.map { CalibrationTrial(score: $0, testSeconds: 1, enrolSeconds: 1, isTarget: false) }
         let a = (mt - mn) / (sd * sd), b = -(mt * mt - mn * mn) / (2 * sd * sd)
         for prior in [0.5, 0.01] {
@@ -30,9 +32,10 @@ struct CalibrationTests {
         }
         // Scores that are already LLRs (a = 1, b = 0) stay as they are.
         let llrTar = tar.map { a * $0 + b }, llrNon = non.map { a * $0 + b }
-        let same = try Calibration.fit(llrTar.map { CalibrationTrial(score: $0, testSeconds: 1, enrolSeconds: 1, isTarget: true) }
-                                       + llrNon.map { CalibrationTrial(score: $0, testSeconds: 1, enrolSeconds: 1, isTarget: false) },
-                                       prior: 0.5, provenance: Self.provenance())
+        let same = try Calibration.fit(
+            llrTar.map { CalibrationTrial(score: $0, testSeconds: 1, enrolSeconds: 1, isTarget: true) }
+                + llrNon.map { CalibrationTrial(score: $0, testSeconds: 1, enrolSeconds: 1, isTarget: false) },
+            prior: 0.5, provenance: Self.provenance())
         #expect(abs(same.weights[0] - 1) < 0.03 && abs(same.weights[1]) < 0.03, "\(same.weights)")
     }
 
@@ -56,7 +59,8 @@ struct CalibrationTests {
     }
 
     @Test func tooFewTrialsAreRefusedSayingHowMany() {
-        let trials = (0..<9).map { CalibrationTrial(score: Double($0), testSeconds: 1, enrolSeconds: 1, isTarget: true) }
+        let trials =
+            (0..<9).map { CalibrationTrial(score: Double($0), testSeconds: 1, enrolSeconds: 1, isTarget: true) }
             + (0..<50).map { CalibrationTrial(score: Double(-$0), testSeconds: 1, enrolSeconds: 1, isTarget: false) }
         #expect(throws: CalibrationError.tooFewTrials(targets: 9, nonTargets: 50, needed: 10)) {
             try Calibration.fit(trials, provenance: Self.provenance())
@@ -109,8 +113,9 @@ struct CalibrationTests {
         p.frontEnd = fe
         p.scoreNormalization = .tnorm
         p.tnormCohort = "00000000000000cc"
-        let c = Calibration(quality: .duration, weights: [1.5, 0.1, -0.2, -3, 0.4, 0.05], trainingPrior: 0.01, provenance: p, toolVersion: "x",
-                            testSeconds: 0.5...8, enrolSeconds: 10...60)
+        let c = Calibration(
+            quality: .duration, weights: [1.5, 0.1, -0.2, -3, 0.4, 0.05], trainingPrior: 0.01, provenance: p, toolVersion: "x",
+            testSeconds: 0.5...8, enrolSeconds: 10...60)
         let bytes = try c.encoded()
         #expect(try Calibration.decode(bytes, name: "c") == c)
         for i in stride(from: 0, to: bytes.count, by: 7) {
@@ -126,10 +131,14 @@ struct CalibrationTests {
         #expect(throws: CalibrationError.self) { try Calibration.decode(future, name: "c") }
         // Scores made otherwise are refused.
         #expect(throws: CalibrationError.self) { try c.check(ubmChecksum: "00000000000000bb", frontEnd: fe, scoreNormalization: .tnorm, what: "m") }
-        #expect(throws: CalibrationError.self) { try c.check(ubmChecksum: p.ubmChecksum, frontEnd: FrontEndOptions(), scoreNormalization: .tnorm, what: "m") }
+        #expect(throws: CalibrationError.self) {
+            try c.check(ubmChecksum: p.ubmChecksum, frontEnd: FrontEndOptions(), scoreNormalization: .tnorm, what: "m")
+        }
         #expect(throws: CalibrationError.self) { try c.check(ubmChecksum: p.ubmChecksum, frontEnd: fe, scoreNormalization: .none, what: "m") }
         // Another T-norm cohort, or none named, is refused too (audit P4).
-        #expect(throws: CalibrationError.self) { try c.check(ubmChecksum: p.ubmChecksum, frontEnd: fe, scoreNormalization: .tnorm, tnormCohort: "00000000000000dd", what: "m") }
+        #expect(throws: CalibrationError.self) {
+            try c.check(ubmChecksum: p.ubmChecksum, frontEnd: fe, scoreNormalization: .tnorm, tnormCohort: "00000000000000dd", what: "m")
+        }
         #expect(throws: CalibrationError.self) { try c.check(ubmChecksum: p.ubmChecksum, frontEnd: fe, scoreNormalization: .tnorm, what: "m") }
         try c.check(ubmChecksum: p.ubmChecksum, frontEnd: fe, scoreNormalization: .tnorm, tnormCohort: p.tnormCohort, what: "m")
     }
@@ -149,9 +158,11 @@ struct CalibrationTests {
         try old.check(ubmChecksum: "00000000000000aa", frontEnd: FrontEndOptions(), scoreNormalization: .none, what: "m")
         var p = Self.provenance(10, 10)
         p.scoreNormalization = .tnorm
-        let normed = try Calibration.decode(try versionOne(Calibration(quality: .none, weights: [1, 0], trainingPrior: 0.01, provenance: p, toolVersion: "x")), name: "old.cal")
+        let normed = try Calibration.decode(
+            try versionOne(Calibration(quality: .none, weights: [1, 0], trainingPrior: 0.01, provenance: p, toolVersion: "x")), name: "old.cal")
         do {
-            try normed.check(ubmChecksum: "00000000000000aa", frontEnd: FrontEndOptions(), scoreNormalization: .tnorm, tnormCohort: "00000000000000cc", what: "m")
+            try normed.check(
+                ubmChecksum: "00000000000000aa", frontEnd: FrontEndOptions(), scoreNormalization: .tnorm, tnormCohort: "00000000000000cc", what: "m")
             Issue.record("a version-1 T-norm calibration was accepted with a cohort")
         } catch {
             #expect(error.description.contains("format-1") && error.description.contains("T-norm cohort"), "\(error)")
@@ -166,28 +177,39 @@ struct CalibrationTests {
         let f = try UBMFixture()
         defer { f.dir.cleanup() }
         func oneLine(_ r: CLI.Run, _ status: Int32, _ mentions: [String], _ what: String) {
-            #expect(r.status == status && r.stderr.split(separator: "\n").count == 1 && mentions.allSatisfy(r.stderr.contains), "\(what): \(r.status) \(r.stderr)")
+            #expect(
+                r.status == status && r.stderr.split(separator: "\n").count == 1 && mentions.allSatisfy(r.stderr.contains),
+                "\(what): \(r.status) \(r.stderr)")
         }
         let cohort = f.dir.file("cohort"), cohort2 = f.dir.file("cohort2")
-        #expect(try CLI.run(["enroll", "--models", cohort, "--corpus", f.dir.file("background"), "--split", "all", "--ubm", f.ubm, "-q"]).status == 0)
+        #expect(
+            try CLI.run(["enroll", "--models", cohort, "--corpus", f.dir.file("background"), "--split", "all", "--ubm", f.ubm, "-q"]).status == 0)
         try FileManager.default.copyItem(atPath: cohort, toPath: cohort2)
         #expect(try CLI.run(["enroll", "--models", cohort2, "--speaker", "extra", "--ubm", f.ubm, f.clip("high", 0), "-q"]).status == 0)
         // P4: fitted on held-out trials T-normed by one cohort, refused with another.
         let tn = f.dir.file("tn.cal")
-        let c = try CLI.run(["calibrate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus") + ":all",
-                             "--tnorm-models", cohort, "--segment-seconds", "0.5", "--out", tn, "-q"])
+        let c = try CLI.run([
+            "calibrate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus") + ":all",
+            "--tnorm-models", cohort, "--segment-seconds", "0.5", "--out", tn, "-q",
+        ])
         #expect(c.status == 0, "\(c.stderr)")
         let verify = ["verify", "--models", f.adapted, "--ubm", f.ubm, "--speaker", "low", "--calibration", tn, f.clip("low", 1)]
         #expect(try CLI.run(verify + ["--tnorm-models", cohort]).status == 0)
         oneLine(try CLI.run(verify + ["--tnorm-models", cohort2]), 1, ["another cohort", tn], "verify with another cohort")
-        oneLine(try CLI.run(["identify", "--models", f.adapted, "--ubm", f.ubm, "--calibration", tn, "--tnorm-models", cohort2, f.clip("low", 1)]),
-                1, ["another cohort"], "identify with another cohort")
-        oneLine(try CLI.run(["evaluate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus"), "--split", "all",
-                             "--score-norm", "tnorm", "--tnorm-models", cohort2, "--calibration", tn]), 1, ["another cohort"], "evaluate with another cohort")
+        oneLine(
+            try CLI.run(["identify", "--models", f.adapted, "--ubm", f.ubm, "--calibration", tn, "--tnorm-models", cohort2, f.clip("low", 1)]),
+            1, ["another cohort"], "identify with another cohort")
+        oneLine(
+            try CLI.run([
+                "evaluate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus"), "--split", "all",
+                "--score-norm", "tnorm", "--tnorm-models", cohort2, "--calibration", tn,
+            ]), 1, ["another cohort"], "evaluate with another cohort")
 
         // P5: score files name their system.
-        let evaluate = ["evaluate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus"), "--split", "all",
-                        "--segment-seconds", "0.5", "-q"]
+        let evaluate = [
+            "evaluate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus"), "--split", "all",
+            "--segment-seconds", "0.5", "-q",
+        ]
         let raw = f.dir.file("raw.tsv"), normed = f.dir.file("tn.tsv")
         #expect(try CLI.run(evaluate + ["--scores", raw]).status == 0)
         #expect(try CLI.run(evaluate + ["--score-norm", "tnorm", "--tnorm-models", cohort, "--scores", normed]).status == 0)
@@ -205,25 +227,29 @@ struct CalibrationTests {
         #expect(try CLI.run(fileVerify + ["--tnorm-models", cohort]).status == 0)
         oneLine(try CLI.run(fileVerify + ["--tnorm-models", cohort2]), 1, ["another cohort"], "score-file calibration with another cohort")
         // Other models (same UBM), another UBM: refused naming both.
-        oneLine(try CLI.run(["calibrate", "--models", cohort, "--ubm", f.ubm, "--scores", raw, "--out", f.dir.file("x.cal")]),
-                1, ["other models", cohort], "other models")
+        oneLine(
+            try CLI.run(["calibrate", "--models", cohort, "--ubm", f.ubm, "--scores", raw, "--out", f.dir.file("x.cal")]),
+            1, ["other models", cohort], "other models")
         let ubm2 = f.dir.file("ubm2.gmm"), m2 = f.dir.file("m2")
         #expect(try CLI.run(["train-ubm", "--corpus", f.dir.file("background") + ":all", "--components", "8", "--out", ubm2, "-q"]).status == 0)
         #expect(try CLI.run(["enroll", "--models", m2, "--corpus", f.dir.file("corpus"), "--split", "all", "--ubm", ubm2, "-q"]).status == 0)
-        oneLine(try CLI.run(["calibrate", "--models", m2, "--ubm", ubm2, "--scores", raw, "--out", f.dir.file("x.cal")]),
-                1, ["UBM with checksum", "--ubm is"], "another UBM")
+        oneLine(
+            try CLI.run(["calibrate", "--models", m2, "--ubm", ubm2, "--scores", raw, "--out", f.dir.file("x.cal")]),
+            1, ["UBM with checksum", "--ubm is"], "another UBM")
         #expect(!FileManager.default.fileExists(atPath: f.dir.file("x.cal")))
         // A file without the header (a user's own): accepted with one warning line; normalised
         // scores without it are refused, since their cohort is unknown.
         func stripped(_ path: String) throws -> String {
-            let text = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }.joined(separator: "\n") + "\n"
+            let text =
+                try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }.joined(separator: "\n") + "\n"
             let out = path + ".plain.tsv"
             try Data(text.utf8).write(to: URL(fileURLWithPath: out))
             return out
         }
         let own = try CLI.run(["calibrate", "--models", m2, "--ubm", ubm2, "--scores", try stripped(raw), "--out", f.dir.file("own.cal")])
         #expect(own.status == 0 && own.stderr.split(separator: "\n").count == 1 && own.stderr.contains("could not be checked"), "\(own.stderr)")
-        oneLine(try CLI.run(calibrate + ["--scores", try stripped(normed), "--score-norm", "tnorm"]), 1, ["cohort"], "normalised scores without a header")
+        oneLine(
+            try CLI.run(calibrate + ["--scores", try stripped(normed), "--score-norm", "tnorm"]), 1, ["cohort"], "normalised scores without a header")
         // score-report still reads the files.
         #expect(try CLI.run(["score-report", raw]).status == 0)
     }
@@ -237,7 +263,9 @@ struct CalibrationTests {
         try AudioWriter.write(SyntheticSpeech.generate(seconds: 3, sampleRate: 16000, seed: 1), sampleRate: 16000, to: dir.file("a.wav"))
         #expect(try CLI.run(["enroll", "--models", dir.file("m"), "--speaker", "a", "--components", "4", dir.file("a.wav"), "-q"]).status == 0)
         let noModels = try CLI.run(["calibrate", "--scores", dir.file("dev.tsv"), "--out", dir.file("x.cal")])
-        #expect(noModels.status == 64 && noModels.stderr.contains("--scores needs --models DIR") && noModels.stderr.contains("--ubm"), "\(noModels.stderr)")
+        #expect(
+            noModels.status == 64 && noModels.stderr.contains("--scores needs --models DIR") && noModels.stderr.contains("--ubm"),
+            "\(noModels.stderr)")
         let missing = try CLI.run(["calibrate", "--models", dir.file("m"), "--scores", dir.file("nothing.tsv"), "--out", dir.file("x.cal")])
         #expect(missing.status == 1 && missing.stderr.contains("nothing.tsv: the score file does not exist"), "\(missing.stderr)")
         let folder = try CLI.run(["calibrate", "--models", dir.file("m"), "--scores", dir.file("folder.tsv"), "--out", dir.file("x.cal")])
@@ -256,11 +284,13 @@ struct CalibrationTests {
         defer { dir.cleanup() }
         let clip = dir.file("a.wav")
         try AudioWriter.write(SyntheticSpeech.generate(seconds: 3, sampleRate: 16000, seed: 1), sampleRate: 16000, to: clip)
-        for (args, option) in [(["identify", clip, "--prior", "0.5"], "--prior"),
-                               (["verify", "--ubm", dir.file("u.gmm"), "--speaker", "a", clip, "--cost-fa", "3"], "--cost-fa"),
-                               (["verify", "--ubm", dir.file("u.gmm"), "--speaker", "a", clip, "--prior", "0.5", "--cost-miss", "3"], "--prior and --cost-miss"),
-                               (["track", clip, "--cost-miss", "2"], "--cost-miss"),
-                               (["evaluate", "--corpus", dir.path, "--prior", "0.2"], "--prior sets the detection cost")] {
+        for (args, option) in [
+            (["identify", clip, "--prior", "0.5"], "--prior"),
+            (["verify", "--ubm", dir.file("u.gmm"), "--speaker", "a", clip, "--cost-fa", "3"], "--cost-fa"),
+            (["verify", "--ubm", dir.file("u.gmm"), "--speaker", "a", clip, "--prior", "0.5", "--cost-miss", "3"], "--prior and --cost-miss"),
+            (["track", clip, "--cost-miss", "2"], "--cost-miss"),
+            (["evaluate", "--corpus", dir.path, "--prior", "0.2"], "--prior sets the detection cost"),
+        ] {
             let r = try CLI.run(args + ["--models", dir.file("m")])
             #expect(r.status == 64 && r.stderr.contains(option) && r.stderr.hasPrefix("Error: "), "\(args): \(r.status) \(r.stderr)")
         }
@@ -288,14 +318,18 @@ struct CalibrationTests {
         let f = try UBMFixture()
         defer { f.dir.cleanup() }
         let cal = f.dir.file("dev.cal")
-        let c = try CLI.run(["calibrate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus") + ":all",
-                             "--segment-seconds", "0.5", "--out", cal, "--json"])
+        let c = try CLI.run([
+            "calibrate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus") + ":all",
+            "--segment-seconds", "0.5", "--out", cal, "--json",
+        ])
         #expect(c.status == 0, "\(c.stderr)")
         let cj = try #require(CLI.jsonLines(c.stdout).first)
         #expect((cj["target_trials"] as? Int ?? 0) >= 10 && (cj["cllr"] as? Double ?? 1) < (cj["raw_cllr"] as? Double ?? 0), "\(cj)")
         // verify: LLR and posterior; the default threshold is the Bayes threshold; --threshold wins.
-        let v = try CLI.run(["verify", "--models", f.adapted, "--ubm", f.ubm, "--speaker", "low", "--calibration", cal, "--json",
-                             f.clip("low", 1), f.clip("high", 1)])
+        let v = try CLI.run([
+            "verify", "--models", f.adapted, "--ubm", f.ubm, "--speaker", "low", "--calibration", cal, "--json",
+            f.clip("low", 1), f.clip("high", 1),
+        ])
         let vj = CLI.jsonLines(v.stdout)
         #expect(v.status == 0 && vj.count == 2, "\(v.stderr)")
         let bayes = log(0.99 / 0.1)
@@ -306,16 +340,20 @@ struct CalibrationTests {
             #expect((o["decision"] as? String == "accepted") == (llr >= bayes))
         }
         #expect(vj[0]["decision"] as? String == "accepted" && vj[1]["decision"] as? String == "rejected", "\(vj)")
-        let forced = try CLI.run(["verify", "--models", f.adapted, "--ubm", f.ubm, "--speaker", "low", "--calibration", cal,
-                                  "--threshold", "1000", "--json", f.clip("low", 1)])
+        let forced = try CLI.run([
+            "verify", "--models", f.adapted, "--ubm", f.ubm, "--speaker", "low", "--calibration", cal,
+            "--threshold", "1000", "--json", f.clip("low", 1),
+        ])
         #expect(CLI.jsonLines(forced.stdout).first?["decision"] as? String == "rejected")
         // identify: open set at the Bayes threshold.
         let i = try CLI.run(["identify", "--models", f.adapted, "--ubm", f.ubm, "--calibration", cal, "--json", f.clip("mid", 1)])
         let ij = try #require(CLI.jsonLines(i.stdout).first, "\(i.stderr)")
         #expect(ij["decision"] as? String == "accepted" && ij["speaker"] as? String == "mid" && ij["llr"] is Double, "\(ij)")
         // evaluate: Cllr, minCllr, actDCF at the top level and per segment length.
-        let e = try CLI.run(["evaluate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus"), "--split", "all",
-                             "--segment-seconds", "1", "--calibration", cal, "--json"])
+        let e = try CLI.run([
+            "evaluate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus"), "--split", "all",
+            "--segment-seconds", "1", "--calibration", cal, "--json",
+        ])
         let ej = try #require(CLI.jsonLines(e.stdout).first, "\(e.stderr)")
         for o in [ej] + (ej["segments"] as? [[String: Any]] ?? []) {
             #expect(o["cllr"] is Double && o["min_cllr"] is Double && o["act_dcf"] is Double, "\(o.keys.sorted())")
@@ -329,13 +367,19 @@ struct CalibrationTests {
         let other = try CLI.run(["verify", "--models", m2, "--ubm", ubm2, "--speaker", "low", "--calibration", cal, f.clip("low", 1)])
         #expect(other.status == 1 && other.stderr.split(separator: "\n").count == 1 && other.stderr.contains("UBM with checksum"), "\(other.stderr)")
         let cohort = f.dir.file("cohort")
-        #expect(try CLI.run(["enroll", "--models", cohort, "--corpus", f.dir.file("background"), "--split", "all", "--ubm", f.ubm, "-q"]).status == 0)
-        let normed = try CLI.run(["verify", "--models", f.adapted, "--ubm", f.ubm, "--speaker", "low", "--tnorm-models", cohort,
-                                  "--calibration", cal, f.clip("low", 1)])
+        #expect(
+            try CLI.run(["enroll", "--models", cohort, "--corpus", f.dir.file("background"), "--split", "all", "--ubm", f.ubm, "-q"]).status == 0)
+        let normed = try CLI.run([
+            "verify", "--models", f.adapted, "--ubm", f.ubm, "--speaker", "low", "--tnorm-models", cohort,
+            "--calibration", cal, f.clip("low", 1),
+        ])
         #expect(normed.status == 1 && normed.stderr.contains("raw scores") && normed.stderr.contains("tnorm"), "\(normed.stderr)")
         // Too few development targets: whole files only, 3 held-out files.
-        let few = try CLI.run(["calibrate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus") + ":all",
-                               "--segment-seconds", "", "--out", f.dir.file("few.cal")])
-        #expect(few.status == 1 && few.stderr.contains("at least 10") && !FileManager.default.fileExists(atPath: f.dir.file("few.cal")), "\(few.stderr)")
+        let few = try CLI.run([
+            "calibrate", "--models", f.adapted, "--ubm", f.ubm, "--corpus", f.dir.file("corpus") + ":all",
+            "--segment-seconds", "", "--out", f.dir.file("few.cal"),
+        ])
+        #expect(
+            few.status == 1 && few.stderr.contains("at least 10") && !FileManager.default.fileExists(atPath: f.dir.file("few.cal")), "\(few.stderr)")
     }
 }

@@ -37,7 +37,10 @@ struct DETCurveTests {
         /// The number of elements of sorted `xs` below `v`.
         func below(_ xs: [Double], _ v: Double) -> Int {
             var lo = 0, hi = xs.count
-            while lo < hi { let mid = (lo + hi) / 2; if xs[mid] < v { lo = mid + 1 } else { hi = mid } }
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if xs[mid] < v { lo = mid + 1 } else { hi = mid }
+            }
             return lo
         }
         let thresholds = Array(Set(tar + non)).sorted()
@@ -66,7 +69,9 @@ struct DETCurveTests {
         for p in full {
             while k + 2 < det.count && det[k + 1].threshold <= p.threshold { k += 1 }
             let a = det[k], b = det[min(k + 1, det.count - 1)]
-            worst = max(worst, distance((probit(p.falseAlarm), probit(p.miss)), (probit(a.falseAlarm), probit(a.miss)), (probit(b.falseAlarm), probit(b.miss))))
+            worst = max(
+                worst,
+                distance((probit(p.falseAlarm), probit(p.miss)), (probit(a.falseAlarm), probit(a.miss)), (probit(b.falseAlarm), probit(b.miss))))
         }
         return worst
     }

@@ -13,16 +13,19 @@ struct EvaluationReportCodingTests {
         let targets = [2.5, 1.0, 3.0, 0.2, 4.0], nonTargets = [-1.0, 0.5, -2.0, -0.3, 1.5, -4.0]
         let verification = try #require(DetectionMetrics(targets: targets, nonTargets: nonTargets))
         let calibration = try #require(CalibrationFigures(targets: targets, nonTargets: nonTargets, cost: DetectionMetrics.CostModel()))
-        var whole = LengthResult(seconds: nil, identification: AccuracyResult(correct: 4, trials: 5),
-                                 verification: verification, histogram: ScoreHistogram(targets: targets, nonTargets: nonTargets),
-                                 calibration: calibration)
-        whole.openSet = OpenSetResult(threshold: 0.7, genuineCorrect: 3, genuineRejected: 1, genuineTrials: 5,
-                                      impostorAccepted: 1, impostorTrials: 4)
+        var whole = LengthResult(
+            seconds: nil, identification: AccuracyResult(correct: 4, trials: 5),
+            verification: verification, histogram: ScoreHistogram(targets: targets, nonTargets: nonTargets),
+            calibration: calibration)
+        whole.openSet = OpenSetResult(
+            threshold: 0.7, genuineCorrect: 3, genuineRejected: 1, genuineTrials: 5,
+            impostorAccepted: 1, impostorTrials: 4)
         let segment = LengthResult(seconds: 2.5, identification: AccuracyResult(correct: 0, trials: 0))
-        var r = EvaluationReport(speakers: ["ann", "bo"], whole: whole, segments: [segment],
-                                 perSpeaker: ["ann": AccuracyResult(correct: 2, trials: 2), "bo": AccuracyResult(correct: 2, trials: 3)],
-                                 confusion: [[2, 0], [1, 2]], skipped: [SkippedFile(path: "bo/3.wav", reason: "bo/3.wav: not a recognised audio file")],
-                                 segmentNormalization: .segment, scoreNormalization: .tnorm, thresholdSource: "given", seconds: 1.25)
+        var r = EvaluationReport(
+            speakers: ["ann", "bo"], whole: whole, segments: [segment],
+            perSpeaker: ["ann": AccuracyResult(correct: 2, trials: 2), "bo": AccuracyResult(correct: 2, trials: 3)],
+            confusion: [[2, 0], [1, 2]], skipped: [SkippedFile(path: "bo/3.wav", reason: "bo/3.wav: not a recognised audio file")],
+            segmentNormalization: .segment, scoreNormalization: .tnorm, thresholdSource: "given", seconds: 1.25)
         r.narrowBand.test = [8000: 2, 11025: 1]
         r.narrowBand.impostors = [8000: 1]
         return r
@@ -45,17 +48,26 @@ struct EvaluationReportCodingTests {
         return []
     }
 
-    static let lengthKeys: Set<String> = ["accuracy", "trials", "correct", "eer", "min_dcf", "eer_threshold", "verification_trials", "det",
-                                          "cllr", "min_cllr", "act_dcf", "bayes_threshold", "act_p_miss", "act_p_fa", "bayes_error", "open_set"]
+    static let lengthKeys: Set<String> = [
+        "accuracy", "trials", "correct", "eer", "min_dcf", "eer_threshold", "verification_trials", "det",
+        "cllr", "min_cllr", "act_dcf", "bayes_threshold", "act_p_miss", "act_p_fa", "bayes_error", "open_set",
+    ]
 
     @Test func theReportsKeysAreEvaluatesDocumentedOnes() throws {
         let o = try Self.object(try Self.fullReport())
-        #expect(Set(o.keys) == Self.lengthKeys.union(["segments", "per_speaker", "confusion", "skipped_files", "segment_normalization",
-                                                       "narrow_band_files", "score_normalization", "threshold_source", "run_seconds"]))
+        #expect(
+            Set(o.keys)
+                == Self.lengthKeys.union([
+                    "segments", "per_speaker", "confusion", "skipped_files", "segment_normalization",
+                    "narrow_band_files", "score_normalization", "threshold_source", "run_seconds", "system",
+                ]))
         let all = Self.keys(o)
-        #expect(all.isSuperset(of: ["segment_seconds", "target", "non_target", "p_fa", "p_miss", "threshold", "log_odds", "genuine_accuracy",
-                                    "genuine_trials", "genuine_rejected", "impostor_acceptance", "impostor_trials", "speaker", "speakers",
-                                    "matrix", "file", "error", "test", "impostors"]))
+        #expect(
+            all.isSuperset(of: [
+                "segment_seconds", "target", "non_target", "p_fa", "p_miss", "threshold", "log_odds", "genuine_accuracy",
+                "genuine_trials", "genuine_rejected", "impostor_acceptance", "impostor_trials", "speaker", "speakers",
+                "matrix", "file", "error", "test", "impostors",
+            ]))
         let notSnake = all.filter { $0.range(of: "^[a-z][a-z0-9]*(_[a-z0-9]+)*$", options: .regularExpression) == nil }
         #expect(notSnake.isEmpty, "not snake_case: \(notSnake.sorted())")
         let undocumented = all.subtracting(try Readme.jsonKeys())
@@ -66,9 +78,20 @@ struct EvaluationReportCodingTests {
 
     /// The report's JSON, read back by keys of its own: the figures are the report's.
     struct ReportJSON: Decodable {
-        struct Trials: Decodable { var target: Int; var nonTarget: Int }
-        struct Point: Decodable { var pFa: Double; var pMiss: Double; var threshold: Double }
-        struct BayesPoint: Decodable { var logOdds: Double; var actDcf: Double; var minDcf: Double }
+        struct Trials: Decodable {
+            var target: Int
+            var nonTarget: Int
+        }
+        struct Point: Decodable {
+            var pFa: Double
+            var pMiss: Double
+            var threshold: Double
+        }
+        struct BayesPoint: Decodable {
+            var logOdds: Double
+            var actDcf: Double
+            var minDcf: Double
+        }
         struct OpenSet: Decodable {
             var threshold: Double
             var genuineAccuracy: Double, genuineTrials: Int, genuineRejected: Int
@@ -85,9 +108,20 @@ struct EvaluationReportCodingTests {
             var bayesError: [BayesPoint]?
             var openSet: OpenSet?
         }
-        struct Speaker: Decodable { var speaker: String; var accuracy: Double; var trials: Int; var correct: Int }
-        struct Confusion: Decodable { var speakers: [String]; var matrix: [[Int]] }
-        struct NarrowBand: Decodable { var test: Int; var impostors: Int }
+        struct Speaker: Decodable {
+            var speaker: String
+            var accuracy: Double
+            var trials: Int
+            var correct: Int
+        }
+        struct Confusion: Decodable {
+            var speakers: [String]
+            var matrix: [[Int]]
+        }
+        struct NarrowBand: Decodable {
+            var test: Int
+            var impostors: Int
+        }
 
         var whole: Length
         var segments: [Length]
@@ -130,13 +164,16 @@ struct EvaluationReportCodingTests {
         #expect(j.whole.accuracy == 0.8 && j.whole.trials == 5 && j.whole.correct == 4 && j.whole.segmentSeconds == nil)
         #expect(j.whole.eer == v.eer && j.whole.minDcf == v.minDCF && j.whole.eerThreshold == v.eerThreshold)
         #expect(j.whole.verificationTrials?.target == 5 && j.whole.verificationTrials?.nonTarget == 6)
-        #expect(j.whole.det?.map(\.pFa) == v.det.map(\.falseAlarm) && j.whole.det?.map(\.pMiss) == v.det.map(\.miss)
+        #expect(
+            j.whole.det?.map(\.pFa) == v.det.map(\.falseAlarm) && j.whole.det?.map(\.pMiss) == v.det.map(\.miss)
                 && j.whole.det?.map(\.threshold) == v.det.map(\.threshold))
         #expect(j.whole.cllr == c.cllr && j.whole.minCllr == c.minCllr && j.whole.actDcf == c.actualDCF)
         #expect(j.whole.bayesThreshold == c.threshold && j.whole.actPMiss == c.missRate && j.whole.actPFa == c.falseAlarmRate)
-        #expect(j.whole.bayesError?.map(\.logOdds) == c.bayesError.map(\.logOdds) && j.whole.bayesError?.map(\.actDcf) == c.bayesError.map(\.actual)
+        #expect(
+            j.whole.bayesError?.map(\.logOdds) == c.bayesError.map(\.logOdds) && j.whole.bayesError?.map(\.actDcf) == c.bayesError.map(\.actual)
                 && j.whole.bayesError?.map(\.minDcf) == c.bayesError.map(\.minimum))
-        #expect(j.whole.openSet?.threshold == 0.7 && j.whole.openSet?.genuineAccuracy == o.genuineAccuracy && j.whole.openSet?.genuineTrials == 5
+        #expect(
+            j.whole.openSet?.threshold == 0.7 && j.whole.openSet?.genuineAccuracy == o.genuineAccuracy && j.whole.openSet?.genuineTrials == 5
                 && j.whole.openSet?.genuineRejected == 1 && j.whole.openSet?.impostorAcceptance == 0.25 && j.whole.openSet?.impostorTrials == 4)
         // A length without trials: accuracy null, and no verification figures without a UBM.
         #expect(j.segments.count == 1 && j.segments[0].segmentSeconds == 2.5 && j.segments[0].accuracy == nil && j.segments[0].trials == 0)
@@ -187,10 +224,11 @@ struct EvaluationReportCodingTests {
 /// take of them.
 struct EvaluationTrialTests {
     func file(_ speaker: TrueSpeaker, whole: [Double], segments: [[Double]] = [], error: String? = nil) -> FileTrials {
-        FileTrials(speaker: speaker,
-                   trials: [.init(length: .wholeFile, scores: whole, cohort: nil, frames: 100 * segments.count)]
-                       + segments.enumerated().map { .init(length: .segment(index: 0), scores: $1, cohort: nil, start: 100 * $0, frames: 100) },
-                   error: error, path: "\(speaker)-\(whole)")
+        FileTrials(
+            speaker: speaker,
+            trials: [.init(length: .wholeFile, scores: whole, cohort: nil, frames: 100 * segments.count)]
+                + segments.enumerated().map { .init(length: .segment(index: 0), scores: $1, cohort: nil, start: 100 * $0, frames: 100) },
+            error: error, path: "\(speaker)-\(whole)")
     }
 
     @Test func testLengthsAndTrueSpeakers() {
@@ -204,9 +242,11 @@ struct EvaluationTrialTests {
     /// Verification trials come from the enrolled speakers' usable files only: impostor files
     /// serve the open-set figures, unusable ones none.
     @Test func verificationTrialsAreTheEnrolledSpeakersUsableFiles() {
-        let files = [file(.enrolled(0), whole: [2, 1], segments: [[0.5, 0.7], [0.9, 0.1]]),
-                     file(.impostor, whole: [5, 5], segments: [[5, 5]]),
-                     file(.enrolled(1), whole: [3, 3], error: "unreadable")]
+        let files = [
+            file(.enrolled(0), whole: [2, 1], segments: [[0.5, 0.7], [0.9, 0.1]]),
+            file(.impostor, whole: [5, 5], segments: [[5, 5]]),
+            file(.enrolled(1), whole: [3, 3], error: "unreadable"),
+        ]
         let whole = Evaluator.verificationScores(files, length: .wholeFile, normalize: \.scores)
         #expect(whole.0 == [2] && whole.1 == [1])
         let segments = Evaluator.verificationScores(files, length: .segment(index: 0), normalize: \.scores)
@@ -217,10 +257,12 @@ struct EvaluationTrialTests {
     }
 
     @Test func openSetCountsTheIdentifiedSpeakerAgainstTheThreshold() {
-        let test = [file(.enrolled(0), whole: [3, 1]),  // accepted, right
-                    file(.enrolled(1), whole: [3, 1]),  // accepted, wrong speaker
-                    file(.enrolled(0), whole: [1, 0]),  // rejected
-                    file(.enrolled(1), whole: [9, 9], error: "unreadable")]
+        let test = [
+            file(.enrolled(0), whole: [3, 1]),  // accepted, right
+            file(.enrolled(1), whole: [3, 1]),  // accepted, wrong speaker
+            file(.enrolled(0), whole: [1, 0]),  // rejected
+            file(.enrolled(1), whole: [9, 9], error: "unreadable"),
+        ]
         let impostors = [file(.impostor, whole: [2.5, 0]), file(.impostor, whole: [0, 1])]
         let o = Evaluator.openSet(test: test, impostors: impostors, length: .wholeFile, threshold: 2, decide: \.scores)
         #expect(o == OpenSetResult(threshold: 2, genuineCorrect: 1, genuineRejected: 1, genuineTrials: 3, impostorAccepted: 1, impostorTrials: 2))

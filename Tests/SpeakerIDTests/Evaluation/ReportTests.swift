@@ -6,8 +6,9 @@ import Testing
 /// picture, DET axes on the probit scale with the EER and minDCF marked, no NaN or infinity.
 struct ReportTests {
     static func length(_ seconds: Double?, correct: Int, trials: Int, verification: DetectionMetrics? = nil) -> LengthResult {
-        LengthResult(seconds: seconds, identification: AccuracyResult(correct: correct, trials: trials),
-                     verification: verification, openSet: nil, histogram: nil)
+        LengthResult(
+            seconds: seconds, identification: AccuracyResult(correct: correct, trials: trials),
+            verification: verification, openSet: nil, histogram: nil)
     }
 
     /// A report over `speakers` whose whole files all score right but the last speaker's.
@@ -18,16 +19,18 @@ struct ReportTests {
         confusion[n - 1][0] = 1
         var per: [String: AccuracyResult] = [:]
         for (i, s) in speakers.enumerated() { per[s] = AccuracyResult(correct: confusion[i][i], trials: 3) }
-        return EvaluationReport(speakers: speakers, whole: length(nil, correct: 3 * n - 1, trials: 3 * n, verification: verification),
-                                segments: segments, perSpeaker: per, confusion: confusion, skipped: [],
-                                segmentNormalization: .file, scoreNormalization: .none, thresholdSource: nil, seconds: 1)
+        return EvaluationReport(
+            speakers: speakers, whole: length(nil, correct: 3 * n - 1, trials: 3 * n, verification: verification),
+            segments: segments, perSpeaker: per, confusion: confusion, skipped: [],
+            segmentNormalization: .file, scoreNormalization: .none, thresholdSource: nil, seconds: 1)
     }
 
     /// The `<svg>` element whose aria-label is `label`.
     static func svg(_ html: String, label: String) -> String? {
         guard let open = html.range(of: "aria-label='\(label)'"),
-              let start = html.range(of: "<svg", options: .backwards, range: html.startIndex..<open.lowerBound),
-              let end = html.range(of: "</svg>", range: open.upperBound..<html.endIndex) else { return nil }
+            let start = html.range(of: "<svg", options: .backwards, range: html.startIndex..<open.lowerBound),
+            let end = html.range(of: "</svg>", range: open.upperBound..<html.endIndex)
+        else { return nil }
         return String(html[start.lowerBound..<end.upperBound])
     }
 
@@ -71,7 +74,8 @@ struct ReportTests {
         #expect(chart.contains(">whole files<"))
         #expect(chart.contains(">test length") && chart.contains(">identification accuracy<"), "axis labels missing")
         // With segment lengths too: their points and the same axis labels.
-        let withSegments = HTMLReport.render(Self.report(speakers: ["a", "b"], segments: [Self.length(1, correct: 3, trials: 6), Self.length(2, correct: 5, trials: 6)]), title: "t")
+        let withSegments = HTMLReport.render(
+            Self.report(speakers: ["a", "b"], segments: [Self.length(1, correct: 3, trials: 6), Self.length(2, correct: 5, trials: 6)]), title: "t")
         let chart2 = try #require(Self.svg(withSegments, label: "accuracy versus test length"))
         #expect(chart2.components(separatedBy: "<circle").count - 1 == 2)
         #expect(chart2.contains(">test length (seconds of speech, log scale)<") && chart2.contains(">identification accuracy<"))
@@ -113,7 +117,8 @@ struct ReportTests {
         let separable = try #require(DetectionMetrics(targets: [2, 3, 4], nonTargets: [0, 1]))
         let tar = DETCurveTests.scores(500, mean: 2, seed: 5), non = DETCurveTests.scores(5000, mean: 0, seed: 6)
         let overlapping = try #require(DetectionMetrics(targets: tar, nonTargets: non))
-        let r = Self.report(speakers: ["a", "b"], segments: [Self.length(2, correct: 4, trials: 6, verification: overlapping)], verification: separable)
+        let r = Self.report(
+            speakers: ["a", "b"], segments: [Self.length(2, correct: 4, trials: 6, verification: overlapping)], verification: separable)
         let html = HTMLReport.render(r, title: "t")
         let chart = try #require(Self.svg(html, label: "DET curves"))
         for tick in ["0.1%", "0.5%", "1%", "2%", "5%", "10%", "20%", "40%"] {
@@ -125,8 +130,10 @@ struct ReportTests {
         let eerMarks = try Self.matches("<circle cx='([0-9.]+)' cy='([0-9.]+)' r='4' fill='white' stroke='#", in: chart)
             .map { $0.compactMap(Double.init) }
         #expect(eerMarks.count == 2 + 1)  // two curves and the legend's key
-        let diagonal = try #require(try Self.matches("<line x1='([0-9.]+)' y1='([0-9.]+)' x2='([0-9.]+)' y2='([0-9.]+)' stroke='#bbb'", in: chart).first)
-            .compactMap(Double.init)
+        let diagonal = try #require(
+            try Self.matches("<line x1='([0-9.]+)' y1='([0-9.]+)' x2='([0-9.]+)' y2='([0-9.]+)' stroke='#bbb'", in: chart).first
+        )
+        .compactMap(Double.init)
         for m in eerMarks.prefix(2) {
             #expect(DETCurveTests.distance((m[0], m[1]), (diagonal[0], diagonal[1]), (diagonal[2], diagonal[3])) < 0.2, "EER mark off the diagonal")
         }

@@ -3,8 +3,9 @@ import Testing
 
 /// The `#` header of `evaluate --scores` files, read back with a user's own comments in it.
 struct ScoreFileHeaderTests {
-    static let header = ScoreFileHeader(ubmChecksum: "00aa11bb22cc33dd", modelsChecksum: "0123456789abcdef",
-                                        scoreNormalization: .tnorm, tnormCohort: "fedcba9876543210")
+    static let header = ScoreFileHeader(
+        ubmChecksum: "00aa11bb22cc33dd", modelsChecksum: "0123456789abcdef",
+        scoreNormalization: .tnorm, tnormCohort: "fedcba9876543210")
 
     static func lines(_ extra: [String]) -> [String] {
         header.text.split(separator: "\n").map(String.init) + extra + ["file\tseconds", "a.wav\twhole"]
@@ -17,8 +18,9 @@ struct ScoreFileHeaderTests {
     /// A one-word note and prose that starts with a word the header does not use are the
     /// user's comments: read past, never refused, never taken for the system.
     @Test func usersCommentsAreReadPast() throws {
-        let parsed = try ScoreFileHeader.parse(Self.lines(["# checked", "#", "# note: rerun on 30 November", "# model files from the lab share"]),
-                                              name: "s.tsv")
+        let parsed = try ScoreFileHeader.parse(
+            Self.lines(["# checked", "#", "# note: rerun on 30 November", "# model files from the lab share"]),
+            name: "s.tsv")
         #expect(parsed == Self.header)
     }
 

@@ -5,8 +5,9 @@ import Testing
 /// The score file (`evaluate --scores`): one writer and one reader (`ScoreFile`), what is written
 /// reads back equal, and every damaged row is refused naming the file and the line.
 struct ScoreFileTests {
-    static let header = ScoreFileHeader(ubmChecksum: "00aa11bb22cc33dd", modelsChecksum: "0123456789abcdef",
-                                        scoreNormalization: .tnorm, tnormCohort: "fedcba9876543210")
+    static let header = ScoreFileHeader(
+        ubmChecksum: "00aa11bb22cc33dd", modelsChecksum: "0123456789abcdef",
+        scoreNormalization: .tnorm, tnormCohort: "fedcba9876543210")
 
     /// Trials against two models, whole files and segments, with paths that need escaping.
     static func scores(_ columns: ScoreFile.Columns) -> [VerificationScore] {
@@ -16,8 +17,9 @@ struct ScoreFileTests {
             let speaker = i % 2 == 0 ? "alice" : "Bob Smith"
             for (seconds, start) in [(nil, 0.0), (1.5, 0.0), (1.5, 1.5)] as [(Double?, Double)] {
                 for (m, model) in ["alice", "Bob Smith"].enumerated() {
-                    var s = VerificationScore(path: path, seconds: seconds, startSeconds: start, model: model, speaker: speaker,
-                                              score: 0.1 * Double(i) - 0.37 * Double(m) + 1e-9, rawScore: -1.0 / 3 + Double(i))
+                    var s = VerificationScore(
+                        path: path, seconds: seconds, startSeconds: start, model: model, speaker: speaker,
+                        score: 0.1 * Double(i) - 0.37 * Double(m) + 1e-9, rawScore: -1.0 / 3 + Double(i))
                     if columns.hasDurations {
                         s.testSeconds = seconds ?? 4.23 + Double(i)
                         s.enrolSeconds = 61.44 - Double(m)
@@ -58,16 +60,17 @@ struct ScoreFileTests {
         t.testSeconds = 1
         t.enrolSeconds = 30
         let plainHeader = ScoreFileHeader(ubmChecksum: nil, modelsChecksum: "0123456789abcdef", scoreNormalization: .none)
-        #expect(ScoreFile(header: plainHeader, columns: .timed, scores: [s, t]).text == """
-            # speakerid score file
-            # ubm none
-            # models 0123456789abcdef
-            # score_normalization none
-            file\tseconds\tstart\tmodel\tspeaker\ttarget\tscore\traw_score\ttest_seconds\tenrol_seconds
-            x\\ty.wav\twhole\t0.0\ta\ta\ttarget\t0.1\t-0.3333333333333333\t2.5\t30.0
-            z.wav\t1.0\t2.0\ta\tb\tnontarget\t-2.0\t-2.0\t1.0\t30.0
+        #expect(
+            ScoreFile(header: plainHeader, columns: .timed, scores: [s, t]).text == """
+                # speakerid score file
+                # ubm none
+                # models 0123456789abcdef
+                # score_normalization none
+                file\tseconds\tstart\tmodel\tspeaker\ttarget\tscore\traw_score\ttest_seconds\tenrol_seconds
+                x\\ty.wav\twhole\t0.0\ta\ta\ttarget\t0.1\t-0.3333333333333333\t2.5\t30.0
+                z.wav\t1.0\t2.0\ta\tb\tnontarget\t-2.0\t-2.0\t1.0\t30.0
 
-            """)
+                """)
         #expect(ScoreFile(header: nil, columns: .calibrated, scores: [t]).text.hasSuffix("\t1.0\t30.0\tnan\n"), "a missing LLR is nan")
         #expect(ScoreFile(header: plainHeader, columns: .timed, scores: []).columnHeaderLine == 5)
     }
@@ -95,8 +98,10 @@ struct ScoreFileTests {
             ("", 1, "no column header"),
             (lines.prefix(5).joined(separator: "\n") + "\n", 6, "no column header"),
             (withLine(columnLine, "file\tseconds\tstart\tmodel\tspeaker\ttarget\tscore"), columnLine, "not a score file's column header"),
-            (withLine(columnLine, "file\tseconds\tstart\tmodel\tspeaker\ttarget\tscore\traw_score\ttest_seconds\tenrol_seconds\tllr "), columnLine,
-             "not a score file's column header"),
+            (
+                withLine(columnLine, "file\tseconds\tstart\tmodel\tspeaker\ttarget\tscore\traw_score\ttest_seconds\tenrol_seconds\tllr "), columnLine,
+                "not a score file's column header"
+            ),
             (withLine(3, "# models"), 3, "the header's models line has no value"),
             (withLine(firstRow, lines[firstRow - 1] + "\textra"), firstRow, "12 columns, the header has 11"),
             (withLine(firstRow + 1, ""), firstRow + 1, "an empty line among the rows"),
@@ -124,7 +129,10 @@ struct ScoreFileTests {
                 _ = try ScoreFile.parse(c.text, name: "dev.tsv")
                 Issue.record("accepted: \(c.says)")
             } catch {
-                guard case .badLine(let name, let line, let reason) = error else { Issue.record("\(error)"); continue }
+                guard case .badLine(let name, let line, let reason) = error else {
+                    Issue.record("\(error)")
+                    continue
+                }
                 #expect(name == "dev.tsv" && line == c.line && reason.contains(c.says), "\(c.says): \(error)")
                 #expect("\(error)".hasPrefix("dev.tsv:\(c.line): "), "\(error)")
                 #expect(!"\(error)".contains("\n"), "one line: \(error)")
@@ -161,7 +169,8 @@ struct ScoreFileTests {
         let report = try CLI.run(["score-report", bad])
         let calibrate = try f.calibrate(bad)
         #expect(report.status == 1 && calibrate.status == 1, "\(report.stderr) \(calibrate.stderr)")
-        #expect(report.stderr == calibrate.stderr && report.stderr.contains("flipped.tsv:5: the target column contradicts"),
-                "\(report.stderr) | \(calibrate.stderr)")
+        #expect(
+            report.stderr == calibrate.stderr && report.stderr.contains("flipped.tsv:5: the target column contradicts"),
+            "\(report.stderr) | \(calibrate.stderr)")
     }
 }

@@ -25,7 +25,9 @@ struct EncoderMelSpectrogramTests {
         let run = try Python.run([Python.referenceScript, "mel", wav])
         try #require(run.status == 0, "\(run.stderr)")
         let rows = run.stdout.split(separator: "\n").map { $0.split(separator: " ").compactMap { Double($0) } }
-        try #require(rows.count == mel.frameCount(samples: samples.count), "librosa: \(rows.count) frames, SpeakerID: \(mel.frameCount(samples: samples.count))")
+        try #require(
+            rows.count == mel.frameCount(samples: samples.count),
+            "librosa: \(rows.count) frames, SpeakerID: \(mel.frameCount(samples: samples.count))")
         try #require(rows.allSatisfy { $0.count == 40 })
         let theirs = rows.flatMap { $0 }
         let peak = theirs.max() ?? 0

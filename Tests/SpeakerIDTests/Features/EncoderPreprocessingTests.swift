@@ -80,7 +80,10 @@ struct EncoderPreprocessingTests {
         let out = EncoderPreprocessing().apply(wav)
         #expect(out.count % Self.w == 0)
         var longest = 0, current = 0
-        for x in out { current = x == 0 ? current + 1 : 0; longest = max(longest, current) }
+        for x in out {
+            current = x == 0 ? current + 1 : 0
+            longest = max(longest, current)
+        }
         #expect(longest <= 6 * Self.w, "a silence of \(longest) samples is left")
         let keptGap = "11" + String(repeating: "0", count: 95) + "111"
         #expect(out == Self.kept(wav, run + keptGap + run + keptGap + run), "\(out.count / Self.w) windows kept")
@@ -96,8 +99,10 @@ struct EncoderPreprocessingTests {
     // Windows of tone or digital silence make the energy detector's flags exactly the pattern.
     @Test(.enabled(if: Python.has("numpy, scipy"), "needs python3 with numpy and scipy (pip install numpy scipy)"))
     func smoothingAndDilationAreResemblyzers() throws {
-        var patterns = ["1", "10", "11111", "111110", "0000111110000", "111111111", "1111111100000000111",
-                        "1111100011111", "11111000011111", "111110000000111110000000011111", "0101010101010101010101"]
+        var patterns = [
+            "1", "10", "11111", "111110", "0000111110000", "111111111", "1111111100000000111",
+            "1111100011111", "11111000011111", "111110000000111110000000011111", "0101010101010101010101",
+        ]
         var r = SeededRandom(seed: 6)
         for _ in 0..<30 {
             var s = ""
@@ -131,7 +136,8 @@ struct EncoderPreprocessingTests {
         let soft = Self.windows(String(repeating: "1", count: 40)).map { $0 * Float(pow(10, -45.0 / 20)) }
         let wav = loud + soft + loud
         var p = EncoderPreprocessing()
-        #expect(p.apply(wav) == Self.kept(wav, String(repeating: "1", count: 22) + String(repeating: "0", count: 35) + String(repeating: "1", count: 23)))
+        #expect(
+            p.apply(wav) == Self.kept(wav, String(repeating: "1", count: 22) + String(repeating: "0", count: 35) + String(repeating: "1", count: 23)))
         p.speechThresholdDB = 50
         #expect(p.apply(wav) == wav)
     }

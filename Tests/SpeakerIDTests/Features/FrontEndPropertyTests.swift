@@ -18,7 +18,9 @@ struct FrontEndPropertyTests {
             MelFilterbank.centreFrequency($0, filters: o.filterbank.filters, low: o.filterbank.lowFrequency, high: o.effectiveHighFrequency)
         }
         let nearest = centres.indices.min { abs(centres[$0] - hz) < abs(centres[$1] - hz) }!
-        #expect(loudest == nearest, "tone \(hz) Hz peaked in band \(loudest) (\(centres[loudest]) Hz), nearest centre is band \(nearest) (\(centres[nearest]) Hz)")
+        #expect(
+            loudest == nearest,
+            "tone \(hz) Hz peaked in band \(loudest) (\(centres[loudest]) Hz), nearest centre is band \(nearest) (\(centres[nearest]) Hz)")
     }
 
     @Test func digitalSilenceIsNoSpeechNotNaN() throws {

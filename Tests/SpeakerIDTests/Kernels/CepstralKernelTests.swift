@@ -55,8 +55,10 @@ struct CepstralKernelTests {
         return x
     }
 
-    static func analyze(_ analyzer: (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Double>) -> Void,
-                        _ x: [Float], options o: FrontEndOptions) -> (features: [Float], powerDB: [Double]) {
+    static func analyze(
+        _ analyzer: (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Double>) -> Void,
+        _ x: [Float], options o: FrontEndOptions
+    ) -> (features: [Float], powerDB: [Double]) {
         let count = (x.count - o.framing.frameLength) / o.framing.frameShift + 1
         var out = [Float](repeating: .nan, count: count * o.staticDimension)
         var db = [Double](repeating: .nan, count: count)
@@ -265,8 +267,10 @@ final class SwiftCepstralReference {
         logMel = [Float](repeating: 0, count: M)
     }
 
-    func analyze(_ samples: UnsafePointer<Float>, count: Int, shift: Int,
-                 out: UnsafeMutablePointer<Float>, powerDB: UnsafeMutablePointer<Double>) {
+    func analyze(
+        _ samples: UnsafePointer<Float>, count: Int, shift: Int,
+        out: UnsafeMutablePointer<Float>, powerDB: UnsafeMutablePointer<Double>
+    ) {
         let dim = t.options.staticDimension
         var e = [Double](repeating: 0, count: Self.batch)
         var start = 0
@@ -285,7 +289,10 @@ final class SwiftCepstralReference {
         var n = 0
         while n + 4 <= L {
             let a = frame[n] - mean, b = frame[n + 1] - mean, c = frame[n + 2] - mean, d = frame[n + 3] - mean
-            e0 += a * a; e1 += b * b; e2 += c * c; e3 += d * d
+            e0 += a * a
+            e1 += b * b
+            e2 += c * c
+            e3 += d * d
             n += 4
         }
         while n < L {
@@ -417,8 +424,10 @@ struct DecoderBlockTests {
     @Test func nonFiniteValuesAreRefusedAndExtremeFiniteOnesKept() throws {
         let dir = TempDir()
         defer { dir.cleanup() }
-        let extremes: [Float] = [.greatestFiniteMagnitude, -.greatestFiniteMagnitude, .leastNormalMagnitude,
-                                 .leastNonzeroMagnitude, -.leastNonzeroMagnitude, -0.0, 1, -1]
+        let extremes: [Float] = [
+            .greatestFiniteMagnitude, -.greatestFiniteMagnitude, .leastNormalMagnitude,
+            .leastNonzeroMagnitude, -.leastNonzeroMagnitude, -0.0, 1, -1,
+        ]
         var ok = sine(200, seconds: 1, rate: 16000)
         for (i, v) in extremes.enumerated() { ok[AudioDecoder.blockFrames - 4 + i] = v }
         try AudioWriter.write(ok, sampleRate: 16000, to: dir.file("ok.wav"), format: .wavFloat)

@@ -10,7 +10,13 @@ struct ProductKernelTests {
     /// The definition, written independently of the C code: `addingProduct` is IEEE fusedMultiplyAdd.
     static func reference(_ a: [Float], _ bt: [Float], n: Int, k: Int, w: Int) -> [Float] {
         var c = [Float](repeating: 0, count: n * k)
-        for i in 0..<n { for j in 0..<k { var s: Float = 0; for p in 0..<w { s = s.addingProduct(a[i * w + p], bt[p * k + j]) }; c[i * k + j] = s } }
+        for i in 0..<n {
+            for j in 0..<k {
+                var s: Float = 0
+                for p in 0..<w { s = s.addingProduct(a[i * w + p], bt[p * k + j]) }
+                c[i * k + j] = s
+            }
+        }
         return c
     }
 
@@ -37,15 +43,22 @@ struct ProductKernelTests {
         var r = SeededRandom(seed: 3)
         let a = (0..<(n * lda)).map { _ in Float(r.nextGaussian()) }
         let bt = (0..<(w * ldb)).map { _ in Float(r.nextGaussian()) }
-        let dense = Self.reference((0..<n).flatMap { i in a[(i * lda)..<(i * lda + w)] },
-                                   (0..<w).flatMap { p in bt[(p * ldb)..<(p * ldb + k)] }, n: n, k: k, w: w)
+        let dense = Self.reference(
+            (0..<n).flatMap { i in a[(i * lda)..<(i * lda + w)] },
+            (0..<w).flatMap { p in bt[(p * ldb)..<(p * ldb + k)] }, n: n, k: k, w: w)
         for path in Self.exactPaths {
             var c = [Float](repeating: -7, count: n * ldc)
-            a.withUnsafeBufferPointer { ab in bt.withUnsafeBufferPointer { bb in c.withUnsafeMutableBufferPointer { cb in
-                path.multiply(n: n, k: k, w: w, a: ab.baseAddress!, lda: lda, bt: bb.baseAddress!, ldb: ldb, c: cb.baseAddress!, ldc: ldc)
-            } } }
+            a.withUnsafeBufferPointer { ab in
+                bt.withUnsafeBufferPointer { bb in
+                    c.withUnsafeMutableBufferPointer { cb in
+                        path.multiply(n: n, k: k, w: w, a: ab.baseAddress!, lda: lda, bt: bb.baseAddress!, ldb: ldb, c: cb.baseAddress!, ldc: ldc)
+                    }
+                }
+            }
             for i in 0..<n {
-                #expect(Array(c[(i * ldc)..<(i * ldc + k)]).map(\.bitPattern) == Array(dense[(i * k)..<(i * k + k)]).map(\.bitPattern), "\(path.rawValue) row \(i)")
+                #expect(
+                    Array(c[(i * ldc)..<(i * ldc + k)]).map(\.bitPattern) == Array(dense[(i * k)..<(i * k + k)]).map(\.bitPattern),
+                    "\(path.rawValue) row \(i)")
                 #expect(c[(i * ldc + k)..<(i * ldc + ldc)].allSatisfy { $0 == -7 }, "\(path.rawValue) wrote past row \(i)")
             }
         }
@@ -54,8 +67,9 @@ struct ProductKernelTests {
     /// k-means initialisation and EM (E step, M step) on every kernel path give the same model,
     /// bit for bit: a UBM does not depend on the CPU it was trained on.
     @Test func trainingIsTheSameOnEveryPath() async throws {
-        let data = mixtureSample(n: 3000, weights: [0.3, 0.7], means: [[Double](repeating: -1, count: 13), [Double](repeating: 2, count: 13)],
-                                 sds: [[Double](repeating: 1, count: 13), [Double](repeating: 0.5, count: 13)], seed: 9)
+        let data = mixtureSample(
+            n: 3000, weights: [0.3, 0.7], means: [[Double](repeating: -1, count: 13), [Double](repeating: 2, count: 13)],
+            sds: [[Double](repeating: 1, count: 13), [Double](repeating: 0.5, count: 13)], seed: 9)
         var em = EMOptions()
         em.components = 37
         em.maxIterations = 3

@@ -28,24 +28,25 @@ struct SharedVarianceKernelTests {
         let paths = [SPK_KERNEL_AVX512, SPK_KERNEL_AVX2, SPK_KERNEL_PORTABLE].map { Int32($0) }.filter { spk_kernel_supported($0) != 0 }
         #expect(paths.contains(Int32(SPK_KERNEL_PORTABLE)))
         for path in paths {
-        var selected = [Float](repeating: .nan, count: L * pairs)
-        means.withUnsafeBufferPointers { rows in
-            spk_shared_variance_group_path(path, Int32(n), Int32(K), Int32(w), rows, offsets, scaled, constants, S, quadratic,
-                                           &product, &selected)
-        }
-        var wrong = 0
-        for k in 0..<K {
-            let o = offsets[k], m = counts[k]
-            for i in 0..<m {
-                for s in 0..<n {
-                    var acc: Float = 0
-                    for p in 0..<w { acc = acc.addingProduct(means[s][k * w + p], scaled[w * o + p * m + i]) }
-                    let expected = acc + constants[k * S + s] + quadratic[o + i]
-                    if selected[(o + i) * L + s].bitPattern != expected.bitPattern { wrong += 1 }
+            var selected = [Float](repeating: .nan, count: L * pairs)
+            means.withUnsafeBufferPointers { rows in
+                spk_shared_variance_group_path(
+                    path, Int32(n), Int32(K), Int32(w), rows, offsets, scaled, constants, S, quadratic,
+                    &product, &selected)
+            }
+            var wrong = 0
+            for k in 0..<K {
+                let o = offsets[k], m = counts[k]
+                for i in 0..<m {
+                    for s in 0..<n {
+                        var acc: Float = 0
+                        for p in 0..<w { acc = acc.addingProduct(means[s][k * w + p], scaled[w * o + p * m + i]) }
+                        let expected = acc + constants[k * S + s] + quadratic[o + i]
+                        if selected[(o + i) * L + s].bitPattern != expected.bitPattern { wrong += 1 }
+                    }
                 }
             }
-        }
-        #expect(wrong == 0, "\(wrong) of \(pairs * n) values differ (kernel path \(path))")
+            #expect(wrong == 0, "\(wrong) of \(pairs * n) values differ (kernel path \(path))")
         }
     }
 

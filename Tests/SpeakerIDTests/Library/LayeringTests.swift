@@ -47,7 +47,8 @@ struct LayeringTests {
         var names: Set<String> = []
         let free = try NSRegularExpression(pattern: #"(?m)^(?:public |internal |package )?func\s+([a-zA-Z_][A-Za-z0-9_]*)"#)
         let ext = try NSRegularExpression(pattern: #"(?m)^(?:public )?extension\s+([A-Z][A-Za-z0-9_]*)[^{]*\{"#)
-        let member = try NSRegularExpression(pattern: #"(?m)^    (?:@[A-Za-z]+ )*(?:public |internal |package )?static (?:func|let|var)\s+([a-zA-Z_][A-Za-z0-9_]*)"#)
+        let member = try NSRegularExpression(
+            pattern: #"(?m)^    (?:@[A-Za-z]+ )*(?:public |internal |package )?static (?:func|let|var)\s+([a-zA-Z_][A-Za-z0-9_]*)"#)
         for (_, text) in try sources(folder) {
             let all = NSRange(text.startIndex..., in: text)
             for m in free.matches(in: text, range: all) {
@@ -70,16 +71,19 @@ struct LayeringTests {
     static func uses(_ text: String, of names: Set<String>) -> [String] {
         names.filter { name in
             // A free function is used where it is called; `Type.member` where it is named.
-            let pattern = name.contains(".") ? "\\b\(name.replacingOccurrences(of: ".", with: "\\."))\\b"
+            let pattern =
+                name.contains(".")
+                ? "\\b\(name.replacingOccurrences(of: ".", with: "\\."))\\b"
                 : name.first?.isLowercase == true ? "(?<![.\\w])\(name)\\(" : "\\b\(name)\\b"
             return text.range(of: pattern, options: .regularExpression) != nil
         }.sorted()
     }
 
     @Test func foldersDependOneWay() throws {
-        let declared = try Dictionary(uniqueKeysWithValues: (Self.order + Self.beside).map {
-            ($0, try Self.declaredTypes($0).union(try Self.declaredFunctions($0)))
-        })
+        let declared = try Dictionary(
+            uniqueKeysWithValues: (Self.order + Self.beside).map {
+                ($0, try Self.declaredTypes($0).union(try Self.declaredFunctions($0)))
+            })
         // A name declared in two folders (a nested `Options`, say) proves nothing either way.
         var count: [String: Int] = [:]
         for names in declared.values { for n in names { count[n, default: 0] += 1 } }
@@ -91,7 +95,7 @@ struct LayeringTests {
         for (i, folder) in Self.order.enumerated() {
             var forbidden = Set(Self.order[(i + 1)...].flatMap { own($0) })
             if i <= 2 { forbidden.formUnion(own("Corpus")) }  // Support, Audio, Features
-            if i <= 3 { forbidden.formUnion(own("Store")) }   // ... and Model
+            if i <= 3 { forbidden.formUnion(own("Store")) }  // ... and Model
             for (file, text) in try Self.sources(folder) {
                 for name in Self.uses(text, of: forbidden) { violations.append("\(file) uses \(name)") }
             }

@@ -67,7 +67,10 @@ struct LibraryErrorTests {
             _ = try await enrollment.adapt(speaker: "bob", features: [short], ubm: ubm, map: MAPAdaptation(), threads: 1)
         } catch {
             let e: EnrollmentError = error
-            guard case .otherFrontEnd(let who, _) = e else { Issue.record("\(e)"); return }
+            guard case .otherFrontEnd(let who, _) = e else {
+                Issue.record("\(e)")
+                return
+            }
             #expect(who == "bob")
         }
     }

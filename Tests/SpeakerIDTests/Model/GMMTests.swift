@@ -21,8 +21,9 @@ struct GMMTests {
     static func randomGMM(K: Int, D: Int, seed: UInt64) throws -> DiagGMM {
         var r = SeededRandom(seed: seed)
         let w = normalizedWeights((0..<K).map { _ in Float(0.1 + r.nextUnit()) })
-        return try DiagGMM(weights: w, means: (0..<(K * D)).map { _ in Float(r.nextGaussian() * 2) },
-                           variances: (0..<(K * D)).map { _ in Float(0.2 + 2 * r.nextUnit()) }, dimension: D)
+        return try DiagGMM(
+            weights: w, means: (0..<(K * D)).map { _ in Float(r.nextGaussian() * 2) },
+            variances: (0..<(K * D)).map { _ in Float(0.2 + 2 * r.nextUnit()) }, dimension: D)
     }
 
     /// Shapes with tails in every direction of the product's tiles (13 and 700 components).
@@ -93,8 +94,8 @@ struct GMMTests {
         for k in 0..<3 {
             // Match each true component to the nearest learned mean.
             let j = (0..<3).min { a, b in
-                hypot(Double(r.model.means[a * 2]) - means[k][0], Double(r.model.means[a * 2 + 1]) - means[k][1]) <
-                    hypot(Double(r.model.means[b * 2]) - means[k][0], Double(r.model.means[b * 2 + 1]) - means[k][1])
+                hypot(Double(r.model.means[a * 2]) - means[k][0], Double(r.model.means[a * 2 + 1]) - means[k][1])
+                    < hypot(Double(r.model.means[b * 2]) - means[k][0], Double(r.model.means[b * 2 + 1]) - means[k][1])
             }!
             #expect(abs(Double(r.model.weights[j]) - weights[k]) < 0.02)
             for d in 0..<2 {
@@ -105,8 +106,9 @@ struct GMMTests {
     }
 
     @Test func emNeverLowersTheLikelihoodOnSyntheticData() async throws {
-        let x = mixtureSample(n: 8000, weights: [0.25, 0.25, 0.5], means: [[0, 0, 0, 0], [1, 2, 0, -1], [3, -1, 1, 0]],
-                              sds: [[1, 1, 1, 1], [0.5, 0.5, 2, 1], [1, 1, 0.3, 0.3]], seed: 11)
+        let x = mixtureSample(
+            n: 8000, weights: [0.25, 0.25, 0.5], means: [[0, 0, 0, 0], [1, 2, 0, -1], [3, -1, 1, 0]],
+            sds: [[1, 1, 1, 1], [0.5, 0.5, 2, 1], [1, 1, 0.3, 0.3]], seed: 11)
         var o = EMOptions()
         o.components = 16
         o.maxIterations = 40

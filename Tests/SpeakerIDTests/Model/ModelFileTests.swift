@@ -7,9 +7,11 @@ struct ModelFileTests {
         let g = try GMMTests.randomGMM(K: K, D: frontEnd.dimension, seed: 7)
         var em = EMOptions()
         em.components = K
-        return SpeakerModel(speaker: speaker, gmm: g, frontEnd: frontEnd,
-                            training: TrainingInfo(frames: 1234, speechSeconds: 12.34, files: 3, iterations: 9, converged: true,
-                                                   finalLogLikelihood: -61.5, seed: 99, em: em))
+        return SpeakerModel(
+            speaker: speaker, gmm: g, frontEnd: frontEnd,
+            training: TrainingInfo(
+                frames: 1234, speechSeconds: 12.34, files: 3, iterations: 9, converged: true,
+                finalLogLikelihood: -61.5, seed: 99, em: em))
     }
 
     /// Re-signs edited bytes with a valid checksum, to reach the checks behind the checksum.
@@ -73,10 +75,16 @@ struct ModelFileTests {
         let at = try #require((16..<(b.count - 4)).first { Array(b[$0..<($0 + 4)]) == gmmTag })
         var c = b
         let kAt = at + 12
-        c[kAt] = 0; c[kAt + 1] = 0; c[kAt + 2] = 0; c[kAt + 3] = 0x80
+        c[kAt] = 0
+        c[kAt + 1] = 0
+        c[kAt + 2] = 0
+        c[kAt + 3] = 0x80
         #expect(throws: ModelFileError.absurdSize("k", reason: "2147483648 components")) { try ModelFile.decode(Self.resign(c), name: "k") }
         c = b
-        c[kAt + 4] = 0xFF; c[kAt + 5] = 0xFF; c[kAt + 6] = 0xFF; c[kAt + 7] = 0x7F
+        c[kAt + 4] = 0xFF
+        c[kAt + 5] = 0xFF
+        c[kAt + 6] = 0xFF
+        c[kAt + 7] = 0x7F
         #expect(throws: ModelFileError.self) { try ModelFile.decode(Self.resign(c), name: "d") }
     }
 

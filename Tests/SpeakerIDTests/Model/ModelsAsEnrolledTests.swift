@@ -13,8 +13,9 @@ struct ModelsAsEnrolledTests {
         try voices.flatMap { name, pitch in
             try (0..<2).map { i -> CorpusEntry in
                 let path = dir.file("\(name)-\(i).wav")
-                try AudioWriter.write(SyntheticSpeech.generate(seconds: 3, sampleRate: 16000, seed: UInt64(pitch) &+ UInt64(i), pitch: pitch),
-                                      sampleRate: 16000, to: path)
+                try AudioWriter.write(
+                    SyntheticSpeech.generate(seconds: 3, sampleRate: 16000, seed: UInt64(pitch) &+ UInt64(i), pitch: pitch),
+                    sampleRate: 16000, to: path)
                 return CorpusEntry(speaker: name, path: path, split: "enroll")
             }
         }
@@ -39,7 +40,8 @@ struct ModelsAsEnrolledTests {
         #expect(like.models.allSatisfy { $0.gmm.components == 4 && $0.training.em == fixed[0].training.em && $0.ubm == nil })
         // Orders that differ: each speaker's own, from their amount of speech.
         var mixed = fixed
-        mixed[1] = try await Enrollment(frontEnd: fe, em: Self.em(components: 8)).train(speaker: "mid", features: [try fe.features(of: entries[2].source)], threads: 1)
+        mixed[1] = try await Enrollment(frontEnd: fe, em: Self.em(components: 8)).train(
+            speaker: "mid", features: [try fe.features(of: entries[2].source)], threads: 1)
         let automatic = try await Enrollment.models(for: entries, asEnrolled: mixed, ubm: nil, threads: 1, skipBad: false).models
         #expect(automatic.allSatisfy { $0.gmm.components == Enrollment.automaticComponents(frames: $0.training.frames) })
         #expect(automatic.contains { $0.gmm.components != 4 }, "\(automatic.map(\.gmm.components))")

@@ -12,8 +12,9 @@ struct ShardedStatisticsTests {
         var rng = SeededRandom(seed: seed)
         return (0..<count).map { i in
             let n = 40 + Int(rng.next() % 9000)
-            return mixtureSample(n: n, weights: [0.3, 0.3, 0.4], means: [[0, 0, 1], [4, 0, -2], [0, 4, 3]],
-                                 sds: [[1, 1, 2], [0.5, 1, 1], [1, 0.5, 0.7]], seed: seed &+ UInt64(i) &* 7919)
+            return mixtureSample(
+                n: n, weights: [0.3, 0.3, 0.4], means: [[0, 0, 1], [4, 0, -2], [0, 4, 3]],
+                sds: [[1, 1, 2], [0.5, 1, 1], [1, 0.5, 0.7]], seed: seed &+ UInt64(i) &* 7919)
         }
     }
 
@@ -25,9 +26,10 @@ struct ShardedStatisticsTests {
     static func shardFile(_ model: SpeakerModel, _ recs: [FeatureMatrix], _ shard: Shard, threads: Int) async throws -> StatisticsFile {
         let mine = shard.select(recs)
         let frames = pooled(mine)
-        let s = StatisticsFile(statistics: try await EMTrainer.statistics(model.gmm, frames, threads: threads),
-                               moments: try frames.moments(), model: model.checksumHex, frontEnd: model.frontEnd,
-                               listing: "test", shardCount: shard.count, shards: [shard.index], keepEvery: 1, files: mine.count)
+        let s = StatisticsFile(
+            statistics: try await EMTrainer.statistics(model.gmm, frames, threads: threads),
+            moments: try frames.moments(), model: model.checksumHex, frontEnd: model.frontEnd,
+            listing: "test", shardCount: shard.count, shards: [shard.index], keepEvery: 1, files: mine.count)
         return try StatisticsFile.decode(try s.encode(), name: "shard-\(shard.index).stats")
     }
 
@@ -35,9 +37,11 @@ struct ShardedStatisticsTests {
         var fe = FrontEndOptions()
         fe.cepstral.coefficients = 2
         fe.deltas.order = 0  // dimension 3: c0, c1, c2
-        var m = SpeakerModel(speaker: "UBM", gmm: g, frontEnd: fe,
-                             training: TrainingInfo(frames: 0, speechSeconds: 0, files: 0, iterations: 0, converged: false,
-                                                    finalLogLikelihood: 0, seed: 0, em: EMOptions()))
+        var m = SpeakerModel(
+            speaker: "UBM", gmm: g, frontEnd: fe,
+            training: TrainingInfo(
+                frames: 0, speechSeconds: 0, files: 0, iterations: 0, converged: false,
+                finalLogLikelihood: 0, seed: 0, em: EMOptions()))
         m.kind = .ubm
         m.emProgress = progress
         return m
@@ -143,8 +147,9 @@ struct ShardedStatisticsTests {
         var fe = FrontEndOptions()
         fe.cepstral.coefficients = 2
         fe.deltas.order = 0
-        return StatisticsFile(statistics: s, moments: x.moments(), model: model, frontEnd: fe, listing: "abc",
-                              shardCount: count, shards: [shard], keepEvery: 1, files: 1)
+        return StatisticsFile(
+            statistics: s, moments: x.moments(), model: model, frontEnd: fe, listing: "abc",
+            shardCount: count, shards: [shard], keepEvery: 1, files: 1)
     }
 
     @Test func everyTruncationAndFlippedByteIsRefused() throws {
@@ -159,7 +164,9 @@ struct ShardedStatisticsTests {
             b[i] ^= 0x5A
             #expect(throws: StatisticsFileError.self) { try StatisticsFile.decode(b, name: "s") }
         }
-        #expect(throws: StatisticsFileError.wrongMagic("m.gmm")) { try StatisticsFile.decode(try ModelFile.encode(try ModelFileTests.model()), name: "m.gmm") }
+        #expect(throws: StatisticsFileError.wrongMagic("m.gmm")) {
+            try StatisticsFile.decode(try ModelFile.encode(try ModelFileTests.model()), name: "m.gmm")
+        }
     }
 
     @Test func wrongSumsAreRefusedNamingBothFiles() throws {

@@ -58,7 +58,8 @@ struct UBMTests {
     @Test func topCIsCloseToExactForAdaptedModels() async throws {
         // Adapted models differ from the UBM only where the speaker has data: top-5 of 32
         // components must give nearly the exact score.
-        let x = mixtureSample(n: 6000, weights: [0.3, 0.3, 0.4], means: [[0, 0, 0], [3, 0, -2], [-2, 3, 1]], sds: [[1, 1, 1], [1, 0.5, 1], [0.7, 1, 1]], seed: 31)
+        let x = mixtureSample(
+            n: 6000, weights: [0.3, 0.3, 0.4], means: [[0, 0, 0], [3, 0, -2], [-2, 3, 1]], sds: [[1, 1, 1], [1, 0.5, 1], [0.7, 1, 1]], seed: 31)
         var o = EMOptions()
         o.components = 32
         let ubm = try await EMTrainer(options: o).train(x, threads: 2).model
@@ -123,8 +124,9 @@ struct UBMTests {
         var ubmB = ubmA
         ubmB.training.seed = 5  // metadata alone does not make another UBM:
         #expect(ubmB.checksum == ubmA.checksum)
-        ubmB.gmm = try DiagGMM(weights: ubmA.gmm.weights, means: ubmA.gmm.means.enumerated().map { $0.offset == 0 ? $0.element + 0.5 : $0.element },
-                               variances: ubmA.gmm.variances, dimension: ubmA.gmm.dimension)
+        ubmB.gmm = try DiagGMM(
+            weights: ubmA.gmm.weights, means: ubmA.gmm.means.enumerated().map { $0.offset == 0 ? $0.element + 0.5 : $0.element },
+            variances: ubmA.gmm.variances, dimension: ubmA.gmm.dimension)
         try ModelStore.write(ubmB, to: dir.file("b.ubm"))
         let a = try ModelStore.loadUBM(path: dir.file("a.ubm")), b = try ModelStore.loadUBM(path: dir.file("b.ubm"))
         #expect(a.checksumHex != b.checksumHex)
@@ -147,15 +149,21 @@ struct UBMTests {
         let fe = try FrontEnd()
         let voices = [(90.0, "low"), (160.0, "mid"), (260.0, "high")]
         let feats = try voices.map { pitch, name in
-            try (0..<2).map { try fe.features(samples: SyntheticSpeech.generate(seconds: 3, sampleRate: 16000, seed: UInt64(pitch) &+ UInt64($0), pitch: pitch), name: "\(name)\($0)") }
+            try (0..<2).map {
+                try fe.features(
+                    samples: SyntheticSpeech.generate(seconds: 3, sampleRate: 16000, seed: UInt64(pitch) &+ UInt64($0), pitch: pitch),
+                    name: "\(name)\($0)")
+            }
         }
         var em = EMOptions()
         em.components = 8
         let pooled = try #require(FeatureMatrix.concatenate(feats.flatMap { $0 }.map { fe.normalized($0.frames) }))
         let trained = try await EMTrainer(options: em).train(pooled, threads: 1)
-        var ubm = SpeakerModel(speaker: "UBM", gmm: trained.model, frontEnd: fe.options,
-                               training: TrainingInfo(frames: pooled.rows, speechSeconds: 0, files: 6, iterations: trained.iterations,
-                                                      converged: trained.converged, finalLogLikelihood: trained.finalLogLikelihood, seed: 0, em: em))
+        var ubm = SpeakerModel(
+            speaker: "UBM", gmm: trained.model, frontEnd: fe.options,
+            training: TrainingInfo(
+                frames: pooled.rows, speechSeconds: 0, files: 6, iterations: trained.iterations,
+                converged: trained.converged, finalLogLikelihood: trained.finalLogLikelihood, seed: 0, em: em))
         ubm.kind = .ubm
         let enrollment = try Enrollment(frontEnd: fe, em: em)
         var models: [SpeakerModel] = []

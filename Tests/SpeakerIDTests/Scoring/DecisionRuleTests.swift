@@ -8,8 +8,9 @@ struct DecisionRuleTests {
     /// A plain and a duration calibration whose LLRs rise with the score.
     static let calibrations: [Calibration] = [
         Calibration(quality: .none, weights: [2.5, -1.2], trainingPrior: 0.05, provenance: CalibrationTests.provenance(10, 10), toolVersion: "x"),
-        Calibration(quality: .duration, weights: [1.5, 0.4, 0.1, -2, 0.3, 0.05], trainingPrior: 0.05,
-                    provenance: CalibrationTests.provenance(10, 10), toolVersion: "x", testSeconds: 0.5...8, enrolSeconds: 3...60),
+        Calibration(
+            quality: .duration, weights: [1.5, 0.4, 0.1, -2, 0.3, 0.05], trainingPrior: 0.05,
+            provenance: CalibrationTests.provenance(10, 10), toolVersion: "x", testSeconds: 0.5...8, enrolSeconds: 3...60),
     ]
 
     /// Random costs, scores and durations: a calibrated decision accepts exactly when its LLR
@@ -18,8 +19,9 @@ struct DecisionRuleTests {
     @Test func aDecisionNeverContradictsItsScores() {
         var rng = SeededRandom(seed: 24)
         for _ in 0..<2000 {
-            let costs = DecisionCosts(prior: exp(-8 * rng.nextUnit()) * 0.99, costMiss: exp(6 * rng.nextUnit() - 3),
-                                      costFalseAlarm: exp(6 * rng.nextUnit() - 3))
+            let costs = DecisionCosts(
+                prior: exp(-8 * rng.nextUnit()) * 0.99, costMiss: exp(6 * rng.nextUnit() - 3),
+                costFalseAlarm: exp(6 * rng.nextUnit() - 3))
             let score = 4 * rng.nextGaussian(), speech = 0.2 + 30 * rng.nextUnit(), enrol = 1 + 100 * rng.nextUnit()
             let minimum = 0.2
             for c in Self.calibrations {
@@ -28,8 +30,9 @@ struct DecisionRuleTests {
                 let llr = c.llr(score: score, testSeconds: speech, enrolSeconds: enrol)
                 #expect(d.llr == llr && d.score == score && d.speechSeconds == speech)
                 #expect(rule.threshold == costs.bayesThreshold)
-                #expect((d.outcome == .accepted) == (llr >= costs.bayesThreshold) && d.outcome != .identified && d.outcome != .tooShort,
-                        "LLR \(llr) against \(costs.bayesThreshold): \(d.outcome)")
+                #expect(
+                    (d.outcome == .accepted) == (llr >= costs.bayesThreshold) && d.outcome != .identified && d.outcome != .tooShort,
+                    "LLR \(llr) against \(costs.bayesThreshold): \(d.outcome)")
                 #expect(d.outcome.namesSpeaker == (d.outcome == .accepted))
                 // A threshold given wins over the Bayes threshold, still on the LLR.
                 let t = 3 * rng.nextGaussian()
@@ -47,9 +50,12 @@ struct DecisionRuleTests {
     /// Less speech than the rule's minimum gives no decision, whatever the score; at the minimum
     /// the decision is made.
     @Test func tooLittleSpeechGivesNoDecision() {
-        let rules = [DecisionRule(calibration: nil, threshold: nil, minimumSpeechSeconds: 0.2),
-                     DecisionRule(calibration: nil, threshold: -5, minimumSpeechSeconds: 0.2),
-                     DecisionRule.verification(calibration: nil, threshold: nil, minimumSpeechSeconds: 0.2)]
+        let rules =
+            [
+                DecisionRule(calibration: nil, threshold: nil, minimumSpeechSeconds: 0.2),
+                DecisionRule(calibration: nil, threshold: -5, minimumSpeechSeconds: 0.2),
+                DecisionRule.verification(calibration: nil, threshold: nil, minimumSpeechSeconds: 0.2),
+            ]
             + Self.calibrations.map { DecisionRule(calibration: $0, threshold: nil, minimumSpeechSeconds: 0.2) }
         for rule in rules {
             for score in [-50.0, 0, 50] {

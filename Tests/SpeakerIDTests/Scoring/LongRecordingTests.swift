@@ -14,16 +14,23 @@ struct LongRecordingTests {
         defer { dir.cleanup() }
         // Two speakers at 8 kHz, and a 30-minute recording of the second.
         for (name, pitch) in [("low", 90.0), ("high", 260.0)] {
-            try AudioWriter.write(SyntheticSpeech.generate(seconds: 8, sampleRate: 8000, seed: 1, pitch: pitch), sampleRate: 8000, to: dir.file("\(name).wav"))
-            let e = try CLI.run(["enroll", "--models", dir.file("m"), "--speaker", name, "--sample-rate", "8000",
-                                             "--components", "8", "-q", dir.file("\(name).wav")])
+            try AudioWriter.write(
+                SyntheticSpeech.generate(seconds: 8, sampleRate: 8000, seed: 1, pitch: pitch), sampleRate: 8000, to: dir.file("\(name).wav"))
+            let e = try CLI.run([
+                "enroll", "--models", dir.file("m"), "--speaker", name, "--sample-rate", "8000",
+                "--components", "8", "-q", dir.file("\(name).wav"),
+            ])
             #expect(e.status == 0, "\(e.stderr)")
         }
         let block = SyntheticSpeech.generate(seconds: 10, sampleRate: 8000, seed: 9, pitch: 260)
         try AudioWriter.write(Array([[Float]](repeating: block, count: 180).joined()), sampleRate: 8000, to: dir.file("long.wav"))
         func peak(chunk: Int) throws -> (kb: Int, speaker: String?) {
-            let r = try CLI.runTool("/usr/bin/time", ["-f", "maxrss=%M", CLI.binary, "identify", "--models", dir.file("m"),
-                                                      "--json", "--chunk-seconds", "\(chunk)", dir.file("long.wav")])
+            let r = try CLI.runTool(
+                "/usr/bin/time",
+                [
+                    "-f", "maxrss=%M", CLI.binary, "identify", "--models", dir.file("m"),
+                    "--json", "--chunk-seconds", "\(chunk)", dir.file("long.wav"),
+                ])
             #expect(r.status == 0, "\(r.stderr)")
             let kb = r.stderr.split(separator: "\n").compactMap { $0.hasPrefix("maxrss=") ? Int($0.dropFirst(7)) : nil }.last ?? 0
             let o = try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]

@@ -15,8 +15,9 @@ struct SharedVarianceScoringTests {
         let speakers = try (0..<S).map { _ in
             try DiagGMM(weights: w, means: mu.map { $0 + Float(0.4 * r.nextGaussian()) }, variances: va, dimension: D)
         }
-        let frames = mixtureSample(n: T, weights: [1], means: [[Double](repeating: 0, count: D)],
-                                   sds: [[Double](repeating: 2, count: D)], seed: 12)
+        let frames = mixtureSample(
+            n: T, weights: [1], means: [[Double](repeating: 0, count: D)],
+            sds: [[Double](repeating: 2, count: D)], seed: 12)
         let fast = try UBMScorer(ubm: ubm, speakers: speakers, topC: 5)
         let plain = try UBMScorer(ubm: ubm, speakers: speakers, topC: 5, sharingVariances: false)
         #expect(fast.shared != nil && plain.shared == nil)

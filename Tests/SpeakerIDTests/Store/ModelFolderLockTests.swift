@@ -41,16 +41,22 @@ struct ModelFolderLockTests {
         #expect(rename.process.isRunning, "the rename did not wait for the lock")
         #expect(FileManager.default.fileExists(atPath: PathName.join(models, "low.gmm")))
         let impatient = try Child(["speakers", "remove", "--models", models, "mid"], environment: ["SPEAKERID_LOCK_WAIT": "0.3"]).finish()
-        #expect(impatient.status == 1 && impatient.stderr.split(separator: "\n").count == 1
+        #expect(
+            impatient.status == 1 && impatient.stderr.split(separator: "\n").count == 1
                 && impatient.stderr.contains(models) && impatient.stderr.contains("in use by another speakerid"), "\(impatient.stderr)")
         #expect(FileManager.default.fileExists(atPath: PathName.join(models, "mid.gmm")), "the refused removal removed")
-        let identify = try Child(["identify", "--models", models, "--ubm", dir.file("ubm.gmm"), dir.file("corpus/mid/0.wav")],
-                                 environment: ["SPEAKERID_LOCK_WAIT": "0.3"]).finish()
+        let identify = try Child(
+            ["identify", "--models", models, "--ubm", dir.file("ubm.gmm"), dir.file("corpus/mid/0.wav")],
+            environment: ["SPEAKERID_LOCK_WAIT": "0.3"]
+        ).finish()
         #expect(identify.status == 1 && identify.stderr.contains("in use"), "a reader went ahead during a change: \(identify.stderr)")
         lock = nil
         let done = rename.finish()
         #expect(done.status == 0, "\(done.stderr)")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: models).filter { $0.hasSuffix(".gmm") }.sorted() == ["deep.gmm", "high.gmm", "mid.gmm"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: models).filter { $0.hasSuffix(".gmm") }.sorted() == [
+                "deep.gmm", "high.gmm", "mid.gmm",
+            ])
         #expect(dir.contents == before)
         _ = lock
     }
@@ -77,8 +83,10 @@ struct ModelFolderLockTests {
         let extra = dir.file("extra.wav")
         try AudioWriter.write(SyntheticSpeech.generate(seconds: 4, sampleRate: 16000, seed: 777, pitch: 90), sampleRate: 16000, to: extra)
         let scores = dir.file("dev.tsv")
-        let e = try CLI.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
-                             "--segment-seconds", "1", "--scores", scores, "-q"])
+        let e = try CLI.run([
+            "evaluate", "--models", models, "--ubm", ubm, "--corpus", dir.file("corpus"), "--split", "all",
+            "--segment-seconds", "1", "--scores", scores, "-q",
+        ])
         try #require(e.status == 0, "\(e.stderr)")
         for round in 0..<4 {
             let work = dir.file("round\(round)")

@@ -15,7 +15,9 @@ struct CRC64Tests {
             }
         }
         var pieces = CRC64()
-        pieces.update(bytes[0..<3]); pieces.update(bytes[3..<500]); pieces.update(bytes[500...].map { $0 })
+        pieces.update(bytes[0..<3])
+        pieces.update(bytes[3..<500])
+        pieces.update(bytes[500...].map { $0 })
         #expect(pieces.value == CRC64.bytewise(bytes))
         #expect(CRC64.checksum(Array("123456789".utf8)) == 0x995D_C9BB_DF19_39FA)
         #expect(CRC64.checksum(Array("123456789".utf8).lazy.map { $0 }) == 0x995D_C9BB_DF19_39FA)  // not contiguous: byte-wise path

@@ -25,13 +25,16 @@ enum Fixtures {
             let folder = name == "imp" ? "impostors/\(name)" : "background/\(name)"
             try FileManager.default.createDirectory(atPath: dir.file(folder), withIntermediateDirectories: true)
             for j in 0..<2 {
-                try AudioWriter.write(SyntheticSpeech.generate(seconds: 4, sampleRate: 16000, seed: UInt64(100 + j) &* UInt64(pitch), pitch: pitch),
-                                      sampleRate: 16000, to: dir.file("\(folder)/\(j).wav"))
+                try AudioWriter.write(
+                    SyntheticSpeech.generate(seconds: 4, sampleRate: 16000, seed: UInt64(100 + j) &* UInt64(pitch), pitch: pitch),
+                    sampleRate: 16000, to: dir.file("\(folder)/\(j).wav"))
             }
         }
         let ubm = dir.file("ubm.gmm"), models = dir.file("models")
-        let t = try CLI.run(["train-ubm", "--corpus", dir.file("background") + ":all", "--corpus", dir.file("corpus") + ":all",
-                             "--components", "16", "--out", ubm, "-q"])
+        let t = try CLI.run([
+            "train-ubm", "--corpus", dir.file("background") + ":all", "--corpus", dir.file("corpus") + ":all",
+            "--components", "16", "--out", ubm, "-q",
+        ])
         let e = try CLI.run(["enroll", "--models", models, "--corpus", dir.file("corpus"), "--split", "all", "--ubm", ubm, "-q"])
         guard t.status == 0, e.status == 0 else { throw CLIFailure(t.stderr + e.stderr) }
         return (dir, ubm, models)
@@ -49,12 +52,15 @@ struct UBMFixture {
         for (name, pitch) in [("bg1", 120.0), ("bg2", 200.0), ("bg3", 320.0)] {
             try FileManager.default.createDirectory(atPath: dir.file("background/\(name)"), withIntermediateDirectories: true)
             for j in 0..<2 {
-                try AudioWriter.write(SyntheticSpeech.generate(seconds: 4, sampleRate: 16000, seed: UInt64(100 + j) &* UInt64(pitch), pitch: pitch),
-                                      sampleRate: 16000, to: dir.file("background/\(name)/\(j).wav"))
+                try AudioWriter.write(
+                    SyntheticSpeech.generate(seconds: 4, sampleRate: 16000, seed: UInt64(100 + j) &* UInt64(pitch), pitch: pitch),
+                    sampleRate: 16000, to: dir.file("background/\(name)/\(j).wav"))
             }
         }
-        let t = try CLI.run(["train-ubm", "--corpus", dir.file("background") + ":all", "--corpus", dir.file("corpus") + ":all",
-                             "--components", "16", "--out", ubm, "-q"])
+        let t = try CLI.run([
+            "train-ubm", "--corpus", dir.file("background") + ":all", "--corpus", dir.file("corpus") + ":all",
+            "--components", "16", "--out", ubm, "-q",
+        ])
         guard t.status == 0 else { throw CLIFailure(t.stderr) }
         if enrolAdapted {
             let e = try CLI.run(["enroll", "--models", adapted, "--corpus", dir.file("corpus"), "--split", "all", "--ubm", ubm, "-q"])

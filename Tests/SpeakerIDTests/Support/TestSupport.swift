@@ -42,11 +42,12 @@ enum Readme {
     /// The first cells of the JSON reference's table rows, where they are code: the keys of
     /// the table of JSON keys (and the other tables' first words).
     static func jsonKeys() throws -> Set<String> {
-        Set(try jsonReference().split(separator: "\n").filter { $0.hasPrefix("| `") }.compactMap { line -> String? in
-            let cell = line.dropFirst(3)
-            guard let end = cell.firstIndex(of: "`") else { return nil }
-            return String(cell[..<end])
-        })
+        Set(
+            try jsonReference().split(separator: "\n").filter { $0.hasPrefix("| `") }.compactMap { line -> String? in
+                let cell = line.dropFirst(3)
+                guard let end = cell.firstIndex(of: "`") else { return nil }
+                return String(cell[..<end])
+            })
     }
 }
 
@@ -74,7 +75,10 @@ func mixtureSample(n: Int, weights: [Double], means: [[Double]], sds: [[Double]]
     values.reserveCapacity(n * D)
     for _ in 0..<n {
         var u = rng.nextUnit(), k = 0
-        while k < weights.count - 1 && u > weights[k] { u -= weights[k]; k += 1 }
+        while k < weights.count - 1 && u > weights[k] {
+            u -= weights[k]
+            k += 1
+        }
         for d in 0..<D { values.append(Float(means[k][d] + sds[k][d] * rng.nextGaussian())) }
     }
     return FeatureMatrix(rows: n, columns: D, values: values)

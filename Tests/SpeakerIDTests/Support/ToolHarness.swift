@@ -56,4 +56,7 @@ enum CLI {
 }
 
 /// A command a fixture needed failed; its standard error.
-struct CLIFailure: Error { let message: String; init(_ m: String) { message = m } }
+struct CLIFailure: Error {
+    let message: String
+    init(_ m: String) { message = m }
+}

@@ -19,13 +19,15 @@ struct TrackingTests {
         /// Voices: pitch and the range of their formants (their "vocal tract").
         static let voices: [String: (pitch: Double, formants: ClosedRange<Double>)] = [
             "low": (100, 300...900), "mid": (170, 900...1600), "high": (260, 1600...2400),
-            "unknown": (130, 2400...3300), "other": (210, 250...600)]
+            "unknown": (130, 2400...3300), "other": (210, 250...600),
+        ]
         static let enrolled = ["low", "mid", "high"]
         /// The UBM's voices: a spread of pitches and formant ranges, two of them like the
         /// unknown voices (other recordings).
         static let background: [(Double, ClosedRange<Double>)] = [
             (110, 300...1000), (150, 800...1800), (230, 1500...2500), (300, 2200...3200), (120, 600...2000),
-            (280, 1000...3000), (140, 2400...3300), (200, 250...650)]
+            (280, 1000...3000), (140, 2400...3300), (200, 250...650),
+        ]
         var ubm: String { dir.file("ubm.gmm") }
         var models: String { dir.file("models") }
 
@@ -37,13 +39,15 @@ struct TrackingTests {
         init() throws {
             for (k, (p, f)) in Self.background.enumerated() {
                 try FileManager.default.createDirectory(atPath: dir.file("background/b\(k)"), withIntermediateDirectories: true)
-                try AudioWriter.write(SyntheticSpeech.generate(seconds: 8, sampleRate: 16000, seed: UInt64(700 + k), pitch: p, formants: f),
-                                      sampleRate: 16000, to: dir.file("background/b\(k)/0.wav"))
+                try AudioWriter.write(
+                    SyntheticSpeech.generate(seconds: 8, sampleRate: 16000, seed: UInt64(700 + k), pitch: p, formants: f),
+                    sampleRate: 16000, to: dir.file("background/b\(k)/0.wav"))
             }
             for (i, v) in Self.enrolled.enumerated() {
                 try FileManager.default.createDirectory(atPath: dir.file("enrol/\(v)"), withIntermediateDirectories: true)
                 for j in 0..<3 {
-                    try AudioWriter.write(Self.speech(v, seconds: 6, seed: UInt64(100 * i + j)), sampleRate: 16000, to: dir.file("enrol/\(v)/\(j).wav"))
+                    try AudioWriter.write(
+                        Self.speech(v, seconds: 6, seed: UInt64(100 * i + j)), sampleRate: 16000, to: dir.file("enrol/\(v)/\(j).wav"))
                 }
             }
             let t = try CLI.run(["train-ubm", "--corpus", dir.file("background") + ":all", "--components", "32", "--out", ubm, "-q"])
@@ -93,23 +97,29 @@ struct TrackingTests {
         var seconds: Double { Double(samples.count) / Double(Self.rate) }
     }
 
-    static let turns: [(String, Double)] = [("low", 4), ("high", 3), ("mid", 5), ("unknown", 4), ("low", 2.5), ("high", 4), ("unknown", 3), ("mid", 3)]
+    static let turns: [(String, Double)] = [
+        ("low", 4), ("high", 3), ("mid", 5), ("unknown", 4), ("low", 2.5), ("high", 4), ("unknown", 3), ("mid", 3),
+    ]
 
     /// Each reference turn gets its label for more than 90% of it, and hypothesis boundaries
     /// within `tolerance` of its start and end.
-    static func expectTurnsFound(_ hyp: [TrackedSegment], _ ref: [RTTMSegment], tolerance: Double = 0.3,
-                                 sourceLocation: SourceLocation = #_sourceLocation) {
+    static func expectTurnsFound(
+        _ hyp: [TrackedSegment], _ ref: [RTTMSegment], tolerance: Double = 0.3,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         for r in ref {
             var byLabel: [String: Double] = [:]
             for h in hyp { byLabel[h.label, default: 0] += max(0, min(h.end, r.end) - max(h.start, r.start)) }
             let best = byLabel.max { $0.value < $1.value }
-            #expect(best?.key == r.label && (best?.value ?? 0) > 0.9 * r.duration, "turn \(r.label) \(r.start)-\(r.end): \(byLabel)",
-                    sourceLocation: sourceLocation)
+            #expect(
+                best?.key == r.label && (best?.value ?? 0) > 0.9 * r.duration, "turn \(r.label) \(r.start)-\(r.end): \(byLabel)",
+                sourceLocation: sourceLocation)
             let starts = hyp.map { abs($0.start - r.start) }.min() ?? .infinity
             let ends = hyp.map { abs($0.end - r.end) }.min() ?? .infinity
-            #expect(starts <= tolerance && ends <= tolerance,
-                    "turn \(r.label) \(r.start)-\(r.end): boundaries off by \(starts), \(ends) s: \(hyp.map { ($0.start, $0.end, $0.label) })",
-                    sourceLocation: sourceLocation)
+            #expect(
+                starts <= tolerance && ends <= tolerance,
+                "turn \(r.label) \(r.start)-\(r.end): boundaries off by \(starts), \(ends) s: \(hyp.map { ($0.start, $0.end, $0.label) })",
+                sourceLocation: sourceLocation)
         }
     }
 
@@ -122,8 +132,9 @@ struct TrackingTests {
         defer { f.dir.cleanup() }
         let c = Conversation(turns: Self.turns)
         try AudioWriter.write(c.samples, sampleRate: Conversation.rate, to: f.dir.file("conv.wav"))
-        let r = try SpeakerTracker.track(.file(f.dir.file("conv.wav")), identifier: try f.identifier(), rule: .scoreThreshold(Fixture.threshold),
-                                            options: Fixture.options)
+        let r = try SpeakerTracker.track(
+            .file(f.dir.file("conv.wav")), identifier: try f.identifier(), rule: .scoreThreshold(Fixture.threshold),
+            options: Fixture.options)
         Self.expectTurnsFound(r.segments, c.reference)
         let score = TrackingMetrics.score(reference: c.reference, hypothesis: Self.rttm(r.segments), collar: 0.25)
         #expect(score.identification.errorRate < 0.05 && score.unknownLabelledUnknown > 0.95 * score.unknownSeconds, "\(score)")
@@ -138,12 +149,15 @@ struct TrackingTests {
     @Test func clustersUnknownSpeakersApart() throws {
         let f = try Fixture()
         defer { f.dir.cleanup() }
-        let turns: [(String, Double)] = [("low", 3), ("unknown", 4), ("high", 3), ("other", 4), ("mid", 3), ("unknown", 3.5), ("low", 3), ("other", 3.5)]
+        let turns: [(String, Double)] = [
+            ("low", 3), ("unknown", 4), ("high", 3), ("other", 4), ("mid", 3), ("unknown", 3.5), ("low", 3), ("other", 3.5),
+        ]
         let c = Conversation(turns: turns, seed: 3)
         try AudioWriter.write(c.samples, sampleRate: Conversation.rate, to: f.dir.file("conv.wav"))
         var o = Fixture.options
         o.clusterUnknown = true
-        let r = try SpeakerTracker.track(.file(f.dir.file("conv.wav")), identifier: try f.identifier(), rule: .scoreThreshold(Fixture.threshold), options: o)
+        let r = try SpeakerTracker.track(
+            .file(f.dir.file("conv.wav")), identifier: try f.identifier(), rule: .scoreThreshold(Fixture.threshold), options: o)
         // The label covering most of each turn.
         let labels = zip(turns, c.reference).map { turn, ref -> String in
             var byLabel: [String: Double] = [:]
@@ -169,10 +183,12 @@ struct TrackingTests {
         let id = try f.identifier()
         let c = Conversation(turns: Self.turns, seed: 2)
         try AudioWriter.write(c.samples, sampleRate: Conversation.rate, to: f.dir.file("conv.wav"), format: .wavFloat)
-        let offline = try SpeakerTracker.track(.file(f.dir.file("conv.wav")), identifier: id, rule: .scoreThreshold(Fixture.threshold),
-                                               options: Fixture.options)
-        let tracker = try StreamingTracker(identifier: id, rule: .scoreThreshold(Fixture.threshold), options: Fixture.options,
-                                           sourceSampleRate: Conversation.rate)
+        let offline = try SpeakerTracker.track(
+            .file(f.dir.file("conv.wav")), identifier: id, rule: .scoreThreshold(Fixture.threshold),
+            options: Fixture.options)
+        let tracker = try StreamingTracker(
+            identifier: id, rule: .scoreThreshold(Fixture.threshold), options: Fixture.options,
+            sourceSampleRate: Conversation.rate)
         var rng = SeededRandom(seed: 5)
         var events: [TrackerEvent] = []
         var at = 0
@@ -229,7 +245,9 @@ struct TrackingTests {
             var all = [[Int]()]
             for _ in 0..<T { all = all.flatMap { p in (0..<S).map { p + [$0] } } }
             for p in all { if let s = score(p) { best = max(best, s) } }
-            #expect(path.count == T && abs((score(path) ?? -.infinity) - best) < 1e-9, "trial \(trial): \(path) scores \(String(describing: score(path))), best \(best)")
+            #expect(
+                path.count == T && abs((score(path) ?? -.infinity) - best) < 1e-9,
+                "trial \(trial): \(path) scores \(String(describing: score(path))), best \(best)")
         }
     }
 
@@ -246,8 +264,14 @@ struct TrackingTests {
             let n = Double(v.count)
             let m0 = v.reduce(0) { $0 + Double($1[0]) } / n, m1 = v.reduce(0) { $0 + Double($1[1]) } / n
             var c00 = 0.0, c11 = 0.0, c01 = 0.0
-            for x in v { c00 += (Double(x[0]) - m0) * (Double(x[0]) - m0); c11 += (Double(x[1]) - m1) * (Double(x[1]) - m1); c01 += (Double(x[0]) - m0) * (Double(x[1]) - m1) }
-            c00 = c00 / n + 1e-3; c11 = c11 / n + 1e-3; c01 /= n
+            for x in v {
+                c00 += (Double(x[0]) - m0) * (Double(x[0]) - m0)
+                c11 += (Double(x[1]) - m1) * (Double(x[1]) - m1)
+                c01 += (Double(x[0]) - m0) * (Double(x[1]) - m1)
+            }
+            c00 = c00 / n + 1e-3
+            c11 = c11 / n + 1e-3
+            c01 /= n
             return log(c00 * c11 - c01 * c01)
         }
         let expected = 0.5 * (350 * logDet(xs + ys) - 200 * logDet(xs) - 150 * logDet(ys)) - 1.5 * 0.5 * 5 * log(350.0)

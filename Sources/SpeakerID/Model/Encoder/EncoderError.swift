@@ -30,4 +30,3 @@ public enum EncoderError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 }
-

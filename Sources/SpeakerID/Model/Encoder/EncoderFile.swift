@@ -46,10 +46,11 @@ public enum EncoderFile {
             guard let t = checkpoint.tensors[key] else { throw .unexpectedNetwork(sourceName, reason: "no tensor \(key)") }
             tensors.append((key, t))
         }
-        let meta = Metadata(name: "resemblyzer-0.1.4", sourcePackage: "resemblyzer", sourceVersion: "0.1.4",
-                            sourceFile: "pretrained.pt", sourceChecksum: hex(CRC64.checksum(bytes)),
-                            licence: "Apache-2.0 (resemblyzer, Corentin Jemine; LICENSE beside this file)",
-                            sampleRate: 16000, bands: 40, hidden: 256, layers: 3, embeddingSize: 256)
+        let meta = Metadata(
+            name: "resemblyzer-0.1.4", sourcePackage: "resemblyzer", sourceVersion: "0.1.4",
+            sourceFile: "pretrained.pt", sourceChecksum: hex(CRC64.checksum(bytes)),
+            licence: "Apache-2.0 (resemblyzer, Corentin Jemine; LICENSE beside this file)",
+            sampleRate: 16000, bands: 40, hidden: 256, layers: 3, embeddingSize: 256)
         let file = encode(meta, tensors.map { ($0.0, $0.1.shape, $0.1.values) })
         _ = try decode(file, name: sourceName)  // every shape checked as a reader will
         return file
@@ -106,8 +107,9 @@ public enum EncoderFile {
             r.offset += Int(len64)
             switch tag {
             case "META":
-                do { meta = try JSONDecoder().decode(Metadata.self, from: Data(payload)) }
-                catch { throw .corrupt(name, reason: "metadata is not valid") }
+                do { meta = try JSONDecoder().decode(Metadata.self, from: Data(payload)) } catch {
+                    throw .corrupt(name, reason: "metadata is not valid")
+                }
             case "TNSR":
                 let (key, shape, values) = try decodeTensor(payload, name: name)
                 tensors[key] = (shape, values)
@@ -148,17 +150,23 @@ public enum EncoderFile {
         return (key, shape, values)
     }
 
-    static func build(_ meta: Metadata, _ tensors: [String: ([Int], [Float])], checksum: UInt64,
-                      name: String) throws(EncoderError) -> SpeakerEncoder {
+    static func build(
+        _ meta: Metadata, _ tensors: [String: ([Int], [Float])], checksum: UInt64,
+        name: String
+    ) throws(EncoderError) -> SpeakerEncoder {
         let H = meta.hidden, E = meta.embeddingSize
         guard (1...4096).contains(H), (1...4096).contains(E), (1...8).contains(meta.layers), meta.bands == SpeakerEncoder.bands,
-              meta.sampleRate == SpeakerEncoder.sampleRate else {
+            meta.sampleRate == SpeakerEncoder.sampleRate
+        else {
             throw .unexpectedNetwork(name, reason: "the metadata describes a network this SpeakerID does not run")
         }
         func tensor(_ key: String, _ shape: [Int]) throws(EncoderError) -> [Float] {
             guard let (s, v) = tensors[key] else { throw .unexpectedNetwork(name, reason: "no tensor \(key)") }
             guard s == shape else {
-                throw .unexpectedNetwork(name, reason: "tensor \(key) is \(s.map(String.init).joined(separator: "x")), expected \(shape.map(String.init).joined(separator: "x"))")
+                throw .unexpectedNetwork(
+                    name,
+                    reason: "tensor \(key) is \(s.map(String.init).joined(separator: "x")), expected \(shape.map(String.init).joined(separator: "x"))"
+                )
             }
             return v
         }
@@ -166,14 +174,17 @@ public enum EncoderFile {
         for l in 0..<meta.layers {
             let input = l == 0 ? meta.bands : H
             let bih = try tensor("lstm.bias_ih_l\(l)", [4 * H]), bhh = try tensor("lstm.bias_hh_l\(l)", [4 * H])
-            layers.append(SpeakerEncoder.Layer(inputSize: input,
-                                               inputWeights: transposed(try tensor("lstm.weight_ih_l\(l)", [4 * H, input]), rows: 4 * H),
-                                               recurrentWeights: transposed(try tensor("lstm.weight_hh_l\(l)", [4 * H, H]), rows: 4 * H),
-                                               bias: zip(bih, bhh).map { $0 + $1 }))
+            layers.append(
+                SpeakerEncoder.Layer(
+                    inputSize: input,
+                    inputWeights: transposed(try tensor("lstm.weight_ih_l\(l)", [4 * H, input]), rows: 4 * H),
+                    recurrentWeights: transposed(try tensor("lstm.weight_hh_l\(l)", [4 * H, H]), rows: 4 * H),
+                    bias: zip(bih, bhh).map { $0 + $1 }))
         }
-        return SpeakerEncoder(layers: layers, hidden: H, projection: try tensor("linear.weight", [E, H]),
-                              projectionBias: try tensor("linear.bias", [E]),
-                              identity: EncoderIdentity(name: meta.name, checksum: hex(checksum)))
+        return SpeakerEncoder(
+            layers: layers, hidden: H, projection: try tensor("linear.weight", [E, H]),
+            projectionBias: try tensor("linear.bias", [E]),
+            identity: EncoderIdentity(name: meta.name, checksum: hex(checksum)))
     }
 
     /// A rows x (count/rows) row-major matrix transposed.

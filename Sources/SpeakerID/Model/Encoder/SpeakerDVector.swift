@@ -35,7 +35,8 @@ public struct SpeakerDVector: Sendable, Equatable {
             throw .otherEncoder(expected: describe(encoder), got: describe(e.encoder))
         }
         for e in embeddings where e.vector.count != sum.count {
-            throw .otherEncoder(expected: "\(describe(encoder)), \(sum.count) dimensions", got: "\(describe(e.encoder)), \(e.vector.count) dimensions")
+            throw .otherEncoder(
+                expected: "\(describe(encoder)), \(sum.count) dimensions", got: "\(describe(e.encoder)), \(e.vector.count) dimensions")
         }
         for e in embeddings {
             for i in sum.indices { sum[i] += Double(e.vector[i]) }
@@ -73,8 +74,11 @@ public struct SpeakerDVector: Sendable, Equatable {
     func encoded() -> [UInt8] {
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys]
-        let header = (try? enc.encode(Header(encoderName: encoder.name, encoderChecksum: encoder.checksum, files: files,
-                                              speechSeconds: speechSeconds, dimension: sum.count))) ?? Data()
+        let header =
+            (try? enc.encode(
+                Header(
+                    encoderName: encoder.name, encoderChecksum: encoder.checksum, files: files,
+                    speechSeconds: speechSeconds, dimension: sum.count))) ?? Data()
         var out: [UInt8] = []
         out.appendLE(UInt32(header.count))
         out += [UInt8](header)
@@ -86,18 +90,21 @@ public struct SpeakerDVector: Sendable, Equatable {
         var r = ByteReader(bytes: p, offset: 0)
         guard let n = r.u32(), Int(n) <= p.count - 4 else { throw .malformed(name, reason: "d-vector section cut short") }
         let header: Header
-        do { header = try JSONDecoder().decode(Header.self, from: Data(p[4..<(4 + Int(n))])) }
-        catch { throw .malformed(name, reason: "d-vector header is not valid") }
+        do { header = try JSONDecoder().decode(Header.self, from: Data(p[4..<(4 + Int(n))])) } catch {
+            throw .malformed(name, reason: "d-vector header is not valid")
+        }
         r.offset = 4 + Int(n)
         guard (1...4096).contains(header.dimension), header.files >= 1, header.speechSeconds.isFinite, header.speechSeconds >= 0,
-              p.count - r.offset == 8 * header.dimension else { throw .malformed(name, reason: "d-vector section does not fit its header") }
+            p.count - r.offset == 8 * header.dimension
+        else { throw .malformed(name, reason: "d-vector section does not fit its header") }
         var sum: [Double] = []
         for _ in 0..<header.dimension {
             guard let bits = r.u64() else { throw .malformed(name, reason: "d-vector section cut short") }
             sum.append(Double(bitPattern: bits))
         }
         guard sum.allSatisfy({ $0.isFinite }) else { throw .invalidModel(name, reason: "d-vector is not finite") }
-        return SpeakerDVector(encoder: EncoderIdentity(name: header.encoderName, checksum: header.encoderChecksum), sum: sum,
-                              files: header.files, speechSeconds: header.speechSeconds)
+        return SpeakerDVector(
+            encoder: EncoderIdentity(name: header.encoderName, checksum: header.encoderChecksum), sum: sum,
+            files: header.files, speechSeconds: header.speechSeconds)
     }
 }

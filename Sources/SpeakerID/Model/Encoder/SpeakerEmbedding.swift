@@ -67,18 +67,24 @@ extension SpeakerEncoder {
 
     /// The embedding of a recording: decoded, resampled to 16 kHz, raised to -30 dBFS if quieter,
     /// long silences cut, then embedded. Throws `tooLittleSpeech` when no speech is left.
-    public func embedding(of source: AudioSource, raw: RawAudioFormat? = nil,
-                          preprocessing: EncoderPreprocessing = EncoderPreprocessing()) throws(EncoderError) -> SpeakerEmbedding {
+    public func embedding(
+        of source: AudioSource, raw: RawAudioFormat? = nil,
+        preprocessing: EncoderPreprocessing = EncoderPreprocessing()
+    ) throws(EncoderError) -> SpeakerEmbedding {
         let (samples, name) = try Self.waveform(of: source, raw: raw)
         return try embedding(ofSamples: samples, name: name, preprocessing: preprocessing)
     }
 
     /// The embedding of a 16-kHz waveform (`name` for messages).
-    public func embedding(ofSamples samples: [Float], name: String,
-                          preprocessing: EncoderPreprocessing = EncoderPreprocessing()) throws(EncoderError) -> SpeakerEmbedding {
+    public func embedding(
+        ofSamples samples: [Float], name: String,
+        preprocessing: EncoderPreprocessing = EncoderPreprocessing()
+    ) throws(EncoderError) -> SpeakerEmbedding {
         let wav = preprocessing.apply(samples)
         let seconds = Double(wav.count) / Double(Self.sampleRate)
-        guard !wav.isEmpty else { throw .tooLittleSpeech(name, seconds: 0, minimum: Double(EncoderPreprocessing.windowSamples) / Double(Self.sampleRate)) }
+        guard !wav.isEmpty else {
+            throw .tooLittleSpeech(name, seconds: 0, minimum: Double(EncoderPreprocessing.windowSamples) / Double(Self.sampleRate))
+        }
         let (vector, windows) = embed(preprocessed: wav)
         return SpeakerEmbedding(vector: vector, speechSeconds: seconds, windows: windows.count, encoder: identity)
     }

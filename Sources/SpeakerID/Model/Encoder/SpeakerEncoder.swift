@@ -116,8 +116,9 @@ public struct SpeakerEncoder: Sendable {
             x.withUnsafeBufferPointer { xp in
                 layer.inputWeights.withUnsafeBufferPointer { wp in
                     projected.withUnsafeMutableBufferPointer { pp in
-                        MatrixProduct.multiply(n: B * T, k: G, w: layer.inputSize, a: xp.baseAddress!, lda: layer.inputSize,
-                                               bt: wp.baseAddress!, ldb: G, c: pp.baseAddress!, ldc: G)
+                        MatrixProduct.multiply(
+                            n: B * T, k: G, w: layer.inputSize, a: xp.baseAddress!, lda: layer.inputSize,
+                            bt: wp.baseAddress!, ldb: G, c: pp.baseAddress!, ldc: G)
                     }
                 }
             }
@@ -129,8 +130,9 @@ public struct SpeakerEncoder: Sendable {
                 h.withUnsafeBufferPointer { hp in
                     layer.recurrentWeights.withUnsafeBufferPointer { wp in
                         gates.withUnsafeMutableBufferPointer { gp in
-                            MatrixProduct.multiply(n: B, k: G, w: H, a: hp.baseAddress!, lda: H,
-                                                   bt: wp.baseAddress!, ldb: G, c: gp.baseAddress!, ldc: G)
+                            MatrixProduct.multiply(
+                                n: B, k: G, w: H, a: hp.baseAddress!, lda: H,
+                                bt: wp.baseAddress!, ldb: G, c: gp.baseAddress!, ldc: G)
                         }
                     }
                 }

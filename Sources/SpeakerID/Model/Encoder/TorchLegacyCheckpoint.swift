@@ -76,10 +76,13 @@ struct TorchLegacyCheckpoint {
 
     /// The tensor's elements in row-major order, read through its offset and strides. The
     /// geometry comes from the file, so every product and sum is checked for overflow.
-    private static func gather(_ t: PickleReader.TensorReference, from storage: [Float], name: String,
-                               bad: (String) -> EncoderError) throws(EncoderError) -> Tensor {
+    private static func gather(
+        _ t: PickleReader.TensorReference, from storage: [Float], name: String,
+        bad: (String) -> EncoderError
+    ) throws(EncoderError) -> Tensor {
         guard t.shape.count == t.stride.count, t.shape.allSatisfy({ $0 >= 0 && $0 <= 1 << 24 }), t.stride.allSatisfy({ $0 >= 0 }),
-              t.offset >= 0 else { throw bad("tensor \(name) has an invalid shape") }
+            t.offset >= 0
+        else { throw bad("tensor \(name) has an invalid shape") }
         if t.shape.contains(0) { return Tensor(shape: t.shape, values: []) }
         var count = 1
         for n in t.shape {
@@ -356,7 +359,7 @@ struct PickleReader {
             case 0x62: _ = try pop()  // BUILD: the state of an object this reader does not build
             case 0x51:  // BINPERSID: ('storage', type, key, location, size, view)
                 guard case .tuple(let pid) = try pop().value, pid.count >= 3, case .string("storage") = pid[0],
-                      case .global(_, let type) = pid[1], case .string(let key) = pid[2], let size = Self.elementSize(type)
+                    case .global(_, let type) = pid[1], case .string(let key) = pid[2], let size = Self.elementSize(type)
                 else { throw bad("a persistent reference that is not a torch storage") }
                 storages.append((key, size))
                 push(.storage(key: key, elementSize: size))
@@ -368,16 +371,23 @@ struct PickleReader {
                     push(.dict(Dict()))
                 case ("torch._utils", "_rebuild_tensor_v2"):
                     guard args.count >= 4, case .storage(let key, let size) = args[0], case .int(let offset) = args[1],
-                          case .tuple(let shape) = args[2], case .tuple(let stride) = args[3] else {
+                        case .tuple(let shape) = args[2], case .tuple(let stride) = args[3]
+                    else {
                         throw bad("a tensor with unexpected arguments")
                     }
                     func ints(_ v: [Value]) throws(EncoderError) -> [Int] {
                         var out: [Int] = []
-                        for x in v { guard case .int(let i) = x else { throw bad("a tensor with a non-integer size") }; out.append(i) }
+                        for x in v {
+                            guard case .int(let i) = x else { throw bad("a tensor with a non-integer size") }
+                            out.append(i)
+                        }
                         return out
                     }
-                    push(.tensor(TensorReference(storage: key, elementSize: size, offset: offset,
-                                                         shape: try ints(shape), stride: try ints(stride))))
+                    push(
+                        .tensor(
+                            TensorReference(
+                                storage: key, elementSize: size, offset: offset,
+                                shape: try ints(shape), stride: try ints(stride))))
                 default:
                     throw bad("it calls \(module).\(function), which a weights file has no need of")
                 }

@@ -48,7 +48,9 @@ struct DVectorTests {
             #expect(error.description.contains("00000000000000bb") && error.description.contains("00000000000000aa"), "\(error.description)")
             // The encoder's name is not taken for a file's.
             #expect(error == .otherEncoder(expected: "test-encoder (00000000000000aa)", got: "test-encoder (00000000000000bb)"))
-            #expect(error.description == "embeddings of encoder test-encoder (00000000000000bb) cannot join a d-vector made by encoder test-encoder (00000000000000aa)")
+            #expect(
+                error.description
+                    == "embeddings of encoder test-encoder (00000000000000bb) cannot join a d-vector made by encoder test-encoder (00000000000000aa)")
         }
         // A refused batch leaves the d-vector as it was, its good embeddings included.
         var e = d

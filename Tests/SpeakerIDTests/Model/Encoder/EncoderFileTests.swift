@@ -58,7 +58,8 @@ struct EncoderFileTests {
                 Issue.record("byte \(i) of \(file.count) changed, still read")
             } catch {
                 if i >= 16 {
-                    #expect(error == .corrupt("flipped.encoder", reason: "checksum mismatch: the file was damaged or truncated"), "byte \(i): \(error)")
+                    #expect(
+                        error == .corrupt("flipped.encoder", reason: "checksum mismatch: the file was damaged or truncated"), "byte \(i): \(error)")
                 }
                 #expect(error.description.hasPrefix("flipped.encoder: ") && !error.description.contains("\n"))
             }
@@ -121,14 +122,17 @@ struct EncoderFileTests {
     // Behind a valid checksum: a network of other shapes, a value that is not finite, no
     // metadata. Each refused by name.
     @Test func structureBehindTheChecksumIsChecked() throws {
-        let meta = EncoderFile.Metadata(name: "x", sourcePackage: "t", sourceVersion: "0", sourceFile: "f", sourceChecksum: "0",
-                                        licence: "none", sampleRate: 16000, bands: 40, hidden: 2, layers: 1, embeddingSize: 3)
+        let meta = EncoderFile.Metadata(
+            name: "x", sourcePackage: "t", sourceVersion: "0", sourceFile: "f", sourceChecksum: "0",
+            licence: "none", sampleRate: 16000, bands: 40, hidden: 2, layers: 1, embeddingSize: 3)
         func tensors(_ edit: (inout [(String, [Int], [Float])]) -> Void = { _ in }) -> [(String, [Int], [Float])] {
-            var t: [(String, [Int], [Float])] = [("lstm.weight_ih_l0", [8, 40], [Float](repeating: 0.1, count: 320)),
-                                                 ("lstm.weight_hh_l0", [8, 2], [Float](repeating: 0.1, count: 16)),
-                                                 ("lstm.bias_ih_l0", [8], [Float](repeating: 0, count: 8)),
-                                                 ("lstm.bias_hh_l0", [8], [Float](repeating: 0, count: 8)),
-                                                 ("linear.weight", [3, 2], [1, 0, 0, 1, 1, 1]), ("linear.bias", [3], [0, 0, 0])]
+            var t: [(String, [Int], [Float])] = [
+                ("lstm.weight_ih_l0", [8, 40], [Float](repeating: 0.1, count: 320)),
+                ("lstm.weight_hh_l0", [8, 2], [Float](repeating: 0.1, count: 16)),
+                ("lstm.bias_ih_l0", [8], [Float](repeating: 0, count: 8)),
+                ("lstm.bias_hh_l0", [8], [Float](repeating: 0, count: 8)),
+                ("linear.weight", [3, 2], [1, 0, 0, 1, 1, 1]), ("linear.bias", [3], [0, 0, 0]),
+            ]
             edit(&t)
             return t
         }
@@ -191,7 +195,9 @@ struct EncoderFileTests {
     @Test func defaultPathFollowsTheEnvironment() {
         let name = EncoderFile.defaultFileName
         #expect(name == "resemblyzer-0.1.4.encoder")
-        #expect(EncoderFile.defaultPath(environment: ["SPEAKERID_ENCODER": "/opt/e.encoder", "HOME": "/home/u", "XDG_DATA_HOME": "/x"]) == "/opt/e.encoder")
+        #expect(
+            EncoderFile.defaultPath(environment: ["SPEAKERID_ENCODER": "/opt/e.encoder", "HOME": "/home/u", "XDG_DATA_HOME": "/x"])
+                == "/opt/e.encoder")
         #expect(EncoderFile.defaultPath(environment: ["SPEAKERID_ENCODER": "rel/e.encoder"]) == "rel/e.encoder", "an explicit path is taken as given")
         #expect(EncoderFile.defaultPath(environment: ["SPEAKERID_ENCODER": "", "HOME": "/home/u"]) == "/home/u/.local/share/speakerid/\(name)")
         #expect(EncoderFile.defaultPath(environment: ["XDG_DATA_HOME": "/data", "HOME": "/home/u"]) == "/data/speakerid/\(name)")
@@ -211,8 +217,9 @@ struct EncoderFileTests {
     @Test func craftedTensorSizesAreRefusedNotACrash() throws {
         let dir = TempDir()
         defer { dir.cleanup() }
-        let meta = EncoderFile.Metadata(name: "x", sourcePackage: "t", sourceVersion: "0", sourceFile: "f", sourceChecksum: "0",
-                                        licence: "none", sampleRate: 16000, bands: 40, hidden: 2, layers: 1, embeddingSize: 3)
+        let meta = EncoderFile.Metadata(
+            name: "x", sourcePackage: "t", sourceVersion: "0", sourceFile: "f", sourceChecksum: "0",
+            licence: "none", sampleRate: 16000, bands: 40, hidden: 2, layers: 1, embeddingSize: 3)
         let path = dir.file("crafted.encoder")
         try Data(EncoderFile.encode(meta, [("lstm.weight_ih_l0", [1 << 20, 1 << 20, 1 << 20, 1 << 20], [])])).write(to: URL(fileURLWithPath: path))
         let clip = dir.file("a.wav")

@@ -12,7 +12,8 @@ enum EncoderResources {
     /// resemblyzer==0.1.4 --no-deps --only-binary=:all:).
     static let wheel: String? = {
         guard let p = ProcessInfo.processInfo.environment["SPEAKERID_RESEMBLYZER_WHEEL"], !p.isEmpty,
-              FileSystem.isRegularFile(p) else { return nil }
+            FileSystem.isRegularFile(p)
+        else { return nil }
         return p
     }()
     static let wheelAbsent: Comment = "needs resemblyzer 0.1.4's wheel: set SPEAKERID_RESEMBLYZER_WHEEL to Resemblyzer-0.1.4-py3-none-any.whl"
@@ -51,8 +52,10 @@ enum EncoderResources {
     static let pretrainedPT: String? = {
         guard let wheel, Python.available else { return nil }
         let out = scratch.file("pretrained.pt")
-        let r = try? Python.run(["-c", "import sys, zipfile; open(sys.argv[2], 'wb').write(zipfile.ZipFile(sys.argv[1]).read('resemblyzer/pretrained.pt'))",
-                                 wheel, out])
+        let r = try? Python.run([
+            "-c", "import sys, zipfile; open(sys.argv[2], 'wb').write(zipfile.ZipFile(sys.argv[1]).read('resemblyzer/pretrained.pt'))",
+            wheel, out,
+        ])
         return r?.status == 0 ? out : nil
     }()
     static let pretrainedAbsent: Comment = "needs resemblyzer 0.1.4's wheel (SPEAKERID_RESEMBLYZER_WHEEL) and python3 to extract its pretrained.pt"
@@ -61,8 +64,10 @@ enum EncoderResources {
 
     /// A small encoder of SpeakerID's format with random weights (`hidden` units, `layers`
     /// LSTM layers, an embedding of `embedding`): the whole pipeline without resemblyzer's wheel.
-    static func smallEncoderFile(hidden: Int = 8, layers: Int = 1, embedding: Int = 16, seed: UInt64 = 1,
-                                 name: String = "test-encoder") -> [UInt8] {
+    static func smallEncoderFile(
+        hidden: Int = 8, layers: Int = 1, embedding: Int = 16, seed: UInt64 = 1,
+        name: String = "test-encoder"
+    ) -> [UInt8] {
         var rng = SeededRandom(seed: seed)
         func uniform(_ n: Int) -> [Float] { (0..<n).map { _ in Float((rng.nextUnit() * 2 - 1) / Double(hidden).squareRoot()) } }
         var tensors: [(String, [Int], [Float])] = []
@@ -75,9 +80,10 @@ enum EncoderResources {
         }
         tensors.append(("linear.weight", [embedding, hidden], uniform(embedding * hidden)))
         tensors.append(("linear.bias", [embedding], uniform(embedding).map { abs($0) }))  // some output survives the ReLU
-        let meta = EncoderFile.Metadata(name: name, sourcePackage: "tests", sourceVersion: "0", sourceFile: "random",
-                                        sourceChecksum: "0000000000000000", licence: "none", sampleRate: 16000, bands: 40,
-                                        hidden: hidden, layers: layers, embeddingSize: embedding)
+        let meta = EncoderFile.Metadata(
+            name: name, sourcePackage: "tests", sourceVersion: "0", sourceFile: "random",
+            sourceChecksum: "0000000000000000", licence: "none", sampleRate: 16000, bands: 40,
+            hidden: hidden, layers: layers, embeddingSize: embedding)
         return EncoderFile.encode(meta, tensors)
     }
 
@@ -178,9 +184,18 @@ struct PickleBytes {
         p.proto()
         p.emptyDict()
         p.mark()
-        p.string("protocol_version"); p.int(1001)
-        p.string("little_endian"); p.bool(true)
-        p.string("type_sizes"); p.emptyDict(); p.mark(); p.string("int"); p.int(4); p.string("long"); p.int(4); p.setItems()
+        p.string("protocol_version")
+        p.int(1001)
+        p.string("little_endian")
+        p.bool(true)
+        p.string("type_sizes")
+        p.emptyDict()
+        p.mark()
+        p.string("int")
+        p.int(4)
+        p.string("long")
+        p.int(4)
+        p.setItems()
         p.setItems()
         p.stop()
         return p.bytes
@@ -235,11 +250,21 @@ struct LegacyCheckpoint {
         var floatStorage: Int?
         for t in tensors {
             p.string(t.name)
-            if let rebuild { p.get(rebuild) } else { p.global("torch._utils", "_rebuild_tensor_v2"); rebuild = p.put() }
+            if let rebuild {
+                p.get(rebuild)
+            } else {
+                p.global("torch._utils", "_rebuild_tensor_v2")
+                rebuild = p.put()
+            }
             p.mark()
             p.mark()
             p.string("storage")
-            if let floatStorage { p.get(floatStorage) } else { p.global("torch", "FloatStorage"); floatStorage = p.put() }
+            if let floatStorage {
+                p.get(floatStorage)
+            } else {
+                p.global("torch", "FloatStorage")
+                floatStorage = p.put()
+            }
             p.string(t.storage)
             p.string("cpu")
             p.int(storages.first { $0.key == t.storage }?.values.count ?? 0)
@@ -326,14 +351,19 @@ struct LegacyCheckpoint {
 /// Synthetic speech clips written as 16-bit WAV files.
 enum EncoderClips {
     /// `seconds` of synthetic speech at `rate` (two different voices interleaved when `stereo`).
-    static func write(_ path: String, seconds: Double, rate: Int = 16000, seed: UInt64, pitch: Double = 140,
-                      stereo: Bool = false, gain: Float = 1) throws {
+    static func write(
+        _ path: String, seconds: Double, rate: Int = 16000, seed: UInt64, pitch: Double = 140,
+        stereo: Bool = false, gain: Float = 1
+    ) throws {
         let left = SyntheticSpeech.generate(seconds: seconds, sampleRate: rate, seed: seed, pitch: pitch).map { $0 * gain }
         if stereo {
             let right = SyntheticSpeech.generate(seconds: seconds, sampleRate: rate, seed: seed &+ 1000, pitch: pitch * 1.7).map { $0 * gain }
             var interleaved: [Float] = []
             interleaved.reserveCapacity(2 * left.count)
-            for i in left.indices { interleaved.append(left[i]); interleaved.append(right[i]) }
+            for i in left.indices {
+                interleaved.append(left[i])
+                interleaved.append(right[i])
+            }
             try AudioWriter.write(interleaved, sampleRate: rate, channels: 2, to: path)
         } else {
             try AudioWriter.write(left, sampleRate: rate, to: path)

@@ -8,13 +8,18 @@ struct EncoderWindowTests {
     /// Lengths at and around every boundary: no sample, a frame, a window (25600 samples), a
     /// window plus a step (77 frames), the coverage threshold of a last window, and long ones.
     static let lengths: [Int] = {
-        var n: Set<Int> = [0, 1, 2, 159, 160, 161, 319, 320, 321, 16000, 25439, 25440, 25599, 25600, 25601,
-                           37759, 37760, 37761, 40000, 123456, 160_000, 1_000_003, 10 * 60 * 16000]
+        var n: Set<Int> = [
+            0, 1, 2, 159, 160, 161, 319, 320, 321, 16000, 25439, 25440, 25599, 25600, 25601,
+            37759, 37760, 37761, 40000, 123456, 160_000, 1_000_003, 10 * 60 * 16000,
+        ]
         // The last window kept or not: its start s, coverage (n - 160 s) / 25600 around 0.75.
         for k in 1...6 {
             let start = 77 * k * 160
             for d in -161...161 where d % 40 == 0 || abs(d) <= 1 { n.insert(start + 19200 + d) }
-            for d in [-1, 0, 1] { n.insert(start + 25600 - 160 + d); n.insert((77 * k + 160) * 160 + d) }
+            for d in [-1, 0, 1] {
+                n.insert(start + 25600 - 160 + d)
+                n.insert((77 * k + 160) * 160 + d)
+            }
         }
         var r = SeededRandom(seed: 25)
         for _ in 0..<60 { n.insert(Int(r.next() % 400_000)) }

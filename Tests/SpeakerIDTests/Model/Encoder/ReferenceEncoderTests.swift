@@ -24,12 +24,14 @@ struct ReferenceEncoderTests {
     }
 
     static func clips(in dir: TempDir) throws -> [Clip] {
-        let clips = [Clip(file: dir.file("half.wav"), seconds: 0.5, rate: 16000),
-                     Clip(file: dir.file("one-window.wav"), seconds: 1.6, rate: 16000),
-                     Clip(file: dir.file("two.wav"), seconds: 1.7, rate: 16000),
-                     Clip(file: dir.file("four.wav"), seconds: 4, rate: 16000),
-                     Clip(file: dir.file("stereo.wav"), seconds: 2.5, rate: 16000, stereo: true),
-                     Clip(file: dir.file("eight-k.wav"), seconds: 3, rate: 8000)]
+        let clips = [
+            Clip(file: dir.file("half.wav"), seconds: 0.5, rate: 16000),
+            Clip(file: dir.file("one-window.wav"), seconds: 1.6, rate: 16000),
+            Clip(file: dir.file("two.wav"), seconds: 1.7, rate: 16000),
+            Clip(file: dir.file("four.wav"), seconds: 4, rate: 16000),
+            Clip(file: dir.file("stereo.wav"), seconds: 2.5, rate: 16000, stereo: true),
+            Clip(file: dir.file("eight-k.wav"), seconds: 3, rate: 8000),
+        ]
         for (i, c) in clips.enumerated() {
             try EncoderClips.write(c.file, seconds: c.seconds, rate: c.rate, seed: UInt64(40 + i), pitch: 110 + 30 * Double(i), stereo: c.stereo)
         }
@@ -67,7 +69,8 @@ struct ReferenceEncoderTests {
                 let line = try #require(swiftLines.first { $0["file"] as? String == c.file })
                 let n = Int(c.seconds * 16000)
                 let expected = try #require(slices.first { $0["samples"] as? Int == n }?["starts"] as? [Int])
-                #expect(line["windows"] as? Int == expected.count, "\(c.file): \(line["windows"] ?? "none") windows, resemblyzer cuts \(expected.count)")
+                #expect(
+                    line["windows"] as? Int == expected.count, "\(c.file): \(line["windows"] ?? "none") windows, resemblyzer cuts \(expected.count)")
                 #expect(abs((line["speech_seconds"] as? Double ?? -1) - c.seconds) < 1e-9, "--raw keeps every sample: \(line)")
             } else {
                 #expect(maxDiff <= looseMax && cosine > looseCosine, "\(c.file) (resampled): max difference \(maxDiff), cosine \(cosine)")
@@ -80,8 +83,9 @@ struct ReferenceEncoderTests {
         let dir = TempDir()
         defer { dir.cleanup() }
         let encoder = try EncoderResources.convertedWheel()
-        try Self.checkAgreement(encoder: encoder, checkpoint: try #require(EncoderResources.wheel), clips: try Self.clips(in: dir),
-                                looseCosine: 0.9995, looseMax: 0.02)
+        try Self.checkAgreement(
+            encoder: encoder, checkpoint: try #require(EncoderResources.wheel), clips: try Self.clips(in: dir),
+            looseCosine: 0.9995, looseMax: 0.02)
     }
 
     // Random weights, stored as views: a transposed tensor, two tensors sharing a storage, one
@@ -96,8 +100,9 @@ struct ReferenceEncoderTests {
         let encoder = dir.file("random.encoder")
         let c = try CLI.run(["encoder", "convert", pt, "--out", encoder])
         try #require(c.status == 0, "\(c.stderr)")
-        try Self.checkAgreement(encoder: encoder, checkpoint: pt, clips: try Self.clips(in: dir).filter(\.exact),
-                                looseCosine: 1, looseMax: 0)
+        try Self.checkAgreement(
+            encoder: encoder, checkpoint: pt, clips: try Self.clips(in: dir).filter(\.exact),
+            looseCosine: 1, looseMax: 0)
     }
 
     // The mean of the window embeddings is what resemblyzer returns: a clip of two windows

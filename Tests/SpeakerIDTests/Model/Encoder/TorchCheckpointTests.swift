@@ -10,10 +10,12 @@ struct TorchCheckpointTests {
     static func small() -> LegacyCheckpoint {
         var c = LegacyCheckpoint()
         c.storages = [("s0", [1, 2, 3, 4, 5, 6]), ("s1", [10, 11, 12, 13, 14, 15, 16, 17])]
-        c.tensors = [LegacyCheckpoint.Tensor(name: "a", storage: "s0", offset: 0, shape: [2, 3], stride: [3, 1]),
-                     LegacyCheckpoint.Tensor(name: "b", storage: "s0", offset: 0, shape: [3, 2], stride: [1, 3]),
-                     LegacyCheckpoint.Tensor(name: "c", storage: "s1", offset: 5, shape: [3], stride: [1]),
-                     LegacyCheckpoint.Tensor(name: "d", storage: "s1", offset: 1, shape: [2, 2], stride: [4, 2])]
+        c.tensors = [
+            LegacyCheckpoint.Tensor(name: "a", storage: "s0", offset: 0, shape: [2, 3], stride: [3, 1]),
+            LegacyCheckpoint.Tensor(name: "b", storage: "s0", offset: 0, shape: [3, 2], stride: [1, 3]),
+            LegacyCheckpoint.Tensor(name: "c", storage: "s1", offset: 5, shape: [3], stride: [1]),
+            LegacyCheckpoint.Tensor(name: "d", storage: "s1", offset: 1, shape: [2, 2], stride: [4, 2]),
+        ]
         return c
     }
 
@@ -61,8 +63,9 @@ struct TorchCheckpointTests {
         #expect(t["lstm.weight_ih_l0"]?.shape == [1024, 40] && t["lstm.weight_hh_l2"]?.shape == [1024, 256])
         #expect(t["linear.weight"]?.shape == [256, 256] && t["similarity_weight"]?.shape == [1])
         #expect(t.values.allSatisfy { $0.values.allSatisfy(\.isFinite) })
-        #expect(EncoderFile.hex(CRC64.checksum(bytes)) == EncoderResources.pinnedSourceChecksum,
-                "not the pretrained.pt of resemblyzer 0.1.4's wheel whose hash `encoder fetch` pins")
+        #expect(
+            EncoderFile.hex(CRC64.checksum(bytes)) == EncoderResources.pinnedSourceChecksum,
+            "not the pretrained.pt of resemblyzer 0.1.4's wheel whose hash `encoder fetch` pins")
     }
 
     // MARK: Refusals
@@ -72,21 +75,34 @@ struct TorchCheckpointTests {
         var afterHeader = PickleBytes.legacyHeader()
         afterHeader += PickleBytes.callingOSSystem()
         var otherGlobal = PickleBytes()
-        otherGlobal.proto(); otherGlobal.global("builtins", "eval"); otherGlobal.mark(); otherGlobal.string("1"); otherGlobal.tuple()
-        otherGlobal.reduce(); otherGlobal.stop()
+        otherGlobal.proto()
+        otherGlobal.global("builtins", "eval")
+        otherGlobal.mark()
+        otherGlobal.string("1")
+        otherGlobal.tuple()
+        otherGlobal.reduce()
+        otherGlobal.stop()
         var notStorage = PickleBytes()
-        notStorage.proto(); notStorage.mark(); notStorage.string("module"); notStorage.string("os"); notStorage.string("x")
-        notStorage.tuple(); notStorage.persistentID(); notStorage.stop()
+        notStorage.proto()
+        notStorage.mark()
+        notStorage.string("module")
+        notStorage.string("os")
+        notStorage.string("x")
+        notStorage.tuple()
+        notStorage.persistentID()
+        notStorage.stop()
         var zip: [UInt8] = [0x50, 0x4B, 0x03, 0x04, 0x14, 0, 0, 0, 8, 0]
         zip += Array("archive/data.pkl".utf8) + [UInt8](repeating: 0, count: 100)
-        return [("text.pt", Array("hello, this is not a checkpoint\n".utf8), "not resemblyzer's pretrained.pt"),
-                ("empty.pt", [], "cut short"),
-                ("os-system.pt", PickleBytes.callingOSSystem(), "os.system"),
-                ("os-system-in-state.pt", afterHeader, "os.system"),
-                ("eval.pt", PickleBytes.legacyHeader() + otherGlobal.bytes, "builtins.eval"),
-                ("persistent.pt", PickleBytes.legacyHeader() + notStorage.bytes, "not a torch storage"),
-                ("zip.pt", zip, "not resemblyzer's pretrained.pt"),
-                ("magic-only.pt", Array(PickleBytes.legacyHeader().prefix(15)), "not resemblyzer's pretrained.pt")]
+        return [
+            ("text.pt", Array("hello, this is not a checkpoint\n".utf8), "not resemblyzer's pretrained.pt"),
+            ("empty.pt", [], "cut short"),
+            ("os-system.pt", PickleBytes.callingOSSystem(), "os.system"),
+            ("os-system-in-state.pt", afterHeader, "os.system"),
+            ("eval.pt", PickleBytes.legacyHeader() + otherGlobal.bytes, "builtins.eval"),
+            ("persistent.pt", PickleBytes.legacyHeader() + notStorage.bytes, "not a torch storage"),
+            ("zip.pt", zip, "not resemblyzer's pretrained.pt"),
+            ("magic-only.pt", Array(PickleBytes.legacyHeader().prefix(15)), "not resemblyzer's pretrained.pt"),
+        ]
     }
 
     @Test func refusesWhatIsNotAWeightsFile() throws {
@@ -95,8 +111,9 @@ struct TorchCheckpointTests {
                 _ = try EncoderFile.fromResemblyzerCheckpoint(f.bytes, sourceName: f.name)
                 Issue.record("\(f.name) was read")
             } catch {
-                #expect(error.description.hasPrefix("\(f.name): ") && error.description.contains(f.says) && !error.description.contains("\n"),
-                        "\(f.name): \(error.description)")
+                #expect(
+                    error.description.hasPrefix("\(f.name): ") && error.description.contains(f.says) && !error.description.contains("\n"),
+                    "\(f.name): \(error.description)")
             }
         }
     }
@@ -125,7 +142,10 @@ struct TorchCheckpointTests {
             _ = try Self.read(zip.bytes, name: zip.name)
             Issue.record("a zip was read")
         } catch {
-            guard case EncoderError.notACheckpoint(_, let reason) = error else { Issue.record("\(error)"); return }
+            guard case EncoderError.notACheckpoint(_, let reason) = error else {
+                Issue.record("\(error)")
+                return
+            }
             #expect(reason.contains("PyTorch 1.6 or later is a zip file"), "\(reason)")
         }
     }
@@ -142,7 +162,9 @@ struct TorchCheckpointTests {
     func truncatedPretrainedPTIsRefused() throws {
         let pt = try #require(EncoderResources.pretrainedPT)
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: pt)))
-        var cuts = [0, 1, 2, 11, 12, 20, 100, 1000, 4096, 10_000, 20_000, bytes.count / 2, bytes.count - 4 * 256 - 3, bytes.count - 8, bytes.count - 1]
+        var cuts = [
+            0, 1, 2, 11, 12, 20, 100, 1000, 4096, 10_000, 20_000, bytes.count / 2, bytes.count - 4 * 256 - 3, bytes.count - 8, bytes.count - 1,
+        ]
         var r = SeededRandom(seed: 17)
         for _ in 0..<20 { cuts.append(Int(r.next() % UInt64(bytes.count))) }
         for n in cuts {
@@ -172,13 +194,19 @@ struct TorchCheckpointTests {
         let base = Self.small().bytes()
         var thrown = 0, read = 0
         func attempt(_ b: [UInt8]) {
-            do { _ = try Self.read(b); read += 1 } catch { thrown += 1 }
+            do {
+                _ = try Self.read(b)
+                read += 1
+            } catch { thrown += 1 }
         }
         for _ in 0..<1500 {
             let n = Int(r.next() % 400)
             var b = (0..<n).map { _ in UInt8(truncatingIfNeeded: r.next()) }
             // Half of them start as a pickle does, to get past the first opcode.
-            if r.next() % 2 == 0 && n > 2 { b[0] = 0x80; b[1] = 2 }
+            if r.next() % 2 == 0 && n > 2 {
+                b[0] = 0x80
+                b[1] = 2
+            }
             attempt(b)
         }
         for _ in 0..<3000 {
@@ -212,7 +240,8 @@ struct TorchCheckpointTests {
             return c.bytes()
         }
         var deep = PickleBytes()
-        deep.proto(); deep.none()
+        deep.proto()
+        deep.none()
         deep.bytes += [UInt8](repeating: 0x85, count: 1_000_000)  // TUPLE1 around TUPLE1 around ...
         deep.stop()
         let cases: [(String, [UInt8])] = [
