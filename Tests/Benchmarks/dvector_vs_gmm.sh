@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The two systems on the same models and trials, in one run: GMM-UBM with the README's default
+# The two systems and their fusion on the same models and trials, in one run: GMM-UBM with the README's default
 # recipe (a 512-component UBM on the corpus's enrolment split and libri-background, speakers
 # MAP-adapted with the defaults) against the speaker encoder's d-vectors (`--system dvector`,
-# the same enrolment, stored in the same model files). Whole files and 2-s segments of speech;
+# the same enrolment, stored in the same model files), and their fusion (`--system fusion`:
+# each system's calibrated LLR combined by logistic regression). Whole files and 2-s segments;
 # each system calibrated on held-out halves of the enrolment split (calibrate --corpus
 # CORPUS:enroll --segment-seconds 2, the defaults: duration quality measure), never the test split.
 #
@@ -26,7 +27,7 @@ for corpus in cv-fa minilibri; do
     fi
   fi
   [ -d "$d/models" ] || $B enroll --models "$d/models" --ubm "$d/ubm.gmm" --corpus "$C/$corpus" --split enroll -q >/dev/null
-  for system in gmm dvector; do
+  for system in gmm dvector fusion; do
     echo "== $corpus, --system $system"
     [ -f "$d/$system.cal" ] || $B calibrate --models "$d/models" --ubm "$d/ubm.gmm" --system $system --corpus "$C/$corpus:enroll" \
       --segment-seconds 2 --out "$d/$system.cal" -q

@@ -39,11 +39,15 @@ extension Calibration {
     /// With the duration measure the slope is kept at least `minimumSlopeFraction` of the plain
     /// fit's over the durations of the trials (the convex problem solved exactly over the
     /// active sets of those constraints), and the durations are recorded for `llr` to clamp to.
-    public static func fit(_ trials: [CalibrationTrial], prior: Double = 0.01, quality: CalibrationQuality = .none,
-                           provenance: CalibrationProvenance) throws(CalibrationError) -> Calibration {
+    public static func fit(
+        _ trials: [CalibrationTrial], prior: Double = 0.01, quality: CalibrationQuality = .none,
+        provenance: CalibrationProvenance
+    ) throws(CalibrationError) -> Calibration {
         guard prior > 0 && prior < 1 else { throw .invalid("the prior must be between 0 and 1 (exclusive); got \(prior)") }
         guard priorRange.contains(prior) else {
-            throw .invalid("the prior the trials are weighted for is \(prior), outside \(priorRange.lowerBound) to 1 - \(priorRange.lowerBound): one class's trials would carry no weight and the Bayes threshold would leave every trial on one side (choose a prior and costs nearer to each other)")
+            throw .invalid(
+                "the prior the trials are weighted for is \(prior), outside \(priorRange.lowerBound) to 1 - \(priorRange.lowerBound): one class's trials would carry no weight and the Bayes threshold would leave every trial on one side (choose a prior and costs nearer to each other)"
+            )
         }
         let targets = trials.filter(\.isTarget).count, nonTargets = trials.count - targets
         if targets < minimumTrials || nonTargets < minimumTrials {
@@ -51,11 +55,13 @@ extension Calibration {
         }
         if let bad = trials.first(where: { !$0.score.isFinite }) { throw .invalid("a development score is not a finite number (\(bad.score))") }
         if let bad = trials.first(where: { abs($0.score) > maximumScore }) {
-            throw .invalid("a development score (\(String(format: "%.3g", bad.score))) is outside the ±\(Int(maximumScore)) a score can plausibly take")
+            throw .invalid(
+                "a development score (\(String(format: "%.3g", bad.score))) is outside the ±\(Int(maximumScore)) a score can plausibly take")
         }
         let timed = trials.allSatisfy { $0.testSeconds > 0 && $0.testSeconds.isFinite && $0.enrolSeconds > 0 && $0.enrolSeconds.isFinite }
         if quality == .duration && !timed {
-            let bad = trials.first { !($0.testSeconds > 0 && $0.testSeconds.isFinite) } .map { "test duration \($0.testSeconds)" }
+            let bad =
+                trials.first { !($0.testSeconds > 0 && $0.testSeconds.isFinite) }.map { "test duration \($0.testSeconds)" }
                 ?? trials.first { !($0.enrolSeconds > 0 && $0.enrolSeconds.isFinite) }.map { "enrolment duration \($0.enrolSeconds)" } ?? ""
             throw .invalid("a development trial has a \(bad) s; the duration quality measure needs positive durations")
         }
@@ -68,7 +74,9 @@ extension Calibration {
         let plain = newton(x: plainX, y: y, wt: wt, wn: wn, offset: offset, start: [1, 0])
         guard plain.w.allSatisfy(\.isFinite) else { throw .invalid("the fit did not converge (are targets and non-targets separable?)") }
         guard plain.w[0] > 0 else {
-            throw .invalid("the development scores do not rise with the target hypothesis (fitted slope \(plain.w[0])): target trials do not score above non-target ones, so no calibration can map them to LLRs that rise with the score")
+            throw .invalid(
+                "the development scores do not rise with the target hypothesis (fitted slope \(plain.w[0])): target trials do not score above non-target ones, so no calibration can map them to LLRs that rise with the score"
+            )
         }
         var w = plain.w
         if quality == .duration, let testRange, let enrolRange {
@@ -80,7 +88,9 @@ extension Calibration {
             let start = [plain.w[0], 0, 0, plain.w[1], 0, 0]
             var best: (w: [Double], f: Double)?
             let free = newton(x: x, y: y, wt: wt, wn: wn, offset: offset, start: start)
-            if feasible(free.w) { best = free } else {
+            if feasible(free.w) {
+                best = free
+            } else {
                 // The constrained optimum has some corners' slopes at the floor: try every set of
                 // at most three (the slope has three coefficients), keep the best feasible one.
                 let n = rows.count
@@ -91,21 +101,26 @@ extension Calibration {
                 }
             }
             guard let best else {
-                throw .invalid("the duration calibration cannot keep the LLR rising with the score over the development trials' durations (\(testRange.lowerBound)-\(testRange.upperBound) s of test speech); use --quality none")
+                throw .invalid(
+                    "the duration calibration cannot keep the LLR rising with the score over the development trials' durations (\(testRange.lowerBound)-\(testRange.upperBound) s of test speech); use --quality none"
+                )
             }
             w = best.w
         }
         guard w.allSatisfy(\.isFinite) else { throw .invalid("the fit did not converge (are targets and non-targets separable?)") }
-        return Calibration(quality: quality, weights: w, trainingPrior: prior, provenance: provenance,
-                           toolVersion: SpeakerIDVersion.current, testSeconds: testRange, enrolSeconds: enrolRange)
+        return Calibration(
+            quality: quality, weights: w, trainingPrior: prior, provenance: provenance,
+            toolVersion: SpeakerIDVersion.current, testSeconds: testRange, enrolSeconds: enrolRange)
     }
 
     /// Newton's method with a line search for sum_i c_i softplus(-+(w.x_i + offset)) plus a
     /// tiny ridge, optionally subject to `equal` . w = `to` for each row (the step solves the
     /// KKT system from a start projected onto the constraints). Returns the weights and the
     /// objective.
-    static func newton(x: [[Double]], y: [Bool], wt: Double, wn: Double, offset: Double, start: [Double],
-                       equal: [[Double]] = [], to target: Double = 0) -> (w: [Double], f: Double) {
+    static func newton(
+        x: [[Double]], y: [Bool], wt: Double, wn: Double, offset: Double, start: [Double],
+        equal: [[Double]] = [], to target: Double = 0
+    ) -> (w: [Double], f: Double) {
         let d = start.count, m = equal.count
         let ridge = 1e-8
         func objective(_ w: [Double]) -> Double {
@@ -186,5 +201,54 @@ extension Calibration {
             x[r] = s / a[r][r]
         }
         return x.allSatisfy(\.isFinite) ? x : nil
+    }
+}
+
+/// Fitting the fusion of the two systems.
+extension Calibration {
+    /// Fits the fusion of GMM-UBM and d-vector scores of the same development trials (the same
+    /// order; `dvector[i]` is `gmm[i]`'s trial scored by the d-vector system): each system's own
+    /// calibration first (`fit`, with `quality`), then the linear logistic regression of their
+    /// two LLRs (BOSARIS's fusion, prior-weighted as `fit` is). Refuses trials that do not pair
+    /// up, and a fusion that would weigh a system negatively (its LLR would fall as that
+    /// system's score rose): then one system alone is the better choice, and the message says so.
+    public static func fitFusion(
+        gmm: [CalibrationTrial], dvector: [CalibrationTrial], prior: Double = 0.01, quality: CalibrationQuality = .none,
+        provenance: CalibrationProvenance
+    ) throws(CalibrationError) -> Calibration {
+        guard gmm.count == dvector.count,
+            zip(gmm, dvector).allSatisfy({ $0.isTarget == $1.isTarget && $0.testSeconds == $1.testSeconds && $0.enrolSeconds == $1.enrolSeconds })
+        else {
+            throw .invalid("the two systems' development trials do not pair up")
+        }
+        var gp = provenance, dp = provenance
+        gp.system = .gmm
+        gp.encoder = nil
+        dp.system = .dvector
+        let g = try fit(gmm, prior: prior, quality: quality, provenance: gp)
+        let d = try fit(dvector, prior: prior, quality: quality, provenance: dp)
+        let x = zip(gmm, dvector).map { a, b in
+            [
+                g.llr(score: a.score, testSeconds: a.testSeconds, enrolSeconds: a.enrolSeconds),
+                d.llr(score: b.score, testSeconds: b.testSeconds, enrolSeconds: b.enrolSeconds), 1,
+            ]
+        }
+        let targets = gmm.filter(\.isTarget).count, nonTargets = gmm.count - targets
+        let wt = prior / Double(targets), wn = (1 - prior) / Double(nonTargets)
+        let fused = newton(x: x, y: gmm.map(\.isTarget), wt: wt, wn: wn, offset: log(prior / (1 - prior)), start: [0.5, 0.5, 0])
+        guard fused.w.allSatisfy(\.isFinite) else { throw .invalid("the fusion did not converge (are targets and non-targets separable?)") }
+        guard fused.w[0] >= 0, fused.w[1] >= 0 else {
+            let weak = fused.w[0] < 0 ? "gmm" : "dvector"
+            throw .invalid(
+                "the fusion weighs the \(weak) system negatively (weights \(fused.w[0]), \(fused.w[1])): on these trials it adds nothing the other system does not; use --system \(weak == "gmm" ? "dvector" : "gmm") alone"
+            )
+        }
+        var p = provenance
+        p.system = .fusion
+        var c = Calibration(
+            quality: .none, weights: fused.w, trainingPrior: prior, provenance: p, toolVersion: g.toolVersion,
+            testSeconds: g.testSecondsRange, enrolSeconds: g.enrolSecondsRange)
+        c.parts = [g, d]
+        return c
     }
 }

@@ -5,8 +5,10 @@ extension Evaluator {
     /// The score normalisation of a trial: Z-norm with `znorm`'s per-length moments of each
     /// model, T-norm with the trial's cohort-model scores (a cohort model named like the model
     /// being normalised is left out), S-norm their mean.
-    static func normalizer(_ mode: ScoreNormalizationMode, znorm: [TestLength: [ScoreMoments]],
-                           tnorm: TNorm?) -> @Sendable (FileTrials.Trial) -> [Double] {
+    static func normalizer(
+        _ mode: ScoreNormalizationMode, znorm: [TestLength: [ScoreMoments]],
+        tnorm: TNorm?
+    ) -> @Sendable (FileTrials.Trial) -> [Double] {
         let z: @Sendable (FileTrials.Trial) -> [Double] = { t in
             guard let m = znorm[t.length] else { return t.scores }
             return t.scores.enumerated().map { m[$0.offset].apply($0.element) }
@@ -25,11 +27,23 @@ extension Evaluator {
 
     /// `normalize` followed by the calibration, if any: each model's score mapped to an LLR
     /// with the trial's and the model's speech durations.
-    func calibrated(_ normalize: @escaping @Sendable (FileTrials.Trial) -> [Double],
-                    models: [SpeakerModel]) -> @Sendable (FileTrials.Trial) -> [Double] {
+    func calibrated(
+        _ normalize: @escaping @Sendable (FileTrials.Trial) -> [Double],
+        models: [SpeakerModel]
+    ) -> @Sendable (FileTrials.Trial) -> [Double] {
         guard let cal = calibration else { return normalize }
         let enrol = models.map(\.training.speechSeconds)
         let shift = identifier.frontEnd.options.framing.frameShiftMs / 1000
+        if cal.system == .fusion {
+            // Each model's fused LLR of its GMM score and its d-vector cosine.
+            return { t in
+                let test = Double(t.frames) * shift
+                let cosines = t.dvectorScores ?? []
+                return normalize(t).enumerated().map { m, s in
+                    cal.llr(gmmScore: s, dvectorScore: m < cosines.count ? cosines[m] : 0, testSeconds: test, enrolSeconds: enrol[m])
+                }
+            }
+        }
         return { t in
             let test = Double(t.frames) * shift
             return normalize(t).enumerated().map { cal.llr(score: $0.element, testSeconds: test, enrolSeconds: enrol[$0.offset]) }
@@ -49,7 +63,9 @@ extension Evaluator {
     func checkZStatistics(_ z: [TestLength: [ScoreMoments]]) throws(EvaluationError) {
         for length in TestLength.all(segmentLengths: segmentSeconds.count) where z[length] == nil {
             let what = length.seconds(segmentSeconds).map { "\($0)-s segments" } ?? "whole files"
-            throw .scoreNormalization("Z-norm: the cohort gives some model fewer than 2 usable \(what) of other speakers; use a cohort with more (or longer) files, or other segment lengths")
+            throw .scoreNormalization(
+                "Z-norm: the cohort gives some model fewer than 2 usable \(what) of other speakers; use a cohort with more (or longer) files, or other segment lengths"
+            )
         }
     }
 

@@ -72,6 +72,11 @@ public struct Evaluator: Sendable {
         // Verification figures need scores comparable across models: ratios against a UBM, or
         // the d-vector system's cosines.
         let withUBM = hasUBM || system == .dvector
+        if system == .fusion {
+            guard hasUBM, dvector != nil, calibration?.system == .fusion else {
+                throw EvaluationError.needsUBM("the fusion of the GMM and d-vector systems (with the encoder and a fusion calibration)")
+            }
+        }
         if scoreNormalization.usesZNorm && cohortFiles.isEmpty { throw EvaluationError.noCohort }
         let tnorm = try tNorm(models: speakers)
         let total = entries.count + impostorFiles.count + (scoreNormalization.usesZNorm ? cohortFiles.count : 0) + (heldOut?.files.count ?? 0)
@@ -88,10 +93,14 @@ public struct Evaluator: Sendable {
         }
         let normalize = Self.normalizer(scoreNormalization, znorm: znorm, tnorm: tnorm)
         let decide = calibrated(normalize, models: identifier.models)
+        // Identification names the best raw score; the fusion's best fused LLR (its only score).
+        let fusing = system == .fusion
+        let identifying: @Sendable (FileTrials.Trial) -> [Double] = { fusing ? decide($0) : $0.scores }
 
         // Every test speaker has a model (checked above).
-        var test = try await trials(entries.map { (index[$0.speaker].map(TrueSpeaker.enrolled) ?? .impostor, $0.source) },
-                                    id: identifier, counter: counter)
+        var test = try await trials(
+            entries.map { (index[$0.speaker].map(TrueSpeaker.enrolled) ?? .impostor, $0.source) },
+            id: identifier, counter: counter)
         if let trialList {
             let pairs = try trialList.pairs(entries: entries, models: speakers)
             for i in test.indices { test[i].listed = pairs[i] }
@@ -105,7 +114,7 @@ public struct Evaluator: Sendable {
             for f in test where f.error == nil {
                 for t in f.trials(of: length) {
                     acc.trials += 1
-                    if .enrolled(Identifier.best(t.scores)) == f.speaker { acc.correct += 1 }
+                    if .enrolled(Identifier.best(identifying(t))) == f.speaker { acc.correct += 1 }
                 }
             }
             var r = LengthResult(seconds: length.seconds(segmentSeconds), identification: acc)
@@ -127,23 +136,25 @@ public struct Evaluator: Sendable {
         skipped += Self.skipped(test + impostors, role: nil)
         for f in test {
             guard let truth = f.scoredModel, let whole = f.trials(of: .wholeFile).first else { continue }
-            let b = Identifier.best(whole.scores)
+            let b = Identifier.best(identifying(whole))
             confusion[truth][b] += 1
             per[speakers[truth], default: AccuracyResult(correct: 0, trials: 0)].trials += 1
             if b == truth { per[speakers[truth], default: AccuracyResult(correct: 0, trials: 0)].correct += 1 }
         }
-        var report = EvaluationReport(speakers: speakers, whole: lengthResult(.wholeFile),
-                                      segments: segmentSeconds.indices.map { lengthResult(.segment(index: $0)) },
-                                      perSpeaker: per, confusion: confusion, skipped: skipped,
-                                      segmentNormalization: segmentNormalization, scoreNormalization: scoreNormalization,
-                                      thresholdSource: openSet.source, seconds: Date().timeIntervalSince(start))
+        var report = EvaluationReport(
+            speakers: speakers, whole: lengthResult(.wholeFile),
+            segments: segmentSeconds.indices.map { lengthResult(.segment(index: $0)) },
+            perSpeaker: per, confusion: confusion, skipped: skipped,
+            segmentNormalization: segmentNormalization, scoreNormalization: scoreNormalization,
+            thresholdSource: openSet.source, seconds: Date().timeIntervalSince(start))
         report.system = system
         if keepScores {
             var llrs: ((FileTrials.Trial) -> [Double])?
             if calibration != nil { llrs = decide }
-            report.scores = Self.scoreList(test, models: identifier.models, lengths: segmentSeconds,
-                                           frameSeconds: identifier.frontEnd.options.framing.frameShiftMs / 1000,
-                                           normalize: normalize, decide: llrs)
+            report.scores = Self.scoreList(
+                test, models: identifier.models, lengths: segmentSeconds,
+                frameSeconds: identifier.frontEnd.options.framing.frameShiftMs / 1000,
+                normalize: normalize, decide: llrs)
         }
         if withUBM && report.whole.verification == nil {
             let (tar, non) = Self.verificationScores(test, length: .wholeFile, normalize: decide)

@@ -18,6 +18,9 @@ public struct VerificationScore: Sendable, Equatable {
     public var enrolSeconds: Double = 0
     /// The calibrated natural-log LLR, when the evaluation had a calibration.
     public var llr: Double?
+    /// The d-vector system's score (cosine) of the same trial, when the evaluation had an
+    /// encoder (for fitting a fusion; score files do not carry it).
+    public var dvectorScore: Double?
 
     public var isTarget: Bool { model == speaker }
 }

@@ -3,8 +3,10 @@
 /// figures, or one by one for score files.
 extension Evaluator {
     /// Target and non-target scores of every (trial, model) pair of labelled files.
-    static func verificationScores(_ files: [FileTrials], length: TestLength,
-                                   normalize: (FileTrials.Trial) -> [Double]) -> ([Double], [Double]) {
+    static func verificationScores(
+        _ files: [FileTrials], length: TestLength,
+        normalize: (FileTrials.Trial) -> [Double]
+    ) -> ([Double], [Double]) {
         var tar: [Double] = [], non: [Double] = []
         for f in files {
             guard let truth = f.scoredModel else { continue }
@@ -24,8 +26,10 @@ extension Evaluator {
 
     /// Every (trial, model) pair of the labelled files, in file order, whole file first, then
     /// each segment length in turn, segments in time order, models in `speakers` order.
-    static func scoreList(_ files: [FileTrials], models: [SpeakerModel], lengths: [Double], frameSeconds: Double,
-                          normalize: (FileTrials.Trial) -> [Double], decide: ((FileTrials.Trial) -> [Double])?) -> [VerificationScore] {
+    static func scoreList(
+        _ files: [FileTrials], models: [SpeakerModel], lengths: [Double], frameSeconds: Double,
+        normalize: (FileTrials.Trial) -> [Double], decide: ((FileTrials.Trial) -> [Double])?
+    ) -> [VerificationScore] {
         var out: [VerificationScore] = []
         for f in files {
             guard let truth = f.scoredModel else { continue }
@@ -33,11 +37,14 @@ extension Evaluator {
                 for t in f.trials(of: length) {
                     let llrs = decide?(t)
                     for (m, s) in normalize(t).enumerated() where f.listed?.contains(where: { $0.model == m }) ?? true {
-                        out.append(VerificationScore(path: f.path, seconds: length.seconds(lengths),
-                                                     startSeconds: Double(t.start) * frameSeconds, model: models[m].speaker,
-                                                     speaker: models[truth].speaker, score: s, rawScore: t.scores[m],
-                                                     testSeconds: Double(t.frames) * frameSeconds,
-                                                     enrolSeconds: models[m].training.speechSeconds, llr: llrs?[m]))
+                        out.append(
+                            VerificationScore(
+                                path: f.path, seconds: length.seconds(lengths),
+                                startSeconds: Double(t.start) * frameSeconds, model: models[m].speaker,
+                                speaker: models[truth].speaker, score: s, rawScore: t.scores[m],
+                                testSeconds: Double(t.frames) * frameSeconds,
+                                enrolSeconds: models[m].training.speechSeconds, llr: llrs?[m]))
+                        out[out.count - 1].dvectorScore = t.dvectorScores?[m]
                     }
                 }
             }

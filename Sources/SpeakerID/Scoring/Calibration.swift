@@ -36,9 +36,11 @@ public struct CalibrationProvenance: Codable, Sendable, Equatable {
     public var encoder: String?
 
     /// Provenance of a calibration.
-    public init(ubmChecksum: String?, scoreNormalization: ScoreNormalizationMode, frontEnd: FrontEndOptions,
-                targetTrials: Int, nonTargetTrials: Int, segmentSeconds: [Double], source: String,
-                tnormCohort: String? = nil, znormCohort: String? = nil, system: ScoringSystem? = nil, encoder: String? = nil) {
+    public init(
+        ubmChecksum: String?, scoreNormalization: ScoreNormalizationMode, frontEnd: FrontEndOptions,
+        targetTrials: Int, nonTargetTrials: Int, segmentSeconds: [Double], source: String,
+        tnormCohort: String? = nil, znormCohort: String? = nil, system: ScoringSystem? = nil, encoder: String? = nil
+    ) {
         self.system = system
         self.encoder = encoder
         self.tnormCohort = tnormCohort
@@ -69,7 +71,12 @@ public struct Calibration: Codable, Sendable, Equatable {
     /// without the quality measure (used on raw scores as before, refused with a normalisation
     /// in version 1, whose cohort it does not name); with it they are refused, since they do not
     /// say which durations their slopes hold for.
-    public static let formatVersion = 3
+    ///
+    /// 4: a calibration of another system than the GMMs (`CalibrationProvenance.system`
+    /// dvector or fusion; a fusion's two parts); gmm calibrations are still written as 3.
+    public static let formatVersion = 4
+    /// The version gmm calibrations are written as (readable by SpeakerID before version 4).
+    public static let gmmFormatVersion = 3
     /// The format versions this SpeakerID reads.
     public static let supportedVersions = 1...formatVersion
     /// The priors a calibration is fitted for (the effective prior): further out, the weights
@@ -90,16 +97,36 @@ public struct Calibration: Codable, Sendable, Equatable {
     /// Seconds of enrolment of the development models (format version 3), likewise.
     public var minEnrolSeconds: Double?
     public var maxEnrolSeconds: Double?
+    /// For the fusion system: the two systems' own calibrations, gmm then dvector; `weights`
+    /// ([w_gmm, w_dvector, b], quality none) combine their LLRs. nil otherwise.
+    public var parts: [Calibration]?
     /// The format version of the file it was read from (`formatVersion` for a new one).
-    public internal(set) var fileVersion = Calibration.formatVersion
+    public internal(set) var fileVersion = Calibration.gmmFormatVersion
 
     enum CodingKeys: String, CodingKey {
         case quality, weights, trainingPrior, provenance, toolVersion, minTestSeconds, maxTestSeconds, minEnrolSeconds, maxEnrolSeconds
+        case parts
+    }
+
+    /// The system whose scores this calibration maps (gmm for files that do not say).
+    public var system: ScoringSystem { provenance.system ?? .gmm }
+
+    /// The fused LLR of a trial's two scores: each system's own calibrated LLR at these
+    /// durations, combined with non-negative weights, so it rises with either score. Only for
+    /// a fusion calibration (`parts` set); others give `llr(score:...)` of the GMM score.
+    public func llr(gmmScore: Double, dvectorScore: Double, testSeconds: Double, enrolSeconds: Double) -> Double {
+        guard let parts, parts.count == 2, weights.count == 3 else {
+            return llr(score: gmmScore, testSeconds: testSeconds, enrolSeconds: enrolSeconds)
+        }
+        return weights[0] * parts[0].llr(score: gmmScore, testSeconds: testSeconds, enrolSeconds: enrolSeconds)
+            + weights[1] * parts[1].llr(score: dvectorScore, testSeconds: testSeconds, enrolSeconds: enrolSeconds) + weights[2]
     }
 
     /// A calibration with its weights; the duration ranges are those of its development trials.
-    public init(quality: CalibrationQuality, weights: [Double], trainingPrior: Double, provenance: CalibrationProvenance,
-                toolVersion: String, testSeconds: ClosedRange<Double>? = nil, enrolSeconds: ClosedRange<Double>? = nil) {
+    public init(
+        quality: CalibrationQuality, weights: [Double], trainingPrior: Double, provenance: CalibrationProvenance,
+        toolVersion: String, testSeconds: ClosedRange<Double>? = nil, enrolSeconds: ClosedRange<Double>? = nil
+    ) {
         self.quality = quality
         self.weights = weights
         self.trainingPrior = trainingPrior
@@ -109,6 +136,7 @@ public struct Calibration: Codable, Sendable, Equatable {
         maxTestSeconds = testSeconds?.upperBound
         minEnrolSeconds = enrolSeconds?.lowerBound
         maxEnrolSeconds = enrolSeconds?.upperBound
+        fileVersion = (provenance.system ?? .gmm) == .gmm ? Self.gmmFormatVersion : Self.formatVersion
     }
 
     /// The test durations (seconds of speech) of the development trials, when recorded.
@@ -135,7 +163,8 @@ public struct Calibration: Codable, Sendable, Equatable {
             let at = Self.dot(weights, Self.features(score: score, testSeconds: r.lowerBound, enrolSeconds: e, quality: quality))
             return at * max(testSeconds, 0) / r.lowerBound
         }
-        return Self.dot(weights, Self.features(score: score, testSeconds: Self.clamp(testSeconds, testSecondsRange), enrolSeconds: e, quality: quality))
+        return Self.dot(
+            weights, Self.features(score: score, testSeconds: Self.clamp(testSeconds, testSecondsRange), enrolSeconds: e, quality: quality))
     }
 
     /// The slope of the LLR in the score at these durations (clamped as `llr` clamps them).
@@ -180,38 +209,52 @@ public struct Calibration: Codable, Sendable, Equatable {
     /// message). `tnormCohort` and `znormCohort` are the cohorts' `ScoreSystem` checksums,
     /// given when the normalisation uses them; with `checkingCohorts` false they are left for a
     /// later call, once the cohorts are known.
-    public func check(ubmChecksum: String?, frontEnd: FrontEndOptions, scoreNormalization: ScoreNormalizationMode,
-                      tnormCohort: String? = nil, znormCohort: String? = nil, checkingCohorts: Bool = true,
-                      system: ScoringSystem = .gmm, encoder: String? = nil,
-                      what: String) throws(CalibrationError) {
+    public func check(
+        ubmChecksum: String?, frontEnd: FrontEndOptions, scoreNormalization: ScoreNormalizationMode,
+        tnormCohort: String? = nil, znormCohort: String? = nil, checkingCohorts: Bool = true,
+        system: ScoringSystem = .gmm, encoder: String? = nil,
+        what: String
+    ) throws(CalibrationError) {
         let p = provenance
         let trained = p.system ?? .gmm
         if trained != system {
             throw .mismatch("was trained on the \(trained.rawValue) system's scores, but \(what) are scored with --system \(system.rawValue)")
         }
-        if system == .dvector {
-            // Cosines depend on the encoder alone (not on a UBM or the MFCC front end).
+        if system != .gmm {
             if p.encoder != encoder {
-                throw .mismatch("was trained on cosines of the speaker encoder \(p.encoder ?? "(not recorded)"), but \(what) are scored with the encoder \(encoder ?? "(none)")")
+                throw .mismatch(
+                    "was trained on cosines of the speaker encoder \(p.encoder ?? "(not recorded)"), but \(what) are scored with the encoder \(encoder ?? "(none)")"
+                )
             }
-            return
+            // Cosines depend on the encoder alone (not on a UBM or the MFCC front end).
+            if system == .dvector { return }
         }
         if p.ubmChecksum != ubmChecksum {
-            throw .mismatch("was trained on scores against \(p.ubmChecksum.map { "the UBM with checksum \($0)" } ?? "no UBM (models trained by EM)"), but \(what) \(ubmChecksum.map { "are scored against the UBM with checksum \($0)" } ?? "have no UBM")")
+            throw .mismatch(
+                "was trained on scores against \(p.ubmChecksum.map { "the UBM with checksum \($0)" } ?? "no UBM (models trained by EM)"), but \(what) \(ubmChecksum.map { "are scored against the UBM with checksum \($0)" } ?? "have no UBM")"
+            )
         }
         if p.frontEnd != frontEnd {
             throw .mismatch("was trained with another front end than \(what) (\(FrontEndOptions.differences(p.frontEnd, frontEnd)))")
         }
         if p.scoreNormalization != scoreNormalization {
-            throw .mismatch("was trained on \(p.scoreNormalization == .none ? "raw" : p.scoreNormalization.rawValue + "-normalised") scores, but \(what) are scored with \(scoreNormalization == .none ? "no normalisation" : scoreNormalization.rawValue)")
+            throw .mismatch(
+                "was trained on \(p.scoreNormalization == .none ? "raw" : p.scoreNormalization.rawValue + "-normalised") scores, but \(what) are scored with \(scoreNormalization == .none ? "no normalisation" : scoreNormalization.rawValue)"
+            )
         }
-        for (kind, uses, trained, given) in [("T-norm", scoreNormalization.usesTNorm, p.tnormCohort, tnormCohort),
-                                             ("Z-norm", scoreNormalization.usesZNorm, p.znormCohort, znormCohort)] where uses && checkingCohorts {
+        for (kind, uses, trained, given) in [
+            ("T-norm", scoreNormalization.usesTNorm, p.tnormCohort, tnormCohort),
+            ("Z-norm", scoreNormalization.usesZNorm, p.znormCohort, znormCohort),
+        ] where uses && checkingCohorts {
             guard let trained else {
-                throw .mismatch("does not record which \(kind) cohort its scores were normalised with (\(fileVersion < 2 ? "a format-\(fileVersion) file, made before cohorts were recorded" : "none was recorded")), so it cannot be used with \(kind); fit it again")
+                throw .mismatch(
+                    "does not record which \(kind) cohort its scores were normalised with (\(fileVersion < 2 ? "a format-\(fileVersion) file, made before cohorts were recorded" : "none was recorded")), so it cannot be used with \(kind); fit it again"
+                )
             }
             if trained != given {
-                throw .mismatch("was trained on scores normalised (\(kind)) against another cohort (checksum \(trained)) than \(what) are normalised against (\(given.map { "cohort checksum \($0)" } ?? "no cohort"))")
+                throw .mismatch(
+                    "was trained on scores normalised (\(kind)) against another cohort (checksum \(trained)) than \(what) are normalised against (\(given.map { "cohort checksum \($0)" } ?? "no cohort"))"
+                )
             }
         }
     }
@@ -227,7 +270,8 @@ public enum CalibrationError: Error, Equatable, Sendable, CustomStringConvertibl
     public var description: String {
         switch self {
         case .tooFewTrials(let t, let n, let k):
-            return "the development trials hold \(t) target and \(n) non-target trials; calibration needs at least \(k) of each (add speakers or files, or score shorter segments)"
+            return
+                "the development trials hold \(t) target and \(n) non-target trials; calibration needs at least \(k) of each (add speakers or files, or score shorter segments)"
         case .invalid(let s): return s
         case .mismatch(let s): return "the calibration \(s)"
         case .unreadable(let p, let r): return "\(p): not a usable calibration file (\(r))"

@@ -10,7 +10,10 @@ extension Calibration {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .prettyPrinted]
         e.keyEncodingStrategy = .convertToSnakeCase
-        let body = Array("\(Self.magic) \(Self.formatVersion)\n".utf8) + Array(try e.encode(self)) + Array("\n".utf8)
+        // gmm calibrations stay version 3, which SpeakerID before the d-vector system reads; a
+        // d-vector or fusion calibration is 4, which it refuses instead of misusing.
+        let version = system == .gmm && parts == nil ? Self.gmmFormatVersion : Self.formatVersion
+        let body = Array("\(Self.magic) \(version)\n".utf8) + Array(try e.encode(self)) + Array("\n".utf8)
         return body + Array(String(format: "crc64 %016llx\n", CRC64.checksum(body)).utf8)
     }
 
@@ -19,12 +22,17 @@ extension Calibration {
         func bad(_ r: String) -> CalibrationError { .unreadable(name, reason: r) }
         guard let text = String(validating: bytes, as: UTF8.self) else { throw bad("not text") }
         guard text.hasPrefix(magic + " ") else { throw bad("it does not start with \"\(magic)\"; make one with speakerid calibrate") }
-        guard let newline = text.firstIndex(of: "\n"), let version = Int(text[text.index(text.startIndex, offsetBy: magic.count + 1)..<newline]) else {
+        guard let newline = text.firstIndex(of: "\n"), let version = Int(text[text.index(text.startIndex, offsetBy: magic.count + 1)..<newline])
+        else {
             throw bad("no format version on the first line")
         }
-        guard version <= formatVersion else { throw bad("format version \(version) is newer than this SpeakerID reads (\(formatVersion)); update SpeakerID") }
+        guard version <= formatVersion else {
+            throw bad("format version \(version) is newer than this SpeakerID reads (\(formatVersion)); update SpeakerID")
+        }
         guard supportedVersions.contains(version) else {
-            throw bad("format version \(version) was never written by SpeakerID (it reads versions \(supportedVersions.lowerBound) to \(supportedVersions.upperBound))")
+            throw bad(
+                "format version \(version) was never written by SpeakerID (it reads versions \(supportedVersions.lowerBound) to \(supportedVersions.upperBound))"
+            )
         }
         let trimmed = text.hasSuffix("\n") ? String(text.dropLast()) : text
         guard let last = trimmed.lastIndex(of: "\n") else { throw bad("no checksum line") }
@@ -42,12 +50,26 @@ extension Calibration {
         do { decoded = try d.decode(Calibration.self, from: Data(json)) } catch {
             var what = ""
             if case .keyNotFound(let k, _) = error as? DecodingError { what = ": \(k.stringValue) is missing" }
-            if case .typeMismatch(_, let ctx) = error as? DecodingError { what = ": \(ctx.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type" }
-            if case .dataCorrupted(let ctx) = error as? DecodingError { what = ": \(ctx.codingPath.map(\.stringValue).joined(separator: ".")) \(ctx.debugDescription)" }
+            if case .typeMismatch(_, let ctx) = error as? DecodingError {
+                what = ": \(ctx.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type"
+            }
+            if case .dataCorrupted(let ctx) = error as? DecodingError {
+                what = ": \(ctx.codingPath.map(\.stringValue).joined(separator: ".")) \(ctx.debugDescription)"
+            }
             throw bad("its contents do not describe a calibration\(what)")
         }
         var c = decoded
         c.fileVersion = version
+        if c.system == .fusion {
+            guard let parts = c.parts, parts.count == 2, parts[0].system == .gmm, parts[1].system == .dvector, c.weights.count == 3,
+                c.weights.allSatisfy(\.isFinite), c.weights[0] >= 0, c.weights[1] >= 0, c.weights[0] + c.weights[1] > 0,
+                parts.allSatisfy({ $0.parts == nil && $0.weights.count == ($0.quality == .none ? 2 : 6) && $0.weights.allSatisfy(\.isFinite) })
+            else {
+                throw bad("a fusion calibration needs its gmm and dvector parts and three weights, the first two not negative")
+            }
+            return c
+        }
+        if c.parts != nil { throw bad("only a fusion calibration has parts") }
         let expected = c.quality == .none ? 2 : 6
         guard c.weights.count == expected else {
             throw bad("\(c.weights.count) weights, but quality \(c.quality.rawValue) takes \(expected)")
@@ -67,8 +89,10 @@ extension Calibration {
             guard c.weights[0] > 0 else { throw bad("its LLRs fall as scores rise (slope \(c.weights[0]))") }
         case .duration:
             guard let test = c.testSecondsRange, let enrol = c.enrolSecondsRange else {
-                throw bad(version < 3 ? "a format-\(version) duration calibration does not record the durations it was trained on, outside which its LLRs can fall as scores rise; fit it again with speakerid calibrate"
-                          : "a duration calibration needs min_test_seconds, max_test_seconds, min_enrol_seconds and max_enrol_seconds")
+                throw bad(
+                    version < 3
+                        ? "a format-\(version) duration calibration does not record the durations it was trained on, outside which its LLRs can fall as scores rise; fit it again with speakerid calibrate"
+                        : "a duration calibration needs min_test_seconds, max_test_seconds, min_enrol_seconds and max_enrol_seconds")
             }
             for (t, e) in corners(test: test, enrol: enrol) where !(dot(c.weights, slopeRow(testSeconds: t, enrolSeconds: e)) > 0) {
                 throw bad("its LLRs fall as scores rise at \(t) s of test speech and \(e) s of enrolment")

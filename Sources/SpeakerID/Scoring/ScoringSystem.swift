@@ -5,4 +5,7 @@ public enum ScoringSystem: String, Sendable, CaseIterable, Codable {
     /// The neural speaker encoder: the cosine of the clip's embedding with each speaker's
     /// d-vector.
     case dvector
+    /// Both, fused: a calibration's linear logistic-regression combination of the two systems'
+    /// calibrated LLRs (needs the UBM, the encoder and a fusion calibration).
+    case fusion
 }

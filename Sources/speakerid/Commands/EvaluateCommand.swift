@@ -7,15 +7,15 @@ struct EvaluateCommand: AsyncParsableCommand {
         commandName: "evaluate",
         abstract: "Measure identification accuracy (and, with a UBM, verification and open-set figures) on a test corpus.",
         discussion: """
-        Every test file is a trial; with --segment-seconds, so is every consecutive, \
-        non-overlapping run of S seconds of speech frames (S x 100 frames the VAD kept) cut \
-        from each file, the remainder dropped (Reynolds' accuracy versus test length). With \
-        --ubm, every (trial, enrolled speaker) pair is a verification trial (EER, minDCF with \
-        NIST SRE 2008 costs C_miss=10, C_fa=1, P_target=0.01, normalised; DET points in --json); \
-        with --impostors, open-set identification at a threshold given (--threshold) or chosen \
-        on the enrolment split (the EER threshold of held-out enrolment files, models adapted on \
-        the other half).
-        """)
+            Every test file is a trial; with --segment-seconds, so is every consecutive, \
+            non-overlapping run of S seconds of speech frames (S x 100 frames the VAD kept) cut \
+            from each file, the remainder dropped (Reynolds' accuracy versus test length). With \
+            --ubm, every (trial, enrolled speaker) pair is a verification trial (EER, minDCF with \
+            NIST SRE 2008 costs C_miss=10, C_fa=1, P_target=0.01, normalised; DET points in --json); \
+            with --impostors, open-set identification at a threshold given (--threshold) or chosen \
+            on the enrolment split (the EER threshold of held-out enrolment files, models adapted on \
+            the other half).
+            """)
 
     @Option(help: ArgumentHelp("Folder of speaker models.", valueName: "dir"))
     var models = "models"
@@ -23,9 +23,16 @@ struct EvaluateCommand: AsyncParsableCommand {
     var corpus: String
     @Option(help: ArgumentHelp("Split to test on.", valueName: "name"))
     var split = "test"
-    @Option(parsing: .unconditional, help: ArgumentHelp("Comma-separated segment lengths in seconds of speech, e.g. 1,2,5 (may be fractional; at least 0.2, the least speech a decision takes).", valueName: "s,..."))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Comma-separated segment lengths in seconds of speech, e.g. 1,2,5 (may be fractional; at least 0.2, the least speech a decision takes).",
+            valueName: "s,..."))
     var segmentSeconds: String?
-    @Option(help: ArgumentHelp("Normalise segments over the whole test file ('file', default) or over the segment only ('segment', as a clip of that length would be).", valueName: "file|segment"))
+    @Option(
+        help: ArgumentHelp(
+            "Normalise segments over the whole test file ('file', default) or over the segment only ('segment', as a clip of that length would be).",
+            valueName: "file|segment"))
     var segmentNormalization: SegmentNormalization?
     @OptionGroup var background: UBMArguments
     @OptionGroup var scoring: SystemArguments
@@ -35,13 +42,23 @@ struct EvaluateCommand: AsyncParsableCommand {
     var cohort: String?
     @Option(help: ArgumentHelp("Split of the cohort corpus (default: background).", valueName: "name"))
     var cohortSplit: String?
-    @Option(help: ArgumentHelp("T-norm cohort as a folder of models adapted from the same UBM (enroll --ubm), instead of adapting them from --cohort's corpus on every run; the same folder identify and verify take.", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "T-norm cohort as a folder of models adapted from the same UBM (enroll --ubm), instead of adapting them from --cohort's corpus on every run; the same folder identify and verify take.",
+            valueName: "dir"))
     var tnormModels: String?
-    @Option(help: ArgumentHelp("Corpus of speakers who are not enrolled, for open-set identification; repeat for several, each optionally DIR:SPLIT.", valueName: "dir[:split]"))
+    @Option(
+        help: ArgumentHelp(
+            "Corpus of speakers who are not enrolled, for open-set identification; repeat for several, each optionally DIR:SPLIT.",
+            valueName: "dir[:split]"))
     var impostors: [CorpusSpec] = []
-    @Option(parsing: .unconditional, help: ArgumentHelp("Open-set threshold on the (normalised) score, may be negative; default: chosen on the enrolment split.", valueName: "T"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("Open-set threshold on the (normalised) score, may be negative; default: chosen on the enrolment split.", valueName: "T"))
     var threshold: Double?
-    @Option(help: ArgumentHelp("Operating point of the held-out trials that sets the open-set threshold: min-dcf or eer (default: min-dcf).", valueName: "rule"))
+    @Option(
+        help: ArgumentHelp(
+            "Operating point of the held-out trials that sets the open-set threshold: min-dcf or eer (default: min-dcf).", valueName: "rule"))
     var thresholdRule: ThresholdRule?
     @Option(help: ArgumentHelp("Split whose files choose the open-set threshold (default: enroll).", valueName: "name"))
     var enrollSplit: String?
@@ -51,9 +68,15 @@ struct EvaluateCommand: AsyncParsableCommand {
     var json = false
     @Option(help: ArgumentHelp("Also write a self-contained report.html (charts as inline SVG) into this folder.", valueName: "dir"))
     var report: String?
-    @Option(help: ArgumentHelp("With --ubm: verify exactly the trials of this Kaldi/NIST list (model utterance target|nontarget; utterances by Kaldi id or file name without extension) instead of every (file, model) pair.", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "With --ubm: verify exactly the trials of this Kaldi/NIST list (model utterance target|nontarget; utterances by Kaldi id or file name without extension) instead of every (file, model) pair.",
+            valueName: "file"))
     var trials: String?
-    @Option(help: ArgumentHelp("With --ubm: also write every verification trial's score to this tab-separated file (file, seconds, start, model, speaker, target|nontarget, score, raw_score), for fusion, calibration or analysis elsewhere.", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "With --ubm: also write every verification trial's score to this tab-separated file (file, seconds, start, model, speaker, target|nontarget, score, raw_score), for fusion, calibration or analysis elsewhere.",
+            valueName: "file"))
     var scores: String?
 
     @OptionGroup var calibrationOptions: CalibrationArguments
@@ -76,7 +99,9 @@ struct EvaluateCommand: AsyncParsableCommand {
         let form = "\(option) takes lengths in seconds from \(DecisionRule.defaultMinimumSpeechSeconds) to 86400, separated by commas, e.g. 1,2,5"
         var out: [Double] = []
         for p in parts {
-            guard let v = Double(p), v.isFinite else { throw ValidationError("\(form); \(p.isEmpty ? "an empty item" : p.debugDescription) is not a number") }
+            guard let v = Double(p), v.isFinite else {
+                throw ValidationError("\(form); \(p.isEmpty ? "an empty item" : p.debugDescription) is not a number")
+            }
             guard v >= DecisionRule.defaultMinimumSpeechSeconds, v <= 86_400 else { throw ValidationError("\(form); \(p) is out of that range") }
             guard !out.contains(v) else { throw ValidationError("\(form); \(p) is given twice") }
             out.append(v)
@@ -98,12 +123,21 @@ struct EvaluateCommand: AsyncParsableCommand {
             throw ValidationError("--cohort is used by --score-norm znorm, tnorm or snorm")
         }
         let mode = scoreNorm
-        if mode.usesZNorm && cohort == nil { throw ValidationError("--score-norm \(scoreNorm.rawValue) needs --cohort DIR (impostor utterances for Z-norm)") }
-        if mode.usesTNorm && cohort == nil && tnormModels == nil { throw ValidationError("--score-norm \(scoreNorm.rawValue) needs --cohort DIR or --tnorm-models DIR") }
+        if mode.usesZNorm && cohort == nil {
+            throw ValidationError("--score-norm \(scoreNorm.rawValue) needs --cohort DIR (impostor utterances for Z-norm)")
+        }
+        if mode.usesTNorm && cohort == nil && tnormModels == nil {
+            throw ValidationError("--score-norm \(scoreNorm.rawValue) needs --cohort DIR or --tnorm-models DIR")
+        }
         if tnormModels != nil && !mode.usesTNorm { throw ValidationError("--tnorm-models goes with --score-norm tnorm or snorm") }
-        if scoring.system == .dvector {
+        if scoring.system == .fusion && (background.ubm == nil || calibrationOptions.calibration == nil) {
+            throw ValidationError("--system fusion needs --ubm and --calibration (a fusion calibration: calibrate --system fusion)")
+        }
+        if scoring.system != .gmm {
             if mode != .none || !impostors.isEmpty || tnormModels != nil {
-                throw ValidationError("--system dvector cannot be used with --score-norm, --impostors or --tnorm-models yet: it reports identification and verification (EER, minDCF; with --calibration, Cllr and actDCF) of the encoder's cosines")
+                throw ValidationError(
+                    "--system dvector cannot be used with --score-norm, --impostors or --tnorm-models yet: it reports identification and verification (EER, minDCF; with --calibration, Cllr and actDCF) of the encoder's cosines"
+                )
             }
         }
         let verifies = background.ubm != nil || scoring.system == .dvector
@@ -113,13 +147,21 @@ struct EvaluateCommand: AsyncParsableCommand {
         // without a calibration; without --ubm there is no verification.
         let decision = calibrationOptions.givenDecisionOptions
         if !verifies && !decision.isEmpty {
-            throw ValidationError("\(decision.count == 1 ? decision[0] : decision.dropLast().joined(separator: ", ") + " and " + decision[decision.count - 1]) set\(decision.count == 1 ? "s" : "") the detection cost of verification (minDCF, actDCF): give --ubm, or leave \(decision.count == 1 ? "it" : "them") out (without --ubm \(decision.count == 1 ? "it does" : "they do") nothing)")
+            throw ValidationError(
+                "\(decision.count == 1 ? decision[0] : decision.dropLast().joined(separator: ", ") + " and " + decision[decision.count - 1]) set\(decision.count == 1 ? "s" : "") the detection cost of verification (minDCF, actDCF): give --ubm, or leave \(decision.count == 1 ? "it" : "them") out (without --ubm \(decision.count == 1 ? "it does" : "they do") nothing)"
+            )
         }
-        if scores != nil && !verifies { throw ValidationError("--scores needs --ubm (verification scores are log-likelihood ratios) or --system dvector (cosines)") }
+        if scores != nil && !verifies {
+            throw ValidationError("--scores needs --ubm (verification scores are log-likelihood ratios) or --system dvector (cosines)")
+        }
         // Issue #17: a shard's figures are only a part; the whole report comes from score-report.
         if sharding.shard != nil {
-            if scores == nil { throw ValidationError("--shard writes one part of the scores: give --scores PART.tsv (and --ubm); score-report adds the parts up") }
-            if !impostors.isEmpty || report != nil { throw ValidationError("--shard cannot be used with --impostors or --report, which need every trial; run score-report on the parts") }
+            if scores == nil {
+                throw ValidationError("--shard writes one part of the scores: give --scores PART.tsv (and --ubm); score-report adds the parts up")
+            }
+            if !impostors.isEmpty || report != nil {
+                throw ValidationError("--shard cannot be used with --impostors or --report, which need every trial; run score-report on the parts")
+            }
         }
     }
 
@@ -127,8 +169,12 @@ struct EvaluateCommand: AsyncParsableCommand {
     func checkOutputs() throws {
         if let scores {
             try checkOutputFile(scores, option: "--scores")
-            try OutputLocation.refuseOverwriting(scores, inputs: [("the UBM", background.ubm), ("the calibration", calibrationOptions.calibration),
-                                                                  ("the trial list", trials)].compactMap { w, p in p.map { (w, $0) } })
+            try OutputLocation.refuseOverwriting(
+                scores,
+                inputs: [
+                    ("the UBM", background.ubm), ("the calibration", calibrationOptions.calibration),
+                    ("the trial list", trials),
+                ].compactMap { w, p in p.map { (w, $0) } })
         }
         if let report {
             var isDir: ObjCBool = false
@@ -166,13 +212,15 @@ struct EvaluateCommand: AsyncParsableCommand {
         ev.threshold = threshold
         ev.thresholdRule = thresholdRule ?? .minDCF
         ev.keepScores = scores != nil
-        if scoring.system == .dvector {
+        if scoring.system != .gmm {
             guard let encoder = try scoring.encoderOptions.load(required: true) else { return }
             ev.dvector = try DVectorScorer(encoder: encoder, models: loaded, folder: models)
-            ev.system = .dvector
+            ev.system = scoring.system
         }
         if let trials {
-            guard ubmModel != nil || scoring.system == .dvector else { throw ValidationError("--trials needs --ubm (verification scores are log-likelihood ratios)") }
+            guard ubmModel != nil || scoring.system == .dvector else {
+                throw ValidationError("--trials needs --ubm (verification scores are log-likelihood ratios)")
+            }
             let list = try TrialList(path: trials)
             _ = try list.pairs(entries: allEntries, models: id.speakers)  // refused before any scoring
             // A shard scores the listed trials of its own test files.
@@ -185,11 +233,14 @@ struct EvaluateCommand: AsyncParsableCommand {
         // Checked before the slow work (cohort adaptation, held-out models); its cohort once the
         // cohort is known.
         let calibration: Calibration?
-        if let encoder = ev.dvector?.encoder {
+        if let encoder = ev.dvector?.encoder, scoring.system == .fusion {
+            calibration = try calibrationOptions.loadForFusion(encoder: encoder, ubm: ubmModel, frontEnd: loaded[0].frontEnd, models: models)
+        } else if let encoder = ev.dvector?.encoder {
             calibration = try calibrationOptions.loadForDVectors(encoder: encoder, frontEnd: loaded[0].frontEnd, models: models)
         } else {
-            calibration = try calibrationOptions.load(ubm: ubmModel, frontEnd: loaded[0].frontEnd, normalization: mode, models: models,
-                                                      checkingCohorts: false)
+            calibration = try calibrationOptions.load(
+                ubm: ubmModel, frontEnd: loaded[0].frontEnd, normalization: mode, models: models,
+                checkingCohorts: false)
         }
 
         if let ubmModel {
@@ -204,8 +255,9 @@ struct EvaluateCommand: AsyncParsableCommand {
                 if mode.usesZNorm { znormCohort = try ScoreSystem.checksum(utterances: c.map(\.source)) }
                 if mode.usesTNorm && tnormModels == nil {
                     Console.progress("T-norm: adapting \(Corpus.speakers(c).count) cohort models", quiet: quiet)
-                    let cohortModels = try await modelsMadeAsEnrolled(c, asEnrolled: loaded, ubm: ubmModel, raw: ev.raw,
-                                                                      threads: common.threadCount, skipBad: skipBad, role: "T-norm cohort file")
+                    let cohortModels = try await modelsMadeAsEnrolled(
+                        c, asEnrolled: loaded, ubm: ubmModel, raw: ev.raw,
+                        threads: common.threadCount, skipBad: skipBad, role: "T-norm cohort file")
                     ev.cohortModels = try Identifier(models: cohortModels, ubm: ubmModel, topC: topC)
                     tnormCohort = ScoreSystem.checksum(models: cohortModels)
                 }
@@ -224,20 +276,24 @@ struct EvaluateCommand: AsyncParsableCommand {
                     let index = Dictionary(speakers.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
                     let held = split.heldOut.compactMap { e in index[e.speaker].map { (speaker: $0, source: e.source) } }
                     Console.progress("open set: choosing the threshold on \(held.count) held-out enrolment files", quiet: quiet)
-                    let heldModels = try await modelsMadeAsEnrolled(split.models, asEnrolled: loaded, ubm: ubmModel, raw: ev.raw,
-                                                                    threads: common.threadCount, skipBad: skipBad,
-                                                                    role: "enrolment file for the open-set threshold")
+                    let heldModels = try await modelsMadeAsEnrolled(
+                        split.models, asEnrolled: loaded, ubm: ubmModel, raw: ev.raw,
+                        threads: common.threadCount, skipBad: skipBad,
+                        role: "enrolment file for the open-set threshold")
                     let order = Dictionary(uniqueKeysWithValues: heldModels.enumerated().map { ($1.speaker, $0) })
-                    ev.heldOut = HeldOutTrials(identifier: try Identifier(models: speakers.compactMap { order[$0].map { heldModels[$0] } },
-                                                                          ubm: ubmModel, topC: topC),
-                                               files: held)
+                    ev.heldOut = HeldOutTrials(
+                        identifier: try Identifier(
+                            models: speakers.compactMap { order[$0].map { heldModels[$0] } },
+                            ubm: ubmModel, topC: topC),
+                        files: held)
                 }
             }
         }
         if !mode.usesTNorm { tnormCohort = nil }
         if let calibration, scoring.system == .gmm {
-            try calibrationOptions.check(calibration, ubm: ubmModel, frontEnd: loaded[0].frontEnd, normalization: mode, models: models,
-                                         tnormCohort: tnormCohort, znormCohort: znormCohort)
+            try calibrationOptions.check(
+                calibration, ubm: ubmModel, frontEnd: loaded[0].frontEnd, normalization: mode, models: models,
+                tnormCohort: tnormCohort, znormCohort: znormCohort)
         }
         ev.calibration = calibration
         let progress = Progress(total: entries.count, label: "evaluated", quiet: quiet)
@@ -253,8 +309,9 @@ struct EvaluateCommand: AsyncParsableCommand {
         }
         if let scores {
             var sink = OutputSink(path: scores)
-            var header = ScoreFileHeader(ubmChecksum: ubmModel?.checksumHex, modelsChecksum: ScoreSystem.checksum(models: loaded),
-                                         scoreNormalization: mode, tnormCohort: tnormCohort, znormCohort: znormCohort)
+            var header = ScoreFileHeader(
+                ubmChecksum: ubmModel?.checksumHex, modelsChecksum: ScoreSystem.checksum(models: loaded),
+                scoreNormalization: mode, tnormCohort: tnormCohort, znormCohort: znormCohort)
             header.system = ev.system
             header.encoder = ev.dvector?.encoder.identity.checksum
             sink.write(ScoreFile(header: header, columns: ev.calibration != nil ? .calibrated : .timed, scores: r.scores).text)
@@ -262,9 +319,21 @@ struct EvaluateCommand: AsyncParsableCommand {
             Console.progress("scores: \(scores) (\(r.scores.count) trials)", quiet: common.quiet)
         }
         if let report {
-            var details: [(String, String)] = [("models", models), ("corpus", "\(corpus) (split \(split))"),
-                                               ("speakers", "\(r.speakers.count)"), ("scoring", ev.system == .dvector ? "cosine of the speaker encoder's embeddings to the speakers' d-vectors" : background.ubm.map { "log-likelihood ratio against \($0), top-C \(topC)" } ?? "average log-likelihood")]
-            if mode != .none { details.append(("score normalisation", "\(mode.rawValue), cohort \(tnormModels.map { "models in \($0)" } ?? cohort ?? "-")")) }
+            var details: [(String, String)] = [
+                ("models", models), ("corpus", "\(corpus) (split \(split))"),
+                ("speakers", "\(r.speakers.count)"),
+                (
+                    "scoring",
+                    ev.system == .fusion
+                        ? "fusion of the GMM-UBM and d-vector systems' calibrated LLRs"
+                        : ev.system == .dvector
+                            ? "cosine of the speaker encoder's embeddings to the speakers' d-vectors"
+                            : background.ubm.map { "log-likelihood ratio against \($0), top-C \(topC)" } ?? "average log-likelihood"
+                ),
+            ]
+            if mode != .none {
+                details.append(("score normalisation", "\(mode.rawValue), cohort \(tnormModels.map { "models in \($0)" } ?? cohort ?? "-")"))
+            }
             if let t = r.thresholdSource { details.append(("open-set threshold", t)) }
             details.append(("segment normalisation", r.segmentNormalization.rawValue))
             let html = HTMLReport.render(r, title: "SpeakerID evaluation: \(PathName.lastComponent(corpus))", details: details)
@@ -272,8 +341,7 @@ struct EvaluateCommand: AsyncParsableCommand {
             do {
                 try ModelStore(directory: report).prepareDirectory()
                 try AtomicFile.write(Array(html.utf8), to: path)
-            }
-            catch { throw CLIError("\(path): cannot write the report (\(error))") }
+            } catch { throw CLIError("\(path): cannot write the report (\(error))") }
             Console.progress("report: \(path)", quiet: common.quiet)
         }
     }
@@ -284,14 +352,16 @@ struct EvaluateCommand: AsyncParsableCommand {
             guard !byRate.isEmpty else { return nil }
             let n = byRate.values.reduce(0, +)
             let rates = byRate.keys.sorted().map { "\($0) Hz" }.joined(separator: ", ")
-            return "\(n) \(role) file\(n == 1 ? "" : "s") (\(rates)) lack the band above their Nyquist frequency that the models analyse (up to \(Int(options.effectiveHighFrequency)) Hz); their scores are not comparable with full-band audio's"
+            return
+                "\(n) \(role) file\(n == 1 ? "" : "s") (\(rates)) lack the band above their Nyquist frequency that the models analyse (up to \(Int(options.effectiveHighFrequency)) Hz); their scores are not comparable with full-band audio's"
         }
     }
 
     static func textReport(_ r: EvaluationReport) -> String {
         let verification = r.whole.verification != nil
         let openSet = r.whole.openSet != nil
-        var s = "\(r.system == .dvector ? "d-vector (cosine)" : r.verificationAsked ? "GMM-UBM" : "Closed-set") identification, \(r.speakers.count) enrolled speakers"
+        var s =
+            "\(r.system == .fusion ? "Fused GMM-UBM + d-vector" : r.system == .dvector ? "d-vector (cosine)" : r.verificationAsked ? "GMM-UBM" : "Closed-set") identification, \(r.speakers.count) enrolled speakers"
         if r.scoreNormalization != .none { s += ", \(r.scoreNormalization.rawValue)" }
         if let note = r.verificationNote { s += "\n" + note }
         s += "\n\ntest length      trials  accuracy"
@@ -307,7 +377,9 @@ struct EvaluateCommand: AsyncParsableCommand {
                 s += l.calibration.map { String(format: "  %6.4f  %6.4f  %7.4f", $0.actualDCF, $0.cllr, $0.minCllr) } ?? "       -       -        -"
             }
             if let o = l.openSet {
-                s += String(format: "   %9.3f  %11.4f  %7.4f (%d/%d)", o.threshold, o.genuineAccuracy, o.impostorAcceptance, o.impostorAccepted, o.impostorTrials)
+                s += String(
+                    format: "   %9.3f  %11.4f  %7.4f (%d/%d)", o.threshold, o.genuineAccuracy, o.impostorAcceptance, o.impostorAccepted,
+                    o.impostorTrials)
             }
             s += "\n"
         }

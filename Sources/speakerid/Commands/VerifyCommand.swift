@@ -7,22 +7,26 @@ struct VerifyCommand: AsyncParsableCommand {
         commandName: "verify",
         abstract: "Is this speaker X? The log-likelihood-ratio score and accept/reject per clip.",
         discussion: """
-        The score is the average log-likelihood ratio of the speaker's MAP-adapted model \
-        against the UBM; a clip is accepted when it is at least --threshold (default 0: more \
-        likely the speaker than anyone). With --tnorm-models DIR the score is T-normed against \
-        those models ("raw_score" is the ratio) and --threshold must be given: T-normed scores \
-        have another scale (evaluate --score-norm tnorm reports the EER threshold). A clip with \
-        less speech than --min-speech is neither accepted nor identified: "decision": "too_short". \
-        Every clip is reported; one that cannot be read gets one line on standard error and the \
-        exit status is 1, unless --skip-bad.
-        """)
+            The score is the average log-likelihood ratio of the speaker's MAP-adapted model \
+            against the UBM; a clip is accepted when it is at least --threshold (default 0: more \
+            likely the speaker than anyone). With --tnorm-models DIR the score is T-normed against \
+            those models ("raw_score" is the ratio) and --threshold must be given: T-normed scores \
+            have another scale (evaluate --score-norm tnorm reports the EER threshold). A clip with \
+            less speech than --min-speech is neither accepted nor identified: "decision": "too_short". \
+            Every clip is reported; one that cannot be read gets one line on standard error and the \
+            exit status is 1, unless --skip-bad.
+            """)
 
     @Option(help: ArgumentHelp("Folder of speaker models.", valueName: "dir"))
     var models = "models"
     @OptionGroup var background: UBMArguments
     @Option(help: ArgumentHelp("The claimed speaker.", valueName: "name"))
     var speaker: String
-    @Option(parsing: .unconditional, help: ArgumentHelp("Accept when the score is at least this; may be negative (default: 0 for log-likelihood ratios; required with --tnorm-models).", valueName: "T"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Accept when the score is at least this; may be negative (default: 0 for log-likelihood ratios; required with --tnorm-models).",
+            valueName: "T"))
     var threshold: Double?
     @OptionGroup var scoring: SystemArguments
     @OptionGroup var normalization: TNormArguments
@@ -33,13 +37,20 @@ struct VerifyCommand: AsyncParsableCommand {
     @OptionGroup var common: CommonArguments
 
     func validate() throws {
+        if scoring.system == .fusion {
+            throw ValidationError(
+                "verify --system fusion is not available yet: use identify --system fusion (its ranking gives every speaker's fused LLR), or verify --system gmm or dvector"
+            )
+        }
         if scoring.system == .dvector {
             if background.ubm != nil || normalization.tnormModels != nil {
                 throw ValidationError("--system dvector scores by the encoder's cosine: it takes no --ubm or --tnorm-models")
             }
             if calibrationOptions.calibration != nil { return }  // LLRs, decided at --threshold or the Bayes threshold
             guard let t = threshold else {
-                throw ValidationError("--system dvector needs --threshold (the cosine at which a claim is accepted) or --calibration (calibrate --scores on evaluate --system dvector's scores)")
+                throw ValidationError(
+                    "--system dvector needs --threshold (the cosine at which a claim is accepted) or --calibration (calibrate --scores on evaluate --system dvector's scores)"
+                )
             }
             if !(-1...1).contains(t) { throw ValidationError("--threshold with --system dvector is a cosine, between -1 and 1") }
             return
@@ -47,7 +58,9 @@ struct VerifyCommand: AsyncParsableCommand {
         if background.ubm == nil { throw ValidationError("verify needs --ubm FILE: scores are log-likelihood ratios against the UBM") }
         if let t = threshold, !t.isFinite { throw ValidationError("--threshold must be a finite number") }
         if normalization.tnormModels != nil && threshold == nil && calibrationOptions.calibration == nil {
-            throw ValidationError("--tnorm-models needs --threshold or --calibration: T-normed scores have another scale than the default threshold 0 is meant for (evaluate --score-norm tnorm reports the EER threshold; a calibration gives the Bayes threshold)")
+            throw ValidationError(
+                "--tnorm-models needs --threshold or --calibration: T-normed scores have another scale than the default threshold 0 is meant for (evaluate --score-norm tnorm reports the EER threshold; a calibration gives the Bayes threshold)"
+            )
         }
         try calibrationOptions.refuseDecisionOptionsWithoutCalibration()
     }
@@ -77,12 +90,14 @@ struct VerifyCommand: AsyncParsableCommand {
         let raw = try rawAudio.format()
         let chunk = input.chunkSeconds
         let options = scorer.frontEnd.options
-        let calibration = try calibrationOptions.load(ubm: ubmModel, frontEnd: model.frontEnd,
-                                                      normalization: normalized ? .tnorm : .none, models: models,
-                                                      tnormCohort: cohort)
+        let calibration = try calibrationOptions.load(
+            ubm: ubmModel, frontEnd: model.frontEnd,
+            normalization: normalized ? .tnorm : .none, models: models,
+            tnormCohort: cohort)
         // Given, else the Bayes threshold of calibrated LLRs, else 0 for raw ratios.
-        let rule = DecisionRule.verification(calibration: calibration, threshold: threshold, costs: calibrationOptions.costs,
-                                             minimumSpeechSeconds: input.minSpeech)
+        let rule = DecisionRule.verification(
+            calibration: calibration, threshold: threshold, costs: calibrationOptions.costs,
+            minimumSpeechSeconds: input.minSpeech)
         let costs = rule.costs
         let enrol = model.training.speechSeconds
         let results = try await batchMap(count: sources.count, threads: common.threadCount) { i -> Answer in
@@ -90,9 +105,10 @@ struct VerifyCommand: AsyncParsableCommand {
             let score = r.decision[0]
             let name = sources[i].description
             let speech = Double(r.speechFrames) * options.framing.frameShiftMs / 1000
-            return Answer(file: name, score: score, rawScore: r.raw[0], speechFrames: r.speechFrames,
-                          warning: options.narrowBandWarning(name, sourceRate: r.sourceSampleRate),
-                          decision: rule.decide(score: score, speechSeconds: speech, enrolSeconds: enrol))
+            return Answer(
+                file: name, score: score, rawScore: r.raw[0], speechFrames: r.speechFrames,
+                warning: options.narrowBandWarning(name, sourceRate: r.sourceSampleRate),
+                decision: rule.decide(score: score, speechSeconds: speech, enrolSeconds: enrol))
         }
         let shift = options.framing.frameShiftMs / 1000
         var failed = 0
@@ -107,9 +123,11 @@ struct VerifyCommand: AsyncParsableCommand {
             let speech = Double(a.speechFrames) * shift
             let decision = a.decision.outcome
             if input.json {
-                var o: [String: Any] = ["file": a.file, "speaker": model.speaker, "score": a.score, "threshold": rule.threshold ?? 0,
-                                        "accept": decision == .accepted, "decision": decision.rawValue, "speech_seconds": speech,
-                                        "score_normalization": normalized ? "tnorm" : "none", "system": ScoringSystem.gmm.rawValue]
+                var o: [String: Any] = [
+                    "file": a.file, "speaker": model.speaker, "score": a.score, "threshold": rule.threshold ?? 0,
+                    "accept": decision == .accepted, "decision": decision.rawValue, "speech_seconds": speech,
+                    "score_normalization": normalized ? "tnorm" : "none", "system": ScoringSystem.gmm.rawValue,
+                ]
                 if normalized { o["raw_score"] = a.rawScore }
                 if let l = a.decision.llr {
                     o["llr"] = l
@@ -121,8 +139,9 @@ struct VerifyCommand: AsyncParsableCommand {
                 print(SpeakerIDCLI.json(o))
             } else {
                 let verdict = decision == .tooShort ? "<too short>" : decision == .accepted ? "accept" : "reject"
-                print("\(a.file)\t\(model.speaker)\t\(fmt(a.score, 4))\t\(verdict)\t\(fmt(speech, 2)) s of speech"
-                      + (a.decision.llr.map { "\tLLR \(fmt($0, 3)), posterior \(fmt(costs.posterior(llr: $0), 4))" } ?? ""))
+                print(
+                    "\(a.file)\t\(model.speaker)\t\(fmt(a.score, 4))\t\(verdict)\t\(fmt(speech, 2)) s of speech"
+                        + (a.decision.llr.map { "\tLLR \(fmt($0, 3)), posterior \(fmt(costs.posterior(llr: $0), 4))" } ?? ""))
             }
         }
         try finishBatch(failed: failed, total: sources.count, skipBad: input.skipBad, noun: "clip")
@@ -135,8 +154,9 @@ struct VerifyCommand: AsyncParsableCommand {
         guard let encoder = try scoring.encoderOptions.load(required: true) else { return }
         let scorer = try DVectorScorer(encoder: encoder, models: [model], folder: models)
         let calibration = try calibrationOptions.loadForDVectors(encoder: encoder, frontEnd: model.frontEnd, models: models)
-        let rule = DecisionRule.verification(calibration: calibration, threshold: threshold, costs: calibrationOptions.costs,
-                                             minimumSpeechSeconds: input.minSpeech)
+        let rule = DecisionRule.verification(
+            calibration: calibration, threshold: threshold, costs: calibrationOptions.costs,
+            minimumSpeechSeconds: input.minSpeech)
         let costs = rule.costs
         let enrol = model.training.speechSeconds
         let sources = try input.sources(quiet: common.quiet)
@@ -155,9 +175,11 @@ struct VerifyCommand: AsyncParsableCommand {
             }
             let file = sources[i].description
             if input.json {
-                var o: [String: Any] = ["file": file, "speaker": model.speaker, "score": d.score, "threshold": rule.threshold ?? 0,
-                                        "accept": d.outcome == .accepted, "decision": d.outcome.rawValue, "speech_seconds": e.speechSeconds,
-                                        "score_normalization": "none", "system": ScoringSystem.dvector.rawValue]
+                var o: [String: Any] = [
+                    "file": file, "speaker": model.speaker, "score": d.score, "threshold": rule.threshold ?? 0,
+                    "accept": d.outcome == .accepted, "decision": d.outcome.rawValue, "speech_seconds": e.speechSeconds,
+                    "score_normalization": "none", "system": ScoringSystem.dvector.rawValue,
+                ]
                 if d.outcome == .tooShort { o["min_speech_seconds"] = input.minSpeech }
                 if let l = d.llr {
                     o["llr"] = l
@@ -167,8 +189,9 @@ struct VerifyCommand: AsyncParsableCommand {
                 print(SpeakerIDCLI.json(o))
             } else {
                 let verdict = d.outcome == .tooShort ? "<too short>" : d.outcome == .accepted ? "accept" : "reject"
-                print("\(file)\t\(model.speaker)\tcosine \(fmt(d.score, 4))\t\(verdict)\t\(fmt(e.speechSeconds, 2)) s of speech"
-                      + (d.llr.map { "\tLLR \(fmt($0, 3)), posterior \(fmt(costs.posterior(llr: $0), 4))" } ?? ""))
+                print(
+                    "\(file)\t\(model.speaker)\tcosine \(fmt(d.score, 4))\t\(verdict)\t\(fmt(e.speechSeconds, 2)) s of speech"
+                        + (d.llr.map { "\tLLR \(fmt($0, 3)), posterior \(fmt(costs.posterior(llr: $0), 4))" } ?? ""))
             }
         }
         try finishBatch(failed: failed, total: sources.count, skipBad: input.skipBad, noun: "clip")

@@ -5,13 +5,23 @@ import SpeakerID
 /// A calibration to turn scores into log-likelihood ratios, and the prior and costs to decide
 /// them with (identify, verify, evaluate).
 struct CalibrationArguments: ParsableArguments {
-    @Option(help: ArgumentHelp("Calibration file (speakerid calibrate): scores become calibrated natural-log LLRs, decided at the Bayes threshold of --prior and the costs unless --threshold is given.", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Calibration file (speakerid calibrate): scores become calibrated natural-log LLRs, decided at the Bayes threshold of --prior and the costs unless --threshold is given.",
+            valueName: "file"))
     var calibration: String?
-    @Option(name: .customLong("prior"), parsing: .unconditional, help: ArgumentHelp("Prior probability of the target speaker, for the Bayes threshold, posteriors and the detection cost (default: 0.01).", valueName: "P"))
+    @Option(
+        name: .customLong("prior"), parsing: .unconditional,
+        help: ArgumentHelp(
+            "Prior probability of the target speaker, for the Bayes threshold, posteriors and the detection cost (default: 0.01).", valueName: "P"))
     var priorGiven: Double?
-    @Option(name: .customLong("cost-miss"), parsing: .unconditional, help: ArgumentHelp("Cost of a miss, for the Bayes threshold and the detection cost (default: 10, NIST SRE 2008's).", valueName: "C"))
+    @Option(
+        name: .customLong("cost-miss"), parsing: .unconditional,
+        help: ArgumentHelp("Cost of a miss, for the Bayes threshold and the detection cost (default: 10, NIST SRE 2008's).", valueName: "C"))
     var costMissGiven: Double?
-    @Option(name: .customLong("cost-fa"), parsing: .unconditional, help: ArgumentHelp("Cost of a false alarm, for the Bayes threshold and the detection cost (default: 1).", valueName: "C"))
+    @Option(
+        name: .customLong("cost-fa"), parsing: .unconditional,
+        help: ArgumentHelp("Cost of a false alarm, for the Bayes threshold and the detection cost (default: 1).", valueName: "C"))
     var costFaGiven: Double?
 
     var prior: Double { priorGiven ?? 0.01 }
@@ -28,7 +38,9 @@ struct CalibrationArguments: ParsableArguments {
     func refuseDecisionOptionsWithoutCalibration() throws {
         let given = givenDecisionOptions
         if calibration == nil && !given.isEmpty {
-            throw ValidationError("\(given.count == 1 ? given[0] : given.dropLast().joined(separator: ", ") + " and " + given[given.count - 1]) set\(given.count == 1 ? "s" : "") the Bayes threshold of a calibration: give --calibration FILE, or leave \(given.count == 1 ? "it" : "them") out (without a calibration \(given.count == 1 ? "it does" : "they do") nothing)")
+            throw ValidationError(
+                "\(given.count == 1 ? given[0] : given.dropLast().joined(separator: ", ") + " and " + given[given.count - 1]) set\(given.count == 1 ? "s" : "") the Bayes threshold of a calibration: give --calibration FILE, or leave \(given.count == 1 ? "it" : "them") out (without a calibration \(given.count == 1 ? "it does" : "they do") nothing)"
+            )
         }
     }
 
@@ -50,12 +62,15 @@ struct CalibrationArguments: ParsableArguments {
 
     /// The calibration, checked against the scores it will map: the UBM (nil for EM models),
     /// the models' front end, the score normalisation and its cohorts (`ScoreSystem` checksums).
-    func load(ubm: SpeakerModel?, frontEnd: FrontEndOptions, normalization: ScoreNormalizationMode, models: String,
-              tnormCohort: String? = nil, znormCohort: String? = nil, checkingCohorts: Bool = true) throws -> Calibration? {
+    func load(
+        ubm: SpeakerModel?, frontEnd: FrontEndOptions, normalization: ScoreNormalizationMode, models: String,
+        tnormCohort: String? = nil, znormCohort: String? = nil, checkingCohorts: Bool = true
+    ) throws -> Calibration? {
         guard let calibration else { return nil }
         let c = try Calibration.load(path: calibration)
-        try check(c, ubm: ubm, frontEnd: frontEnd, normalization: normalization, models: models,
-                  tnormCohort: tnormCohort, znormCohort: znormCohort, checkingCohorts: checkingCohorts)
+        try check(
+            c, ubm: ubm, frontEnd: frontEnd, normalization: normalization, models: models,
+            tnormCohort: tnormCohort, znormCohort: znormCohort, checkingCohorts: checkingCohorts)
         return c
     }
 
@@ -64,19 +79,36 @@ struct CalibrationArguments: ParsableArguments {
         guard let calibration else { return nil }
         let c = try Calibration.load(path: calibration)
         do {
-            try c.check(ubmChecksum: nil, frontEnd: frontEnd, scoreNormalization: .none, system: .dvector,
-                        encoder: encoder.identity.checksum, what: "the models in \(models)")
+            try c.check(
+                ubmChecksum: nil, frontEnd: frontEnd, scoreNormalization: .none, system: .dvector,
+                encoder: encoder.identity.checksum, what: "the models in \(models)")
+        } catch { throw CLIError("\(calibration): \(error)") }
+        return c
+    }
+
+    /// A fusion calibration (calibrate --system fusion), checked against the UBM, the models'
+    /// front end and the encoder; nil without --calibration.
+    func loadForFusion(encoder: SpeakerEncoder, ubm: SpeakerModel?, frontEnd: FrontEndOptions, models: String) throws -> Calibration? {
+        guard let calibration else { return nil }
+        let c = try Calibration.load(path: calibration)
+        do {
+            try c.check(
+                ubmChecksum: ubm?.checksumHex, frontEnd: frontEnd, scoreNormalization: .none, system: .fusion,
+                encoder: encoder.identity.checksum, what: "the models in \(models)")
         } catch { throw CLIError("\(calibration): \(error)") }
         return c
     }
 
     /// Refuses a loaded calibration made for other scores, in one line naming its file.
-    func check(_ c: Calibration, ubm: SpeakerModel?, frontEnd: FrontEndOptions, normalization: ScoreNormalizationMode, models: String,
-               tnormCohort: String? = nil, znormCohort: String? = nil, checkingCohorts: Bool = true) throws {
+    func check(
+        _ c: Calibration, ubm: SpeakerModel?, frontEnd: FrontEndOptions, normalization: ScoreNormalizationMode, models: String,
+        tnormCohort: String? = nil, znormCohort: String? = nil, checkingCohorts: Bool = true
+    ) throws {
         do {
-            try c.check(ubmChecksum: ubm?.checksumHex, frontEnd: frontEnd, scoreNormalization: normalization,
-                        tnormCohort: tnormCohort, znormCohort: znormCohort, checkingCohorts: checkingCohorts,
-                        what: "the models in \(models)")
+            try c.check(
+                ubmChecksum: ubm?.checksumHex, frontEnd: frontEnd, scoreNormalization: normalization,
+                tnormCohort: tnormCohort, znormCohort: znormCohort, checkingCohorts: checkingCohorts,
+                what: "the models in \(models)")
         } catch { throw CLIError("\(calibration ?? "calibration"): \(error)") }
     }
 }
@@ -94,7 +126,9 @@ extension DecisionCosts {
         }
         let effective = effectivePrior
         if !p.contains(effective) {
-            throw ValidationError("--prior \(prior) with --cost-miss \(costMiss) and --cost-fa \(costFalseAlarm) gives the effective prior \(effective), outside \(p.lowerBound) to 1 - \(p.lowerBound): decisions would ignore one kind of error; choose a prior and costs nearer to each other")
+            throw ValidationError(
+                "--prior \(prior) with --cost-miss \(costMiss) and --cost-fa \(costFalseAlarm) gives the effective prior \(effective), outside \(p.lowerBound) to 1 - \(p.lowerBound): decisions would ignore one kind of error; choose a prior and costs nearer to each other"
+            )
         }
     }
 }

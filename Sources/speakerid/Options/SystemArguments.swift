@@ -5,7 +5,10 @@ extension ScoringSystem: ExpressibleByArgument {}
 
 /// Which scoring system a command uses, and the encoder the d-vector system needs.
 struct SystemArguments: ParsableArguments {
-    @Option(help: ArgumentHelp("Scoring system: gmm (the default), or dvector (the speaker encoder's cosine to each speaker's d-vector; the models must have been enrolled with the encoder).", valueName: "system"))
+    @Option(
+        help: ArgumentHelp(
+            "Scoring system: gmm (the default), or dvector (the speaker encoder's cosine to each speaker's d-vector; the models must have been enrolled with the encoder).",
+            valueName: "system"))
     var system: ScoringSystem = .gmm
     @OptionGroup var encoderOptions: EncoderArguments
 }

@@ -98,7 +98,7 @@ struct CalibrationReliabilityTests {
             do {
                 _ = try Calibration.decode(
                     try rewritten {
-                        $0.replacingOccurrences(of: "speakerid-calibration \(Calibration.formatVersion)\n", with: "speakerid-calibration \(v)\n")
+                        $0.replacingOccurrences(of: "speakerid-calibration \(Calibration.gmmFormatVersion)\n", with: "speakerid-calibration \(v)\n")
                     }, name: "v.cal")
                 Issue.record("format version \(v) loaded")
             } catch { #expect("\(error)".contains("format version \(v)"), "\(error)") }

@@ -149,7 +149,7 @@ struct CalibrationTests {
         func versionOne(_ c: Calibration) throws -> [UInt8] {
             var text = String(decoding: try c.encoded(), as: UTF8.self)
             text = String(text[..<text.range(of: "crc64 ")!.lowerBound])
-            text = text.replacingOccurrences(of: "speakerid-calibration \(Calibration.formatVersion)\n", with: "speakerid-calibration 1\n")
+            text = text.replacingOccurrences(of: "speakerid-calibration \(Calibration.gmmFormatVersion)\n", with: "speakerid-calibration 1\n")
             return Array(text.utf8) + Array(String(format: "crc64 %016llx\n", CRC64.checksum(Array(text.utf8))).utf8)
         }
         let raw = Calibration(quality: .none, weights: [1, 0], trainingPrior: 0.01, provenance: Self.provenance(10, 10), toolVersion: "x")

@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+@testable import SpeakerID
+import SpeakerIDDemo
+
+/// The fusion of the GMM-UBM and d-vector systems end to end: calibrate --system fusion on
+/// held-out halves, then identify and evaluate with it (a small random-weight encoder).
+struct FusionCommandTests {
+    @Test func fusedLLRsCombineBothSystemsCalibratedScores() throws {
+        let f = try DVectorSystemCommandTests.Fixture()
+        defer { f.dir.cleanup() }
+        let ubm = f.dir.file("ubm.gmm"), models = f.dir.file("adapted"), cal = f.dir.file("fusion.cal")
+        #expect(try CLI.run(["train-ubm", "--corpus", f.corpus + ":enroll", "--components", "8", "--out", ubm, "-q"]).status == 0)
+        let e = try CLI.run(["enroll", "--models", models, "--ubm", ubm, "--corpus", f.corpus, "--split", "enroll", "--encoder", f.encoder, "-q"])
+        #expect(e.status == 0, "\(e.stderr)")
+        let c = try CLI.run([
+            "calibrate", "--models", models, "--ubm", ubm, "--system", "fusion", "--encoder", f.encoder,
+            "--corpus", f.corpus + ":enroll", "--segment-seconds", "0.5", "--quality", "none", "--out", cal,
+        ])
+        #expect(c.status == 0, "\(c.stderr)")
+        let calibration = try Calibration.load(path: cal)
+        #expect(calibration.system == .fusion && calibration.parts?.map(\.system) == [.gmm, .dvector])
+        #expect(calibration.weights.count == 3 && calibration.weights[0] >= 0 && calibration.weights[1] >= 0, "\(calibration.weights)")
+
+        let clips = ["low", "mid", "high"].map(f.clip)
+        let fused = try CLI.run(
+            [
+                "identify", "--models", models, "--ubm", ubm, "--system", "fusion", "--encoder", f.encoder,
+                "--calibration", cal, "--json",
+            ] + clips)
+        #expect(fused.status == 0, "\(fused.stderr)")
+        let gmm = try CLI.run(["identify", "--models", models, "--ubm", ubm, "--json", "--top", "3"] + clips)
+        let dv = try CLI.run(["identify", "--models", models, "--system", "dvector", "--encoder", f.encoder, "--json", "--top", "3"] + clips)
+        let (fo, go, dvo) = (CLI.jsonLines(fused.stdout), CLI.jsonLines(gmm.stdout), CLI.jsonLines(dv.stdout))
+        #expect(fo.count == 3 && go.count == 3 && dvo.count == 3)
+        for (k, o) in fo.enumerated() {
+            #expect(o["system"] as? String == "fusion")
+            let speech = try #require(o["speech_seconds"] as? Double)
+            func byName(_ x: [String: Any]) -> [String: [String: Any]] {
+                Dictionary(uniqueKeysWithValues: ((x["ranking"] as? [[String: Any]]) ?? []).map { ($0["speaker"] as? String ?? "", $0) })
+            }
+            let (g, d) = (byName(go[k]), byName(dvo[k]))
+            let ranking = try #require(o["ranking"] as? [[String: Any]])
+            var previous = Double.infinity
+            for entry in ranking {
+                let name = try #require(entry["speaker"] as? String)
+                let s = try #require(entry["score"] as? Double), cosine = try #require(entry["dvector_score"] as? Double)
+                let llr = try #require(entry["llr"] as? Double)
+                // Each system's own score, as its own identify gives it.
+                #expect(abs(s - (g[name]?["score"] as? Double ?? .nan)) < 1e-9 && abs(cosine - (d[name]?["score"] as? Double ?? .nan)) < 1e-9)
+                let enrol = try ModelStore(directory: models).load(try SpeakerName(name)).training.speechSeconds
+                let expected = calibration.llr(gmmScore: s, dvectorScore: cosine, testSeconds: speech, enrolSeconds: enrol)
+                #expect(abs(llr - expected) < 1e-9, "\(entry)")
+                #expect(llr <= previous)
+                previous = llr
+            }
+            let accepted = (o["llr"] as? Double ?? -.infinity) >= DecisionCosts().bayesThreshold
+            #expect((o["decision"] as? String == "accepted") == accepted, "\(o)")
+        }
+        // evaluate reports the fused LLRs' figures.
+        let r = try CLI.run([
+            "evaluate", "--models", models, "--ubm", ubm, "--system", "fusion", "--encoder", f.encoder,
+            "--calibration", cal, "--corpus", f.corpus, "--json", "-q",
+        ])
+        #expect(r.status == 0, "\(r.stderr)")
+        let report = try #require(CLI.jsonLines(r.stdout).first)
+        #expect(report["system"] as? String == "fusion" && report["cllr"] is Double, "\(report.keys.sorted())")
+
+        // What fusion needs, refused in one line before any work.
+        let cases: [([String], Int32, String)] = [
+            (["identify", "--models", models, "--ubm", ubm, "--system", "fusion", "--encoder", f.encoder, clips[0]], 64, "--calibration"),
+            (
+                [
+                    "verify", "--models", models, "--ubm", ubm, "--system", "fusion", "--encoder", f.encoder, "--calibration", cal,
+                    "--speaker", "low", clips[0],
+                ], 64, "fusion"
+            ),
+            (
+                [
+                    "calibrate", "--models", models, "--system", "fusion", "--encoder", f.encoder, "--corpus", f.corpus + ":enroll",
+                    "--out", f.dir.file("x.cal"),
+                ], 64, "--ubm"
+            ),
+        ]
+        for (args, status, needle) in cases {
+            let run = try CLI.run(args)
+            #expect(run.status == status && run.stderr.contains(needle), "\(args.prefix(4)): \(run.status) \(run.stderr)")
+        }
+        let gmmCal = f.dir.file("gmm.cal")
+        #expect(
+            try CLI.run([
+                "calibrate", "--models", models, "--ubm", ubm, "--corpus", f.corpus + ":enroll", "--segment-seconds", "0.5",
+                "--quality", "none", "--out", gmmCal,
+            ]).status == 0)
+        let wrong = try CLI.run([
+            "identify", "--models", models, "--ubm", ubm, "--system", "fusion", "--encoder", f.encoder,
+            "--calibration", gmmCal, clips[0],
+        ])
+        #expect(wrong.status == 1 && wrong.stderr.split(separator: "\n").count == 1 && wrong.stderr.contains("gmm"), "\(wrong.stderr)")
+    }
+
+    /// The fit: both systems informative gives non-negative weights and a fused Cllr no worse
+    /// than either; a system whose scores fall with the target hypothesis is refused, named.
+    @Test func theFitWeighsInformativeSystemsAndRefusesABackwardOne() throws {
+        var rng = SeededRandom(seed: 7)
+        func gauss() -> Double { (-2 * log(max(rng.nextUnit(), 1e-300))).squareRoot() * cos(2 * .pi * rng.nextUnit()) }
+        var g: [CalibrationTrial] = [], d: [CalibrationTrial] = []
+        for i in 0..<2000 {
+            let target = i < 200
+            let z1 = gauss(), z2 = gauss()
+            g.append(CalibrationTrial(score: (target ? 1.0 : -0.5) + 0.8 * z1, testSeconds: 3, enrolSeconds: 30, isTarget: target))
+            d.append(CalibrationTrial(score: (target ? 0.6 : 0.2) + 0.12 * z2, testSeconds: 3, enrolSeconds: 30, isTarget: target))
+        }
+        let p = CalibrationProvenance(
+            ubmChecksum: "u", scoreNormalization: .none, frontEnd: FrontEndOptions(), targetTrials: 200,
+            nonTargetTrials: 1800, segmentSeconds: [0], source: "test", encoder: "e")
+        let c = try Calibration.fitFusion(gmm: g, dvector: d, prior: 0.5, provenance: p)
+        #expect(c.weights[0] > 0 && c.weights[1] > 0, "\(c.weights)")
+        func cllr(_ llr: (Int) -> Double) -> Double {
+            let tar = (0..<200).map(llr), non = (200..<2000).map(llr)
+            return CalibrationMetrics.cllr(targets: tar, nonTargets: non) ?? .nan
+        }
+        let fused = cllr { c.llr(gmmScore: g[$0].score, dvectorScore: d[$0].score, testSeconds: 3, enrolSeconds: 30) }
+        let alone = try #require(c.parts)
+        let gmmOnly = cllr { alone[0].llr(score: g[$0].score, testSeconds: 3, enrolSeconds: 30) }
+        let dvOnly = cllr { alone[1].llr(score: d[$0].score, testSeconds: 3, enrolSeconds: 30) }
+        #expect(fused < min(gmmOnly, dvOnly), "fused \(fused), gmm \(gmmOnly), dvector \(dvOnly)")
+        // A d-vector system scoring non-targets higher cannot be calibrated, let alone fused.
+        let backward = d.map { CalibrationTrial(score: -$0.score, testSeconds: 3, enrolSeconds: 30, isTarget: $0.isTarget) }
+        #expect(throws: CalibrationError.self) { try Calibration.fitFusion(gmm: g, dvector: backward, prior: 0.5, provenance: p) }
+        // Trials that do not pair up are refused.
+        #expect(throws: CalibrationError.self) { try Calibration.fitFusion(gmm: g, dvector: Array(d.dropLast()), prior: 0.5, provenance: p) }
+    }
+}
