@@ -127,7 +127,7 @@ public struct Enrollment: Sendable {
         guard let frames = trainingFrames(features), frames.rows > 0 else {
             throw .model(speaker, .notEnoughFrames(frames: 0, components: ubm.gmm.components))
         }
-        let stats = EnrolmentStatistics(try await Self.statistics(ubm, frames, speaker: speaker, threads: threads), frames: frames)
+        let stats = EnrollmentStatistics(try await Self.statistics(ubm, frames, speaker: speaker, threads: threads), frames: frames)
         return try adapted(speaker: speaker, statistics: stats, ubm: ubm, map: map, files: features.count, sources: sources(features))
     }
 
@@ -160,7 +160,7 @@ public struct Enrollment: Sendable {
 
     /// The model MAP adaptation of `ubm` gives for `statistics`, recording them for later additions.
     func adapted(
-        speaker: String, statistics stats: EnrolmentStatistics, ubm: SpeakerModel, map: MAPAdaptation,
+        speaker: String, statistics stats: EnrollmentStatistics, ubm: SpeakerModel, map: MAPAdaptation,
         files: Int, sources: [EnrolledFile]?
     ) throws(EnrollmentError) -> SpeakerModel {
         let floor = stats.columnVariances.map { max(Float($0) * Float(em.varianceFloor), 1e-6) }
@@ -199,7 +199,7 @@ public struct Enrollment: Sendable {
         guard let frames = trainingFrames(features), frames.rows > 0 else {
             throw .model(model.speaker, .notEnoughFrames(frames: 0, components: ubm.gmm.components))
         }
-        let added = EnrolmentStatistics(try await Self.statistics(ubm, frames, speaker: model.speaker, threads: threads), frames: frames)
+        let added = EnrollmentStatistics(try await Self.statistics(ubm, frames, speaker: model.speaker, threads: threads), frames: frames)
         return try adapted(
             speaker: model.speaker, statistics: old.adding(added), ubm: ubm, map: MAPAdaptation(ref),
             files: model.training.files + features.count,

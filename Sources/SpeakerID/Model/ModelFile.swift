@@ -147,7 +147,7 @@ public enum ModelFile {
         var model = SpeakerModel(speaker: meta.speaker, gmm: gmm, frontEnd: meta.frontEnd, training: meta.training)
         model.kind = meta.kind ?? .speaker
         model.ubm = meta.ubm
-        if let stat { model.enrolment = try EnrolmentStatistics.decode(stat, components: gmm.components, dimension: gmm.dimension, name: name) }
+        if let stat { model.enrolment = try EnrollmentStatistics.decode(stat, components: gmm.components, dimension: gmm.dimension, name: name) }
         model.emProgress = meta.emProgress
         model.dvector = dvector
         model.fileChecksum = stored  // verified above

@@ -103,7 +103,7 @@ public struct SpeakerModel: Sendable {
     /// Set for models MAP-adapted from a UBM.
     public var ubm: UBMReference?
     /// For MAP-adapted models: the enrolment's sufficient statistics, so audio can be added.
-    public var enrolment: EnrolmentStatistics?
+    public var enrolment: EnrollmentStatistics?
     /// The speaker's d-vector (the neural encoder's system), when enrolled with an encoder.
     public var dvector: SpeakerDVector?
     /// For a UBM being trained in steps (`init-ubm`, then rounds of `update`): where EM stands.

@@ -5,7 +5,7 @@ import Foundation
 /// sums over every enrolment frame, and the frames' own moments, from which the variance floor
 /// is recomputed. Both are exact sums (`ExactSum`), so adding audio gives the model enrolling
 /// on all of it at once gives.
-public struct EnrolmentStatistics: Sendable, Equatable {
+public struct EnrollmentStatistics: Sendable, Equatable {
     public private(set) var statistics: GMMStatistics
     public private(set) var moments: MomentAccumulator
 
@@ -27,12 +27,12 @@ public struct EnrolmentStatistics: Sendable, Equatable {
     }
 
     /// These statistics plus `other`'s (same UBM size), exactly.
-    public func adding(_ other: EnrolmentStatistics) -> EnrolmentStatistics {
+    public func adding(_ other: EnrollmentStatistics) -> EnrollmentStatistics {
         precondition(other.components == components && other.dimension == dimension, "statistics of another UBM size")
         var s = statistics, m = moments
         s.merge(other.statistics)
         m.merge(other.moments)
-        return EnrolmentStatistics(statistics: s, moments: m)
+        return EnrollmentStatistics(statistics: s, moments: m)
     }
 
     /// The statistics as MAP adaptation takes them.
@@ -61,7 +61,7 @@ public struct EnrolmentStatistics: Sendable, Equatable {
     }
 
     /// Reads a "STAT" section for a model of `components` x `dimension`.
-    static func decode(_ p: [UInt8], components K: Int, dimension D: Int, name: String) throws(ModelFileError) -> EnrolmentStatistics {
+    static func decode(_ p: [UInt8], components K: Int, dimension D: Int, name: String) throws(ModelFileError) -> EnrollmentStatistics {
         var r = ByteReader(bytes: p, offset: 0)
         guard let k = r.u32(), let d = r.u32(), let n = r.u64(), let flag = r.u32(), Int(k) == K, Int(d) == D else {
             throw .malformed(name, reason: "enrolment statistics do not fit the model")
@@ -85,7 +85,7 @@ public struct EnrolmentStatistics: Sendable, Equatable {
             logLikelihood: sums[0], frames: Int(n), isFinite: flag == 1)
         let moments = MomentAccumulator(columns: D, rows: Int(n), allFinite: flag == 1, sums: colSum, squares: colSq)
         guard stats.isFinite else { throw .invalidModel(name, reason: "enrolment statistics are not finite") }
-        return EnrolmentStatistics(statistics: stats, moments: moments)
+        return EnrollmentStatistics(statistics: stats, moments: moments)
     }
 }
 
