@@ -272,42 +272,35 @@ struct IdentifyCommand: AsyncParsableCommand {
     }
 
     /// identify --system fusion: each clip scored by the GMMs against the UBM and by the
-    /// encoder, each speaker's two scores fused into one calibrated LLR, ranked and decided by it.
+    /// encoder, each speaker's two scores fused into one calibrated LLR (`FusedScorer`),
+    /// ranked and decided by it.
     func runFusion() async throws {
         guard let ubmModel = try background.load() else { return }
         let loaded = try ModelStore(directory: models).loadAll(ubm: ubmModel)
         _ = try frontEnd.check(against: loaded[0].frontEnd)
-        guard let encoder = try scoring.encoderOptions.load(required: true) else { return }
-        let cosines = try DVectorScorer(encoder: encoder, models: loaded, folder: models)
-        let (scorer, _) = try normalization.scorer(models: loaded, ubm: ubmModel, topC: background.topC)
-        guard let calibration = try calibrationOptions.loadForFusion(encoder: encoder, ubm: ubmModel, frontEnd: loaded[0].frontEnd, models: models)
+        guard let encoder = try scoring.encoderOptions.load(required: true),
+            let calibrationPath = calibrationOptions.calibration
         else { return }
+        let fused: FusedScorer
+        do {
+            fused = try FusedScorer(
+                models: loaded, ubm: ubmModel, encoder: encoder, calibration: try Calibration.load(path: calibrationPath),
+                folder: models, topC: background.topC)
+        } catch let e as CalibrationError { throw CLIError("\(calibrationPath): \(e)") }
         let costs = calibrationOptions.costs
         // The fused LLRs are the scores decided on: at --threshold, else the Bayes threshold.
         let rule = DecisionRule(calibration: nil, threshold: threshold ?? costs.bayesThreshold, costs: costs, minimumSpeechSeconds: input.minSpeech)
-        let enrolled = loaded.map(\.speaker)
-        let enrolSeconds = loaded.map(\.training.speechSeconds)
         let sources = try input.sources(quiet: common.quiet)
         let raw = try rawAudio.format()
         let chunk = input.chunkSeconds
-        let shift = scorer.frontEnd.options.framing.frameShiftMs / 1000
         let n = top
-        typealias Entry = (speaker: String, gmm: Double, cosine: Double, llr: Double)
+        typealias Entry = FusedScorer.SpeakerScores
         let results = try await batchMap(count: sources.count, threads: common.threadCount) { i -> (Double, [Entry], Decision) in
-            let r = try scorer.scores(sources[i], raw: raw, chunkSeconds: chunk)
-            let e = try encoder.embedding(of: sources[i], raw: raw)
-            let c = cosines.scores(e)
-            let speech = Double(r.speechFrames) * shift
-            let entries = enrolled.indices.map { k -> Entry in
-                (
-                    enrolled[k], r.raw[k], c[k],
-                    calibration.llr(gmmScore: r.raw[k], dvectorScore: c[k], testSeconds: speech, enrolSeconds: enrolSeconds[k])
-                )
-            }
-            let ranking = entries.enumerated().sorted { a, b in
+            let r = try fused.scores(sources[i], raw: raw, chunkSeconds: chunk)
+            let ranking = r.speakers.enumerated().sorted { a, b in
                 a.element.llr != b.element.llr ? a.element.llr > b.element.llr : a.offset < b.offset
             }.prefix(n).map(\.element)
-            return (speech, ranking, rule.decide(score: ranking[0].llr, speechSeconds: speech, enrolSeconds: 0))
+            return (r.speechSeconds, ranking, rule.decide(score: ranking[0].llr, speechSeconds: r.speechSeconds, enrolSeconds: 0))
         }
         var failed = 0
         for (i, outcome) in results.enumerated() {

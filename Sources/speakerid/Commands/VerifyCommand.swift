@@ -38,9 +38,10 @@ struct VerifyCommand: AsyncParsableCommand {
 
     func validate() throws {
         if scoring.system == .fusion {
-            throw ValidationError(
-                "verify --system fusion is not available yet: use identify --system fusion (its ranking gives every speaker's fused LLR), or verify --system gmm or dvector"
-            )
+            if background.ubm == nil || calibrationOptions.calibration == nil || normalization.tnormModels != nil {
+                throw ValidationError("--system fusion needs --ubm and --calibration (calibrate --system fusion), and takes no --tnorm-models")
+            }
+            return
         }
         if scoring.system == .dvector {
             if background.ubm != nil || normalization.tnormModels != nil {
@@ -76,6 +77,7 @@ struct VerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         if scoring.system == .dvector { return try await runDVector() }
+        if scoring.system == .fusion { return try await runFusion() }
         guard let ubm = background.ubm, let ubmModel = try background.load() else { return }
         let name = try SpeakerName(speaker)
         let store = ModelStore(directory: models)
@@ -192,6 +194,64 @@ struct VerifyCommand: AsyncParsableCommand {
                 print(
                     "\(file)\t\(model.speaker)\tcosine \(fmt(d.score, 4))\t\(verdict)\t\(fmt(e.speechSeconds, 2)) s of speech"
                         + (d.llr.map { "\tLLR \(fmt($0, 3)), posterior \(fmt(costs.posterior(llr: $0), 4))" } ?? ""))
+            }
+        }
+        try finishBatch(failed: failed, total: sources.count, skipBad: input.skipBad, noun: "clip")
+    }
+
+    /// verify --system fusion: the claimed speaker's GMM score and d-vector cosine of each clip,
+    /// fused into one calibrated LLR, accepted at --threshold or the Bayes threshold.
+    func runFusion() async throws {
+        guard let ubm = background.ubm, let ubmModel = try background.load(), let calibrationPath = calibrationOptions.calibration else { return }
+        let model = try ModelStore(directory: models).load(try SpeakerName(speaker))
+        guard model.ubm?.matches(ubmModel) ?? false else {
+            throw CLIError("\(models): speaker \(model.speaker.debugDescription) was not adapted from \(ubm) (enrol with --ubm \(ubm))")
+        }
+        _ = try frontEnd.check(against: model.frontEnd)
+        guard let encoder = try scoring.encoderOptions.load(required: true) else { return }
+        let fused: FusedScorer
+        do {
+            fused = try FusedScorer(
+                models: [model], ubm: ubmModel, encoder: encoder, calibration: try Calibration.load(path: calibrationPath),
+                folder: models, topC: background.topC)
+        } catch let e as CalibrationError { throw CLIError("\(calibrationPath): \(e)") }
+        let costs = calibrationOptions.costs
+        let rule = DecisionRule(calibration: nil, threshold: threshold ?? costs.bayesThreshold, costs: costs, minimumSpeechSeconds: input.minSpeech)
+        let sources = try input.sources(quiet: common.quiet)
+        let raw = try rawAudio.format()
+        let chunk = input.chunkSeconds
+        let results = try await batchMap(count: sources.count, threads: common.threadCount) { i -> (FusedScorer.Scores, Decision) in
+            let r = try fused.scores(sources[i], raw: raw, chunkSeconds: chunk)
+            return (r, rule.decide(score: r.speakers[0].llr, speechSeconds: r.speechSeconds, enrolSeconds: 0))
+        }
+        var failed = 0
+        for (i, outcome) in results.enumerated() {
+            guard case .done(let (r, d)) = outcome else {
+                if case .failed(let message) = outcome { Console.warn(message) }
+                if input.json { print(SpeakerIDCLI.json(["file": sources[i].description, "error": outcome.failureMessage])) }
+                failed += 1
+                continue
+            }
+            let file = sources[i].description, s = r.speakers[0]
+            if input.json {
+                var o: [String: Any] = [
+                    "file": file, "speaker": model.speaker, "score": s.gmm, "dvector_score": s.cosine, "threshold": rule.threshold ?? 0,
+                    "accept": d.outcome == .accepted, "decision": d.outcome.rawValue, "speech_seconds": r.speechSeconds,
+                    "score_normalization": "none", "system": ScoringSystem.fusion.rawValue,
+                ]
+                if d.outcome == .tooShort {
+                    o["min_speech_seconds"] = input.minSpeech
+                } else {
+                    o["llr"] = s.llr
+                    o["posterior"] = costs.posterior(llr: s.llr)
+                    o["prior"] = costs.prior
+                }
+                print(SpeakerIDCLI.json(o))
+            } else {
+                let verdict = d.outcome == .tooShort ? "<too short>" : d.outcome == .accepted ? "accept" : "reject"
+                print(
+                    "\(file)\t\(model.speaker)\tLLR \(fmt(s.llr, 3))\t\(verdict)\t\(fmt(r.speechSeconds, 2)) s of speech\t(gmm \(fmt(s.gmm, 4)), cosine \(fmt(s.cosine, 4)), posterior \(fmt(costs.posterior(llr: s.llr), 4)))"
+                )
             }
         }
         try finishBatch(failed: failed, total: sources.count, skipBad: input.skipBad, noun: "clip")

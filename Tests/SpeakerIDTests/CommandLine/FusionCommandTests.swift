@@ -4,7 +4,7 @@ import Testing
 import SpeakerIDDemo
 
 /// The fusion of the GMM-UBM and d-vector systems end to end: calibrate --system fusion on
-/// held-out halves, then identify and evaluate with it (a small random-weight encoder).
+/// held-out halves, then identify, verify and evaluate with it (a small random-weight encoder).
 struct FusionCommandTests {
     @Test func fusedLLRsCombineBothSystemsCalibratedScores() throws {
         let f = try DVectorSystemCommandTests.Fixture()
@@ -57,6 +57,20 @@ struct FusionCommandTests {
             let accepted = (o["llr"] as? Double ?? -.infinity) >= DecisionCosts().bayesThreshold
             #expect((o["decision"] as? String == "accepted") == accepted, "\(o)")
         }
+        // verify gives the claimed speaker's fused LLR as identify ranks it.
+        for (k, o) in fo.enumerated() {
+            for entry in (o["ranking"] as? [[String: Any]]) ?? [] {
+                let name = entry["speaker"] as? String ?? ""
+                let v = try CLI.run([
+                    "verify", "--models", models, "--ubm", ubm, "--system", "fusion", "--encoder", f.encoder,
+                    "--calibration", cal, "--speaker", name, "--json", clips[k],
+                ])
+                let vo = try #require(CLI.jsonLines(v.stdout).first, "\(v.stderr)")
+                #expect(abs((vo["llr"] as? Double ?? .nan) - (entry["llr"] as? Double ?? 0)) < 1e-9, "\(vo)")
+                let accepted = (vo["llr"] as? Double ?? -.infinity) >= DecisionCosts().bayesThreshold
+                #expect((vo["decision"] as? String == "accepted") == accepted && vo["system"] as? String == "fusion", "\(vo)")
+            }
+        }
         // evaluate reports the fused LLRs' figures.
         let r = try CLI.run([
             "evaluate", "--models", models, "--ubm", ubm, "--system", "fusion", "--encoder", f.encoder,
@@ -71,9 +85,9 @@ struct FusionCommandTests {
             (["identify", "--models", models, "--ubm", ubm, "--system", "fusion", "--encoder", f.encoder, clips[0]], 64, "--calibration"),
             (
                 [
-                    "verify", "--models", models, "--ubm", ubm, "--system", "fusion", "--encoder", f.encoder, "--calibration", cal,
+                    "verify", "--models", models, "--ubm", ubm, "--system", "fusion", "--encoder", f.encoder,
                     "--speaker", "low", clips[0],
-                ], 64, "fusion"
+                ], 64, "--calibration"
             ),
             (
                 [
