@@ -204,6 +204,10 @@ struct EnrollCommand: AsyncParsableCommand {
         let allFiles = jobs.flatMap { j in j.1.map { (j.0, $0) } }
         let skip = skipBad
         let raw = try rawAudio.format()
+        // From here on, an interruption says which models were written (none, while the audio
+        // is still being read).
+        let written = WrittenModels(total: jobs.map(\.0))
+        Interruption.report { written.summary() }
         let featureProgress = Progress(total: allFiles.count, label: "features", quiet: quiet)
         let extracted = try await fe.features(of: allFiles.map(\.1), raw: raw, threads: threads, skipBad: skip) { featureProgress.tick() }
         var perSpeaker: [String: [SpeechFeatures]] = [:]
@@ -246,6 +250,7 @@ struct EnrollCommand: AsyncParsableCommand {
             // A skipped speaker's model already in the folder stays: it was taken as replaced
             // when the folder was checked, so the folder is checked again without it.
             try Self.checkCompatible(store: store, replacing: Set(jobs.map(\.0)), frontEnd: options, ubm: ubmModel, ubmPath: ubm)
+            written.leaveOut(left)
         }
         var warnings: [String] = notes
         var dvectors: [String: SpeakerDVector] = [:]
@@ -333,7 +338,6 @@ struct EnrollCommand: AsyncParsableCommand {
         let emThreads = jobs.count == 1 ? threads : 1
         let counter = Progress(total: jobs.count, label: "trained", quiet: quiet)
         let speakerJobs = jobs, features = perSpeaker, mapOptions = map, addingTo = existing, speakerDVectors = dvectors
-        let written = WrittenModels(total: jobs.map(\.0))
         // A folder this enrolment makes is locked at its first model, and checked again under
         // the lock: another enrolment may have made it, with another UBM, in the meantime.
         let firstSave = FirstSave(alreadyLocked: folderLock != nil) { [replacing = Set(jobs.map(\.0)), ubm] in
@@ -342,7 +346,6 @@ struct EnrollCommand: AsyncParsableCommand {
             try Self.checkCompatible(store: store, replacing: replacing, frontEnd: options, ubm: ubmModel, ubmPath: ubm)
             return lock
         }
-        Interruption.report { written.summary() }
         let trained = try await parallelMap(count: jobs.count, threads: jobs.count == 1 ? 1 : threads) { i -> (String, SpeakerModel) in
             let s = speakerJobs[i].0
             var model: SpeakerModel
@@ -394,9 +397,16 @@ final class WrittenModels: @unchecked Sendable {
     // @unchecked: `done` is only touched under `lock`.
     private let lock = NSLock()
     private var done: [String] = []
-    private let total: [String]
+    private var total: [String]
 
     init(total: [String]) { self.total = total }
+
+    /// Speakers skipped for their audio: not counted as models still to write.
+    func leaveOut(_ speakers: Set<String>) {
+        lock.lock()
+        total.removeAll { speakers.contains($0) }
+        lock.unlock()
+    }
 
     func add(_ speaker: String) {
         lock.lock()
@@ -407,7 +417,7 @@ final class WrittenModels: @unchecked Sendable {
     /// "models of 2 of 5 speakers were written (a, b); not written: c, d, e. Run ..."
     func summary() -> String {
         lock.lock()
-        let d = done
+        let d = done, total = total
         lock.unlock()
         let written = Set(d)
         let missing = total.filter { !written.contains($0) }

@@ -19,6 +19,7 @@ struct InterruptionTests {
         for sig in [SIGINT, SIGTERM] {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: CLI.binary)
+            p.environment = CLI.environment
             p.arguments = [
                 "train-ubm", "--corpus", dir.file("bg") + ":all", "--frames-on-disk", "--components", "256", "--threads", "1",
                 "--out", dir.file("out/ubm.gmm"),
@@ -46,6 +47,7 @@ struct InterruptionTests {
         }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CLI.binary)
+        p.environment = CLI.environment
         p.arguments = ["enroll", "--models", dir.file("models"), "--corpus", dir.file("corpus"), "--threads", "1"]
         let err = Pipe()
         p.standardError = err
@@ -69,6 +71,26 @@ struct InterruptionTests {
         } else {
             // The run finished before the signal: then every model is there.
             #expect(p.terminationStatus == 0 && left.filter { $0.hasSuffix(".gmm") }.count == 4, "\(p.terminationStatus) \(said)")
+        }
+        // Interrupted while the audio is still being read, it says that no model was written.
+        let early = Process()
+        early.executableURL = URL(fileURLWithPath: CLI.binary)
+        early.environment = CLI.environment
+        early.arguments = ["enroll", "--models", dir.file("models2"), "--corpus", dir.file("corpus"), "--threads", "1"]
+        let earlyErr = Pipe()
+        early.standardError = earlyErr
+        early.standardOutput = FileHandle.nullDevice
+        try early.run()
+        usleep(300_000)
+        kill(early.processIdentifier, SIGINT)
+        early.waitUntilExit()
+        let earlySaid = String(decoding: earlyErr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        if early.terminationStatus == 128 + SIGINT {
+            #expect(
+                earlySaid.contains("were written") && earlySaid.contains("not written: ") && earlySaid.contains("Run the same command again"),
+                "\(earlySaid)")
+            let made = ((try? FileManager.default.contentsOfDirectory(atPath: dir.file("models2"))) ?? []).filter { $0.hasSuffix(".gmm") }
+            #expect(made.allSatisfy { earlySaid.contains("\"\($0.dropLast(4))\"") }, "\(made) \(earlySaid)")
         }
     }
 
@@ -96,6 +118,7 @@ struct InterruptionTests {
             run += 1
             let p = Process()
             p.executableURL = URL(fileURLWithPath: CLI.binary)
+            p.environment = CLI.environment
             p.arguments = [
                 "train-ubm", "--corpus", dir.file(corpus) + ":all", "--frames-on-disk", "--components", corpus == "bg" ? "512" : "16", "--iterations",
                 "10000",

@@ -188,6 +188,7 @@ struct TrackingCommandTests {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: tool)
         p.arguments = args
+        p.environment = CLI.environment
         let stdin = Pipe(), out = Pipe(), err = Pipe()
         p.standardInput = stdin
         p.standardOutput = out

@@ -15,7 +15,7 @@ struct ModelFolderLockTests {
         init(_ args: [String], environment: [String: String] = [:]) throws {
             process.executableURL = URL(fileURLWithPath: CLI.binary)
             process.arguments = args
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            process.environment = CLI.environment.merging(environment) { $1 }
             process.standardOutput = out
             process.standardError = err
             try process.run()

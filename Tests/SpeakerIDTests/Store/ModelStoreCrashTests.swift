@@ -38,6 +38,7 @@ struct ModelStoreCrashTests {
             try old.write(to: URL(fileURLWithPath: path))
             let p = Process()
             p.executableURL = URL(fileURLWithPath: CLI.binary)
+            p.environment = CLI.environment
             p.arguments = Self.enrolArgs(models, speaker: "kim", seed: 2, audio: audio)
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
@@ -81,6 +82,7 @@ struct ModelStoreCrashTests {
         for (speaker, seed) in [("ann", 1), ("ben", 1), ("cat", 1), ("same", 1), ("same", 2), ("same", 3)] {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: CLI.binary)
+            p.environment = CLI.environment
             p.arguments = Self.enrolArgs(models, speaker: speaker, seed: seed, audio: audio)
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice

@@ -23,6 +23,15 @@ enum CLI {
     @discardableResult
     static func run(_ args: [String], stdin: String? = nil) throws -> Run { try runTool(binary, args, stdin: stdin) }
 
+    /// The environment every tool runs in: this one, without a default speaker encoder, so a
+    /// run is the same whether or not the machine has `speakerid encoder fetch`'s file (a test
+    /// that wants the encoder names it with --encoder).
+    static var environment: [String: String] {
+        var e = ProcessInfo.processInfo.environment
+        e["SPEAKERID_ENCODER"] = "/nonexistent/speakerid-tests-use---encoder.encoder"
+        return e
+    }
+
     /// The developers' tool (`bench`, `demo-corpus`), built beside `speakerid` (or
     /// SPEAKERID_DEV_BINARY).
     static var devBinary: String {
@@ -37,6 +46,7 @@ enum CLI {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: path)
         p.arguments = args
+        p.environment = environment
         if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd, isDirectory: true) }
         if let stdin { p.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: stdin)) }
         let out = Pipe(), err = Pipe()
