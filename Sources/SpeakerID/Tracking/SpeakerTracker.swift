@@ -13,27 +13,30 @@ public struct TrackingResult: Sendable, Equatable {
 /// Speaker tracking of whole recordings: a `StreamingTracker` fed from a file block by block,
 /// so a recording of any length is tracked in the same constant memory.
 public enum SpeakerTracker {
-    /// Who spoke when in `source`. `onSegment` sees each segment as it closes (for writing
+    /// Who spoke when in `source` (segments decided by the speaker encoder with
+    /// `encoderScoring`). `onSegment` sees each segment as it closes (for writing
     /// long timelines as they come); the result holds them all.
     public static func track(
         _ source: AudioSource, raw: RawAudioFormat? = nil, identifier: Identifier, rule: DecisionRule,
-        options: TrackerOptions = TrackerOptions(),
+        options: TrackerOptions = TrackerOptions(), encoderScoring: EncoderSegmentScoring? = nil,
         onSegment: (TrackedSegment) -> Void = { _ in }
     ) throws -> TrackingResult {
         let decoder = try AudioDecoder(source, raw: raw)
+        var options = options
+        options.liveDecisions = false
         let tracker = try StreamingTracker(
             identifier: identifier, rule: rule, options: options,
-            sourceSampleRate: decoder.info.sampleRate, name: decoder.name)
+            sourceSampleRate: decoder.info.sampleRate, name: decoder.name, encoderScoring: encoderScoring)
         var segments: [TrackedSegment] = []
-        func take(_ events: [TrackerEvent]) {
+        var block: [Float] = []
+        func collect(_ events: [TrackerEvent]) {
             for case .segment(let s) in events {
                 segments.append(s)
                 onSegment(s)
             }
         }
-        var block: [Float] = []
-        while try decoder.readBlock(into: &block) { take(try tracker.push(block)) }
-        take(try tracker.finish())
+        while try decoder.readBlock(into: &block) { collect(try tracker.push(block)) }
+        collect(try tracker.finish())
         let duration = tracker.secondsReceived
         let frame = Double(identifier.frontEnd.options.framing.frameLength) / Double(identifier.frontEnd.options.framing.sampleRate)
         if duration < frame { throw FeatureError.tooShort(decoder.name, seconds: duration, frameSeconds: frame) }

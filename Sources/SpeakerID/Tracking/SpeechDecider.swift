@@ -25,6 +25,10 @@ public struct SpeakerDecision: Sendable, Equatable {
     public var llr: Double?
     /// Seconds of speech the decision was made on.
     public var speechSeconds: Double
+    /// With the speaker encoder (`dvector`, `fusion`): the best speaker's cosine.
+    public var dvectorScore: Double? = nil
+    /// With the speaker encoder: every enrolled speaker's calibrated LLR, in model order.
+    public var speakerLLRs: [Double]? = nil
 }
 
 /// Makes a stretch of speech's decision (`DecisionRule`, on the best speaker's average frame

@@ -23,11 +23,24 @@ import Foundation
 ///    decided on its own: the best speaker over its frames, named when the calibrated LLR at the
 ///    segment's speech duration reaches the threshold, else unknown (clustered into unknown-N by
 ///    BIC with `clusterUnknown`).
+///
+/// With `EncoderSegmentScoring` (the d-vector system or the fusion), segments and live windows
+/// are decided instead on their audio's embedding (pieces of a long turn pooled), the tracker
+/// keeping only the 16-kHz audio that an open segment or a pending block can still need.
 public final class StreamingTracker {
     public let identifier: Identifier
     public let options: TrackerOptions
     public let name: String
+    /// The speaker encoder's decisions, when segments are decided by the d-vector system or the fusion.
+    public let encoderScoring: EncoderSegmentScoring?
+    /// The rule segments and live windows are decided by.
+    let rule: DecisionRule
+    /// Decides with the GMM frame scores; its rule sets the decoder's unknown state.
     let decider: SpeechDecider
+    private var encoderAudio = SegmentAudio()
+    private let encoderResampler: Resampler?
+    private var convertedForEncoder: [Float] = []
+    private let pieceFrames: Int
     private let stream: FrameStream
     private var detector: StreamingSpeechDetector
     private var normalizer: SlidingNormalizer
@@ -85,13 +98,18 @@ public final class StreamingTracker {
         var frames: Int
         var sums: [Double]
         var stats: GaussianStatistics
+        /// With the encoder: the first frame whose audio is not yet embedded, and the pooled
+        /// window embeddings of the audio before it.
+        var embedFrom: Int
+        var windowSum: [Double] = []
+        var windows = 0
     }
 
     /// A tracker for audio at `sourceSampleRate` Hz (resampled to the models' rate), scored
     /// against `identifier`'s models and decided by `rule`.
     public init(
         identifier: Identifier, rule: DecisionRule, options: TrackerOptions = TrackerOptions(),
-        sourceSampleRate: Int, name: String = "stream"
+        sourceSampleRate: Int, name: String = "stream", encoderScoring: EncoderSegmentScoring? = nil
     ) throws {
         try options.validate()
         let fe = identifier.frontEnd.options
@@ -107,6 +125,11 @@ public final class StreamingTracker {
         self.identifier = identifier
         self.options = options
         self.name = name
+        self.rule = rule
+        self.encoderScoring = encoderScoring
+        encoderResampler =
+            encoderScoring == nil || sourceSampleRate == SpeakerEncoder.sampleRate
+            ? nil : try Resampler(from: sourceSampleRate, to: SpeakerEncoder.sampleRate, quality: .best, name: name)
         sourceRate = sourceSampleRate
         stream = try FrameStream(frontEnd: identifier.frontEnd, sourceRate: sourceSampleRate, name: name)
         frameSeconds = Double(fe.framing.frameShift) / Double(fe.framing.sampleRate)
@@ -123,10 +146,11 @@ public final class StreamingTracker {
         pauseFrames = max(1, count(options.pauseSeconds))
         hopFrames = max(1, count(options.hopSeconds))
         liveFrames = max(1, count(options.liveWindowSeconds))
+        pieceFrames = max(1, count(encoderScoring?.pieceSeconds ?? 30))
         speakerCount = identifier.models.count
         decider = SpeechDecider(
             speakers: identifier.speakers, enrolSeconds: identifier.models.map(\.training.speechSeconds),
-            rule: rule, frameSeconds: frameSeconds)
+            rule: encoderScoring?.decoderRule(rule) ?? rule, frameSeconds: frameSeconds)
         thresholds = decider.frameThresholds(seconds: options.unknownReferenceSeconds)
         let energy = fe.cepstral.energy == .none ? 0 : 1
         bicColumns = energy..<max(energy + 1, fe.staticDimension)
@@ -156,9 +180,11 @@ public final class StreamingTracker {
     /// Adds samples (mono, at the source rate); returns what is now known.
     public func push(_ samples: [Float]) throws -> [TrackerEvent] {
         precondition(!finished, "StreamingTracker.push after finish")
+        try keepForEncoder(samples, last: false)
         let block = try stream.push(samples)
         var events: [TrackerEvent] = []
         analyse(block, final: false, into: &events)
+        forgetEncoderAudio()
         return events
     }
 
@@ -166,6 +192,7 @@ public final class StreamingTracker {
     public func finish() throws -> [TrackerEvent] {
         precondition(!finished, "StreamingTracker.finish called twice")
         finished = true
+        try keepForEncoder([], last: true)
         let block = try stream.finish()
         var events: [TrackerEvent] = []
         analyse(block, final: true, into: &events)
@@ -174,6 +201,7 @@ public final class StreamingTracker {
         releaseChangeQueue(all: true, into: &events)
         for z in decoder.finish() { commit(z, into: &events) }
         closeSegment(into: &events)
+        releasePending(into: &events)
         return events
     }
 
@@ -229,7 +257,7 @@ public final class StreamingTracker {
                     j += 1
                 }
                 processed += 1
-                if processed % hopFrames == 0 { events.append(.live(liveDecision(newest: t))) }
+                if options.liveDecisions && processed % hopFrames == 0 { events.append(.live(liveDecision(newest: t))) }
             }
         }
     }
@@ -237,7 +265,17 @@ public final class StreamingTracker {
     private func liveDecision(newest t: Int) -> LiveDecision {
         let start = max(0, t - liveFrames + 1)
         let frames = liveCount
-        var d = decider.decide(sums: liveSums, frames: frames)
+        var d: SpeakerDecision
+        if let encoderScoring {
+            // The live window's audio, embedded whole.
+            var sum: [Double] = [], n = 0
+            pool(encoderScoring.windows(of: encoderSamples(from: start, through: t)), into: &sum, count: &n)
+            d = encoderScoring.decide(
+                windowSum: sum, windows: n, gmmSums: liveSums, frames: frames, speechSeconds: Double(frames) * frameSeconds,
+                enrolSeconds: decider.enrolSeconds, rule: rule)
+        } else {
+            d = decider.decide(sums: liveSums, frames: frames)
+        }
         if d.speechSeconds < options.liveMinimumSpeechSeconds {
             d = SpeakerDecision(outcome: .noSpeech, speaker: nil, bestSpeaker: nil, score: nil, llr: nil, speechSeconds: d.speechSeconds)
         }
@@ -321,9 +359,13 @@ public final class StreamingTracker {
         let gapFrames = options.maximumGapSeconds / frameSeconds
         guard block.speechFrames > 0 else {
             if let o = open, Double(block.lastFrame - o.lastSpeech) > gapFrames + 0.5 { closeSegment(into: &events) }
+            if open == nil, let p = pending, Double(block.lastFrame - p.pool.lastSpeech) > gapFrames + 0.5 { releasePending(into: &events) }
             return
         }
-        if var o = open, o.state == state, Double(block.firstSpeech - o.lastSpeech - 1) <= gapFrames + 0.5,
+        // With the encoder, a pause ends a segment: each stretch between pauses is embedded and
+        // decided on its own (turns of one speaker get one name again).
+        let splitAtPause = encoderScoring != nil && block.firstSpeech - (open?.lastSpeech ?? 0) - 1 >= pauseFrames
+        if var o = open, o.state == state, !splitAtPause, Double(block.firstSpeech - o.lastSpeech - 1) <= gapFrames + 0.5,
             !(options.clusterUnknown && state == unknownState && block.changePoint)
         {
             o.lastSpeech = block.lastSpeech
@@ -331,26 +373,144 @@ public final class StreamingTracker {
             for s in 0..<speakerCount { o.sums[s] += block.sums[s] }
             o.stats.add(block.stats)
             open = o
+            embedLongSegment()
             return
         }
         closeSegment(into: &events)
         open = OpenSegment(
             state: state, firstSpeech: block.firstSpeech, lastSpeech: block.lastSpeech,
-            frames: block.speechFrames, sums: block.sums, stats: block.stats)
+            frames: block.speechFrames, sums: block.sums, stats: block.stats, embedFrom: block.firstSpeech)
+        embedLongSegment()
+    }
+
+    // MARK: - The speaker encoder's audio
+
+    /// Keeps the 16-kHz audio the encoder may need (only with an encoder).
+    private func keepForEncoder(_ samples: [Float], last: Bool) throws {
+        guard encoderScoring != nil else { return }
+        if let encoderResampler {
+            try encoderResampler.process(samples, last: last, into: &convertedForEncoder)
+            encoderAudio.append(convertedForEncoder)
+        } else {
+            encoderAudio.append(samples)
+        }
+    }
+
+    /// The absolute 16-kHz sample index where frame `t`'s cell starts.
+    private func encoderSample(_ t: Int) -> Int {
+        Int((max(0, Double(t) * frameSeconds + frameOffset) * Double(SpeakerEncoder.sampleRate)).rounded())
+    }
+
+    /// The audio of frames `first` through `last`.
+    private func encoderSamples(from first: Int, through last: Int) -> [Float] {
+        encoderAudio.slice(from: encoderSample(first), to: encoderSample(last + 1))
+    }
+
+    /// Drops the audio no open segment, pending block or live window can need any more.
+    private func forgetEncoderAudio() {
+        guard encoderScoring != nil else { return }
+        var frame = current.index * stepFrames
+        if released < queueStart + changeQueue.count { frame = min(frame, changeQueue[released - queueStart].index * stepFrames) }
+        if let b = decoding.first { frame = min(frame, b.index * stepFrames) }
+        if let o = open { frame = min(frame, o.embedFrom) }
+        if options.liveDecisions { frame = min(frame, max(0, processed - liveFrames)) }
+        encoderAudio.drop(before: encoderSample(frame) - 160)
+    }
+
+    /// Embeds an open segment's audio up to its last speech once it exceeds a piece.
+    private func embedLongSegment() {
+        guard let encoderScoring, var o = open, o.lastSpeech - o.embedFrom + 1 >= pieceFrames else { return }
+        pool(encoderScoring.windows(of: encoderSamples(from: o.embedFrom, through: o.lastSpeech)), into: &o.windowSum, count: &o.windows)
+        o.embedFrom = o.lastSpeech + 1
+        open = o
+    }
+
+    private func pool(_ windows: [[Float]], into sum: inout [Double], count: inout Int) {
+        for w in windows {
+            if sum.isEmpty { sum = [Double](repeating: 0, count: w.count) }
+            for i in w.indices { sum[i] += Double(w[i]) }
+            count += 1
+        }
     }
 
     private func closeSegment(into events: inout [TrackerEvent]) {
-        guard let o = open else { return }
+        guard var o = open else { return }
         open = nil
         guard Double(o.frames) * frameSeconds >= options.minimumSegmentSpeechSeconds else { return }
-        let d = decider.decide(sums: o.sums, frames: o.frames)
-        let label: String
-        if let s = d.speaker {
-            label = s
-        } else {
-            label = TrackedSegment.unknownLabel(cluster: options.clusterUnknown ? clusters.assign(o.stats) : nil)
+        guard let encoderScoring else {
+            let d = decider.decide(sums: o.sums, frames: o.frames)
+            events.append(
+                .segment(TrackedSegment(start: cellStart(o.firstSpeech), end: cellEnd(o.lastSpeech), label: label(d, o.stats), decision: d)))
+            return
         }
-        events.append(.segment(TrackedSegment(start: cellStart(o.firstSpeech), end: cellEnd(o.lastSpeech), label: label, decision: d)))
+        if o.embedFrom <= o.lastSpeech {
+            pool(encoderScoring.windows(of: encoderSamples(from: o.embedFrom, through: o.lastSpeech)), into: &o.windowSum, count: &o.windows)
+            o.embedFrom = o.lastSpeech + 1
+        }
+        let d = decide(o, encoderScoring)
+        let closed = ClosedSegment(
+            segment: TrackedSegment(start: cellStart(o.firstSpeech), end: cellEnd(o.lastSpeech), label: label(d, o.stats), decision: d), pool: o)
+        // Stretches split at pauses join again when they get the same name within the longest
+        // gap of a turn, decided again on their pooled speech.
+        if let p = pending, p.segment.label == closed.segment.label,
+            Double(o.firstSpeech - p.pool.lastSpeech - 1) <= options.maximumGapSeconds / frameSeconds + 0.5
+        {
+            var joined = p.pool
+            joined.lastSpeech = o.lastSpeech
+            joined.frames += o.frames
+            for k in joined.sums.indices { joined.sums[k] += o.sums[k] }
+            joined.stats.add(o.stats)
+            if joined.windowSum.isEmpty {
+                joined.windowSum = o.windowSum
+            } else if !o.windowSum.isEmpty {
+                for i in joined.windowSum.indices { joined.windowSum[i] += o.windowSum[i] }
+            }
+            joined.windows += o.windows
+            let jd = decide(joined, encoderScoring)
+            if jd.speaker == d.speaker {
+                var segment = p.segment
+                segment.end = closed.segment.end
+                segment.decision = jd
+                pending = ClosedSegment(segment: segment, pool: joined)
+                return
+            }
+        }
+        releasePending(nextStart: closed.segment.start, into: &events)
+        pending = closed
+    }
+
+    /// A closed segment held back (with the encoder) until the next one shows whether they join.
+    private struct ClosedSegment {
+        var segment: TrackedSegment
+        var pool: OpenSegment
+    }
+    private var pending: ClosedSegment?
+
+    /// Releases the held segment, widened into the pauses either side by up to
+    /// `options.paddingSeconds` (the energy detector ends speech before its soft edges), never
+    /// past the middle of a pause or over the segment released before.
+    private func releasePending(nextStart: Double? = nil, into events: inout [TrackerEvent]) {
+        guard var p = pending?.segment else { return }
+        pending = nil
+        let pad = options.paddingSeconds
+        var end = min(p.end + pad, secondsReceived)
+        if let n = nextStart, n >= p.end { end = min(end, (p.end + n) / 2) }
+        p.start = max(p.start - pad, lastReleasedEnd, 0)
+        p.end = max(end, p.end)
+        lastReleasedEnd = p.end
+        events.append(.segment(p))
+    }
+    private var lastReleasedEnd = 0.0
+
+    private func decide(_ o: OpenSegment, _ encoderScoring: EncoderSegmentScoring) -> SpeakerDecision {
+        encoderScoring.decide(
+            windowSum: o.windowSum, windows: o.windows, gmmSums: o.sums, frames: o.frames, speechSeconds: Double(o.frames) * frameSeconds,
+            enrolSeconds: decider.enrolSeconds, rule: rule)
+    }
+
+    private func label(_ d: SpeakerDecision, _ stats: GaussianStatistics) -> String {
+        if let s = d.speaker { return s }
+        return TrackedSegment.unknownLabel(cluster: options.clusterUnknown ? clusters.assign(stats) : nil)
     }
 
     /// The 10-ms cell frame `t` stands for (centred on the frame), clamped to the audio received.

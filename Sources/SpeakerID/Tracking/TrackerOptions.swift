@@ -20,6 +20,12 @@ public struct TrackerOptions: Sendable, Equatable, Codable {
     public var maximumGapSeconds = 2.0
     /// Segments with less speech than this are left out (clicks, breaths).
     public var minimumSegmentSpeechSeconds = 0.1
+    /// With the speaker encoder, where a pause splits segments: seconds each segment is widened
+    /// into the pauses beside it (never past a pause's middle).
+    public var paddingSeconds = 0.25
+    /// Whether live decisions are made every `hopSeconds` (a whole recording's timeline, which
+    /// has no use for them, is made without: with the speaker encoder they cost most of the time).
+    public var liveDecisions = true
     /// Speech detection: the window around a frame that the loudest frame and the noise level
     /// are measured over, and how far above the noise level speech must be.
     public var speechWindowBackSeconds = 30.0
@@ -69,6 +75,7 @@ public struct TrackerOptions: Sendable, Equatable, Codable {
         try positive(lagSeconds, "the lag", max: 3600)
         try nonNegative(maximumGapSeconds, "the longest gap inside a turn", max: 600)
         try nonNegative(minimumSegmentSpeechSeconds, "the shortest segment", max: 600)
+        try nonNegative(paddingSeconds, "the segment padding", max: 60)
         try nonNegative(speechWindowBackSeconds, "the speech-detection window", max: 3600)
         try nonNegative(speechWindowAheadSeconds, "the speech-detection look-ahead", max: 60)
         try nonNegative(normalizationBackSeconds, "the normalisation window", max: 3600)

@@ -15,7 +15,10 @@ struct TrackCommand: AsyncParsableCommand {
             'unknown' (--cluster-unknown: unknown-1, unknown-2, ...). Without either, every \
             segment is named (closed set; refused for a models folder of one speaker). Output: a text timeline, --json (one object per \
             recording), --rttm DIR (DIR/<recording>.rttm, NIST RTTM). Memory does not grow with \
-            a recording's length. --stream reads one stream (standard input with '-', or a file as \
+            a recording's length. --system dvector or fusion (with a calibration of that system) \
+            decides each segment and live window on its audio's embedding by the speaker encoder \
+            (fusion: with the GMM scores, fused); the turns are still found by the GMM decoder. \
+            --stream reads one stream (standard input with '-', or a file as \
             it grows) and prints a live decision every --hop seconds and segments as they close. \
             Every recording is reported: one that cannot be read gets one line on standard error \
             ({"file", "error"} with --json) and the exit status is 1, unless --skip-bad.
@@ -31,6 +34,7 @@ struct TrackCommand: AsyncParsableCommand {
             valueName: "T"))
     var threshold: Double?
     @OptionGroup var calibrationOptions: CalibrationArguments
+    @OptionGroup var scoring: SystemArguments
     @Option(help: ArgumentHelp("Write DIR/<recording>.rttm for each recording (the folder is created).", valueName: "dir"))
     var rttm: String?
     @Flag(help: "One JSON object per recording ({\"file\", \"error\"} for one that cannot be tracked); with --stream, one per event.")
@@ -66,6 +70,14 @@ struct TrackCommand: AsyncParsableCommand {
             }
         }
         try calibrationOptions.refuseDecisionOptionsWithoutCalibration()
+        if scoring.system != .gmm && calibrationOptions.calibration == nil {
+            throw ValidationError(
+                "--system \(scoring.system.rawValue) decides segments on calibrated LLRs: give --calibration FILE (speakerid calibrate --system \(scoring.system.rawValue))"
+            )
+        }
+        if scoring.system == .fusion && background.ubm == nil {
+            throw ValidationError("--system fusion needs --ubm: the GMMs' scores are log-likelihood ratios against it")
+        }
         _ = try tracking.options()
     }
 
@@ -74,6 +86,8 @@ struct TrackCommand: AsyncParsableCommand {
         var identifier: Identifier
         var rule: DecisionRule
         var options: TrackerOptions
+        /// With --system dvector or fusion: how segments are decided by the speaker encoder.
+        var encoderScoring: EncoderSegmentScoring?
     }
 
     func setup() throws -> Setup {
@@ -81,8 +95,24 @@ struct TrackCommand: AsyncParsableCommand {
         let loaded = try ModelStore(directory: models).loadAll(ubm: ubmModel)
         _ = try frontEnd.check(against: loaded[0].frontEnd)
         let id = try Identifier(models: loaded, ubm: ubmModel, topC: background.topC)
-        let calibration = try calibrationOptions.load(ubm: ubmModel, frontEnd: loaded[0].frontEnd, normalization: .none, models: models)
-        let rule = DecisionRule(calibration: calibration, threshold: threshold, costs: calibrationOptions.costs)
+        var rule: DecisionRule
+        var encoderScoring: EncoderSegmentScoring?
+        if scoring.system == .gmm {
+            let calibration = try calibrationOptions.load(ubm: ubmModel, frontEnd: loaded[0].frontEnd, normalization: .none, models: models)
+            rule = DecisionRule(calibration: calibration, threshold: threshold, costs: calibrationOptions.costs)
+        } else {
+            guard let encoder = try scoring.encoderOptions.load(required: true), let path = calibrationOptions.calibration else {
+                throw CLIError("--system \(scoring.system.rawValue) needs the speaker encoder and --calibration")
+            }
+            do {
+                encoderScoring = try EncoderSegmentScoring(
+                    system: scoring.system, encoder: encoder, models: loaded, ubm: ubmModel, calibration: try Calibration.load(path: path),
+                    folder: models)
+            } catch let e as CalibrationError { throw CLIError("\(path): \(e)") }
+            // The LLRs the encoder scoring gives are decided: at --threshold, else the Bayes threshold.
+            let costs = calibrationOptions.costs
+            rule = DecisionRule(calibration: nil, threshold: threshold ?? costs.bayesThreshold, costs: costs)
+        }
         var options = try tracking.options()
         live.apply(to: &options)
         // Names a timeline could not tell apart: reserved labels, and names equal once white
@@ -105,7 +135,7 @@ struct TrackCommand: AsyncParsableCommand {
                 "\(models) holds one speaker, \(loaded[0].speaker.debugDescription): without --calibration or --threshold every speech segment would be named them; give --calibration FILE or --threshold T (with --ubm) so other voices are 'unknown'"
             )
         }
-        return Setup(identifier: id, rule: rule, options: options)
+        return Setup(identifier: id, rule: rule, options: options, encoderScoring: encoderScoring)
     }
 
     func run() async throws {
@@ -126,7 +156,8 @@ struct TrackCommand: AsyncParsableCommand {
         }
         let raw = try rawAudio.format()
         let results = try await batchMap(count: sources.count, threads: common.threadCount) { i -> TrackingResult in
-            try SpeakerTracker.track(.file(sources[i]), raw: raw, identifier: s.identifier, rule: s.rule, options: s.options)
+            try SpeakerTracker.track(
+                .file(sources[i]), raw: raw, identifier: s.identifier, rule: s.rule, options: s.options, encoderScoring: s.encoderScoring)
         }
         var failed = 0
         for (i, outcome) in results.enumerated() {
@@ -149,7 +180,7 @@ struct TrackCommand: AsyncParsableCommand {
             if json {
                 var o: [String: Any] = [
                     "file": r.name, "duration_seconds": Self.seconds(r.duration), "speech_seconds": Self.seconds(r.speechSeconds),
-                    "timeline": r.segments.map(Self.json),
+                    "timeline": r.segments.map(Self.json), "system": scoring.system.rawValue,
                 ]
                 if let warning { o["warning"] = warning }
                 print(SpeakerIDCLI.json(o))
@@ -181,6 +212,7 @@ struct TrackCommand: AsyncParsableCommand {
         ]
         if let v = s.decision.score { o["score"] = jnum(v) }
         if let v = s.decision.llr { o["llr"] = jnum(v) }
+        if let v = s.decision.dvectorScore { o["dvector_score"] = jnum(v) }
         return o
     }
 

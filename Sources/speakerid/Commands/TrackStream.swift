@@ -127,7 +127,7 @@ extension TrackCommand {
             if tracker == nil {
                 tracker = try StreamingTracker(
                     identifier: s.identifier, rule: s.rule, options: s.options,
-                    sourceSampleRate: format.sampleRate, name: input.name)
+                    sourceSampleRate: format.sampleRate, name: input.name, encoderScoring: s.encoderScoring)
                 if !warned, let w = s.identifier.frontEnd.options.narrowBandWarning(input.name, sourceRate: format.sampleRate), !common.quiet {
                     Console.warn("warning: " + w)
                     warned = true
@@ -175,6 +175,7 @@ extension TrackCommand {
             ]
             if let v = dec.score { o["score"] = jnum(v) }
             if let v = dec.llr { o["llr"] = jnum(v) }
+            if let v = dec.dvectorScore { o["dvector_score"] = jnum(v) }
             print(SpeakerIDCLI.json(o))
         } else {
             let what = d.label ?? "<no speech>"

@@ -7,7 +7,7 @@ extension ScoringSystem: ExpressibleByArgument {}
 struct SystemArguments: ParsableArguments {
     @Option(
         help: ArgumentHelp(
-            "Scoring system: gmm (the default), or dvector (the speaker encoder's cosine to each speaker's d-vector; the models must have been enrolled with the encoder).",
+            "Scoring system: gmm (the default); dvector (the speaker encoder's cosine to each speaker's d-vector; the models must have been enrolled with the encoder); fusion (both, their calibrated LLRs fused by a calibration of `speakerid calibrate --system fusion`).",
             valueName: "system"))
     var system: ScoringSystem = .gmm
     @OptionGroup var encoderOptions: EncoderArguments

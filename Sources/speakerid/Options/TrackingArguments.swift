@@ -38,6 +38,12 @@ struct TrackingArguments: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Segments with less speech than this are left out (default: 0.1).", valueName: "s"))
     var minSegment: Double?
     @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "With --system dvector or fusion, where pauses split segments: each segment is widened this far into the pauses beside it (default: 0.25).",
+            valueName: "s"))
+    var pad: Double?
+    @Option(
         parsing: .unconditional, help: ArgumentHelp("Speech must be this far above the noise level of the last 30 s (default: 6).", valueName: "dB"))
     var snr: Double?
     @Option(parsing: .unconditional, help: ArgumentHelp("Speech detection looks this far ahead of each frame (default: 0.1).", valueName: "s"))
@@ -80,6 +86,7 @@ struct TrackingArguments: ParsableArguments {
         if let v = lag { o.lagSeconds = v }
         if let v = maxGap { o.maximumGapSeconds = v }
         if let v = minSegment { o.minimumSegmentSpeechSeconds = v }
+        if let v = pad { o.paddingSeconds = v }
         if let v = snr { o.speechSNRDB = v }
         if let v = speechAhead { o.speechWindowAheadSeconds = v }
         if let v = normalizeBack { o.normalizationBackSeconds = v }
