@@ -29,9 +29,9 @@ extension Evaluator {
     /// with the trial's and the model's speech durations.
     func calibrated(
         _ normalize: @escaping @Sendable (FileTrials.Trial) -> [Double],
-        models: [SpeakerModel]
+        models: [SpeakerModel], calibration: Calibration? = nil
     ) -> @Sendable (FileTrials.Trial) -> [Double] {
-        guard let cal = calibration else { return normalize }
+        guard let cal = calibration ?? self.calibration else { return normalize }
         let enrol = models.map(\.training.speechSeconds)
         let shift = identifier.frontEnd.options.framing.frameShiftMs / 1000
         if cal.system == .fusion {

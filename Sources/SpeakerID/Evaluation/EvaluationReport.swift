@@ -32,6 +32,10 @@ public struct EvaluationReport: Encodable, Sendable {
     public var verificationNote: String?
     /// The scoring system the figures are of.
     public var system: ScoringSystem = .gmm
+    /// Each system evaluated, with the same keys: the system asked for alone, or with the
+    /// fusion also the GMM-UBM and d-vector systems (each calibrated by its part of the fusion's
+    /// calibration, without open-set figures). Entries have no `systems` of their own.
+    public var systems: [ScoringSystem: EvaluationReport] = [:]
     /// Whether verification was asked for (a UBM scores log-likelihood ratios), measured or not.
     public var verificationAsked: Bool { whole.verification != nil || verificationNote != nil }
 
@@ -48,7 +52,7 @@ public struct EvaluationReport: Encodable, Sendable {
         case thresholdSource = "threshold_source"
         case verificationNote = "verification_note"
         case runSeconds = "run_seconds"
-        case system
+        case system, systems
     }
 
     /// Writes the report as `evaluate --json` prints it.
@@ -63,6 +67,21 @@ public struct EvaluationReport: Encodable, Sendable {
         try c.encodeIfPresent(verificationNote, forKey: .verificationNote)
         try c.encodeNumber(seconds, forKey: .runSeconds)
         try c.encode(system, forKey: .system)
+        if !systems.isEmpty {
+            var nested = c.nestedContainer(keyedBy: SystemKey.self, forKey: .systems)
+            for s in ScoringSystem.allCases {
+                guard var r = systems[s] else { continue }
+                r.systems = [:]
+                try nested.encode(r, forKey: SystemKey(stringValue: s.rawValue))
+            }
+        }
+    }
+
+    struct SystemKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 
     /// The figures of an evaluation's trials, without the run's settings, unusable files and

@@ -109,45 +109,30 @@ public struct Evaluator: Sendable {
         let openSet = try await openSetThresholds(counter: counter)
         skipped += Self.skipped(openSet.unusable, role: "held-out enrolment file for the open-set threshold")
 
-        func lengthResult(_ length: TestLength) -> LengthResult {
-            var acc = AccuracyResult(correct: 0, trials: 0)
-            for f in test where f.error == nil {
-                for t in f.trials(of: length) {
-                    acc.trials += 1
-                    if .enrolled(Identifier.best(identifying(t))) == f.speaker { acc.correct += 1 }
-                }
-            }
-            var r = LengthResult(seconds: length.seconds(segmentSeconds), identification: acc)
-            if withUBM {
-                let (tar, non) = Self.verificationScores(test, length: length, normalize: decide)
-                r.verification = DetectionMetrics(targets: tar, nonTargets: non, cost: cost)
-                r.histogram = ScoreHistogram(targets: tar, nonTargets: non)
-                // Cosines are not log-likelihood ratios: no Cllr or actual cost of them.
-                if system == .gmm || calibration != nil { r.calibration = CalibrationFigures(targets: tar, nonTargets: non, cost: cost) }
-            }
-            if let th = openSet.thresholds[length] {
-                r.openSet = Self.openSet(test: test, impostors: impostors, length: length, threshold: th, decide: decide)
-            }
-            return r
-        }
-
-        var confusion = [[Int]](repeating: [Int](repeating: 0, count: speakers.count), count: speakers.count)
-        var per: [String: AccuracyResult] = [:]
         skipped += Self.skipped(test + impostors, role: nil)
-        for f in test {
-            guard let truth = f.scoredModel, let whole = f.trials(of: .wholeFile).first else { continue }
-            let b = Identifier.best(identifying(whole))
-            confusion[truth][b] += 1
-            per[speakers[truth], default: AccuracyResult(correct: 0, trials: 0)].trials += 1
-            if b == truth { per[speakers[truth], default: AccuracyResult(correct: 0, trials: 0)].correct += 1 }
+        let calibratedFigures = system == .gmm || calibration != nil
+        var report = summary(
+            system, test: test, impostors: impostors, openSet: (openSet.thresholds, openSet.source), identifying: identifying, decide: decide,
+            verification: withUBM, calibrated: calibratedFigures, skipped: skipped, start: start)
+        // The fusion's two systems side by side, each with its own part of the fusion calibration.
+        if system == .fusion, let parts = calibration?.parts, parts.count == 2 {
+            let none: (thresholds: [TestLength: Double], source: String?) = ([:], nil)
+            let gmmDecide = calibrated(normalize, models: identifier.models, calibration: parts[0])
+            let gmm = summary(
+                .gmm, test: test, impostors: [], openSet: none, identifying: { $0.scores }, decide: gmmDecide,
+                verification: true, calibrated: true, skipped: skipped, start: start)
+            var cosines = test
+            for f in cosines.indices {
+                for k in cosines[f].trials.indices { cosines[f].trials[k].scores = cosines[f].trials[k].dvectorScores ?? [] }
+            }
+            let dvDecide = calibrated({ $0.scores }, models: identifier.models, calibration: parts[1])
+            let dv = summary(
+                .dvector, test: cosines, impostors: [], openSet: none, identifying: { $0.scores }, decide: dvDecide,
+                verification: true, calibrated: true, skipped: skipped, start: start)
+            report.systems = [.gmm: gmm, .dvector: dv, .fusion: report]
+        } else {
+            report.systems = [system: report]
         }
-        var report = EvaluationReport(
-            speakers: speakers, whole: lengthResult(.wholeFile),
-            segments: segmentSeconds.indices.map { lengthResult(.segment(index: $0)) },
-            perSpeaker: per, confusion: confusion, skipped: skipped,
-            segmentNormalization: segmentNormalization, scoreNormalization: scoreNormalization,
-            thresholdSource: openSet.source, seconds: Date().timeIntervalSince(start))
-        report.system = system
         if keepScores {
             var llrs: ((FileTrials.Trial) -> [Double])?
             if calibration != nil { llrs = decide }
@@ -162,6 +147,55 @@ public struct Evaluator: Sendable {
         }
         for f in test { if let r = f.narrowBandRate { report.narrowBand.test[r, default: 0] += 1 } }
         for f in impostors { if let r = f.narrowBandRate { report.narrowBand.impostors[r, default: 0] += 1 } }
+        return report
+    }
+
+    /// The report of `system`'s figures on the scored trials: identification by `identifying`,
+    /// verification (with `verification`) and calibration figures (with `calibrated`) of
+    /// `decide`'s scores, open-set figures at `openSet`'s thresholds.
+    func summary(
+        _ system: ScoringSystem, test: [FileTrials], impostors: [FileTrials], openSet: (thresholds: [TestLength: Double], source: String?),
+        identifying: (FileTrials.Trial) -> [Double], decide: @escaping @Sendable (FileTrials.Trial) -> [Double],
+        verification: Bool, calibrated: Bool, skipped: [SkippedFile], start: Date
+    ) -> EvaluationReport {
+        let speakers = identifier.speakers
+        func lengthResult(_ length: TestLength) -> LengthResult {
+            var acc = AccuracyResult(correct: 0, trials: 0)
+            for f in test where f.error == nil {
+                for t in f.trials(of: length) {
+                    acc.trials += 1
+                    if .enrolled(Identifier.best(identifying(t))) == f.speaker { acc.correct += 1 }
+                }
+            }
+            var r = LengthResult(seconds: length.seconds(segmentSeconds), identification: acc)
+            if verification {
+                let (tar, non) = Self.verificationScores(test, length: length, normalize: decide)
+                r.verification = DetectionMetrics(targets: tar, nonTargets: non, cost: cost)
+                r.histogram = ScoreHistogram(targets: tar, nonTargets: non)
+                // Cosines are not log-likelihood ratios: no Cllr or actual cost of them.
+                if calibrated { r.calibration = CalibrationFigures(targets: tar, nonTargets: non, cost: cost) }
+            }
+            if let th = openSet.thresholds[length] {
+                r.openSet = Self.openSet(test: test, impostors: impostors, length: length, threshold: th, decide: decide)
+            }
+            return r
+        }
+        var confusion = [[Int]](repeating: [Int](repeating: 0, count: speakers.count), count: speakers.count)
+        var per: [String: AccuracyResult] = [:]
+        for f in test {
+            guard let truth = f.scoredModel, let whole = f.trials(of: .wholeFile).first else { continue }
+            let b = Identifier.best(identifying(whole))
+            confusion[truth][b] += 1
+            per[speakers[truth], default: AccuracyResult(correct: 0, trials: 0)].trials += 1
+            if b == truth { per[speakers[truth], default: AccuracyResult(correct: 0, trials: 0)].correct += 1 }
+        }
+        var report = EvaluationReport(
+            speakers: speakers, whole: lengthResult(.wholeFile),
+            segments: segmentSeconds.indices.map { lengthResult(.segment(index: $0)) },
+            perSpeaker: per, confusion: confusion, skipped: skipped,
+            segmentNormalization: segmentNormalization, scoreNormalization: scoreNormalization,
+            thresholdSource: openSet.source, seconds: Date().timeIntervalSince(start))
+        report.system = system
         return report
     }
 

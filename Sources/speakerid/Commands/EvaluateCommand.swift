@@ -335,6 +335,22 @@ struct EvaluateCommand: AsyncParsableCommand {
                 details.append(("score normalisation", "\(mode.rawValue), cohort \(tnormModels.map { "models in \($0)" } ?? cohort ?? "-")"))
             }
             if let t = r.thresholdSource { details.append(("open-set threshold", t)) }
+            if r.systems.count > 1 {
+                for system in ScoringSystem.allCases {
+                    guard let x = r.systems[system] else { continue }
+                    let l = x.whole
+                    var figures = "whole files: accuracy \(fmt(l.identification.accuracy, 4))"
+                    if let v = l.verification { figures += ", EER \(fmt(100 * v.eer, 2))%, minDCF \(fmt(v.minDCF, 4))" }
+                    if let c = l.calibration { figures += ", actDCF \(fmt(c.actualDCF, 4)), Cllr \(fmt(c.cllr, 4))" }
+                    for seg in x.segments {
+                        if let sec = seg.seconds, let v = seg.verification {
+                            figures +=
+                                "; \(fmt(sec, sec == sec.rounded() ? 0 : 2)) s: accuracy \(fmt(seg.identification.accuracy, 4)), EER \(fmt(100 * v.eer, 2))%"
+                        }
+                    }
+                    details.append(("system \(system.rawValue)", figures))
+                }
+            }
             details.append(("segment normalisation", r.segmentNormalization.rawValue))
             let html = HTMLReport.render(r, title: "SpeakerID evaluation: \(PathName.lastComponent(corpus))", details: details)
             let path = PathName.join(report, "report.html")
@@ -384,6 +400,21 @@ struct EvaluateCommand: AsyncParsableCommand {
             s += "\n"
         }
         if let src = r.thresholdSource { s += "threshold: \(src)\n" }
+        if r.systems.count > 1 {
+            s += "\nsystems side by side (each calibrated by its part of the fusion calibration)\n"
+            s += "system   test length      accuracy     EER  minDCF  actDCF    Cllr\n"
+            for system in ScoringSystem.allCases {
+                guard let x = r.systems[system] else { continue }
+                for l in [x.whole] + x.segments {
+                    let label = l.seconds.map { fmt($0, $0 == $0.rounded() ? 0 : 2) + " s" } ?? "whole file"
+                    s += system.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0) + label.padding(toLength: 13, withPad: " ", startingAt: 0)
+                    s += l.identification.trials > 0 ? String(format: "  %8.4f", l.identification.accuracy) : "         -"
+                    s += l.verification.map { String(format: "  %5.2f%%  %6.4f", 100 * $0.eer, $0.minDCF) } ?? "       -       -"
+                    s += l.calibration.map { String(format: "  %6.4f  %6.4f", $0.actualDCF, $0.cllr) } ?? "       -       -"
+                    s += "\n"
+                }
+            }
+        }
         s += "\nper speaker (whole files)\n"
         let w = min(24, max(7, r.speakers.map(\.count).max() ?? 7))
         for sp in r.speakers {

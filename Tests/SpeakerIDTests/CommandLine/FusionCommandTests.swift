@@ -79,6 +79,30 @@ struct FusionCommandTests {
         #expect(r.status == 0, "\(r.stderr)")
         let report = try #require(CLI.jsonLines(r.stdout).first)
         #expect(report["system"] as? String == "fusion" && report["cllr"] is Double, "\(report.keys.sorted())")
+        // Each system side by side, with the keys of the report itself; the fusion's entry is
+        // the report, and the two systems' figures are those their own evaluate gives.
+        let systems = try #require(report["systems"] as? [String: [String: Any]], "\(report.keys.sorted())")
+        #expect(Set(systems.keys) == ["gmm", "dvector", "fusion"])
+        let topKeys = Set(report.keys).subtracting(["systems"])
+        for (name, entry) in systems {
+            #expect(Set(entry.keys) == topKeys && entry["system"] as? String == name, "\(name): \(entry.keys.sorted())")
+        }
+        #expect(systems["fusion"]?["accuracy"] as? Double == report["accuracy"] as? Double)
+        #expect(systems["fusion"]?["eer"] as? Double == report["eer"] as? Double)
+        let alone = [
+            "gmm": try CLI.run(["evaluate", "--models", models, "--ubm", ubm, "--corpus", f.corpus, "--json", "-q"]),
+            "dvector": try CLI.run([
+                "evaluate", "--models", models, "--system", "dvector", "--encoder", f.encoder, "--corpus", f.corpus, "--json", "-q",
+            ]),
+        ]
+        for (name, run) in alone {
+            let own = try #require(CLI.jsonLines(run.stdout).first, "\(run.stderr)")
+            #expect(own["systems"] as? [String: Any] != nil && (own["systems"] as? [String: Any])?.count == 1)
+            for key in ["accuracy", "eer", "min_dcf"] {
+                let a = try #require(systems[name]?[key] as? Double, "\(name) \(key)"), b = try #require(own[key] as? Double, "\(name) \(key)")
+                #expect(abs(a - b) < 1e-12, "\(name) \(key): side by side \(a), alone \(b)")
+            }
+        }
 
         // What fusion needs, refused in one line before any work.
         let cases: [([String], Int32, String)] = [
@@ -111,6 +135,47 @@ struct FusionCommandTests {
             "--calibration", gmmCal, clips[0],
         ])
         #expect(wrong.status == 1 && wrong.stderr.split(separator: "\n").count == 1 && wrong.stderr.contains("gmm"), "\(wrong.stderr)")
+    }
+
+    static var sklearnAvailable: Bool {
+        (try? CLI.runTool("/usr/bin/env", ["python3", "-c", "import sklearn, numpy"]).status) == 0
+    }
+
+    /// The fusion's logistic regression against scikit-learn's on the same trials (the two
+    /// systems' calibrated LLRs, prior-weighted, unregularised): the same weights.
+    @Test(.enabled(if: sklearnAvailable, "needs python3 with scikit-learn (pip install scikit-learn)"))
+    func theFusionWeightsAreScikitLearnsLogisticRegression() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        var rng = SeededRandom(seed: 11)
+        func gauss() -> Double { (-2 * log(max(rng.nextUnit(), 1e-300))).squareRoot() * cos(2 * .pi * rng.nextUnit()) }
+        var g: [CalibrationTrial] = [], d: [CalibrationTrial] = []
+        for i in 0..<3000 {
+            let target = i < 300
+            g.append(CalibrationTrial(score: (target ? 0.8 : -0.4) + 0.7 * gauss(), testSeconds: 2, enrolSeconds: 20, isTarget: target))
+            d.append(CalibrationTrial(score: (target ? 0.55 : 0.25) + 0.1 * gauss(), testSeconds: 2, enrolSeconds: 20, isTarget: target))
+        }
+        let p = CalibrationProvenance(
+            ubmChecksum: "u", scoreNormalization: .none, frontEnd: FrontEndOptions(), targetTrials: 300,
+            nonTargetTrials: 2700, segmentSeconds: [2], source: "test", encoder: "e")
+        for prior in [0.5, 0.1] {
+            let c = try Calibration.fitFusion(gmm: g, dvector: d, prior: prior, provenance: p)
+            let parts = try #require(c.parts)
+            var tsv = ""
+            for (a, b) in zip(g, d) {
+                tsv += "\(parts[0].llr(score: a.score, testSeconds: 2, enrolSeconds: 20))\t"
+                tsv += "\(parts[1].llr(score: b.score, testSeconds: 2, enrolSeconds: 20))\t\(a.isTarget ? 1 : 0)\n"
+            }
+            try tsv.write(toFile: dir.file("trials.tsv"), atomically: true, encoding: .utf8)
+            let script = Repository.root.appendingPathComponent("Tests/Calibration/check_fusion_sklearn.py").path
+            let r = try CLI.runTool("/usr/bin/env", ["python3", script, dir.file("trials.tsv"), "\(prior)"])
+            #expect(r.status == 0, "\(r.stderr)")
+            let theirs = r.stdout.split(whereSeparator: \.isWhitespace).compactMap { Double($0) }
+            #expect(theirs.count == 3, "\(r.stdout)")
+            for (k, (ours, sk)) in zip(c.weights, theirs).enumerated() {
+                #expect(abs(ours - sk) < 1e-4 * max(1, abs(sk)), "prior \(prior), weight \(k): ours \(ours), scikit-learn \(sk)")
+            }
+        }
     }
 
     /// The fit: both systems informative gives non-negative weights and a fused Cllr no worse

@@ -37,6 +37,25 @@ func withABackgroundModel(
 }
 // README example 2 end
 
+// README example 3 begin
+/// Scores a clip by both systems (the GMMs against the UBM, the speaker encoder's embedding
+/// against each speaker's d-vector), fused into one calibrated LLR per speaker by a fusion
+/// calibration (`speakerid calibrate --system fusion`); names the best speaker if it reaches the
+/// Bayes threshold of the default prior and costs.
+func whoIsSpeakingFused(
+    clip: String, models: String, ubm: String, encoder: String, calibration: String
+) throws -> (speaker: String?, llr: Double) {
+    let background = try ModelStore.loadUBM(path: ubm)
+    let scorer = try FusedScorer(
+        models: try ModelStore(directory: models).loadAll(ubm: background), ubm: background,
+        encoder: try SpeakerEncoder.load(path: encoder), calibration: try Calibration.load(path: calibration),
+        folder: models)
+    let ranked = try scorer.scores(.file(clip)).speakers.sorted { $0.llr > $1.llr }
+    guard let best = ranked.first else { return (nil, -.infinity) }
+    return (best.llr >= DecisionCosts().bayesThreshold ? best.speaker : nil, best.llr)
+}
+// README example 3 end
+
 /// The README's library example, compiled here and run on synthetic voices; the README must
 /// hold exactly this code.
 struct ReadmeExampleTests {
@@ -53,6 +72,37 @@ struct ReadmeExampleTests {
         #expect(
             readme.contains("import SpeakerID\n\n" + String(source[begin2.upperBound..<end2.lowerBound])),
             "README.md's second library example differs from ReadmeExampleTests.swift")
+        let begin3 = try #require(source.range(of: "// README example 3 begin\n"))
+        let end3 = try #require(source.range(of: "// README example 3 end"))
+        #expect(
+            readme.contains("import SpeakerID\n\n" + String(source[begin3.upperBound..<end3.lowerBound])),
+            "README.md's third library example (fusion) differs from ReadmeExampleTests.swift")
+    }
+
+    /// The fusion example gives identify --system fusion's LLR and decision.
+    @Test func theFusionExampleDecidesAsIdentifyDoes() throws {
+        let f = try DVectorSystemCommandTests.Fixture()
+        defer { f.dir.cleanup() }
+        let ubm = f.dir.file("ubm.gmm"), models = f.dir.file("adapted"), cal = f.dir.file("fusion.cal")
+        #expect(try CLI.run(["train-ubm", "--corpus", f.corpus + ":enroll", "--components", "8", "--out", ubm, "-q"]).status == 0)
+        #expect(
+            try CLI.run(["enroll", "--models", models, "--ubm", ubm, "--corpus", f.corpus, "--split", "enroll", "--encoder", f.encoder, "-q"])
+                .status == 0)
+        let c = try CLI.run([
+            "calibrate", "--models", models, "--ubm", ubm, "--system", "fusion", "--encoder", f.encoder,
+            "--corpus", f.corpus + ":enroll", "--segment-seconds", "0.5", "--quality", "none", "--out", cal,
+        ])
+        #expect(c.status == 0, "\(c.stderr)")
+        for voice in ["low", "high"] {
+            let r = try whoIsSpeakingFused(clip: f.clip(voice), models: models, ubm: ubm, encoder: f.encoder, calibration: cal)
+            let id = try CLI.run([
+                "identify", "--models", models, "--ubm", ubm, "--system", "fusion", "--encoder", f.encoder, "--calibration", cal, "--json",
+                f.clip(voice),
+            ])
+            let o = try #require(CLI.jsonLines(id.stdout).first, "\(id.stderr)")
+            #expect(abs(r.llr - (o["llr"] as? Double ?? .nan)) < 1e-9, "\(r) \(o)")
+            #expect(r.speaker == (o["speaker"] as? String), "\(r) \(o)")
+        }
     }
 
     @Test func theSecondReadmeExampleAddsAudioAndVerifies() async throws {
