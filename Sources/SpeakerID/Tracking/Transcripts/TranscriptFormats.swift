@@ -1,0 +1,226 @@
+import Foundation
+
+/// Lines of a text with their terminators, so a file can be written back byte for byte.
+struct TextLines {
+    var lines: [(text: String, end: String)] = []
+
+    init(_ s: String) {
+        var current = ""
+        var it = s.unicodeScalars.makeIterator()
+        var pending: Unicode.Scalar? = it.next()
+        while let c = pending {
+            pending = it.next()
+            if c == "\n" {
+                lines.append((current, "\n"))
+                current = ""
+            } else if c == "\r" {
+                if pending == "\n" {
+                    pending = it.next()
+                    lines.append((current, "\r\n"))
+                } else {
+                    lines.append((current, "\r"))
+                }
+                current = ""
+            } else {
+                current.unicodeScalars.append(c)
+            }
+        }
+        if !current.isEmpty { lines.append((current, "")) }
+    }
+}
+
+/// A cue's timing line: "START --> END[ settings]"; times as "[h...:]mm:ss.ttt" (WebVTT) or
+/// "hh:mm:ss,ttt" (SRT).
+enum CueTiming {
+    static func parse(_ line: String, separator: Character, name: String, lineNumber: Int) throws(TranscriptError) -> (Double, Double) {
+        let parts = line.components(separatedBy: "-->")
+        guard parts.count == 2 else { throw .malformed(name, line: lineNumber, "not a cue timing line (START --> END)") }
+        let startText = parts[0].trimmingCharacters(in: .whitespaces)
+        let endText = parts[1].trimmingCharacters(in: .whitespaces).split(whereSeparator: { $0 == " " || $0 == "\t" }).first.map(String.init) ?? ""
+        guard let s = time(startText, separator: separator), let e = time(endText, separator: separator) else {
+            throw .malformed(
+                name, line: lineNumber,
+                "malformed timestamp in \(line.debugDescription) (expected \(separator == "," ? "hh:mm:ss,mmm" : "[hh:]mm:ss.mmm"))")
+        }
+        return (s, e)
+    }
+
+    static func time(_ s: String, separator: Character) -> Double? {
+        let pieces = s.split(separator: separator, omittingEmptySubsequences: false)
+        guard pieces.count == 2, pieces[1].count == 3, let ms = Int(pieces[1]), pieces[1].allSatisfy(\.isASCII) else { return nil }
+        let hms = pieces[0].split(separator: ":", omittingEmptySubsequences: false)
+        guard hms.count == 2 || hms.count == 3, hms.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }) else { return nil }
+        let values = hms.compactMap { Int($0) }
+        guard values.count == hms.count else { return nil }
+        let (h, m, sec) = values.count == 3 ? (values[0], values[1], values[2]) : (0, values[0], values[1])
+        guard m < 60, sec < 60, hms.suffix(2).allSatisfy({ $0.count == 2 }) else { return nil }
+        return Double(h * 3600 + m * 60 + sec) + Double(ms) / 1000
+    }
+}
+
+/// W3C WebVTT: a "WEBVTT" header, then blocks separated by blank lines: cues (an optional
+/// identifier, a timing line with optional settings, payload lines), NOTE, STYLE and REGION
+/// blocks. A cue's speaker is its payload's leading voice span `<v Name>`.
+enum WebVTT {
+    static func parse(_ text: String, name: String) throws(TranscriptError) -> Transcript {
+        let lines = TextLines(text).lines
+        guard let first = lines.first, first.text.hasPrefix("WEBVTT") || first.text.hasPrefix("\u{FEFF}WEBVTT") else {
+            throw .malformed(name, line: 1, "a WebVTT file starts with \"WEBVTT\"")
+        }
+        var cues: [Transcript.Cue] = []
+        var out: [(String?, Int?)] = []
+        var verbatim = ""
+        var i = 0
+        // The header block, up to the first blank line.
+        while i < lines.count, !(i > 0 && lines[i].text.trimmingCharacters(in: .whitespaces).isEmpty) {
+            verbatim += lines[i].text + lines[i].end
+            i += 1
+        }
+        while i < lines.count {
+            if lines[i].text.trimmingCharacters(in: .whitespaces).isEmpty {
+                verbatim += lines[i].text + lines[i].end
+                i += 1
+                continue
+            }
+            // A block: up to the next blank line.
+            var j = i
+            while j < lines.count, !lines[j].text.trimmingCharacters(in: .whitespaces).isEmpty { j += 1 }
+            let block = lines[i..<j]
+            let head = block.first?.text ?? ""
+            if head.hasPrefix("NOTE") || head.hasPrefix("STYLE") || head.hasPrefix("REGION") {
+                for l in block { verbatim += l.text + l.end }
+                i = j
+                continue
+            }
+            let timingIndex = head.contains("-->") ? i : i + 1
+            guard timingIndex < j, lines[timingIndex].text.contains("-->") else {
+                throw .malformed(name, line: i + 1, "a cue without a timing line (START --> END)")
+            }
+            let (s, e) = try CueTiming.parse(lines[timingIndex].text, separator: ".", name: name, lineNumber: timingIndex + 1)
+            for k in i...timingIndex { verbatim += lines[k].text + lines[k].end }
+            let payloadLines = lines[(timingIndex + 1)..<j]
+            var payload = payloadLines.map(\.text).joined(separator: "\n")
+            var speaker: String?, tagText: String?
+            if payload.hasPrefix("<v"), let close = payload.firstIndex(of: ">") {
+                let tag = payload[payload.index(payload.startIndex, offsetBy: 2)..<close]
+                if tag.first == " " || tag.first == "." || tag.first == "\t" {
+                    let nameStart = tag.firstIndex(where: { $0 == " " || $0 == "\t" }) ?? tag.endIndex
+                    let n = tag[nameStart...].trimmingCharacters(in: .whitespaces)
+                    speaker = n.isEmpty ? nil : n
+                    tagText = String(payload[...close])
+                    payload = String(payload[payload.index(after: close)...])
+                }
+            }
+            let end = payloadLines.last?.end ?? ""
+            out.append((verbatim, nil))
+            verbatim = ""
+            out.append((nil, cues.count))
+            cues.append(
+                Transcript.Cue(
+                    start: s, end: e, text: payload, speaker: speaker, line: i + 1, lineEnd: end, originalSpeaker: speaker,
+                    originalPrefix: tagText))
+            i = j
+        }
+        out.append((verbatim, nil))
+        return Transcript.assemble(format: .webVTT, name: name, cues: cues, verbatim: out)
+    }
+
+    static func payload(_ c: Transcript.Cue) -> String {
+        let body = c.text.replacingOccurrences(of: "\n", with: c.lineEnd.isEmpty ? "\n" : c.lineEnd)
+        guard let s = c.speaker else { return body + c.lineEnd }
+        let tag = s == c.originalSpeaker ? (c.originalPrefix ?? "<v \(s)>") : "<v \(s)>"
+        return tag + body + c.lineEnd
+    }
+}
+
+/// SubRip: blocks of an index line, a timing line "hh:mm:ss,mmm --> hh:mm:ss,mmm" and text
+/// lines, separated by blank lines. A speaker is written as a "Name: " prefix; read back from
+/// one (of a name without spaces, as whisperX's "SPEAKER_00: " or "[SPEAKER_00]: ").
+enum SubRip {
+    static func parse(_ text: String, name: String) throws(TranscriptError) -> Transcript {
+        let lines = TextLines(text).lines
+        var cues: [Transcript.Cue] = []
+        var out: [(String?, Int?)] = []
+        var verbatim = ""
+        var i = 0
+        while i < lines.count {
+            if lines[i].text.trimmingCharacters(in: .whitespaces).isEmpty {
+                verbatim += lines[i].text + lines[i].end
+                i += 1
+                continue
+            }
+            var j = i
+            while j < lines.count, !lines[j].text.trimmingCharacters(in: .whitespaces).isEmpty { j += 1 }
+            let indexLine = lines[i].text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "\u{FEFF}", with: "")
+            guard !indexLine.isEmpty, indexLine.allSatisfy({ $0.isASCII && $0.isNumber }), i + 1 < j else {
+                throw .malformed(name, line: i + 1, "an SRT block starts with its number, then a timing line")
+            }
+            let (s, e) = try CueTiming.parse(lines[i + 1].text, separator: ",", name: name, lineNumber: i + 2)
+            for k in i...(i + 1) { verbatim += lines[k].text + lines[k].end }
+            let payloadLines = lines[(i + 2)..<j]
+            var payload = payloadLines.map(\.text).joined(separator: "\n")
+            var speaker: String?
+            if let colon = payload.firstIndex(of: ":"), payload[payload.index(after: colon)...].hasPrefix(" ") {
+                var n = payload[..<colon]
+                if n.hasPrefix("["), n.hasSuffix("]") { n = n.dropFirst().dropLast() }
+                if n.hasPrefix("SPEAKER_") || n.hasPrefix("unknown"), !n.contains(where: \.isWhitespace) {
+                    speaker = String(n)
+                    payload = String(payload[payload.index(colon, offsetBy: 2)...])
+                }
+            }
+            out.append((verbatim, nil))
+            verbatim = ""
+            out.append((nil, cues.count))
+            cues.append(
+                Transcript.Cue(
+                    start: s, end: e, text: payload, speaker: speaker, line: i + 1, lineEnd: payloadLines.last?.end ?? "",
+                    originalSpeaker: speaker,
+                    originalPrefix: speaker == nil ? nil : String(payloadLines.first?.text.prefix(while: { $0 != ":" }) ?? "")))
+            i = j
+        }
+        out.append((verbatim, nil))
+        return Transcript.assemble(format: .srt, name: name, cues: cues, verbatim: out)
+    }
+
+    static func payload(_ c: Transcript.Cue) -> String {
+        let body = c.text.replacingOccurrences(of: "\n", with: c.lineEnd.isEmpty ? "\n" : c.lineEnd)
+        guard let s = c.speaker else { return body + c.lineEnd }
+        let prefix = s == c.originalSpeaker ? (c.originalPrefix ?? s) : s
+        return prefix + ": " + body + c.lineEnd
+    }
+}
+
+/// Whisper's JSON (openai-whisper, whisperX): an object whose `segments` hold `start` and `end`
+/// in seconds and `text`; whisperX adds `speaker`. Written back with each segment's `speaker`.
+enum WhisperJSON {
+    static func parse(_ bytes: [UInt8], name: String) throws(TranscriptError) -> Transcript {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
+            throw .malformed(name, line: 1, "not a JSON object")
+        }
+        guard let segments = object["segments"] as? [[String: Any]] else {
+            throw .malformed(name, line: 1, "no \"segments\" list (whisper's JSON has segments with start, end and text)")
+        }
+        var cues: [Transcript.Cue] = []
+        for (k, seg) in segments.enumerated() {
+            guard let s = (seg["start"] as? NSNumber)?.doubleValue, let e = (seg["end"] as? NSNumber)?.doubleValue,
+                let text = seg["text"] as? String
+            else {
+                throw .malformed(name, line: 1, "segment \(k + 1) lacks a numeric \"start\" or \"end\", or a \"text\"")
+            }
+            let speaker = seg["speaker"] as? String
+            cues.append(Transcript.Cue(start: s, end: e, text: text, speaker: speaker, line: k + 1, originalSpeaker: speaker))
+        }
+        return Transcript.assemble(json: bytes, name: name, cues: cues)
+    }
+
+    static func write(_ bytes: [UInt8], cues: [Transcript.Cue]) -> String {
+        var o = ((try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any]) ?? [:]
+        var segments = (o["segments"] as? [[String: Any]]) ?? []
+        for (k, c) in cues.enumerated() where k < segments.count {
+            segments[k]["speaker"] = c.speaker ?? NSNull()
+        }
+        o["segments"] = segments
+        let data = (try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted])) ?? Data()
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}
