@@ -377,6 +377,11 @@ public final class StreamingTracker {
             return
         }
         closeSegment(into: &events)
+        // A held segment the new one cannot join (too far after it) is final now, not when the
+        // new one closes.
+        if let p = pending, Double(block.firstSpeech - p.pool.lastSpeech - 1) > gapFrames + 0.5 {
+            releasePending(nextStart: cellStart(block.firstSpeech), into: &events)
+        }
         open = OpenSegment(
             state: state, firstSpeech: block.firstSpeech, lastSpeech: block.lastSpeech,
             frames: block.speechFrames, sums: block.sums, stats: block.stats, embedFrom: block.firstSpeech)
