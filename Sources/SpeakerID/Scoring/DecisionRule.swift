@@ -80,6 +80,12 @@ public struct DecisionRule: Sendable {
         DecisionRule(calibration: calibration, threshold: llrThreshold)
     }
 
+    /// A rule for scores that are already calibrated LLRs (a fusion's, or the encoder systems'
+    /// in tracking): decided at `threshold`, else at the Bayes threshold of `costs`.
+    public static func onCalibratedLLRs(threshold: Double?, costs: DecisionCosts, minimumSpeechSeconds: Double = 0) -> DecisionRule {
+        DecisionRule(calibration: nil, threshold: threshold ?? costs.bayesThreshold, costs: costs, minimumSpeechSeconds: minimumSpeechSeconds)
+    }
+
     /// Whether a decision can reject (open set).
     public var isOpenSet: Bool { threshold != nil }
 

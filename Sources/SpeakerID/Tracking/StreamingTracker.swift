@@ -103,6 +103,24 @@ public final class StreamingTracker {
         var embedFrom: Int
         var windowSum: [Double] = []
         var windows = 0
+
+        /// Takes in the segment after this one (both embedded whole): one segment of both.
+        mutating func join(_ next: OpenSegment) {
+            lastSpeech = next.lastSpeech
+            frames += next.frames
+            for k in sums.indices { sums[k] += next.sums[k] }
+            stats.add(next.stats)
+            Self.add(next.windowSum, to: &windowSum)
+            windows += next.windows
+            embedFrom = next.embedFrom
+        }
+
+        /// `sum += x`, an empty `sum` standing for zeros of `x`'s length.
+        static func add(_ x: [Double], to sum: inout [Double]) {
+            guard !x.isEmpty else { return }
+            if sum.isEmpty { sum = [Double](repeating: 0, count: x.count) }
+            for i in x.indices { sum[i] += x[i] }
+        }
     }
 
     /// A tracker for audio at `sourceSampleRate` Hz (resampled to the models' rate), scored
@@ -356,16 +374,15 @@ public final class StreamingTracker {
 
     private func commit(_ state: Int, into events: inout [TrackerEvent]) {
         let block = decoding.removeFirst()
-        let gapFrames = options.maximumGapSeconds / frameSeconds
         guard block.speechFrames > 0 else {
-            if let o = open, Double(block.lastFrame - o.lastSpeech) > gapFrames + 0.5 { closeSegment(into: &events) }
-            if open == nil, let p = pending, Double(block.lastFrame - p.pool.lastSpeech) > gapFrames + 0.5 { releasePending(into: &events) }
+            if let o = open, !withinGap(after: o.lastSpeech, before: block.lastFrame + 1) { closeSegment(into: &events) }
+            if open == nil, let p = pending, !withinGap(after: p.pool.lastSpeech, before: block.lastFrame + 1) { releasePending(into: &events) }
             return
         }
         // With the encoder, a pause ends a segment: each stretch between pauses is embedded and
         // decided on its own (turns of one speaker get one name again).
         let splitAtPause = encoderScoring != nil && block.firstSpeech - (open?.lastSpeech ?? 0) - 1 >= pauseFrames
-        if var o = open, o.state == state, !splitAtPause, Double(block.firstSpeech - o.lastSpeech - 1) <= gapFrames + 0.5,
+        if var o = open, o.state == state, !splitAtPause, withinGap(after: o.lastSpeech, before: block.firstSpeech),
             !(options.clusterUnknown && state == unknownState && block.changePoint)
         {
             o.lastSpeech = block.lastSpeech
@@ -379,7 +396,7 @@ public final class StreamingTracker {
         closeSegment(into: &events)
         // A held segment the new one cannot join (too far after it) is final now, not when the
         // new one closes.
-        if let p = pending, Double(block.firstSpeech - p.pool.lastSpeech - 1) > gapFrames + 0.5 {
+        if let p = pending, !withinGap(after: p.pool.lastSpeech, before: block.firstSpeech) {
             releasePending(nextStart: cellStart(block.firstSpeech), into: &events)
         }
         open = OpenSegment(
@@ -424,18 +441,27 @@ public final class StreamingTracker {
 
     /// Embeds an open segment's audio up to its last speech once it exceeds a piece.
     private func embedLongSegment() {
-        guard let encoderScoring, var o = open, o.lastSpeech - o.embedFrom + 1 >= pieceFrames else { return }
-        pool(encoderScoring.windows(of: encoderSamples(from: o.embedFrom, through: o.lastSpeech)), into: &o.windowSum, count: &o.windows)
-        o.embedFrom = o.lastSpeech + 1
+        guard var o = open, o.lastSpeech - o.embedFrom + 1 >= pieceFrames else { return }
+        embedRest(of: &o)
         open = o
     }
 
+    /// Pools the embedding windows of `o`'s audio not yet embedded, up to its last speech.
+    private func embedRest(of o: inout OpenSegment) {
+        guard let encoderScoring, o.embedFrom <= o.lastSpeech else { return }
+        pool(encoderScoring.windows(of: encoderSamples(from: o.embedFrom, through: o.lastSpeech)), into: &o.windowSum, count: &o.windows)
+        o.embedFrom = o.lastSpeech + 1
+    }
+
     private func pool(_ windows: [[Float]], into sum: inout [Double], count: inout Int) {
-        for w in windows {
-            if sum.isEmpty { sum = [Double](repeating: 0, count: w.count) }
-            for i in w.indices { sum[i] += Double(w[i]) }
-            count += 1
-        }
+        for w in windows { OpenSegment.add(w.map(Double.init), to: &sum) }
+        count += windows.count
+    }
+
+    /// Whether a pause from after frame `last` to before frame `next` stays inside one turn
+    /// (at most `maximumGapSeconds`).
+    private func withinGap(after last: Int, before next: Int) -> Bool {
+        Double(next - last - 1) <= options.maximumGapSeconds / frameSeconds + 0.5
     }
 
     private func closeSegment(into events: inout [TrackerEvent]) {
@@ -448,29 +474,15 @@ public final class StreamingTracker {
                 .segment(TrackedSegment(start: cellStart(o.firstSpeech), end: cellEnd(o.lastSpeech), label: label(d, o.stats), decision: d)))
             return
         }
-        if o.embedFrom <= o.lastSpeech {
-            pool(encoderScoring.windows(of: encoderSamples(from: o.embedFrom, through: o.lastSpeech)), into: &o.windowSum, count: &o.windows)
-            o.embedFrom = o.lastSpeech + 1
-        }
+        embedRest(of: &o)
         let d = decide(o, encoderScoring)
         let closed = ClosedSegment(
             segment: TrackedSegment(start: cellStart(o.firstSpeech), end: cellEnd(o.lastSpeech), label: label(d, o.stats), decision: d), pool: o)
         // Stretches split at pauses join again when they get the same name within the longest
         // gap of a turn, decided again on their pooled speech.
-        if let p = pending, p.segment.label == closed.segment.label,
-            Double(o.firstSpeech - p.pool.lastSpeech - 1) <= options.maximumGapSeconds / frameSeconds + 0.5
-        {
+        if let p = pending, p.segment.label == closed.segment.label, withinGap(after: p.pool.lastSpeech, before: o.firstSpeech) {
             var joined = p.pool
-            joined.lastSpeech = o.lastSpeech
-            joined.frames += o.frames
-            for k in joined.sums.indices { joined.sums[k] += o.sums[k] }
-            joined.stats.add(o.stats)
-            if joined.windowSum.isEmpty {
-                joined.windowSum = o.windowSum
-            } else if !o.windowSum.isEmpty {
-                for i in joined.windowSum.indices { joined.windowSum[i] += o.windowSum[i] }
-            }
-            joined.windows += o.windows
+            joined.join(o)
             let jd = decide(joined, encoderScoring)
             if jd.speaker == d.speaker {
                 var segment = p.segment

@@ -289,7 +289,7 @@ struct IdentifyCommand: AsyncParsableCommand {
         } catch let e as CalibrationError { throw CLIError("\(calibrationPath): \(e)") }
         let costs = calibrationOptions.costs
         // The fused LLRs are the scores decided on: at --threshold, else the Bayes threshold.
-        let rule = DecisionRule(calibration: nil, threshold: threshold ?? costs.bayesThreshold, costs: costs, minimumSpeechSeconds: input.minSpeech)
+        let rule = DecisionRule.onCalibratedLLRs(threshold: threshold, costs: costs, minimumSpeechSeconds: input.minSpeech)
         let sources = try input.sources(quiet: common.quiet)
         let raw = try rawAudio.format()
         let chunk = input.chunkSeconds

@@ -110,8 +110,7 @@ struct TrackCommand: AsyncParsableCommand {
                     folder: models)
             } catch let e as CalibrationError { throw CLIError("\(path): \(e)") }
             // The LLRs the encoder scoring gives are decided: at --threshold, else the Bayes threshold.
-            let costs = calibrationOptions.costs
-            rule = DecisionRule(calibration: nil, threshold: threshold ?? costs.bayesThreshold, costs: costs)
+            rule = .onCalibratedLLRs(threshold: threshold, costs: calibrationOptions.costs)
         }
         var options = try tracking.options()
         live.apply(to: &options)

@@ -216,7 +216,7 @@ struct VerifyCommand: AsyncParsableCommand {
                 folder: models, topC: background.topC)
         } catch let e as CalibrationError { throw CLIError("\(calibrationPath): \(e)") }
         let costs = calibrationOptions.costs
-        let rule = DecisionRule(calibration: nil, threshold: threshold ?? costs.bayesThreshold, costs: costs, minimumSpeechSeconds: input.minSpeech)
+        let rule = DecisionRule.onCalibratedLLRs(threshold: threshold, costs: costs, minimumSpeechSeconds: input.minSpeech)
         let sources = try input.sources(quiet: common.quiet)
         let raw = try rawAudio.format()
         let chunk = input.chunkSeconds

@@ -9,15 +9,8 @@ struct FusionCommandTests {
     @Test func fusedLLRsCombineBothSystemsCalibratedScores() throws {
         let f = try DVectorSystemCommandTests.Fixture()
         defer { f.dir.cleanup() }
-        let ubm = f.dir.file("ubm.gmm"), models = f.dir.file("adapted"), cal = f.dir.file("fusion.cal")
-        #expect(try CLI.run(["train-ubm", "--corpus", f.corpus + ":enroll", "--components", "8", "--out", ubm, "-q"]).status == 0)
-        let e = try CLI.run(["enroll", "--models", models, "--ubm", ubm, "--corpus", f.corpus, "--split", "enroll", "--encoder", f.encoder, "-q"])
-        #expect(e.status == 0, "\(e.stderr)")
-        let c = try CLI.run([
-            "calibrate", "--models", models, "--ubm", ubm, "--system", "fusion", "--encoder", f.encoder,
-            "--corpus", f.corpus + ":enroll", "--segment-seconds", "0.5", "--quality", "none", "--out", cal,
-        ])
-        #expect(c.status == 0, "\(c.stderr)")
+        let (ubm, models) = try f.adaptedWithEncoder()
+        let cal = try f.calibration(.fusion, ubm: ubm, models: models)
         let calibration = try Calibration.load(path: cal)
         #expect(calibration.system == .fusion && calibration.parts?.map(\.system) == [.gmm, .dvector])
         #expect(calibration.weights.count == 3 && calibration.weights[0] >= 0 && calibration.weights[1] >= 0, "\(calibration.weights)")
@@ -124,12 +117,7 @@ struct FusionCommandTests {
             let run = try CLI.run(args)
             #expect(run.status == status && run.stderr.contains(needle), "\(args.prefix(4)): \(run.status) \(run.stderr)")
         }
-        let gmmCal = f.dir.file("gmm.cal")
-        #expect(
-            try CLI.run([
-                "calibrate", "--models", models, "--ubm", ubm, "--corpus", f.corpus + ":enroll", "--segment-seconds", "0.5",
-                "--quality", "none", "--out", gmmCal,
-            ]).status == 0)
+        let gmmCal = try f.calibration(.gmm, ubm: ubm, models: models)
         let wrong = try CLI.run([
             "identify", "--models", models, "--ubm", ubm, "--system", "fusion", "--encoder", f.encoder,
             "--calibration", gmmCal, clips[0],
@@ -138,7 +126,7 @@ struct FusionCommandTests {
     }
 
     static var sklearnAvailable: Bool {
-        (try? CLI.runTool("/usr/bin/env", ["python3", "-c", "import sklearn, numpy"]).status) == 0
+        CLI.pythonCanImport("sklearn, numpy")
     }
 
     /// The fusion's logistic regression against scikit-learn's on the same trials (the two
@@ -209,5 +197,33 @@ struct FusionCommandTests {
         #expect(throws: CalibrationError.self) { try Calibration.fitFusion(gmm: g, dvector: backward, prior: 0.5, provenance: p) }
         // Trials that do not pair up are refused.
         #expect(throws: CalibrationError.self) { try Calibration.fitFusion(gmm: g, dvector: Array(d.dropLast()), prior: 0.5, provenance: p) }
+    }
+}
+
+extension DVectorSystemCommandTests.Fixture {
+    /// A UBM of the enrolment split (8 components) and the three voices MAP-adapted from it
+    /// with the encoder, in `adapted`: the models the fusion tests score.
+    func adaptedWithEncoder() throws -> (ubm: String, models: String) {
+        let ubm = dir.file("ubm.gmm"), models = dir.file("adapted")
+        for args in [
+            ["train-ubm", "--corpus", corpus + ":enroll", "--components", "8", "--out", ubm, "-q"],
+            ["enroll", "--models", models, "--ubm", ubm, "--corpus", corpus, "--split", "enroll", "--encoder", encoder, "-q"],
+        ] {
+            let r = try CLI.run(args)
+            guard r.status == 0 else { throw CLIFailure("\(args[0]): \(r.stderr)") }
+        }
+        return (ubm, models)
+    }
+
+    /// `system`'s calibration of `models`, fitted on 0.5-s segments of held-out halves of the
+    /// enrolment split without a quality measure, written to `<system>.cal`.
+    func calibration(_ system: ScoringSystem, ubm: String, models: String) throws -> String {
+        let out = dir.file("\(system.rawValue).cal")
+        let which = system == .gmm ? [] : ["--system", system.rawValue, "--encoder", encoder]
+        let r = try CLI.run(
+            ["calibrate", "--models", models, "--ubm", ubm] + which
+                + ["--corpus", corpus + ":enroll", "--segment-seconds", "0.5", "--quality", "none", "--out", out])
+        guard r.status == 0 else { throw CLIFailure("calibrate --system \(system.rawValue): \(r.stderr)") }
+        return out
     }
 }

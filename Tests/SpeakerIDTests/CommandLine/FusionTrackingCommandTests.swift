@@ -20,17 +20,8 @@ struct FusionTrackingCommandTests {
     @Test func segmentsAreDecidedOnTheFusedLLRAndAStreamAgrees() throws {
         let f = try DVectorSystemCommandTests.Fixture()
         defer { f.dir.cleanup() }
-        let ubm = f.dir.file("ubm.gmm"), models = f.dir.file("adapted"), cal = f.dir.file("fusion.cal"), dcal = f.dir.file("dvector.cal")
-        #expect(try CLI.run(["train-ubm", "--corpus", f.corpus + ":enroll", "--components", "8", "--out", ubm, "-q"]).status == 0)
-        let e = try CLI.run(["enroll", "--models", models, "--ubm", ubm, "--corpus", f.corpus, "--split", "enroll", "--encoder", f.encoder, "-q"])
-        #expect(e.status == 0, "\(e.stderr)")
-        for (system, path) in [("fusion", cal), ("dvector", dcal)] {
-            let c = try CLI.run([
-                "calibrate", "--models", models, "--ubm", ubm, "--system", system, "--encoder", f.encoder,
-                "--corpus", f.corpus + ":enroll", "--segment-seconds", "0.5", "--quality", "none", "--out", path,
-            ])
-            #expect(c.status == 0, "\(c.stderr)")
-        }
+        let (ubm, models) = try f.adaptedWithEncoder()
+        let cal = try f.calibration(.fusion, ubm: ubm, models: models), dcal = try f.calibration(.dvector, ubm: ubm, models: models)
         let samples = try Self.conversation(f)
         let talk = f.dir.file("talk.wav")
         try AudioWriter.write(samples, sampleRate: 16000, to: talk)
@@ -75,7 +66,7 @@ struct FusionTrackingCommandTests {
         let scoring = try EncoderSegmentScoring(
             system: .fusion, encoder: try SpeakerEncoder.load(path: f.encoder), models: loaded, ubm: ubmModel, calibration: calibration,
             folder: models)
-        let rule = DecisionRule(calibration: nil, threshold: DecisionCosts().bayesThreshold)
+        let rule = DecisionRule.onCalibratedLLRs(threshold: nil, costs: DecisionCosts())
         func run(blocks: Int) throws -> [TrackedSegment] {
             let t = try StreamingTracker(identifier: id, rule: rule, sourceSampleRate: 16000, encoderScoring: scoring)
             var out: [TrackedSegment] = []
@@ -118,16 +109,8 @@ struct FusionTrackingCommandTests {
     @Test func whatTheEncoderSystemsNeedIsRefusedInOneLine() throws {
         let f = try DVectorSystemCommandTests.Fixture()
         defer { f.dir.cleanup() }
-        let ubm = f.dir.file("ubm.gmm"), models = f.dir.file("adapted"), gmmCal = f.dir.file("gmm.cal")
-        #expect(try CLI.run(["train-ubm", "--corpus", f.corpus + ":enroll", "--components", "8", "--out", ubm, "-q"]).status == 0)
-        #expect(
-            try CLI.run(["enroll", "--models", models, "--ubm", ubm, "--corpus", f.corpus, "--split", "enroll", "--encoder", f.encoder, "-q"])
-                .status == 0)
-        #expect(
-            try CLI.run([
-                "calibrate", "--models", models, "--ubm", ubm, "--corpus", f.corpus + ":enroll", "--segment-seconds", "0.5",
-                "--quality", "none", "--out", gmmCal,
-            ]).status == 0)
+        let (ubm, models) = try f.adaptedWithEncoder()
+        let gmmCal = try f.calibration(.gmm, ubm: ubm, models: models)
         let clip = f.clip("low")
         let cases: [([String], Int32, String)] = [
             (["track", "--models", models, "--ubm", ubm, "--system", "fusion", "--encoder", f.encoder, clip], 64, "--calibration"),

@@ -45,14 +45,19 @@ struct InterruptionTests {
             try FileManager.default.createDirectory(atPath: dir.file("corpus/\(s)"), withIntermediateDirectories: true)
             for i in 0..<6 { try AudioWriter.write(x, sampleRate: 16000, to: dir.file("corpus/\(s)/\(i).wav")) }
         }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CLI.binary)
-        p.environment = CLI.environment
-        p.arguments = ["enroll", "--models", dir.file("models"), "--corpus", dir.file("corpus"), "--threads", "1"]
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
+        // An enrolment of the four speakers into `models`, running; its standard error.
+        func startEnrolment(_ models: String) throws -> (Process, Pipe) {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: CLI.binary)
+            p.environment = CLI.environment
+            p.arguments = ["enroll", "--models", dir.file(models), "--corpus", dir.file("corpus"), "--threads", "1"]
+            let err = Pipe()
+            p.standardError = err
+            p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            return (p, err)
+        }
+        let (p, err) = try startEnrolment("models")
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline,
             ((try? FileManager.default.contentsOfDirectory(atPath: dir.file("models"))) ?? []).filter({ $0.hasSuffix(".gmm") }).isEmpty
@@ -73,14 +78,7 @@ struct InterruptionTests {
             #expect(p.terminationStatus == 0 && left.filter { $0.hasSuffix(".gmm") }.count == 4, "\(p.terminationStatus) \(said)")
         }
         // Interrupted while the audio is still being read, it says that no model was written.
-        let early = Process()
-        early.executableURL = URL(fileURLWithPath: CLI.binary)
-        early.environment = CLI.environment
-        early.arguments = ["enroll", "--models", dir.file("models2"), "--corpus", dir.file("corpus"), "--threads", "1"]
-        let earlyErr = Pipe()
-        early.standardError = earlyErr
-        early.standardOutput = FileHandle.nullDevice
-        try early.run()
+        let (early, earlyErr) = try startEnrolment("models2")
         usleep(300_000)
         kill(early.processIdentifier, SIGINT)
         early.waitUntilExit()

@@ -96,7 +96,7 @@ struct TrackingCommandTests {
     }
 
     static var pyannoteAvailable: Bool {
-        (try? CLI.runTool("/usr/bin/env", ["python3", "-c", "import pyannote.metrics.diarization, pyannote.metrics.identification"]).status) == 0
+        CLI.pythonCanImport("pyannote.metrics.diarization, pyannote.metrics.identification")
     }
 
     /// DER and IER against pyannote.metrics (PyPI) on the same RTTM files.

@@ -83,16 +83,8 @@ struct ReadmeExampleTests {
     @Test func theFusionExampleDecidesAsIdentifyDoes() throws {
         let f = try DVectorSystemCommandTests.Fixture()
         defer { f.dir.cleanup() }
-        let ubm = f.dir.file("ubm.gmm"), models = f.dir.file("adapted"), cal = f.dir.file("fusion.cal")
-        #expect(try CLI.run(["train-ubm", "--corpus", f.corpus + ":enroll", "--components", "8", "--out", ubm, "-q"]).status == 0)
-        #expect(
-            try CLI.run(["enroll", "--models", models, "--ubm", ubm, "--corpus", f.corpus, "--split", "enroll", "--encoder", f.encoder, "-q"])
-                .status == 0)
-        let c = try CLI.run([
-            "calibrate", "--models", models, "--ubm", ubm, "--system", "fusion", "--encoder", f.encoder,
-            "--corpus", f.corpus + ":enroll", "--segment-seconds", "0.5", "--quality", "none", "--out", cal,
-        ])
-        #expect(c.status == 0, "\(c.stderr)")
+        let (ubm, models) = try f.adaptedWithEncoder()
+        let cal = try f.calibration(.fusion, ubm: ubm, models: models)
         for voice in ["low", "high"] {
             let r = try whoIsSpeakingFused(clip: f.clip(voice), models: models, ubm: ubm, encoder: f.encoder, calibration: cal)
             let id = try CLI.run([

@@ -297,7 +297,7 @@ struct CalibrationTests {
     }
 
     static var lirAvailable: Bool {
-        (try? CLI.runTool("/usr/bin/env", ["python3", "-c", "import lir.metrics, lir.algorithms.logistic_regression"]).status) == 0
+        CLI.pythonCanImport("lir.metrics, lir.algorithms.logistic_regression")
     }
 
     /// The fit and the metrics against lir (PyPI), on the same score file.

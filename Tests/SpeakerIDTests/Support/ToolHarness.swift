@@ -59,6 +59,12 @@ enum CLI {
         return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
 
+    /// Whether python3 here can import `modules` (e.g. "sklearn, numpy"): the independent
+    /// references some tests compare with, which they skip (visibly) without.
+    static func pythonCanImport(_ modules: String) -> Bool {
+        (try? runTool("/usr/bin/env", ["python3", "-c", "import " + modules]).status) == 0
+    }
+
     /// The lines of a `--json` output that are JSON objects.
     static func jsonLines(_ s: String) -> [[String: Any]] {
         s.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }

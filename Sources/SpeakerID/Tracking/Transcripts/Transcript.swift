@@ -55,20 +55,21 @@ public struct Transcript: Sendable {
     public var cues: [Cue]
     /// What is written back around the cues: for WebVTT and SRT the file's lines with each
     /// cue's payload replaced by a placeholder; for JSON the file's bytes.
-    private let blocks: [Block]
+    private let pieces: [Piece]
     private let json: [UInt8]?
 
-    private enum Block: Sendable {
+    /// A piece of a WebVTT or SRT file as it is written back.
+    enum Piece: Sendable {
         case verbatim(String)
         /// Cue `index`'s payload lines.
         case payload(Int)
     }
 
-    private init(format: Format, name: String, cues: [Cue], blocks: [Block], json: [UInt8]?) {
+    private init(format: Format, name: String, cues: [Cue], pieces: [Piece], json: [UInt8]?) {
         self.format = format
         self.name = name
         self.cues = cues
-        self.blocks = blocks
+        self.pieces = pieces
         self.json = json
     }
 
@@ -96,14 +97,12 @@ public struct Transcript: Sendable {
         return t
     }
 
-    static func assemble(format: Format, name: String, cues: [Cue], verbatim: [(String?, Int?)]) -> Transcript {
-        Transcript(
-            format: format, name: name, cues: cues,
-            blocks: verbatim.map { v in v.1.map(Block.payload) ?? .verbatim(v.0 ?? "") }, json: nil)
+    static func assemble(format: Format, name: String, cues: [Cue], pieces: [Piece]) -> Transcript {
+        Transcript(format: format, name: name, cues: cues, pieces: pieces, json: nil)
     }
 
     static func assemble(json: [UInt8], name: String, cues: [Cue]) -> Transcript {
-        Transcript(format: .whisperJSON, name: name, cues: cues, blocks: [], json: json)
+        Transcript(format: .whisperJSON, name: name, cues: cues, pieces: [], json: json)
     }
 
     private func checkTimes() throws(TranscriptError) {
@@ -128,7 +127,7 @@ public struct Transcript: Sendable {
         switch format {
         case .whisperJSON: return WhisperJSON.write(json ?? [], cues: cues)
         case .webVTT, .srt:
-            return blocks.map { b -> String in
+            return pieces.map { b -> String in
                 switch b {
                 case .verbatim(let s): return s
                 case .payload(let i): return format == .webVTT ? WebVTT.payload(cues[i]) : SubRip.payload(cues[i])

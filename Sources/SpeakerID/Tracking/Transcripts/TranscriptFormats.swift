@@ -27,6 +27,60 @@ struct TextLines {
         }
         if !current.isEmpty { lines.append((current, "")) }
     }
+
+    /// Whether line `i` holds only white space.
+    func isBlank(_ i: Int) -> Bool { lines[i].text.trimmingCharacters(in: .whitespaces).isEmpty }
+
+    /// The runs of non-blank lines from line `start` on (blocks, as WebVTT and SRT separate them).
+    func blocks(from start: Int) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        var i = start
+        while i < lines.count {
+            if isBlank(i) {
+                i += 1
+                continue
+            }
+            var j = i
+            while j < lines.count, !isBlank(j) { j += 1 }
+            out.append(i..<j)
+            i = j
+        }
+        return out
+    }
+}
+
+/// A WebVTT or SRT file taken apart in order: the text between the cues' payloads kept as
+/// written, each payload parsed into a cue.
+struct TextTranscriptBuilder {
+    let lines: TextLines
+    private(set) var cues: [Transcript.Cue] = []
+    private var pieces: [Transcript.Piece] = []
+    private var kept = ""
+    /// The first line not yet kept or taken as a payload.
+    private var next = 0
+
+    init(_ lines: TextLines) { self.lines = lines }
+
+    /// Keeps the lines before line `end` as written.
+    mutating func keep(upTo end: Int) {
+        for l in lines.lines[next..<end] { kept += l.text + l.end }
+        next = max(next, end)
+    }
+
+    /// Adds `cue`, whose payload lines end before line `end`.
+    mutating func add(_ cue: Transcript.Cue, payloadEnd end: Int) {
+        pieces.append(.verbatim(kept))
+        kept = ""
+        pieces.append(.payload(cues.count))
+        cues.append(cue)
+        next = end
+    }
+
+    /// The transcript, the lines after the last cue kept too.
+    mutating func transcript(_ format: Transcript.Format, name: String) -> Transcript {
+        keep(upTo: lines.lines.count)
+        return Transcript.assemble(format: format, name: name, cues: cues, pieces: pieces + [.verbatim(kept)])
+    }
 }
 
 /// A cue's timing line: "START --> END[ settings]"; times as "[h...:]mm:ss.ttt" (WebVTT) or
@@ -63,41 +117,25 @@ enum CueTiming {
 /// blocks. A cue's speaker is its payload's leading voice span `<v Name>`.
 enum WebVTT {
     static func parse(_ text: String, name: String) throws(TranscriptError) -> Transcript {
-        let lines = TextLines(text).lines
+        let all = TextLines(text)
+        let lines = all.lines
         guard let first = lines.first, first.text.hasPrefix("WEBVTT") || first.text.hasPrefix("\u{FEFF}WEBVTT") else {
             throw .malformed(name, line: 1, "a WebVTT file starts with \"WEBVTT\"")
         }
-        var cues: [Transcript.Cue] = []
-        var out: [(String?, Int?)] = []
-        var verbatim = ""
-        var i = 0
-        // The header block, up to the first blank line.
-        while i < lines.count, !(i > 0 && lines[i].text.trimmingCharacters(in: .whitespaces).isEmpty) {
-            verbatim += lines[i].text + lines[i].end
-            i += 1
-        }
-        while i < lines.count {
-            if lines[i].text.trimmingCharacters(in: .whitespaces).isEmpty {
-                verbatim += lines[i].text + lines[i].end
-                i += 1
-                continue
-            }
-            // A block: up to the next blank line.
-            var j = i
-            while j < lines.count, !lines[j].text.trimmingCharacters(in: .whitespaces).isEmpty { j += 1 }
-            let block = lines[i..<j]
-            let head = block.first?.text ?? ""
-            if head.hasPrefix("NOTE") || head.hasPrefix("STYLE") || head.hasPrefix("REGION") {
-                for l in block { verbatim += l.text + l.end }
-                i = j
-                continue
-            }
+        var builder = TextTranscriptBuilder(all)
+        // The header block runs to the first blank line; NOTE, STYLE and REGION blocks are kept
+        // as they are with the text around the cues.
+        let header = all.blocks(from: 0).first?.upperBound ?? lines.count
+        for block in all.blocks(from: header) {
+            let i = block.lowerBound, j = block.upperBound
+            let head = lines[i].text
+            if head.hasPrefix("NOTE") || head.hasPrefix("STYLE") || head.hasPrefix("REGION") { continue }
             let timingIndex = head.contains("-->") ? i : i + 1
             guard timingIndex < j, lines[timingIndex].text.contains("-->") else {
                 throw .malformed(name, line: i + 1, "a cue without a timing line (START --> END)")
             }
             let (s, e) = try CueTiming.parse(lines[timingIndex].text, separator: ".", name: name, lineNumber: timingIndex + 1)
-            for k in i...timingIndex { verbatim += lines[k].text + lines[k].end }
+            builder.keep(upTo: timingIndex + 1)
             let payloadLines = lines[(timingIndex + 1)..<j]
             var payload = payloadLines.map(\.text).joined(separator: "\n")
             var speaker: String?, tagText: String?
@@ -111,18 +149,13 @@ enum WebVTT {
                     payload = String(payload[payload.index(after: close)...])
                 }
             }
-            let end = payloadLines.last?.end ?? ""
-            out.append((verbatim, nil))
-            verbatim = ""
-            out.append((nil, cues.count))
-            cues.append(
+            builder.add(
                 Transcript.Cue(
-                    start: s, end: e, text: payload, speaker: speaker, line: i + 1, lineEnd: end, originalSpeaker: speaker,
-                    originalPrefix: tagText))
-            i = j
+                    start: s, end: e, text: payload, speaker: speaker, line: i + 1, lineEnd: payloadLines.last?.end ?? "",
+                    originalSpeaker: speaker, originalPrefix: tagText),
+                payloadEnd: j)
         }
-        out.append((verbatim, nil))
-        return Transcript.assemble(format: .webVTT, name: name, cues: cues, verbatim: out)
+        return builder.transcript(.webVTT, name: name)
     }
 
     static func payload(_ c: Transcript.Cue) -> String {
@@ -138,25 +171,17 @@ enum WebVTT {
 /// one (of a name without spaces, as whisperX's "SPEAKER_00: " or "[SPEAKER_00]: ").
 enum SubRip {
     static func parse(_ text: String, name: String) throws(TranscriptError) -> Transcript {
-        let lines = TextLines(text).lines
-        var cues: [Transcript.Cue] = []
-        var out: [(String?, Int?)] = []
-        var verbatim = ""
-        var i = 0
-        while i < lines.count {
-            if lines[i].text.trimmingCharacters(in: .whitespaces).isEmpty {
-                verbatim += lines[i].text + lines[i].end
-                i += 1
-                continue
-            }
-            var j = i
-            while j < lines.count, !lines[j].text.trimmingCharacters(in: .whitespaces).isEmpty { j += 1 }
+        let all = TextLines(text)
+        let lines = all.lines
+        var builder = TextTranscriptBuilder(all)
+        for block in all.blocks(from: 0) {
+            let i = block.lowerBound, j = block.upperBound
             let indexLine = lines[i].text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "\u{FEFF}", with: "")
             guard !indexLine.isEmpty, indexLine.allSatisfy({ $0.isASCII && $0.isNumber }), i + 1 < j else {
                 throw .malformed(name, line: i + 1, "an SRT block starts with its number, then a timing line")
             }
             let (s, e) = try CueTiming.parse(lines[i + 1].text, separator: ",", name: name, lineNumber: i + 2)
-            for k in i...(i + 1) { verbatim += lines[k].text + lines[k].end }
+            builder.keep(upTo: i + 2)
             let payloadLines = lines[(i + 2)..<j]
             var payload = payloadLines.map(\.text).joined(separator: "\n")
             var speaker: String?
@@ -168,18 +193,14 @@ enum SubRip {
                     payload = String(payload[payload.index(colon, offsetBy: 2)...])
                 }
             }
-            out.append((verbatim, nil))
-            verbatim = ""
-            out.append((nil, cues.count))
-            cues.append(
+            builder.add(
                 Transcript.Cue(
                     start: s, end: e, text: payload, speaker: speaker, line: i + 1, lineEnd: payloadLines.last?.end ?? "",
                     originalSpeaker: speaker,
-                    originalPrefix: speaker == nil ? nil : String(payloadLines.first?.text.prefix(while: { $0 != ":" }) ?? "")))
-            i = j
+                    originalPrefix: speaker == nil ? nil : String(payloadLines.first?.text.prefix(while: { $0 != ":" }) ?? "")),
+                payloadEnd: j)
         }
-        out.append((verbatim, nil))
-        return Transcript.assemble(format: .srt, name: name, cues: cues, verbatim: out)
+        return builder.transcript(.srt, name: name)
     }
 
     static func payload(_ c: Transcript.Cue) -> String {
