@@ -14,7 +14,7 @@ struct SpeakerIDCommand: AsyncParsableCommand {
         subcommands: [
             FeaturesCommand.self, EncoderCommand.self, EnrollCommand.self, IdentifyCommand.self, VerifyCommand.self, EvaluateCommand.self,
             CalibrateCommand.self,
-            TrackCommand.self, EvaluateTrackingCommand.self,
+            TrackCommand.self, EvaluateTrackingCommand.self, LabelCommand.self,
             InfoCommand.self, SpeakersCommand.self, TrainUBMCommand.self,
             InitUBMCommand.self, AccumulateCommand.self, SumStatsCommand.self, UpdateCommand.self, ClusterCommand.self, ScoreReportCommand.self,
         ]

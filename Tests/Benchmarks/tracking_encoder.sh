@@ -23,12 +23,7 @@ W=${SPEAKERID_WORK:-$(mktemp -d)}
 what=${*:-dev bench speed}
 echo "CPU: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; $(date -u +%F)"
 
-prepare() {  # prepare DIR ENROL-CORPUS UBM
-  [ -d "$1/m" ] || $B enroll --models "$1/m" --ubm "$3" --corpus "$2" --skip-bad -q >/dev/null
-  for s in gmm dvector fusion; do
-    [ -f "$1/$s.cal" ] || $B calibrate --models "$1/m" --ubm "$3" --system $s --corpus "$2:enroll" --segment-seconds 0.5,1,2 --out "$1/$s.cal" -q >/dev/null
-  done
-}
+. "$R/Tests/Benchmarks/conversation_models.sh"
 score() {  # score DIR UBM CONVERSATIONS [track options]
   local d=$1 u=$2 conv=$3
   shift 3
@@ -38,9 +33,6 @@ score() {  # score DIR UBM CONVERSATIONS [track options]
     echo "-- --system $s"
     $B evaluate-tracking --reference "$conv" --hypothesis "$d/hyp-$s" | sed -n 2,4p
   done
-}
-cvubm() {
-  [ -f "$W/cv-ubm.gmm" ] || $B train-ubm --corpus "$V/cv-fa/enroll:enroll" --corpus "$C/libri-background:background" --components 512 --out "$W/cv-ubm.gmm" -q
 }
 
 for w in $what; do
@@ -68,7 +60,7 @@ bench)
   prepare "$W/cv" "$V/cv-fa/enroll" "$W/cv-ubm.gmm"
   echo "== cv-fa conversations (UBM: the enrolment folder + libri-background)"
   score "$W/cv" "$W/cv-ubm.gmm" "$V/cv-fa/conversations"
-  [ -f "$W/ml-ubm.gmm" ] || $B train-ubm --corpus "$C/libri-background:background" --components 512 --out "$W/ml-ubm.gmm" -q
+  mlubm
   prepare "$W/ml" "$C/minilibri" "$W/ml-ubm.gmm"
   echo "== minilibri conversations (UBM: libri-background)"
   score "$W/ml" "$W/ml-ubm.gmm" "$V/minilibri"

@@ -38,20 +38,8 @@ public struct EncoderSegmentScoring: Sendable {
         return DecisionRule(calibration: gmmPart, threshold: threshold, costs: rule.costs)
     }
 
-    /// The window embeddings of a stretch of 16-kHz audio, preprocessed as for enrolment;
-    /// when that leaves nothing (a short stretch the silence trimming took whole), the stretch
-    /// untrimmed.
-    func windows(of samples: [Float]) -> [[Float]] {
-        guard !samples.isEmpty else { return [] }
-        var preprocessing = EncoderPreprocessing()
-        var wav = preprocessing.apply(samples)
-        if wav.isEmpty {
-            preprocessing.trimSilence = false
-            wav = preprocessing.apply(samples)
-        }
-        guard !wav.isEmpty else { return [] }
-        return scorer.encoder.embed(preprocessed: wav).windows
-    }
+    /// The window embeddings of a stretch of 16-kHz audio (`SpeakerEncoder.windowEmbeddings(of:)`).
+    func windows(of samples: [Float]) -> [[Float]] { scorer.encoder.windowEmbeddings(of: samples).windows }
 
     /// The decision on a stretch: `windowSum` the sum of its window embeddings (`windows` of
     /// them), `gmmSums` each speaker's summed frame scores over `frames` speech frames.

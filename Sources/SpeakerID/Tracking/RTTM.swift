@@ -66,7 +66,12 @@ public enum RTTM {
     /// usually means a file id or a name with a space, which shifts the times), or a start
     /// or duration that is not a number of seconds from 0 to `maximumSeconds`.
     public static func parse(_ text: String, name: String) throws(TrackingError) -> [RTTMSegment] {
-        var out: [RTTMSegment] = []
+        try parseNumbered(text, name: name).map(\.segment)
+    }
+
+    /// As `parse`, each turn with its line number.
+    public static func parseNumbered(_ text: String, name: String) throws(TrackingError) -> [(segment: RTTMSegment, line: Int)] {
+        var out: [(segment: RTTMSegment, line: Int)] = []
         var number = 0
         // A turn written twice would count its speech (or its false alarm) twice.
         var seen: [String: Int] = [:]
@@ -110,7 +115,7 @@ public enum RTTM {
                 throw .badRTTM(name, line: number, reason: "the same turn as line \(first) (file, channel, start, duration and speaker); remove one")
             }
             seen[key] = number
-            out.append(RTTMSegment(file: fields[1], start: start, duration: duration, label: fields[7]))
+            out.append((RTTMSegment(file: fields[1], start: start, duration: duration, label: fields[7]), number))
         }
         return out
     }

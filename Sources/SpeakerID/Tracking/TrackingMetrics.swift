@@ -115,8 +115,11 @@ public enum TrackingMetrics {
             if r.isEmpty && h.isEmpty { continue }
             stretches.append(Stretch(duration: b - a, r: r, h: h))
         }
-        // Identification: hypothesis label i matches reference label j when the names are equal.
-        let sameName = hypLabels.map { refIndex[$0] }
+        // Identification: hypothesis label i matches reference label j when the names are equal;
+        // the labels of unknown speech (`unknown`, and `unknown-N` of a speaker named as a
+        // cluster) all match the reference's unknown label: each says "nobody enrolled".
+        let unknownIndex = refIndex[unknownLabel]
+        let sameName = hypLabels.map { isUnknown($0) ? unknownIndex : refIndex[$0] }
         // Diarization: the one-to-one mapping of hypothesis onto reference labels with the most
         // co-occurring time (only pairs that co-occur at all).
         var cooccurrence = [[Double]](repeating: [Double](repeating: 0, count: refLabels.count), count: hypLabels.count)
@@ -127,7 +130,6 @@ public enum TrackingMetrics {
             hypLabels.isEmpty || refLabels.isEmpty
             ? [Int?](repeating: nil, count: hypLabels.count)
             : Assignment.maximize(cooccurrence).enumerated().map { i, j in j.flatMap { cooccurrence[i][$0] > 0 ? $0 : nil } }
-        let unknownIndex = refIndex[unknownLabel]
         for s in stretches {
             out.diarization += components(s.duration, r: s.r, h: s.h, match: mapped)
             out.identification += components(s.duration, r: s.r, h: s.h, match: sameName)

@@ -8,8 +8,9 @@ struct EvaluateTrackingCommand: AsyncParsableCommand {
         abstract: "Diarization and identification error rates of RTTM timelines against reference RTTMs.",
         discussion: """
             DER maps hypothesis labels one-to-one onto reference labels to maximise their overlap \
-            first (names do not matter); IER compares labels as they are (hypothesis 'unknown' \
-            matches reference 'unknown'; 'unknown-1' does not). Both are computed as \
+            first (names do not matter); IER compares names as they are, except that every label of \
+            unknown speech ('unknown', and 'unknown-1', 'unknown-2' of speakers named as clusters) \
+            matches the reference's unknown label: each says nobody enrolled. Both are computed as \
             pyannote.metrics computes them, overlap scored, with --collar seconds left out on each \
             side of every reference boundary (pyannote's collar=2x this), and pooled over \
             recordings: summed error durations over summed reference speech, not a mean of \

@@ -88,4 +88,19 @@ extension SpeakerEncoder {
         let (vector, windows) = embed(preprocessed: wav)
         return SpeakerEmbedding(vector: vector, speechSeconds: seconds, windows: windows.count, encoder: identity)
     }
+
+    /// The window embeddings of a stretch of 16-kHz audio, preprocessed as for enrolment, and
+    /// the seconds of audio they read; when the preprocessing leaves nothing (a short stretch
+    /// the silence trimming took whole), those of the stretch untrimmed. Empty for no samples.
+    public func windowEmbeddings(of samples: [Float]) -> (windows: [[Float]], seconds: Double) {
+        guard !samples.isEmpty else { return ([], 0) }
+        var preprocessing = EncoderPreprocessing()
+        var wav = preprocessing.apply(samples)
+        if wav.isEmpty {
+            preprocessing.trimSilence = false
+            wav = preprocessing.apply(samples)
+        }
+        guard !wav.isEmpty else { return ([], 0) }
+        return (embed(preprocessed: wav).windows, Double(wav.count) / Double(Self.sampleRate))
+    }
 }

@@ -238,7 +238,8 @@ enum WhisperJSON {
         var o = ((try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any]) ?? [:]
         var segments = (o["segments"] as? [[String: Any]]) ?? []
         for (k, c) in cues.enumerated() where k < segments.count {
-            segments[k]["speaker"] = c.speaker ?? NSNull()
+            // A segment without a speaker has no "speaker" key, as whisper writes it.
+            segments[k]["speaker"] = c.speaker
         }
         o["segments"] = segments
         let data = (try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted])) ?? Data()
