@@ -60,6 +60,8 @@ public struct IdentificationAnswer: Sendable, Equatable, Encodable {
         case scoreNormalization = "score_normalization"
     }
 
+    /// The JSON `identify --json` prints: `speaker` null when nobody is named; the ranking
+    /// and LLR, or the minimum speech when too short.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(file, forKey: .file)
@@ -117,6 +119,7 @@ public struct VerificationAnswer: Sendable, Equatable, Encodable {
         case scoreNormalization = "score_normalization"
     }
 
+    /// The JSON `verify --json` prints: `accept`, and a fusion's LLR only when decided.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(file, forKey: .file)
