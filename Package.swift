@@ -5,6 +5,11 @@ import PackageDescription
 // is fixed where it appears.
 let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
 
+// The server (`speakerid-server`, issue 27) and its tests, built on Hummingbird 2. Left out when
+// SPEAKERID_NO_SERVER is set, so that CI's sanitizer stages build only the library and the tools;
+// the library and `speakerid` never depend on a server package.
+let withServer = Context.environment["SPEAKERID_NO_SERVER"] == nil
+
 let package = Package(
     name: "SpeakerID",
     platforms: [.macOS(.v14)],
@@ -78,3 +83,41 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+if withServer {
+    package.products.append(.executable(name: "speakerid-server", targets: ["speakerid-server"]))
+    package.dependencies += [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        // SHA-256 of the API keys (the keys file holds only their digests).
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        // Hummingbird's own: the listening channel's address (the port `--port 0` got).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        // Hummingbird's own: its log kept to warnings, so the ready line is the only line.
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ]
+    package.targets += [
+        // `speakerid-server`: the models folder over HTTP (docs/server.md).
+        .executableTarget(
+            name: "speakerid-server",
+            dependencies: [
+                "SpeakerID",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            resources: [.copy("Resources/openapi.json")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SpeakerIDServerTests",
+            dependencies: [
+                "SpeakerID", "SpeakerIDDemo", "speakerid-server", "speakerid",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+    ]
+}

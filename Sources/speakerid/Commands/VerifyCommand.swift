@@ -66,53 +66,19 @@ struct VerifyCommand: AsyncParsableCommand {
         try calibrationOptions.refuseDecisionOptionsWithoutCalibration()
     }
 
-    struct Answer: Sendable {
-        var file: String
-        var score: Double
-        var rawScore: Double
-        var speechFrames: Int
-        var warning: String?
-        var decision: Decision
-    }
-
     func run() async throws {
-        if scoring.system == .dvector { return try await runDVector() }
-        if scoring.system == .fusion { return try await runFusion() }
-        guard let ubm = background.ubm, let ubmModel = try background.load() else { return }
-        let name = try SpeakerName(speaker)
-        let store = ModelStore(directory: models)
-        let model = try store.load(name)
-        guard model.ubm?.matches(ubmModel) ?? false else {
-            throw CLIError("\(models): speaker \(model.speaker.debugDescription) was not adapted from \(ubm) (enrol with --ubm \(ubm))")
+        let verification: ClipVerification
+        switch scoring.system {
+        case .gmm: verification = try gmmVerification()
+        case .dvector: verification = try dvectorVerification()
+        case .fusion: verification = try fusionVerification()
         }
-        _ = try frontEnd.check(against: model.frontEnd)
-        let (scorer, cohort) = try normalization.scorer(models: [model], ubm: ubmModel, topC: background.topC)
-        let normalized = normalization.tnormModels != nil
         let sources = try input.sources(quiet: common.quiet)
         let raw = try rawAudio.format()
         let chunk = input.chunkSeconds
-        let options = scorer.frontEnd.options
-        let calibration = try calibrationOptions.load(
-            ubm: ubmModel, frontEnd: model.frontEnd,
-            normalization: normalized ? .tnorm : .none, models: models,
-            tnormCohort: cohort)
-        // Given, else the Bayes threshold of calibrated LLRs, else 0 for raw ratios.
-        let rule = DecisionRule.verification(
-            calibration: calibration, threshold: threshold, costs: calibrationOptions.costs,
-            minimumSpeechSeconds: input.minSpeech)
-        let costs = rule.costs
-        let enrol = model.training.speechSeconds
-        let results = try await batchMap(count: sources.count, threads: common.threadCount) { i -> Answer in
-            let r = try scorer.scores(sources[i], raw: raw, chunkSeconds: chunk)
-            let score = r.decision[0]
-            let name = sources[i].description
-            let speech = Double(r.speechFrames) * options.framing.frameShiftMs / 1000
-            return Answer(
-                file: name, score: score, rawScore: r.raw[0], speechFrames: r.speechFrames,
-                warning: options.narrowBandWarning(name, sourceRate: r.sourceSampleRate),
-                decision: rule.decide(score: score, speechSeconds: speech, enrolSeconds: enrol))
+        let results = try await batchMap(count: sources.count, threads: common.threadCount) { i in
+            try verification.answer(sources[i], raw: raw, chunkSeconds: chunk)
         }
-        let shift = options.framing.frameShiftMs / 1000
         var failed = 0
         for (i, outcome) in results.enumerated() {
             guard case .done(let a) = outcome else {
@@ -122,138 +88,89 @@ struct VerifyCommand: AsyncParsableCommand {
                 continue
             }
             if let warning = a.warning, !common.quiet { Console.warn("warning: " + warning) }
-            let speech = Double(a.speechFrames) * shift
-            let decision = a.decision.outcome
             if input.json {
-                var o: [String: Any] = [
-                    "file": a.file, "speaker": model.speaker, "score": a.score, "threshold": rule.threshold ?? 0,
-                    "accept": decision == .accepted, "decision": decision.rawValue, "speech_seconds": speech,
-                    "score_normalization": normalized ? "tnorm" : "none", "system": ScoringSystem.gmm.rawValue,
-                ]
-                if normalized { o["raw_score"] = a.rawScore }
-                if let l = a.decision.llr {
-                    o["llr"] = l
-                    o["posterior"] = costs.posterior(llr: l)
-                    o["prior"] = costs.prior
-                }
-                if decision == .tooShort { o["min_speech_seconds"] = input.minSpeech }
-                if let w = a.warning { o["warning"] = w }
-                print(SpeakerIDCLI.json(o))
-            } else {
-                let verdict = decision == .tooShort ? "<too short>" : decision == .accepted ? "accept" : "reject"
+                print(SpeakerIDCLI.json(answer: a))
+                continue
+            }
+            let verdict = a.outcome == .tooShort ? "<too short>" : a.outcome == .accepted ? "accept" : "reject"
+            let calibrated = a.llr.flatMap { l in a.posterior.map { "LLR \(fmt(l, 3)), posterior \(fmt($0, 4))" } }
+            switch a.system {
+            case .gmm:
                 print(
-                    "\(a.file)\t\(model.speaker)\t\(fmt(a.score, 4))\t\(verdict)\t\(fmt(speech, 2)) s of speech"
-                        + (a.decision.llr.map { "\tLLR \(fmt($0, 3)), posterior \(fmt(costs.posterior(llr: $0), 4))" } ?? ""))
+                    "\(a.file)\t\(a.speaker)\t\(fmt(a.score, 4))\t\(verdict)\t\(fmt(a.speechSeconds, 2)) s of speech"
+                        + (calibrated.map { "\t" + $0 } ?? ""))
+            case .dvector:
+                print(
+                    "\(a.file)\t\(a.speaker)\tcosine \(fmt(a.score, 4))\t\(verdict)\t\(fmt(a.speechSeconds, 2)) s of speech"
+                        + (calibrated.map { "\t" + $0 } ?? ""))
+            case .fusion:
+                // The fused LLR is shown even when too short (the JSON leaves it out then).
+                let llr = a.llr ?? 0
+                print(
+                    "\(a.file)\t\(a.speaker)\tLLR \(fmt(llr, 3))\t\(verdict)\t\(fmt(a.speechSeconds, 2)) s of speech\t(gmm \(fmt(a.score, 4)), cosine \(fmt(a.dvectorScore ?? 0, 4)), posterior \(fmt(verification.rule.costs.posterior(llr: llr), 4)))"
+                )
             }
         }
         try finishBatch(failed: failed, total: sources.count, skipBad: input.skipBad, noun: "clip")
     }
 
+    /// verify (--system gmm): the claimed speaker's log-likelihood ratio against the UBM
+    /// (T-normed with --tnorm-models), accepted at --threshold, the calibration's Bayes
+    /// threshold, or 0.
+    func gmmVerification() throws -> ClipVerification {
+        guard let ubm = background.ubm, let ubmModel = try background.load() else { throw ExitCode.failure }
+        let name = try SpeakerName(speaker)
+        let store = ModelStore(directory: models)
+        let model = try store.load(name)
+        guard model.ubm?.matches(ubmModel) ?? false else {
+            throw CLIError("\(models): speaker \(model.speaker.debugDescription) was not adapted from \(ubm) (enrol with --ubm \(ubm))")
+        }
+        _ = try frontEnd.check(against: model.frontEnd)
+        let (scorer, cohort) = try normalization.scorer(models: [model], ubm: ubmModel, topC: background.topC)
+        let normalized = normalization.tnormModels != nil
+        let calibration = try calibrationOptions.load(
+            ubm: ubmModel, frontEnd: model.frontEnd,
+            normalization: normalized ? .tnorm : .none, models: models,
+            tnormCohort: cohort)
+        // Given, else the Bayes threshold of calibrated LLRs, else 0 for raw ratios.
+        let rule = DecisionRule.verification(
+            calibration: calibration, threshold: threshold, costs: calibrationOptions.costs,
+            minimumSpeechSeconds: input.minSpeech)
+        return ClipVerification(scorer: .gmm(scorer, normalized: normalized), rule: rule, model: model)
+    }
+
     /// verify --system dvector: the cosine of each clip's embedding with the speaker's
     /// d-vector, accepted at --threshold.
-    func runDVector() async throws {
+    func dvectorVerification() throws -> ClipVerification {
         let model = try ModelStore(directory: models).load(try SpeakerName(speaker))
-        guard let encoder = try scoring.encoderOptions.load(required: true) else { return }
+        guard let encoder = try scoring.encoderOptions.load(required: true) else { throw ExitCode.failure }
         let scorer = try DVectorScorer(encoder: encoder, models: [model], folder: models)
         let calibration = try calibrationOptions.loadForDVectors(encoder: encoder, frontEnd: model.frontEnd, models: models)
         let rule = DecisionRule.verification(
             calibration: calibration, threshold: threshold, costs: calibrationOptions.costs,
             minimumSpeechSeconds: input.minSpeech)
-        let costs = rule.costs
-        let enrol = model.training.speechSeconds
-        let sources = try input.sources(quiet: common.quiet)
-        let raw = try rawAudio.format()
-        let results = try await batchMap(count: sources.count, threads: common.threadCount) { i -> (SpeakerEmbedding, Decision) in
-            let e = try encoder.embedding(of: sources[i], raw: raw)
-            return (e, rule.decide(score: scorer.scores(e)[0], speechSeconds: e.speechSeconds, enrolSeconds: enrol))
-        }
-        var failed = 0
-        for (i, outcome) in results.enumerated() {
-            guard case .done(let (e, d)) = outcome else {
-                if case .failed(let message) = outcome { Console.warn(message) }
-                if input.json { print(SpeakerIDCLI.json(["file": sources[i].description, "error": outcome.failureMessage])) }
-                failed += 1
-                continue
-            }
-            let file = sources[i].description
-            if input.json {
-                var o: [String: Any] = [
-                    "file": file, "speaker": model.speaker, "score": d.score, "threshold": rule.threshold ?? 0,
-                    "accept": d.outcome == .accepted, "decision": d.outcome.rawValue, "speech_seconds": e.speechSeconds,
-                    "score_normalization": "none", "system": ScoringSystem.dvector.rawValue,
-                ]
-                if d.outcome == .tooShort { o["min_speech_seconds"] = input.minSpeech }
-                if let l = d.llr {
-                    o["llr"] = l
-                    o["posterior"] = costs.posterior(llr: l)
-                    o["prior"] = costs.prior
-                }
-                print(SpeakerIDCLI.json(o))
-            } else {
-                let verdict = d.outcome == .tooShort ? "<too short>" : d.outcome == .accepted ? "accept" : "reject"
-                print(
-                    "\(file)\t\(model.speaker)\tcosine \(fmt(d.score, 4))\t\(verdict)\t\(fmt(e.speechSeconds, 2)) s of speech"
-                        + (d.llr.map { "\tLLR \(fmt($0, 3)), posterior \(fmt(costs.posterior(llr: $0), 4))" } ?? ""))
-            }
-        }
-        try finishBatch(failed: failed, total: sources.count, skipBad: input.skipBad, noun: "clip")
+        return ClipVerification(scorer: .dvector(scorer), rule: rule, model: model)
     }
 
     /// verify --system fusion: the claimed speaker's GMM score and d-vector cosine of each clip,
     /// fused into one calibrated LLR, accepted at --threshold or the Bayes threshold.
-    func runFusion() async throws {
-        guard let ubm = background.ubm, let ubmModel = try background.load(), let calibrationPath = calibrationOptions.calibration else { return }
+    func fusionVerification() throws -> ClipVerification {
+        guard let ubm = background.ubm, let ubmModel = try background.load(), let calibrationPath = calibrationOptions.calibration else {
+            throw ExitCode.failure
+        }
         let model = try ModelStore(directory: models).load(try SpeakerName(speaker))
         guard model.ubm?.matches(ubmModel) ?? false else {
             throw CLIError("\(models): speaker \(model.speaker.debugDescription) was not adapted from \(ubm) (enrol with --ubm \(ubm))")
         }
         _ = try frontEnd.check(against: model.frontEnd)
-        guard let encoder = try scoring.encoderOptions.load(required: true) else { return }
+        guard let encoder = try scoring.encoderOptions.load(required: true) else { throw ExitCode.failure }
         let fused: FusedScorer
         do {
             fused = try FusedScorer(
                 models: [model], ubm: ubmModel, encoder: encoder, calibration: try Calibration.load(path: calibrationPath),
                 folder: models, topC: background.topC)
         } catch let e as CalibrationError { throw CLIError("\(calibrationPath): \(e)") }
-        let costs = calibrationOptions.costs
-        let rule = DecisionRule.onCalibratedLLRs(threshold: threshold, costs: costs, minimumSpeechSeconds: input.minSpeech)
-        let sources = try input.sources(quiet: common.quiet)
-        let raw = try rawAudio.format()
-        let chunk = input.chunkSeconds
-        let results = try await batchMap(count: sources.count, threads: common.threadCount) { i -> (FusedScorer.Scores, Decision) in
-            let r = try fused.scores(sources[i], raw: raw, chunkSeconds: chunk)
-            return (r, rule.decide(score: r.speakers[0].llr, speechSeconds: r.speechSeconds, enrolSeconds: 0))
-        }
-        var failed = 0
-        for (i, outcome) in results.enumerated() {
-            guard case .done(let (r, d)) = outcome else {
-                if case .failed(let message) = outcome { Console.warn(message) }
-                if input.json { print(SpeakerIDCLI.json(["file": sources[i].description, "error": outcome.failureMessage])) }
-                failed += 1
-                continue
-            }
-            let file = sources[i].description, s = r.speakers[0]
-            if input.json {
-                var o: [String: Any] = [
-                    "file": file, "speaker": model.speaker, "score": s.gmm, "dvector_score": s.cosine, "threshold": rule.threshold ?? 0,
-                    "accept": d.outcome == .accepted, "decision": d.outcome.rawValue, "speech_seconds": r.speechSeconds,
-                    "score_normalization": "none", "system": ScoringSystem.fusion.rawValue,
-                ]
-                if d.outcome == .tooShort {
-                    o["min_speech_seconds"] = input.minSpeech
-                } else {
-                    o["llr"] = s.llr
-                    o["posterior"] = costs.posterior(llr: s.llr)
-                    o["prior"] = costs.prior
-                }
-                print(SpeakerIDCLI.json(o))
-            } else {
-                let verdict = d.outcome == .tooShort ? "<too short>" : d.outcome == .accepted ? "accept" : "reject"
-                print(
-                    "\(file)\t\(model.speaker)\tLLR \(fmt(s.llr, 3))\t\(verdict)\t\(fmt(r.speechSeconds, 2)) s of speech\t(gmm \(fmt(s.gmm, 4)), cosine \(fmt(s.cosine, 4)), posterior \(fmt(costs.posterior(llr: s.llr), 4)))"
-                )
-            }
-        }
-        try finishBatch(failed: failed, total: sources.count, skipBad: input.skipBad, noun: "clip")
+        let rule = DecisionRule.onCalibratedLLRs(threshold: threshold, costs: calibrationOptions.costs, minimumSpeechSeconds: input.minSpeech)
+        return ClipVerification(scorer: .fusion(fused), rule: rule, model: model)
     }
 }

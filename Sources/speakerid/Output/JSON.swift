@@ -46,6 +46,23 @@ enum SpeakerIDCLI {
         }
     }
 
+    /// One clip's answer (`IdentificationAnswer`, `VerificationAnswer`) as one line of JSON,
+    /// keys sorted: the same bytes the server sends. A number JSON cannot hold ends the command
+    /// as `json(_:)` does.
+    static func json(answer: some Encodable) -> String {
+        do { return try json(encoding: answer) } catch {
+            var key = "a value"
+            if case EncodingError.invalidValue(_, let context) = error, !context.codingPath.isEmpty {
+                key = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }.joined().replacingOccurrences(
+                    of: ".[", with: "[")
+                if key.hasPrefix(".") { key.removeFirst() }
+            }
+            SpeakerIDCommand.exit(
+                withError: CLIError(
+                    "the result cannot be written as JSON: \(key) is not a finite number; please report this with the command that gave it"))
+        }
+    }
+
     /// A library value's JSON, by its own snake_case coding keys, sorted as every other
     /// command's JSON is.
     static func json(encoding value: some Encodable) throws -> String {

@@ -1,0 +1,366 @@
+import Foundation
+import SpeakerID
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What the server decides with: the models folder, the UBM the speakers are adapted from, an
+/// optional calibration, and the decision settings `identify` and `verify` take as options.
+struct ServerSettings: Sendable {
+    var models: String
+    var ubmPath: String
+    var calibrationPath: String?
+    var threshold: Double?
+    var top = 5
+    var topC = 5
+    var minimumSpeechSeconds = DecisionRule.defaultMinimumSpeechSeconds
+    var costs = DecisionCosts()
+    /// Limits: bytes of one request body, seconds of one recording, requests at once.
+    var maxBodyBytes = 64 << 20
+    var maxAudioSeconds = 600.0
+    var maxConcurrentRequests = 64
+}
+
+/// When the models folder last changed: its modification and status-change times and inode,
+/// which every atomic model write, rename and removal (the CLI's or the server's) changes.
+struct FolderGeneration: Equatable, Sendable {
+    var exists: Bool
+    var modified: [Int]
+
+    static func of(_ directory: String) -> FolderGeneration {
+        var st = stat()
+        guard stat(directory, &st) == 0 else { return FolderGeneration(exists: false, modified: []) }
+        #if canImport(Darwin)
+        let m = st.st_mtimespec, c = st.st_ctimespec
+        #else
+        let m = st.st_mtim, c = st.st_ctim
+        #endif
+        return FolderGeneration(exists: true, modified: [Int(m.tv_sec), Int(m.tv_nsec), Int(c.tv_sec), Int(c.tv_nsec), Int(st.st_ino)])
+    }
+}
+
+/// Serialises the server's own changes to the folder (the folder lock is per process, so
+/// it keeps other processes out but not another request of this one).
+actor SerialQueue {
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        if busy {
+            await withCheckedContinuation { waiting.append($0) }
+        } else {
+            busy = true
+        }
+        defer {
+            if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
+        }
+        return try await body()
+    }
+}
+
+/// A speaker as `GET /v1/speakers` lists them (the keys of `speakers list --json`).
+struct SpeakerEntry: Sendable, Encodable {
+    var speaker: String
+    var speechSeconds: Double
+    var files: Int
+    var kind: String
+    var enrolledAt: String
+
+    enum CodingKeys: String, CodingKey {
+        case speaker, files, kind
+        case speechSeconds = "speech_seconds"
+        case enrolledAt = "enrolled_at"
+    }
+}
+
+/// What enrolment did: the speaker's model after it.
+struct EnrolmentResult: Sendable, Encodable {
+    var speaker: String
+    /// True when the speaker was new, false when the audio was added to their model.
+    var created: Bool
+    var speechSeconds: Double
+    var addedSpeechSeconds: Double
+    var files: Int
+    var frames: Int
+
+    enum CodingKeys: String, CodingKey {
+        case speaker, created, files, frames
+        case speechSeconds = "speech_seconds"
+        case addedSpeechSeconds = "added_speech_seconds"
+    }
+}
+
+/// The models folder as the server sees it: loaded once, loaded again whenever the folder
+/// changed (by the CLI or by the server), enrolled into, renamed in and removed from through
+/// the library's `ModelStore` under its folder lock, as `speakerid enroll --add` and
+/// `speakerid speakers` do.
+final class SpeakerFolder: @unchecked Sendable {
+    // @unchecked: `loaded` is only touched under `lock`; everything else is immutable.
+    let settings: ServerSettings
+    let store: ModelStore
+    let ubm: SpeakerModel
+    let calibration: Calibration?
+    let frontEnd: FrontEnd
+    private let lock = NSLock()
+    private var loaded: (generation: FolderGeneration, models: [SpeakerModel], identification: ClipIdentification?, problem: String?)?
+    private let changes = SerialQueue()
+
+    /// Why the server cannot start with these settings.
+    struct StartError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    init(settings: ServerSettings) throws(StartError) {
+        self.settings = settings
+        store = ModelStore(directory: settings.models)
+        do {
+            ubm = try ModelStore.loadUBM(path: settings.ubmPath)
+            frontEnd = try FrontEnd(options: ubm.frontEnd)
+        } catch { throw StartError(description: "\(error)") }
+        if let path = settings.calibrationPath {
+            do {
+                let c = try Calibration.load(path: path)
+                try c.check(
+                    ubmChecksum: ubm.checksumHex, frontEnd: ubm.frontEnd, scoreNormalization: .none,
+                    tnormCohort: nil, znormCohort: nil, checkingCohorts: true, what: "the models in \(settings.models)")
+                calibration = c
+            } catch { throw StartError(description: "\(path): \(error)") }
+        } else {
+            calibration = nil
+        }
+        if FileSystem.exists(settings.models) && !FileSystem.isDirectory(settings.models) {
+            throw StartError(description: "\(settings.models): is a file, not a models folder")
+        }
+    }
+
+    /// The rule `identify` uses with these settings.
+    var identifyRule: DecisionRule {
+        DecisionRule(
+            calibration: calibration, threshold: settings.threshold, costs: settings.costs, minimumSpeechSeconds: settings.minimumSpeechSeconds)
+    }
+
+    /// The rule `verify` uses.
+    var verifyRule: DecisionRule {
+        DecisionRule.verification(
+            calibration: calibration, threshold: settings.threshold, costs: settings.costs, minimumSpeechSeconds: settings.minimumSpeechSeconds)
+    }
+
+    /// A message about the folder without the server's own path in it.
+    func userMessage(_ error: any Error) -> String {
+        let s = "\(error)"
+        let prefix = store.directory + ": "
+        return s.hasPrefix(prefix) ? String(s.dropFirst(prefix.count)) : s.replacingOccurrences(of: store.directory, with: "the models folder")
+    }
+
+    /// The enrolled models and their identification, loaded again when the folder changed.
+    func current() throws(APIError) -> (models: [SpeakerModel], identification: ClipIdentification?) {
+        let generation = FolderGeneration.of(store.directory)
+        lock.lock()
+        if let l = loaded, l.generation == generation {
+            lock.unlock()
+            if let p = l.problem { throw APIError.conflict(p) }
+            return (l.models, l.identification)
+        }
+        lock.unlock()
+        var state: (generation: FolderGeneration, models: [SpeakerModel], identification: ClipIdentification?, problem: String?)
+        do {
+            let models = generation.exists ? try store.loadAll(ubm: ubm) : []
+            let identification =
+                try models.isEmpty
+                ? nil
+                : ClipIdentification(
+                    scorer: .gmm(ClipScorer(models: models, ubm: ubm, topC: settings.topC), normalized: false), rule: identifyRule,
+                    top: settings.top, models: models)
+            state = (generation, models, identification, nil)
+        } catch ModelStoreError.noModels {
+            state = (generation, [], nil, nil)
+        } catch {
+            state = (generation, [], nil, "the models folder cannot be used: \(userMessage(error))")
+        }
+        lock.lock()
+        loaded = state
+        lock.unlock()
+        if let p = state.problem { throw APIError.conflict(p) }
+        return (state.models, state.identification)
+    }
+
+    /// Opens `data` as audio and checks its length: 422 when it is not audio SpeakerID reads,
+    /// 413 when it is longer than the limit. Returns its duration in seconds.
+    func checkAudio(_ data: Data, name: String) throws(APIError) -> Double {
+        let info: AudioInfo
+        do { info = try AudioDecoder(data: data, name: name).info } catch {
+            throw APIError.notAudio("the request body is not audio SpeakerID can read (WAV, FLAC, Ogg, MP3, AIFF, ...): \(error)")
+        }
+        if info.duration > settings.maxAudioSeconds {
+            throw APIError.tooLarge(
+                "the recording lasts \(String(format: "%.1f", info.duration)) s, more than this server's limit of \(String(format: "%g", settings.maxAudioSeconds)) s"
+            )
+        }
+        return info.duration
+    }
+
+    /// `identify --json`'s answer for one recording.
+    func identify(_ data: Data, name: String) throws(APIError) -> (answer: IdentificationAnswer, duration: Double) {
+        let duration = try checkAudio(data, name: name)
+        guard let identification = try current().identification else {
+            throw APIError.conflict("no speakers are enrolled yet: enrol one with POST /v1/speakers/{name}/audio")
+        }
+        do { return (try identification.answer(.memory(data, name: name)), duration) } catch {
+            throw APIError.notAudio(userMessage(error))
+        }
+    }
+
+    /// `verify --json --speaker NAME`'s answer for one recording.
+    func verify(_ data: Data, name: String, speaker raw: String) throws(APIError) -> (answer: VerificationAnswer, duration: Double) {
+        let speaker: SpeakerName
+        do { speaker = try SpeakerName(raw) } catch { throw APIError.badRequest("speaker: \(error)") }
+        let duration = try checkAudio(data, name: name)
+        let models = try current().models
+        guard let model = models.first(where: { $0.speaker == speaker.value }) else {
+            throw APIError.notFound(
+                userMessage(ModelStoreError.notEnrolled(speaker.value, directory: store.directory, enrolled: models.map(\.speaker).sorted())))
+        }
+        do {
+            let scorer = try ClipScorer(models: [model], ubm: ubm, topC: settings.topC)
+            let answer = try ClipVerification(scorer: .gmm(scorer, normalized: false), rule: verifyRule, model: model).answer(
+                .memory(data, name: name))
+            return (answer, duration)
+        } catch {
+            throw APIError.notAudio(userMessage(error))
+        }
+    }
+
+    /// Every enrolled speaker, by name.
+    func list() throws(APIError) -> [SpeakerEntry] {
+        let models = try current().models
+        let formatter = ISO8601DateFormatter()
+        return models.map { m in
+            // When the model file was written (models hold no date), as `speakers list` says.
+            let date =
+                (try? SpeakerName(m.speaker)).flatMap { n in
+                    (try? FileManager.default.attributesOfItem(atPath: store.path(for: n))[.modificationDate] as? Date).map {
+                        formatter.string(from: $0)
+                    }
+                } ?? ""
+            return SpeakerEntry(
+                speaker: m.speaker, speechSeconds: m.training.speechSeconds, files: m.training.files,
+                kind: m.ubm != nil ? "map_adapted" : "em", enrolledAt: date)
+        }.sorted { $0.speaker < $1.speaker }
+    }
+
+    /// Enrols `raw` from one recording, or adds it to their model exactly (from the statistics
+    /// the model keeps), as `speakerid enroll --ubm UBM [--add]` does.
+    func enrol(_ raw: String, audio data: Data) async throws(APIError) -> EnrolmentResult {
+        let name: SpeakerName
+        do { name = try SpeakerName(newSpeaker: raw) } catch { throw APIError.badRequest("\(error)") }
+        _ = try checkAudio(data, name: "the recording")
+        let recording = "upload to speakerid-server at \(ISO8601DateFormatter().string(from: Date()))"
+        let features: SpeechFeatures
+        do { features = try frontEnd.features(of: .memory(data, name: recording)) } catch {
+            throw APIError.notAudio("the recording cannot be analysed: \(error)")
+        }
+        let enrollment: Enrollment
+        do { enrollment = try Enrollment(frontEnd: frontEnd, em: EMOptions()) } catch { throw APIError.internal("\(error)") }
+        let store = self.store, ubm = self.ubm
+        do {
+            return try await changes.run { () async throws -> EnrolmentResult in
+                try store.prepareDirectory()
+                let folderLock = try ModelFolderLock(directory: store.directory, mode: .exclusive)
+                defer { withExtendedLifetime(folderLock) {} }
+                let existing: SpeakerModel?
+                if FileManager.default.fileExists(atPath: store.path(for: name)) {
+                    let m = try store.load(name)
+                    if m.ubm == nil {
+                        throw APIError.conflict(
+                            "speaker \(m.speaker.debugDescription) was trained by EM without a UBM; audio can only be added to a MAP-adapted model")
+                    }
+                    guard m.ubm?.matches(ubm) ?? false else {
+                        throw APIError.conflict("speaker \(m.speaker.debugDescription) was adapted from another UBM than this server's")
+                    }
+                    if m.dvector != nil {
+                        throw APIError.conflict(
+                            "speaker \(m.speaker.debugDescription) has a d-vector: adding audio needs the speaker encoder that made it; use `speakerid enroll --add` with the encoder"
+                        )
+                    }
+                    existing = m
+                } else {
+                    try enrollment.checkSpeech(
+                        speaker: name.value, frames: features.frames.rows, minimumSeconds: Enrollment.defaultMinimumSpeechSeconds)
+                    existing = nil
+                }
+                if let (other, _) = try store.firstIncompatibility(frontEnd: ubm.frontEnd, ubm: ubm, replacing: [name.value]) {
+                    throw APIError.conflict(
+                        "speaker \(other.debugDescription) in the models folder could not be scored beside a model adapted from this server's UBM")
+                }
+                var map = MAPAdaptation()
+                map.relevance = 16
+                map.parameters = .means
+                let model: SpeakerModel
+                if let existing {
+                    model = try await enrollment.add([features], to: existing, ubm: ubm, threads: 1)
+                } else {
+                    model = try await enrollment.adapt(speaker: name.value, features: [features], ubm: ubm, map: map, threads: 1)
+                }
+                try store.save(model)
+                return EnrolmentResult(
+                    speaker: model.speaker, created: existing == nil, speechSeconds: model.training.speechSeconds,
+                    addedSpeechSeconds: enrollment.speechSeconds(frames: features.frames.rows), files: model.training.files,
+                    frames: model.training.frames)
+            }
+        } catch let e as APIError {
+            throw e
+        } catch let e as EnrollmentError {
+            throw APIError.notAudio(userMessage(e))
+        } catch let e as ModelStoreError {
+            throw Self.apiError(e, message: userMessage(e))
+        } catch {
+            throw APIError.internal(userMessage(error))
+        }
+    }
+
+    /// Renames a speaker as `speakerid speakers rename` does.
+    func rename(_ old: String, to new: String) async throws(APIError) -> String {
+        let from: SpeakerName, to: SpeakerName
+        do { from = try SpeakerName(old) } catch { throw APIError.badRequest("\(error)") }
+        do { to = try SpeakerName(newSpeaker: new) } catch { throw APIError.badRequest("new name: \(error)") }
+        let store = self.store
+        do {
+            return try await changes.run { () throws -> String in
+                try store.rename(from, to: to)
+                return to.value
+            }
+        } catch let e as ModelStoreError {
+            throw Self.apiError(e, message: userMessage(e))
+        } catch {
+            throw APIError.internal(userMessage(error))
+        }
+    }
+
+    /// Removes a speaker as `speakerid speakers remove` does.
+    func remove(_ raw: String) async throws(APIError) {
+        let name: SpeakerName
+        do { name = try SpeakerName(raw) } catch { throw APIError.badRequest("\(error)") }
+        let store = self.store
+        do {
+            try await changes.run { () throws -> Void in try store.remove(name) }
+        } catch let e as ModelStoreError {
+            throw Self.apiError(e, message: userMessage(e))
+        } catch {
+            throw APIError.internal(userMessage(error))
+        }
+    }
+
+    /// The status of a folder error: the user's (400, 404, 409) or the server's.
+    static func apiError(_ e: ModelStoreError, message: String) -> APIError {
+        switch e {
+        case .notEnrolled, .noModels, .noFolder: return .notFound(message)
+        case .alreadyEnrolled, .incompatible, .nameMismatch: return .conflict(message)
+        case .invalidName: return .badRequest(message)
+        case .busy: return APIError(status: .serviceUnavailable, kind: "busy", message: message)
+        case .writeFailed, .readFailed, .notADirectory, .unlistable, .invalidFile: return .internal(message)
+        }
+    }
+}
