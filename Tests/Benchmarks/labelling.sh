@@ -8,7 +8,7 @@
 # Scored as track is (evaluate-tracking: IER, pooled, collar 0.25 s each side), for --system
 # gmm, dvector and fusion, each calibrated as tracking_encoder.sh calibrates (held-out halves of
 # the enrolment split, 0.5/1/2-s segments): one calibration procedure for both sets.
-#   speed: one recording of an hour (the cv-fa conversations joined, 7.5 times) with a cue per
+#   speed: one recording of an hour (the cv-fa conversations joined three times, 1.15 h) with a cue per
 #          turn, --threads 1, --system gmm and fusion.
 # Usage: bash Tests/Benchmarks/labelling.sh [bench|speed]...   (SPEAKERID_WORK=DIR reuses models)
 set -euo pipefail

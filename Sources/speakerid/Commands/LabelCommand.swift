@@ -203,7 +203,12 @@ struct LabelCommand: AsyncParsableCommand {
                 e["turns"] = c.turns
                 if let other = c.speakerTakenBy { e["speaker_taken_by"] = other }
                 if !c.decision.llrs.isEmpty {
-                    e["llrs"] = Dictionary(uniqueKeysWithValues: zip(labeller.speakers, c.decision.llrs.map(jnum)))
+                    // Every enrolled speaker, best LLR first (ties in model order).
+                    e["ranking"] = zip(labeller.speakers, c.decision.llrs).enumerated().sorted { a, b in
+                        a.element.1 != b.element.1 ? a.element.1 > b.element.1 : a.offset < b.offset
+                    }.map { _, p -> [String: Any] in
+                        ["speaker": p.0, "llr": jnum(p.1), "posterior": jnum(rule.costs.posterior(llr: p.1))]
+                    }
                 }
                 return e
             },

@@ -167,6 +167,11 @@ struct CommandContractTests {
         let cal = f.dir.file("dev.cal")
         let bad = f.dir.file("bad.wav")
         try Data("no".utf8).write(to: URL(fileURLWithPath: bad))
+        // A transcript and an anonymous diarization of one clip, for label.
+        let vtt = f.dir.file("clip.vtt"), diarization = f.dir.file("clip.rttm")
+        try "WEBVTT\n\n00:00.000 --> 00:01.000\nhello\n\n00:01.000 --> 00:02.500\nworld\n".write(toFile: vtt, atomically: true, encoding: .utf8)
+        try (RTTM.line(file: RTTM.fileID(f.clip("low", 0)), start: 0, duration: 2.5, label: "SPEAKER_00") + "\n")
+            .write(toFile: diarization, atomically: true, encoding: .utf8)
         let runs: [[String]] =
             [
                 ["features", "--json", f.clip("low", 0)],
@@ -209,6 +214,11 @@ struct CommandContractTests {
                     f.clip("mid", 0),
                 ],
                 ["evaluate-tracking", "--reference", f.dir.file("rttm"), "--hypothesis", f.dir.file("rttm"), "--json"],
+                ["label", "--models", f.adapted, "--ubm", f.ubm, "--calibration", cal, "--transcript", vtt, "--audio", f.clip("low", 0), "--json"],
+                [
+                    "label", "--models", f.adapted, "--ubm", f.ubm, "--calibration", cal, "--diarization", diarization, "--audio", f.clip("low", 0),
+                    "--json",
+                ],
                 // Sharded training and evaluation (issue #17), in order: each step reads the last one's file.
                 ["init-ubm", "--corpus", f.dir.file("background") + ":all", "--components", "4", "--out", f.dir.file("m0.gmm"), "--json"],
                 [

@@ -130,7 +130,9 @@ struct LabelCommandTests {
                 }
                 speech += seconds
             }
-            let llrs = try #require(c["llrs"] as? [String: Double])
+            let ranking = try #require(c["ranking"] as? [[String: Any]])
+            let llrs = Dictionary(uniqueKeysWithValues: ranking.map { ($0["speaker"] as? String ?? "", $0["llr"] as? Double ?? .nan) })
+            #expect(zip(ranking, ranking.dropFirst()).allSatisfy { ($0["llr"] as? Double ?? 0) >= ($1["llr"] as? Double ?? 0) })
             #expect(llrs.count == 3 && abs((c["speech_seconds"] as? Double ?? 0) - speech) < 2e-3, "\(c)")
             for (speaker, llr) in llrs {
                 let enrol = try store.load(try SpeakerName(speaker)).training.speechSeconds

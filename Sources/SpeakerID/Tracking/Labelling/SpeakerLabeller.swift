@@ -10,6 +10,7 @@ public struct SpeechTurn: Sendable, Equatable {
     /// Where the turn is in its file (1-based line), for messages.
     public var line: Int
 
+    /// A turn from `start` to `end` seconds, of the anonymous speaker `cluster` if given.
     public init(start: Double, end: Double, cluster: String? = nil, line: Int = 0) {
         self.start = start
         self.end = end

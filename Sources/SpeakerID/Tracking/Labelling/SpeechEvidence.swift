@@ -19,6 +19,7 @@ public struct SpeechEvidence: Sendable, Equatable {
     /// No speech.
     public static let none = SpeechEvidence(gmmScoreSums: [], frames: 0, gmmSeconds: 0, windowSum: [], windows: 0, encoderSeconds: 0)
 
+    /// Evidence with these sums.
     public init(gmmScoreSums: [Double], frames: Int, gmmSeconds: Double, windowSum: [Double], windows: Int, encoderSeconds: Double) {
         self.gmmScoreSums = gmmScoreSums
         self.frames = frames
@@ -35,6 +36,7 @@ public struct SpeechEvidence: Sendable, Equatable {
             windowSum: Self.add(a.windowSum, b.windowSum), windows: a.windows + b.windows, encoderSeconds: a.encoderSeconds + b.encoderSeconds)
     }
 
+    /// Adds `b`'s evidence to `a`'s.
     public static func += (a: inout SpeechEvidence, b: SpeechEvidence) { a = a + b }
 
     private static func add(_ x: [Double], _ y: [Double]) -> [Double] {
