@@ -55,7 +55,11 @@ struct TrackCommand: AsyncParsableCommand {
             throw ValidationError("--threshold needs --ubm (log-likelihood-ratio scores) or --calibration")
         }
         if calibrationOptions.calibration != nil && background.ubm == nil {
-            throw ValidationError("--calibration needs --ubm: tracking calibrates log-likelihood ratios against the UBM")
+            throw ValidationError(
+                scoring.system == .gmm
+                    ? "--calibration needs --ubm: tracking calibrates log-likelihood ratios against the UBM"
+                    : "--system \(scoring.system.rawValue) needs --ubm: the turns are found by the GMM decoder, which scores against the UBM, whatever system decides them"
+            )
         }
         if live.stream {
             if audio.count != 1 { throw ValidationError("--stream tracks one stream: give one file or '-'") }
