@@ -22,7 +22,9 @@ public enum ScoreFileError: Error, Equatable, Sendable, CustomStringConvertible 
 /// equal, and every reader refuses the same files for the same reasons, naming file and line.
 public struct ScoreFile: Sendable, Equatable {
     /// The column layouts: the eight columns every score file has, then the speech durations
-    /// (test, enrolment), then the calibrated LLR when the evaluation had a calibration.
+    /// (test, enrolment), then the calibrated LLR when the evaluation had a calibration; a
+    /// fusion's file has one score column per system (`score`: the GMMs', `dvector_score`:
+    /// the d-vectors' cosine) before the fused LLR.
     public enum Columns: Int, Sendable, CaseIterable {
         /// file, seconds, start, model, speaker, target, score, raw_score (files written before
         /// durations were recorded).
@@ -31,6 +33,8 @@ public struct ScoreFile: Sendable, Equatable {
         case timed = 10
         /// ... and llr.
         case calibrated = 11
+        /// ... test_seconds, enrol_seconds, dvector_score and llr (the fusion's).
+        case fused = 12
 
         /// The column header line, without its line end.
         public var header: String {
@@ -39,6 +43,7 @@ public struct ScoreFile: Sendable, Equatable {
             case .plain: return base
             case .timed: return base + "\ttest_seconds\tenrol_seconds"
             case .calibrated: return base + "\ttest_seconds\tenrol_seconds\tllr"
+            case .fused: return base + "\ttest_seconds\tenrol_seconds\tdvector_score\tllr"
             }
         }
 
@@ -77,6 +82,7 @@ public struct ScoreFile: Sendable, Equatable {
             out += "\(s.isTarget ? "target" : "nontarget")\t\(s.score)\t\(s.rawScore)"
             if columns.hasDurations { out += "\t\(s.testSeconds)\t\(s.enrolSeconds)" }
             if columns == .calibrated { out += "\t\(s.llr ?? .nan)" }
+            if columns == .fused { out += "\t\(s.dvectorScore ?? .nan)\t\(s.llr ?? .nan)" }
             out += "\n"
         }
         return out
@@ -150,7 +156,7 @@ public struct ScoreFile: Sendable, Equatable {
     /// below 0; a target column other than target or nontarget, or that contradicts the model
     /// and speaker columns; a score or raw score that is not finite or beyond
     /// ±`Calibration.maximumScore`; a test or enrolment duration that is not above 0 s; an LLR
-    /// that is not finite; a trial (model, file, segment length, start) given twice.
+    /// that is not finite; a `dvector_score` that is not a cosine; a trial (model, file, segment length, start) given twice.
     public static func parse(_ text: String, name: String) throws(ScoreFileError) -> ScoreFile {
         let lines = lines(text)
         let header = try ScoreFileHeader.parse(lines, name: name)
@@ -223,6 +229,12 @@ public struct ScoreFile: Sendable, Equatable {
                 v.enrolSeconds = try number(9, "enrol_seconds")
             }
             if columns == .calibrated { v.llr = try number(10, "llr") }
+            if columns == .fused {
+                let cosine = try number(10, "dvector_score")
+                guard abs(cosine) <= 1 + 1e-6 else { throw bad("dvector_score \(f[10].prefix(24)) is a cosine, between -1 and 1") }
+                v.dvectorScore = cosine
+                v.llr = try number(11, "llr")
+            }
             let key = Key(model: v.model, path: v.path, seconds: seconds, start: start)
             if let earlier = seen[key] {
                 throw bad(

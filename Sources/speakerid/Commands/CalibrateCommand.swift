@@ -83,9 +83,10 @@ struct CalibrateCommand: AsyncParsableCommand {
         }
         try costs.validateAsOptions()
         if tnormModels != nil && background.ubm == nil { throw ValidationError("--tnorm-models needs --ubm") }
-        if scoring.system == .fusion && (scores != nil || background.ubm == nil) {
+        if scoring.system == .fusion && background.ubm == nil {
             throw ValidationError(
-                "--system fusion is fitted on held-out halves of a split with --corpus and --ubm (both systems score the same development trials)")
+                "--system fusion needs --ubm: it is fitted on development trials both systems score, held-out halves of a split (--corpus) or a score file of evaluate --system fusion (--scores)"
+            )
         }
         if scoring.system != .gmm && (tnormModels != nil || scoreNorm != .none) {
             throw ValidationError("--system dvector calibrates raw cosines: no --tnorm-models or --score-norm")
@@ -148,6 +149,16 @@ struct CalibrateCommand: AsyncParsableCommand {
                     "\(scores): \(dev.file.header == nil ? "has no header naming its system" : "holds the gmm system's scores"), but --system is dvector; give the score file of evaluate --system dvector --scores"
                 )
             }
+            if scoring.system == .fusion {
+                guard dev.file.header?.system == .fusion, dev.file.columns == .fused else {
+                    throw CLIError(
+                        "\(scores): does not hold both systems' scores (a dvector_score column under a header of the fusion system), but --system is fusion; give the score file of evaluate --system fusion --scores"
+                    )
+                }
+                dvectorTrials = dev.file.scores.map {
+                    CalibrationTrial(score: $0.dvectorScore ?? 0, testSeconds: $0.testSeconds, enrolSeconds: $0.enrolSeconds, isTarget: $0.isTarget)
+                }
+            }
             tnormCohort = dev.file.header?.tnormCohort
             znormCohort = dev.file.header?.znormCohort
             source = "score file \(PathName.lastComponent(scores))"
@@ -182,8 +193,8 @@ struct CalibrateCommand: AsyncParsableCommand {
             segmentSeconds: [0] + segmentLengths, source: source,
             tnormCohort: tnormCohort, znormCohort: znormCohort)
         // A score file of the d-vector system calibrates cosines of its encoder.
-        if let header = scoresHeader, header.system == .dvector {
-            provenance.system = .dvector
+        if let header = scoresHeader, header.system == .dvector || (header.system == .fusion && dvectorTrials != nil) {
+            provenance.system = header.system
             provenance.encoder = header.encoder
         } else if scores == nil, scoring.system != .gmm {
             provenance.system = scoring.system

@@ -314,7 +314,9 @@ struct EvaluateCommand: AsyncParsableCommand {
                 scoreNormalization: mode, tnormCohort: tnormCohort, znormCohort: znormCohort)
             header.system = ev.system
             header.encoder = ev.dvector?.encoder.identity.checksum
-            sink.write(ScoreFile(header: header, columns: ev.calibration != nil ? .calibrated : .timed, scores: r.scores).text)
+            // The fusion's file: one score column per system, then the fused LLR.
+            let columns: ScoreFile.Columns = ev.system == .fusion ? .fused : ev.calibration != nil ? .calibrated : .timed
+            sink.write(ScoreFile(header: header, columns: columns, scores: r.scores).text)
             try sink.finish()
             Console.progress("scores: \(scores) (\(r.scores.count) trials)", quiet: common.quiet)
         }

@@ -125,6 +125,46 @@ struct FusionCommandTests {
         #expect(wrong.status == 1 && wrong.stderr.split(separator: "\n").count == 1 && wrong.stderr.contains("gmm"), "\(wrong.stderr)")
     }
 
+    /// evaluate --system fusion --scores writes one score column per system and the fused LLR
+    /// (each row's LLR is the calibration's of its two scores); calibrate --system fusion fits a
+    /// fusion from that file, and refuses a file of one system.
+    @Test func aFusionScoreFileHasAColumnPerSystemAndCalibrates() throws {
+        let f = try DVectorSystemCommandTests.Fixture()
+        defer { f.dir.cleanup() }
+        let (ubm, models) = try f.adaptedWithEncoder()
+        let cal = try f.calibration(.fusion, ubm: ubm, models: models), gmmCal = try f.calibration(.gmm, ubm: ubm, models: models)
+        let scores = f.dir.file("fused.tsv"), gmmScores = f.dir.file("gmm.tsv")
+        let base = ["evaluate", "--models", models, "--ubm", ubm, "--corpus", f.corpus, "--segment-seconds", "0.5", "-q"]
+        let e = try CLI.run(base + ["--system", "fusion", "--encoder", f.encoder, "--calibration", cal, "--scores", scores])
+        #expect(e.status == 0, "\(e.stderr)")
+        let file = try ScoreFile.read(path: scores)
+        #expect(file.columns == .fused && file.header?.system == .fusion && !file.scores.isEmpty)
+        let calibration = try Calibration.load(path: cal)
+        for row in file.scores {
+            let cosine = try #require(row.dvectorScore), llr = try #require(row.llr)
+            let expected = calibration.llr(gmmScore: row.score, dvectorScore: cosine, testSeconds: row.testSeconds, enrolSeconds: row.enrolSeconds)
+            #expect(abs(llr - expected) < 1e-9 * max(1, abs(llr)), "\(row)")
+        }
+        // The file reads back equal.
+        #expect(try ScoreFile.parse(file.text, name: "again").scores == file.scores)
+        let refit = f.dir.file("refit.cal")
+        let c = try CLI.run([
+            "calibrate", "--models", models, "--ubm", ubm, "--system", "fusion", "--encoder", f.encoder, "--scores", scores,
+            "--quality", "none", "--out", refit, "-q",
+        ])
+        #expect(c.status == 0, "\(c.stderr)")
+        let fitted = try Calibration.load(path: refit)
+        #expect(fitted.system == .fusion && fitted.parts?.map(\.system) == [.gmm, .dvector] && fitted.weights.count == 3, "\(fitted.weights)")
+        // A file of the GMM system alone cannot fit a fusion.
+        let g = try CLI.run(base + ["--calibration", gmmCal, "--scores", gmmScores])
+        #expect(g.status == 0, "\(g.stderr)")
+        let refused = try CLI.run([
+            "calibrate", "--models", models, "--ubm", ubm, "--system", "fusion", "--encoder", f.encoder, "--scores", gmmScores,
+            "--out", f.dir.file("no.cal"),
+        ])
+        #expect(refused.status == 1 && refused.stderr.contains("dvector_score") && !FileManager.default.fileExists(atPath: f.dir.file("no.cal")))
+    }
+
     static var sklearnAvailable: Bool {
         CLI.pythonCanImport("sklearn, numpy")
     }

@@ -24,7 +24,8 @@ struct ScoreFileTests {
                         s.testSeconds = seconds ?? 4.23 + Double(i)
                         s.enrolSeconds = 61.44 - Double(m)
                     }
-                    if columns == .calibrated { s.llr = -2.5e-3 * Double(i + m) + 7 }
+                    if columns == .calibrated || columns == .fused { s.llr = -2.5e-3 * Double(i + m) + 7 }
+                    if columns == .fused { s.dvectorScore = 0.61 - 0.3 * Double(m) + 1e-3 * Double(i) }
                     out.append(s)
                 }
             }
