@@ -203,8 +203,13 @@ struct Server {
     func httpServer() -> HTTPServerBuilder {
         let service = streamService
         let refusals = Refusals()
+        let connections = ConnectionCount(limit: folder.settings.maxConnections), metrics = metrics
+        // Idle keep-alive connections are closed after a minute, so they cannot hold the limit.
         let configuration = HTTP1WebSocketUpgradeChannel.Configuration(
-            http1: .init(additionalChannelHandlers: [RefusalWriter(refusals: refusals)]), ws: .init(maxFrameSize: 1 << 16))
+            http1: .init(
+                additionalChannelHandlers: [ConnectionGate(count: connections, metrics: metrics), RefusalWriter(refusals: refusals)],
+                idleTimeout: .seconds(60)),
+            ws: .init(maxFrameSize: 1 << 16))
         return .http1WebSocketUpgrade(configuration: configuration) { head, channel, _ in
             let request = Request(head: head, body: .init(buffer: ByteBuffer()))
             do throws(APIError) {

@@ -57,6 +57,8 @@ struct ServerCommand: AsyncParsableCommand {
     var maxAudioSeconds = 600.0
     @Option(help: ArgumentHelp("Requests served at once (429 beyond).", valueName: "n"))
     var maxConcurrent = 64
+    @Option(help: ArgumentHelp("HTTP connections open at once (429 beyond; idle ones close after 60 s).", valueName: "n"))
+    var maxConnections = 256
     @Option(help: ArgumentHelp("Live streams (GET /v1/stream) open at once (429 beyond).", valueName: "n"))
     var maxStreams = 16
     @Option(help: ArgumentHelp("Longest live stream, in seconds (the stream is then closed with an error).", valueName: "s"))
@@ -83,6 +85,7 @@ struct ServerCommand: AsyncParsableCommand {
         if !(1...4096).contains(maxBodyMb) { throw ValidationError("--max-body-mb must be 1-4096") }
         if !(maxAudioSeconds > 0 && maxAudioSeconds <= 86400) { throw ValidationError("--max-audio-seconds must be more than 0 and at most 86400") }
         if !(1...100_000).contains(maxConcurrent) { throw ValidationError("--max-concurrent must be 1-100000") }
+        if !(1...100_000).contains(maxConnections) { throw ValidationError("--max-connections must be 1-100000") }
         if !(1...10_000).contains(maxStreams) { throw ValidationError("--max-streams must be 1-10000") }
         if !(maxStreamSeconds > 0 && maxStreamSeconds <= 604_800) { throw ValidationError("--max-stream-seconds must be above 0 and at most 604800") }
         if !(trackJobSeconds >= 0 && trackJobSeconds <= 86_400) { throw ValidationError("--track-job-seconds must be 0-86400") }
@@ -106,6 +109,7 @@ struct ServerCommand: AsyncParsableCommand {
         s.maxBodyBytes = maxBodyMb << 20
         s.maxAudioSeconds = maxAudioSeconds
         s.maxConcurrentRequests = maxConcurrent
+        s.maxConnections = maxConnections
         s.maxStreams = maxStreams
         s.maxStreamSeconds = maxStreamSeconds
         s.trackJobSeconds = trackJobSeconds

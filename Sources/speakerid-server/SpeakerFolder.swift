@@ -22,6 +22,8 @@ struct ServerSettings: Sendable {
     var maxBodyBytes = 64 << 20
     var maxAudioSeconds = 600.0
     var maxConcurrentRequests = 64
+    /// HTTP connections open at once (429 beyond).
+    var maxConnections = 256
     /// Live streams at once (429 beyond), and the longest one.
     var maxStreams = 16
     var maxStreamSeconds = 14_400.0
