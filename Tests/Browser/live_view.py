@@ -12,7 +12,10 @@ after 1 s of silence) --use-fake-ui-for-media-stream --remote-debugging-port, op
 presses "Start live view" (Runtime.evaluate), and polls the page until the live view names
 NAME. The time from the clip's speech start (its first frame 20 dB below its loudest, counted
 from the page's first microphone frame) to the name is reported and checked against
---max-latency. A screenshot (Page.captureScreenshot) is saved either way. Exit 0 when the live
+--max-latency. A screenshot (Page.captureScreenshot) is saved either way. Then the rest of the
+page: no horizontal scrolling at 375 px, every control a named button or labelled input, the
+clip identified as a file (DOM.setFileInputFiles), and an enrolment from 4 s of the microphone
+listed. Exit 0 when the live
 view named NAME in time, 1 otherwise, 2 when something it needs is missing.
 """
 import argparse
@@ -140,6 +143,64 @@ def padded_wav(src, dst, silence_seconds):
     return silence_seconds + first * frame / rate
 
 
+def wait_for(cdp, expression, timeout, what):
+    """Polls `expression` until it is truthy; its value, or a SystemExit naming `what`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = cdp.evaluate(expression)
+        if value:
+            return value
+        time.sleep(0.1)
+    raise SystemExit(f"live_view: FAIL: {what} (after {timeout:.0f} s)")
+
+
+def rest_of_page(cdp, a, clip):
+    """The page's other parts: readable at 375 px, labelled controls, identification of a file,
+    enrolment from the microphone. 0 when all hold, else 1."""
+    failures = []
+    cdp.evaluate("document.getElementById('live-stop').click()")
+    # A phone's width: nothing wider than the screen.
+    cdp.call("Emulation.setDeviceMetricsOverride", width=375, height=800, deviceScaleFactor=1, mobile=True)
+    time.sleep(0.3)
+    wide = cdp.evaluate("document.documentElement.scrollWidth")
+    if wide > 375:
+        failures.append(f"at 375 px the page is {wide} px wide")
+    # Keyboard and screen readers: every control a real control with a name.
+    unnamed = cdp.evaluate("""JSON.stringify([...document.querySelectorAll('input, button')].filter(e => !e.hidden &&
+        !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !(e.tagName === 'BUTTON' && e.textContent.trim()))
+        .map(e => e.outerHTML.slice(0, 80)))""")
+    if json.loads(unnamed):
+        failures.append(f"controls without a name: {unnamed}")
+    clickable = cdp.evaluate("document.querySelectorAll('[onclick], div[role=button], a:not([href])').length")
+    if clickable:
+        failures.append(f"{clickable} clickable elements are not buttons")
+    # Identify the microphone's recording as a file.
+    root = cdp.call("DOM.getDocument")["root"]["nodeId"]
+    node = cdp.call("DOM.querySelector", nodeId=root, selector="#identify-file")["nodeId"]
+    cdp.call("DOM.setFileInputFiles", files=[clip], nodeId=node)
+    cdp.evaluate("document.querySelector('#identify-form button[type=submit]').click()")
+    shown = wait_for(cdp, "(t => t.includes(' — ') && t)(document.getElementById('identify-result').textContent)", 20, "no identification shown")
+    if not shown.startswith(a.speaker + " — "):
+        failures.append(f"identify showed {shown!r}, not {a.speaker}")
+    # Enrol from the microphone: 4 s recorded, then Enrol; the list shows the new speaker.
+    cdp.evaluate("document.getElementById('enrol-name').value = 'from the microphone'")
+    cdp.evaluate("document.getElementById('record-start').click()")
+    wait_for(cdp, "document.getElementById('record-stop').disabled === false", 10, "the recording did not start")
+    time.sleep(4)
+    cdp.evaluate("document.getElementById('record-stop').click()")
+    cdp.evaluate("document.querySelector('#enrol-form button[type=submit]').click()")
+    status = wait_for(cdp, "(t => /Enrolled|Enrol:/.test(t) && t)(document.getElementById('status').textContent)", 30, "the enrolment did not finish")
+    listed = wait_for(cdp, "[...document.querySelectorAll('#speakers .name')].map(e => e.textContent).join(', ')", 5, "no speakers listed")
+    if not status.startswith("Enrolled from the microphone") or "from the microphone" not in listed:
+        failures.append(f"enrolment from the microphone: {status!r}; listed: {listed}")
+    for f in failures:
+        print(f"live_view: FAIL: {f}")
+    if not failures:
+        print(f"live_view: at 375 px the page fits; every control is named; identify named {shown.split(' — ')[0]}; "
+              f"{status} (listed: {listed})")
+    return 1 if failures else 0
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--server", required=True)
@@ -240,7 +301,7 @@ def main():
         if not latency <= a.max_latency:
             print(f"live_view: FAIL: {latency:.2f} s is more than the target of {a.max_latency} s")
             return 1
-        return 0
+        return rest_of_page(cdp, a, clip)
     finally:
         for proc in procs:
             proc.terminate()
