@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import SpeakerID
 
 /// The web page (Sources/speakerid-server/Public: plain HTML, CSS and JavaScript, no build
 /// step), read once at start and served at `/`.
@@ -26,7 +27,7 @@ struct WebPage: Sendable {
         }
         var files: [String: File] = [:]
         for name in names {
-            guard let data = try? Data(contentsOf: folder.appendingPathComponent(name)) else {
+            guard let data = FileManager.default.contents(atPath: PathName.join(folder.path, name)) else {
                 throw WebPageError(description: "the web page's \(name) is missing beside the executable")
             }
             let type = contentTypes[String(name.split(separator: ".").last ?? "")] ?? "application/octet-stream"
