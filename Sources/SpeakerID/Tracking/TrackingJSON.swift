@@ -82,8 +82,10 @@ public enum TrackingJSON {
 public struct ArrivalClock: Sendable {
     private var arrivals: [(samples: Int, time: Date)] = []
     private var received = 0
+    /// The stream's sample rate (samples a second).
     public let sampleRate: Int
 
+    /// A clock for a stream of `sampleRate` samples a second, nothing arrived yet.
     public init(sampleRate: Int) { self.sampleRate = sampleRate }
 
     /// `count` more samples arrived now.
