@@ -63,6 +63,8 @@ struct ServerCommand: AsyncParsableCommand {
     var maxStreams = 16
     @Option(help: ArgumentHelp("Longest live stream, in seconds (the stream is then closed with an error).", valueName: "s"))
     var maxStreamSeconds = 14_400.0
+    @Option(help: ArgumentHelp("A live stream that sends nothing this long is closed.", valueName: "s"))
+    var streamIdleSeconds = 30.0
     @Option(help: ArgumentHelp("POST /v1/track: recordings longer than this are tracked as a job (202, GET /v1/jobs/{id}).", valueName: "s"))
     var trackJobSeconds = 60.0
     @Option(help: ArgumentHelp("Track jobs waiting or running at once (429 beyond).", valueName: "n"))
@@ -88,6 +90,9 @@ struct ServerCommand: AsyncParsableCommand {
         if !(1...100_000).contains(maxConnections) { throw ValidationError("--max-connections must be 1-100000") }
         if !(1...10_000).contains(maxStreams) { throw ValidationError("--max-streams must be 1-10000") }
         if !(maxStreamSeconds > 0 && maxStreamSeconds <= 604_800) { throw ValidationError("--max-stream-seconds must be above 0 and at most 604800") }
+        if !(streamIdleSeconds > 0 && streamIdleSeconds <= 86_400) {
+            throw ValidationError("--stream-idle-seconds must be above 0 and at most 86400")
+        }
         if !(trackJobSeconds >= 0 && trackJobSeconds <= 86_400) { throw ValidationError("--track-job-seconds must be 0-86400") }
         if !(1...1000).contains(maxJobs) { throw ValidationError("--max-jobs must be 1-1000") }
     }
@@ -112,6 +117,7 @@ struct ServerCommand: AsyncParsableCommand {
         s.maxConnections = maxConnections
         s.maxStreams = maxStreams
         s.maxStreamSeconds = maxStreamSeconds
+        s.streamIdleSeconds = streamIdleSeconds
         s.trackJobSeconds = trackJobSeconds
         s.maxJobs = maxJobs
         return s

@@ -27,6 +27,8 @@ struct ServerSettings: Sendable {
     /// Live streams at once (429 beyond), and the longest one.
     var maxStreams = 16
     var maxStreamSeconds = 14_400.0
+    /// A stream sending nothing this long is closed.
+    var streamIdleSeconds = 30.0
     /// `POST /v1/track`: recordings longer than this become jobs; jobs waiting or running at most.
     var trackJobSeconds = 60.0
     var maxJobs = 8

@@ -94,6 +94,24 @@ struct StreamService: Sendable {
             return
         }
         defer { streams.leave() }
+        // A stream that sends nothing for --stream-idle-seconds is closed (with its reason), so
+        // it cannot hold one of the --max-streams.
+        let activity = Activity()
+        let idleLimit = folder.settings.streamIdleSeconds
+        let watchdog = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(250))
+                if activity.idleSeconds > idleLimit {
+                    await refuse(
+                        outbound,
+                        APIError(
+                            status: .requestTimeout, kind: "timeout",
+                            message: "no audio for \(String(format: "%g", idleLimit)) s: the stream is closed; open a new one"))
+                    return
+                }
+            }
+        }
+        defer { watchdog.cancel() }
         var seconds = 0.0
         var status = 101
         do {
@@ -101,6 +119,7 @@ struct StreamService: Sendable {
             var text: ByteBuffer?
             let limit = folder.settings.maxStreamSeconds
             loop: for try await frame in inbound {
+                activity.touch()
                 switch frame.opcode {
                 case .binary:
                     text = nil
@@ -160,6 +179,26 @@ struct StreamService: Sendable {
         } else {
             try? await outbound.close(.policyViolation, reason: e.kind)
         }
+    }
+}
+
+/// When a stream last sent something.
+final class Activity: @unchecked Sendable {
+    // @unchecked: `last` is only touched under `lock`.
+    private let lock = NSLock()
+    private var last = ContinuousClock.now
+
+    func touch() {
+        lock.lock()
+        last = ContinuousClock.now
+        lock.unlock()
+    }
+
+    var idleSeconds: Double {
+        lock.lock()
+        let d = ContinuousClock.now - last
+        lock.unlock()
+        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 }
 

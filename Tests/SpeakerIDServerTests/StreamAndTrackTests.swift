@@ -114,6 +114,31 @@ struct StreamAndTrackTests {
         }
     }
 
+    /// A stream that sends nothing is closed after --stream-idle-seconds, with its reason, and
+    /// its place among --max-streams freed.
+    @Test func idleStreamsAreClosed() async throws {
+        let f = try ServerFixture()
+        defer { f.cleanup() }
+        try await f.application(
+            keys: nil,
+            settings: {
+                $0.streamIdleSeconds = 0.5
+                $0.maxStreams = 1
+            }
+        ).test(.live) { client in
+            let port = try #require(client.port)
+            let (texts, code, next) = try await onThread { () -> ([String], Int, Int) in
+                let ws = try RawWebSocket(port: port, path: "/v1/stream?rate=16000")
+                let (texts, code) = try ws.textsUntilClose()
+                Thread.sleep(forTimeInterval: 0.2)
+                return (texts, code, try RawWebSocket(port: port, path: "/v1/stream?rate=16000").status)
+            }
+            #expect(code == 1008, "\(texts)")
+            #expect(texts.last?.contains("no audio for 0.5 s") == true, "\(texts)")
+            #expect(next == 101)
+        }
+    }
+
     /// `POST /v1/track` answers `track --json`'s object for the recording, byte for byte.
     @Test func trackAnswersAsTheCLI() async throws {
         let f = try ServerFixture()
