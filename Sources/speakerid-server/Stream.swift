@@ -130,6 +130,7 @@ struct StreamService: Sendable {
                     if text != nil {
                         var data = frame.data
                         text?.writeBuffer(&data)
+                        if (text?.readableBytes ?? 0) > 1024 { throw APIError.badRequest("a text frame of over 1 KB; the only command is `end`") }
                     } else {
                         for line in try s.push(frame.data) { try await outbound.write(.text(line)) }
                     }
@@ -137,18 +138,12 @@ struct StreamService: Sendable {
                 if let t = text, frame.fin {
                     let word = String(buffer: t).trimmingCharacters(in: .whitespacesAndNewlines)
                     guard word == "end" || word == #"{"event":"end"}"# || word == #"{"event": "end"}"# else {
-                        status = 400
-                        await refuse(outbound, .badRequest("text frames are commands; the only one is `end` (audio goes in binary frames)"))
-                        return
+                        throw APIError.badRequest("text frames are commands; the only one is `end` (audio goes in binary frames)")
                     }
                     break loop
                 }
                 if s.secondsReceived > limit {
-                    status = 413
-                    await refuse(
-                        outbound,
-                        .tooLarge("the stream lasted more than this server's limit of \(String(format: "%g", limit)) s; open a new one"))
-                    return
+                    throw APIError.tooLarge("the stream lasted more than this server's limit of \(String(format: "%g", limit)) s; open a new one")
                 }
             }
             for line in try s.finish() { try await outbound.write(.text(line)) }

@@ -139,6 +139,26 @@ struct StreamAndTrackTests {
         }
     }
 
+    /// A stream longer than --max-stream-seconds, or a long text message, is closed with its reason.
+    @Test func streamLimits() async throws {
+        let f = try ServerFixture()
+        defer { f.cleanup() }
+        let audio = pcm16(Array(conversation().prefix(32000)))
+        try await f.application(keys: nil, settings: { $0.maxStreamSeconds = 1 }).test(.live) { client in
+            let port = try #require(client.port)
+            let (long, text) = try await onThread { () -> ((texts: [String], closeCode: Int), (texts: [String], closeCode: Int)) in
+                let a = try RawWebSocket(port: port, path: "/v1/stream?rate=16000")
+                for start in stride(from: 0, to: audio.count, by: 3200) { try a.sendBinary(Array(audio[start..<min(audio.count, start + 3200)])) }
+                let long = try a.textsUntilClose()
+                let b = try RawWebSocket(port: port, path: "/v1/stream?rate=16000")
+                try b.sendFrame(opcode: 1, Array(repeating: UInt8(ascii: " "), count: 2000))
+                return (long, try b.textsUntilClose())
+            }
+            #expect(long.closeCode == 1008 && long.texts.last?.contains("limit of 1 s") == true, "\(long)")
+            #expect(text.closeCode == 1008 && text.texts.last?.contains(#""error""#) == true, "\(text)")
+        }
+    }
+
     /// `POST /v1/track` answers `track --json`'s object for the recording, byte for byte.
     @Test func trackAnswersAsTheCLI() async throws {
         let f = try ServerFixture()
