@@ -184,8 +184,8 @@ struct HostileAndCrashTests {
             let port = try #require(Int(ready.split(separator: ":").last?.split(separator: " ").first ?? ""), "ready line: \(ready)")
             let name = "k\(i % 3)"
             let pid = server.processIdentifier
-            // The body in 4-KB pieces 5 ms apart (about 0.2 s), the kill 0-1.2 s after the start.
-            let delay = Double(i) * 0.06
+            // The body in 4-KB pieces 5 ms apart (about 0.2 s), the kill 0-0.475 s after the start.
+            let delay = Double(i) * 0.025
             async let upload: Void = onThread {
                 let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
                 guard fd >= 0 else { return }
