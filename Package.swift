@@ -88,26 +88,36 @@ if withServer {
     package.products.append(.executable(name: "speakerid-server", targets: ["speakerid-server"]))
     package.dependencies += [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
-        // SHA-256 of the API keys (the keys file holds only their digests).
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        // The live view's WebSocket (GET /v1/stream).
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.0.0"),
         // Hummingbird's own: the listening channel's address (the port `--port 0` got).
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        // Hummingbird's own: HTTP parts as swift-http-types (a refused WebSocket upgrade's answer).
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.22.0"),
         // Hummingbird's own: its log kept to warnings, so the ready line is the only line.
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ]
     package.targets += [
+        // SHA-256 of the API keys (the keys file holds only their digests): Debian's OpenSSL
+        // libcrypto (libssl-dev), not a second copy of BoringSSL to compile.
+        .systemLibrary(
+            name: "COpenSSL", pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]),
         // `speakerid-server`: the models folder over HTTP (docs/server.md).
         .executableTarget(
             name: "speakerid-server",
             dependencies: [
                 "SpeakerID",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                "COpenSSL",
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            resources: [.copy("Resources/openapi.json")],
+            resources: [.copy("Resources/openapi.json"), .copy("Public")],
             swiftSettings: strict
         ),
         .testTarget(

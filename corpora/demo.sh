@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages="libsndfile1-dev libfftw3-dev libsamplerate0-dev libopenblas-dev zlib1g-dev pkg-config python3-pip
+packages="libsndfile1-dev libfftw3-dev libsamplerate0-dev libopenblas-dev libssl-dev zlib1g-dev pkg-config python3-pip
   asterisk-core-sounds-en-wav asterisk-core-sounds-fr-wav asterisk-core-sounds-it-wav
   asterisk-core-sounds-ru-wav asterisk-prompt-it-menardi-wav asterisk-prompt-es-co
   asterisk-prompt-fr-armelle"

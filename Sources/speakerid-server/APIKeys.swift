@@ -1,4 +1,4 @@
-import Crypto
+import COpenSSL
 import Foundation
 
 /// What a key may do: `use` identifies, verifies, tracks, streams and lists; `admin` also
@@ -26,7 +26,18 @@ struct APIKeys: Sendable, Equatable {
 
     /// The lowercase hex SHA-256 of `key`'s UTF-8 bytes.
     static func digest(_ key: String) -> String {
-        SHA256.hash(data: Data(key.utf8)).map { String(format: "%02x", $0) }.joined()
+        // Debian's libcrypto (OpenSSL); an empty key is hashed from a valid pointer too.
+        let bytes = Array(key.utf8) + [0]
+        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var size: UInt32 = 0
+        let ok = bytes.withUnsafeBytes { input in
+            digest.withUnsafeMutableBufferPointer { out in
+                EVP_Digest(input.baseAddress, bytes.count - 1, out.baseAddress, &size, EVP_sha256(), nil)
+            }
+        }
+        // EVP_Digest fails only without memory; no key then matches any digest.
+        guard ok == 1, size == 32 else { return "" }
+        return digest.prefix(32).map { String(format: "%02x", $0) }.joined()
     }
 
     /// Parses a keys file's text; `name` names it in messages.

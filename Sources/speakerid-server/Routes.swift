@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdWebSocket
 import SpeakerID
 
 /// Who may call: the keys (read at start and again on SIGHUP), or nobody checked (`--no-auth`,
@@ -32,20 +34,29 @@ final class Authenticator: @unchecked Sendable {
     }
 
     /// Refuses a request without a key of `scope` (or above): 401 without a known key, 403
-    /// with a key of a lower scope.
-    func require(_ scope: Scope, _ request: Request) throws(APIError) {
+    /// with a key of a lower scope. With `queryKey` (the WebSocket, which browsers cannot give
+    /// headers), the key may also come as the `key` query parameter.
+    func require(_ scope: Scope, _ request: Request, queryKey: Bool = false) throws(APIError) {
         lock.lock()
         let keys = keys
         lock.unlock()
         guard let keys else { return }
-        guard let header = request.headers[.authorization] else {
-            throw APIError.unauthorized("this route needs an API key: send `Authorization: Bearer KEY`")
+        let key: String
+        if let header = request.headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+                throw APIError.unauthorized("the Authorization header must be `Bearer KEY`")
+            }
+            key = String(parts[1]).trimmingCharacters(in: .whitespaces)
+        } else if queryKey, let k = request.uri.queryParameters["key"] {
+            key = String(k)
+        } else {
+            throw APIError.unauthorized(
+                queryKey
+                    ? "this route needs an API key: send `Authorization: Bearer KEY` or the key parameter (?key=KEY)"
+                    : "this route needs an API key: send `Authorization: Bearer KEY`")
         }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-            throw APIError.unauthorized("the Authorization header must be `Bearer KEY`")
-        }
-        guard let granted = keys.scope(ofKey: String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
+        guard let granted = keys.scope(ofKey: key) else {
             throw APIError.unauthorized("the API key is not one this server accepts")
         }
         if granted < scope { throw APIError.forbidden("this route needs a key of scope \(scope.rawValue); this key's scope is \(granted.rawValue)") }
@@ -74,6 +85,12 @@ final class InFlight: @unchecked Sendable {
         count -= 1
         lock.unlock()
     }
+
+    var current: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return count
+    }
 }
 
 /// The routes of the API: their paths and methods, for 404 and 405 answers and the tests.
@@ -87,12 +104,18 @@ enum Routes {
         ("/v1/speakers/{name}/audio", ["POST"]),
         ("/v1/identify", ["POST"]),
         ("/v1/verify", ["POST"]),
+        ("/v1/track", ["POST"]),
+        ("/v1/jobs/{id}", ["GET"]),
+        ("/v1/stream", ["GET"]),
     ]
+
+    /// The web page's files (not API routes: not in openapi.json).
+    static let page: [(path: String, methods: [String])] = [("/", ["GET"])] + WebPage.names.map { ("/" + $0, ["GET"]) }
 
     /// The methods of the route `path` matches, or nil when it matches none.
     static func methods(for path: String) -> [String]? {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        for r in all {
+        for r in all + page {
             let pattern = r.path.split(separator: "/", omittingEmptySubsequences: false)
             guard pattern.count == parts.count else { continue }
             if zip(pattern, parts).allSatisfy({ p, x in p.hasPrefix("{") ? !x.isEmpty : p == x }) { return r.methods }
@@ -158,6 +181,52 @@ struct Server {
     let auth: Authenticator
     let metrics = ServerMetrics()
     let openAPI: Data
+    let page: WebPage
+    let jobs: TrackJobs
+    let streams: InFlight
+
+    init(folder: SpeakerFolder, auth: Authenticator, openAPI: Data, page: WebPage) {
+        self.folder = folder
+        self.auth = auth
+        self.openAPI = openAPI
+        self.page = page
+        jobs = TrackJobs(maxPending: folder.settings.maxJobs)
+        streams = InFlight(limit: folder.settings.maxStreams)
+    }
+
+    var streamService: StreamService { StreamService(folder: folder, auth: auth, metrics: metrics, streams: streams) }
+
+    /// HTTP/1.1 with the WebSocket upgrade of `GET /v1/stream`: frames of up to 64 KB (the
+    /// page sends 640-byte ones), a ping every 30 s to find dead peers. An upgrade it refuses
+    /// (any other path, or the checks of `StreamService`) is answered as every error is: its
+    /// status and one line of JSON.
+    func httpServer() -> HTTPServerBuilder {
+        let service = streamService
+        let refusals = Refusals()
+        let connections = ConnectionCount(limit: folder.settings.maxConnections), metrics = metrics
+        // Idle keep-alive connections are closed after a minute, so they cannot hold the limit.
+        let configuration = HTTP1WebSocketUpgradeChannel.Configuration(
+            http1: .init(
+                additionalChannelHandlers: [ConnectionGate(count: connections, metrics: metrics), RefusalWriter(refusals: refusals)],
+                idleTimeout: .seconds(60)),
+            ws: .init(maxFrameSize: 1 << 16))
+        return .http1WebSocketUpgrade(configuration: configuration) { head, channel, _ in
+            let request = Request(head: head, body: .init(buffer: ByteBuffer()))
+            do throws(APIError) {
+                guard request.uri.path == "/v1/stream" else {
+                    throw APIError.notFound("no WebSocket at \(request.uri.path.prefix(200)); the live stream is GET /v1/stream?rate=16000")
+                }
+                _ = try service.check(request)
+            } catch {
+                service.metrics.error(kind: error.kind)
+                service.metrics.record(
+                    route: request.uri.path == "/v1/stream" ? "/v1/stream" : "unmatched", method: "GET", status: error.status.code, seconds: 0)
+                refusals.set(channel, error)
+                return .dontUpgrade
+            }
+            return .upgrade([:]) { inbound, outbound, _ in await service.serve(inbound, outbound, request: request) }
+        }
+    }
 
     /// The request body, at most `limit` bytes (413 beyond; 400 when empty).
     static func body(_ request: Request, limit: Int) async throws -> Data {
@@ -190,8 +259,56 @@ struct Server {
     func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: ServiceMiddleware(metrics: metrics, inFlight: InFlight(limit: folder.settings.maxConcurrentRequests)))
-        let folder = folder, auth = auth, metrics = metrics, openAPI = openAPI
+        let folder = folder, auth = auth, metrics = metrics, openAPI = openAPI, page = page, jobs = jobs
         let limit = folder.settings.maxBodyBytes
+        let service = streamService
+
+        for (path, _) in Routes.page {
+            router.get(RouterPath(path)) { request, _ -> Response in
+                guard let r = page.response(request.uri.path) else { throw APIError.notFound("no such page: \(request.uri.path.prefix(200))") }
+                return r
+            }
+        }
+        // Reached without a WebSocket upgrade, or when the upgrade was refused: the reason.
+        router.get("/v1/stream") { request, _ -> Response in
+            _ = try service.check(request)
+            throw APIError(
+                status: .init(code: 426, reasonPhrase: "Upgrade Required"), kind: "upgrade_required",
+                message: "GET /v1/stream is a WebSocket: open it with `Upgrade: websocket` and send 16-bit PCM in binary frames")
+        }
+        router.post("/v1/track") { request, _ -> Response in
+            try auth.require(.use, request)
+            let data = try await Self.body(request, limit: limit)
+            let name = Self.clipName(request)
+            let duration = try folder.checkAudio(data, name: name)
+            let setup = try folder.trackingSetup()
+            if duration <= folder.settings.trackJobSeconds {
+                let line = try folder.track(data, name: name, setup: setup)
+                metrics.addAudio(seconds: duration)
+                return JSONBody.raw(Data(line.utf8))
+            }
+            guard
+                let job = jobs.start({ progress throws(APIError) -> String in
+                    let line = try folder.track(data, name: name, setup: setup, progress: progress)
+                    metrics.addAudio(seconds: duration)
+                    return line
+                })
+            else {
+                throw APIError.tooManyRequests("this server is already tracking \(jobs.maxPending) long recordings; try again later")
+            }
+            var response = JSONBody.raw(Data(TrackJobs.json(job).utf8), status: .accepted)
+            response.headers[.location] = "/v1/jobs/\(job.id)"
+            return response
+        }
+        router.get("/v1/jobs/{id}") { request, context -> Response in
+            try auth.require(.use, request)
+            let id = try Self.parameter(context, "id")
+            guard let job = jobs.job(id) else {
+                throw APIError.notFound(
+                    "no such job: \(id.prefix(64).debugDescription) (finished jobs are kept until \(jobs.keep) newer ones finish)")
+            }
+            return JSONBody.raw(Data(TrackJobs.json(job).utf8))
+        }
 
         router.get("/healthz") { _, _ -> Response in
             JSONBody.response(["status": "ok"])

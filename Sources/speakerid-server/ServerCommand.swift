@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 import SpeakerID
@@ -56,6 +57,18 @@ struct ServerCommand: AsyncParsableCommand {
     var maxAudioSeconds = 600.0
     @Option(help: ArgumentHelp("Requests served at once (429 beyond).", valueName: "n"))
     var maxConcurrent = 64
+    @Option(help: ArgumentHelp("HTTP connections open at once (429 beyond; idle ones close after 60 s).", valueName: "n"))
+    var maxConnections = 256
+    @Option(help: ArgumentHelp("Live streams (GET /v1/stream) open at once (429 beyond).", valueName: "n"))
+    var maxStreams = 16
+    @Option(help: ArgumentHelp("Longest live stream, in seconds (the stream is then closed with an error).", valueName: "s"))
+    var maxStreamSeconds = 14_400.0
+    @Option(help: ArgumentHelp("A live stream that sends nothing this long is closed.", valueName: "s"))
+    var streamIdleSeconds = 30.0
+    @Option(help: ArgumentHelp("POST /v1/track: recordings longer than this are tracked as a job (202, GET /v1/jobs/{id}).", valueName: "s"))
+    var trackJobSeconds = 60.0
+    @Option(help: ArgumentHelp("Track jobs waiting or running at once (429 beyond).", valueName: "n"))
+    var maxJobs = 8
 
     static func isLoopback(_ host: String) -> Bool {
         host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
@@ -74,6 +87,14 @@ struct ServerCommand: AsyncParsableCommand {
         if !(1...4096).contains(maxBodyMb) { throw ValidationError("--max-body-mb must be 1-4096") }
         if !(maxAudioSeconds > 0 && maxAudioSeconds <= 86400) { throw ValidationError("--max-audio-seconds must be more than 0 and at most 86400") }
         if !(1...100_000).contains(maxConcurrent) { throw ValidationError("--max-concurrent must be 1-100000") }
+        if !(1...100_000).contains(maxConnections) { throw ValidationError("--max-connections must be 1-100000") }
+        if !(1...10_000).contains(maxStreams) { throw ValidationError("--max-streams must be 1-10000") }
+        if !(maxStreamSeconds > 0 && maxStreamSeconds <= 604_800) { throw ValidationError("--max-stream-seconds must be above 0 and at most 604800") }
+        if !(streamIdleSeconds > 0 && streamIdleSeconds <= 86_400) {
+            throw ValidationError("--stream-idle-seconds must be above 0 and at most 86400")
+        }
+        if !(trackJobSeconds >= 0 && trackJobSeconds <= 86_400) { throw ValidationError("--track-job-seconds must be 0-86400") }
+        if !(1...1000).contains(maxJobs) { throw ValidationError("--max-jobs must be 1-1000") }
     }
 
     /// The OpenAPI document the server serves (Sources/speakerid-server/Resources/openapi.json).
@@ -93,6 +114,12 @@ struct ServerCommand: AsyncParsableCommand {
         s.maxBodyBytes = maxBodyMb << 20
         s.maxAudioSeconds = maxAudioSeconds
         s.maxConcurrentRequests = maxConcurrent
+        s.maxConnections = maxConnections
+        s.maxStreams = maxStreams
+        s.maxStreamSeconds = maxStreamSeconds
+        s.streamIdleSeconds = streamIdleSeconds
+        s.trackJobSeconds = trackJobSeconds
+        s.maxJobs = maxJobs
         return s
     }
 
@@ -113,7 +140,9 @@ struct ServerCommand: AsyncParsableCommand {
         } catch let e as SpeakerFolder.StartError {
             throw ValidationError(e.description)
         }
-        let server = Server(folder: folder, auth: auth, openAPI: try Self.openAPIDocument())
+        let page: WebPage
+        do { page = try WebPage.load() } catch { throw ValidationError(error.description) }
+        let server = Server(folder: folder, auth: auth, openAPI: try Self.openAPIDocument(), page: page)
         // SIGHUP: the keys file read again (a bad file keeps the keys in force, and says why).
         signal(SIGHUP, SIG_IGN)
         let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
@@ -132,6 +161,7 @@ struct ServerCommand: AsyncParsableCommand {
         logger.logLevel = .warning
         let app = Application(
             router: server.router(),
+            server: server.httpServer(),
             configuration: .init(address: .hostname(host, port: port), serverName: "speakerid-server"),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? 0

@@ -22,6 +22,16 @@ struct ServerSettings: Sendable {
     var maxBodyBytes = 64 << 20
     var maxAudioSeconds = 600.0
     var maxConcurrentRequests = 64
+    /// HTTP connections open at once (429 beyond).
+    var maxConnections = 256
+    /// Live streams at once (429 beyond), and the longest one.
+    var maxStreams = 16
+    var maxStreamSeconds = 14_400.0
+    /// A stream sending nothing this long is closed.
+    var streamIdleSeconds = 30.0
+    /// `POST /v1/track`: recordings longer than this become jobs; jobs waiting or running at most.
+    var trackJobSeconds = 60.0
+    var maxJobs = 8
 }
 
 /// When the models folder last changed: its modification and status-change times and inode,
@@ -105,7 +115,10 @@ final class SpeakerFolder: @unchecked Sendable {
     let calibration: Calibration?
     let frontEnd: FrontEnd
     private let lock = NSLock()
-    private var loaded: (generation: FolderGeneration, models: [SpeakerModel], identification: ClipIdentification?, problem: String?)?
+    private var loaded: Loaded?
+    private typealias Loaded = (
+        generation: FolderGeneration, models: [SpeakerModel], identification: ClipIdentification?, tracking: Identifier?, problem: String?
+    )
     private let changes = SerialQueue()
 
     /// Why the server cannot start with these settings.
@@ -155,17 +168,18 @@ final class SpeakerFolder: @unchecked Sendable {
         return s.hasPrefix(prefix) ? String(s.dropFirst(prefix.count)) : s.replacingOccurrences(of: store.directory, with: "the models folder")
     }
 
-    /// The enrolled models and their identification, loaded again when the folder changed.
-    func current() throws(APIError) -> (models: [SpeakerModel], identification: ClipIdentification?) {
+    /// The enrolled models, their identification and tracking identifier, loaded again when
+    /// the folder changed.
+    func current() throws(APIError) -> (models: [SpeakerModel], identification: ClipIdentification?, tracking: Identifier?) {
         let generation = FolderGeneration.of(store.directory)
         lock.lock()
         if let l = loaded, l.generation == generation {
             lock.unlock()
             if let p = l.problem { throw APIError.conflict(p) }
-            return (l.models, l.identification)
+            return (l.models, l.identification, l.tracking)
         }
         lock.unlock()
-        var state: (generation: FolderGeneration, models: [SpeakerModel], identification: ClipIdentification?, problem: String?)
+        var state: Loaded
         do {
             let models = generation.exists ? try store.loadAll(ubm: ubm) : []
             let identification =
@@ -174,17 +188,18 @@ final class SpeakerFolder: @unchecked Sendable {
                 : ClipIdentification(
                     scorer: .gmm(ClipScorer(models: models, ubm: ubm, topC: settings.topC), normalized: false), rule: identifyRule,
                     top: settings.top, models: models)
-            state = (generation, models, identification, nil)
+            let tracking = models.isEmpty ? nil : try Identifier(models: models, ubm: ubm, topC: settings.topC)
+            state = (generation, models, identification, tracking, nil)
         } catch ModelStoreError.noModels {
-            state = (generation, [], nil, nil)
+            state = (generation, [], nil, nil, nil)
         } catch {
-            state = (generation, [], nil, "the models folder cannot be used: \(userMessage(error))")
+            state = (generation, [], nil, nil, "the models folder cannot be used: \(userMessage(error))")
         }
         lock.lock()
         loaded = state
         lock.unlock()
         if let p = state.problem { throw APIError.conflict(p) }
-        return (state.models, state.identification)
+        return (state.models, state.identification, state.tracking)
     }
 
     /// Opens `data` as audio and checks its length: 422 when it is not audio SpeakerID reads,

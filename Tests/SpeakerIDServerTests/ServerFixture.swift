@@ -89,8 +89,10 @@ struct ServerFixture {
     func application(keys: String?, settings edit: (inout ServerSettings) -> Void = { _ in }) throws -> some ApplicationProtocol {
         var s = ServerSettings(models: models, ubmPath: ubm)
         edit(&s)
-        let server = Server(folder: try SpeakerFolder(settings: s), auth: try Authenticator(path: keys), openAPI: try ServerCommand.openAPIDocument())
-        return Application(router: server.router())
+        let server = Server(
+            folder: try SpeakerFolder(settings: s), auth: try Authenticator(path: keys), openAPI: try ServerCommand.openAPIDocument(),
+            page: try WebPage.load())
+        return Application(router: server.router(), server: server.httpServer())
     }
 
     /// Every file of the models folder and its bytes.

@@ -199,7 +199,12 @@ struct ServerTests {
             ("/v1/speakers/x/audio", .get, nil, admin),
             ("/v1/speakers/" + String(repeating: "n", count: 300) + "/audio", .post, audio, admin),
             ("/v1/nothing", .get, nil, admin),
-            ("/", .get, nil, admin),
+            ("/index.htm", .get, nil, admin),
+            ("/v1/track", .post, noise, admin),
+            ("/v1/track", .get, nil, admin),
+            ("/v1/jobs/nope", .get, nil, admin),
+            ("/v1/stream", .get, nil, admin),
+            ("/v1/stream?rate=16000", .get, nil, admin),
             ("/v1/speakers", .delete, nil, admin),
             ("/healthz", .post, nil, admin),
         ]

@@ -15,11 +15,12 @@ public struct TrackingResult: Sendable, Equatable {
 public enum SpeakerTracker {
     /// Who spoke when in `source` (segments decided by the speaker encoder with
     /// `encoderScoring`). `onSegment` sees each segment as it closes (for writing
-    /// long timelines as they come); the result holds them all.
+    /// long timelines as they come); the result holds them all. `onProgress` sees the
+    /// fraction of the recording read so far (0-1) after each block.
     public static func track(
         _ source: AudioSource, raw: RawAudioFormat? = nil, identifier: Identifier, rule: DecisionRule,
         options: TrackerOptions = TrackerOptions(), encoderScoring: EncoderSegmentScoring? = nil,
-        onSegment: (TrackedSegment) -> Void = { _ in }
+        onSegment: (TrackedSegment) -> Void = { _ in }, onProgress: (Double) -> Void = { _ in }
     ) throws -> TrackingResult {
         let decoder = try AudioDecoder(source, raw: raw)
         var options = options
@@ -35,7 +36,11 @@ public enum SpeakerTracker {
                 onSegment(s)
             }
         }
-        while try decoder.readBlock(into: &block) { collect(try tracker.push(block)) }
+        let total = decoder.info.duration
+        while try decoder.readBlock(into: &block) {
+            collect(try tracker.push(block))
+            if total > 0 { onProgress(min(1, tracker.secondsReceived / total)) }
+        }
         collect(try tracker.finish())
         let duration = tracker.secondsReceived
         let frame = Double(identifier.frontEnd.options.framing.frameLength) / Double(identifier.frontEnd.options.framing.sampleRate)

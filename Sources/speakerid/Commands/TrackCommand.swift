@@ -181,12 +181,7 @@ struct TrackCommand: AsyncParsableCommand {
                 do { try AtomicFile.write(Array(text.utf8), to: path) } catch { throw CLIError("\(path): cannot write (\(error))") }
             }
             if json {
-                var o: [String: Any] = [
-                    "file": r.name, "duration_seconds": Self.seconds(r.duration), "speech_seconds": Self.seconds(r.speechSeconds),
-                    "timeline": r.segments.map(Self.json), "system": scoring.system.rawValue,
-                ]
-                if let warning { o["warning"] = warning }
-                print(SpeakerIDCLI.json(o))
+                print(SpeakerIDCLI.json(TrackingJSON.recording(r, system: scoring.system.rawValue, warning: warning)))
             } else {
                 print(
                     "\(r.name)\t\(fmt(r.duration, 2)) s, \(fmt(r.speechSeconds, 2)) s of speech, \(r.segments.count) segment\(r.segments.count == 1 ? "" : "s")"
@@ -206,27 +201,9 @@ struct TrackCommand: AsyncParsableCommand {
         if let problem = OutputLocation.prepareFolder(dir) { throw CLIError("--rttm \(dir): cannot write the RTTM files (\(problem))") }
     }
 
-    /// A segment as JSON.
-    static func json(_ s: TrackedSegment) -> [String: Any] {
-        var o: [String: Any] = [
-            "start_seconds": seconds(s.start), "end_seconds": seconds(s.end), "label": s.label,
-            "speaker": s.decision.speaker ?? NSNull(), "decision": s.decision.outcome.rawValue,
-            "speech_seconds": seconds(s.decision.speechSeconds),
-        ]
-        if let v = s.decision.score { o["score"] = jnum(v) }
-        if let v = s.decision.llr { o["llr"] = jnum(v) }
-        if let v = s.decision.dvectorScore { o["dvector_score"] = jnum(v) }
-        return o
-    }
-
-    /// A time or duration for JSON: to the millisecond (the RTTM's microseconds carry no
-    /// more information: times fall on 10-ms frames), so 1.455 is not 1.4549999999999998;
-    /// null if it is not finite (JSON has no NaN).
-    static func seconds(_ t: Double) -> Any {
-        guard t.isFinite else { return NSNull() }
-        let ms = (t * 1000).rounded()
-        return ms.magnitude < 9e15 ? ms / 1000 : t
-    }
+    /// A time or duration for JSON, as every tracking object has them (`TrackingJSON`, the
+    /// library's, which the server uses too).
+    static func seconds(_ t: Double) -> Any { TrackingJSON.seconds(t) }
 
     /// A segment as a line of the text timeline: start, end, label, and the score behind it.
     static func text(_ s: TrackedSegment) -> String {

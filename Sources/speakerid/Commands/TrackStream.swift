@@ -91,24 +91,19 @@ extension TrackCommand {
         let pcm = try PCMStreamDecoder(raw: try rawAudio.format(), name: input.name)
         var tracker: StreamingTracker?
         var segments: [TrackedSegment] = []
-        // When each stretch of samples arrived: (samples received in total, time).
-        var arrivals: [(Int, Date)] = []
-        var received = 0
+        // When each stretch of samples arrived, for the live decisions' latency.
+        var clock: ArrivalClock?
         var warned = false
-        func emit(_ events: [TrackerEvent], rate: Int) {
+        func emit(_ events: [TrackerEvent]) {
             for e in events {
                 switch e {
                 case .live(let d):
-                    let k = Int((d.end * Double(rate)).rounded(.down))
-                    while arrivals.count > 1 && arrivals[0].0 < k { arrivals.removeFirst() }
-                    let latency = arrivals.first.map { Date().timeIntervalSince($0.1) } ?? 0
+                    let latency = clock?.latency(endingAt: d.end) ?? 0
                     printLive(d, latency: latency)
                 case .segment(let seg):
                     if rttm != nil { segments.append(seg) }
                     if json {
-                        var o = Self.json(seg)
-                        o["event"] = "segment"
-                        print(SpeakerIDCLI.json(o))
+                        print(SpeakerIDCLI.json(TrackingJSON.segmentEvent(seg)))
                     } else {
                         print("segment\t" + Self.text(seg))
                     }
@@ -125,6 +120,7 @@ extension TrackCommand {
             }
             guard let format = pcm.format else { continue }
             if tracker == nil {
+                clock = ArrivalClock(sampleRate: format.sampleRate)
                 tracker = try StreamingTracker(
                     identifier: s.identifier, rule: s.rule, options: s.options,
                     sourceSampleRate: format.sampleRate, name: input.name, encoderScoring: s.encoderScoring)
@@ -134,19 +130,14 @@ extension TrackCommand {
                 }
             }
             guard let t = tracker, !samples.isEmpty else { continue }
-            received += samples.count
-            arrivals.append((received, Date()))
-            emit(try t.push(samples), rate: format.sampleRate)
+            clock?.arrived(samples.count)
+            emit(try t.push(samples))
         }
         try pcm.finish()
-        guard let t = tracker, let format = pcm.format else { throw CLIError("\(input.name): the stream ended before any audio") }
-        emit(try t.finish(), rate: format.sampleRate)
+        guard let t = tracker, pcm.format != nil else { throw CLIError("\(input.name): the stream ended before any audio") }
+        emit(try t.finish())
         if json {
-            print(
-                SpeakerIDCLI.json([
-                    "event": "end", "file": input.name, "duration_seconds": Self.seconds(t.secondsReceived),
-                    "speech_seconds": Self.seconds(t.speechSeconds),
-                ]))
+            print(SpeakerIDCLI.json(TrackingJSON.end(file: input.name, durationSeconds: t.secondsReceived, speechSeconds: t.speechSeconds)))
         } else {
             print("end\t\(input.name)\t\(fmt(t.secondsReceived, 2)) s, \(fmt(t.speechSeconds, 2)) s of speech")
         }
@@ -168,15 +159,7 @@ extension TrackCommand {
     private func printLive(_ d: LiveDecision, latency: Double) {
         let dec = d.decision
         if json {
-            var o: [String: Any] = [
-                "event": "window", "start_seconds": Self.seconds(d.start), "end_seconds": Self.seconds(d.end), "label": d.label ?? NSNull(),
-                "speaker": dec.speaker ?? NSNull(), "decision": dec.outcome.rawValue,
-                "speech_seconds": Self.seconds(dec.speechSeconds), "latency_seconds": Self.seconds(latency),
-            ]
-            if let v = dec.score { o["score"] = jnum(v) }
-            if let v = dec.llr { o["llr"] = jnum(v) }
-            if let v = dec.dvectorScore { o["dvector_score"] = jnum(v) }
-            print(SpeakerIDCLI.json(o))
+            print(SpeakerIDCLI.json(TrackingJSON.window(d, latency: latency)))
         } else {
             let what = d.label ?? "<no speech>"
             let figures = dec.llr.map { "\tLLR \(fmt($0, 2))" } ?? dec.score.map { "\tscore \(fmt($0, 3))" } ?? ""
