@@ -122,6 +122,20 @@ public struct Calibration: Codable, Sendable, Equatable {
             + weights[1] * parts[1].llr(score: dvectorScore, testSeconds: testSeconds, enrolSeconds: enrolSeconds) + weights[2]
     }
 
+    /// Every speaker's calibrated LLR of one test, in model order, from the scores its system
+    /// gives: the GMMs' average scores, the d-vector cosines, or both (a fusion's, fused). Both
+    /// nil gives none.
+    public func llrs(gmmScores: [Double]?, cosines: [Double]?, testSeconds: Double, enrolSeconds: [Double]) -> [Double] {
+        enrolSeconds.indices.map { k in
+            switch (gmmScores, cosines) {
+            case (let s?, let c?): llr(gmmScore: s[k], dvectorScore: c[k], testSeconds: testSeconds, enrolSeconds: enrolSeconds[k])
+            case (let s?, nil): llr(score: s[k], testSeconds: testSeconds, enrolSeconds: enrolSeconds[k])
+            case (nil, let c?): llr(score: c[k], testSeconds: testSeconds, enrolSeconds: enrolSeconds[k])
+            case (nil, nil): -.infinity
+            }
+        }
+    }
+
     /// A calibration with its weights; the duration ranges are those of its development trials.
     public init(
         quality: CalibrationQuality, weights: [Double], trainingPrior: Double, provenance: CalibrationProvenance,

@@ -49,17 +49,14 @@ public struct EncoderSegmentScoring: Sendable {
     ) -> SpeakerDecision {
         let none = SpeakerDecision(outcome: .noSpeech, speaker: nil, bestSpeaker: nil, score: nil, llr: nil, speechSeconds: speechSeconds)
         guard frames > 0, windows > 0, !gmmSums.isEmpty, speechSeconds >= rule.minimumSpeechSeconds else { return none }
-        let norm = windowSum.reduce(0) { $0 + $1 * $1 }.squareRoot()
-        guard norm > 0 else { return none }
-        let embedding = SpeakerEmbedding(
-            vector: windowSum.map { Float($0 / norm) }, speechSeconds: speechSeconds, windows: windows, encoder: scorer.encoder.identity)
+        let evidence = SpeechEvidence(
+            gmmScoreSums: gmmSums, frames: frames, gmmSeconds: speechSeconds, windowSum: windowSum, windows: windows,
+            encoderSeconds: speechSeconds)
+        guard let vector = evidence.embedding else { return none }
+        let embedding = SpeakerEmbedding(vector: vector, speechSeconds: speechSeconds, windows: windows, encoder: scorer.encoder.identity)
         let cosines = scorer.scores(embedding)
-        let llrs = cosines.indices.map { k in
-            system == .fusion
-                ? calibration.llr(
-                    gmmScore: gmmSums[k] / Double(frames), dvectorScore: cosines[k], testSeconds: speechSeconds, enrolSeconds: enrolSeconds[k])
-                : calibration.llr(score: cosines[k], testSeconds: speechSeconds, enrolSeconds: enrolSeconds[k])
-        }
+        let llrs = calibration.llrs(
+            gmmScores: system == .fusion ? evidence.gmmScores : nil, cosines: cosines, testSeconds: speechSeconds, enrolSeconds: enrolSeconds)
         let best = Identifier.best(llrs)
         let outcome: TrackingOutcome
         if let threshold = rule.threshold {

@@ -181,7 +181,7 @@ struct LabelCommand: AsyncParsableCommand {
 
     func decisionJSON(_ d: TurnDecision, rule: DecisionRule) -> [String: Any] {
         var o: [String: Any] = [
-            "speaker": d.speaker ?? NSNull(), "decision": d.outcome.rawValue, "speech_seconds": TrackCommand.seconds(d.speechSeconds),
+            "speaker": d.speaker ?? NSNull(), "decision": d.outcome.rawValue, "speech_seconds": TrackingJSON.seconds(d.speechSeconds),
         ]
         if let l = d.llr {
             o["llr"] = jnum(l)
@@ -220,8 +220,8 @@ struct LabelCommand: AsyncParsableCommand {
                 var e = decisionJSON(t.decision, rule: rule)
                 e["index"] = i + 1
                 e["line"] = t.turn.line
-                e["start_seconds"] = TrackCommand.seconds(t.turn.start)
-                e["end_seconds"] = TrackCommand.seconds(t.turn.end)
+                e["start_seconds"] = TrackingJSON.seconds(t.turn.start)
+                e["end_seconds"] = TrackingJSON.seconds(t.turn.end)
                 e["label"] = t.label ?? NSNull()
                 e["cluster"] = t.cluster ?? NSNull()
                 return e

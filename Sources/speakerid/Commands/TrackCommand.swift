@@ -201,10 +201,6 @@ struct TrackCommand: AsyncParsableCommand {
         if let problem = OutputLocation.prepareFolder(dir) { throw CLIError("--rttm \(dir): cannot write the RTTM files (\(problem))") }
     }
 
-    /// A time or duration for JSON, as every tracking object has them (`TrackingJSON`, the
-    /// library's, which the server uses too).
-    static func seconds(_ t: Double) -> Any { TrackingJSON.seconds(t) }
-
     /// A segment as a line of the text timeline: start, end, label, and the score behind it.
     static func text(_ s: TrackedSegment) -> String {
         let figures = s.decision.llr.map { "LLR \(fmt($0, 2))" } ?? s.decision.score.map { "score \(fmt($0, 3))" } ?? ""

@@ -101,8 +101,11 @@ public struct SpeakerLabeller: Sendable {
         self.rule = rule
         self.calibration = calibration
         gmm = system == .dvector ? nil : try ClipScorer(models: models, ubm: ubm, topC: topC)
-        dvector =
-            try encoder.map { e throws(ScoringError) in system == .gmm ? nil : try DVectorScorer(encoder: e, models: models, folder: folder) } ?? nil
+        if system != .gmm, let encoder {
+            dvector = try DVectorScorer(encoder: encoder, models: models, folder: folder)
+        } else {
+            dvector = nil
+        }
         enrolSeconds = models.map(\.training.speechSeconds)
     }
 
@@ -166,14 +169,7 @@ public struct SpeakerLabeller: Sendable {
         let scores = evidence.gmmScores
         if gmm != nil && scores == nil { return nil }
         if dvector != nil && cosines == nil { return nil }
-        return speakers.indices.map { k in
-            switch (scores, cosines) {
-            case (let s?, let c?): calibration.llr(gmmScore: s[k], dvectorScore: c[k], testSeconds: seconds, enrolSeconds: enrolSeconds[k])
-            case (let s?, nil): calibration.llr(score: s[k], testSeconds: seconds, enrolSeconds: enrolSeconds[k])
-            case (nil, let c?): calibration.llr(score: c[k], testSeconds: seconds, enrolSeconds: enrolSeconds[k])
-            case (nil, nil): -Double.infinity
-            }
-        }
+        return calibration.llrs(gmmScores: scores, cosines: cosines, testSeconds: seconds, enrolSeconds: enrolSeconds)
     }
 
     /// The decision on one stretch (or a pool of them): the best speaker named when their LLR
