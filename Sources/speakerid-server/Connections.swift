@@ -1,15 +1,24 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import NIOCore
 import NIOHTTPTypes
+import Logging
 import SpeakerID
 
 /// HTTP connections open at once, against `--max-connections`.
 final class ConnectionCount: @unchecked Sendable {
-    // @unchecked: `open` is only touched under `lock`.
+    // @unchecked: `count` is only touched under `lock`.
     private let lock = NSLock()
-    private var open = 0
+    private var count = 0
     let limit: Int
+
+    /// Connections counted now.
+    var open: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return count
+    }
 
     init(limit: Int) { self.limit = limit }
 
@@ -18,13 +27,13 @@ final class ConnectionCount: @unchecked Sendable {
     func enter() -> Bool {
         lock.lock()
         defer { lock.unlock() }
-        open += 1
-        return open <= limit
+        count += 1
+        return count <= limit
     }
 
     func leave() {
         lock.lock()
-        open -= 1
+        count -= 1
         lock.unlock()
     }
 }
@@ -75,4 +84,97 @@ final class ConnectionGate: ChannelDuplexHandler, RemovableChannelHandler {
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
     }
+}
+
+/// At the front of every connection from the moment it is accepted, before HTTP decoding (and
+/// before the WebSocket upgrade machinery, which adds the HTTP handlers only once a request
+/// head has arrived): counts the connection against `--max-connections` until its first
+/// request head is in, then hands it to `ConnectionGate`; closes a connection that has not
+/// sent a whole request head within `--header-timeout` seconds (a client that connects and
+/// says nothing, or dribbles its headers); and closes at once a connection beyond twice the
+/// limit, so that silent connections cannot use up the server's file descriptors. After the
+/// first head, Hummingbird's idle timeout (60 s) watches the connection.
+final class AcceptGuard: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    let count: ConnectionCount
+    let metrics: ServerMetrics
+    let timeout: TimeAmount
+    private var counted = false
+    private var overLimit = false
+    private var deadline: Scheduled<Void>?
+    /// The last bytes seen, to find the blank line ending the head across reads.
+    private var tail: [UInt8] = []
+
+    init(count: ConnectionCount, metrics: ServerMetrics, timeoutSeconds: Double) {
+        self.count = count
+        self.metrics = metrics
+        timeout = .nanoseconds(Int64(timeoutSeconds * 1e9))
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        counted = true
+        if !count.enter() && count.open > 2 * count.limit {
+            // Closed once active (a channel being set up is not registered yet).
+            overLimit = true
+            metrics.error(kind: "too_many_connections")
+            if context.channel.isActive { context.close(promise: nil) }
+            return
+        }
+        let channel = context.channel, metrics = metrics
+        deadline = context.eventLoop.scheduleTask(in: timeout) {
+            metrics.error(kind: "timeout")
+            channel.close(promise: nil)
+        }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if overLimit {
+            context.close(promise: nil)
+            return
+        }
+        context.fireChannelActive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) { release() }
+
+    private func release() {
+        deadline?.cancel()
+        deadline = nil
+        if counted { count.leave() }
+        counted = false
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        tail.append(contentsOf: buffer.readableBytesView)
+        let end: [UInt8] = [13, 10, 13, 10]
+        if tail.count >= 4, (0...(tail.count - 4)).contains(where: { tail[$0..<($0 + 4)].elementsEqual(end) }) {
+            // The head is whole: the connection is ConnectionGate's to count from here.
+            release()
+            context.fireChannelRead(data)
+            context.pipeline.syncOperations.removeHandler(self, promise: nil)
+            return
+        }
+        tail = Array(tail.suffix(3))
+        context.fireChannelRead(data)
+    }
+}
+
+/// A server child channel with `AcceptGuard` at the front of each connection's pipeline,
+/// before what `inner` sets up.
+struct GuardedChannel<Inner: ServerChildChannel>: ServerChildChannel {
+    let inner: Inner
+    let count: ConnectionCount
+    let metrics: ServerMetrics
+    let headerTimeoutSeconds: Double
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Inner.Value> {
+        let (count, metrics, seconds) = (count, metrics, headerTimeoutSeconds)
+        return channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.addHandler(AcceptGuard(count: count, metrics: metrics, timeoutSeconds: seconds), position: .first)
+        }.flatMap { inner.setup(channel: channel, logger: logger) }
+    }
+
+    func handle(value: Inner.Value, logger: Logger) async { await inner.handle(value: value, logger: logger) }
 }

@@ -2,6 +2,8 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
+import Logging
+import NIOCore
 import SpeakerID
 
 /// Who may call: the keys (read at start and again on SIGHUP), or nobody checked (`--no-auth`,
@@ -210,21 +212,30 @@ struct Server {
                 additionalChannelHandlers: [ConnectionGate(count: connections, metrics: metrics), RefusalWriter(refusals: refusals)],
                 idleTimeout: .seconds(60)),
             ws: .init(maxFrameSize: 1 << 16))
-        return .http1WebSocketUpgrade(configuration: configuration) { head, channel, _ in
-            let request = Request(head: head, body: .init(buffer: ByteBuffer()))
-            do throws(APIError) {
-                guard request.uri.path == "/v1/stream" else {
-                    throw APIError.notFound("no WebSocket at \(request.uri.path.prefix(200)); the live stream is GET /v1/stream?rate=16000")
+        let shouldUpgrade:
+            @Sendable (HTTPRequest, any Channel, Logger) async throws -> ShouldUpgradeResult<
+                WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>
+            > = { head, channel, _ in
+                let request = Request(head: head, body: .init(buffer: ByteBuffer()))
+                do throws(APIError) {
+                    guard request.uri.path == "/v1/stream" else {
+                        throw APIError.notFound("no WebSocket at \(request.uri.path.prefix(200)); the live stream is GET /v1/stream?rate=16000")
+                    }
+                    _ = try service.check(request)
+                } catch {
+                    service.metrics.error(kind: error.kind)
+                    service.metrics.record(
+                        route: request.uri.path == "/v1/stream" ? "/v1/stream" : "unmatched", method: "GET", status: error.status.code, seconds: 0)
+                    refusals.set(channel, error)
+                    return .dontUpgrade
                 }
-                _ = try service.check(request)
-            } catch {
-                service.metrics.error(kind: error.kind)
-                service.metrics.record(
-                    route: request.uri.path == "/v1/stream" ? "/v1/stream" : "unmatched", method: "GET", status: error.status.code, seconds: 0)
-                refusals.set(channel, error)
-                return .dontUpgrade
+                return .upgrade([:]) { inbound, outbound, _ in await service.serve(inbound, outbound, request: request) }
             }
-            return .upgrade([:]) { inbound, outbound, _ in await service.serve(inbound, outbound, request: request) }
+        let headerTimeout = folder.settings.headerTimeoutSeconds
+        return HTTPServerBuilder { responder in
+            GuardedChannel(
+                inner: HTTP1WebSocketUpgradeChannel(responder: responder, configuration: configuration, shouldUpgrade: shouldUpgrade),
+                count: connections, metrics: metrics, headerTimeoutSeconds: headerTimeout)
         }
     }
 

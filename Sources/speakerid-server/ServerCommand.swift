@@ -33,8 +33,16 @@ struct ServerCommand: AsyncParsableCommand {
     var ubm: String?
     @Option(help: ArgumentHelp("Calibration file (speakerid calibrate): answers carry calibrated LLRs and posteriors.", valueName: "file"))
     var calibration: String?
-    @Option(help: ArgumentHelp("Scoring system; this server serves gmm.", valueName: "gmm"))
+    @Option(
+        help: ArgumentHelp(
+            "Scoring system, as speakerid's --system: gmm (the default); dvector (the speaker encoder's cosine to each speaker's d-vector); fusion (both, fused). dvector and fusion need the encoder and a --calibration of that system (speakerid calibrate --system ...).",
+            valueName: "system"))
     var system: ScoringSystem = .gmm
+    @Option(
+        help: ArgumentHelp(
+            "The speaker encoder (default: $SPEAKERID_ENCODER, else ~/.local/share/speakerid/\(EncoderFile.defaultFileName), when there): it scores with --system dvector and fusion, and gives enrolled speakers their d-vectors.",
+            valueName: "file"))
+    var encoder: String?
     @Option(help: ArgumentHelp("Address to listen on.", valueName: "host"))
     var host = "127.0.0.1"
     @Option(help: ArgumentHelp("Port to listen on; 0 takes a free one (the ready line says which).", valueName: "port"))
@@ -59,6 +67,8 @@ struct ServerCommand: AsyncParsableCommand {
     var maxConcurrent = 64
     @Option(help: ArgumentHelp("HTTP connections open at once (429 beyond; idle ones close after 60 s).", valueName: "n"))
     var maxConnections = 256
+    @Option(help: ArgumentHelp("A connection that has not sent a whole request head this long after it opened is closed.", valueName: "s"))
+    var headerTimeout = 30.0
     @Option(help: ArgumentHelp("Live streams (GET /v1/stream) open at once (429 beyond).", valueName: "n"))
     var maxStreams = 16
     @Option(help: ArgumentHelp("Longest live stream, in seconds (the stream is then closed with an error).", valueName: "s"))
@@ -75,7 +85,10 @@ struct ServerCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
-        if system != .gmm { throw ValidationError("--system \(system.rawValue) is not served yet; this server serves --system gmm") }
+        if system != .gmm && calibration == nil {
+            throw ValidationError(
+                "--system \(system.rawValue) decides on calibrated LLRs: give --calibration FILE (speakerid calibrate --system \(system.rawValue))")
+        }
         if !(0...65535).contains(port) { throw ValidationError("--port must be 0-65535") }
         if keys != nil && noAuth { throw ValidationError("give either --keys FILE or --no-auth, not both") }
         if noAuth && !Self.isLoopback(host) {
@@ -88,6 +101,7 @@ struct ServerCommand: AsyncParsableCommand {
         if !(maxAudioSeconds > 0 && maxAudioSeconds <= 86400) { throw ValidationError("--max-audio-seconds must be more than 0 and at most 86400") }
         if !(1...100_000).contains(maxConcurrent) { throw ValidationError("--max-concurrent must be 1-100000") }
         if !(1...100_000).contains(maxConnections) { throw ValidationError("--max-connections must be 1-100000") }
+        if !(headerTimeout > 0 && headerTimeout <= 3600) { throw ValidationError("--header-timeout must be above 0 and at most 3600 seconds") }
         if !(1...10_000).contains(maxStreams) { throw ValidationError("--max-streams must be 1-10000") }
         if !(maxStreamSeconds > 0 && maxStreamSeconds <= 604_800) { throw ValidationError("--max-stream-seconds must be above 0 and at most 604800") }
         if !(streamIdleSeconds > 0 && streamIdleSeconds <= 86_400) {
@@ -108,6 +122,8 @@ struct ServerCommand: AsyncParsableCommand {
     func settings() -> ServerSettings {
         var s = ServerSettings(models: models ?? "", ubmPath: ubm ?? "")
         s.calibrationPath = calibration
+        s.system = system
+        s.encoderPath = encoderPath()
         s.threshold = threshold
         s.top = top
         s.minimumSpeechSeconds = minSpeech
@@ -115,6 +131,7 @@ struct ServerCommand: AsyncParsableCommand {
         s.maxAudioSeconds = maxAudioSeconds
         s.maxConcurrentRequests = maxConcurrent
         s.maxConnections = maxConnections
+        s.headerTimeoutSeconds = headerTimeout
         s.maxStreams = maxStreams
         s.maxStreamSeconds = maxStreamSeconds
         s.streamIdleSeconds = streamIdleSeconds
@@ -123,7 +140,20 @@ struct ServerCommand: AsyncParsableCommand {
         return s
     }
 
+    /// --encoder, else the default encoder when it is there (required with --system dvector
+    /// and fusion, as speakerid's commands require it).
+    func encoderPath() -> String? {
+        if let encoder { return encoder }
+        guard let path = EncoderFile.defaultPath(), system != .gmm || FileSystem.exists(path) else { return nil }
+        return path
+    }
+
     func run() async throws {
+        if system != .gmm && encoder == nil && !(EncoderFile.defaultPath().map(FileSystem.exists) ?? false) {
+            throw ValidationError(
+                "--system \(system.rawValue) scores with the speaker encoder: none at \(EncoderFile.defaultPath() ?? "its default place"); run `speakerid encoder fetch`, or name one with --encoder"
+            )
+        }
         // Optional to the parser so that `new-key` needs neither (the parent's checks run for
         // a subcommand too).
         if models == nil || ubm == nil { throw ValidationError("give --models DIR and --ubm FILE (the folder to serve and its UBM)") }

@@ -13,6 +13,12 @@ struct ServerSettings: Sendable {
     var models: String
     var ubmPath: String
     var calibrationPath: String?
+    /// What decides: GMM-UBM, the speaker encoder's d-vectors, or both fused (the encoder and
+    /// a calibration of that system needed for the last two).
+    var system = ScoringSystem.gmm
+    /// The speaker encoder: scores with --system dvector and fusion, and gives enrolments
+    /// their d-vectors (nil: none, and speakers enrolled here have none).
+    var encoderPath: String?
     var threshold: Double?
     var top = 5
     var topC = 5
@@ -24,6 +30,8 @@ struct ServerSettings: Sendable {
     var maxConcurrentRequests = 64
     /// HTTP connections open at once (429 beyond).
     var maxConnections = 256
+    /// A connection that has not sent a whole request head this long after it opened is closed.
+    var headerTimeoutSeconds = 30.0
     /// Live streams at once (429 beyond), and the longest one.
     var maxStreams = 16
     var maxStreamSeconds = 14_400.0
@@ -95,9 +103,13 @@ struct EnrolmentResult: Sendable, Encodable {
     var addedSpeechSeconds: Double
     var files: Int
     var frames: Int
+    /// Whether the speaker has a d-vector (the speaker encoder's) after it.
+    var dvector: Bool
+    /// What the caller should know (a d-vector that could not be made).
+    var warning: String?
 
     enum CodingKeys: String, CodingKey {
-        case speaker, created, files, frames
+        case speaker, created, files, frames, dvector, warning
         case speechSeconds = "speech_seconds"
         case addedSpeechSeconds = "added_speech_seconds"
     }
@@ -114,11 +126,19 @@ final class SpeakerFolder: @unchecked Sendable {
     let ubm: SpeakerModel
     let calibration: Calibration?
     let frontEnd: FrontEnd
+    let encoder: SpeakerEncoder?
     private let lock = NSLock()
     private var loaded: Loaded?
     private typealias Loaded = (
-        generation: FolderGeneration, models: [SpeakerModel], identification: ClipIdentification?, tracking: Identifier?, problem: String?
+        generation: FolderGeneration, models: [SpeakerModel], identification: ClipIdentification?, tracking: Tracking?, problem: String?
     )
+
+    /// What tracks the enrolled speakers: the GMM decoder's identifier, and with the d-vector
+    /// or fused system what decides its segments.
+    struct Tracking: Sendable {
+        var identifier: Identifier
+        var encoderScoring: EncoderSegmentScoring?
+    }
     private let changes = SerialQueue()
 
     /// Why the server cannot start with these settings.
@@ -133,12 +153,29 @@ final class SpeakerFolder: @unchecked Sendable {
             ubm = try ModelStore.loadUBM(path: settings.ubmPath)
             frontEnd = try FrontEnd(options: ubm.frontEnd)
         } catch { throw StartError(description: "\(error)") }
+        if let path = settings.encoderPath {
+            do { encoder = try SpeakerEncoder.load(path: path) } catch { throw StartError(description: "\(path): \(error)") }
+        } else {
+            encoder = nil
+        }
+        let system = settings.system
+        if system != .gmm {
+            guard encoder != nil else {
+                throw StartError(description: "the \(system.rawValue) system scores with the speaker encoder, and none was given")
+            }
+            guard settings.calibrationPath != nil else {
+                throw StartError(
+                    description:
+                        "the \(system.rawValue) system decides on calibrated LLRs: give a calibration of it (`speakerid calibrate --system \(system.rawValue)`)"
+                )
+            }
+        }
         if let path = settings.calibrationPath {
             do {
                 let c = try Calibration.load(path: path)
                 try c.check(
-                    ubmChecksum: ubm.checksumHex, frontEnd: ubm.frontEnd, scoreNormalization: .none,
-                    tnormCohort: nil, znormCohort: nil, checkingCohorts: true, what: "the models in \(settings.models)")
+                    ubmChecksum: system == .dvector ? nil : ubm.checksumHex, frontEnd: ubm.frontEnd, scoreNormalization: .none,
+                    system: system, encoder: system == .gmm ? nil : encoder?.identity.checksum, what: "the models in \(settings.models)")
                 calibration = c
             } catch { throw StartError(description: "\(path): \(error)") }
         } else {
@@ -149,16 +186,41 @@ final class SpeakerFolder: @unchecked Sendable {
         }
     }
 
-    /// The rule `identify` uses with these settings.
+    /// The rule `identify` uses with these settings (the fusion's scores are its calibrated
+    /// LLRs already).
     var identifyRule: DecisionRule {
-        DecisionRule(
+        if settings.system == .fusion { return fusedRule }
+        return DecisionRule(
             calibration: calibration, threshold: settings.threshold, costs: settings.costs, minimumSpeechSeconds: settings.minimumSpeechSeconds)
     }
 
     /// The rule `verify` uses.
     var verifyRule: DecisionRule {
-        DecisionRule.verification(
+        if settings.system == .fusion { return fusedRule }
+        return DecisionRule.verification(
             calibration: calibration, threshold: settings.threshold, costs: settings.costs, minimumSpeechSeconds: settings.minimumSpeechSeconds)
+    }
+
+    private var fusedRule: DecisionRule {
+        .onCalibratedLLRs(threshold: settings.threshold, costs: settings.costs, minimumSpeechSeconds: settings.minimumSpeechSeconds)
+    }
+
+    /// The scorer of `models` by the server's system.
+    func scorer(_ models: [SpeakerModel]) throws -> ClipIdentification.Scorer {
+        switch settings.system {
+        case .gmm:
+            return .gmm(try ClipScorer(models: models, ubm: ubm, topC: settings.topC), normalized: false)
+        case .dvector:
+            guard let encoder else { throw ScoringError.modelsIncompatible("the d-vector system needs the speaker encoder") }
+            return .dvector(try DVectorScorer(encoder: encoder, models: models, folder: "the models folder"))
+        case .fusion:
+            guard let encoder, let calibration else {
+                throw ScoringError.modelsIncompatible("the fusion needs the speaker encoder and its calibration")
+            }
+            return .fusion(
+                try FusedScorer(
+                    models: models, ubm: ubm, encoder: encoder, calibration: calibration, folder: "the models folder", topC: settings.topC))
+        }
     }
 
     /// A message about the folder without the server's own path in it.
@@ -170,7 +232,7 @@ final class SpeakerFolder: @unchecked Sendable {
 
     /// The enrolled models, their identification and tracking identifier, loaded again when
     /// the folder changed.
-    func current() throws(APIError) -> (models: [SpeakerModel], identification: ClipIdentification?, tracking: Identifier?) {
+    func current() throws(APIError) -> (models: [SpeakerModel], identification: ClipIdentification?, tracking: Tracking?) {
         let generation = FolderGeneration.of(store.directory)
         lock.lock()
         if let l = loaded, l.generation == generation {
@@ -183,12 +245,15 @@ final class SpeakerFolder: @unchecked Sendable {
         do {
             let models = generation.exists ? try store.loadAll(ubm: ubm) : []
             let identification =
-                try models.isEmpty
-                ? nil
-                : ClipIdentification(
-                    scorer: .gmm(ClipScorer(models: models, ubm: ubm, topC: settings.topC), normalized: false), rule: identifyRule,
-                    top: settings.top, models: models)
-            let tracking = models.isEmpty ? nil : try Identifier(models: models, ubm: ubm, topC: settings.topC)
+                try models.isEmpty ? nil : ClipIdentification(scorer: scorer(models), rule: identifyRule, top: settings.top, models: models)
+            var tracking: Tracking?
+            if !models.isEmpty {
+                tracking = Tracking(identifier: try Identifier(models: models, ubm: ubm, topC: settings.topC))
+                if settings.system != .gmm, let encoder, let calibration {
+                    tracking?.encoderScoring = try EncoderSegmentScoring(
+                        system: settings.system, encoder: encoder, models: models, ubm: ubm, calibration: calibration, folder: "the models folder")
+                }
+            }
             state = (generation, models, identification, tracking, nil)
         } catch ModelStoreError.noModels {
             state = (generation, [], nil, nil, nil)
@@ -238,10 +303,10 @@ final class SpeakerFolder: @unchecked Sendable {
             throw APIError.notFound(
                 userMessage(ModelStoreError.notEnrolled(speaker.value, directory: store.directory, enrolled: models.map(\.speaker).sorted())))
         }
+        let scorer: ClipIdentification.Scorer
+        do { scorer = try self.scorer([model]) } catch { throw APIError.conflict("the models folder cannot be used: \(userMessage(error))") }
         do {
-            let scorer = try ClipScorer(models: [model], ubm: ubm, topC: settings.topC)
-            let answer = try ClipVerification(scorer: .gmm(scorer, normalized: false), rule: verifyRule, model: model).answer(
-                .memory(data, name: name))
+            let answer = try ClipVerification(scorer: scorer, rule: verifyRule, model: model).answer(.memory(data, name: name))
             return (answer, duration)
         } catch {
             throw APIError.notAudio(userMessage(error))
@@ -277,9 +342,21 @@ final class SpeakerFolder: @unchecked Sendable {
         do { features = try frontEnd.features(of: .memory(data, name: recording)) } catch {
             throw APIError.notAudio("the recording cannot be analysed: \(error)")
         }
+        // The d-vector's share of the recording, when the server has the speaker encoder.
+        var embedding: SpeakerEmbedding?
+        var embeddingProblem: String?
+        if let encoder {
+            do { embedding = try encoder.embedding(of: .memory(data, name: "the recording")) } catch {
+                if settings.system != .gmm {
+                    throw APIError.notAudio("the recording gives the speaker encoder nothing to embed: \(error)")
+                }
+                embeddingProblem = "\(error)"
+            }
+        }
         let enrollment: Enrollment
         do { enrollment = try Enrollment(frontEnd: frontEnd, em: EMOptions()) } catch { throw APIError.internal("\(error)") }
-        let store = self.store, ubm = self.ubm
+        let store = self.store, ubm = self.ubm, system = settings.system, hasEncoder = encoder != nil
+        let (embedded, embeddingFailure) = (embedding, embeddingProblem)
         do {
             return try await changes.run { () async throws -> EnrolmentResult in
                 try store.prepareDirectory()
@@ -295,9 +372,25 @@ final class SpeakerFolder: @unchecked Sendable {
                     guard m.ubm?.matches(ubm) ?? false else {
                         throw APIError.conflict("speaker \(m.speaker.debugDescription) was adapted from another UBM than this server's")
                     }
-                    if m.dvector != nil {
+                    if let d = m.dvector {
+                        guard hasEncoder else {
+                            throw APIError.conflict(
+                                "speaker \(m.speaker.debugDescription) has a d-vector: adding audio needs the speaker encoder that made it (\(d.encoder.name), checksum \(d.encoder.checksum)), which this server was not given"
+                            )
+                        }
+                        guard let e = embedded else {
+                            throw APIError.notAudio(
+                                "the recording gives the speaker encoder nothing to embed (\(embeddingFailure ?? "")), and speaker \(m.speaker.debugDescription)'s d-vector must take all their audio; nothing was changed"
+                            )
+                        }
+                        if e.encoder != d.encoder {
+                            throw APIError.conflict(
+                                "speaker \(m.speaker.debugDescription)'s d-vector was made by another speaker encoder (checksum \(d.encoder.checksum)) than this server's"
+                            )
+                        }
+                    } else if system != .gmm {
                         throw APIError.conflict(
-                            "speaker \(m.speaker.debugDescription) has a d-vector: adding audio needs the speaker encoder that made it; use `speakerid enroll --add` with the encoder"
+                            "speaker \(m.speaker.debugDescription) was enrolled without the speaker encoder: added audio alone cannot make an exact d-vector; enrol them again with all their audio"
                         )
                     }
                     existing = m
@@ -313,17 +406,33 @@ final class SpeakerFolder: @unchecked Sendable {
                 var map = MAPAdaptation()
                 map.relevance = 16
                 map.parameters = .means
-                let model: SpeakerModel
+                var model: SpeakerModel
                 if let existing {
                     model = try await enrollment.add([features], to: existing, ubm: ubm, threads: 1)
                 } else {
                     model = try await enrollment.adapt(speaker: name.value, features: [features], ubm: ubm, map: map, threads: 1)
                 }
+                // The d-vector: the new embedding added to the speaker's (kept exact as the
+                // GMM is), or made from it for a new speaker.
+                var warning: String?
+                if let embedded, existing == nil || existing?.dvector != nil {
+                    if var d = existing?.dvector {
+                        try d.add([embedded])
+                        model.dvector = d
+                    } else {
+                        model.dvector = try SpeakerDVector(embeddings: [embedded])
+                    }
+                } else if let embeddingFailure {
+                    warning =
+                        "the recording gave no d-vector (\(embeddingFailure)): the speaker has none, so the d-vector and fused systems will refuse this folder"
+                } else if hasEncoder && existing != nil {
+                    warning = "speaker \(model.speaker.debugDescription) was enrolled without the speaker encoder, so they still have no d-vector"
+                }
                 try store.save(model)
                 return EnrolmentResult(
                     speaker: model.speaker, created: existing == nil, speechSeconds: model.training.speechSeconds,
                     addedSpeechSeconds: enrollment.speechSeconds(frames: features.frames.rows), files: model.training.files,
-                    frames: model.training.frames)
+                    frames: model.training.frames, dvector: model.dvector != nil, warning: warning)
             }
         } catch let e as APIError {
             throw e

@@ -19,7 +19,9 @@ struct StreamSession {
         self.setup = setup
         let format = RawAudioFormat(sampleRate: rate, channels: 1, encoding: .pcm16)
         pcm = try PCMStreamDecoder(raw: format, name: name)
-        tracker = try StreamingTracker(identifier: setup.identifier, rule: setup.rule, options: setup.options, sourceSampleRate: rate, name: name)
+        tracker = try StreamingTracker(
+            identifier: setup.identifier, rule: setup.rule, options: setup.options, sourceSampleRate: rate, name: name,
+            encoderScoring: setup.encoderScoring)
         clock = ArrivalClock(sampleRate: rate)
     }
 

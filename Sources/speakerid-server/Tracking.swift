@@ -5,6 +5,9 @@ import SpeakerID
 /// with the server's --calibration or --threshold, as `speakerid track` has them).
 struct TrackingSetup: Sendable {
     var identifier: Identifier
+    /// With the d-vector or fused system: what decides the decoder's segments.
+    var encoderScoring: EncoderSegmentScoring?
+    var system: ScoringSystem
     var rule: DecisionRule
     var options: TrackerOptions
     var costs: DecisionCosts
@@ -26,10 +29,15 @@ extension SpeakerFolder {
     /// 409 when there is nobody to track, or when one speaker without an open-set rule would
     /// name every voice.
     func trackingSetup() throws(APIError) -> TrackingSetup {
-        guard let identifier = try current().tracking else {
+        guard let tracking = try current().tracking else {
             throw APIError.conflict("no speakers are enrolled yet: enrol one with POST /v1/speakers/{name}/audio")
         }
-        let rule = DecisionRule(calibration: calibration, threshold: settings.threshold, costs: settings.costs)
+        let identifier = tracking.identifier
+        // As `track`: the encoder's LLRs are decided at the threshold, else the Bayes threshold.
+        let rule =
+            tracking.encoderScoring == nil
+            ? DecisionRule(calibration: calibration, threshold: settings.threshold, costs: settings.costs)
+            : .onCalibratedLLRs(threshold: settings.threshold, costs: settings.costs)
         if let reserved = identifier.speakers.first(where: TrackedSegment.isReservedLabel) {
             throw APIError.conflict(userMessage(TrackingError.reservedName(reserved)))
         }
@@ -38,7 +46,9 @@ extension SpeakerFolder {
                 "the models folder holds one speaker, \(identifier.speakers[0].debugDescription): without --calibration or --threshold every voice would be named them; start the server with --calibration FILE or --threshold T"
             )
         }
-        return TrackingSetup(identifier: identifier, rule: rule, options: TrackerOptions(), costs: settings.costs, calibrated: calibration != nil)
+        return TrackingSetup(
+            identifier: identifier, encoderScoring: tracking.encoderScoring, system: settings.system, rule: rule, options: TrackerOptions(),
+            costs: settings.costs, calibrated: calibration != nil)
     }
 
     /// `track --json`'s object for one recording (`name` is its `file`), as one line of JSON.
@@ -46,14 +56,15 @@ extension SpeakerFolder {
         let result: TrackingResult
         do {
             result = try SpeakerTracker.track(
-                .memory(data, name: name), identifier: setup.identifier, rule: setup.rule, options: setup.options, onProgress: progress)
+                .memory(data, name: name), identifier: setup.identifier, rule: setup.rule, options: setup.options,
+                encoderScoring: setup.encoderScoring, onProgress: progress)
         } catch let e as TrackingError {
             throw APIError.conflict(userMessage(e))
         } catch {
             throw APIError.notAudio("the recording cannot be tracked: \(userMessage(error))")
         }
         let warning = setup.identifier.frontEnd.options.narrowBandWarning(result.name, sourceRate: result.sourceSampleRate)
-        guard let line = TrackingJSON.line(TrackingJSON.recording(result, system: ScoringSystem.gmm.rawValue, warning: warning)) else {
+        guard let line = TrackingJSON.line(TrackingJSON.recording(result, system: setup.system.rawValue, warning: warning)) else {
             throw APIError.internal("the timeline cannot be written as JSON (a value is not a finite number); please report this")
         }
         return line

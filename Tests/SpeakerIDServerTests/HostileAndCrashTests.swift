@@ -135,7 +135,9 @@ struct HostileAndCrashTests {
     @Test func connectionLimit() async throws {
         let f = try ServerFixture()
         defer { f.cleanup() }
-        try await f.application(keys: nil, settings: { $0.maxConnections = 2 }).test(.live) { client in
+        // 3: the test framework's client opens a connection at the start and sends nothing on
+        // it here, and connections are counted from the moment they open.
+        try await f.application(keys: nil, settings: { $0.maxConnections = 3 }).test(.live) { client in
             let port = try #require(client.port)
             let (held, third, after) = try await onThread { () -> ([Int], (Int, String), Int) in
                 var open = [
@@ -154,6 +156,43 @@ struct HostileAndCrashTests {
         }
     }
 
+    /// A connection that sends no request, or dribbles an unfinished head, is counted against
+    /// --max-connections from the moment it opens and closed after --header-timeout; beyond
+    /// twice the limit a connection is closed at once.
+    @Test func silentConnectionsAreCountedAndClosed() async throws {
+        let f = try ServerFixture()
+        defer { f.cleanup() }
+        try await f.application(
+            keys: nil,
+            settings: { s in
+                // 3 with the test framework's client's own connection, open and silent.
+                s.maxConnections = 3
+                s.headerTimeoutSeconds = 1
+            }
+        ).test(.live) { client in
+            let port = try #require(client.port)
+            let (refused, closedAfter, beyond, after) = try await onThread { () -> ((Int, String), [Double?], Int, Int) in
+                let silent = try SilentConnection(port: port)
+                let partial = try SilentConnection(port: port, sending: Array("GET /healthz HTTP/1.1\r\nHost: x\r\n".utf8))
+                Thread.sleep(forTimeInterval: 0.2)
+                let refused = try RawWebSocket(port: port, path: "/healthz", upgrade: false).answer
+                let more = try (0..<4).map { _ in try SilentConnection(port: port) }
+                Thread.sleep(forTimeInterval: 0.2)
+                // The seventh connection open is beyond twice the limit (which of the four it
+                // is depends on which event loop counted first).
+                let beyond = more.filter(\.isClosed).count
+                let closedAfter = [silent.secondsUntilClosed(), partial.secondsUntilClosed()]
+                _ = more.map { $0.secondsUntilClosed() }
+                Thread.sleep(forTimeInterval: 0.2)
+                return (refused, closedAfter, beyond, try RawWebSocket(port: port, path: "/healthz", upgrade: false).status)
+            }
+            #expect(refused.0 == 429 && refused.1.contains("connections open"), "\(refused)")
+            for t in closedAfter { #expect(t.map { $0 >= 0.9 && $0 < 5 } == true, "closed after \(String(describing: t)) s") }
+            #expect(beyond == 1, "\(beyond) of the 4 connections beyond the limit were closed at once")
+            #expect(after == 200)
+        }
+    }
+
     /// `speakerid-server` SIGKILLed 20 times during an enrolment upload (at delays from the
     /// first bytes to past the model write, new speakers and audio added to existing ones):
     /// each time the folder loads, and every speaker in it is whole, from before or after.
@@ -168,6 +207,7 @@ struct HostileAndCrashTests {
             let server = Process()
             server.executableURL = URL(fileURLWithPath: Tool.path("speakerid-server"))
             server.arguments = ["--models", f.models, "--ubm", f.ubm, "--no-auth", "--port", "0"]
+            server.environment = Tool.environment
             let out = Pipe()
             server.standardOutput = out
             server.standardError = FileHandle.nullDevice

@@ -26,14 +26,19 @@ enum Tool {
 
     static func path(_ name: String) -> String { buildFolder.appendingPathComponent(name).path }
 
+    /// The tools' environment: no default speaker encoder (a test that wants one names it).
+    static var environment: [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        env["SPEAKERID_ENCODER"] = "/nonexistent/speakerid-tests-use---encoder.encoder"
+        return env
+    }
+
     @discardableResult
     static func run(_ name: String, _ args: [String]) throws -> Run {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: path(name))
         p.arguments = args
-        var env = ProcessInfo.processInfo.environment
-        env["SPEAKERID_ENCODER"] = "/nonexistent/speakerid-tests-use---encoder.encoder"
-        p.environment = env
+        p.environment = environment
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err

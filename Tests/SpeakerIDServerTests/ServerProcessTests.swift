@@ -54,6 +54,7 @@ struct ServerProcessTests {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Tool.path("speakerid-server"))
         p.arguments = ["--models", f.models, "--ubm", f.ubm, "--keys", keys.path, "--port", "0"]
+        p.environment = Tool.environment
         let out = Pipe()
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice

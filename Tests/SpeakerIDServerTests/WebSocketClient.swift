@@ -22,21 +22,7 @@ final class RawWebSocket {
     var answer: (Int, String) { (status, body) }
 
     init(port: Int, path: String, headers: [String: String] = [:], upgrade: Bool = true) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "socket() failed") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else {
-            close(fd)
-            throw Failure(description: "cannot connect to port \(port)")
-        }
-        var timeout = timeval(tv_sec: 60, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        fd = try Self.connectLoopback(port: port, timeoutSeconds: 60)
         var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
         if upgrade {
             request += "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
@@ -69,6 +55,27 @@ final class RawWebSocket {
     }
 
     deinit { close(fd) }
+
+    /// A blocking TCP socket connected to `port` on 127.0.0.1, reads giving up after
+    /// `timeoutSeconds`.
+    static func connectLoopback(port: Int, timeoutSeconds: Int) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(description: "socket() failed") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            close(fd)
+            throw Failure(description: "cannot connect to port \(port)")
+        }
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        return fd
+    }
 
     private func find(_ needle: [UInt8]) -> Int? {
         guard buffer.count >= needle.count else { return nil }
@@ -158,6 +165,34 @@ final class RawWebSocket {
 
 /// Runs blocking work on its own thread, so a test's client cannot starve the in-process
 /// server of the cooperative pool's threads.
+/// A connection that sends `bytes` (perhaps not a whole request), then nothing.
+final class SilentConnection {
+    private let fd: Int32
+    private let opened = Date()
+
+    init(port: Int, sending bytes: [UInt8] = []) throws {
+        fd = try RawWebSocket.connectLoopback(port: port, timeoutSeconds: 10)
+        if !bytes.isEmpty { _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }
+    }
+
+    deinit { close(fd) }
+
+    /// Seconds from opening until the server closed the connection without answering, or nil
+    /// when it answered or kept it open for 10 s.
+    func secondsUntilClosed() -> Double? {
+        var byte: UInt8 = 0
+        let n = recv(fd, &byte, 1, 0)
+        return n == 0 || (n < 0 && errno == ECONNRESET) ? Date().timeIntervalSince(opened) : nil
+    }
+
+    /// Whether the server has closed the connection already (without waiting).
+    var isClosed: Bool {
+        var byte: UInt8 = 0
+        let n = recv(fd, &byte, 1, Int32(MSG_DONTWAIT))
+        return n == 0 || (n < 0 && errno == ECONNRESET)
+    }
+}
+
 func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         let t = Thread { continuation.resume(with: Result { try body() }) }

@@ -30,6 +30,23 @@ public enum EncoderFile {
         public var layers: Int
         public var embeddingSize: Int
 
+        public init(
+            name: String, sourcePackage: String, sourceVersion: String, sourceFile: String, sourceChecksum: String, licence: String,
+            sampleRate: Int, bands: Int, hidden: Int, layers: Int, embeddingSize: Int
+        ) {
+            self.name = name
+            self.sourcePackage = sourcePackage
+            self.sourceVersion = sourceVersion
+            self.sourceFile = sourceFile
+            self.sourceChecksum = sourceChecksum
+            self.licence = licence
+            self.sampleRate = sampleRate
+            self.bands = bands
+            self.hidden = hidden
+            self.layers = layers
+            self.embeddingSize = embeddingSize
+        }
+
         enum CodingKeys: String, CodingKey {
             case name, licence, bands, hidden, layers
             case sourcePackage = "source_package", sourceVersion = "source_version", sourceFile = "source_file"
@@ -60,7 +77,9 @@ public enum EncoderFile {
         (0..<3).flatMap { l in ["weight_ih", "weight_hh", "bias_ih", "bias_hh"].map { "lstm.\($0)_l\(l)" } }
         + ["linear.weight", "linear.bias"]
 
-    static func encode(_ meta: Metadata, _ tensors: [(String, [Int], [Float])]) -> [UInt8] {
+    /// An encoder file of `meta` and its tensors (name, shape, values in row-major order), as
+    /// `SpeakerEncoder.load` reads it.
+    public static func encode(_ meta: Metadata, _ tensors: [(String, [Int], [Float])]) -> [UInt8] {
         var out = magic
         out.appendLE(version)
         out.appendLE(byteOrderMark)
