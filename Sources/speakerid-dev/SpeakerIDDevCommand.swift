@@ -12,7 +12,7 @@ struct SpeakerIDDevCommand: AsyncParsableCommand {
         commandName: "speakerid-dev",
         abstract: "SpeakerID's developer tools: benchmarks and the demo corpus.",
         version: SpeakerIDVersion.current,
-        subcommands: [BenchCommand.self, DemoCorpusCommand.self])
+        subcommands: [BenchCommand.self, DemoCorpusCommand.self, SyntheticCorpusCommand.self])
 
     static func main() async {
         // The allocator settings speakerid runs with (Entry.swift), so the benchmarks measure
