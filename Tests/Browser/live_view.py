@@ -4,9 +4,10 @@ microphone playing a recording, driven through the DevTools protocol.
 
     python3 Tests/Browser/live_view.py --server BUILD/speakerid-server --models DIR --ubm UBM \
         [--calibration FILE] --wav CLIP.wav --speaker NAME --screenshot OUT.png \
-        [--chromium /usr/bin/chromium] [--timeout 60] [--max-latency 1.5]
+        [--chromium /usr/bin/chromium] [--timeout 60] [--max-latency 1.5] [--no-auth]
 
-Builds nothing. Starts the server (--no-auth, loopback, a free port) and chromium with
+Builds nothing. Starts the server (loopback, a free port; with a new admin key, which is typed
+into the page's key prompt once the page asks for it, or --no-auth) and chromium with
 --use-fake-device-for-media-stream --use-file-for-fake-audio-capture (the clip, 16-bit PCM WAV,
 after 1 s of silence) --use-fake-ui-for-media-stream --remote-debugging-port, opens the page,
 presses "Start live view" (Runtime.evaluate), and polls the page until the live view names
@@ -190,7 +191,11 @@ def rest_of_page(cdp, a, clip):
     cdp.evaluate("document.getElementById('record-stop').click()")
     cdp.evaluate("document.querySelector('#enrol-form button[type=submit]').click()")
     status = wait_for(cdp, "(t => /Enrolled|Enrol:/.test(t) && t)(document.getElementById('status').textContent)", 30, "the enrolment did not finish")
-    listed = wait_for(cdp, "[...document.querySelectorAll('#speakers .name')].map(e => e.textContent).join(', ')", 5, "no speakers listed")
+    # The status is shown before the list is loaded again: wait for the list to name them.
+    names = "[...document.querySelectorAll('#speakers .name')].map(e => e.textContent).join(', ')"
+    deadline = time.monotonic() + 10
+    while "from the microphone" not in (listed := cdp.evaluate(names)) and time.monotonic() < deadline:
+        time.sleep(0.1)
     if not status.startswith("Enrolled from the microphone") or "from the microphone" not in listed:
         failures.append(f"enrolment from the microphone: {status!r}; listed: {listed}")
     for f in failures:
@@ -213,6 +218,7 @@ def main():
     p.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium")
     p.add_argument("--timeout", type=float, default=60)
     p.add_argument("--max-latency", type=float, default=1.5)
+    p.add_argument("--no-auth", action="store_true", help="serve without keys (default: a new admin key, typed into the page's prompt)")
     a = p.parse_args()
     for path in (a.server, a.chromium, a.wav, a.ubm):
         if not os.path.exists(path):
@@ -224,7 +230,17 @@ def main():
     try:
         clip = os.path.join(work, "microphone.wav")
         onset = padded_wav(a.wav, clip, 1.0)
-        args = [a.server, "--models", a.models, "--ubm", a.ubm, "--no-auth", "--host", "127.0.0.1", "--port", "0"]
+        args = [a.server, "--models", a.models, "--ubm", a.ubm, "--host", "127.0.0.1", "--port", "0"]
+        key = None
+        if a.no_auth:
+            args += ["--no-auth"]
+        else:
+            made = subprocess.run([a.server, "new-key", "--scope", "admin"], capture_output=True, text=True, check=True).stdout.splitlines()
+            key = made[0].split("key: ", 1)[1]
+            keys = os.path.join(work, "keys")
+            with open(keys, "w") as f:
+                f.write(made[1] + "\n")
+            args += ["--keys", keys]
         if a.calibration:
             args += ["--calibration", a.calibration]
         server = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
@@ -265,6 +281,26 @@ def main():
                 print("live_view: the page did not load", file=sys.stderr)
                 return 1
             time.sleep(0.1)
+        if key:
+            # The page asks for the key when the server refuses it without one (401), and lists
+            # the speakers once it is given.
+            deadline = time.monotonic() + 20
+            while cdp.evaluate("document.getElementById('key-section').hidden"):
+                if time.monotonic() > deadline:
+                    print("live_view: FAIL: the page did not ask for the server's API key", file=sys.stderr)
+                    return 1
+                time.sleep(0.1)
+            cdp.evaluate(f"document.getElementById('key-input').value = {json.dumps(key)}; "
+                         "document.getElementById('key-form').requestSubmit()")
+            deadline = time.monotonic() + 20
+            while not cdp.evaluate("document.getElementById('speakers').children.length > 0"):
+                if time.monotonic() > deadline:
+                    print("live_view: FAIL: given the key, the page did not list the speakers: "
+                          + str(cdp.evaluate("document.getElementById('status').textContent")), file=sys.stderr)
+                    return 1
+                time.sleep(0.1)
+            listed = cdp.evaluate("document.getElementById('speakers').children.length")
+            print(f"live_view: the page asked for the API key and, given it, listed {listed} speakers")
         cdp.evaluate("document.getElementById('live-start').click()")
 
         started = time.monotonic()
