@@ -81,7 +81,13 @@ struct EncoderSystemsTests {
         let identify = try Tool.run("speakerid", ["identify"] + e.cli(system) + ["--json", clip])
         let verify = try Tool.run("speakerid", ["verify"] + e.cli(system) + ["--speaker", "low", "--json", clip])
         let track = try Tool.run("speakerid", ["track"] + e.cli(system).filter { $0 != "--ubm" && $0 != e.ubm } + ["--ubm", e.ubm, "--json", wav])
-        for r in [identify, verify, track] { #expect(r.status == 0, "\(r.stderr)") }
+        let raw = e.f.dir + "/conversation.raw"
+        try Data(pcm16(conversation())).write(to: URL(fileURLWithPath: raw))
+        let stream = try Tool.run(
+            "speakerid",
+            ["track"] + e.cli(system).filter { $0 != "--ubm" && $0 != e.ubm }
+                + ["--ubm", e.ubm, "--stream", "--raw", "16000", "--idle-timeout", "0.2", "--json", raw])
+        for r in [identify, verify, track, stream] { #expect(r.status == 0, "\(r.stderr)") }
         #expect(identify.stdout.contains(#""system":"\#(system.rawValue)""#) && identify.stdout.contains(#""llr":"#), "\(identify.stdout)")
         let audio = ByteBuffer(bytes: try Data(contentsOf: URL(fileURLWithPath: clip)))
         let recording = ByteBuffer(bytes: try Data(contentsOf: URL(fileURLWithPath: wav)))
@@ -100,6 +106,27 @@ struct EncoderSystemsTests {
                 #expect(r.status == .ok)
                 #expect(r.text == track.stdout, "server: \(r.text)\nCLI:    \(track.stdout)")
             }
+            // The live stream's segments and decisions are track --stream's with the same system
+            // (the server adds each one's posterior, and latencies differ).
+            let port = try #require(client.port)
+            let bytes = pcm16(conversation())
+            let (texts, code) = try await onThread {
+                let ws = try RawWebSocket(port: port, path: "/v1/stream?rate=16000")
+                for start in stride(from: 0, to: bytes.count, by: 640) { try ws.sendBinary(Array(bytes[start..<min(bytes.count, start + 640)])) }
+                try ws.sendText("end")
+                return try ws.textsUntilClose()
+            }
+            #expect(code == 1000)
+            func comparable(_ lines: [String]) -> [String] {
+                lines.filter { !$0.contains(#""event":"end""#) }.map {
+                    $0.replacingOccurrences(of: #""latency_seconds":[0-9.e-]+,"#, with: "", options: .regularExpression)
+                        .replacingOccurrences(of: #","posterior":[0-9.e-]+"#, with: "", options: .regularExpression)
+                        .replacingOccurrences(of: #""posterior":[0-9.e-]+,"#, with: "", options: .regularExpression)
+                }
+            }
+            let cliEvents = comparable(stream.stdout.split(separator: "\n").map(String.init))
+            #expect(!cliEvents.isEmpty && comparable(texts) == cliEvents, "server:\n\(texts.joined(separator: "\n"))\nCLI:\n\(stream.stdout)")
+            #expect(texts.contains { $0.contains(#""posterior":"#) })
         }
     }
 
