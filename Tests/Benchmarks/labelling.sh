@@ -10,7 +10,8 @@
 # the enrolment split, 0.5/1/2-s segments): one calibration procedure for both sets.
 #   speed: one recording of an hour (the cv-fa conversations joined three times, 1.15 h) with a cue per
 #          turn, --threads 1, --system gmm and fusion.
-# Usage: bash Tests/Benchmarks/labelling.sh [bench|speed]...   (SPEAKERID_WORK=DIR reuses models)
+# Usage: bash Tests/Benchmarks/labelling.sh [bench|speed]...   (SPEAKERID_WORK=DIR reuses models;
+#   SPEAKERID_LABEL_MODES="clusters" or "cues" runs one of the two)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 R=$PWD
@@ -30,7 +31,7 @@ score() {
   for s in gmm dvector fusion; do
     local ubm=(--ubm "$u")
     [ $s = dvector ] && ubm=()
-    for mode in clusters cues; do
+    for mode in ${SPEAKERID_LABEL_MODES:-clusters cues}; do
       local hyp=$W/$name-hyp-$s-$mode
       rm -rf "$hyp" && mkdir -p "$hyp"
       for a in "$conv"/*.flac; do

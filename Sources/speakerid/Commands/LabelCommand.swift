@@ -13,8 +13,10 @@ struct LabelCommand: AsyncParsableCommand {
             --min-speech is left without a speaker and reported as too short. When the cues already \
             carry anonymous speakers (whisperX's SPEAKER_00, WebVTT voices, 'Name:' in SRT), or \
             with --diarization FILE.rttm, each anonymous speaker is named as a whole, from all its \
-            speech pooled, one enrolled name per anonymous speaker at most (the assignment with \
-            the highest total LLR above the threshold); the others become unknown-1, unknown-2. \
+            speech pooled, decided as an open-set identification among the enrolled speakers \
+            (each speaker's LLR against every other one and nobody enrolled, at --prior: \
+            open_set_llr), one enrolled name per anonymous speaker at most (the assignment with \
+            the highest total above the threshold); the others become unknown-1, unknown-2. \
             --per-cue names every cue on its own instead. Output: the transcript in its own format \
             with the speakers written as the format does (<v Name>, 'Name: ', "speaker"), or with \
             --diarization alone the RTTM with names; to --out, else standard output. --json gives \
@@ -185,10 +187,30 @@ struct LabelCommand: AsyncParsableCommand {
         ]
         if let l = d.llr {
             o["llr"] = jnum(l)
-            o["posterior"] = jnum(rule.costs.posterior(llr: l))
+            // An anonymous speaker is decided on its open-set identification LLR, and its
+            // posterior is that speaker's among all the enrolled ones and nobody enrolled.
+            if let i = d.openSetLLR { o["open_set_llr"] = jnum(i) }
+            o["posterior"] = jnum(rule.costs.posterior(llr: d.openSetLLR ?? l))
         }
         if let b = d.bestSpeaker { o["best_speaker"] = b }
         return o
+    }
+
+    /// Every enrolled speaker with their LLR, best first (ties in model order); nil when the
+    /// turn had too little speech to score.
+    func ranking(_ d: TurnDecision, labeller: SpeakerLabeller) -> [[String: Any]]? {
+        guard !d.llrs.isEmpty else { return nil }
+        let costs = labeller.rule.costs
+        return d.llrs.indices.sorted { a, b in d.llrs[a] != d.llrs[b] ? d.llrs[a] > d.llrs[b] : a < b }.map { k -> [String: Any] in
+            var e: [String: Any] = ["speaker": labeller.speakers[k], "llr": jnum(d.llrs[k])]
+            if k < d.openSetLLRs.count {
+                e["open_set_llr"] = jnum(d.openSetLLRs[k])
+                e["posterior"] = jnum(costs.posterior(llr: d.openSetLLRs[k]))
+            } else {
+                e["posterior"] = jnum(costs.posterior(llr: d.llrs[k]))
+            }
+            return e
+        }
     }
 
     func report(cues: [LabelledTurn]?, clusters: [NamedCluster], labeller: SpeakerLabeller) -> [String: Any] {
@@ -202,14 +224,7 @@ struct LabelCommand: AsyncParsableCommand {
                 e["label"] = c.label
                 e["turns"] = c.turns
                 if let other = c.speakerTakenBy { e["speaker_taken_by"] = other }
-                if !c.decision.llrs.isEmpty {
-                    // Every enrolled speaker, best LLR first (ties in model order).
-                    e["ranking"] = zip(labeller.speakers, c.decision.llrs).enumerated().sorted { a, b in
-                        a.element.1 != b.element.1 ? a.element.1 > b.element.1 : a.offset < b.offset
-                    }.map { _, p -> [String: Any] in
-                        ["speaker": p.0, "llr": jnum(p.1), "posterior": jnum(rule.costs.posterior(llr: p.1))]
-                    }
-                }
+                if let r = ranking(c.decision, labeller: labeller) { e["ranking"] = r }
                 return e
             },
         ]
@@ -224,6 +239,7 @@ struct LabelCommand: AsyncParsableCommand {
                 e["end_seconds"] = TrackingJSON.seconds(t.turn.end)
                 e["label"] = t.label ?? NSNull()
                 e["cluster"] = t.cluster ?? NSNull()
+                if let r = ranking(t.decision, labeller: labeller) { e["ranking"] = r }
                 return e
             }
         }

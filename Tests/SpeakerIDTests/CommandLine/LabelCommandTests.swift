@@ -104,8 +104,10 @@ struct LabelCommandTests {
         let input = f.dir.file("talk.rttm"), output = f.dir.file("named.rttm")
         try rttm.joined().write(toFile: input, atomically: true, encoding: .utf8)
         let r = try CLI.run([
+            // -1: the synthetic voices' calibration is weak, and each cluster's open-set
+            // identification LLR is its LLR less about log 3.
             "label", "--models", models, "--ubm", ubm, "--calibration", cal, "--diarization", input, "--audio", talk, "--out", output, "--json",
-            "--threshold", "0",
+            "--threshold", "-1",
         ])
         #expect(r.status == 0, "\(r.stderr)")
         let o = try #require(CLI.jsonLines(r.stdout).first, "\(r.stdout)")
@@ -139,8 +141,20 @@ struct LabelCommandTests {
                 let expected = calibration.llr(score: (sums[speaker] ?? .nan) / speech, testSeconds: speech, enrolSeconds: enrol)
                 #expect(abs(llr - expected) < 1e-6 * max(1, abs(llr)), "\(name), \(speaker): \(llr) vs \(expected)")
             }
+            // Decided on the open-set identification LLR: each speaker's LLR against every
+            // other enrolled speaker and nobody enrolled, at the prior (computed here from the
+            // ranking's LLRs by its definition).
+            let prior = try #require(o["prior"] as? Double)
+            for e in ranking {
+                let l = e["llr"] as? Double ?? .nan
+                let others = ranking.filter { ($0["speaker"] as? String) != (e["speaker"] as? String) }.map { exp($0["llr"] as? Double ?? .nan) }
+                let expected = l - log(Double(ranking.count) + prior / (1 - prior) * others.reduce(0, +))
+                #expect(abs((e["open_set_llr"] as? Double ?? .nan) - expected) < 1e-9, "\(e)")
+            }
             #expect(c["label"] as? String == voice && c["decision"] as? String == "accepted", "\(c)")
-            #expect((c["llr"] as? Double ?? .nan) >= (o["threshold"] as? Double ?? .infinity))
+            #expect((c["open_set_llr"] as? Double ?? .nan) >= (o["threshold"] as? Double ?? .infinity), "\(c)")
+            #expect(
+                abs((c["posterior"] as? Double ?? .nan) - DecisionCosts(prior: prior).posterior(llr: c["open_set_llr"] as? Double ?? .nan)) < 1e-12)
         }
         let named = try RTTM.read(path: output)
         #expect(named.map(\.label) == times.map(\.voice) && named.allSatisfy { $0.file == "talk" })

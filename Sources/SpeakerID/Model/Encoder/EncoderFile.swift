@@ -30,6 +30,9 @@ public enum EncoderFile {
         public var layers: Int
         public var embeddingSize: Int
 
+        /// Metadata of an encoder converted from `sourceFile` of `sourcePackage` (its CRC-64/XZ
+        /// `sourceChecksum`): an LSTM of `layers` layers of `hidden` units over `bands` mel
+        /// bands at `sampleRate` Hz, giving embeddings of `embeddingSize`.
         public init(
             name: String, sourcePackage: String, sourceVersion: String, sourceFile: String, sourceChecksum: String, licence: String,
             sampleRate: Int, bands: Int, hidden: Int, layers: Int, embeddingSize: Int

@@ -29,9 +29,12 @@ public struct LabelledTurn: Sendable, Equatable {
 
 extension SpeakerLabeller {
     /// Names the anonymous speakers of `turns` (those with a `cluster`), each from the sum of
-    /// its turns' `evidence`: at most one cluster per enrolled speaker, by the assignment that
-    /// maximises the total calibrated LLR above the threshold over the pairs that pass it
-    /// (Hungarian method); clusters left without a speaker are unknown-1, unknown-2, ...
+    /// its turns' `evidence`, decided on open-set identification LLRs (`OpenSetIdentification`,
+    /// at the rule's prior: a cluster's best speaker must stand out from every other enrolled
+    /// speaker and from nobody enrolled): at most one cluster per enrolled speaker, by the
+    /// assignment that maximises the total of those LLRs above the threshold over the pairs
+    /// that pass it (Hungarian method); clusters left without a speaker are unknown-1,
+    /// unknown-2, ...
     public func nameClusters(_ turns: [SpeechTurn], evidence: [SpeechEvidence]) -> [NamedCluster] {
         var order: [String] = []
         var pooled: [String: SpeechEvidence] = [:]
@@ -49,9 +52,15 @@ extension SpeakerLabeller {
             let (x, y) = (firstStart[a.element] ?? 0, firstStart[b.element] ?? 0)
             return x != y ? x < y : a.offset < b.offset
         }.map(\.element)
-        let decisions = order.map { decide(pooled[$0] ?? .none) }
+        // Each cluster's speakers by their open-set identification LLRs: the voice is one of
+        // the enrolled speakers with probability `prior`, else nobody enrolled.
+        let decisions = order.map { c -> TurnDecision in
+            var d = decide(pooled[c] ?? .none)
+            d.openSetLLRs = OpenSetIdentification.llrs(d.llrs, prior: rule.costs.prior)
+            return d
+        }
         let threshold = rule.threshold ?? -.infinity
-        let assigned = Self.assignSpeakers(llrs: decisions.map { $0.outcome == .tooShort ? nil : $0.llrs }, threshold: threshold)
+        let assigned = Self.assignSpeakers(llrs: decisions.map { $0.outcome == .tooShort ? nil : $0.openSetLLRs }, threshold: threshold)
         var clusterOf: [Int: Int] = [:]
         for (i, k) in assigned.enumerated() { if let k { clusterOf[k] = i } }
         var unknown = 0
@@ -63,11 +72,13 @@ extension SpeakerLabeller {
                 d.outcome = .accepted
                 d.speaker = speakers[k]
                 d.llr = d.llrs[k]
+                d.openSetLLR = d.openSetLLRs[k]
             } else if d.outcome != .tooShort {
                 d.outcome = .rejected
                 d.speaker = nil
-                if let best = d.bestSpeaker.flatMap(speakers.firstIndex), let other = clusterOf[best], d.llrs[best] >= threshold {
-                    takenBy = order[other]
+                if let best = d.bestSpeaker.flatMap(speakers.firstIndex) {
+                    d.openSetLLR = d.openSetLLRs[best]
+                    if let other = clusterOf[best], d.openSetLLRs[best] >= threshold { takenBy = order[other] }
                 }
             }
             let label: String

@@ -56,6 +56,12 @@ public struct TurnDecision: Sendable, Equatable {
     public var speechSeconds: Double
     /// Every enrolled speaker's calibrated LLR, in model order (empty when too short).
     public var llrs: [Double]
+    /// For an anonymous speaker: each enrolled speaker's open-set identification LLR
+    /// (`OpenSetIdentification`), which the naming decides on; empty for a turn decided alone.
+    public var openSetLLRs: [Double] = []
+
+    /// The open-set identification LLR of the named speaker, else of the best one.
+    public var openSetLLR: Double? = nil
 }
 
 /// Names the speakers of turns someone else found (a transcript's cues, a diarization's turns):
