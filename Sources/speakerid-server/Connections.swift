@@ -13,22 +13,18 @@ final class ConnectionCount: @unchecked Sendable {
     private var count = 0
     let limit: Int
 
-    /// Connections counted now.
-    var open: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return count
-    }
-
     init(limit: Int) { self.limit = limit }
 
     /// Counts a connection in; false when it is one too many (it is counted all the same,
     /// until it closes).
-    func enter() -> Bool {
+    func enter() -> Bool { enterCounting() <= limit }
+
+    /// Counts a connection in and returns how many are counted now, itself included.
+    func enterCounting() -> Int {
         lock.lock()
         defer { lock.unlock() }
         count += 1
-        return count <= limit
+        return count
     }
 
     func leave() {
@@ -93,7 +89,9 @@ final class ConnectionGate: ChannelDuplexHandler, RemovableChannelHandler {
 /// sent a whole request head within `--header-timeout` seconds (a client that connects and
 /// says nothing, or dribbles its headers); and closes at once a connection beyond twice the
 /// limit, so that silent connections cannot use up the server's file descriptors. After the
-/// first head, Hummingbird's idle timeout (60 s) watches the connection.
+/// first head, Hummingbird's idle timeout (60 s) watches the connection. (Between the head and
+/// ConnectionGate's being added, as the upgrade check decides, the connection is counted by
+/// neither: a moment, not a way around the limit.)
 final class AcceptGuard: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -103,8 +101,10 @@ final class AcceptGuard: ChannelInboundHandler, RemovableChannelHandler {
     private var counted = false
     private var overLimit = false
     private var deadline: Scheduled<Void>?
-    /// The last bytes seen, to find the blank line ending the head across reads.
-    private var tail: [UInt8] = []
+    /// Whether the request line has begun, and the last four bytes since (to find the blank
+    /// line ending the head across reads).
+    private var started = false
+    private var last: UInt32 = 0
 
     init(count: ConnectionCount, metrics: ServerMetrics, timeoutSeconds: Double) {
         self.count = count
@@ -114,7 +114,7 @@ final class AcceptGuard: ChannelInboundHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         counted = true
-        if !count.enter() && count.open > 2 * count.limit {
+        if count.enterCounting() > 2 * count.limit {
             // Closed once active (a channel being set up is not registered yet).
             overLimit = true
             metrics.error(kind: "too_many_connections")
@@ -147,17 +147,29 @@ final class AcceptGuard: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
-        tail.append(contentsOf: buffer.readableBytesView)
-        let end: [UInt8] = [13, 10, 13, 10]
-        if tail.count >= 4, (0...(tail.count - 4)).contains(where: { tail[$0..<($0 + 4)].elementsEqual(end) }) {
-            // The head is whole: the connection is ConnectionGate's to count from here.
-            release()
+        var complete = false
+        for b in buffer.readableBytesView {
+            // Blank lines before the request line are skipped by the HTTP parser, so they do
+            // not start the head (or a client could end "its head" without sending one).
+            if !started {
+                if b == 13 || b == 10 { continue }
+                started = true
+            }
+            last = last << 8 | UInt32(b)
+            // The blank line ending the head: CRLF CRLF, or LF LF (which the parser accepts).
+            if last == 0x0D0A_0D0A || last & 0xFFFF == 0x0A0A {
+                complete = true
+                break
+            }
+        }
+        guard complete else {
             context.fireChannelRead(data)
-            context.pipeline.syncOperations.removeHandler(self, promise: nil)
             return
         }
-        tail = Array(tail.suffix(3))
+        // The head is whole: the connection is ConnectionGate's to count from here.
+        release()
         context.fireChannelRead(data)
+        context.pipeline.syncOperations.removeHandler(self, promise: nil)
     }
 }
 

@@ -124,6 +124,7 @@ struct ServerCommand: AsyncParsableCommand {
         s.calibrationPath = calibration
         s.system = system
         s.encoderPath = encoderPath()
+        s.encoderRequired = encoder != nil || system != .gmm
         s.threshold = threshold
         s.top = top
         s.minimumSpeechSeconds = minSpeech

@@ -19,6 +19,9 @@ struct ServerSettings: Sendable {
     /// The speaker encoder: scores with --system dvector and fusion, and gives enrolments
     /// their d-vectors (nil: none, and speakers enrolled here have none).
     var encoderPath: String?
+    /// Whether a speaker encoder that does not load stops the server (else: a warning, and
+    /// none); true unless it is the default encoder of a gmm server.
+    var encoderRequired = true
     var threshold: Double?
     var top = 5
     var topC = 5
@@ -129,9 +132,35 @@ final class SpeakerFolder: @unchecked Sendable {
     let encoder: SpeakerEncoder?
     private let lock = NSLock()
     private var loaded: Loaded?
-    private typealias Loaded = (
-        generation: FolderGeneration, models: [SpeakerModel], identification: ClipIdentification?, tracking: Tracking?, problem: String?
-    )
+    private typealias Loaded = (generation: FolderGeneration, state: FolderState, problem: String?)
+
+    /// The enrolled models, and what identifies and tracks them (nil when nobody is enrolled,
+    /// or when the server's system cannot score them: `scoringProblem` says why, and listing,
+    /// verifying other speakers, renaming and removing still work).
+    struct FolderState: Sendable {
+        var models: [SpeakerModel] = []
+        var identification: ClipIdentification?
+        var tracking: Tracking?
+        var scoringProblem: String?
+
+        /// The identification; 409 when nobody is enrolled or the folder cannot be scored.
+        func identifying() throws(APIError) -> ClipIdentification {
+            if let p = scoringProblem { throw APIError.conflict(p) }
+            guard let identification else {
+                throw APIError.conflict("no speakers are enrolled yet: enrol one with POST /v1/speakers/{name}/audio")
+            }
+            return identification
+        }
+
+        /// The tracking; 409 as `identifying()`.
+        func tracked() throws(APIError) -> Tracking {
+            if let p = scoringProblem { throw APIError.conflict(p) }
+            guard let tracking else {
+                throw APIError.conflict("no speakers are enrolled yet: enrol one with POST /v1/speakers/{name}/audio")
+            }
+            return tracking
+        }
+    }
 
     /// What tracks the enrolled speakers: the GMM decoder's identifier, and with the d-vector
     /// or fused system what decides its segments.
@@ -153,8 +182,17 @@ final class SpeakerFolder: @unchecked Sendable {
             ubm = try ModelStore.loadUBM(path: settings.ubmPath)
             frontEnd = try FrontEnd(options: ubm.frontEnd)
         } catch { throw StartError(description: "\(error)") }
-        if let path = settings.encoderPath {
-            do { encoder = try SpeakerEncoder.load(path: path) } catch { throw StartError(description: "\(path): \(error)") }
+        encoderLoading: if let path = settings.encoderPath {
+            do { encoder = try SpeakerEncoder.load(path: path) } catch {
+                guard settings.encoderRequired else {
+                    // The default encoder of a gmm server only gives enrolments their d-vectors.
+                    FileHandle.standardError.write(
+                        Data("speakerid-server: warning: \(path): \(error); serving without the speaker encoder (enrolments get no d-vector)\n".utf8))
+                    encoder = nil
+                    break encoderLoading
+                }
+                throw StartError(description: "\(path): \(error)")
+            }
         } else {
             encoder = nil
         }
@@ -230,41 +268,50 @@ final class SpeakerFolder: @unchecked Sendable {
         return s.hasPrefix(prefix) ? String(s.dropFirst(prefix.count)) : s.replacingOccurrences(of: store.directory, with: "the models folder")
     }
 
-    /// The enrolled models, their identification and tracking identifier, loaded again when
-    /// the folder changed.
-    func current() throws(APIError) -> (models: [SpeakerModel], identification: ClipIdentification?, tracking: Tracking?) {
+    /// The enrolled models, their identification and tracking, loaded again when the folder
+    /// changed; 409 when the folder cannot be loaded.
+    func current() throws(APIError) -> FolderState {
         let generation = FolderGeneration.of(store.directory)
         lock.lock()
         if let l = loaded, l.generation == generation {
             lock.unlock()
             if let p = l.problem { throw APIError.conflict(p) }
-            return (l.models, l.identification, l.tracking)
+            return l.state
         }
         lock.unlock()
         var state: Loaded
         do {
             let models = generation.exists ? try store.loadAll(ubm: ubm) : []
-            let identification =
-                try models.isEmpty ? nil : ClipIdentification(scorer: scorer(models), rule: identifyRule, top: settings.top, models: models)
-            var tracking: Tracking?
-            if !models.isEmpty {
-                tracking = Tracking(identifier: try Identifier(models: models, ubm: ubm, topC: settings.topC))
-                if settings.system != .gmm, let encoder, let calibration {
-                    tracking?.encoderScoring = try EncoderSegmentScoring(
-                        system: settings.system, encoder: encoder, models: models, ubm: ubm, calibration: calibration, folder: "the models folder")
-                }
-            }
-            state = (generation, models, identification, tracking, nil)
+            state = (generation, scoring(models), nil)
         } catch ModelStoreError.noModels {
-            state = (generation, [], nil, nil, nil)
+            state = (generation, FolderState(), nil)
         } catch {
-            state = (generation, [], nil, nil, "the models folder cannot be used: \(userMessage(error))")
+            state = (generation, FolderState(), "the models folder cannot be used: \(userMessage(error))")
         }
         lock.lock()
         loaded = state
         lock.unlock()
         if let p = state.problem { throw APIError.conflict(p) }
-        return (state.models, state.identification, state.tracking)
+        return state.state
+    }
+
+    /// `models` with what identifies and tracks them by the server's system, or why it cannot.
+    private func scoring(_ models: [SpeakerModel]) -> FolderState {
+        var state = FolderState(models: models)
+        guard !models.isEmpty else { return state }
+        do {
+            state.identification = ClipIdentification(scorer: try scorer(models), rule: identifyRule, top: settings.top, models: models)
+            var tracking = Tracking(identifier: try Identifier(models: models, ubm: ubm, topC: settings.topC))
+            if settings.system != .gmm, let encoder, let calibration {
+                tracking.encoderScoring = try EncoderSegmentScoring(
+                    system: settings.system, encoder: encoder, models: models, ubm: ubm, calibration: calibration, folder: "the models folder")
+            }
+            state.tracking = tracking
+        } catch {
+            state.identification = nil
+            state.scoringProblem = "the \(settings.system.rawValue) system cannot score this folder: \(userMessage(error))"
+        }
+        return state
     }
 
     /// Opens `data` as audio and checks its length: 422 when it is not audio SpeakerID reads,
@@ -285,9 +332,7 @@ final class SpeakerFolder: @unchecked Sendable {
     /// `identify --json`'s answer for one recording.
     func identify(_ data: Data, name: String) throws(APIError) -> (answer: IdentificationAnswer, duration: Double) {
         let duration = try checkAudio(data, name: name)
-        guard let identification = try current().identification else {
-            throw APIError.conflict("no speakers are enrolled yet: enrol one with POST /v1/speakers/{name}/audio")
-        }
+        let identification = try current().identifying()
         do { return (try identification.answer(.memory(data, name: name)), duration) } catch {
             throw APIError.notAudio(userMessage(error))
         }
@@ -304,7 +349,10 @@ final class SpeakerFolder: @unchecked Sendable {
                 userMessage(ModelStoreError.notEnrolled(speaker.value, directory: store.directory, enrolled: models.map(\.speaker).sorted())))
         }
         let scorer: ClipIdentification.Scorer
-        do { scorer = try self.scorer([model]) } catch { throw APIError.conflict("the models folder cannot be used: \(userMessage(error))") }
+        do { scorer = try self.scorer([model]) } catch {
+            throw APIError.conflict(
+                "the \(settings.system.rawValue) system cannot score speaker \(model.speaker.debugDescription): \(userMessage(error))")
+        }
         do {
             let answer = try ClipVerification(scorer: scorer, rule: verifyRule, model: model).answer(.memory(data, name: name))
             return (answer, duration)
@@ -375,7 +423,7 @@ final class SpeakerFolder: @unchecked Sendable {
                     if let d = m.dvector {
                         guard hasEncoder else {
                             throw APIError.conflict(
-                                "speaker \(m.speaker.debugDescription) has a d-vector: adding audio needs the speaker encoder that made it (\(d.encoder.name), checksum \(d.encoder.checksum)), which this server was not given"
+                                "speaker \(m.speaker.debugDescription) has a d-vector (of speaker encoder \(d.encoder.name)), and this server runs without the speaker encoder: adding audio here would lose it; nothing was changed"
                             )
                         }
                         guard let e = embedded else {
@@ -424,7 +472,7 @@ final class SpeakerFolder: @unchecked Sendable {
                     }
                 } else if let embeddingFailure {
                     warning =
-                        "the recording gave no d-vector (\(embeddingFailure)): the speaker has none, so the d-vector and fused systems will refuse this folder"
+                        "the recording gave the speaker encoder nothing to embed (\(embeddingFailure)): the speaker has no d-vector, and cannot be scored by the dvector or fusion systems until enrolled again with a recording that gives one"
                 } else if hasEncoder && existing != nil {
                     warning = "speaker \(model.speaker.debugDescription) was enrolled without the speaker encoder, so they still have no d-vector"
                 }

@@ -29,9 +29,7 @@ extension SpeakerFolder {
     /// 409 when there is nobody to track, or when one speaker without an open-set rule would
     /// name every voice.
     func trackingSetup() throws(APIError) -> TrackingSetup {
-        guard let tracking = try current().tracking else {
-            throw APIError.conflict("no speakers are enrolled yet: enrol one with POST /v1/speakers/{name}/audio")
-        }
+        let tracking = try current().tracked()
         let identifier = tracking.identifier
         // As `track`: the encoder's LLRs are decided at the threshold, else the Bayes threshold.
         let rule =

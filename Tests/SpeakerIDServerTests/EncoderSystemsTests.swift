@@ -174,6 +174,7 @@ struct EncoderSystemsTests {
 
         // The fixture's own speakers have no d-vector: a d-vector server refuses to add to them,
         // and says why it cannot score that folder.
+        let fixtureFolder = e.f.folderSnapshot()
         try await e.f.application(
             keys: nil,
             settings: { s in
@@ -186,6 +187,28 @@ struct EncoderSystemsTests {
             }
             try await client.execute(uri: "/v1/identify", method: .post, body: clips[0]) { r in
                 #expect(r.status == .conflict && (r.json?["error"] as? String)?.contains("d-vector") == true, "\(r.text)")
+            }
+            try await client.execute(uri: "/v1/verify?speaker=low", method: .post, body: clips[0]) { r in
+                #expect(r.status == .conflict && (r.json?["error"] as? String)?.contains("\"low\"") == true, "\(r.text)")
+            }
+            // The folder can still be listed (and its speakers renamed or removed).
+            try await client.execute(uri: "/v1/speakers", method: .get) { r in
+                #expect(r.status == .ok && (r.json?["speakers"] as? [[String: Any]])?.count == 3, "\(r.text)")
+            }
+        }
+        #expect(e.f.folderSnapshot() == fixtureFolder, "a refused request changed the models folder")
+
+        // A gmm server with the encoder adds audio to a speaker enrolled without it, and says
+        // the speaker still has no d-vector.
+        try await e.f.application(
+            keys: nil,
+            settings: { s in
+                (s.models, s.ubmPath, s.encoderPath) = (e.f.models, e.f.ubm, e.encoder)
+            }
+        ).test(.live) { client in
+            try await client.execute(uri: "/v1/speakers/low/audio", method: .post, body: clips[0]) { r in
+                #expect(r.status == .ok && r.json?["dvector"] as? Bool == false, "\(r.text)")
+                #expect((r.json?["warning"] as? String)?.contains("no d-vector") == true, "\(r.text)")
             }
         }
     }

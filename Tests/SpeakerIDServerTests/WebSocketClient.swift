@@ -163,8 +163,6 @@ final class RawWebSocket {
     }
 }
 
-/// Runs blocking work on its own thread, so a test's client cannot starve the in-process
-/// server of the cooperative pool's threads.
 /// A connection that sends `bytes` (perhaps not a whole request), then nothing.
 final class SilentConnection {
     private let fd: Int32
@@ -193,6 +191,8 @@ final class SilentConnection {
     }
 }
 
+/// Runs blocking work on its own thread, so a test's client cannot starve the in-process
+/// server of the cooperative pool's threads.
 func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         let t = Thread { continuation.resume(with: Result { try body() }) }

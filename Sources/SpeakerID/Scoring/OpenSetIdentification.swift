@@ -15,15 +15,16 @@ public enum OpenSetIdentification {
     /// λ for each of `llrs` (calibrated verification LLRs of every enrolled speaker) at
     /// `prior` (the probability that the voice is an enrolled speaker's). Empty for none.
     public static func llrs(_ llrs: [Double], prior: Double) -> [Double] {
-        guard !llrs.isEmpty else { return [] }
+        guard let m = llrs.max(), m.isFinite else { return llrs }
         let logN = log(Double(llrs.count)), logOdds = log(prior / (1 - prior))
-        // Σ_{j≠i} e^l_j in the log domain, max-shifted: from the total for every speaker but
-        // the best, directly for the best (whose share of the total would cancel badly).
-        let best = llrs.indices.max { llrs[$0] < llrs[$1] } ?? 0
+        // Σ_{j≠i} e^l_j in the log domain, max-shifted: from the total for a speaker below the
+        // best, directly for the best ones (whose share of the total would cancel badly; tied
+        // best speakers get the same sum, so the same λ).
         let total = logSumExp(llrs)
-        let withoutBest = logSumExp(llrs.enumerated().filter { $0.offset != best }.map(\.element))
-        return llrs.enumerated().map { i, l in
-            let others = i == best ? withoutBest : total + log1p(-exp(l - total))
+        let best = llrs.indices.filter { llrs[$0] == m }
+        let withoutOneBest = logSumExp(llrs.enumerated().filter { $0.offset != best[0] }.map(\.element))
+        return llrs.map { l in
+            let others = l == m ? withoutOneBest : total + log1p(-exp(l - total))
             return l - logAddExp(logN, logOdds + others)
         }
     }

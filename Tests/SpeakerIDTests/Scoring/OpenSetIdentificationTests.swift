@@ -36,6 +36,16 @@ struct OpenSetIdentificationTests {
         #expect(OpenSetIdentification.llrs([], prior: 0.5).isEmpty)
         let lambda = OpenSetIdentification.llrs([4, -1e6, -1e6, -1e6], prior: 0.5)
         #expect(abs(lambda[0] - (4 - log(4))) < 1e-12)
+        // Tied best speakers get the same λ (the naming could otherwise prefer either).
+        var rng = SeededRandom(seed: 3)
+        for _ in 0..<500 {
+            var l = (0..<8).map { _ in (rng.nextUnit() - 0.5) * 20 }
+            l[5] = l.max() ?? 0
+            l[2] = l[5]
+            let lambda = OpenSetIdentification.llrs(l, prior: 0.01)
+            #expect(lambda[2] == lambda[5], "\(l)")
+        }
+        #expect(OpenSetIdentification.llrs([-.infinity, -.infinity], prior: 0.5).allSatisfy { $0 == -.infinity })
         let big = OpenSetIdentification.llrs([800, 790, -800], prior: 0.5)
         #expect(big.allSatisfy { $0.isFinite })
         // λ_best = 800 - log(3 + e^790 + e^-800) ≈ 10; λ_second = 790 - log(3 + e^800) ≈ -10.
