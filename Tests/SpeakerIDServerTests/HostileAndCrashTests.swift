@@ -230,17 +230,8 @@ struct HostileAndCrashTests {
             // The body in 4-KB pieces 5 ms apart (about 0.2 s), the kill 0-0.475 s after the start.
             let delay = Double(i) * 0.025
             async let upload: Void = onThread {
-                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-                guard fd >= 0 else { return }
+                guard let fd = try? RawWebSocket.connectLoopback(port: port, timeoutSeconds: 60) else { return }
                 defer { close(fd) }
-                var a = sockaddr_in()
-                a.sin_family = sa_family_t(AF_INET)
-                a.sin_port = in_port_t(UInt16(port).bigEndian)
-                a.sin_addr.s_addr = inet_addr("127.0.0.1")
-                let ok = withUnsafePointer(to: &a) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-                }
-                guard ok == 0 else { return }
                 let head = Array("POST /v1/speakers/\(name)/audio HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(clip.count)\r\n\r\n".utf8)
                 _ = head.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                 for start in stride(from: 0, to: clip.count, by: 4096) {
