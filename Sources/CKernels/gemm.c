@@ -41,17 +41,17 @@ static void gemm_portable(int n, int k, int w, const float *const *rows, const f
 // ---------------------------------------------------------------------------------------------
 // AVX-512: tiles of 8 rows x 32 columns, 16 accumulators; a column tail is masked.
 __attribute__((target("avx512f")))
-static inline void tile512(int rows, int i, int j, __mmask16 m0, __mmask16 m1, int w, const float *const *ar,
+static inline void tile512(int i, int j, __mmask16 m0, __mmask16 m1, int w, const float *const *ar,
                            const float *bt, long ldb, float *c, long ldc) {
     __m512 acc[8][2];
     for (int r = 0; r < 8; r++) { acc[r][0] = _mm512_setzero_ps(); acc[r][1] = _mm512_setzero_ps(); }
-    if (rows == 8 && m1 == 0) {  // one vector of columns: 8 chains
+    if (m1 == 0) {  // one vector of columns: 8 chains
         for (int p = 0; p < w; p++) {
             __m512 b0 = _mm512_maskz_loadu_ps(m0, bt + (long)p * ldb + j);
 #pragma clang loop unroll(full)
             for (int r = 0; r < 8; r++) acc[r][0] = _mm512_fmadd_ps(_mm512_set1_ps(ar[r][p]), b0, acc[r][0]);
         }
-    } else if (rows == 8) {
+    } else {
         for (int p = 0; p < w; p++) {
             const float *b = bt + (long)p * ldb + j;
             __m512 b0 = _mm512_maskz_loadu_ps(m0, b), b1 = _mm512_maskz_loadu_ps(m1, b + 16);
@@ -62,33 +62,86 @@ static inline void tile512(int rows, int i, int j, __mmask16 m0, __mmask16 m1, i
                 acc[r][1] = _mm512_fmadd_ps(x, b1, acc[r][1]);
             }
         }
-    } else {
-        for (int p = 0; p < w; p++) {
-            const float *b = bt + (long)p * ldb + j;
-            __m512 b0 = _mm512_maskz_loadu_ps(m0, b), b1 = _mm512_maskz_loadu_ps(m1, b + 16);
-            for (int r = 0; r < rows; r++) {
-                __m512 x = _mm512_set1_ps(ar[r][p]);
-                acc[r][0] = _mm512_fmadd_ps(x, b0, acc[r][0]);
-                acc[r][1] = _mm512_fmadd_ps(x, b1, acc[r][1]);
-            }
-        }
     }
-    for (int r = 0; r < rows; r++) {
+    for (int r = 0; r < 8; r++) {
         float *cr = c + (long)(i + r) * ldc + j;
         _mm512_mask_storeu_ps(cr, m0, acc[r][0]);
         _mm512_mask_storeu_ps(cr + 16, m1, acc[r][1]);
     }
 }
 
+// Up to 12 rows (a recurrent network's step, a remainder): R rows x V vectors of columns,
+// with R and V constants once inlined, so the accumulators stay in registers and R x V chains
+// run side by side (one row's 2 chains alone wait on the FMA latency). Same chains, same bits.
+__attribute__((target("avx512f")))
+static inline __attribute__((always_inline)) void strip512(const int R, const int V, int k, int w,
+                                                          const float *const *ar, const float *bt, long ldb,
+                                                          float *c, long ldc) {
+    for (int j = 0; j < k; j += 16 * V) {
+        __mmask16 m[8];
+#pragma clang loop unroll(full)
+        for (int v = 0; v < V; v++) {
+            int cols = k - j - 16 * v;
+            m[v] = cols >= 16 ? (__mmask16)0xFFFF : (cols > 0 ? (__mmask16)((1u << cols) - 1) : 0);
+        }
+        __m512 acc[12][8];
+#pragma clang loop unroll(full)
+        for (int r = 0; r < R; r++)
+#pragma clang loop unroll(full)
+            for (int v = 0; v < V; v++) acc[r][v] = _mm512_setzero_ps();
+        for (int p = 0; p < w; p++) {
+            const float *b = bt + (long)p * ldb + j;
+            __m512 bv[8];
+#pragma clang loop unroll(full)
+            for (int v = 0; v < V; v++) bv[v] = _mm512_maskz_loadu_ps(m[v], b + 16 * v);
+#pragma clang loop unroll(full)
+            for (int r = 0; r < R; r++) {
+                __m512 x = _mm512_set1_ps(ar[r][p]);
+#pragma clang loop unroll(full)
+                for (int v = 0; v < V; v++) acc[r][v] = _mm512_fmadd_ps(x, bv[v], acc[r][v]);
+            }
+        }
+#pragma clang loop unroll(full)
+        for (int r = 0; r < R; r++)
+#pragma clang loop unroll(full)
+            for (int v = 0; v < V; v++) _mm512_mask_storeu_ps(c + (long)r * ldc + j + 16 * v, m[v], acc[r][v]);
+    }
+}
+
+__attribute__((target("avx512f")))
+static void rows512(int rows, int k, int w, const float *const *ar, const float *bt, long ldb, float *c, long ldc) {
+    switch (rows) {
+    case 1: strip512(1, 8, k, w, ar, bt, ldb, c, ldc); break;
+    case 2: strip512(2, 8, k, w, ar, bt, ldb, c, ldc); break;
+    case 3: strip512(3, 6, k, w, ar, bt, ldb, c, ldc); break;
+    case 4: strip512(4, 5, k, w, ar, bt, ldb, c, ldc); break;
+    case 5: strip512(5, 4, k, w, ar, bt, ldb, c, ldc); break;
+    case 6: strip512(6, 3, k, w, ar, bt, ldb, c, ldc); break;
+    case 7: strip512(7, 3, k, w, ar, bt, ldb, c, ldc); break;
+    case 8: strip512(8, 3, k, w, ar, bt, ldb, c, ldc); break;
+    case 9: strip512(9, 2, k, w, ar, bt, ldb, c, ldc); break;
+    case 10: strip512(10, 2, k, w, ar, bt, ldb, c, ldc); break;
+    case 11: strip512(11, 2, k, w, ar, bt, ldb, c, ldc); break;
+    default: strip512(12, 2, k, w, ar, bt, ldb, c, ldc); break;
+    }
+}
+
 __attribute__((target("avx512f")))
 static void gemm_avx512(int n, int k, int w, const float *const *rows, const float *bt, long ldb,
                         float *c, long ldc) {
-    for (int j = 0; j < k; j += 32) {
-        int cols = k - j < 32 ? k - j : 32;
-        __mmask16 m0 = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1);
-        __mmask16 m1 = cols >= 32 ? (__mmask16)0xFFFF : (cols > 16 ? (__mmask16)((1u << (cols - 16)) - 1) : 0);
-        for (int i = 0; i < n; i += 8) tile512(n - i < 8 ? n - i : 8, i, j, m0, m1, w, rows + i, bt, ldb, c, ldc);
+    if (n <= 12) {  // one strip: the columns are read once
+        rows512(n, k, w, rows, bt, ldb, c, ldc);
+        return;
     }
+    int full = n - n % 8;
+    if (full > 0)
+        for (int j = 0; j < k; j += 32) {
+            int cols = k - j < 32 ? k - j : 32;
+            __mmask16 m0 = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1);
+            __mmask16 m1 = cols >= 32 ? (__mmask16)0xFFFF : (cols > 16 ? (__mmask16)((1u << (cols - 16)) - 1) : 0);
+            for (int i = 0; i < full; i += 8) tile512(i, j, m0, m1, w, rows + i, bt, ldb, c, ldc);
+        }
+    if (n > full) rows512(n - full, k, w, rows + full, bt, ldb, c + (long)full * ldc, ldc);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -139,12 +192,57 @@ static inline void tile256(int rows, int i, int j, int cols, int w, const float 
     }
 }
 
+// Fewer than 6 rows: R rows x V vectors of columns, as strip512 does.
+__attribute__((target("avx2,fma")))
+static inline __attribute__((always_inline)) void strip256(const int R, const int V, int k, int w,
+                                                          const float *const *ar, const float *bt, long ldb,
+                                                          float *c, long ldc) {
+    for (int j = 0; j < k; j += 8 * V) {
+        __m256i m[6];
+#pragma clang loop unroll(full)
+        for (int v = 0; v < V; v++) m[v] = mask8(k - j - 8 * v);
+        __m256 acc[5][6];
+#pragma clang loop unroll(full)
+        for (int r = 0; r < R; r++)
+#pragma clang loop unroll(full)
+            for (int v = 0; v < V; v++) acc[r][v] = _mm256_setzero_ps();
+        for (int p = 0; p < w; p++) {
+            const float *b = bt + (long)p * ldb + j;
+            __m256 bv[6];
+#pragma clang loop unroll(full)
+            for (int v = 0; v < V; v++) bv[v] = _mm256_maskload_ps(b + 8 * v, m[v]);
+#pragma clang loop unroll(full)
+            for (int r = 0; r < R; r++) {
+                __m256 x = _mm256_broadcast_ss(ar[r] + p);
+#pragma clang loop unroll(full)
+                for (int v = 0; v < V; v++) acc[r][v] = _mm256_fmadd_ps(x, bv[v], acc[r][v]);
+            }
+        }
+#pragma clang loop unroll(full)
+        for (int r = 0; r < R; r++)
+#pragma clang loop unroll(full)
+            for (int v = 0; v < V; v++) _mm256_maskstore_ps(c + (long)r * ldc + j + 8 * v, m[v], acc[r][v]);
+    }
+}
+
 __attribute__((target("avx2,fma")))
 static void gemm_avx2(int n, int k, int w, const float *const *rows, const float *bt, long ldb,
                       float *c, long ldc) {
-    for (int j = 0; j < k; j += 16) {
-        int cols = k - j < 16 ? k - j : 16;
-        for (int i = 0; i < n; i += 6) tile256(n - i < 6 ? n - i : 6, i, j, cols, w, rows + i, bt, ldb, c, ldc);
+    int full = n - n % 6;
+    if (full > 0)
+        for (int j = 0; j < k; j += 16) {
+            int cols = k - j < 16 ? k - j : 16;
+            for (int i = 0; i < full; i += 6) tile256(6, i, j, cols, w, rows + i, bt, ldb, c, ldc);
+        }
+    const float *const *ar = rows + full;
+    float *cr = c + (long)full * ldc;
+    switch (n - full) {
+    case 0: break;
+    case 1: strip256(1, 6, k, w, ar, bt, ldb, cr, ldc); break;
+    case 2: strip256(2, 4, k, w, ar, bt, ldb, cr, ldc); break;
+    case 3: strip256(3, 3, k, w, ar, bt, ldb, cr, ldc); break;
+    case 4: strip256(4, 2, k, w, ar, bt, ldb, cr, ldc); break;
+    default: strip256(5, 2, k, w, ar, bt, ldb, cr, ldc); break;
     }
 }
 #endif

@@ -7,7 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (JSON lines; deterministic data from a seed).",
-        subcommands: [BenchFeatures.self, BenchEM.self, BenchScore.self, BenchGEMM.self])
+        subcommands: [BenchFeatures.self, BenchEM.self, BenchScore.self, BenchGEMM.self, BenchEncoder.self])
 }
 
 /// The machine facts every benchmark prints beside its figures: which product kernel ran,
@@ -356,5 +356,59 @@ struct BenchGEMM: ParsableCommand {
                         "openblas_fraction_of_peak": blas / peak, "own_kernel_fraction_of_peak": own / peak,
                         "faster": blas >= own ? "openblas" : "own",
                     ]) { $1 }))
+    }
+}
+
+struct BenchEncoder: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "encoder",
+        abstract: "Seconds of audio a second the speaker encoder embeds on one thread (mel spectrogram and network), per clip length.",
+        discussion: """
+            Clips of seeded noise at 16 kHz, already preprocessed (no level normalisation or \
+            silence trimming), so the work is the same as resemblyzer's embed_utterance on the same \
+            waveform (Tests/Benchmarks/encoder_speed.sh runs both). A 2-s clip is a turn of a \
+            conversation (two windows, as track embeds them); a 10-s clip a whole file (12 windows \
+            in one batch).
+            """)
+
+    @Option(help: "The encoder file (default: $SPEAKERID_ENCODER, else `speakerid encoder fetch`'s file).") var encoder: String?
+    @Option(parsing: .unconditional, help: "Comma-separated clip lengths in seconds.") var clipSeconds = "2,10"
+    @Option(parsing: .unconditional, help: "Seconds of audio embedded per clip length and repeat.") var seconds: Double = 60
+    @Option(parsing: .unconditional, help: "Repetitions; the fastest is reported.") var repeats = 3
+    @Option(parsing: .unconditional, help: "Random seed of the noise.") var seed: UInt64 = 1
+
+    func run() throws {
+        guard let path = encoder ?? EncoderFile.defaultPath() else { throw DevError("no encoder file: give --encoder or set HOME") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DevError("cannot read the encoder file \(path) (run `speakerid encoder fetch`)")
+        }
+        let model = try EncoderFile.decode(Array(data), name: path)
+        let lengths = clipSeconds.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard !lengths.isEmpty, lengths.allSatisfy({ $0 >= 0.1 && $0 <= 600 }), seconds > 0, repeats >= 1 else {
+            throw DevError("--clip-seconds takes lengths of 0.1-600 s, --seconds more than 0 and --repeats at least 1")
+        }
+        var rng = SeededRandom(seed: seed)
+        for length in lengths {
+            let samples = Int(length * Double(SpeakerEncoder.sampleRate))
+            let count = max(1, Int((seconds / length).rounded(.up)))
+            let clips = (0..<count).map { _ in (0..<samples).map { _ in Float(rng.nextGaussian() * 0.1) } }
+            let windows = clips.reduce(0) { $0 + SpeakerEncoder.windowStarts(samples: $1.count).count }
+            var best = Double.infinity
+            for _ in 0..<repeats {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                for clip in clips { _ = model.embed(preprocessed: clip) }
+                best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+            }
+            let audio = Double(count * samples) / Double(SpeakerEncoder.sampleRate)
+            let gflops = Double(windows) * model.flopsPerWindow / best / 1e9
+            print(
+                jsonLine(
+                    MachinePeak.fields(threads: 1, gflops: gflops).merging(
+                        [
+                            "benchmark": "encoder", "threads": 1, "clip_seconds": length, "clips": count, "windows": windows,
+                            "audio_seconds": audio, "seconds": best, "real_time_factor": audio / best,
+                            "ms_per_audio_second": best / audio * 1000,
+                        ]) { $1 }))
+        }
     }
 }

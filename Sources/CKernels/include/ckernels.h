@@ -37,6 +37,13 @@ void spk_gemm_rows(int n, int k, int w, const float *const *rows, const float *b
 void spk_gemm_rows_path(int path, int n, int k, int w, const float *const *rows, const float *bt, long ldb,
                         float *c, long ldc);
 
+/// One step of an LSTM cell (PyTorch's gate order: input, forget, cell, output) for one sequence
+/// of hidden size h: with the gates' recurrent products g (4h), the input's products p (4h) and
+/// the bias (4h), c (h) becomes f c + i tanh(g) and hidden and out (h each) o tanh(c); sigmoid and
+/// tanh from an e^x within 3 ulp of libm's. The same bits on every path (`spk_kernel_path`).
+void spk_lstm_cell_path(int path, int h, const float *g, const float *p, const float *bias, float *c, float *hidden,
+                        float *out);
+
 /// Speakers per group of top-C scoring with shared variances: the lanes of the pair rows.
 enum { SPK_SPEAKER_GROUP = 32 };
 

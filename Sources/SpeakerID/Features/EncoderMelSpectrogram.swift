@@ -13,6 +13,8 @@ public struct EncoderMelSpectrogram: Sendable {
     public let bands: Int
     /// bands x (fftSize/2+1), row-major.
     let filters: [Float]
+    /// Each band's bins from its first nonzero weight to its last.
+    let support: [Range<Int>]
     let window: [Float]
 
     /// The spectrogram resemblyzer's encoder reads (its defaults).
@@ -23,6 +25,12 @@ public struct EncoderMelSpectrogram: Sendable {
         self.bands = bands
         window = (0..<fftSize).map { Float(0.5 - 0.5 * cos(2 * Double.pi * Double($0) / Double(fftSize))) }
         filters = Self.slaneyFilterbank(sampleRate: sampleRate, fftSize: fftSize, bands: bands)
+        let bins = fftSize / 2 + 1, weights = filters
+        support = (0..<bands).map { b in
+            let nonzero = (0..<bins).filter { weights[b * bins + $0] != 0 }
+            guard let first = nonzero.first, let last = nonzero.last else { return 0..<0 }
+            return first..<(last + 1)
+        }
     }
 
     /// Slaney's mel scale (the Auditory Toolbox's, librosa's default): 3 mels per 200 Hz up to
@@ -77,9 +85,11 @@ public struct EncoderMelSpectrogram: Sendable {
             }
             filters.withUnsafeBufferPointer { f in
                 for b in 0..<bands {
+                    // Only the filter's nonzero bins: adding the others' +0 products would
+                    // leave every bit of the sum as it is.
                     var s: Float = 0
                     let row = b * bins
-                    for k in 0..<bins { s += f[row + k] * power[k] }
+                    for k in support[b] { s += f[row + k] * power[k] }
                     out[t * bands + b] = s
                 }
             }

@@ -21,8 +21,14 @@ struct ProductKernelTests {
     }
 
     /// Shapes with every tail of the 8 x 32 and 6 x 16 tiles: rows, columns and inner lengths
-    /// below, at and above the tile sizes.
-    @Test(arguments: [(1, 1, 1), (5, 15, 3), (8, 32, 79), (9, 33, 127), (13, 17, 256), (6, 16, 39), (7, 100, 64), (256, 64, 79), (80, 513, 40)])
+    /// below, at and above the tile sizes; and the strips of up to 12 rows (AVX-512) or 5 (AVX2),
+    /// up to 128 columns a strip with partly or wholly masked tails, that an LSTM step of 1-12
+    /// windows takes.
+    @Test(arguments: [
+        (1, 1, 1), (5, 15, 3), (8, 32, 79), (9, 33, 127), (13, 17, 256), (6, 16, 39), (7, 100, 64), (256, 64, 79), (80, 513, 40),
+        (1, 1024, 256), (2, 1024, 256), (3, 1024, 256), (4, 1024, 256), (2, 129, 17), (4, 81, 5), (6, 49, 3), (15, 200, 9),
+        (12, 1024, 256), (10, 70, 5), (11, 40, 3),
+    ])
     func everyPathComputesTheSameFusedChain(n: Int, k: Int, w: Int) {
         var r = SeededRandom(seed: UInt64(n * 1_000_003 + k * 1009 + w))
         let a = (0..<(n * w)).map { _ in Float(r.nextGaussian()) }

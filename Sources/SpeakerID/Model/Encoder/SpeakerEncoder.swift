@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Resemblyzer 0.1.4's voice encoder (Wan et al., "Generalized end-to-end loss for speaker
@@ -9,9 +10,9 @@ public struct SpeakerEncoder: Sendable {
     struct Layer: Sendable {
         let inputSize: Int
         /// input x 4H (PyTorch's weight_ih transposed, as the matrix product takes it), gates in
-        /// PyTorch's order: input, forget, cell, output.
+        /// PyTorch's order: input, forget, cell, output; rows `weightStride` apart.
         let inputWeights: [Float]
-        /// H x 4H (weight_hh transposed).
+        /// H x 4H (weight_hh transposed), rows `weightStride` apart.
         let recurrentWeights: [Float]
         /// 4H: PyTorch's two biases summed.
         let bias: [Float]
@@ -36,8 +37,34 @@ public struct SpeakerEncoder: Sendable {
 
     public var embeddingSize: Int { projectionBias.count }
 
+    /// The row stride of the weight matrices in memory: 4H and 16 more floats, so that the rows
+    /// a product walks down one column panel do not fall in the same cache sets (4H = 1024
+    /// floats is 4 KiB, and every row would).
+    static func weightStride(hidden: Int) -> Int { 4 * hidden + 16 }
+
+    /// A dense matrix of 4H columns laid out with rows `weightStride` apart, zeros between.
+    static func padded(_ dense: [Float], hidden: Int) -> [Float] {
+        let g = 4 * hidden, stride = weightStride(hidden: hidden), rows = dense.count / g
+        var out = [Float](repeating: 0, count: rows * stride)
+        for r in 0..<rows { for j in 0..<g { out[r * stride + j] = dense[r * g + j] } }
+        return out
+    }
+
+    /// Floating-point operations of the network on one window, a multiply and an add counted
+    /// apart: each layer's input and recurrent products for every frame, then the projection
+    /// (the gates' nonlinearities and the mel spectrogram not counted).
+    public var flopsPerWindow: Double {
+        let steps = Double(Self.windowFrames), gates = Double(4 * hidden)
+        let lstm = layers.reduce(0.0) { $0 + 2 * gates * Double($1.inputSize + hidden) * steps }
+        return lstm + 2 * Double(embeddingSize * hidden)
+    }
+
     init(layers: [Layer], hidden: Int, projection: [Float], projectionBias: [Float], identity: EncoderIdentity) {
-        self.layers = layers
+        self.layers = layers.map { layer in
+            Layer(
+                inputSize: layer.inputSize, inputWeights: Self.padded(layer.inputWeights, hidden: hidden),
+                recurrentWeights: Self.padded(layer.recurrentWeights, hidden: hidden), bias: layer.bias)
+        }
         self.hidden = hidden
         self.projection = projection
         self.projectionBias = projectionBias
@@ -111,6 +138,7 @@ public struct SpeakerEncoder: Sendable {
             }
         }
         var h = [Float](repeating: 0, count: B * H)
+        let path = MatrixProduct.cellPath
         for layer in layers {
             var projected = [Float](repeating: 0, count: B * T * G)
             x.withUnsafeBufferPointer { xp in
@@ -118,7 +146,7 @@ public struct SpeakerEncoder: Sendable {
                     projected.withUnsafeMutableBufferPointer { pp in
                         MatrixProduct.multiply(
                             n: B * T, k: G, w: layer.inputSize, a: xp.baseAddress!, lda: layer.inputSize,
-                            bt: wp.baseAddress!, ldb: G, c: pp.baseAddress!, ldc: G)
+                            bt: wp.baseAddress!, ldb: Self.weightStride(hidden: H), c: pp.baseAddress!, ldc: G)
                     }
                 }
             }
@@ -132,11 +160,11 @@ public struct SpeakerEncoder: Sendable {
                         gates.withUnsafeMutableBufferPointer { gp in
                             MatrixProduct.multiply(
                                 n: B, k: G, w: H, a: hp.baseAddress!, lda: H,
-                                bt: wp.baseAddress!, ldb: G, c: gp.baseAddress!, ldc: G)
+                                bt: wp.baseAddress!, ldb: Self.weightStride(hidden: H), c: gp.baseAddress!, ldc: G)
                         }
                     }
                 }
-                // The gates, on raw pointers so the loop vectorises.
+                // The cell update, in C so that it vectorises on this CPU's widest units.
                 gates.withUnsafeBufferPointer { gp in
                     projected.withUnsafeBufferPointer { pp in
                         layer.bias.withUnsafeBufferPointer { bp in
@@ -147,19 +175,9 @@ public struct SpeakerEncoder: Sendable {
                                             let c0 = cp.baseAddress, let h0 = hp.baseAddress, let o0 = op.baseAddress
                                         else { return }
                                         for b in 0..<B {
-                                            let g = g0 + b * G, p = p0 + (b * T + t) * G
-                                            let cb = c0 + b * H, hb = h0 + b * H, ob = o0 + (b * T + t) * H
-                                            for j in 0..<H {
-                                                let gi = g[j] + p[j] + bias[j]
-                                                let gf = g[H + j] + p[H + j] + bias[H + j]
-                                                let gg = g[2 * H + j] + p[2 * H + j] + bias[2 * H + j]
-                                                let go = g[3 * H + j] + p[3 * H + j] + bias[3 * H + j]
-                                                let cell = sigmoid(gf) * cb[j] + sigmoid(gi) * fastTanh(gg)
-                                                cb[j] = cell
-                                                let hidden = sigmoid(go) * fastTanh(cell)
-                                                hb[j] = hidden
-                                                ob[j] = hidden
-                                            }
+                                            spk_lstm_cell_path(
+                                                path, Int32(H), g0 + b * G, p0 + (b * T + t) * G, bias, c0 + b * H, h0 + b * H,
+                                                o0 + (b * T + t) * H)
                                         }
                                     }
                                 }
@@ -186,16 +204,12 @@ public struct SpeakerEncoder: Sendable {
     }
 }
 
-@inline(__always) private func sigmoid(_ x: Float) -> Float { 1 / (1 + fastExp(-x)) }
-
-/// tanh from `fastExp`: 1 - 2 / (e^2x + 1), within 2e-7 of libm's (absolute).
-@inline(__always) private func fastTanh(_ x: Float) -> Float { 1 - 2 / (fastExp(2 * x) + 1) }
-
-/// e^x in Float, within 3 ulp of libm's, as arithmetic the compiler can vectorise (libm's expf
-/// and tanhf, called per gate, took a fifth of the encoder's time): x = n ln 2 + r with
-/// |r| <= ln 2 / 2 (ln 2 split in two for the reduction), e^r by its Taylor series to r^7
-/// (truncation below 6e-9 relative), times 2^n built in the exponent bits. Clamped to
-/// [-87, 88], where e^x stays a normal Float.
+/// e^x in Float, within 3 ulp of libm's, as arithmetic that vectorises (libm's expf and tanhf,
+/// called per gate, took a fifth of the encoder's time): x = n ln 2 + r with |r| <= ln 2 / 2
+/// (ln 2 split in two for the reduction), e^r by its Taylor series to r^7 (truncation below
+/// 6e-9 relative), times 2^n built in the exponent bits. Clamped to [-87, 88], where e^x stays
+/// a normal Float. The definition the LSTM cell's C code (`spk_lstm_cell_path`: sigmoid
+/// 1 / (1 + e^-x), tanh 1 - 2 / (e^2x + 1)) follows operation for operation, checked bit for bit.
 @inline(__always) func fastExp(_ x: Float) -> Float {
     let v = min(max(x, -87), 88)
     // Rounded to nearest by adding 1.5 x 2^23: the sum's low mantissa bits are n (no libm call,

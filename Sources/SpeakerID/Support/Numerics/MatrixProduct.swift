@@ -77,6 +77,10 @@ enum MatrixProduct {
     /// train the same model on every path this CPU has and compare the bits.
     @TaskLocal static var kernel: ProductKernel?
 
+    /// The kernel path of the C code beside the products (the LSTM cell): the current kernel's,
+    /// portable where the products go to OpenBLAS.
+    static var cellPath: Int32 { (kernel ?? ProductKernel.current).path ?? Int32(SPK_KERNEL_PORTABLE) }
+
     /// C (n x k) = A (n x w) Bt (w x k), row-major with leading dimensions.
     @inline(__always)
     static func multiply(

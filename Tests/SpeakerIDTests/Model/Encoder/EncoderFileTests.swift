@@ -30,8 +30,8 @@ struct EncoderFileTests {
         var rng = SeededRandom(seed: 5)
         func uniform(_ n: Int) -> [Float] { (0..<n).map { _ in Float((rng.nextUnit() * 2 - 1) / Double(8).squareRoot()) } }
         let ih0 = uniform(32 * 40), hh0 = uniform(32 * 8), bih0 = uniform(32), bhh0 = uniform(32)
-        #expect(e.layers[0].inputWeights == EncoderFile.transposed(ih0, rows: 32))
-        #expect(e.layers[0].recurrentWeights == EncoderFile.transposed(hh0, rows: 32))
+        #expect(e.layers[0].inputWeights == SpeakerEncoder.padded(EncoderFile.transposed(ih0, rows: 32), hidden: 8))
+        #expect(e.layers[0].recurrentWeights == SpeakerEncoder.padded(EncoderFile.transposed(hh0, rows: 32), hidden: 8))
         #expect(e.layers[0].bias == zip(bih0, bhh0).map { $0 + $1 })
         // Its metadata, read from a file.
         let dir = TempDir()

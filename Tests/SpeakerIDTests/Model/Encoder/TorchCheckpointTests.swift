@@ -49,7 +49,7 @@ struct TorchCheckpointTests {
         // The encoder's first layer holds weight_ih_l0 transposed (40 x 1024) whatever its
         // storage layout; its bias is the sum of PyTorch's two.
         let ih = try #require(logical["lstm.weight_ih_l0"]).values
-        #expect(encoder.layers[0].inputWeights == EncoderFile.transposed(ih, rows: 1024))
+        #expect(encoder.layers[0].inputWeights == SpeakerEncoder.padded(EncoderFile.transposed(ih, rows: 1024), hidden: 256))
         let bias = zip(logical["lstm.bias_ih_l0"]!.values, logical["lstm.bias_hh_l0"]!.values).map { $0 + $1 }
         #expect(encoder.layers[0].bias == bias)
     }
