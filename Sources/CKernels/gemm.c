@@ -40,6 +40,12 @@ static void gemm_portable(int n, int k, int w, const float *const *rows, const f
 #if SPK_X86
 // ---------------------------------------------------------------------------------------------
 // AVX-512: tiles of 8 rows x 32 columns, 16 accumulators; a column tail is masked.
+
+// The lanes of a 16-float vector that `cols` columns still fill (none when cols <= 0).
+static inline __mmask16 mask16(int cols) {
+    return cols >= 16 ? (__mmask16)0xFFFF : (cols > 0 ? (__mmask16)((1u << cols) - 1) : 0);
+}
+
 __attribute__((target("avx512f")))
 static inline void tile512(int i, int j, __mmask16 m0, __mmask16 m1, int w, const float *const *ar,
                            const float *bt, long ldb, float *c, long ldc) {
@@ -80,10 +86,7 @@ static inline __attribute__((always_inline)) void strip512(const int R, const in
     for (int j = 0; j < k; j += 16 * V) {
         __mmask16 m[8];
 #pragma clang loop unroll(full)
-        for (int v = 0; v < V; v++) {
-            int cols = k - j - 16 * v;
-            m[v] = cols >= 16 ? (__mmask16)0xFFFF : (cols > 0 ? (__mmask16)((1u << cols) - 1) : 0);
-        }
+        for (int v = 0; v < V; v++) m[v] = mask16(k - j - 16 * v);
         __m512 acc[12][8];
 #pragma clang loop unroll(full)
         for (int r = 0; r < R; r++)
@@ -136,9 +139,7 @@ static void gemm_avx512(int n, int k, int w, const float *const *rows, const flo
     int full = n - n % 8;
     if (full > 0)
         for (int j = 0; j < k; j += 32) {
-            int cols = k - j < 32 ? k - j : 32;
-            __mmask16 m0 = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1);
-            __mmask16 m1 = cols >= 32 ? (__mmask16)0xFFFF : (cols > 16 ? (__mmask16)((1u << (cols - 16)) - 1) : 0);
+            __mmask16 m0 = mask16(k - j), m1 = mask16(k - j - 16);
             for (int i = 0; i < full; i += 8) tile512(i, j, m0, m1, w, rows + i, bt, ldb, c, ldc);
         }
     if (n > full) rows512(n - full, k, w, rows + full, bt, ldb, c + (long)full * ldc, ldc);
@@ -153,11 +154,11 @@ static inline __m256i mask8(int cols) {
 }
 
 __attribute__((target("avx2,fma")))
-static inline void tile256(int rows, int i, int j, int cols, int w, const float *const *ar,
+static inline void tile256(int i, int j, int cols, int w, const float *const *ar,
                            const float *bt, long ldb, float *c, long ldc) {
     __m256 acc[6][2];
     for (int r = 0; r < 6; r++) { acc[r][0] = _mm256_setzero_ps(); acc[r][1] = _mm256_setzero_ps(); }
-    if (cols == 16 && rows == 6) {
+    if (cols == 16) {
         for (int p = 0; p < w; p++) {
             const float *b = bt + (long)p * ldb + j;
             __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
@@ -179,13 +180,14 @@ static inline void tile256(int rows, int i, int j, int cols, int w, const float 
     for (int p = 0; p < w; p++) {
         const float *b = bt + (long)p * ldb + j;
         __m256 b0 = _mm256_maskload_ps(b, k0), b1 = _mm256_maskload_ps(b + 8, k1);
-        for (int r = 0; r < rows; r++) {
+#pragma clang loop unroll(full)
+        for (int r = 0; r < 6; r++) {
             __m256 x = _mm256_broadcast_ss(ar[r] + p);
             acc[r][0] = _mm256_fmadd_ps(x, b0, acc[r][0]);
             acc[r][1] = _mm256_fmadd_ps(x, b1, acc[r][1]);
         }
     }
-    for (int r = 0; r < rows; r++) {
+    for (int r = 0; r < 6; r++) {
         float *cr = c + (long)(i + r) * ldc + j;
         _mm256_maskstore_ps(cr, k0, acc[r][0]);
         _mm256_maskstore_ps(cr + 8, k1, acc[r][1]);
@@ -232,7 +234,7 @@ static void gemm_avx2(int n, int k, int w, const float *const *rows, const float
     if (full > 0)
         for (int j = 0; j < k; j += 16) {
             int cols = k - j < 16 ? k - j : 16;
-            for (int i = 0; i < full; i += 6) tile256(6, i, j, cols, w, rows + i, bt, ldb, c, ldc);
+            for (int i = 0; i < full; i += 6) tile256(i, j, cols, w, rows + i, bt, ldb, c, ldc);
         }
     const float *const *ar = rows + full;
     float *cr = c + (long)full * ldc;

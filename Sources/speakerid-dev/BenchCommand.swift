@@ -379,12 +379,10 @@ struct BenchEncoder: ParsableCommand {
 
     func run() throws {
         guard let path = encoder ?? EncoderFile.defaultPath() else { throw DevError("no encoder file: give --encoder or set HOME") }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DevError("cannot read the encoder file \(path) (run `speakerid encoder fetch`)")
-        }
-        let model = try EncoderFile.decode(Array(data), name: path)
-        let lengths = clipSeconds.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard !lengths.isEmpty, lengths.allSatisfy({ $0 >= 0.1 && $0 <= 600 }), seconds > 0, repeats >= 1 else {
+        let model = try SpeakerEncoder.load(path: path)
+        let parsed = clipSeconds.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        let lengths = parsed.compactMap { $0 }
+        guard !lengths.isEmpty, lengths.count == parsed.count, lengths.allSatisfy({ $0 >= 0.1 && $0 <= 600 }), seconds > 0, repeats >= 1 else {
             throw DevError("--clip-seconds takes lengths of 0.1-600 s, --seconds more than 0 and --repeats at least 1")
         }
         var rng = SeededRandom(seed: seed)
